@@ -1,0 +1,54 @@
+"""Command-line tasks: `flask --app server.wsgi grant-role ...` and `seed-demo`."""
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Community, User
+
+
+@click.command("grant-role")
+@click.argument("openid")
+@click.argument("role", type=click.Choice(["party_member", "organizer", "admin"]))
+@click.option("--community", "community_code", help="Community code; required for organizer.")
+@with_appcontext
+def grant_role_command(openid, role, community_code):
+    """Grant ROLE to the user with OPENID (created if they have not logged in yet)."""
+    from server.services import users
+
+    community_id = None
+    if community_code:
+        community = db.session.scalar(select(Community).where(Community.code == community_code))
+        if community is None:
+            raise click.BadParameter(f"no community with code {community_code!r}", param_hint="--community")
+        community_id = community.id
+    elif role == "organizer":
+        raise click.BadParameter("organizer needs --community CODE", param_hint="--community")
+    user = db.session.scalar(select(User).where(User.openid == openid))
+    if user is None:
+        user = User(openid=openid)
+        db.session.add(user)
+        db.session.flush()
+    users.grant_role(None, user, role, community_id)
+    db.session.commit()
+    click.echo(f"user {user.id} ({openid}) roles: {', '.join(user.roles)}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Seed the sub-district's communities and demo users (idempotent)."""
+    from server.demo import seed_demo
+
+    seeded = seed_demo()
+    db.session.commit()
+    communities = db.session.scalars(select(Community).order_by(Community.id)).all()
+    click.echo(f"{len(communities)} communities: " + ", ".join(f"{c.code} {c.name}" for c in communities))
+    for openid, user in seeded.items():
+        click.echo(f"demo user {openid}: id {user.id}, roles {', '.join(user.roles)}")
+
+
+def init_app(app):
+    app.cli.add_command(grant_role_command)
+    app.cli.add_command(seed_demo_command)

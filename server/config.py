@@ -1,0 +1,72 @@
+"""Settings from the environment (and `.env` through python-dotenv).
+
+Every setting is listed and explained in `.env.example`. `load_settings()` reads
+them once per app; `create_app(config)` lets tests override any of them.
+"""
+
+import os
+
+from dotenv import load_dotenv
+
+
+# Signs login tokens. Fine for `scripts/run` on a laptop; production must set its own.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-set-SECRET_KEY-in-production"
+
+
+def check_settings(config):
+    """Refuse to start with settings that would be unsafe or broken. Raises RuntimeError."""
+    if len(config["SECRET_KEY"]) < 32:
+        raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens with HMAC-SHA256)")
+
+
+def _int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _str(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _int_list(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return list(default)
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+def load_settings():
+    """Return the settings as a dict of Flask config keys.
+
+    `.env` in the working directory is loaded first; variables already in the
+    environment win over it.
+    """
+    load_dotenv(override=False)
+    return {
+        "SECRET_KEY": _str("SECRET_KEY", DEV_SECRET_KEY),
+        # None: SQLite under instance/ (resolved in create_app, where the instance path is known).
+        "DATABASE_URL": _str("DATABASE_URL"),
+        # None: an in-process fakeredis (one process only).
+        "REDIS_URL": _str("REDIS_URL"),
+        "WECHAT_APPID": _str("WECHAT_APPID", "wx0000000000demo"),
+        "WECHAT_SECRET": _str("WECHAT_SECRET", "demo-secret"),
+        "WECHAT_API_BASE_URL": _str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com"),
+        "WECHAT_TIMEOUT_SECONDS": float(_str("WECHAT_TIMEOUT_SECONDS", "5")),
+        # Which mini-program version the check-in codes and message cards open.
+        "WECHAT_ENV_VERSION": _str("WECHAT_ENV_VERSION", "release"),
+        "WECHAT_TEMPLATE_ACTIVITY_REMINDER": _str("WECHAT_TEMPLATE_ACTIVITY_REMINDER", "tmpl-activity-reminder"),
+        "WECHAT_TEMPLATE_SHIFT_REMINDER": _str("WECHAT_TEMPLATE_SHIFT_REMINDER", "tmpl-shift-reminder"),
+        "WECHAT_TEMPLATE_WAITLIST_PROMOTED": _str("WECHAT_TEMPLATE_WAITLIST_PROMOTED", "tmpl-waitlist-promoted"),
+        "WECHAT_TEMPLATE_CANCELLED_BY_ORGANIZER": _str(
+            "WECHAT_TEMPLATE_CANCELLED_BY_ORGANIZER", "tmpl-cancelled-by-organizer"
+        ),
+        "APP_TIMEZONE": _str("APP_TIMEZONE", "Asia/Shanghai"),
+        "TOKEN_TTL_SECONDS": _int("TOKEN_TTL_SECONDS", 7 * 24 * 3600),
+        "REMINDER_LEADS_MINUTES": _int_list("REMINDER_LEADS_MINUTES", [1440, 60]),
+        "SCHEDULER_TICK_SECONDS": _int("SCHEDULER_TICK_SECONDS", 30),
+        "MAX_SHIFT_MINUTES_PER_DAY": _int("MAX_SHIFT_MINUTES_PER_DAY", 600),
+        "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
+        "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
+        "PORT": _int("PORT", 5000),
+    }

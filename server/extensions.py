@@ -1,0 +1,64 @@
+"""Unbound extension singletons, bound to an app by `create_app`."""
+
+import fakeredis
+import flask_smorest
+import redis as redis_lib
+from flask import current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from server.schemas.common import ErrorSchema
+
+# Stable constraint names, so Alembic migrations name them the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with the contract's error body documented; `server.errors` handles errors."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # server.errors.init_app registers the one handler for every error.
+        pass
+
+
+class RedisClient:
+    """The app's Redis connection: a real server from `REDIS_URL`, or fakeredis in-process when unset.
+
+    Attribute access is forwarded to the current app's client, so `redis.get(...)` works in
+    any app context.
+    """
+
+    def init_app(self, app):
+        url = app.config.get("REDIS_URL")
+        if url:
+            client = redis_lib.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        else:
+            # One in-process server per app: fine for `scripts/run` and tests, wrong for several workers.
+            client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        app.extensions["redis"] = client
+
+    @property
+    def client(self):
+        return current_app.extensions["redis"]
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+redis = RedisClient()

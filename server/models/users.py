@@ -1,0 +1,97 @@
+"""Communities, users and their roles."""
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.base import UTCDateTime, utcnow
+
+ROLES = ("resident", "party_member", "organizer", "admin")
+
+
+class Community(db.Model):
+    """A 社区 of the sub-district; organizers are scoped to communities."""
+
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class User(db.Model):
+    """A WeChat user of the mini-program; everyone who logged in is a resident.
+
+    `openid` is null once the account is deleted, so the same WeChat user starts afresh.
+    `session_key` is WeChat's key for this user's encrypted data: it never leaves the server.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64))
+    session_key: Mapped[str | None] = mapped_column(String(64))
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    real_name: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
+    is_party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    volunteer_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    last_login_at = mapped_column(UTCDateTime)
+    deleted_at = mapped_column(UTCDateTime)
+
+    community: Mapped[Community | None] = relationship(lazy="joined")
+    organizer_scopes: Mapped[list["OrganizerScope"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="OrganizerScope.user_id"
+    )
+
+    @property
+    def organizer_community_ids(self):
+        return {scope.community_id for scope in self.organizer_scopes}
+
+    @property
+    def roles(self):
+        roles = ["resident"]
+        if self.is_party_member:
+            roles.append("party_member")
+        if self.organizer_scopes:
+            roles.append("organizer")
+        if self.is_admin:
+            roles.append("admin")
+        return roles
+
+    @property
+    def phone_masked(self):
+        return mask_phone(self.phone)
+
+    def organizes(self, community_id):
+        """True if this user may manage the given community (its organizer, or an admin)."""
+        return self.is_admin or community_id in self.organizer_community_ids
+
+
+class OrganizerScope(db.Model):
+    """One community an organizer (社区工作者) manages."""
+
+    __tablename__ = "organizer_scopes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="organizer_scopes", foreign_keys=[user_id])
+    community: Mapped[Community] = relationship(lazy="joined")
+
+
+def mask_phone(phone):
+    """`13812345678` → `138****5678`; None stays None."""
+    if not phone:
+        return None
+    if len(phone) <= 7:
+        return phone[:1] + "*" * (len(phone) - 1)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

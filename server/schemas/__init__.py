@@ -1,0 +1,1 @@
+"""Marshmallow schemas: `<X>Schema` out, `<X>CreateSchema`/`<X>UpdateSchema` in, `<X>QueryArgsSchema`."""

@@ -1,0 +1,80 @@
+"""Schemas for login, the caller's profile, communities and role grants."""
+
+import marshmallow as ma
+
+from server.models import ROLES
+
+
+class CommunitySchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    code = ma.fields.String(dump_only=True, metadata={"description": "Stable short code, e.g. `haizhu`"})
+    name = ma.fields.String(dump_only=True)
+
+
+class CommunityListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CommunitySchema))
+
+
+class UserSchema(ma.Schema):
+    """A user as the user (or an admin) sees it. The phone is always masked; `session_key` is never here."""
+
+    id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+    real_name = ma.fields.String(allow_none=True)
+    phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
+    community = ma.fields.Nested(CommunitySchema, allow_none=True)
+    roles = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(ROLES)),
+        metadata={"description": "`resident` always; `party_member`, `organizer`, `admin` when granted"},
+    )
+    is_party_member = ma.fields.Boolean()
+    volunteer_minutes = ma.fields.Integer()
+    organizer_communities = ma.fields.Method(
+        "_organizer_communities",
+        metadata={"description": "Communities this user organizes (empty unless `organizer`); not in API.md v1"},
+    )
+
+    def _organizer_communities(self, user):
+        scopes = sorted(user.organizer_scopes, key=lambda s: s.community_id)
+        return CommunitySchema(many=True).dump([s.community for s in scopes])
+
+
+class LoginSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=128),
+        metadata={"description": "The `code` from `wx.login()` (single use, valid 5 minutes)"},
+    )
+
+
+class LoginResultSchema(ma.Schema):
+    token = ma.fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
+    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the token expires"})
+    user = ma.fields.Nested(UserSchema)
+
+
+class PhoneBindSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=128),
+        metadata={"description": "`e.detail.code` from the getPhoneNumber button (not the wx.login code)"},
+    )
+
+
+class MeUpdateSchema(ma.Schema):
+    nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
+    real_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=32))
+    community_id = ma.fields.Integer(allow_none=True, strict=True, metadata={"description": "null leaves any community"})
+
+
+class RoleGrantSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["party_member", "organizer", "admin"]))
+    community_id = ma.fields.Integer(
+        strict=True, metadata={"description": "Required for `organizer`: the community they will manage"}
+    )
+
+
+class RoleRevokeArgsSchema(ma.Schema):
+    community_id = ma.fields.Integer(
+        metadata={"description": "For `organizer`: revoke only this community (default: every community)"}
+    )

@@ -1,0 +1,51 @@
+"""Signed, expiring, revocable bearer tokens (JWT, HS256); revocations are kept in Redis."""
+
+import time
+import uuid
+
+import jwt
+from flask import current_app
+
+from server.errors import NotAuthenticated
+from server.extensions import redis
+
+ALGORITHM = "HS256"
+
+
+def _revoked_key(jti):
+    return f"auth:revoked:{jti}"
+
+
+def issue_token(user):
+    """A new token for `user`; returns `(token, expires_in_seconds)`."""
+    ttl = current_app.config["TOKEN_TTL_SECONDS"]
+    now = int(time.time())
+    claims = {"sub": str(user.id), "jti": uuid.uuid4().hex, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM), ttl
+
+
+def decode_token(token):
+    """The claims of a valid token.
+
+    Raises NotAuthenticated: `token_expired`, `token_invalid` (forged, malformed), `token_revoked`.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            current_app.config["SECRET_KEY"],
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "jti", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise NotAuthenticated("token_expired", "登录已过期，请重新登录") from exc
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthenticated("token_invalid", "登录凭证无效，请重新登录") from exc
+    if redis.exists(_revoked_key(claims["jti"])):
+        raise NotAuthenticated("token_revoked", "已退出登录，请重新登录")
+    return claims
+
+
+def revoke_token(claims):
+    """Remember the token as revoked until it would have expired anyway."""
+    ttl = max(int(claims["exp"] - time.time()), 1)
+    redis.set(_revoked_key(claims["jti"]), 1, ex=ttl)

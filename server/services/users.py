@@ -1,0 +1,165 @@
+"""Users: login through WeChat, profile, phone binding, roles and account deletion."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import Forbidden, NotFound, ValidationFailed
+from server.extensions import db
+from server.models import AuditLog, Community, OrganizerScope, User
+from server.models.base import utcnow
+from server.wechat import wechat
+
+# Called with (actor, user) when an account is deleted, inside its transaction: later domains
+# (activities, shifts) register here to cancel the user's future sign-ups.
+account_deletion_hooks = []
+
+
+def record_audit(actor, action, target_type=None, target_id=None, **detail):
+    db.session.add(
+        AuditLog(
+            actor_id=actor.id if actor else None,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail or None,
+        )
+    )
+
+
+def login_with_code(js_code):
+    """Log in with a `wx.login` code: find or create the user by openid and store the new session_key.
+
+    WeChat issues a new session_key on every login and the old one stops working, so it is overwritten.
+    Raises the WeChat errors of `WeChatService.code_to_session`.
+    """
+    session = wechat().code_to_session(js_code)
+    user = db.session.scalar(select(User).where(User.openid == session["openid"]))
+    if user is None:
+        user = User(openid=session["openid"])
+        try:
+            # Two first logins of the same person can race; the unique openid decides, the loser reloads.
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            user = db.session.scalar(select(User).where(User.openid == session["openid"]))
+    user.session_key = session["session_key"]
+    user.unionid = session["unionid"] or user.unionid
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def bind_phone(user, code):
+    """Bind the phone number WeChat verified for this user (getPhoneNumber button).
+
+    Raises WeChatPhoneCodeInvalid (422 `phone_code_invalid`) and the other WeChat errors.
+    """
+    user.phone = wechat().get_phone_number(code)["phone"]
+    db.session.flush()
+    return user
+
+
+def get_community(community_id):
+    """Raises NotFound."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound("community_not_found", "社区不存在")
+    return community
+
+
+def update_profile(user, changes):
+    """Change nickname, real name or community. An unknown community is a validation error."""
+    if "community_id" in changes and changes["community_id"] is not None:
+        if db.session.get(Community, changes["community_id"]) is None:
+            raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+    for field in ("nickname", "real_name", "community_id"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    db.session.flush()
+    db.session.refresh(user, ["community"])
+    return user
+
+
+def delete_account(user):
+    """Delete the account's personal data and give up its future places (hooks move waitlists up).
+
+    The row stays, anonymised, so past rosters and volunteer hours keep their counts.
+    """
+    for hook in account_deletion_hooks:
+        hook(user)
+    user_id = user.id
+    for field in ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id"):
+        setattr(user, field, None)
+    user.is_party_member = False
+    user.is_admin = False
+    user.organizer_scopes.clear()
+    user.deleted_at = utcnow()
+    record_audit(user, "account.delete", "user", user_id)
+    db.session.flush()
+
+
+def get_active_user(user_id):
+    """Raises NotFound for unknown and deleted users."""
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("user_not_found", "用户不存在")
+    return user
+
+
+def _check_may_manage_role(actor, target, role):
+    """Admins (and the command line, `actor` None) manage every role; an organizer only `party_member`
+    for users of their own communities."""
+    if actor is None or actor.is_admin:
+        return
+    if role == "party_member" and target.community_id is not None and actor.organizes(target.community_id):
+        return
+    raise Forbidden("forbidden", "只有管理员或该居民所在社区的组织者可以设置该角色")
+
+
+def grant_role(actor, target, role, community_id=None):
+    """Grant `party_member`, `organizer` (of `community_id`, required) or `admin`.
+
+    Raises Forbidden, ValidationFailed (organizer without community), NotFound (unknown community).
+    Granting a role the user already has changes nothing.
+    """
+    _check_may_manage_role(actor, target, role)
+    before = (target.is_party_member, target.is_admin, target.organizer_community_ids)
+    if role == "party_member":
+        target.is_party_member = True
+    elif role == "admin":
+        target.is_admin = True
+    elif role == "organizer":
+        if community_id is None:
+            raise ValidationFailed(errors={"community_id": ["组织者角色需要指定社区"]})
+        get_community(community_id)
+        if community_id not in target.organizer_community_ids:
+            target.organizer_scopes.append(
+                OrganizerScope(community_id=community_id, granted_by_id=actor.id if actor else None)
+            )
+    if before != (target.is_party_member, target.is_admin, target.organizer_community_ids):
+        record_audit(actor, "role.grant", "user", target.id, role=role, community_id=community_id)
+    db.session.flush()
+    return target
+
+
+def revoke_role(actor, target, role, community_id=None):
+    """Revoke a role; for `organizer`, one community or (no `community_id`) all of them.
+
+    Raises Forbidden; `resident` cannot be revoked (ValidationFailed).
+    """
+    if role not in ("party_member", "organizer", "admin"):
+        raise ValidationFailed(errors={"role": ["只能撤销 party_member、organizer 或 admin"]})
+    _check_may_manage_role(actor, target, role)
+    before = (target.is_party_member, target.is_admin, target.organizer_community_ids)
+    if role == "party_member":
+        target.is_party_member = False
+    elif role == "admin":
+        target.is_admin = False
+    else:
+        target.organizer_scopes[:] = [
+            s for s in target.organizer_scopes if community_id is not None and s.community_id != community_id
+        ]
+    if before != (target.is_party_member, target.is_admin, target.organizer_community_ids):
+        record_audit(actor, "role.revoke", "user", target.id, role=role, community_id=community_id)
+    db.session.flush()
+    return target

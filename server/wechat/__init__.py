@@ -1,0 +1,247 @@
+"""The only code that talks to WeChat: wechatpy 1.8.18 behind one adapter, with typed errors.
+
+- Every call, the token fetch included, goes to `WECHAT_API_BASE_URL` (the real API, or the
+  emulator in `scripts/` for tests and local runs).
+- The access token is shared by all processes through Redis (wechatpy's `RedisStorage`) and
+  fetched with `cgi-bin/stable_token`, which in normal mode returns the same token to every
+  caller, so several workers never invalidate each other's token.
+- wechatpy's own retry on token errors is unbounded; it is switched off, and a token error is
+  retried here exactly once after one refetch.
+- Timeouts are always set; connection errors, timeouts and errcode -1 become `WeChatUnavailable`.
+"""
+
+import json
+import logging
+import time
+
+import requests
+from flask import current_app
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.redisstorage import RedisStorage
+
+from server.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TOKEN_ERRCODES = {40001, 40014, 42001}
+# Refresh this long before WeChat's expiry; stable_token hands out the next token in the last 5 minutes.
+TOKEN_EARLY_REFRESH_SECONDS = 300
+
+
+class WeChatError(DomainError):
+    """WeChat answered with an error, or could not be reached. `errcode` is WeChat's (None: no answer)."""
+
+    status, error, message = 503, "wechat_unavailable", "微信服务暂时不可用，请稍后再试"
+
+    def __init__(self, errcode=None, errmsg=None, **kwargs):
+        self.errcode = errcode
+        self.errmsg = errmsg
+        super().__init__(**kwargs)
+
+    def __str__(self):
+        return f"{self.error} (errcode={self.errcode}, errmsg={self.errmsg})"
+
+
+class WeChatUnavailable(WeChatError):
+    """Timeout, connection error, HTTP error, errcode -1, or any errcode we cannot act on."""
+
+
+class WeChatCodeInvalid(WeChatError):
+    """A `wx.login` code that WeChat does not know, that expired, or that was used (40029, 40163)."""
+
+    status, error, message = 401, "wechat_code_invalid", "登录凭证无效或已使用，请重新登录"
+
+
+class WeChatPhoneCodeInvalid(WeChatError):
+    """A getPhoneNumber code that WeChat does not know, that expired or was used (40029)."""
+
+    status, error, message = 422, "phone_code_invalid", "手机号授权凭证无效或已过期，请重新授权"
+
+
+class WeChatRateLimited(WeChatError):
+    """WeChat's per-minute or daily quota (45011, 45009)."""
+
+    status, error, message = 429, "wechat_rate_limited", "微信接口调用过于频繁，请稍后再试"
+
+
+class WeChatLoginBlocked(WeChatError):
+    """WeChat blocked this user's login as high-risk (40226)."""
+
+    status, error, message = 403, "wechat_login_blocked", "微信判定该账号存在风险，暂时无法登录"
+
+
+class WeChatRejected(WeChatError):
+    """WeChat refused the request itself (e.g. 43101 no subscription credit, 47003 bad value)."""
+
+    status, error, message = 502, "wechat_rejected", "微信拒绝了该请求"
+
+
+def _raise_for(errcode, errmsg, code_error=WeChatCodeInvalid, rejected=()):
+    """Map a WeChat errcode to our typed error."""
+    if errcode in (45009, 45011):
+        raise WeChatRateLimited(errcode, errmsg)
+    if errcode in (40029, 40163) and code_error:
+        raise code_error(errcode, errmsg)
+    if errcode == 40226:
+        raise WeChatLoginBlocked(errcode, errmsg)
+    if errcode in rejected:
+        raise WeChatRejected(errcode, errmsg)
+    raise WeChatUnavailable(errcode, errmsg)
+
+
+class _Client(WeChatClient):
+    """wechatpy's client with a configurable base URL and a stable_token fetch with a timeout."""
+
+    def __init__(self, appid, secret, base_url, session, timeout):
+        super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
+        self.base_url = base_url.rstrip("/") + "/"
+        self.API_BASE_URL = self.base_url + "cgi-bin/"
+        # The wxa API group has its own class-level base URL (WECHAT.md 8.3).
+        self.wxa.API_BASE_URL = self.base_url
+
+    def fetch_access_token(self):
+        res = self._http.post(
+            self.base_url + "cgi-bin/stable_token",
+            data=json.dumps(
+                {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret, "force_refresh": False}
+            ),
+            timeout=self.timeout,
+        )
+        try:
+            res.raise_for_status()
+            result = res.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatClientException(errcode=None, errmsg=str(exc), client=self, response=res) from exc
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self, response=res)
+        expires_in = int(result.get("expires_in", 7200))
+        ttl = max(expires_in - TOKEN_EARLY_REFRESH_SECONDS, 60)
+        self.session.set(self.access_token_key, result["access_token"], ttl)
+        self.expires_at = int(time.time()) + ttl
+        return result
+
+    def forget_access_token(self):
+        self.session.delete(self.access_token_key)
+        self.expires_at = None
+
+
+class WeChatService:
+    """What the server needs from WeChat, as plain methods that return data or raise `WeChatError`."""
+
+    def __init__(self, appid, secret, base_url, redis_client, timeout):
+        self.appid = appid
+        self.client = _Client(appid, secret, base_url, RedisStorage(redis_client, prefix="wechatpy"), timeout)
+
+    def _call(self, fn, **raise_kwargs):
+        """Run one wechatpy call; on a token error refetch the token and retry exactly once."""
+        for attempt in (1, 2):
+            try:
+                return fn()
+            except WeChatClientException as exc:
+                if exc.errcode in TOKEN_ERRCODES and attempt == 1:
+                    log.info("wechat token rejected (%s), refetching once", exc.errcode)
+                    self.client.forget_access_token()
+                    continue
+                if exc.errcode is None:
+                    raise WeChatUnavailable(None, exc.errmsg or "HTTP error") from exc
+                _raise_for(exc.errcode, exc.errmsg, **raise_kwargs)
+            except requests.RequestException as exc:
+                # Timeouts and connection errors; wechatpy lets these through unwrapped.
+                raise WeChatUnavailable(None, f"{type(exc).__name__}: {exc}") from exc
+
+    def code_to_session(self, js_code):
+        """Exchange a `wx.login` code: `{openid, session_key, unionid?}`.
+
+        Raises WeChatCodeInvalid (40029, 40163), WeChatRateLimited (45011), WeChatLoginBlocked (40226),
+        WeChatUnavailable.
+        """
+        result = self._call(lambda: self.client.wxa.code_to_session(js_code))
+        if not result.get("openid") or not result.get("session_key"):
+            raise WeChatUnavailable(None, "jscode2session answered without openid")
+        return {"openid": result["openid"], "session_key": result["session_key"], "unionid": result.get("unionid")}
+
+    def get_phone_number(self, code):
+        """Exchange a getPhoneNumber code: `{phone, country_code}` (the number without country code).
+
+        Raises WeChatPhoneCodeInvalid (40029), WeChatRateLimited, WeChatUnavailable.
+        """
+        result = self._call(
+            lambda: self.client.post(self.client.base_url + "wxa/business/getuserphonenumber", data={"code": code}),
+            code_error=WeChatPhoneCodeInvalid,
+        )
+        info = result.get("phone_info") or {}
+        if not info.get("purePhoneNumber"):
+            raise WeChatUnavailable(None, "getuserphonenumber answered without a number")
+        return {"phone": info["purePhoneNumber"], "country_code": str(info.get("countryCode", ""))}
+
+    def send_subscribe_message(self, openid, template_id, data, page=None, miniprogram_state=None, lang="zh_CN"):
+        """Send one subscribe message; returns WeChat's msgid.
+
+        `data` is `{field: value}`; values must already fit the field type limits.
+        Raises WeChatRejected (40003, 40037, 43101, 47003, 41030), WeChatRateLimited, WeChatUnavailable.
+        """
+        body = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+            "lang": lang,
+        }
+        if page:
+            body["page"] = page
+        if miniprogram_state:
+            body["miniprogram_state"] = miniprogram_state
+        result = self._call(
+            lambda: self.client.post(self.client.base_url + "cgi-bin/message/subscribe/send", data=body),
+            code_error=None,
+            rejected={40003, 40037, 43101, 47003, 41030},
+        )
+        return result.get("msgid")
+
+    def get_unlimited_code(self, scene, page, env_version="release", check_path=None, width=430):
+        """A mini-program code image (JPEG bytes) that opens `page` with `scene` (≤ 32 characters).
+
+        Raises WeChatRejected (40169, 40129, 41030, 40097), WeChatRateLimited, WeChatUnavailable.
+        """
+        body = {"scene": scene, "page": page, "env_version": env_version, "width": width}
+        # Only a released version can be checked for the page; trial and develop builds cannot.
+        body["check_path"] = (env_version == "release") if check_path is None else check_path
+        result = self._call(
+            lambda: self.client.post(self.client.base_url + "wxa/getwxacodeunlimit", data=body),
+            code_error=None,
+            rejected={40169, 40129, 41030, 40097},
+        )
+        if isinstance(result, requests.Response):
+            return result.content
+        raise WeChatUnavailable(None, "getwxacodeunlimit answered without an image")
+
+    def check_text(self, openid, content, scene=2):
+        """msgSecCheck v2: `pass`, `review` or `risky` for text the user wants to publish.
+
+        Raises WeChatRejected (40003, 61010), WeChatRateLimited, WeChatUnavailable.
+        """
+        result = self._call(
+            lambda: self.client.post(
+                self.client.base_url + "wxa/msg_sec_check",
+                data={"version": 2, "openid": openid, "scene": scene, "content": content},
+            ),
+            code_error=None,
+            rejected={40003, 40129, 61010},
+        )
+        return (result.get("result") or {}).get("suggest", "review")
+
+
+def init_app(app):
+    """Needs the Redis extension initialised first (the token is shared through it)."""
+    app.extensions["wechat"] = WeChatService(
+        appid=app.config["WECHAT_APPID"],
+        secret=app.config["WECHAT_SECRET"],
+        base_url=app.config["WECHAT_API_BASE_URL"],
+        redis_client=app.extensions["redis"],
+        timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
+    )
+
+
+def wechat():
+    """The current app's WeChatService."""
+    return current_app.extensions["wechat"]

@@ -1,0 +1,206 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL and Redis (`TEST_DATABASE_URL`, `TEST_REDIS_URL`),
+the WeChat emulator over real HTTP, and a logged-in client per demo role.
+
+The schema is built by the Alembic migrations, not `create_all`, so every run exercises them.
+Each test starts from empty tables, an empty Redis database and a reset emulator.
+WARNING: the database of `TEST_DATABASE_URL` and the Redis database of `TEST_REDIS_URL` are wiped.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from wechat_emulator import EmulatorClient, EmulatorServer  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+APPID = "wxtest0000000000"
+SECRET = "test-secret"
+
+# On PostgreSQL the concurrency tests need real parallel connections; SQLite serialises writers.
+requires_postgres = pytest.mark.skipif(TEST_DATABASE_URL is None, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+
+
+def pytest_report_header(config):
+    return [
+        f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temporary file)'}",
+        f"redis: {TEST_REDIS_URL or 'fakeredis (in-process)'}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    server = EmulatorServer(appid=APPID, secret=SECRET)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    """An HTTP client of the WeChat emulator, reset for this test."""
+    client = EmulatorClient(emulator_server.url)
+    client.reset()
+    return client
+
+
+def _drop_everything(url):
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        metadata.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        _drop_everything(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def make_config(database_url, emulator_url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_API_BASE_URL": emulator_url,
+        "WECHAT_TIMEOUT_SECONDS": 2,
+        "RATE_LIMIT_LOGIN": "1000/minute",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database_url, emulator_server):
+    app = create_app(make_config(database_url, emulator_server.url))
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, emulator_server):
+    """`make_app(**settings)`: another app on the test database and emulator with some settings changed.
+
+    Its engine is disposed afterwards, so no connection outlives the test.
+    """
+    made = []
+
+    def build(**overrides):
+        config = make_config(overrides.pop("DATABASE_URL", database_url), emulator_server.url, **overrides)
+        made.append(create_app(config))
+        return made[-1]
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def _empty_tables():
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def clean_app(app, emulator):
+    """The app with empty tables, an empty Redis database and fresh rate-limit counters."""
+    with app.app_context():
+        _empty_tables()
+        app.extensions["redis"].flushdb()
+        app.extensions["rate_limiter"].reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def client(clean_app):
+    return clean_app.test_client()
+
+
+@pytest.fixture
+def seeded(clean_app):
+    """Communities and demo users (`demo-resident`, `demo-party-member`, `demo-organizer`, `demo-admin`)."""
+    from server.demo import seed_demo
+
+    with clean_app.app_context():
+        seed_demo()
+        db.session.commit()
+
+
+class Session:
+    """A logged-in caller: `headers` to send, `user` as login returned it."""
+
+    def __init__(self, client, token, user):
+        self.client = client
+        self.token = token
+        self.user = user
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, headers=self.headers, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.client.post(url, headers=self.headers, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.client.patch(url, headers=self.headers, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.client.delete(url, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def login(client, emulator):
+    """`login(openid=None)`: log in through the emulator like the mini-program does; returns a Session."""
+
+    def do_login(openid=None):
+        code = emulator.mint_login_code(openid=openid)["code"]
+        response = client.post("/api/v1/auth/login", json={"code": code})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        return Session(client, body["token"], body["user"])
+
+    return do_login
+
+
+@pytest.fixture
+def resident(seeded, login):
+    return login("demo-resident")
+
+
+@pytest.fixture
+def organizer(seeded, login):
+    """Organizer of the `haizhu` community."""
+    return login("demo-organizer")
+
+
+@pytest.fixture
+def admin(seeded, login):
+    return login("demo-admin")

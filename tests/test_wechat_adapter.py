@@ -1,0 +1,88 @@
+"""The WeChat adapter against the emulator over HTTP: base URL, shared token, bounded token retry."""
+
+import pytest
+
+from server.wechat import WeChatService, WeChatUnavailable, WeChatRejected
+
+
+@pytest.fixture
+def service(clean_app):
+    with clean_app.app_context():
+        yield clean_app.extensions["wechat"]
+
+
+def token_fetches(emulator):
+    return [c for c in emulator.calls() if c["path"] in ("/cgi-bin/token", "/cgi-bin/stable_token")]
+
+
+def test_every_call_goes_to_the_configured_base_url(service, emulator):
+    code = emulator.mint_login_code(openid="o-base")["code"]
+    assert service.code_to_session(code)["openid"] == "o-base"
+    paths = [c["path"] for c in emulator.calls()]
+    assert paths == ["/cgi-bin/stable_token", "/sns/jscode2session"]
+
+
+def test_access_token_is_shared_through_redis(service, emulator, clean_app):
+    other_process = WeChatService(
+        clean_app.config["WECHAT_APPID"],
+        clean_app.config["WECHAT_SECRET"],
+        clean_app.config["WECHAT_API_BASE_URL"],
+        clean_app.extensions["redis"],
+        2,
+    )
+    for wechat in (service, other_process, service, other_process):
+        wechat.code_to_session(emulator.mint_login_code()["code"])
+    assert len(token_fetches(emulator)) == 1
+
+
+def test_invalidated_token_is_refetched_once_and_call_succeeds(service, emulator):
+    service.code_to_session(emulator.mint_login_code()["code"])
+    emulator.invalidate_tokens()
+    code = emulator.mint_phone_code("13700001111")["code"]
+    assert service.get_phone_number(code)["phone"] == "13700001111"
+    assert len(token_fetches(emulator)) == 2
+
+
+def test_token_error_that_persists_is_not_retried_forever(service, emulator):
+    service.code_to_session(emulator.mint_login_code()["code"])
+    path = "/wxa/business/getuserphonenumber"
+    emulator.inject_fault(path, errcode=40001, times=50)
+    with pytest.raises(WeChatUnavailable) as raised:
+        service.get_phone_number("whatever")
+    assert raised.value.errcode == 40001
+    assert len([c for c in emulator.calls() if c["path"] == path]) == 2
+    assert len(token_fetches(emulator)) == 2
+
+
+def test_subscribe_send_without_credit_is_rejected_with_errcode(service, emulator):
+    openid = emulator.mint_login_code()["openid"]
+    with pytest.raises(WeChatRejected) as raised:
+        service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "党课"})
+    assert raised.value.errcode == 43101
+
+
+def test_subscribe_send_with_credit_is_received(service, emulator):
+    openid = emulator.mint_login_code()["openid"]
+    emulator.accept_subscription(openid, "tmpl-activity-reminder")
+    msgid = service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "青年学堂"}, page="pages/index/index")
+    assert msgid
+    [message] = emulator.messages()
+    assert message["data"] == {"thing1": {"value": "青年学堂"}}
+    assert message["touser"] == openid
+
+
+def test_unlimited_code_is_image_bytes(service):
+    image = service.get_unlimited_code("a=1&t=abc", "pages/checkin/index", env_version="develop")
+    assert image[:2] == b"\xff\xd8"
+
+
+def test_unlimited_code_with_long_scene_is_rejected(service):
+    with pytest.raises(WeChatRejected) as raised:
+        service.get_unlimited_code("x" * 33, "pages/checkin/index", env_version="develop")
+    assert raised.value.errcode == 40169
+
+
+def test_text_check_passes_clean_text(service, emulator):
+    openid = emulator.mint_login_code()["openid"]
+    service.code_to_session(emulator.mint_login_code(openid=openid)["code"])
+    assert service.check_text(openid, "周六上午党课") == "pass"
