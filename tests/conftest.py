@@ -27,8 +27,11 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 APPID = "wxtest0000000000"
 SECRET = "test-secret"
 
-# On PostgreSQL the concurrency tests need real parallel connections; SQLite serialises writers.
-requires_postgres = pytest.mark.skipif(TEST_DATABASE_URL is None, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+
+def pytest_configure(config):
+    # .ci/run sets REQUIRE_TEST_SERVICES: there the suite must run on PostgreSQL and Redis, never skip them.
+    if os.environ.get("REQUIRE_TEST_SERVICES") and not (TEST_DATABASE_URL and TEST_REDIS_URL):
+        pytest.exit("REQUIRE_TEST_SERVICES is set but TEST_DATABASE_URL or TEST_REDIS_URL is not", returncode=3)
 
 
 def pytest_report_header(config):
