@@ -2,7 +2,7 @@
 
 It answers the part of https://api.weixin.qq.com this project uses (tokens, login,
 phone number, subscribe messages, mini-program codes, text checks, checksession)
-with the success shapes, errcodes and token rules of /work/shared/WECHAT.md, and adds
+with the success shapes, errcodes and token rules of shared/WECHAT.md, and adds
 test-only control endpoints under ``/__emulator/`` to mint codes, record subscription
 accepts, inject faults, move the clock and read what was sent.
 

@@ -1,12 +1,17 @@
-"""Demo data for `flask seed-demo`: the sub-district's communities and one user per role.
+"""Demo data for `flask seed-demo`: the sub-district's communities, one user per role, and a
+fortnight of sample activities in each community.
 
 The community list is sample data for local runs and tests, not an official register.
 """
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Community, User
+from server.models import Activity, Community, User
 from server.services import users
 
 COMMUNITIES = [
@@ -41,7 +46,49 @@ def seed_communities():
     return existing
 
 
-def seed_demo():
+# title, category, audience, capacity, waitlist, days from today, start, hours, venue, status
+DEMO_ACTIVITIES = [
+    ("学习二十大精神专题党课", "party_lesson", "party_members", 40, True, 2, time(9, 30), 2, "党群服务中心二楼会议室", "published"),
+    ("青年学堂：AI 工具入门", "youth", "all", 30, True, 3, time(19, 0), 2, "党群服务中心多功能厅", "published"),
+    ("亲子绘本共读会", "women_children", "community_residents", 12, True, 5, time(10, 0), 2, "社区儿童之家", "published"),
+    ("长者智能手机课堂", "elderly", "all", 20, False, 6, time(14, 30), 2, "长者服务站", "published"),
+    ("社区邻里嘉年华", "culture", "all", 200, True, 12, time(15, 0), 4, "社区广场", "published"),
+    ("垃圾分类志愿宣传", "volunteer", "all", 15, True, 9, time(9, 0), 3, "社区东门", "draft"),
+]
+
+
+def seed_activities(communities, organizer_ids):
+    """Sample activities in every community, relative to today; existing ones (same title) are kept."""
+    zone = ZoneInfo(current_app.config["APP_TIMEZONE"])
+    today = datetime.now(zone).date()
+    existing = set(db.session.execute(select(Activity.community_id, Activity.title)).all())
+    for community in communities.values():
+        for title, category, audience, capacity, waitlist, days, start, hours, venue, status in DEMO_ACTIVITIES:
+            if (community.id, title) in existing:
+                continue
+            starts_at = datetime.combine(today + timedelta(days=days), start, zone)
+            db.session.add(
+                Activity(
+                    community_id=community.id,
+                    title=title,
+                    description=f"{community.name}{title}，欢迎报名参加。",
+                    category=category,
+                    venue=f"{community.name}{venue}",
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(hours=hours),
+                    capacity=capacity,
+                    waitlist_enabled=waitlist,
+                    audience=audience,
+                    cancel_cutoff_minutes=120,
+                    status=status,
+                    published_at=datetime.now(zone) if status == "published" else None,
+                    created_by_id=organizer_ids.get(community.id),
+                )
+            )
+    db.session.flush()
+
+
+def seed_demo(sample_activities=True):
     """Idempotent: running it twice leaves the same data. Returns the demo users by openid."""
     communities = seed_communities()
     result = {}
@@ -62,5 +109,8 @@ def seed_demo():
             community_id = user.community_id if role == "organizer" else None
             users.grant_role(None, user, role, community_id)
         result[openid] = user
+    if sample_activities:
+        organizer = result["demo-organizer"]
+        seed_activities(communities, {cid: organizer.id for cid in organizer.organizer_community_ids})
     db.session.flush()
     return result

@@ -153,7 +153,7 @@ def seeded(clean_app):
     from server.demo import seed_demo
 
     with clean_app.app_context():
-        seed_demo()
+        seed_demo(sample_activities=False)
         db.session.commit()
 
 
@@ -207,3 +207,52 @@ def organizer(seeded, login):
 @pytest.fixture
 def admin(seeded, login):
     return login("demo-admin")
+
+
+@pytest.fixture
+def other_organizer(admin, login, client):
+    """An organizer of `dachong`, not of `haizhu`."""
+    session = login("o-dachong-organizer")
+    dachong = next(c["id"] for c in client.get("/api/v1/communities").get_json()["items"] if c["code"] == "dachong")
+    response = admin.post(f"/api/v1/users/{session.user['id']}/roles", json={"role": "organizer", "community_id": dachong})
+    assert response.status_code == 200
+    return session
+
+
+@pytest.fixture
+def residents(seeded, login, client):
+    """`residents(n)`: n freshly logged-in residents of `haizhu`."""
+
+    def make(count):
+        from factories import community_id
+
+        haizhu = community_id(client, "haizhu")
+        sessions = []
+        for index in range(count):
+            session = login(f"o-resident-{index:04d}")
+            session.patch("/api/v1/me", json={"community_id": haizhu, "real_name": f"居民{index}"})
+            sessions.append(session)
+        return sessions
+
+    return make
+
+
+@pytest.fixture
+def outbox(clean_app):
+    """`outbox(kind=None)`: the recorded outgoing messages, oldest first, as dicts."""
+    from sqlalchemy import select
+
+    from server.models import OutboxMessage
+
+    def read(kind=None):
+        with clean_app.app_context():
+            statement = select(OutboxMessage).order_by(OutboxMessage.id)
+            if kind:
+                statement = statement.where(OutboxMessage.kind == kind)
+            return [
+                {"kind": m.kind, "user_id": m.user_id, "payload": m.payload, "ref": (m.ref_type, m.ref_id),
+                 "status": m.status}
+                for m in db.session.scalars(statement)
+            ]
+
+    return read

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import AuditLog, Community, User
+from server.models import Activity, AuditLog, Community, User
 
 
 def community_id(client, code):
@@ -124,3 +124,6 @@ def test_cli_seed_demo_is_idempotent(clean_app):
     with clean_app.app_context():
         assert len(db.session.scalars(select(Community)).all()) == 8
         assert len(db.session.scalars(select(User)).all()) == 4
+        activities = db.session.scalars(select(Activity)).all()
+        assert len(activities) == 8 * 6
+        assert {a.status for a in activities} == {"draft", "published"}

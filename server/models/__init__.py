@@ -1,6 +1,33 @@
 """SQLAlchemy models, one module per table family; importing this registers them all."""
 
+from server.models.activities import (
+    ACTIVE_REGISTRATION,
+    ACTIVITY_STATUSES,
+    AUDIENCES,
+    CATEGORIES,
+    REGISTRATION_STATUSES,
+    Activity,
+    Registration,
+)
 from server.models.audit import AuditLog
+from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage
 from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
 
-__all__ = ["AuditLog", "Community", "OrganizerScope", "ROLES", "User", "mask_phone"]
+__all__ = [
+    "ACTIVE_REGISTRATION",
+    "ACTIVITY_STATUSES",
+    "AUDIENCES",
+    "Activity",
+    "AuditLog",
+    "CATEGORIES",
+    "Community",
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
+    "OrganizerScope",
+    "OutboxMessage",
+    "REGISTRATION_STATUSES",
+    "ROLES",
+    "Registration",
+    "User",
+    "mask_phone",
+]

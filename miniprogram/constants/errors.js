@@ -1,0 +1,96 @@
+/**
+ * Chinese messages for the contract's `error` ids (API.md and the server's extra ids).
+ * Pages branch on the id, never on the text; this table is the one place the text lives.
+ */
+const ERROR_MESSAGES = {
+  // Login and session
+  not_authenticated: '请先登录',
+  token_invalid: '登录状态无效，请重新进入小程序',
+  token_expired: '登录已过期，请重新进入小程序',
+  token_revoked: '登录已失效，请重新进入小程序',
+  wechat_code_invalid: '微信登录凭证无效或已使用，请重新进入小程序',
+  wechat_login_blocked: '该微信账号暂时无法登录，请联系社区工作人员',
+  wechat_login_failed: '微信登录失败，请稍后重试',
+  wechat_unavailable: '微信服务暂时不可用，请稍后再试',
+  wechat_rate_limited: '微信服务繁忙，请稍后再试',
+  rate_limited: '操作太频繁，请稍后再试',
+  phone_code_invalid: '手机号授权已失效，请重新点击授权',
+
+  // Generic refusals
+  bad_request: '请求格式有误',
+  malformed_body: '请求格式有误，请稍后重试',
+  validation_failed: '填写的信息有误，请检查后重试',
+  forbidden: '没有权限进行此操作',
+  not_found: '内容不存在或已删除',
+  user_not_found: '用户不存在',
+  community_not_found: '社区不存在',
+  activity_not_found: '活动不存在或已删除',
+  registration_not_found: '没有找到您的报名记录',
+  site_not_found: '值守点位不存在',
+  shift_not_found: '值守班次不存在或已删除',
+  booking_not_found: '没有找到您的值守预约',
+  method_not_allowed: '暂不支持此操作',
+  conflict: '当前状态不允许此操作',
+  payload_too_large: '提交的内容过大',
+  unsupported_media_type: '请求格式有误',
+  internal_error: '服务器开小差了，请稍后再试',
+
+  // Activities and registrations
+  not_eligible: '您不符合报名条件（可能仅限党员或本社区居民）',
+  signup_not_open: '报名尚未开始',
+  signup_closed: '报名已截止',
+  capacity_full: '名额已满',
+  activity_not_open: '活动未开放（未发布、已取消或已结束）',
+  activity_not_draft: '只有草稿状态的活动可以发布',
+  cancel_cutoff_passed: '已超过可取消的时间，无法取消',
+  capacity_below_confirmed: '名额不能少于已确认报名的人数',
+  checkin_token_invalid: '签到码无效或已过期，请重新扫码',
+  registration_not_confirmed: '候补中的报名不能签到',
+
+  // Volunteer shifts
+  role_full: '该岗位已约满，请选择其他岗位或班次',
+  shift_overlap: '与您已预约的其他班次时间冲突',
+  shift_started: '班次已开始，无法进行此操作',
+  already_booked: '您已预约该班次的其他岗位',
+  daily_limit_exceeded: '超过每日值守时长上限',
+
+  // Client-side
+  network_error: '网络连接失败，请检查网络后重试',
+  network_timeout: '网络超时，请稍后重试',
+};
+
+/** Fallback text by HTTP status when an id is unknown and the server sent no message. */
+const STATUS_MESSAGES = {
+  400: '请求有误，请稍后重试',
+  401: '请先登录',
+  403: '没有权限进行此操作',
+  404: '内容不存在或已删除',
+  405: '暂不支持此操作',
+  409: '当前状态不允许此操作',
+  413: '提交的内容过大',
+  422: '填写的信息有误，请检查后重试',
+  429: '操作太频繁，请稍后再试',
+};
+const SERVER_ERROR_MESSAGE = '服务暂时不可用，请稍后再试';
+const GENERIC_MESSAGE = '操作失败，请稍后重试';
+
+/** The ids of a 401 that mean "log in again" (the request wrapper re-logs in silently once). */
+const SESSION_ERROR_IDS = ['not_authenticated', 'token_invalid', 'token_expired', 'token_revoked'];
+
+/** Chinese text for an error: the id's text, else the server's message, else a text by status. */
+function messageFor(errorId, statusCode, serverMessage) {
+  if (errorId && Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, errorId)) return ERROR_MESSAGES[errorId];
+  if (typeof serverMessage === 'string' && serverMessage.trim()) return serverMessage.trim();
+  if (STATUS_MESSAGES[statusCode]) return STATUS_MESSAGES[statusCode];
+  if (statusCode >= 500) return SERVER_ERROR_MESSAGE;
+  return GENERIC_MESSAGE;
+}
+
+module.exports = {
+  ERROR_MESSAGES,
+  STATUS_MESSAGES,
+  SERVER_ERROR_MESSAGE,
+  GENERIC_MESSAGE,
+  SESSION_ERROR_IDS,
+  messageFor,
+};

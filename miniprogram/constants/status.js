@@ -1,0 +1,123 @@
+/** Status enums, categories and their Chinese labels: the one place pages and components read them from. */
+
+const ACTIVITY_STATUS = { DRAFT: 'draft', PUBLISHED: 'published', CANCELLED: 'cancelled', FINISHED: 'finished' };
+const REGISTRATION_STATUS = { CONFIRMED: 'confirmed', WAITLISTED: 'waitlisted', CANCELLED: 'cancelled' };
+const SHIFT_STATUS = { OPEN: 'open', CANCELLED: 'cancelled' };
+const BOOKING_STATUS = {
+  BOOKED: 'booked',
+  CHECKED_IN: 'checked_in',
+  COMPLETED: 'completed',
+  CANCELLED: 'cancelled',
+  NO_SHOW: 'no_show',
+};
+
+const CATEGORIES = [
+  { value: 'party_lesson', label: '党课' },
+  { value: 'youth', label: '青年学堂' },
+  { value: 'women_children', label: '妇儿活动' },
+  { value: 'elderly', label: '长者服务' },
+  { value: 'culture', label: '文体活动' },
+  { value: 'volunteer', label: '志愿服务' },
+  { value: 'other', label: '其他' },
+];
+
+const AUDIENCES = [
+  { value: 'all', label: '所有居民' },
+  { value: 'party_members', label: '仅限党员' },
+  { value: 'community_residents', label: '仅限本社区居民' },
+];
+
+const SITE_KINDS = [
+  { value: 'checkpoint', label: '卡口' },
+  { value: 'testing_site', label: '核酸采样点' },
+  { value: 'temperature_point', label: '测温点' },
+  { value: 'service_center', label: '党群服务中心' },
+  { value: 'other', label: '其他' },
+];
+
+/** Common posts on a shift, offered when creating shifts (any other name may be typed). */
+const SHIFT_ROLE_PRESETS = ['登记', '维持秩序', '测温', '卡口值守', '消杀'];
+
+/** `tone` drives the colour of <status-tag>: primary, success, warning, danger, default. */
+const STATUS_LABELS = {
+  activity: {
+    draft: { label: '草稿', tone: 'default' },
+    published: { label: '报名中', tone: 'primary' },
+    cancelled: { label: '已取消', tone: 'danger' },
+    finished: { label: '已结束', tone: 'default' },
+  },
+  registration: {
+    confirmed: { label: '已报名', tone: 'success' },
+    waitlisted: { label: '候补中', tone: 'warning' },
+    cancelled: { label: '已取消', tone: 'default' },
+    checked_in: { label: '已签到', tone: 'primary' },
+  },
+  shift: {
+    open: { label: '可预约', tone: 'primary' },
+    cancelled: { label: '已取消', tone: 'danger' },
+  },
+  booking: {
+    booked: { label: '已预约', tone: 'success' },
+    checked_in: { label: '值守中', tone: 'primary' },
+    completed: { label: '已完成', tone: 'default' },
+    checked_out: { label: '已签退', tone: 'default' },
+    cancelled: { label: '已取消', tone: 'default' },
+    no_show: { label: '缺勤', tone: 'danger' },
+  },
+};
+
+function optionLabel(options, value) {
+  const found = options.find((option) => option.value === value);
+  return found ? found.label : value || '';
+}
+
+const categoryLabel = (value) => optionLabel(CATEGORIES, value);
+const audienceLabel = (value) => optionLabel(AUDIENCES, value);
+const siteKindLabel = (value) => optionLabel(SITE_KINDS, value);
+
+/** `{label, tone}` of a status of one kind (activity, registration, shift, booking); unknown values pass through. */
+function statusInfo(kind, value) {
+  const table = STATUS_LABELS[kind] || {};
+  return table[value] || { label: value || '', tone: 'default' };
+}
+
+/** Subscribe-message template keys (GET /subscriptions/templates) and which ones each tap asks for. */
+const TEMPLATE_KEYS = {
+  ACTIVITY_REMINDER: 'activity_reminder',
+  SHIFT_REMINDER: 'shift_reminder',
+  WAITLIST_PROMOTED: 'waitlist_promoted',
+  CANCELLED_BY_ORGANIZER: 'cancelled_by_organizer',
+};
+const TEMPLATE_LABELS = {
+  activity_reminder: '活动开始提醒',
+  shift_reminder: '值守开始提醒',
+  waitlist_promoted: '候补转正通知',
+  cancelled_by_organizer: '活动/班次取消通知',
+};
+const ACTIVITY_TEMPLATE_KEYS = ['activity_reminder', 'waitlist_promoted', 'cancelled_by_organizer'];
+const SHIFT_TEMPLATE_KEYS = ['shift_reminder', 'cancelled_by_organizer'];
+
+const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
+const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
+
+module.exports = {
+  ACTIVITY_STATUS,
+  REGISTRATION_STATUS,
+  SHIFT_STATUS,
+  BOOKING_STATUS,
+  CATEGORIES,
+  AUDIENCES,
+  SITE_KINDS,
+  SHIFT_ROLE_PRESETS,
+  STATUS_LABELS,
+  categoryLabel,
+  audienceLabel,
+  siteKindLabel,
+  statusInfo,
+  TEMPLATE_KEYS,
+  TEMPLATE_LABELS,
+  ACTIVITY_TEMPLATE_KEYS,
+  SHIFT_TEMPLATE_KEYS,
+  ROLES,
+  ROLE_LABELS,
+};

@@ -1,0 +1,107 @@
+/**
+ * Check-in by scanning. The organizer's code carries a token in its `scene`:
+ * `a<activity id>.<window>.<mac>` for an activity, `s<site id>.<window>.<mac>` for a duty site.
+ */
+const activityService = require('../services/activity');
+const shiftService = require('../services/shift');
+const { dateOf, todayString, parseIso } = require('../utils/time');
+const { bookingAction } = require('../utils/present');
+
+const TOKEN_RE = /^([as])(\d+)\.([0-9a-z]+)\.([A-Za-z0-9_-]+)$/;
+const KINDS = { a: 'activity', s: 'site' };
+
+/** `{kind: 'activity'|'site', id, token}` of a token, or null when it is not one of ours. */
+function parseCheckinToken(token) {
+  const m = TOKEN_RE.exec(String(token || '').trim());
+  if (!m) return null;
+  return { kind: KINDS[m[1]], id: Number(m[2]), token: m[0] };
+}
+
+function safeDecode(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    return value;
+  }
+}
+
+/** The token of the page query when the code was scanned with WeChat (`query.scene`, URL-encoded). */
+function tokenFromQuery(query) {
+  if (!query) return '';
+  if (query.scene) return safeDecode(query.scene);
+  if (query.token) return safeDecode(query.token);
+  return '';
+}
+
+function sceneParam(text) {
+  const m = /[?&]scene=([^&#]*)/.exec(text || '');
+  return m ? safeDecode(safeDecode(m[1])) : '';
+}
+
+/**
+ * The token of a wx.scanCode result: `res.path` (`pages/checkin/index?scene=...`) for a code of
+ * this mini-program, else a bare token or a link with `scene=` in `res.result`.
+ */
+function tokenFromScan(res) {
+  if (!res) return '';
+  const fromPath = sceneParam(res.path);
+  if (fromPath) return fromPath;
+  const result = String(res.result || '').trim();
+  if (parseCheckinToken(result)) return result;
+  return sceneParam(result);
+}
+
+/** wx.scanCode as a promise; resolves the scan result, rejects on cancel or failure. */
+function scan() {
+  return new Promise((resolve, reject) => {
+    wx.scanCode({ onlyFromCamera: false, scanType: ['wxCode', 'qrCode'], success: resolve, fail: reject });
+  });
+}
+
+/** POST /activities/{id}/check-in with a parsed activity token. */
+function checkInToActivity(parsed) {
+  return activityService.checkIn(parsed.id, parsed.token);
+}
+
+async function listAllMyShifts(when) {
+  const body = await shiftService.listMyShifts({ when, page: 1, pageSize: 100 });
+  return (body && body.items) || [];
+}
+
+/**
+ * The caller's bookings at a site today (not cancelled), soonest first. Upcoming and past are both
+ * read: a shift that has ended may still need its check-out.
+ */
+async function todaysBookingsAtSite(siteId, nowMs = Date.now()) {
+  const today = todayString(nowMs);
+  const lists = await Promise.all([listAllMyShifts('upcoming'), listAllMyShifts('past')]);
+  const seen = {};
+  return lists[0]
+    .concat(lists[1])
+    .filter((b) => {
+      const shift = b.shift || {};
+      const site = shift.site || {};
+      if (seen[b.id] || site.id !== siteId || dateOf(shift.starts_at) !== today) return false;
+      seen[b.id] = true;
+      return bookingAction(b) !== 'none';
+    })
+    .sort((x, y) => parseIso(x.shift.starts_at) - parseIso(y.shift.starts_at));
+}
+
+/** Check a booking in or out with the site's token, as `bookingAction` says. */
+function checkInOrOut(booking, token) {
+  const action = bookingAction(booking);
+  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token);
+  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token);
+  return Promise.resolve(null);
+}
+
+module.exports = {
+  parseCheckinToken,
+  tokenFromQuery,
+  tokenFromScan,
+  scan,
+  checkInToActivity,
+  todaysBookingsAtSite,
+  checkInOrOut,
+};

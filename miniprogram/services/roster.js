@@ -1,0 +1,36 @@
+/** Rosters (名单) for organizers: JSON for the screens, XLSX downloads for export. */
+const { request, download } = require('../api/request');
+
+/** GET /activities/{id}/roster?format=json → {activity, counts, items}. */
+const getActivityRoster = (id) => request(`/activities/${id}/roster`, { query: { format: 'json' } });
+
+/** POST /activities/{id}/roster/{registration_id}/check-in: check a registrant in by hand. */
+const checkInRegistration = (id, registrationId) =>
+  request(`/activities/${id}/roster/${registrationId}/check-in`, { method: 'POST' });
+
+/** GET /activities/{id}/roster?format=xlsx → temp file path. */
+const downloadActivityRoster = (id) => download(`/activities/${id}/roster`, { query: { format: 'xlsx' } });
+
+/** GET /shifts/{id}/roster?format=json → booked volunteers per role. */
+const getShiftRoster = (id) => request(`/shifts/${id}/roster`, { query: { format: 'json' } });
+
+/** GET /shifts/{id}/roster?format=xlsx → temp file path. */
+const downloadShiftRoster = (id) => download(`/shifts/${id}/roster`, { query: { format: 'xlsx' } });
+
+/** GET /rosters/shifts?date&community_id&format=json → the day's duty roster of a community. */
+const getDutyRoster = ({ date, communityId }) =>
+  request('/rosters/shifts', { query: { date, community_id: communityId, format: 'json' } });
+
+/** GET /rosters/shifts?date&community_id&format=xlsx → temp file path. */
+const downloadDutyRoster = ({ date, communityId }) =>
+  download('/rosters/shifts', { query: { date, community_id: communityId, format: 'xlsx' } });
+
+module.exports = {
+  getActivityRoster,
+  checkInRegistration,
+  downloadActivityRoster,
+  getShiftRoster,
+  downloadShiftRoster,
+  getDutyRoster,
+  downloadDutyRoster,
+};

@@ -1,0 +1,52 @@
+/** Volunteer shifts and bookings (API.md "Volunteer shifts"). */
+const { request } = require('../api/request');
+
+/** GET /shifts ?site_id&community_id&date&available&page&page_size → page of open shifts. */
+const listShifts = (filters = {}) => request('/shifts', { query: filters });
+
+/** POST /shifts {site_id, starts_at, ends_at, roles, party_members_only?, notes?} → 201 shift (organizer). */
+const createShift = (fields) => request('/shifts', { method: 'POST', data: fields });
+
+/** POST /shifts/batch {site_id, dates, slots, roles, party_members_only?} → 201 {items}: all or none. */
+const createShiftsBatch = (fields) => request('/shifts/batch', { method: 'POST', data: fields });
+
+/** POST /shifts/{id}/cancel {reason} (organizer); every booked volunteer is notified. */
+const cancelShift = (id, reason) => request(`/shifts/${id}/cancel`, { method: 'POST', data: { reason } });
+
+/** POST /shifts/{id}/bookings {role_id} → 201 {id, status: 'booked', role}. */
+const bookShift = (id, roleId) => request(`/shifts/${id}/bookings`, { method: 'POST', data: { role_id: roleId } });
+
+/** DELETE /shifts/{id}/bookings/me. */
+const cancelBooking = (id) => request(`/shifts/${id}/bookings/me`, { method: 'DELETE' });
+
+/** POST /shift-bookings/{id}/check-in {token?}: the volunteer sends the scanned site token. */
+const checkInBooking = (bookingId, token) =>
+  request(`/shift-bookings/${bookingId}/check-in`, { method: 'POST', data: token ? { token } : {} });
+
+/** POST /shift-bookings/{id}/check-out {token?}: credits the minutes worked. */
+const checkOutBooking = (bookingId, token) =>
+  request(`/shift-bookings/${bookingId}/check-out`, { method: 'POST', data: token ? { token } : {} });
+
+/** POST /shift-bookings/{id}/no-show (organizer). */
+const markNoShow = (bookingId) => request(`/shift-bookings/${bookingId}/no-show`, { method: 'POST' });
+
+/** GET /me/shifts ?when=upcoming|past&page&page_size → page of the caller's bookings. */
+const listMyShifts = ({ when = 'upcoming', page = 1, pageSize = 20 } = {}) =>
+  request('/me/shifts', { query: { when, page, page_size: pageSize } });
+
+/** GET /me/hours → {total_minutes, by_month: [{month, minutes}]}. */
+const getMyHours = () => request('/me/hours');
+
+module.exports = {
+  listShifts,
+  createShift,
+  createShiftsBatch,
+  cancelShift,
+  bookShift,
+  cancelBooking,
+  checkInBooking,
+  checkOutBooking,
+  markNoShow,
+  listMyShifts,
+  getMyHours,
+};

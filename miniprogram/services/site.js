@@ -1,0 +1,20 @@
+/** Duty sites (卡口, 核酸采样点, 测温点 ...). */
+const { request } = require('../api/request');
+
+/** GET /sites ?community_id&kind → sites. */
+const listSites = (filters = {}) => request('/sites', { query: filters });
+
+/** POST /sites (organizer). */
+const createSite = (fields) => request('/sites', { method: 'POST', data: fields });
+
+/** PATCH /sites/{id} (organizer). */
+const updateSite = (id, changes) => request(`/sites/${id}`, { method: 'PATCH', data: changes });
+
+/**
+ * GET /sites/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer).
+ * NOT in API.md v1: assumed by analogy with the activity's code, since shift check-in takes an
+ * `s<site id>` token; the page shows the server's refusal if the server does not offer it.
+ */
+const getSiteCheckinCode = (id) => request(`/sites/${id}/checkin-code`);
+
+module.exports = { listSites, createSite, updateSite, getSiteCheckinCode };

@@ -1,0 +1,192 @@
+/** View models: turn API objects into what the pages and components display (pure, testable). */
+const { categoryLabel, audienceLabel, siteKindLabel, ACTIVITY_STATUS, REGISTRATION_STATUS } = require('../constants/status');
+const { parseIso, formatRange, formatDateTime, formatMinutes, formatMonth } = require('./time');
+
+const toInt = (n) => Math.max(0, Math.floor(Number(n) || 0));
+
+/** `{taken, capacity, free, percent, full}` of a capacity. */
+function places(taken, capacity) {
+  const cap = toInt(capacity);
+  const used = toInt(taken);
+  const free = Math.max(0, cap - used);
+  return { taken: used, capacity: cap, free, percent: cap ? Math.min(100, Math.round((used * 100) / cap)) : 0, full: free === 0 };
+}
+
+/** Status of my registration as shown: checked-in wins over confirmed. */
+function myRegistrationStatus(registration) {
+  if (!registration) return '';
+  if (registration.checked_in_at && registration.status === REGISTRATION_STATUS.CONFIRMED) return 'checked_in';
+  return registration.status || '';
+}
+
+function presentActivity(activity) {
+  const a = activity || {};
+  const p = places(a.confirmed_count, a.capacity);
+  return {
+    id: a.id,
+    title: a.title || '',
+    description: a.description || '',
+    category: a.category,
+    categoryText: categoryLabel(a.category),
+    audienceText: audienceLabel(a.audience),
+    communityName: (a.community && a.community.name) || '',
+    venue: a.venue || '',
+    timeText: formatRange(a.starts_at, a.ends_at),
+    status: a.status,
+    taken: p.taken,
+    capacity: p.capacity,
+    free: p.free,
+    waitlist: toInt(a.waitlist_count),
+    waitlistEnabled: !!a.waitlist_enabled,
+    myStatus: myRegistrationStatus(a.my_registration),
+    signupOpensText: a.signup_opens_at ? formatDateTime(a.signup_opens_at) : '',
+    signupClosesText: formatDateTime(a.signup_closes_at || a.starts_at),
+  };
+}
+
+/**
+ * What the detail page offers the caller, from the activity and the time:
+ * `{action: 'signup'|'waitlist'|'cancel'|'none', label, hint, canCancel}`.
+ * The server decides for real; this only avoids offering buttons that would surely be refused.
+ */
+function signupState(activity, nowMs = Date.now()) {
+  const a = activity || {};
+  const mine = a.my_registration;
+  const starts = parseIso(a.starts_at);
+  if (mine && (mine.status === REGISTRATION_STATUS.CONFIRMED || mine.status === REGISTRATION_STATUS.WAITLISTED)) {
+    const cutoff = starts - toInt(a.cancel_cutoff_minutes) * 60000;
+    const canCancel = !(nowMs >= cutoff);
+    let hint = mine.status === REGISTRATION_STATUS.WAITLISTED ? `候补第 ${mine.waitlist_position || '-'} 位，有人取消后将按顺序递补` : '您已报名成功';
+    if (mine.checked_in_at) hint = '您已签到';
+    return { action: canCancel ? 'cancel' : 'none', label: '取消报名', hint: canCancel ? hint : `${hint}（已过取消时间）`, canCancel };
+  }
+  if (a.status === ACTIVITY_STATUS.CANCELLED) return { action: 'none', label: '活动已取消', hint: '', canCancel: false };
+  if (a.status === ACTIVITY_STATUS.FINISHED || nowMs >= parseIso(a.ends_at)) {
+    return { action: 'none', label: '活动已结束', hint: '', canCancel: false };
+  }
+  if (a.status !== ACTIVITY_STATUS.PUBLISHED) return { action: 'none', label: '活动未发布', hint: '', canCancel: false };
+  const opens = parseIso(a.signup_opens_at);
+  if (nowMs < opens) {
+    return { action: 'none', label: '报名未开始', hint: `报名将于 ${formatDateTime(a.signup_opens_at)} 开始`, canCancel: false };
+  }
+  const closes = parseIso(a.signup_closes_at || a.starts_at);
+  if (nowMs >= closes) return { action: 'none', label: '报名已截止', hint: '', canCancel: false };
+  const p = places(a.confirmed_count, a.capacity);
+  if (p.full) {
+    if (a.waitlist_enabled) {
+      return { action: 'waitlist', label: '加入候补', hint: `名额已满，当前 ${toInt(a.waitlist_count)} 人候补`, canCancel: false };
+    }
+    return { action: 'none', label: '名额已满', hint: '', canCancel: false };
+  }
+  return { action: 'signup', label: '立即报名', hint: `剩余 ${p.free} 个名额`, canCancel: false };
+}
+
+function presentRegistration(registration) {
+  const r = registration || {};
+  return {
+    id: r.id,
+    status: myRegistrationStatus(r),
+    companions: toInt(r.companions),
+    waitlistPosition: r.waitlist_position || null,
+    activity: presentActivity(r.activity),
+  };
+}
+
+function siteOf(shift) {
+  return (shift && shift.site) || {};
+}
+
+function presentShift(shift, nowMs = Date.now()) {
+  const s = shift || {};
+  const site = siteOf(s);
+  const mine = s.my_booking && s.my_booking.status !== 'cancelled' ? s.my_booking : null;
+  const myRoleId = mine ? (mine.role && mine.role.id) || mine.role_id : null;
+  const started = nowMs >= parseIso(s.starts_at);
+  return {
+    id: s.id,
+    siteName: site.name || '',
+    siteKindText: siteKindLabel(site.kind),
+    address: site.address || '',
+    communityName: (site.community && site.community.name) || '',
+    timeText: formatRange(s.starts_at, s.ends_at),
+    partyOnly: !!s.party_members_only,
+    notes: s.notes || '',
+    status: s.status,
+    started,
+    myBookingId: mine ? mine.id : null,
+    myRoleName: mine ? (mine.role && mine.role.name) || '' : '',
+    roles: (s.roles || []).map((role) => {
+      const p = places(role.booked, role.capacity);
+      return Object.assign({ id: role.id, name: role.name, mine: role.id === myRoleId }, p);
+    }),
+  };
+}
+
+/** What the volunteer can do with a booking now: check_in, check_out, done or none. */
+function bookingAction(booking) {
+  const b = booking || {};
+  if (b.status === 'cancelled' || b.status === 'no_show') return 'none';
+  if (b.checked_out_at) return 'done';
+  if (b.checked_in_at) return 'check_out';
+  return 'check_in';
+}
+
+function bookingDisplayStatus(booking) {
+  const b = booking || {};
+  if (b.status === 'cancelled' || b.status === 'no_show') return b.status;
+  if (b.checked_out_at) return 'checked_out';
+  if (b.checked_in_at) return 'checked_in';
+  return b.status || 'booked';
+}
+
+function presentBooking(booking, nowMs = Date.now()) {
+  const b = booking || {};
+  const shift = b.shift || {};
+  const site = siteOf(shift);
+  const starts = parseIso(shift.starts_at);
+  return {
+    id: b.id,
+    shiftId: shift.id,
+    siteId: site.id,
+    siteName: site.name || '',
+    siteKindText: siteKindLabel(site.kind),
+    address: site.address || '',
+    roleName: (b.role && b.role.name) || '',
+    timeText: formatRange(shift.starts_at, shift.ends_at),
+    status: bookingDisplayStatus(b),
+    action: bookingAction(b),
+    canCancel: b.status === 'booked' && !b.checked_in_at && nowMs < starts,
+    minutesText: b.minutes || b.credited_minutes ? formatMinutes(b.minutes || b.credited_minutes) : '',
+  };
+}
+
+/** `{totalText, months: [{month, label, minutes, text, percent}]}` from GET /me/hours. */
+function presentHours(hours) {
+  const h = hours || {};
+  const months = (h.by_month || []).map((m) => ({ month: m.month, minutes: toInt(m.minutes) }));
+  const max = months.reduce((acc, m) => Math.max(acc, m.minutes), 0);
+  return {
+    totalText: formatMinutes(h.total_minutes),
+    totalHours: (toInt(h.total_minutes) / 60).toFixed(1),
+    months: months.map((m) => ({
+      month: m.month,
+      label: formatMonth(m.month),
+      minutes: m.minutes,
+      text: formatMinutes(m.minutes),
+      percent: max ? Math.round((m.minutes * 100) / max) : 0,
+    })),
+  };
+}
+
+module.exports = {
+  places,
+  myRegistrationStatus,
+  presentActivity,
+  signupState,
+  presentRegistration,
+  presentShift,
+  bookingAction,
+  bookingDisplayStatus,
+  presentBooking,
+  presentHours,
+};

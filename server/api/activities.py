@@ -1,0 +1,219 @@
+"""Activities (党群活动): publish, browse, sign up, cancel, check in, rosters."""
+
+from datetime import datetime, timezone
+
+from flask import g, url_for
+from flask_smorest import Blueprint
+
+from server.api.files import download
+from server.api.security import login_required, optional_user
+from server.extensions import db
+from server.schemas.activities import (
+    ActivityCreateSchema,
+    ActivityPageSchema,
+    ActivityQueryArgsSchema,
+    ActivitySchema,
+    ActivityUpdateSchema,
+    CancelledSchema,
+    CancelSchema,
+    CheckinCodeSchema,
+    CheckinSchema,
+    MyRegistrationArgsSchema,
+    MyRegistrationPageSchema,
+    RegisterSchema,
+    RegistrationSchema,
+    RosterFormatArgsSchema,
+    RosterSchema,
+)
+from server.services import activities
+from server.services.exports import export_roster
+
+blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
+
+@blp.route("/activities", methods=["GET"])
+@optional_user
+@blp.arguments(ActivityQueryArgsSchema, location="query")
+@blp.response(200, ActivityPageSchema)
+def list_activities(args):
+    """Published activities, soonest first (ended ones only with `from`); `my_registration` when logged in."""
+    items, total = activities.list_activities(g.user, args)
+    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+
+@blp.route("/activities/<id:activity_id>", methods=["GET"])
+@optional_user
+@blp.response(200, ActivitySchema)
+def get_activity(activity_id):
+    """One activity, with `my_registration` for the caller. Drafts: 404 except for their organizers."""
+    activity = activities.get_visible_activity(g.user, activity_id)
+    return activities.attach_my_registrations(g.user, [activity])[0]
+
+
+@blp.route("/activities", methods=["POST"])
+@login_required
+@blp.arguments(ActivityCreateSchema)
+@blp.response(201, ActivitySchema)
+def create_activity(data):
+    """Create a draft in a community you organize. 403 `forbidden`; 422 `validation_failed`."""
+    activity = activities.create_activity(g.user, data)
+    db.session.commit()
+    return activities.attach_my_registrations(g.user, [activity])[0]
+
+
+@blp.route("/activities/<id:activity_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(ActivityUpdateSchema)
+@blp.response(200, ActivitySchema)
+def update_activity(changes, activity_id):
+    """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
+
+    409 `capacity_below_confirmed`, 409 `activity_not_open` (cancelled or finished), 422,
+    403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    """
+    activity = activities.update_activity(g.user, activity_id, changes)
+    db.session.commit()
+    return activities.attach_my_registrations(g.user, [activity])[0]
+
+
+@blp.route("/activities/<id:activity_id>/publish", methods=["POST"])
+@login_required
+@blp.response(200, ActivitySchema)
+def publish_activity(activity_id):
+    """Publish a draft. 409 `activity_not_draft`, 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`."""
+    activity = activities.publish_activity(g.user, activity_id)
+    db.session.commit()
+    return activities.attach_my_registrations(g.user, [activity])[0]
+
+
+@blp.route("/activities/<id:activity_id>/cancel", methods=["POST"])
+@login_required
+@blp.arguments(CancelSchema)
+@blp.response(200, ActivitySchema)
+def cancel_activity(body, activity_id):
+    """Cancel the activity; everyone registered or waitlisted gets a notice.
+
+    409 `activity_not_open` (already cancelled or finished), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    """
+    activity = activities.cancel_activity(g.user, activity_id, body["reason"])
+    db.session.commit()
+    return activities.attach_my_registrations(g.user, [activity])[0]
+
+
+@blp.route("/activities/<id:activity_id>/registrations", methods=["POST"])
+@login_required
+@blp.arguments(RegisterSchema)
+@blp.response(201, RegistrationSchema)
+@blp.alt_response(200, schema=RegistrationSchema, description="Already registered: the existing registration")
+def register(body, activity_id):
+    """Sign up (`confirmed` while places are free, else `waitlisted`); a second tap returns 200 with the same one.
+
+    Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
+    `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions).
+    """
+    registration, created = activities.register_for_activity(g.user, activity_id, body["companions"], body["remark"])
+    db.session.commit()
+    return registration, 201 if created else 200
+
+
+@blp.route("/activities/<id:activity_id>/registrations/me", methods=["DELETE"])
+@login_required
+@blp.response(200, CancelledSchema)
+def cancel_registration(activity_id):
+    """Cancel my registration; the first waitlisted who fit are promoted and notified.
+
+    Errors: 404 `registration_not_found`, 409 `cancel_cutoff_passed` (confirmed places only).
+    """
+    activities.cancel_registration(g.user, activity_id)
+    db.session.commit()
+    return {"status": "cancelled"}
+
+
+@blp.route("/me/registrations", methods=["GET"])
+@login_required
+@blp.arguments(MyRegistrationArgsSchema, location="query")
+@blp.response(200, MyRegistrationPageSchema)
+def my_registrations(args):
+    """My registrations with their activities: `upcoming` (default) or `past`."""
+    items, total = activities.list_my_registrations(g.user, args)
+    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+
+@blp.route("/activities/<id:activity_id>/checkin-code", methods=["GET"])
+@login_required
+@blp.response(200, CheckinCodeSchema)
+def checkin_code(activity_id):
+    """A rotating check-in token and the URL of its mini-program code image.
+
+    409 `activity_not_open` (not published), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    """
+    activity, token, expires_at = activities.make_checkin_code(g.user, activity_id)
+    return {
+        "token": token,
+        "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
+        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
+    }
+
+
+@blp.route("/activities/<id:activity_id>/check-in", methods=["POST"])
+@login_required
+@blp.arguments(CheckinSchema)
+@blp.response(200, RegistrationSchema)
+def check_in(body, activity_id):
+    """Check myself in with the scanned token. 409 `checkin_token_invalid`, `registration_not_confirmed`; 404."""
+    registration = activities.check_in_with_token(g.user, activity_id, body["token"])
+    db.session.commit()
+    return activities.with_waitlist_position(registration)
+
+
+@blp.route("/activities/<id:activity_id>/roster/<id:registration_id>/check-in", methods=["POST"])
+@login_required
+@blp.response(200, RegistrationSchema)
+def check_in_by_organizer(activity_id, registration_id):
+    """Check a registrant in by hand.
+
+    404 `registration_not_found`, 409 `registration_not_confirmed`, 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    """
+    registration = activities.check_in_by_organizer(g.user, activity_id, registration_id)
+    db.session.commit()
+    return activities.with_waitlist_position(registration)
+
+
+ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
+STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+
+
+@blp.route("/activities/<id:activity_id>/roster", methods=["GET"])
+@login_required
+@blp.arguments(RosterFormatArgsSchema, location="query")
+@blp.response(200, RosterSchema)
+@blp.alt_response(200, description="`format=csv` (UTF-8 with BOM) or `format=xlsx`: a file with Chinese headers",
+                  content_type="application/octet-stream", success=True)
+def roster(args, activity_id):
+    """The roster: JSON with counts and full phone numbers, or a CSV/XLSX file (every file export is audited).
+
+    403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    """
+    activity, counts, registrations = activities.activity_roster(g.user, activity_id)
+    if args["format"] == "json":
+        return {"activity": activity, "counts": counts, "items": registrations}
+    rows = [
+        [
+            number,
+            r.user.real_name or "",
+            r.user.nickname or "",
+            r.user.phone or "",
+            STATUS_ZH[r.status],
+            r.waitlist_position or "",
+            r.companions,
+            r.remark,
+            r.registered_at,
+            r.checked_in_at,
+        ]
+        for number, r in enumerate(registrations, start=1)
+    ]
+    body = export_roster(
+        g.user, args["format"], activity.title, ROSTER_HEADERS, rows,
+        ("activity", activity.id, {"title": activity.title}),
+    )
+    db.session.commit()
+    return download(body, args["format"], f"{activity.title}-报名名单")

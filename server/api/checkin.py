@@ -1,0 +1,20 @@
+"""Mini-program code images for check-in tokens (activities and shift sites)."""
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from server.services import checkin_codes
+
+blp = Blueprint("checkin", __name__, url_prefix="/api/v1", description="Check-in codes")
+
+
+@blp.route("/checkin-codes/<token>.jpg", methods=["GET"])
+@blp.doc(responses={"200": {"description": "JPEG image", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+def checkin_qrcode(token):
+    """The mini-program code (JPEG) that opens the check-in page with this token as its `scene`.
+
+    The token itself is the credential: it is short-lived and only organizers are given one.
+    404 `checkin_token_invalid` for an unknown or expired token; 503 `wechat_unavailable`.
+    """
+    image, max_age = checkin_codes.code_image(token)
+    return Response(image, mimetype="image/jpeg", headers={"Cache-Control": f"private, max-age={max_age}"})

@@ -1,0 +1,102 @@
+"""Activities (党群活动) and registrations for them."""
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.base import UTCDateTime, utcnow
+from server.models.users import Community, User
+
+CATEGORIES = ("party_lesson", "youth", "women_children", "elderly", "culture", "volunteer", "other")
+AUDIENCES = ("all", "party_members", "community_residents")
+# Stored statuses; `finished` is also shown for a published activity whose end has passed.
+ACTIVITY_STATUSES = ("draft", "published", "cancelled", "finished")
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+ACTIVE_REGISTRATION = ("confirmed", "waitlisted")
+
+
+class Activity(db.Model):
+    """An activity of one community. `confirmed_count` counts places (people, companions included)
+    and is only changed under the activity's row lock; the check constraint backs the capacity rule."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("confirmed_count >= 0 AND confirmed_count <= capacity", name="confirmed_within_capacity"),
+        CheckConstraint("waitlist_count >= 0", name="waitlist_count_nonnegative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_activities_status_starts_at", "status", "starts_at"),
+        Index("ix_activities_community_status_starts_at", "community_id", "status", "starts_at"),
+        Index("ix_activities_category_starts_at", "category", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32))
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    signup_opens_at = mapped_column(UTCDateTime)
+    signup_closes_at = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience: Mapped[str] = mapped_column(String(32), default="all")
+    cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    published_at = mapped_column(UTCDateTime)
+    cancelled_at = mapped_column(UTCDateTime)
+
+    community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
+
+    def effective_status(self, now):
+        if self.status == "published" and self.ends_at <= now:
+            return "finished"
+        return self.status
+
+    @property
+    def signup_deadline(self):
+        """Sign-up closes at `signup_closes_at`, or at the start when none is set."""
+        return self.signup_closes_at or self.starts_at
+
+
+class Registration(db.Model):
+    """One user's place (or waitlist spot) for an activity; `1 + companions` places.
+
+    One row per user and activity (unique): cancelling sets the status, signing up again reuses
+    the row and goes to the back of the queue. Waitlist order is `(registered_at, id)`.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "user_id"),
+        CheckConstraint("companions >= 0", name="companions_nonnegative"),
+        Index("ix_registrations_activity_status_registered_at", "activity_id", "status", "registered_at"),
+        Index("ix_registrations_user_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    companions: Mapped[int] = mapped_column(Integer, default=0)
+    remark: Mapped[str] = mapped_column(String(200), default="")
+    registered_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    promoted_at = mapped_column(UTCDateTime)
+    cancelled_at = mapped_column(UTCDateTime)
+    checked_in_at = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    activity: Mapped[Activity] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def places(self):
+        return 1 + self.companions

@@ -1,0 +1,43 @@
+"""Outgoing messages: rows written in the transaction that causes them, sent later by the scheduler."""
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.base import UTCDateTime, utcnow
+from server.models.users import User
+
+MESSAGE_KINDS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
+MESSAGE_STATUSES = ("pending", "sent", "skipped", "failed", "void")
+
+
+class OutboxMessage(db.Model):
+    """A WeChat subscribe message to send to `user` at `due_at`.
+
+    `kind` is also the template key. `ref_type`/`ref_id` name what caused it (a registration or a
+    booking), so cancelling that voids its pending messages. `dedupe_key`, when set, makes the same
+    message impossible to record twice.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_due_at", "status", "due_at"),
+        Index("ix_outbox_messages_ref", "ref_type", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    due_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    msgid: Mapped[str | None] = mapped_column(String(32))
+    sent_at = mapped_column(UTCDateTime)
+    ref_type: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    user: Mapped[User] = relationship()

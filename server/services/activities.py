@@ -1,0 +1,508 @@
+"""Activities: publish, sign up with exact capacity and waitlists, cancel, check in, rosters.
+
+Capacity is scarce: every change of an activity's places takes the activity's row lock first
+(`lock_activity`), then checks the rules, then writes, in the caller's one transaction. The unique
+(activity, user) constraint and the `confirmed <= capacity` check constraint stand behind it.
+Waitlist promotions and organizer cancellations are recorded as outbox rows in that same
+transaction; nothing is sent before the commit.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from server.extensions import db
+from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
+from server.models.base import utcnow
+from server.schemas.fields import local_date_bounds
+from server.services import checkin_tokens
+from server.services.outbox import enqueue_message
+from server.services.users import account_deletion_hooks, record_audit
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "signup_opens_at",
+    "signup_closes_at",
+    "capacity",
+    "waitlist_enabled",
+    "audience",
+    "cancel_cutoff_minutes",
+)
+
+
+class ActivityNotOpen(DomainError):
+    status, error, message = 409, "activity_not_open", "活动未发布、已取消或已结束"
+
+
+def _activity_not_found():
+    return NotFound("activity_not_found", "活动不存在")
+
+
+def lock_activity(activity_id):
+    """Lock the activity's row for the rest of the transaction and return it fresh (None if missing).
+
+    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: a no-op UPDATE first takes the
+    database's write lock, so nothing read afterwards can go stale before the commit.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Activity.__table__
+        db.session.execute(
+            update(table).where(table.c.id == activity_id).values(id=table.c.id, updated_at=table.c.updated_at)
+        )
+    # OF activities: lock this row only, not the community it is joined with.
+    statement = select(Activity).where(Activity.id == activity_id).with_for_update(of=Activity)
+    return db.session.scalars(statement.execution_options(populate_existing=True)).one_or_none()
+
+
+def _can_see(viewer, activity):
+    return activity.status != "draft" or (viewer is not None and viewer.organizes(activity.community_id))
+
+
+def get_visible_activity(viewer, activity_id):
+    """The activity if `viewer` (None: anonymous) may see it; drafts only for their organizers. Raises NotFound."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not _can_see(viewer, activity):
+        raise _activity_not_found()
+    return activity
+
+
+def get_managed_activity(actor, activity_id, lock=False):
+    """The activity if `actor` organizes its community (or is an admin).
+
+    Raises NotFound (missing, or a draft the actor may not see), Forbidden.
+    """
+    activity = lock_activity(activity_id) if lock else db.session.get(Activity, activity_id)
+    if activity is None or not _can_see(actor, activity):
+        raise _activity_not_found()
+    if not actor.organizes(activity.community_id):
+        raise Forbidden("forbidden", "只有该活动所在社区的组织者可以管理此活动")
+    return activity
+
+
+def _check_times(values):
+    """Field errors for inconsistent times; `values` has every time field of the activity."""
+    errors = {}
+    if values["ends_at"] <= values["starts_at"]:
+        errors["ends_at"] = ["结束时间必须晚于开始时间"]
+    opens, closes = values.get("signup_opens_at"), values.get("signup_closes_at")
+    if closes is not None and closes > values["starts_at"]:
+        errors["signup_closes_at"] = ["报名截止时间不能晚于活动开始时间"]
+    if opens is not None and opens >= (closes or values["starts_at"]):
+        errors["signup_opens_at"] = ["报名开始时间必须早于报名截止时间"]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def create_activity(actor, data):
+    """Create a draft in a community the actor organizes.
+
+    Raises Forbidden, ValidationFailed (unknown community, inconsistent times).
+    """
+    if db.session.get(Community, data["community_id"]) is None:
+        raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+    if not actor.organizes(data["community_id"]):
+        raise Forbidden("forbidden", "只有该社区的组织者可以发布活动")
+    _check_times(data)
+    activity = Activity(**data, status="draft", created_by_id=actor.id)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def update_activity(actor, activity_id, changes):
+    """Edit a draft or published activity. Raising `capacity` promotes the waitlist.
+
+    Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed,
+    DomainError `capacity_below_confirmed` (capacity under the places already confirmed).
+    """
+    activity = get_managed_activity(actor, activity_id, lock=True)
+    now = utcnow()
+    if activity.effective_status(now) in ("cancelled", "finished"):
+        raise ActivityNotOpen()
+    merged = {field: changes.get(field, getattr(activity, field)) for field in EDITABLE_FIELDS}
+    _check_times(merged)
+    if merged["capacity"] < activity.confirmed_count:
+        raise DomainError(
+            "capacity_below_confirmed", f"已有 {activity.confirmed_count} 个名额被确认，容量不能低于此数", 409
+        )
+    for field, value in changes.items():
+        setattr(activity, field, value)
+    promote_waitlist(activity, now)
+    db.session.flush()
+    return activity
+
+
+def publish_activity(actor, activity_id):
+    """Publish a draft. Raises NotFound, Forbidden, DomainError `activity_not_draft`."""
+    activity = get_managed_activity(actor, activity_id, lock=True)
+    if activity.status != "draft":
+        raise DomainError("activity_not_draft", "只有草稿可以发布", 409)
+    activity.status = "published"
+    activity.published_at = utcnow()
+    db.session.flush()
+    return activity
+
+
+def cancel_activity(actor, activity_id, reason):
+    """Cancel the activity and record a notice for everyone registered or waitlisted.
+
+    Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished).
+    """
+    activity = get_managed_activity(actor, activity_id, lock=True)
+    now = utcnow()
+    if activity.effective_status(now) in ("cancelled", "finished"):
+        raise ActivityNotOpen()
+    activity.status = "cancelled"
+    activity.cancelled_at = now
+    activity.cancel_reason = reason
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.activity_id == activity.id, Registration.status.in_(ACTIVE_REGISTRATION))
+    )
+    for registration in registrations:
+        enqueue_message(
+            "cancelled_by_organizer",
+            registration.user_id,
+            {**message_payload(activity), "reason": reason},
+            ref=("registration", registration.id),
+        )
+    record_audit(actor, "activity.cancel", "activity", activity.id, reason=reason)
+    db.session.flush()
+    return activity
+
+
+def message_payload(activity):
+    """What a subscribe message about this activity needs (the template mapping picks fields)."""
+    return {
+        "activity_id": activity.id,
+        "title": activity.title,
+        "starts_at": activity.starts_at.isoformat(),
+        "venue": activity.venue,
+    }
+
+
+def _check_eligible(user, activity):
+    if activity.audience == "party_members" and not user.is_party_member:
+        raise DomainError("not_eligible", "该活动仅限党员报名", 403)
+    if activity.audience == "community_residents" and user.community_id != activity.community_id:
+        raise DomainError("not_eligible", f"该活动仅限{activity.community.name}居民报名", 403)
+
+
+def _active_registration(activity_id, user_id, lock=False):
+    statement = select(Registration).where(
+        Registration.activity_id == activity_id,
+        Registration.user_id == user_id,
+        Registration.status.in_(ACTIVE_REGISTRATION),
+    )
+    return db.session.scalar(statement.with_for_update() if lock else statement)
+
+
+def register_for_activity(user, activity_id, companions=0, remark=""):
+    """Sign `user` up: confirmed while `1 + companions` places are free, else waitlisted.
+
+    Idempotent: an active registration of the same user is returned as it is, with `created` False.
+    Returns `(registration, created)`. Raises NotFound (missing or draft), ActivityNotOpen,
+    DomainError `not_eligible` (403), `signup_not_open`, `signup_closed`, `capacity_full` (no
+    waitlist), ValidationFailed (more companions than the activity has places).
+    """
+    activity = lock_activity(activity_id)
+    # Read the clock under the lock: sign-up times then follow the order places were handed out.
+    now = utcnow()
+    if activity is None or not _can_see(user, activity):
+        raise _activity_not_found()
+    existing = db.session.scalar(
+        select(Registration).where(Registration.activity_id == activity.id, Registration.user_id == user.id)
+    )
+    if existing is not None and existing.status in ACTIVE_REGISTRATION:
+        return with_waitlist_position(existing), False
+    if activity.effective_status(now) != "published":
+        raise ActivityNotOpen()
+    _check_eligible(user, activity)
+    if activity.signup_opens_at is not None and now < activity.signup_opens_at:
+        raise DomainError("signup_not_open", "报名尚未开始", 409)
+    if now >= activity.signup_deadline:
+        raise DomainError("signup_closed", "报名已截止", 409)
+    places = 1 + companions
+    if places > activity.capacity:
+        raise ValidationFailed(errors={"companions": [f"本活动最多 {activity.capacity} 人，同行人数过多"]})
+    if activity.confirmed_count + places <= activity.capacity:
+        status = "confirmed"
+        activity.confirmed_count += places
+    elif activity.waitlist_enabled:
+        status = "waitlisted"
+        activity.waitlist_count += 1
+    else:
+        raise DomainError("capacity_full", "名额已满", 409)
+    registration = existing or Registration(activity_id=activity.id, user_id=user.id)
+    registration.status = status
+    registration.companions = companions
+    registration.remark = remark
+    registration.registered_at = now
+    registration.promoted_at = registration.cancelled_at = registration.checked_in_at = None
+    registration.checked_in_by_id = None
+    db.session.add(registration)
+    db.session.flush()
+    return with_waitlist_position(registration), True
+
+
+def _release(activity, registration, now):
+    if registration.status == "confirmed":
+        activity.confirmed_count -= registration.places
+    else:
+        activity.waitlist_count -= 1
+    registration.status = "cancelled"
+    registration.cancelled_at = now
+
+
+def cancel_registration(user, activity_id, ignore_cutoff=False):
+    """Cancel the user's registration; the waitlist moves up in the same transaction.
+
+    A confirmed place cannot be given up later than `cancel_cutoff_minutes` before the start (a
+    waitlist spot can, any time). Raises NotFound (`activity_not_found`, `registration_not_found`),
+    DomainError `cancel_cutoff_passed`.
+    """
+    activity = lock_activity(activity_id)
+    now = utcnow()
+    if activity is None or not _can_see(user, activity):
+        raise _activity_not_found()
+    registration = _active_registration(activity.id, user.id, lock=True)
+    if registration is None:
+        raise NotFound("registration_not_found", "没有找到你的报名")
+    cutoff = activity.starts_at - timedelta(minutes=activity.cancel_cutoff_minutes)
+    if registration.status == "confirmed" and not ignore_cutoff and now > cutoff:
+        raise DomainError("cancel_cutoff_passed", "已过取消报名的截止时间", 409)
+    _release(activity, registration, now)
+    promote_waitlist(activity, now)
+    db.session.flush()
+    return registration
+
+
+def promote_waitlist(activity, now):
+    """Confirm waitlisted registrations in sign-up order while their places fit (first fit: a
+    family of four that does not fit yet keeps its position while a single person behind it moves up).
+
+    Only before the start of a published activity; each promotion records a notice. The caller
+    holds the activity's lock. Returns the promoted registrations.
+    """
+    if activity.effective_status(now) != "published" or now >= activity.starts_at:
+        return []
+    free = activity.capacity - activity.confirmed_count
+    promoted = []
+    if free <= 0 or activity.waitlist_count == 0:
+        return promoted
+    waitlist = db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id, Registration.status == "waitlisted")
+        .order_by(Registration.registered_at, Registration.id)
+        .with_for_update()
+    )
+    for registration in waitlist:
+        if free <= 0:
+            break
+        if registration.places > free:
+            continue
+        registration.status = "confirmed"
+        registration.promoted_at = now
+        activity.confirmed_count += registration.places
+        activity.waitlist_count -= 1
+        free -= registration.places
+        enqueue_message(
+            "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
+        )
+        promoted.append(registration)
+    db.session.flush()
+    return promoted
+
+
+def with_waitlist_position(registration):
+    """Set `waitlist_position` (1-based, None unless waitlisted) on the registration and return it."""
+    registration.waitlist_position = None
+    if registration.status == "waitlisted":
+        ahead = db.session.scalar(
+            select(func.count()).where(
+                Registration.activity_id == registration.activity_id,
+                Registration.status == "waitlisted",
+                or_(
+                    Registration.registered_at < registration.registered_at,
+                    and_(Registration.registered_at == registration.registered_at, Registration.id < registration.id),
+                ),
+            )
+        )
+        registration.waitlist_position = ahead + 1
+    return registration
+
+
+def attach_my_registrations(viewer, activities):
+    """Set `my_registration` (active registration with its waitlist position, or None) on each activity."""
+    mine = {}
+    if viewer is not None and activities:
+        rows = db.session.scalars(
+            select(Registration).where(
+                Registration.user_id == viewer.id,
+                Registration.activity_id.in_([a.id for a in activities]),
+                Registration.status.in_(ACTIVE_REGISTRATION),
+            )
+        )
+        mine = {r.activity_id: with_waitlist_position(r) for r in rows}
+    for activity in activities:
+        activity.my_registration = mine.get(activity.id)
+    return activities
+
+
+def list_activities(viewer, args):
+    """Published activities (or, for their organizers, drafts and cancelled ones), soonest first.
+
+    Without `from`, activities that have already ended are left out. Returns `(items, total)`.
+    Raises Forbidden (a status other than published without organizing `community_id`).
+    """
+    now = utcnow()
+    status = args.get("status", "published")
+    statement = select(Activity)
+    if status == "finished":
+        statement = statement.where(Activity.status.in_(("published", "finished")), Activity.ends_at <= now)
+    else:
+        if status != "published" and not (
+            viewer is not None and args.get("community_id") and viewer.organizes(args["community_id"])
+        ):
+            raise Forbidden("forbidden", "只有该社区的组织者可以查看草稿和已取消的活动（需指定 community_id）")
+        statement = statement.where(Activity.status == status)
+        if status == "published" and "date_from" not in args:
+            statement = statement.where(Activity.ends_at > now)
+    if "community_id" in args:
+        statement = statement.where(Activity.community_id == args["community_id"])
+    if "category" in args:
+        statement = statement.where(Activity.category == args["category"])
+    if "date_from" in args:
+        statement = statement.where(Activity.starts_at >= local_date_bounds(args["date_from"])[0])
+    if "date_to" in args:
+        statement = statement.where(Activity.starts_at <= local_date_bounds(args["date_to"])[1])
+    if args.get("q"):
+        pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(Activity.title.ilike(pattern, escape="\\"), Activity.venue.ilike(pattern, escape="\\"))
+        )
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page, size = args["page"], args["page_size"]
+    items = db.session.scalars(
+        statement.order_by(Activity.starts_at, Activity.id).offset((page - 1) * size).limit(size)
+    ).all()
+    return attach_my_registrations(viewer, items), total
+
+
+def list_my_registrations(user, args):
+    """The user's registrations with their activities: `upcoming` (not ended) or `past`, newest
+    relevant first; those the user cancelled only with `include_cancelled`. Returns `(items, total)`."""
+    now = utcnow()
+    statement = select(Registration).join(Registration.activity).where(Registration.user_id == user.id)
+    if not args.get("include_cancelled"):
+        statement = statement.where(Registration.status.in_(ACTIVE_REGISTRATION))
+    if args.get("when", "upcoming") == "upcoming":
+        statement = statement.where(Activity.ends_at > now).order_by(Activity.starts_at, Registration.id)
+    else:
+        statement = statement.where(Activity.ends_at <= now).order_by(Activity.starts_at.desc(), Registration.id)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page, size = args["page"], args["page_size"]
+    items = db.session.scalars(statement.offset((page - 1) * size).limit(size)).all()
+    return [with_waitlist_position(r) for r in items], total
+
+
+def make_checkin_code(actor, activity_id):
+    """A rotating check-in token for a published activity: `(activity, token, expires_at_epoch)`.
+
+    Raises NotFound, Forbidden, ActivityNotOpen.
+    """
+    activity = get_managed_activity(actor, activity_id)
+    if activity.effective_status(utcnow()) != "published":
+        raise ActivityNotOpen()
+    token, expires_at = checkin_tokens.make_token("a", activity.id)
+    return activity, token, expires_at
+
+
+def _confirmed_for_check_in(registration):
+    if registration.status == "waitlisted":
+        raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
+    if registration.status != "confirmed":
+        raise NotFound("registration_not_found", "没有找到有效的报名")
+
+
+def check_in_with_token(user, activity_id, token):
+    """Self check-in with the token of the organizer's code; checking in twice keeps the first time.
+
+    Raises NotFound, DomainError `checkin_token_invalid` (bad, other activity's or expired token),
+    `registration_not_confirmed`.
+    """
+    activity = get_visible_activity(user, activity_id)
+    if not checkin_tokens.token_is_valid("a", activity.id, token):
+        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请重新扫码", 409)
+    registration = _active_registration(activity.id, user.id)
+    if registration is None:
+        raise NotFound("registration_not_found", "你没有报名此活动")
+    _confirmed_for_check_in(registration)
+    if registration.checked_in_at is None:
+        registration.checked_in_at = utcnow()
+        registration.checked_in_by_id = user.id
+    db.session.flush()
+    return registration
+
+
+def check_in_by_organizer(actor, activity_id, registration_id):
+    """The organizer checks a registrant in by hand. Raises NotFound, Forbidden, `registration_not_confirmed`."""
+    activity = get_managed_activity(actor, activity_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.activity_id != activity.id:
+        raise NotFound("registration_not_found", "报名记录不存在")
+    _confirmed_for_check_in(registration)
+    if registration.checked_in_at is None:
+        registration.checked_in_at = utcnow()
+        registration.checked_in_by_id = actor.id
+    db.session.flush()
+    return registration
+
+
+ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
+
+
+def activity_roster(actor, activity_id):
+    """The roster of an activity the actor organizes: `(activity, counts, registrations)`.
+
+    Confirmed first, then the waitlist in its order, then cancellations. Raises NotFound, Forbidden.
+    """
+    activity = get_managed_activity(actor, activity_id)
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id)
+        .order_by(Registration.registered_at, Registration.id)
+    ).all()
+    registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
+    counts = {status: 0 for status in ROSTER_ORDER}
+    for registration in registrations:
+        counts[registration.status] += 1
+        registration.waitlist_position = counts["waitlisted"] if registration.status == "waitlisted" else None
+    counts["checked_in"] = sum(1 for r in registrations if r.checked_in_at is not None)
+    counts["places"] = activity.confirmed_count
+    return activity, counts, registrations
+
+
+def cancel_future_registrations(user):
+    """Account deletion: give up every place in activities that have not started (waitlists move up)."""
+    now = utcnow()
+    activity_ids = db.session.scalars(
+        select(Registration.activity_id)
+        .join(Registration.activity)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status.in_(ACTIVE_REGISTRATION),
+            Activity.starts_at > now,
+        )
+        .order_by(Registration.activity_id)  # a fixed lock order, so two deletions cannot deadlock
+    ).all()
+    for activity_id in activity_ids:
+        cancel_registration(user, activity_id, ignore_cutoff=True)
+
+
+account_deletion_hooks.append(cancel_future_registrations)

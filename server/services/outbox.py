@@ -1,0 +1,25 @@
+"""Recording outgoing messages. Rows only: the scheduler sends them after the commit."""
+
+from server.extensions import db
+from server.models import OutboxMessage
+from server.models.base import utcnow
+
+
+def enqueue_message(kind, user_id, payload, due_at=None, ref=None, dedupe_key=None):
+    """Record a message of `kind` for user `user_id`, due now unless `due_at` is given.
+
+    `ref` is `(ref_type, ref_id)` of what caused it. Flushes; the caller's transaction commits it,
+    so a rolled-back change never notifies anyone.
+    """
+    ref_type, ref_id = ref if ref else (None, None)
+    message = OutboxMessage(
+        kind=kind,
+        user_id=user_id,
+        payload=payload,
+        due_at=due_at or utcnow(),
+        ref_type=ref_type,
+        ref_id=ref_id,
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(message)
+    return message

@@ -1,0 +1,46 @@
+"""Test data built through the API, the way clients build it."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(days=0, hour=10, minute=0):
+    """An aware datetime `days` from today at `hour:minute` Shanghai time."""
+    today = datetime.now(SHANGHAI).date() + timedelta(days=days)
+    return datetime(today.year, today.month, today.day, hour, minute, tzinfo=SHANGHAI)
+
+
+def community_id(client, code):
+    items = client.get("/api/v1/communities").get_json()["items"]
+    return next(c["id"] for c in items if c["code"] == code)
+
+
+def activity_body(community, **overrides):
+    starts_at = overrides.pop("starts_at", local(days=3))
+    body = {
+        "community_id": community,
+        "title": "周末党课",
+        "description": "学习交流",
+        "category": "party_lesson",
+        "venue": "党群服务中心",
+        "starts_at": starts_at.isoformat(),
+        "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+        "capacity": 5,
+    }
+    body.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in overrides.items()})
+    return body
+
+
+def create_activity(organizer, community="haizhu", publish=True, **overrides):
+    """Create (and publish) an activity as `organizer`; returns its JSON."""
+    body = activity_body(community_id(organizer.client, community), **overrides)
+    response = organizer.post("/api/v1/activities", json=body)
+    assert response.status_code == 201, response.get_json()
+    activity = response.get_json()
+    if publish:
+        response = organizer.post(f"/api/v1/activities/{activity['id']}/publish")
+        assert response.status_code == 200, response.get_json()
+        activity = response.get_json()
+    return activity
