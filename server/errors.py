@@ -6,6 +6,7 @@ Body: `{"error": "<snake_case id>", "message": "<human text>", "errors": {field:
 
 import logging
 
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,15 @@ def handle_domain_error(exc):
     return error_body(exc.error, exc.message, exc.errors), exc.status
 
 
+def handle_integrity_error(exc):
+    """A database constraint refused the write (a race the service did not foresee): 409, nothing changed."""
+    from server.extensions import db
+
+    db.session.rollback()
+    log.warning("integrity error answered as 409: %s", exc.orig)
+    return error_body("conflict", "与当前状态冲突，请刷新后重试"), 409
+
+
 def handle_unexpected(exc):
     """Last resort: log it and answer a JSON 500 instead of an HTML page."""
     log.exception("unhandled error", exc_info=exc)
@@ -115,4 +125,5 @@ def handle_unexpected(exc):
 def init_app(app):
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -256,3 +256,42 @@ def outbox(clean_app):
             ]
 
     return read
+
+
+@pytest.fixture
+def live_server(clean_app):
+    """The app on a real threaded HTTP server on loopback, for tests with concurrent clients."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, clean_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def race(url, requests_to_send, timeout=60):
+    """Send `(method, path, headers, json)` requests at the same instant from one thread each;
+    returns the responses in the same order as `(status, body)`."""
+    import threading
+
+    import requests
+
+    barrier = threading.Barrier(len(requests_to_send))
+    results = [None] * len(requests_to_send)
+
+    def send(index, method, path, headers, body):
+        with requests.Session() as session:
+            barrier.wait()
+            response = session.request(method, url + path, headers=headers, json=body, timeout=timeout)
+            results[index] = (response.status_code, response.json() if response.content else None)
+
+    threads = [threading.Thread(target=send, args=(i, *req)) for i, req in enumerate(requests_to_send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout + 10)
+    return results

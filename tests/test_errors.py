@@ -71,3 +71,21 @@ def test_unknown_user_id_is_404(admin):
 def test_huge_integer_path_is_404_not_500(admin):
     response = admin.post("/api/v1/users/99999999999999999999999/roles", json={"role": "party_member"})
     assert_error(response, 404, "not_found")
+
+
+def test_a_constraint_violation_is_409_not_500(seeded, make_app):
+    from sqlalchemy import insert
+
+    from server.extensions import db
+    from server.models import Community
+
+    app = make_app()
+
+    @app.route("/api/v1/_test/duplicate-community", methods=["POST"])
+    def duplicate_community():
+        db.session.execute(insert(Community).values(code="haizhu", name="重复"))
+        db.session.commit()
+        return {}
+
+    response = app.test_client().post("/api/v1/_test/duplicate-community")
+    assert_error(response, 409, "conflict")

@@ -1,0 +1,98 @@
+"""Rosters: JSON with counts, CSV with BOM and XLSX with Chinese headers, every export audited."""
+
+import csv
+import io
+
+import openpyxl
+from factories import create_activity
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import AuditLog
+
+
+def roster(organizer, activity, fmt="json"):
+    return organizer.get(f"/api/v1/activities/{activity['id']}/roster?format={fmt}")
+
+
+def fill(activity, people):
+    for index, person in enumerate(people):
+        person.post(f"/api/v1/activities/{activity['id']}/registrations", json={"companions": index % 2, "remark": "带孩子"})
+
+
+def test_json_roster_counts_agree_with_items(organizer, residents, emulator):
+    activity = create_activity(organizer, capacity=3)
+    people = residents(4)
+    for person in people:
+        person.post("/api/v1/auth/phone", json={"code": emulator.mint_phone_code("13912345678")["code"]})
+    fill(activity, people)
+    people[0].delete(f"/api/v1/activities/{activity['id']}/registrations/me")
+    body = roster(organizer, activity).get_json()
+    statuses = [item["status"] for item in body["items"]]
+    assert body["counts"] == {
+        "confirmed": statuses.count("confirmed"),
+        "waitlisted": statuses.count("waitlisted"),
+        "cancelled": 1,
+        "checked_in": 0,
+        "places": body["activity"]["confirmed_count"],
+    }
+    assert statuses == sorted(statuses, key=["confirmed", "waitlisted", "cancelled"].index)
+    item = body["items"][0]
+    assert set(item) >= {"registration_id", "user", "status", "companions", "remark", "registered_at", "checked_in_at"}
+    assert item["user"]["phone_masked"] == "139****5678"
+    assert item["user"]["phone"] == "13912345678"
+
+
+def test_csv_export_has_bom_and_chinese_headers(organizer, residents):
+    activity = create_activity(organizer, title="亲子绘本会")
+    fill(activity, residents(2))
+    response = roster(organizer, activity, "csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    assert "filename*=UTF-8''%E4%BA%B2" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["序号", "姓名", "昵称", "手机号", "状态"]
+    assert [row[1] for row in rows[1:]] == ["居民0", "居民1"]
+    assert rows[1][4] == "已确认"
+
+
+def test_xlsx_export_opens_with_the_same_rows(organizer, residents):
+    activity = create_activity(organizer)
+    fill(activity, residents(3))
+    response = roster(organizer, activity, "xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "序号"
+    assert len(rows) == 4
+    assert rows[1][1] == "居民0"
+
+
+def test_every_export_is_audited(organizer, residents, clean_app):
+    activity = create_activity(organizer)
+    fill(activity, residents(1))
+    roster(organizer, activity, "csv")
+    roster(organizer, activity, "xlsx")
+    roster(organizer, activity, "json")
+    with clean_app.app_context():
+        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "roster.export")).all()
+        assert [(r.actor_id, r.target_type, r.target_id, r.detail["format"], r.detail["rows"]) for r in rows] == [
+            (organizer.user["id"], "activity", activity["id"], "csv", 1),
+            (organizer.user["id"], "activity", activity["id"], "xlsx", 1),
+        ]
+
+
+def test_unknown_format_is_422(organizer):
+    activity = create_activity(organizer)
+    assert roster(organizer, activity, "pdf").status_code == 422
+
+
+def test_residents_see_no_other_persons_data(organizer, residents):
+    activity = create_activity(organizer, capacity=1)
+    first, second = residents(2)
+    fill(activity, [first, second])
+    seen = second.get(f"/api/v1/activities/{activity['id']}").get_data(as_text=True)
+    assert "居民0" not in seen
+    assert "13800" not in seen
+    assert roster(second, activity).status_code == 403
