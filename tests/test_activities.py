@@ -1,6 +1,6 @@
 """Activities over HTTP: publishing, browsing, sign-up rules, waitlists, cancellation."""
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from factories import activity_body, community_id, create_activity, local
@@ -57,7 +57,7 @@ def test_times_without_offset_are_read_as_app_timezone(organizer, client):
 
 def test_times_in_another_offset_are_converted(organizer, client):
     body = activity_body(community_id(client, "haizhu"))
-    utc_start = local(days=4, hour=14).astimezone(tz=None).astimezone(__import__("datetime").timezone.utc)
+    utc_start = local(days=4, hour=14).astimezone(timezone.utc)
     body["starts_at"] = utc_start.isoformat()
     body["ends_at"] = (utc_start + timedelta(hours=1)).isoformat()
     activity = organizer.post("/api/v1/activities", json=body).get_json()

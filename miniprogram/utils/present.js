@@ -58,7 +58,9 @@ function signupState(activity, nowMs = Date.now()) {
     const canCancel = !(nowMs >= cutoff);
     let hint = mine.status === REGISTRATION_STATUS.WAITLISTED ? `候补第 ${mine.waitlist_position || '-'} 位，有人取消后将按顺序递补` : '您已报名成功';
     if (mine.checked_in_at) hint = '您已签到';
-    return { action: canCancel ? 'cancel' : 'none', label: '取消报名', hint: canCancel ? hint : `${hint}（已过取消时间）`, canCancel };
+    if (canCancel) return { action: 'cancel', label: '取消报名', hint, canCancel };
+    const label = mine.status === REGISTRATION_STATUS.WAITLISTED ? '候补中' : '已报名';
+    return { action: 'none', label, hint: `${hint}（已过可取消时间）`, canCancel };
   }
   if (a.status === ACTIVITY_STATUS.CANCELLED) return { action: 'none', label: '活动已取消', hint: '', canCancel: false };
   if (a.status === ACTIVITY_STATUS.FINISHED || nowMs >= parseIso(a.ends_at)) {
