@@ -38,7 +38,7 @@ def grant_role_command(openid, role, community_code):
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Seed the sub-district's communities and demo users (idempotent)."""
+    """Seed communities, demo users, sample activities, sites and a week of shifts (idempotent)."""
     from server.demo import seed_demo
 
     seeded = seed_demo()

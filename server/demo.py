@@ -1,5 +1,5 @@
-"""Demo data for `flask seed-demo`: the sub-district's communities, one user per role, and a
-fortnight of sample activities in each community.
+"""Demo data for `flask seed-demo`: the sub-district's communities, one user per role, sample
+activities, and sites of each kind with a week of volunteer shifts in each community.
 
 The community list is sample data for local runs and tests, not an official register.
 """
@@ -11,8 +11,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, Community, User
+from server.models import Activity, Community, Shift, ShiftRole, Site, User
 from server.services import users
+from server.services.shifts import slot_times
 
 COMMUNITIES = [
     ("haizhu", "海珠社区"),
@@ -88,6 +89,45 @@ def seed_activities(communities, organizer_ids):
     db.session.flush()
 
 
+# name suffix, kind, address, grid, slots, posts (name, capacity), party members only
+DEMO_SITES = [
+    ("北门卡口", "checkpoint", "北门路口", "第一网格",
+     [(time(8), time(12)), (time(12), time(16)), (time(16), time(20))], [("卡口值守", 3)], False),
+    ("核酸采样点", "testing_site", "社区文化广场", "第二网格",
+     [(time(8), time(12)), (time(14), time(18))], [("登记", 2), ("维持秩序", 3)], False),
+    ("党群服务中心测温点", "temperature_point", "党群服务中心一楼", "第三网格",
+     [(time(8, 30), time(11, 30))], [("测温", 2)], True),
+]
+DEMO_SHIFT_DAYS = 7
+
+
+def seed_sites_and_shifts(communities, organizer_ids):
+    """Three sites per community and a week of shifts from today; existing ones are kept."""
+    zone = ZoneInfo(current_app.config["APP_TIMEZONE"])
+    today = datetime.now(zone).date()
+    sites = {(site.community_id, site.name): site for site in db.session.scalars(select(Site))}
+    taken = set(db.session.execute(select(Shift.site_id, Shift.starts_at, Shift.ends_at)).all())
+    for community in communities.values():
+        for suffix, kind, address, grid, slots, posts, party_only in DEMO_SITES:
+            name = f"{community.name}{suffix}"
+            site = sites.get((community.id, name))
+            if site is None:
+                site = Site(community_id=community.id, name=name, kind=kind, address=f"{community.name}{address}",
+                            grid=grid)
+                db.session.add(site)
+                db.session.flush()
+            for day in range(DEMO_SHIFT_DAYS):
+                for start, end in slots:
+                    starts_at, ends_at = slot_times(today + timedelta(days=day), {"start": start, "end": end}, zone)
+                    if (site.id, starts_at, ends_at) in taken:
+                        continue
+                    shift = Shift(site_id=site.id, starts_at=starts_at, ends_at=ends_at, party_members_only=party_only,
+                                  created_by_id=organizer_ids.get(community.id))
+                    shift.roles = [ShiftRole(name=post, capacity=capacity) for post, capacity in posts]
+                    db.session.add(shift)
+    db.session.flush()
+
+
 def seed_demo(sample_activities=True):
     """Idempotent: running it twice leaves the same data. Returns the demo users by openid."""
     communities = seed_communities()
@@ -111,6 +151,8 @@ def seed_demo(sample_activities=True):
         result[openid] = user
     if sample_activities:
         organizer = result["demo-organizer"]
-        seed_activities(communities, {cid: organizer.id for cid in organizer.organizer_community_ids})
+        organizer_ids = {cid: organizer.id for cid in organizer.organizer_community_ids}
+        seed_activities(communities, organizer_ids)
+        seed_sites_and_shifts(communities, organizer_ids)
     db.session.flush()
     return result

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, AuditLog, Community, User
+from server.models import Activity, AuditLog, Community, Shift, Site, User
 
 
 def community_id(client, code):
@@ -127,3 +127,5 @@ def test_cli_seed_demo_is_idempotent(clean_app):
         activities = db.session.scalars(select(Activity)).all()
         assert len(activities) == 8 * 6
         assert {a.status for a in activities} == {"draft", "published"}
+        assert len(db.session.scalars(select(Site)).all()) == 8 * 3
+        assert len(db.session.scalars(select(Shift)).all()) == 8 * 7 * 6

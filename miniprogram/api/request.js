@@ -150,10 +150,20 @@ function sendDownload(url, header) {
   });
 }
 
-/** Download a file of the API (with the Authorization header); resolves the temp file path. */
+function originOf(url) {
+  const m = /^(https?:\/\/[^/?#]+)/i.exec(url || '');
+  return m ? m[1].toLowerCase() : '';
+}
+
+/**
+ * Download a file of the API; resolves the temp file path. `path` is relative to the base URL, or an
+ * absolute URL (e.g. a `qrcode_url`): the token is sent only to the API's own origin, never elsewhere.
+ */
 async function download(path, { query } = {}) {
-  const url = buildUrl(path, query);
-  const res = await perform((header) => sendDownload(url, header), true);
+  const absolute = /^https?:\/\//i.test(path);
+  const url = absolute ? `${path}${encodeQuery(query)}` : buildUrl(path, query);
+  const auth = !absolute || originOf(url) === originOf(getBaseUrl());
+  const res = await perform((header) => sendDownload(url, header), auth);
   return res.tempFilePath;
 }
 
@@ -162,4 +172,4 @@ function resetForTests() {
   loginInFlight = null;
 }
 
-module.exports = { request, download, login, buildUrl, encodeQuery, isSuccess, resetForTests };
+module.exports = { request, download, login, buildUrl, encodeQuery, isSuccess, originOf, resetForTests };

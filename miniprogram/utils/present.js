@@ -1,6 +1,13 @@
 /** View models: turn API objects into what the pages and components display (pure, testable). */
 const { categoryLabel, audienceLabel, siteKindLabel, ACTIVITY_STATUS, REGISTRATION_STATUS } = require('../constants/status');
-const { parseIso, formatRange, formatDateTime, formatMinutes, formatMonth } = require('./time');
+const {
+  parseIso,
+  formatRange,
+  formatDateTime,
+  formatTime: formatTimeOnly,
+  formatMinutes,
+  formatMonth,
+} = require('./time');
 
 const toInt = (n) => Math.max(0, Math.floor(Number(n) || 0));
 
@@ -180,6 +187,54 @@ function presentHours(hours) {
   };
 }
 
+
+/** A person's display name on a roster: real name, else nickname. */
+function personName(user) {
+  const u = user || {};
+  return u.real_name || u.nickname || u.name || '未填写姓名';
+}
+
+/** One row of GET /activities/{id}/roster. */
+function presentRosterRow(row) {
+  const r = row || {};
+  return {
+    registrationId: r.registration_id,
+    name: personName(r.user),
+    phone: (r.user && r.user.phone_masked) || '',
+    status: r.checked_in_at && r.status === REGISTRATION_STATUS.CONFIRMED ? 'checked_in' : r.status,
+    companions: toInt(r.companions),
+    remark: r.remark || '',
+    registeredText: formatDateTime(r.registered_at),
+    checkedInText: r.checked_in_at ? formatDateTime(r.checked_in_at) : '',
+    canCheckIn: r.status === REGISTRATION_STATUS.CONFIRMED && !r.checked_in_at,
+  };
+}
+
+function textOf(value, key) {
+  if (value && typeof value === 'object') return value[key] || value.name || '';
+  return value || '';
+}
+
+/**
+ * One row of the day's duty roster (GET /rosters/shifts): site, time, role, name, phone, status.
+ * Accepts nested objects (`site: {name}`, `user: {...}`) or flat fields.
+ */
+function presentDutyRow(row) {
+  const r = row || {};
+  const shift = r.shift || {};
+  const startsAt = r.starts_at || shift.starts_at;
+  const endsAt = r.ends_at || shift.ends_at;
+  return {
+    key: r.booking_id || r.id || `${textOf(r.site || shift.site, 'name')}-${startsAt}-${personName(r.user || r)}`,
+    siteName: textOf(r.site || shift.site, 'name') || r.site_name || '',
+    timeText: `${formatTimeOnly(startsAt)}-${formatTimeOnly(endsAt)}`,
+    roleName: textOf(r.role, 'name') || r.role_name || '',
+    name: r.user ? personName(r.user) : r.real_name || r.name || r.nickname || '',
+    phone: (r.user && r.user.phone_masked) || r.phone_masked || r.phone || '',
+    status: bookingDisplayStatus(r),
+  };
+}
+
 module.exports = {
   places,
   myRegistrationStatus,
@@ -191,4 +246,7 @@ module.exports = {
   bookingDisplayStatus,
   presentBooking,
   presentHours,
+  personName,
+  presentRosterRow,
+  presentDutyRow,
 };

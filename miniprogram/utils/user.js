@@ -32,4 +32,27 @@ async function managedCommunities(user) {
   return (user && user.organizer_communities) || [];
 }
 
-module.exports = { cachedUser, refreshUser, isAdmin, isOrganizer, managedCommunities };
+const ORGANIZER_COMMUNITY_KEY = 'organizer_community_id';
+
+/** The community the organizer last worked on (remembered across launches). */
+function organizerCommunityId() {
+  try {
+    return wx.getStorageSync(ORGANIZER_COMMUNITY_KEY) || null;
+  } catch (err) {
+    return null;
+  }
+}
+
+function setOrganizerCommunityId(id) {
+  wx.setStorageSync(ORGANIZER_COMMUNITY_KEY, id || null);
+}
+
+module.exports = {
+  cachedUser,
+  refreshUser,
+  isAdmin,
+  isOrganizer,
+  managedCommunities,
+  organizerCommunityId,
+  setOrganizerCommunityId,
+};

@@ -189,7 +189,9 @@ STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已
 @blp.alt_response(200, description="`format=csv` (UTF-8 with BOM) or `format=xlsx`: a file with Chinese headers",
                   content_type="application/octet-stream", success=True)
 def roster(args, activity_id):
-    """The roster: JSON with counts and full phone numbers, or a CSV/XLSX file (every file export is audited).
+    """The roster: JSON with counts, or a CSV/XLSX file (every file export is audited).
+
+    Phones in full only for the community's own organizers (an admin sees them masked).
 
     403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
@@ -199,9 +201,9 @@ def roster(args, activity_id):
     rows = [
         [
             number,
-            r.user.real_name or "",
-            r.user.nickname or "",
-            r.user.phone or "",
+            r.contact["real_name"] or "",
+            r.contact["nickname"] or "",
+            r.contact["phone"] or r.contact["phone_masked"] or "",
             STATUS_ZH[r.status],
             r.waitlist_position or "",
             r.companions,

@@ -11,9 +11,17 @@ from server.models.activities import (
 )
 from server.models.audit import AuditLog
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage
+from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftRole, Site
 from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
 
 __all__ = [
+    "BOOKING_STATUSES",
+    "Booking",
+    "SHIFT_STATUSES",
+    "SITE_KINDS",
+    "Shift",
+    "ShiftRole",
+    "Site",
     "ACTIVE_REGISTRATION",
     "ACTIVITY_STATUSES",
     "AUDIENCES",

@@ -161,13 +161,13 @@ class RosterUserSchema(ma.Schema):
     nickname = ma.fields.String(allow_none=True)
     phone_masked = ma.fields.String(allow_none=True)
     phone = ma.fields.String(
-        allow_none=True, metadata={"description": "Full number: the roster is only for the community's organizers"}
+        allow_none=True, metadata={"description": "Full number for the community's own organizers; null for others"}
     )
 
 
 class RosterItemSchema(ma.Schema):
     registration_id = ma.fields.Integer(attribute="id")
-    user = ma.fields.Nested(RosterUserSchema)
+    user = ma.fields.Nested(RosterUserSchema, attribute="contact")
     status = ma.fields.String()
     waitlist_position = ma.fields.Integer(allow_none=True)
     companions = ma.fields.Integer()

@@ -9,7 +9,7 @@ transaction; nothing is sent before the commit.
 
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
@@ -17,8 +17,9 @@ from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
 from server.models.base import utcnow
 from server.schemas.fields import local_date_bounds
 from server.services import checkin_tokens
+from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
-from server.services.users import account_deletion_hooks, record_audit
+from server.services.users import account_deletion_hooks, contact, record_audit, sees_full_phone
 
 EDITABLE_FIELDS = (
     "title",
@@ -45,19 +46,8 @@ def _activity_not_found():
 
 
 def lock_activity(activity_id):
-    """Lock the activity's row for the rest of the transaction and return it fresh (None if missing).
-
-    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: a no-op UPDATE first takes the
-    database's write lock, so nothing read afterwards can go stale before the commit.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        table = Activity.__table__
-        db.session.execute(
-            update(table).where(table.c.id == activity_id).values(id=table.c.id, updated_at=table.c.updated_at)
-        )
-    # OF activities: lock this row only, not the community it is joined with.
-    statement = select(Activity).where(Activity.id == activity_id).with_for_update(of=Activity)
-    return db.session.scalars(statement.execution_options(populate_existing=True)).one_or_none()
+    """Lock the activity's row for the rest of the transaction (see `lock_row`)."""
+    return lock_row(Activity, activity_id)
 
 
 def _can_see(viewer, activity):
@@ -468,7 +458,8 @@ ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 
 
 def activity_roster(actor, activity_id):
-    """The roster of an activity the actor organizes: `(activity, counts, registrations)`.
+    """The roster of an activity the actor organizes: `(activity, counts, registrations)`, each
+    registration with its person as `contact` (full phone only for the community's own organizers).
 
     Confirmed first, then the waitlist in its order, then cancellations. Raises NotFound, Forbidden.
     """
@@ -480,9 +471,11 @@ def activity_roster(actor, activity_id):
     ).all()
     registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
     counts = {status: 0 for status in ROSTER_ORDER}
+    full_phone = sees_full_phone(actor, activity.community_id)
     for registration in registrations:
         counts[registration.status] += 1
         registration.waitlist_position = counts["waitlisted"] if registration.status == "waitlisted" else None
+        registration.contact = contact(registration.user, full_phone)
     counts["checked_in"] = sum(1 for r in registrations if r.checked_in_at is not None)
     counts["places"] = activity.confirmed_count
     return activity, counts, registrations

@@ -26,6 +26,22 @@ def record_audit(actor, action, target_type=None, target_id=None, **detail):
     )
 
 
+def sees_full_phone(viewer, community_id):
+    """Full phone numbers only for that community's own organizers; everyone else sees them masked."""
+    return viewer is not None and community_id in viewer.organizer_community_ids
+
+
+def contact(user, full_phone):
+    """A person as a roster shows them: the full phone only when `full_phone`."""
+    return {
+        "id": user.id,
+        "real_name": user.real_name,
+        "nickname": user.nickname,
+        "phone_masked": user.phone_masked,
+        "phone": user.phone if full_phone else None,
+    }
+
+
 def login_with_code(js_code):
     """Log in with a `wx.login` code: find or create the user by openid and store the new session_key.
 

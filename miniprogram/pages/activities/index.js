@@ -59,18 +59,18 @@ Page({
     return this.loadPage(1);
   },
 
+  /** Page 1 (re)loads and supersedes any load in flight; later pages wait their turn. */
   async loadPage(page) {
-    if (this.data.loading) return;
+    if (page > 1 && this.data.loading) return;
+    const seq = (this.seq = (this.seq || 0) + 1);
     this.setData({ loading: true, error: '' });
     try {
-      const body = await activityService.listActivities(
-        Object.assign(this.filters(), { page, page_size: PAGE_SIZE }),
-      );
-      this.setData(mergePage(this.data.items, body, page));
+      const body = await activityService.listActivities(Object.assign(this.filters(), { page, page_size: PAGE_SIZE }));
+      if (seq === this.seq) this.setData(mergePage(this.data.items, body, page));
     } catch (err) {
-      this.setData({ error: errorText(err) });
+      if (seq === this.seq) this.setData({ error: errorText(err) });
     } finally {
-      this.setData({ loading: false });
+      if (seq === this.seq) this.setData({ loading: false });
     }
   },
 

@@ -38,8 +38,11 @@ Page({
     const today = todayString();
     this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
     preloadTemplates();
-    this.loadCommunities().then(() => this.loadSites());
-    this.reload();
+    // The user's own community is the default filter, so it is known before the first load.
+    this.loadCommunities().then(() => {
+      this.loadSites();
+      this.reload();
+    });
   },
 
   onPullDownRefresh() {
@@ -57,7 +60,6 @@ Page({
       const user = cachedUser();
       const mine = user && user.community ? communities.findIndex((c) => c.id === user.community.id) : -1;
       this.setData({ communities, communityIndex: mine > 0 ? mine : 0 });
-      if (mine > 0) this.reload();
     } catch (err) {
       // Filtering by community is optional.
     }
@@ -90,11 +92,14 @@ Page({
     return this.loadPage(1);
   },
 
+  /** Page 1 (re)loads and supersedes any load in flight; later pages wait their turn. */
   async loadPage(page) {
-    if (this.data.loading) return;
+    if (page > 1 && this.data.loading) return;
+    const seq = (this.seq = (this.seq || 0) + 1);
     this.setData({ loading: true, error: '' });
     try {
       const body = await shiftService.listShifts(this.filters(page));
+      if (seq !== this.seq) return;
       const merged = mergePage(this.data.raw, body, page);
       const now = Date.now();
       this.setData({
@@ -104,9 +109,9 @@ Page({
         finished: merged.finished,
       });
     } catch (err) {
-      this.setData({ error: errorText(err) });
+      if (seq === this.seq) this.setData({ error: errorText(err) });
     } finally {
-      this.setData({ loading: false });
+      if (seq === this.seq) this.setData({ loading: false });
     }
   },
 

@@ -1,0 +1,52 @@
+/** The organizer's check-in code: fetch it, load its image, and know when to fetch a fresh one. */
+const activityService = require('../services/activity');
+const siteService = require('../services/site');
+const { download, originOf } = require('../api/request');
+const { getBaseUrl } = require('../config/env');
+const { parseIso } = require('../utils/time');
+
+// Fetch a new code this long before the current one expires, and never more often than the minimum.
+const REFRESH_MARGIN_MS = 30000;
+const MIN_REFRESH_MS = 30000;
+const DEFAULT_REFRESH_MS = 240000;
+
+/** Epoch ms of `expires_at`: an ISO string, or epoch seconds / milliseconds. NaN if unknown. */
+function expiryMs(expiresAt) {
+  if (typeof expiresAt === 'number') return expiresAt < 1e12 ? expiresAt * 1000 : expiresAt;
+  if (typeof expiresAt === 'string' && /^\d+$/.test(expiresAt)) return expiryMs(Number(expiresAt));
+  return parseIso(expiresAt);
+}
+
+/** Milliseconds until the code should be refreshed. */
+function refreshDelay(expiresAt, nowMs = Date.now()) {
+  const at = expiryMs(expiresAt);
+  if (Number.isNaN(at)) return DEFAULT_REFRESH_MS;
+  return Math.max(MIN_REFRESH_MS, at - nowMs - REFRESH_MARGIN_MS);
+}
+
+/** The absolute URL of a `qrcode_url` (absolute, or a path on the API's origin). */
+function absoluteCodeUrl(qrcodeUrl) {
+  if (!qrcodeUrl) return '';
+  if (/^(https?:|data:)/i.test(qrcodeUrl)) return qrcodeUrl;
+  return `${originOf(getBaseUrl())}${qrcodeUrl.charAt(0) === '/' ? '' : '/'}${qrcodeUrl}`;
+}
+
+/** `{token, expiresAt, imagePath, imageError}` for an activity (`kind` 'activity') or a site ('site'). */
+async function loadCheckinCode(kind, id) {
+  const code = kind === 'site' ? await siteService.getSiteCheckinCode(id) : await activityService.getCheckinCode(id);
+  const url = absoluteCodeUrl(code.qrcode_url);
+  let imagePath = '';
+  let imageError = '';
+  if (/^data:/i.test(url)) imagePath = url;
+  else if (url) {
+    try {
+      // Downloaded (with the token when it is the API's own URL) because <image> cannot send headers.
+      imagePath = await download(url);
+    } catch (err) {
+      imageError = err.message || '二维码加载失败';
+    }
+  }
+  return { token: code.token, expiresAt: code.expires_at, imagePath, imageError };
+}
+
+module.exports = { expiryMs, refreshDelay, absoluteCodeUrl, loadCheckinCode, REFRESH_MARGIN_MS, MIN_REFRESH_MS };

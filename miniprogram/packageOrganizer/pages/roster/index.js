@@ -1,0 +1,73 @@
+/** An activity's roster: counts, registrants with check-in by hand, XLSX export, and the check-in code. */
+const rosterService = require('../../../services/roster');
+const { presentRosterRow } = require('../../../utils/present');
+const { exportXlsx } = require('../../../controllers/export');
+const { errorText } = require('../../../api/api-error');
+const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+
+Page({
+  data: { id: null, title: '', counts: null, items: [], filter: 'all', loading: true, error: '' },
+
+  onLoad(query) {
+    this.setData({ id: Number(query.id) });
+    this.load();
+  },
+
+  onPullDownRefresh() {
+    this.load().then(() => wx.stopPullDownRefresh());
+  },
+
+  async load() {
+    this.setData({ loading: true, error: '' });
+    try {
+      const roster = await rosterService.getActivityRoster(this.data.id);
+      this.rows = ((roster && roster.items) || []).map(presentRosterRow);
+      this.setData({
+        title: (roster.activity && roster.activity.title) || '',
+        counts: roster.counts || null,
+      });
+      this.applyFilter();
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    } finally {
+      this.setData({ loading: false });
+    }
+  },
+
+  applyFilter() {
+    const filter = this.data.filter;
+    const rows = this.rows || [];
+    const items = filter === 'all' ? rows : rows.filter((r) => (filter === 'pending' ? r.canCheckIn : r.status === filter));
+    this.setData({ items });
+  },
+
+  onFilterTap(e) {
+    this.setData({ filter: e.currentTarget.dataset.value });
+    this.applyFilter();
+  },
+
+  async onCheckIn(e) {
+    const { id, name } = e.currentTarget.dataset;
+    const ok = await confirm(`确认为「${name}」签到吗？`);
+    if (!ok) return;
+    try {
+      await withLoading('签到中', () => rosterService.checkInRegistration(this.data.id, id));
+      showSuccess('已签到');
+      await this.load();
+    } catch (err) {
+      showError(err);
+    }
+  },
+
+  async onExport() {
+    try {
+      await withLoading('导出中', () => exportXlsx(() => rosterService.downloadActivityRoster(this.data.id)));
+    } catch (err) {
+      showError(err);
+    }
+  },
+
+  onShowCode() {
+    wx.navigateTo({ url: `/packageOrganizer/pages/checkin-code/index?activityId=${this.data.id}` });
+  },
+});

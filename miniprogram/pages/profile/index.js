@@ -1,0 +1,107 @@
+/** Profile: nickname, real name, community, phone binding, and deleting the account. */
+const userService = require('../../services/user');
+const authService = require('../../services/auth');
+const communityService = require('../../services/community');
+const session = require('../../api/session');
+const { cachedUser, refreshUser } = require('../../utils/user');
+const { profileChanges } = require('../../controllers/forms');
+const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+
+const NO_COMMUNITY = { id: null, name: '暂不选择' };
+
+Page({
+  data: {
+    nickname: '',
+    realName: '',
+    phone: '',
+    communities: [NO_COMMUNITY],
+    communityIndex: 0,
+    saving: false,
+    fieldErrors: {},
+  },
+
+  onLoad() {
+    this.fill(cachedUser());
+    Promise.all([communityService.listCommunities(), refreshUser()])
+      .then(([body, user]) => {
+        this.setData({ communities: [NO_COMMUNITY].concat((body && body.items) || []) });
+        this.fill(user);
+      })
+      .catch(showError);
+  },
+
+  fill(user) {
+    if (!user) return;
+    const index = user.community ? this.data.communities.findIndex((c) => c.id === user.community.id) : 0;
+    this.setData({
+      nickname: user.nickname || '',
+      realName: user.real_name || '',
+      phone: user.phone_masked || '',
+      communityIndex: index > 0 ? index : 0,
+    });
+  },
+
+  onNicknameInput(e) {
+    this.setData({ nickname: e.detail.value });
+  },
+
+  onRealNameInput(e) {
+    this.setData({ realName: e.detail.value });
+  },
+
+  onCommunityChange(e) {
+    this.setData({ communityIndex: Number(e.detail.value) });
+  },
+
+  async onSave() {
+    if (this.data.saving) return;
+    const community = this.data.communities[this.data.communityIndex] || NO_COMMUNITY;
+    const changes = profileChanges({
+      nickname: this.data.nickname,
+      realName: this.data.realName,
+      communityId: community.id,
+    });
+    this.setData({ saving: true, fieldErrors: {} });
+    try {
+      const user = await withLoading('保存中', () => userService.updateMe(changes));
+      session.setUser(user);
+      showSuccess('已保存');
+    } catch (err) {
+      this.setData({ fieldErrors: err.errors || {} });
+      showError(err);
+    } finally {
+      this.setData({ saving: false });
+    }
+  },
+
+  async onGetPhoneNumber(e) {
+    const code = e.detail && e.detail.code;
+    if (!code) {
+      wx.showToast({ title: '未授权手机号', icon: 'none' });
+      return;
+    }
+    try {
+      const user = await withLoading('绑定中', () => authService.bindPhone(code));
+      session.setUser(user);
+      this.setData({ phone: user.phone_masked || '' });
+      showSuccess('手机号已绑定');
+    } catch (err) {
+      showError(err);
+    }
+  },
+
+  async onDeleteAccount() {
+    const ok = await confirm('注销后将删除您的个人资料，并取消所有未开始的活动报名和值守预约。确定注销吗？', {
+      title: '注销账号',
+      confirmText: '注销',
+    });
+    if (!ok) return;
+    try {
+      await withLoading('注销中', () => userService.deleteMe());
+      session.clear();
+      wx.reLaunch({ url: '/pages/activities/index' });
+    } catch (err) {
+      showError(err);
+    }
+  },
+});

@@ -1,0 +1,47 @@
+/** Reminder subscriptions: how many reminders of each kind the server may still send, and a tap to add more. */
+const subscriptionService = require('../../services/subscription');
+const { withReminders, preloadTemplates } = require('../../controllers/reminders');
+const { TEMPLATE_LABELS, ACTIVITY_TEMPLATE_KEYS, SHIFT_TEMPLATE_KEYS } = require('../../constants/status');
+const { errorText } = require('../../api/api-error');
+const { showSuccess } = require('../../utils/ui');
+
+const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
+
+Page({
+  data: { items: [], loading: true, error: '' },
+
+  onLoad() {
+    preloadTemplates();
+  },
+
+  onShow() {
+    this.load();
+  },
+
+  async load() {
+    this.setData({ loading: true, error: '' });
+    try {
+      const body = await subscriptionService.listMySubscriptions();
+      const items = ((body && body.items) || []).map((item) => ({
+        key: item.key,
+        label: TEMPLATE_LABELS[item.key] || item.key,
+        remaining: item.remaining || 0,
+      }));
+      this.setData({ items });
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    } finally {
+      this.setData({ loading: false });
+    }
+  },
+
+  /** The subscribe tap: one dialog for a group of templates, then report what was accepted. */
+  onSubscribe(e) {
+    const keys = GROUPS[e.currentTarget.dataset.group] || [];
+    return withReminders(keys, () => Promise.resolve(null)).then(({ accepted }) => {
+      if (accepted.length) showSuccess('已开启提醒');
+      else wx.showToast({ title: '未开启提醒', icon: 'none' });
+      return this.load();
+    });
+  },
+});

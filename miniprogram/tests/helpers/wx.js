@@ -1,0 +1,131 @@
+/**
+ * A scripted `wx` for tests: wx.request answers through a handler that sees `{method, path, query,
+ * data, header}`; storage lives in memory; every API is a jest.fn so tests can assert calls.
+ */
+const DEVELOP_BASE = 'http://127.0.0.1:5000/api/v1';
+
+function parseUrl(url) {
+  const [withoutQuery, queryString = ''] = url.split('?');
+  const path = withoutQuery.replace(/^https?:\/\/[^/]+\/api\/v1/, '');
+  const query = {};
+  queryString
+    .split('&')
+    .filter(Boolean)
+    .forEach((pair) => {
+      const [k, v = ''] = pair.split('=');
+      query[decodeURIComponent(k)] = decodeURIComponent(v);
+    });
+  return { path, query };
+}
+
+/** Build a handler from `{'GET /me': response | fn(req) => response}`; unknown routes answer 404. */
+function routes(table) {
+  return (req) => {
+    const key = `${req.method} ${req.path}`;
+    if (!(key in table)) return { statusCode: 404, data: { error: 'not_found', message: `no route ${key}` } };
+    const answer = table[key];
+    return typeof answer === 'function' ? answer(req) : answer;
+  };
+}
+
+function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnswer } = {}) {
+  const store = Object.assign({}, storage);
+  const requests = [];
+  let loginCount = 0;
+  let respond = handler || (() => ({ statusCode: 200, data: {} }));
+
+  const wx = {
+    store,
+    requests,
+    /** Replace the request handler: `(req) => ({statusCode, data}) | {fail: {errMsg}}`. */
+    setHandler(fn) {
+      respond = fn;
+    },
+    request: jest.fn((options) => {
+      const { path, query } = parseUrl(options.url);
+      const req = { method: options.method || 'GET', path, query, data: options.data, header: options.header || {}, url: options.url };
+      requests.push(req);
+      setTimeout(() => {
+        const outcome = respond(req);
+        if (outcome && outcome.fail) options.fail(outcome.fail);
+        else options.success(Object.assign({ header: {}, errMsg: 'request:ok' }, outcome));
+      }, 0);
+      return { abort() {} };
+    }),
+    downloadFile: jest.fn((options) => {
+      const { path, query } = parseUrl(options.url);
+      const req = { method: 'DOWNLOAD', path, query, header: options.header || {}, url: options.url };
+      requests.push(req);
+      setTimeout(() => {
+        const outcome = respond(req);
+        if (outcome && outcome.fail) options.fail(outcome.fail);
+        else {
+          const tempFilePath = `wxfile://tmp/${requests.length}`;
+          if (outcome.data !== undefined) store[`file:${tempFilePath}`] = JSON.stringify(outcome.data);
+          options.success({ statusCode: outcome.statusCode, tempFilePath });
+        }
+      }, 0);
+    }),
+    getFileSystemManager: jest.fn(() => ({
+      readFileSync: (filePath) => {
+        if (!(`file:${filePath}` in store)) throw new Error('no such file');
+        return store[`file:${filePath}`];
+      },
+    })),
+    openDocument: jest.fn((options) => setTimeout(() => options.success({ errMsg: 'openDocument:ok' }), 0)),
+    login: jest.fn((options) => {
+      loginCount += 1;
+      const code = `wx-code-${loginCount}`;
+      setTimeout(() => options.success({ code, errMsg: 'login:ok' }), 0);
+    }),
+    requestSubscribeMessage: jest.fn((options) => {
+      const answer = subscribeAnswer || ((ids) => Object.fromEntries(ids.map((id) => [id, 'accept'])));
+      const result = answer(options.tmplIds);
+      setTimeout(() => {
+        if (result && result.fail) options.fail(result.fail);
+        else options.success(Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, result));
+      }, 0);
+    }),
+    scanCode: jest.fn(),
+    getStorageSync: jest.fn((key) => (key in store ? store[key] : '')),
+    setStorageSync: jest.fn((key, value) => {
+      store[key] = value;
+    }),
+    removeStorageSync: jest.fn((key) => {
+      delete store[key];
+    }),
+    getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wx0000000000demo', envVersion, version: '' } })),
+    showToast: jest.fn(),
+    showLoading: jest.fn(),
+    hideLoading: jest.fn(),
+    showModal: jest.fn((options) => options.success({ confirm: true, cancel: false })),
+    navigateTo: jest.fn(),
+    redirectTo: jest.fn(),
+    switchTab: jest.fn(),
+    reLaunch: jest.fn(),
+    navigateBack: jest.fn(),
+    stopPullDownRefresh: jest.fn(),
+    setNavigationBarTitle: jest.fn(),
+    setKeepScreenOn: jest.fn(),
+  };
+  return wx;
+}
+
+/** Install a fresh scripted wx as `global.wx` and forget cached modules (login in flight, templates). */
+function installWx(options) {
+  const wx = createWx(options);
+  global.wx = wx;
+  return wx;
+}
+
+/** Let queued timers and promise callbacks run. */
+function flush(ms = 5) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const LOGIN_OK = (token = 'token-1', user = { id: 7, nickname: '居民' }) => ({
+  statusCode: 200,
+  data: { token, expires_in: 604800, user },
+});
+
+module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, flush, LOGIN_OK };

@@ -1,0 +1,404 @@
+"""Volunteer shifts (志愿值守): sites, shifts, bookings, check-in and check-out, hours, duty rosters."""
+
+from datetime import datetime, timezone
+
+from flask import g, url_for
+from flask_smorest import Blueprint
+
+from server.api.files import download
+from server.api.security import login_required, optional_user
+from server.extensions import db
+from server.schemas.activities import CancelledSchema, CancelSchema, CheckinCodeSchema, RosterFormatArgsSchema
+from server.schemas.fields import to_local
+from server.schemas.shifts import (
+    BookingSchema,
+    BookSchema,
+    CheckSchema,
+    DutyRosterArgsSchema,
+    DutyRosterSchema,
+    HoursReportArgsSchema,
+    HoursReportSchema,
+    HoursSchema,
+    MyBookingPageSchema,
+    MyShiftArgsSchema,
+    ShiftBatchSchema,
+    ShiftCreateSchema,
+    ShiftListSchema,
+    ShiftPageSchema,
+    ShiftQueryArgsSchema,
+    ShiftRosterSchema,
+    ShiftSchema,
+    SiteCreateSchema,
+    SitePageSchema,
+    SiteQueryArgsSchema,
+    SiteSchema,
+    SiteUpdateSchema,
+)
+from server.services import shifts
+from server.services.exports import export_roster
+from server.services.users import contact
+
+blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
+
+STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
+
+
+def _page(items, total, args):
+    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+
+# --- sites -------------------------------------------------------------------------------------------
+
+
+@blp.route("/sites", methods=["GET"])
+@blp.arguments(SiteQueryArgsSchema, location="query")
+@blp.response(200, SitePageSchema)
+def list_sites(args):
+    """Sites (卡口, 核酸采样点, 测温点 ...), by community and name."""
+    return _page(*shifts.list_sites(args), args)
+
+
+@blp.route("/sites", methods=["POST"])
+@login_required
+@blp.arguments(SiteCreateSchema)
+@blp.response(201, SiteSchema)
+def create_site(data):
+    """Add a site to a community you organize. 403 `forbidden`; 422 `validation_failed`."""
+    site = shifts.create_site(g.user, data)
+    db.session.commit()
+    return site
+
+
+@blp.route("/sites/<id:site_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(SiteUpdateSchema)
+@blp.response(200, SiteSchema)
+def update_site(changes, site_id):
+    """Edit a site. 403 `forbidden`, 404 `site_not_found`."""
+    site = shifts.update_site(g.user, site_id, changes)
+    db.session.commit()
+    return site
+
+
+@blp.route("/sites/<id:site_id>/checkin-code", methods=["GET"])
+@login_required
+@blp.response(200, CheckinCodeSchema)
+def site_checkin_code(site_id):
+    """The site's rotating check-in token and its mini-program code image, for volunteers to scan.
+
+    403 `forbidden`, 404 `site_not_found`.
+    """
+    _, token, expires_at = shifts.make_site_checkin_code(g.user, site_id)
+    return {
+        "token": token,
+        "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
+        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
+    }
+
+
+# --- shifts ------------------------------------------------------------------------------------------
+
+
+@blp.route("/shifts", methods=["GET"])
+@optional_user
+@blp.arguments(ShiftQueryArgsSchema, location="query")
+@blp.response(200, ShiftPageSchema)
+def list_shifts(args):
+    """Open shifts that have not ended, soonest first, with free places per post; `my_booking` when logged in."""
+    return _page(*shifts.list_shifts(g.user, args), args)
+
+
+@blp.route("/shifts/<id:shift_id>", methods=["GET"])
+@optional_user
+@blp.response(200, ShiftSchema)
+def get_shift(shift_id):
+    """One shift with its posts. 404 `shift_not_found`."""
+    return shifts.attach_my_bookings(g.user, [shifts.get_shift(shift_id)])[0]
+
+
+@blp.route("/shifts", methods=["POST"])
+@login_required
+@blp.arguments(ShiftCreateSchema)
+@blp.response(201, ShiftSchema)
+def create_shift(data):
+    """Create one shift with its posts at a site of your community.
+
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422.
+    """
+    shift = shifts.create_shift(g.user, data)
+    db.session.commit()
+    return shifts.attach_my_bookings(g.user, [shift])[0]
+
+
+@blp.route("/shifts/batch", methods=["POST"])
+@login_required
+@blp.arguments(ShiftBatchSchema)
+@blp.response(201, ShiftListSchema)
+def create_shift_batch(data):
+    """One shift per date and slot (local times; an end at or before the start is the next day), all or none.
+
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, 422 (over 200 shifts, overlapping slots).
+    """
+    created = shifts.create_shift_batch(g.user, data)
+    db.session.commit()
+    return {"items": shifts.attach_my_bookings(g.user, created)}
+
+
+@blp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
+@login_required
+@blp.arguments(CancelSchema)
+@blp.response(200, ShiftSchema)
+def cancel_shift(body, shift_id):
+    """Cancel a shift; every booked volunteer gets a notice.
+
+    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`.
+    """
+    shift = shifts.cancel_shift(g.user, shift_id, body["reason"])
+    db.session.commit()
+    return shifts.attach_my_bookings(g.user, [shift])[0]
+
+
+# --- bookings ----------------------------------------------------------------------------------------
+
+
+@blp.route("/shifts/<id:shift_id>/bookings", methods=["POST"])
+@login_required
+@blp.arguments(BookSchema)
+@blp.response(201, BookingSchema)
+@blp.alt_response(200, schema=BookingSchema, description="Already booked on this post: the same booking")
+def book(body, shift_id):
+    """Book a post on a shift.
+
+    Errors: 403 `not_eligible` (party members only), 404 `shift_not_found`, 409 `role_full`,
+    `shift_overlap` (a booking of yours overlaps), `shift_started`, `already_booked` (another post on
+    this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY), `shift_not_open`, 422.
+    """
+    booking, created = shifts.book_shift(g.user, shift_id, body["role_id"])
+    db.session.commit()
+    return booking, 201 if created else 200
+
+
+@blp.route("/shifts/<id:shift_id>/bookings/me", methods=["DELETE"])
+@login_required
+@blp.response(200, CancelledSchema)
+def cancel_booking(shift_id):
+    """Cancel my booking. 404 `booking_not_found`; 409 `cancel_cutoff_passed` (SHIFT_CANCEL_CUTOFF_MINUTES)."""
+    shifts.cancel_booking(g.user, shift_id)
+    db.session.commit()
+    return {"status": "cancelled"}
+
+
+@blp.route("/shift-bookings/<id:booking_id>/check-in", methods=["POST"])
+@login_required
+@blp.arguments(CheckSchema)
+@blp.response(200, BookingSchema)
+def check_in(body, booking_id):
+    """Check in: the volunteer sends the site's scanned `token`; an organizer needs none (and may give `at`).
+
+    Allowed from 60 minutes before the start until the end. 403, 404 `booking_not_found`, 409
+    `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`, `shift_not_open`.
+    """
+    booking = shifts.check_in(g.user, booking_id, body.get("token"), body.get("at"))
+    db.session.commit()
+    return booking
+
+
+@blp.route("/shift-bookings/<id:booking_id>/check-out", methods=["POST"])
+@login_required
+@blp.arguments(CheckSchema)
+@blp.response(200, BookingSchema)
+def check_out(body, booking_id):
+    """Check out; the minutes worked inside the shift's window are credited to the volunteer.
+
+    Volunteers up to 2 hours after the end (organizers any time, with `at`). 403, 404, 409
+    `not_checked_in`, `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`; 422.
+    """
+    booking = shifts.check_out(g.user, booking_id, body.get("token"), body.get("at"))
+    db.session.commit()
+    return booking
+
+
+@blp.route("/shift-bookings/<id:booking_id>/no-show", methods=["POST"])
+@login_required
+@blp.response(200, BookingSchema)
+def no_show(booking_id):
+    """Mark a volunteer who did not come. 403, 404, 409 `already_checked_in`, `shift_not_started`, `booking_not_active`."""
+    booking = shifts.mark_no_show(g.user, booking_id)
+    db.session.commit()
+    return booking
+
+
+@blp.route("/me/shifts", methods=["GET"])
+@login_required
+@blp.arguments(MyShiftArgsSchema, location="query")
+@blp.response(200, MyBookingPageSchema)
+def my_shifts(args):
+    """My bookings with their shifts: `upcoming` (default) or `past`."""
+    return _page(*shifts.list_my_shifts(g.user, args), args)
+
+
+@blp.route("/me/hours", methods=["GET"])
+@login_required
+@blp.response(200, HoursSchema)
+def my_hours():
+    """My credited volunteer minutes, in total and by month."""
+    return shifts.my_hours(g.user)
+
+
+# --- rosters -----------------------------------------------------------------------------------------
+
+
+def _volunteer(booking, full_phone):
+    return {
+        "booking_id": booking.id,
+        "user": contact(booking.user, full_phone),
+        "status": booking.status,
+        "checked_in_at": booking.checked_in_at,
+        "checked_out_at": booking.checked_out_at,
+        "minutes_credited": booking.minutes_credited,
+    }
+
+
+def _roles_with_volunteers(roles_and_bookings, full_phone):
+    return [
+        {
+            "id": role.id,
+            "name": role.name,
+            "capacity": role.capacity,
+            "booked": role.booked,
+            "volunteers": [_volunteer(b, full_phone) for b in bookings],
+        }
+        for role, bookings in roles_and_bookings
+    ]
+
+
+def _phone(user, full_phone):
+    return (user.phone if full_phone else user.phone_masked) or ""
+
+
+def _duty_rows(shift_rows, full_phone):
+    """排班表 rows: one per volunteer, and one per post with places still open."""
+    rows = []
+    for shift, roles_and_bookings in shift_rows:
+        period = f"{to_local(shift.starts_at):%H:%M}-{to_local(shift.ends_at):%H:%M}"
+        if shift.status == "cancelled":
+            period += "（已取消）"
+        for role, bookings in roles_and_bookings:
+            for booking in bookings:
+                user = booking.user
+                rows.append([
+                    shift.site.name, period, role.name, user.real_name or user.nickname or "",
+                    _phone(user, full_phone), STATUS_ZH[booking.status], booking.checked_in_at,
+                    booking.checked_out_at,
+                ])
+            if role.capacity > len(bookings):
+                rows.append([shift.site.name, period, role.name, f"（空缺 {role.capacity - len(bookings)} 人）",
+                             "", "", None, None])
+    return rows
+
+
+DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
+
+
+@blp.route("/shifts/<id:shift_id>/roster", methods=["GET"])
+@login_required
+@blp.arguments(RosterFormatArgsSchema, location="query")
+@blp.response(200, ShiftRosterSchema)
+@blp.alt_response(200, description="`format=csv` or `format=xlsx`: a file with Chinese headers",
+                  content_type="application/octet-stream", success=True)
+def shift_roster(args, shift_id):
+    """Booked volunteers per post with check-in and check-out times (files are audited).
+
+    Phones in full only for the community's own organizers. 403 `forbidden`, 404 `shift_not_found`.
+    """
+    shift, roles_and_bookings, full_phone = shifts.shift_roster(g.user, shift_id)
+    if args["format"] == "json":
+        return {"shift": shift, "roles": _roles_with_volunteers(roles_and_bookings, full_phone)}
+    rows = _duty_rows([(shift, roles_and_bookings)], full_phone)
+    title = f"{shift.site.name}{to_local(shift.starts_at):%m月%d日%H时}"
+    body = export_roster(g.user, args["format"], title, DUTY_HEADERS, rows, ("shift", shift.id, {"site": shift.site.name}))
+    db.session.commit()
+    return download(body, args["format"], f"{title}-值守名单")
+
+
+@blp.route("/rosters/shifts", methods=["GET"])
+@login_required
+@blp.arguments(DutyRosterArgsSchema, location="query")
+@blp.response(200, DutyRosterSchema)
+@blp.alt_response(200, description="`format=csv` or `format=xlsx`: the printable 排班表",
+                  content_type="application/octet-stream", success=True)
+def duty_roster(args):
+    """The day's duty roster (排班表) across all sites of a community: site, time, post, name, phone, status.
+
+    Open posts appear as 空缺 rows in files. 403 `forbidden`, 422 (no community given and you organize several).
+    """
+    day = args.get("date") or shifts.default_day()
+    community, day, shift_list, bookings, full_phone = shifts.duty_roster(g.user, args.get("community_id"), day)
+    grouped = []
+    for shift in shift_list:
+        by_role = {role.id: [] for role in shift.roles}
+        for booking in bookings[shift.id]:
+            by_role[booking.role_id].append(booking)
+        grouped.append((shift, [(role, by_role[role.id]) for role in shift.roles]))
+    if args["format"] == "json":
+        for shift, roles in grouped:
+            shift.roster_roles = _roles_with_volunteers(roles, full_phone)
+        return {"date": day, "community": community, "shifts": [shift for shift, _ in grouped]}
+    title = f"{community.name}{day:%m月%d日}排班表"
+    body = export_roster(
+        g.user, args["format"], title, DUTY_HEADERS, _duty_rows(grouped, full_phone),
+        ("community", community.id, {"date": day.isoformat(), "kind": "duty_roster"}),
+    )
+    db.session.commit()
+    return download(body, args["format"], title)
+
+
+HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
+
+
+@blp.route("/rosters/hours", methods=["GET"])
+@login_required
+@blp.arguments(HoursReportArgsSchema, location="query")
+@blp.response(200, HoursReportSchema)
+@blp.alt_response(200, description="`format=csv` or `format=xlsx`", content_type="application/octet-stream",
+                  success=True)
+def hours_report(args):
+    """Volunteer hours per person and shift, in the columns re-entered into the official volunteer system
+    (name, phone, date, site, post, start, end, hours). Start and end are the credited interval.
+
+    Not in API.md v1. 403 `forbidden`, 422.
+    """
+    community, bookings, full_phone = shifts.hours_report(
+        g.user, args.get("community_id"), args["date_from"], args["date_to"]
+    )
+    items = []
+    for booking in bookings:
+        shift, user = booking.shift, booking.user
+        start = max(booking.checked_in_at, shift.starts_at)
+        items.append({
+            "name": user.real_name or user.nickname,
+            "phone": user.phone if full_phone else None,
+            "phone_masked": user.phone_masked,
+            "date": to_local(shift.starts_at).date(),
+            "site": shift.site.name,
+            "post": booking.role.name,
+            "start": start,
+            "end": min(booking.checked_out_at, shift.ends_at),
+            "minutes": booking.minutes_credited,
+            "hours": round(booking.minutes_credited / 60, 2),
+        })
+    if args["format"] == "json":
+        return {"community": community, "items": items}
+    rows = [
+        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"].isoformat(), i["site"], i["post"],
+         i["start"], i["end"], i["hours"]]
+        for i in items
+    ]
+    title = f"{community.name}志愿时长{args['date_from']:%Y%m%d}-{args['date_to']:%Y%m%d}"
+    body = export_roster(
+        g.user, args["format"], title, HOURS_HEADERS, rows,
+        ("community", community.id, {"from": args["date_from"].isoformat(), "to": args["date_to"].isoformat(),
+                                     "kind": "hours"}),
+    )
+    db.session.commit()
+    return download(body, args["format"], title)

@@ -1,0 +1,112 @@
+"""Volunteer shifts (志愿值守) at sites: checkpoints, testing sites, temperature points."""
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.base import UTCDateTime, utcnow
+from server.models.users import Community, User
+
+SITE_KINDS = ("checkpoint", "testing_site", "temperature_point", "service_center", "other")
+SHIFT_STATUSES = ("open", "cancelled")
+BOOKING_STATUSES = ("booked", "cancelled", "no_show")
+
+
+class Site(db.Model):
+    """A place volunteers staff: 卡口, 核酸采样点, 测温点 ..., in one community (and a 网格)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    grid: Mapped[str] = mapped_column(String(64), default="")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
+
+
+class Shift(db.Model):
+    """A time slot at a site with several posts (roles), each with its own capacity."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        UniqueConstraint("site_id", "starts_at", "ends_at"),
+        Index("ix_shifts_starts_at_status", "starts_at", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"))
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    party_members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    cancelled_at = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+    roles: Mapped[list["ShiftRole"]] = relationship(
+        back_populates="shift", cascade="all, delete-orphan", order_by="ShiftRole.id", lazy="selectin"
+    )
+
+    @property
+    def minutes(self):
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class ShiftRole(db.Model):
+    """A post on a shift (登记, 维持秩序, 测温, 卡口值守 ...). `booked` changes only under its row lock;
+    the check constraint backs the capacity rule."""
+
+    __tablename__ = "shift_roles"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "name"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+    shift: Mapped[Shift] = relationship(back_populates="roles")
+
+
+class Booking(db.Model):
+    """A volunteer's place on one post of a shift. One row per person and shift (one post per shift):
+    cancelling sets the status, booking again reuses the row."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "user_id"),
+        CheckConstraint("minutes_credited >= 0", name="minutes_nonnegative"),
+        Index("ix_bookings_user_status", "user_id", "status"),
+        Index("ix_bookings_role_status", "role_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("shift_roles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    booked_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    cancelled_at = mapped_column(UTCDateTime)
+    checked_in_at = mapped_column(UTCDateTime)
+    checked_out_at = mapped_column(UTCDateTime)
+    minutes_credited: Mapped[int] = mapped_column(Integer, default=0)
+    no_show_at = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    shift: Mapped[Shift] = relationship(lazy="joined", innerjoin=True)
+    role: Mapped[ShiftRole] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
