@@ -295,3 +295,19 @@ def race(url, requests_to_send, timeout=60):
     for thread in threads:
         thread.join(timeout + 10)
     return results
+
+
+@pytest.fixture
+def move_shift(clean_app):
+    """`move_shift(shift_id, starts_at, ends_at)`: time travel for tests: a shift booked while it was in
+    the future is moved to other times (e.g. into the past) directly in the database."""
+    from sqlalchemy import update
+
+    from server.models import Shift
+
+    def move(shift_id, starts_at, ends_at):
+        with clean_app.app_context():
+            db.session.execute(update(Shift).where(Shift.id == shift_id).values(starts_at=starts_at, ends_at=ends_at))
+            db.session.commit()
+
+    return move

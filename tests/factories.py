@@ -44,3 +44,31 @@ def create_activity(organizer, community="haizhu", publish=True, **overrides):
         assert response.status_code == 200, response.get_json()
         activity = response.get_json()
     return activity
+
+
+def create_site(organizer, community="haizhu", **overrides):
+    body = {"community_id": community_id(organizer.client, community), "name": "北门卡口", "kind": "checkpoint",
+            "address": "北门路口", "grid": "第一网格"}
+    body.update(overrides)
+    response = organizer.post("/api/v1/sites", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def create_shift(organizer, site, starts_at=None, hours=4, roles=None, **overrides):
+    """A shift at `site` (default: in 3 days at 08:00 for `hours`), posts `roles` [(name, capacity)]."""
+    starts_at = starts_at or local(days=3, hour=8)
+    body = {
+        "site_id": site["id"],
+        "starts_at": starts_at.isoformat(),
+        "ends_at": (starts_at + timedelta(hours=hours)).isoformat(),
+        "roles": [{"name": name, "capacity": capacity} for name, capacity in (roles or [("卡口值守", 2)])],
+    }
+    body.update(overrides)
+    response = organizer.post("/api/v1/shifts", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def book(session, shift, role_index=0):
+    return session.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": shift["roles"][role_index]["id"]})

@@ -5,7 +5,8 @@ const { request } = require('../api/request');
 const listTemplates = () => request('/subscriptions/templates');
 
 /** POST /me/subscriptions {accepted: [template_id...]}: one send allowed per accepted template. */
-const reportAccepted = (templateIds) => request('/me/subscriptions', { method: 'POST', data: { accepted: templateIds } });
+const reportAccepted = (templateIds) =>
+  request('/me/subscriptions', { method: 'POST', data: { accepted: templateIds } });
 
 /** GET /me/subscriptions → {items: [{key, template_id, remaining}]}. */
 const listMySubscriptions = () => request('/me/subscriptions');

@@ -99,12 +99,18 @@ describe('request details', () => {
 
   test('query objects become a query string without empty values', async () => {
     await api.request('/activities', { query: { community_id: 3, category: '', q: '党课 学习', from: undefined } });
-    expect(wx.request.mock.calls[0][0].url).toBe(`${DEVELOP_BASE}/activities?community_id=3&q=%E5%85%9A%E8%AF%BE%20%E5%AD%A6%E4%B9%A0`);
+    expect(wx.request.mock.calls[0][0].url).toBe(
+      `${DEVELOP_BASE}/activities?community_id=3&q=%E5%85%9A%E8%AF%BE%20%E5%AD%A6%E4%B9%A0`,
+    );
   });
 
   test('sends the method and JSON body', async () => {
     await api.request('/activities/3/registrations', { method: 'POST', data: { companions: 1 } });
-    expect(wx.requests[0]).toMatchObject({ method: 'POST', path: '/activities/3/registrations', data: { companions: 1 } });
+    expect(wx.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/activities/3/registrations',
+      data: { companions: 1 },
+    });
   });
 });
 
@@ -152,16 +158,27 @@ describe('401: one silent re-login, then replay', () => {
       }),
     );
     const err = await api.request('/me').catch((e) => e);
-    expect(err).toMatchObject({ kind: 'http', statusCode: 401, error: 'token_revoked', message: '登录已失效，请重新进入小程序' });
+    expect(err).toMatchObject({
+      kind: 'http',
+      statusCode: 401,
+      error: 'token_revoked',
+      message: '登录已失效，请重新进入小程序',
+    });
     expect(wx.login).toHaveBeenCalledTimes(1);
     expect(wx.requests.map((r) => r.path)).toEqual(['/me', '/auth/login', '/me']);
   });
 
   test("login's own 401 does not loop", async () => {
-    wx.setHandler(routes({ 'POST /auth/login': { statusCode: 401, data: { error: 'wechat_code_invalid', message: 'x' } } }));
+    wx.setHandler(
+      routes({ 'POST /auth/login': { statusCode: 401, data: { error: 'wechat_code_invalid', message: 'x' } } }),
+    );
     const auth = require('../services/auth');
     const err = await auth.login('used-code').catch((e) => e);
-    expect(err).toMatchObject({ statusCode: 401, error: 'wechat_code_invalid', message: '微信登录凭证无效或已使用，请重新进入小程序' });
+    expect(err).toMatchObject({
+      statusCode: 401,
+      error: 'wechat_code_invalid',
+      message: '微信登录凭证无效或已使用，请重新进入小程序',
+    });
     expect(wx.requests).toHaveLength(1);
     expect(wx.login).not.toHaveBeenCalled();
   });
@@ -186,9 +203,12 @@ describe('401: one silent re-login, then replay', () => {
   test('concurrent 401s share one login', async () => {
     wx.setHandler(
       routes({
-        'GET /me': (req) => (req.header.Authorization === 'Bearer fresh' ? { statusCode: 200, data: 'me' } : { statusCode: 401, data: {} }),
+        'GET /me': (req) =>
+          req.header.Authorization === 'Bearer fresh' ? { statusCode: 200, data: 'me' } : { statusCode: 401, data: {} },
         'GET /me/hours': (req) =>
-          req.header.Authorization === 'Bearer fresh' ? { statusCode: 200, data: 'hours' } : { statusCode: 401, data: {} },
+          req.header.Authorization === 'Bearer fresh'
+            ? { statusCode: 200, data: 'hours' }
+            : { statusCode: 401, data: {} },
         'POST /auth/login': LOGIN_OK('fresh'),
       }),
     );
@@ -198,7 +218,12 @@ describe('401: one silent re-login, then replay', () => {
 
   test('calls made during a login wait for its token', async () => {
     delete wx.store.auth_token;
-    wx.setHandler(routes({ 'POST /auth/login': LOGIN_OK('launch-token'), 'GET /activities': { statusCode: 200, data: { items: [] } } }));
+    wx.setHandler(
+      routes({
+        'POST /auth/login': LOGIN_OK('launch-token'),
+        'GET /activities': { statusCode: 200, data: { items: [] } },
+      }),
+    );
     const login = api.login();
     const list = api.request('/activities');
     await Promise.all([login, list]);
@@ -218,7 +243,11 @@ describe('downloads', () => {
 
   test('a refused download keeps the error id from the JSON body', async () => {
     wx.setHandler(() => ({ statusCode: 403, data: { error: 'forbidden', message: 'x' } }));
-    await expect(api.download('/rosters/shifts')).rejects.toMatchObject({ statusCode: 403, error: 'forbidden', message: '没有权限进行此操作' });
+    await expect(api.download('/rosters/shifts')).rejects.toMatchObject({
+      statusCode: 403,
+      error: 'forbidden',
+      message: '没有权限进行此操作',
+    });
   });
 
   test('a 401 on a download re-logs in and replays', async () => {

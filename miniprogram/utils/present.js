@@ -1,5 +1,11 @@
 /** View models: turn API objects into what the pages and components display (pure, testable). */
-const { categoryLabel, audienceLabel, siteKindLabel, ACTIVITY_STATUS, REGISTRATION_STATUS } = require('../constants/status');
+const {
+  categoryLabel,
+  audienceLabel,
+  siteKindLabel,
+  ACTIVITY_STATUS,
+  REGISTRATION_STATUS,
+} = require('../constants/status');
 const {
   parseIso,
   formatRange,
@@ -16,7 +22,13 @@ function places(taken, capacity) {
   const cap = toInt(capacity);
   const used = toInt(taken);
   const free = Math.max(0, cap - used);
-  return { taken: used, capacity: cap, free, percent: cap ? Math.min(100, Math.round((used * 100) / cap)) : 0, full: free === 0 };
+  return {
+    taken: used,
+    capacity: cap,
+    free,
+    percent: cap ? Math.min(100, Math.round((used * 100) / cap)) : 0,
+    full: free === 0,
+  };
 }
 
 /** Status of my registration as shown: checked-in wins over confirmed. */
@@ -63,27 +75,42 @@ function signupState(activity, nowMs = Date.now()) {
   if (mine && (mine.status === REGISTRATION_STATUS.CONFIRMED || mine.status === REGISTRATION_STATUS.WAITLISTED)) {
     const cutoff = starts - toInt(a.cancel_cutoff_minutes) * 60000;
     const canCancel = !(nowMs >= cutoff);
-    let hint = mine.status === REGISTRATION_STATUS.WAITLISTED ? `候补第 ${mine.waitlist_position || '-'} 位，有人取消后将按顺序递补` : '您已报名成功';
+    let hint =
+      mine.status === REGISTRATION_STATUS.WAITLISTED
+        ? `候补第 ${mine.waitlist_position || '-'} 位，有人取消后将按顺序递补`
+        : '您已报名成功';
     if (mine.checked_in_at) hint = '您已签到';
     if (canCancel) return { action: 'cancel', label: '取消报名', hint, canCancel };
     const label = mine.status === REGISTRATION_STATUS.WAITLISTED ? '候补中' : '已报名';
     return { action: 'none', label, hint: `${hint}（已过可取消时间）`, canCancel };
   }
-  if (a.status === ACTIVITY_STATUS.CANCELLED) return { action: 'none', label: '活动已取消', hint: '', canCancel: false };
+  if (a.status === ACTIVITY_STATUS.CANCELLED)
+    return { action: 'none', label: '活动已取消', hint: '', canCancel: false };
   if (a.status === ACTIVITY_STATUS.FINISHED || nowMs >= parseIso(a.ends_at)) {
     return { action: 'none', label: '活动已结束', hint: '', canCancel: false };
   }
-  if (a.status !== ACTIVITY_STATUS.PUBLISHED) return { action: 'none', label: '活动未发布', hint: '', canCancel: false };
+  if (a.status !== ACTIVITY_STATUS.PUBLISHED)
+    return { action: 'none', label: '活动未发布', hint: '', canCancel: false };
   const opens = parseIso(a.signup_opens_at);
   if (nowMs < opens) {
-    return { action: 'none', label: '报名未开始', hint: `报名将于 ${formatDateTime(a.signup_opens_at)} 开始`, canCancel: false };
+    return {
+      action: 'none',
+      label: '报名未开始',
+      hint: `报名将于 ${formatDateTime(a.signup_opens_at)} 开始`,
+      canCancel: false,
+    };
   }
   const closes = parseIso(a.signup_closes_at || a.starts_at);
   if (nowMs >= closes) return { action: 'none', label: '报名已截止', hint: '', canCancel: false };
   const p = places(a.confirmed_count, a.capacity);
   if (p.full) {
     if (a.waitlist_enabled) {
-      return { action: 'waitlist', label: '加入候补', hint: `名额已满，当前 ${toInt(a.waitlist_count)} 人候补`, canCancel: false };
+      return {
+        action: 'waitlist',
+        label: '加入候补',
+        hint: `名额已满，当前 ${toInt(a.waitlist_count)} 人候补`,
+        canCancel: false,
+      };
     }
     return { action: 'none', label: '名额已满', hint: '', canCancel: false };
   }
@@ -186,7 +213,6 @@ function presentHours(hours) {
     })),
   };
 }
-
 
 /** A person's display name on a roster: real name, else nickname. */
 function personName(user) {

@@ -87,7 +87,9 @@ Page({
     this.setData({ busy: true });
     try {
       const action = presentBooking(booking).action;
-      await withLoading(action === 'check_out' ? '签退中' : '签到中', () => checkin.checkInOrOut(booking, parsed.token));
+      await withLoading(action === 'check_out' ? '签退中' : '签到中', () =>
+        checkin.checkInOrOut(booking, parsed.token),
+      );
       showSuccess(action === 'check_out' ? '签退成功' : '签到成功');
       await this.reload();
     } catch (err) {

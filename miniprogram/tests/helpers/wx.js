@@ -43,7 +43,14 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
     },
     request: jest.fn((options) => {
       const { path, query } = parseUrl(options.url);
-      const req = { method: options.method || 'GET', path, query, data: options.data, header: options.header || {}, url: options.url };
+      const req = {
+        method: options.method || 'GET',
+        path,
+        query,
+        data: options.data,
+        header: options.header || {},
+        url: options.url,
+      };
       requests.push(req);
       setTimeout(() => {
         const outcome = respond(req);

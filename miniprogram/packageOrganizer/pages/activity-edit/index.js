@@ -7,7 +7,11 @@ const { todayString, addDays } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
 
-const indexOf = (options, value) => Math.max(0, options.findIndex((o) => o.value === value));
+const indexOf = (options, value) =>
+  Math.max(
+    0,
+    options.findIndex((o) => o.value === value),
+  );
 
 Page({
   data: {
@@ -39,7 +43,13 @@ Page({
         const tomorrow = addDays(todayString(), 1);
         form.startDate = tomorrow;
         form.endDate = tomorrow;
-        this.setData({ communities, communityIndex: Math.max(0, communities.findIndex((c) => c.id === wanted)) });
+        this.setData({
+          communities,
+          communityIndex: Math.max(
+            0,
+            communities.findIndex((c) => c.id === wanted),
+          ),
+        });
         this.setForm(form);
       }
     } catch (err) {

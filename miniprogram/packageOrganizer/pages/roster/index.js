@@ -37,7 +37,8 @@ Page({
   applyFilter() {
     const filter = this.data.filter;
     const rows = this.rows || [];
-    const items = filter === 'all' ? rows : rows.filter((r) => (filter === 'pending' ? r.canCheckIn : r.status === filter));
+    const items =
+      filter === 'all' ? rows : rows.filter((r) => (filter === 'pending' ? r.canCheckIn : r.status === filter));
     this.setData({ items });
   },
 

@@ -1,0 +1,82 @@
+/** Every error id of the contract has clear Chinese text; unknown ids fall back sensibly. */
+const { ERROR_MESSAGES, messageFor, SESSION_ERROR_IDS } = require('../constants/errors');
+
+// The `error` ids named in shared/API.md.
+const API_MD_IDS = [
+  'wechat_code_invalid',
+  'wechat_unavailable',
+  'capacity_below_confirmed',
+  'not_eligible',
+  'signup_not_open',
+  'signup_closed',
+  'capacity_full',
+  'activity_not_open',
+  'cancel_cutoff_passed',
+  'checkin_token_invalid',
+  'role_full',
+  'shift_overlap',
+  'shift_started',
+  'already_booked',
+  'daily_limit_exceeded',
+];
+
+// The ids the server settled on beyond API.md.
+const SERVER_IDS = [
+  'not_authenticated',
+  'token_invalid',
+  'token_expired',
+  'token_revoked',
+  'malformed_body',
+  'validation_failed',
+  'forbidden',
+  'not_found',
+  'user_not_found',
+  'community_not_found',
+  'registration_not_found',
+  'method_not_allowed',
+  'rate_limited',
+  'wechat_rate_limited',
+  'phone_code_invalid',
+  'wechat_login_blocked',
+];
+
+const CHINESE = /[\u4e00-\u9fff]/;
+
+test.each(API_MD_IDS.concat(SERVER_IDS))('%s has a Chinese message', (id) => {
+  expect(ERROR_MESSAGES[id]).toMatch(CHINESE);
+  expect(messageFor(id, 409, 'server text')).toBe(ERROR_MESSAGES[id]);
+});
+
+test('client-side ids have Chinese messages too', () => {
+  ['network_error', 'network_timeout', 'wechat_login_failed'].forEach((id) =>
+    expect(ERROR_MESSAGES[id]).toMatch(CHINESE),
+  );
+});
+
+test('the session ids are the four 401 ids', () => {
+  expect(SESSION_ERROR_IDS.sort()).toEqual(['not_authenticated', 'token_expired', 'token_invalid', 'token_revoked']);
+});
+
+describe('fallbacks for unknown ids', () => {
+  test('the server message comes first', () => {
+    expect(messageFor('some_new_id', 409, '新的提示')).toBe('新的提示');
+  });
+
+  test.each([
+    [400, '请求有误，请稍后重试'],
+    [403, '没有权限进行此操作'],
+    [404, '内容不存在或已删除'],
+    [409, '当前状态不允许此操作'],
+    [429, '操作太频繁，请稍后再试'],
+    [500, '服务暂时不可用，请稍后再试'],
+    [504, '服务暂时不可用，请稍后再试'],
+    [418, '操作失败，请稍后重试'],
+  ])('then a text by status (%i)', (status, text) => {
+    expect(messageFor('some_new_id', status, '')).toBe(text);
+    expect(messageFor(undefined, status, undefined)).toBe(text);
+  });
+
+  test('inherited object keys are not ids', () => {
+    expect(messageFor('toString', 409, '')).toBe('当前状态不允许此操作');
+  });
+});

@@ -1,0 +1,57 @@
+"""Flash crowds on shifts, with real concurrent HTTP clients (parallel on PostgreSQL in CI)."""
+
+from conftest import race
+from factories import create_shift, create_site, local
+
+
+def test_thirty_racing_for_the_last_place_leave_exactly_one_booking(organizer, residents, live_server):
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
+    role_id = shift["roles"][0]["id"]
+    holders = residents(32)
+    for holder in holders[:2]:
+        assert holder.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": role_id}).status_code == 201
+    racers = holders[2:]
+    path = f"/api/v1/shifts/{shift['id']}/bookings"
+    results = race(live_server, [("POST", path, p.headers, {"role_id": role_id}) for p in racers])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * 29
+    assert {body["error"] for status, body in results if status == 409} == {"role_full"}
+    roster = organizer.get(f"/api/v1/shifts/{shift['id']}/roster").get_json()
+    assert roster["roles"][0]["booked"] == 3
+    assert len(roster["roles"][0]["volunteers"]) == 3
+
+
+def test_one_person_booking_overlapping_shifts_at_once_gets_at_most_one(organizer, resident, live_server):
+    sites = [create_site(organizer, name=f"卡口{i}") for i in range(6)]
+    shifts = [create_shift(organizer, site, starts_at=local(days=2, hour=8 + i % 2), hours=3)
+              for i, site in enumerate(sites)]
+    results = race(live_server, [
+        ("POST", f"/api/v1/shifts/{s['id']}/bookings", resident.headers, {"role_id": s["roles"][0]["id"]})
+        for s in shifts
+    ])
+    assert sorted(status for status, _ in results) == [201] + [409] * 5
+    assert {body["error"] for status, body in results if status == 409} == {"shift_overlap"}
+    assert resident.get("/api/v1/me/shifts").get_json()["total"] == 1
+
+
+def test_racing_bookings_respect_the_daily_limit(organizer, resident, live_server):
+    site = create_site(organizer)
+    # Four separate 4-hour shifts on one day: only two fit in 600 minutes.
+    shifts = [create_shift(organizer, site, starts_at=local(days=2, hour=hour), hours=4) for hour in (0, 5, 10, 15)]
+    results = race(live_server, [
+        ("POST", f"/api/v1/shifts/{s['id']}/bookings", resident.headers, {"role_id": s["roles"][0]["id"]})
+        for s in shifts
+    ])
+    assert sorted(status for status, _ in results) == [201, 201, 409, 409]
+    assert resident.get("/api/v1/me/shifts").get_json()["total"] == 2
+
+
+def test_double_taps_cancelling_give_back_one_place(organizer, residents, live_server):
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 2)])
+    people = residents(2)
+    for person in people:
+        person.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": shift["roles"][0]["id"]})
+    path = f"/api/v1/shifts/{shift['id']}/bookings/me"
+    results = race(live_server, [("DELETE", path, people[0].headers, None)] * 4)
+    assert sorted(status for status, _ in results) == [200, 404, 404, 404]
+    assert organizer.get(f"/api/v1/shifts/{shift['id']}").get_json()["roles"][0]["booked"] == 1
