@@ -13,6 +13,7 @@ const ERROR_MESSAGES = {
   wechat_login_failed: '微信登录失败，请稍后重试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   wechat_rate_limited: '微信服务繁忙，请稍后再试',
+  wechat_rejected: '微信暂时无法处理该请求，请稍后再试',
   rate_limited: '操作太频繁，请稍后再试',
   phone_code_invalid: '手机号授权已失效，请重新点击授权',
 
@@ -53,6 +54,14 @@ const ERROR_MESSAGES = {
   shift_started: '班次已开始，无法进行此操作',
   already_booked: '您已预约该班次的其他岗位',
   daily_limit_exceeded: '超过每日值守时长上限',
+  shift_not_open: '该班次已取消',
+  shift_exists: '该点位在这个时段已有班次',
+  shift_ended: '班次已结束，无法进行此操作',
+  shift_not_started: '班次开始后才能进行此操作',
+  booking_not_active: '该预约已取消或已标记缺勤',
+  checkin_window_closed: '现在不在可签到或签退的时间内，请联系组织者补签',
+  not_checked_in: '还没有签到，不能签退',
+  already_checked_in: '已签到，不能标记缺勤',
 
   // Client-side
   network_error: '网络连接失败，请检查网络后重试',

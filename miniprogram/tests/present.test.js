@@ -195,3 +195,60 @@ describe('view models', () => {
     expect(row).toMatchObject({ name: '张三', phone: '138****5678', canCheckIn: true, status: 'confirmed' });
   });
 });
+
+test('dutyRosterRows: one row per volunteer and one per open post', () => {
+  const rows = present.dutyRosterRows({
+    date: '2025-03-01',
+    community: { id: 1, name: '海珠社区' },
+    shifts: [
+      {
+        id: 8,
+        site: { id: 4, name: '北门卡口' },
+        starts_at: '2025-03-01T08:00:00+08:00',
+        ends_at: '2025-03-01T12:00:00+08:00',
+        status: 'open',
+        roles: [
+          {
+            id: 21,
+            name: '登记',
+            capacity: 3,
+            booked: 2,
+            volunteers: [
+              {
+                booking_id: 60,
+                user: { real_name: '李四', phone: '13800000000' },
+                status: 'booked',
+                checked_in_at: null,
+              },
+              {
+                booking_id: 61,
+                user: { nickname: '小赵', phone_masked: '139****0000' },
+                status: 'booked',
+                checked_in_at: '2025-03-01T07:55:00+08:00',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  expect(rows).toEqual([
+    expect.objectContaining({
+      bookingId: 60,
+      name: '李四',
+      phone: '13800000000',
+      timeText: '08:00-12:00',
+      canCheckIn: true,
+      canCheckOut: false,
+    }),
+    expect.objectContaining({
+      bookingId: 61,
+      name: '小赵',
+      phone: '139****0000',
+      status: 'checked_in',
+      canCheckIn: false,
+      canCheckOut: true,
+    }),
+    expect.objectContaining({ bookingId: null, roleName: '登记', vacancy: 1 }),
+  ]);
+});

@@ -192,7 +192,7 @@ function presentBooking(booking, nowMs = Date.now()) {
     status: bookingDisplayStatus(b),
     action: bookingAction(b),
     canCancel: b.status === 'booked' && !b.checked_in_at && nowMs < starts,
-    minutesText: b.minutes || b.credited_minutes ? formatMinutes(b.minutes || b.credited_minutes) : '',
+    minutesText: b.minutes_credited ? formatMinutes(b.minutes_credited) : '',
   };
 }
 
@@ -226,7 +226,8 @@ function presentRosterRow(row) {
   return {
     registrationId: r.registration_id,
     name: personName(r.user),
-    phone: (r.user && r.user.phone_masked) || '',
+    // Organizers of the activity's own community get the full number; others the masked one.
+    phone: (r.user && (r.user.phone || r.user.phone_masked)) || '',
     status: r.checked_in_at && r.status === REGISTRATION_STATUS.CONFIRMED ? 'checked_in' : r.status,
     companions: toInt(r.companions),
     remark: r.remark || '',
@@ -236,29 +237,53 @@ function presentRosterRow(row) {
   };
 }
 
-function textOf(value, key) {
-  if (value && typeof value === 'object') return value[key] || value.name || '';
-  return value || '';
-}
-
 /**
- * One row of the day's duty roster (GET /rosters/shifts): site, time, role, name, phone, status.
- * Accepts nested objects (`site: {name}`, `user: {...}`) or flat fields.
+ * Rows of the day's duty roster (GET /rosters/shifts → `{date, community, shifts: [{site, starts_at,
+ * ends_at, status, roles: [{name, capacity, volunteers: [...]}]}]}`): one per volunteer, and one per
+ * post with places still open.
  */
-function presentDutyRow(row) {
-  const r = row || {};
-  const shift = r.shift || {};
-  const startsAt = r.starts_at || shift.starts_at;
-  const endsAt = r.ends_at || shift.ends_at;
-  return {
-    key: r.booking_id || r.id || `${textOf(r.site || shift.site, 'name')}-${startsAt}-${personName(r.user || r)}`,
-    siteName: textOf(r.site || shift.site, 'name') || r.site_name || '',
-    timeText: `${formatTimeOnly(startsAt)}-${formatTimeOnly(endsAt)}`,
-    roleName: textOf(r.role, 'name') || r.role_name || '',
-    name: r.user ? personName(r.user) : r.real_name || r.name || r.nickname || '',
-    phone: (r.user && r.user.phone_masked) || r.phone_masked || r.phone || '',
-    status: bookingDisplayStatus(r),
-  };
+function dutyRosterRows(body) {
+  const rows = [];
+  ((body && body.shifts) || []).forEach((shift) => {
+    const site = shift.site || {};
+    const timeText = `${formatTimeOnly(shift.starts_at)}-${formatTimeOnly(shift.ends_at)}`;
+    const cancelled = shift.status === 'cancelled';
+    (shift.roles || []).forEach((role) => {
+      const volunteers = role.volunteers || [];
+      volunteers.forEach((v) => {
+        const action = cancelled ? 'none' : bookingAction(v);
+        rows.push({
+          key: `b${v.booking_id}`,
+          bookingId: v.booking_id,
+          siteName: site.name || '',
+          timeText,
+          roleName: role.name || '',
+          name: personName(v.user),
+          phone: (v.user && (v.user.phone || v.user.phone_masked)) || '',
+          status: cancelled ? 'cancelled' : bookingDisplayStatus(v),
+          canCheckIn: action === 'check_in',
+          canCheckOut: action === 'check_out',
+          canMarkNoShow: action === 'check_in',
+          vacancy: 0,
+        });
+      });
+      const open = toInt(role.capacity) - volunteers.length;
+      if (open > 0 && !cancelled) {
+        rows.push({
+          key: `r${shift.id}-${role.id}`,
+          bookingId: null,
+          siteName: site.name || '',
+          timeText,
+          roleName: role.name || '',
+          name: '',
+          phone: '',
+          status: '',
+          vacancy: open,
+        });
+      }
+    });
+  });
+  return rows;
 }
 
 module.exports = {
@@ -274,5 +299,5 @@ module.exports = {
   presentHours,
   personName,
   presentRosterRow,
-  presentDutyRow,
+  dutyRosterRows,
 };
