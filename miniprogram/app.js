@@ -4,10 +4,7 @@ const session = require('./api/session');
 const { preloadTemplates } = require('./controllers/reminders');
 
 App({
-  globalData: {
-    // Set by the activities tab before switching to it (switchTab cannot carry a query).
-    activityFilters: null,
-  },
+  globalData: {},
 
   onLaunch() {
     // With a stored token the first call goes straight out and a 401 logs in again; without one,

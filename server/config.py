@@ -13,6 +13,37 @@ from dotenv import load_dotenv
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-set-SECRET_KEY-in-production"
 
 
+TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
+
+# Which of our values fills which field of each subscribe template ("field=value,..."). Field names
+# (thing1, time2 ...) come from the template chosen in the WeChat console; the prefix is the field's
+# type, and every value is fitted to that type's limits before sending. Values: title, starts_at,
+# period, venue, site, role, address, reason, status, tip.
+DEFAULT_TEMPLATE_FIELDS = {
+    "activity_reminder": "thing1=title,time2=starts_at,thing3=venue,thing4=tip",
+    "shift_reminder": "thing1=site,thing2=role,time3=period,thing4=address,thing5=tip",
+    "waitlist_promoted": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
+    "cancelled_by_organizer": "thing1=title,time2=starts_at,thing3=reason",
+}
+# The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
+DEFAULT_TEMPLATE_PAGES = {
+    "activity_reminder": "pages/activity-detail/index?id={activity_id}",
+    "shift_reminder": "pages/my-shifts/index",
+    "waitlist_promoted": "pages/activity-detail/index?id={activity_id}",
+    "cancelled_by_organizer": "pages/mine/index",
+}
+
+
+def _template_settings():
+    settings = {}
+    for key in TEMPLATE_KEYS:
+        env = f"WECHAT_TEMPLATE_{key.upper()}"
+        settings[env] = _str(env, "tmpl-" + key.replace("_", "-"))
+        settings[env + "_FIELDS"] = _str(env + "_FIELDS", DEFAULT_TEMPLATE_FIELDS[key])
+        settings[env + "_PAGE"] = _str(env + "_PAGE", DEFAULT_TEMPLATE_PAGES[key])
+    return settings
+
+
 def check_settings(config):
     """Refuse to start with settings that would be unsafe or broken. Raises RuntimeError."""
     if len(config["SECRET_KEY"]) < 32:
@@ -55,16 +86,16 @@ def load_settings():
         "WECHAT_TIMEOUT_SECONDS": float(_str("WECHAT_TIMEOUT_SECONDS", "5")),
         # Which mini-program version the check-in codes and message cards open.
         "WECHAT_ENV_VERSION": _str("WECHAT_ENV_VERSION", "release"),
-        "WECHAT_TEMPLATE_ACTIVITY_REMINDER": _str("WECHAT_TEMPLATE_ACTIVITY_REMINDER", "tmpl-activity-reminder"),
-        "WECHAT_TEMPLATE_SHIFT_REMINDER": _str("WECHAT_TEMPLATE_SHIFT_REMINDER", "tmpl-shift-reminder"),
-        "WECHAT_TEMPLATE_WAITLIST_PROMOTED": _str("WECHAT_TEMPLATE_WAITLIST_PROMOTED", "tmpl-waitlist-promoted"),
-        "WECHAT_TEMPLATE_CANCELLED_BY_ORGANIZER": _str(
-            "WECHAT_TEMPLATE_CANCELLED_BY_ORGANIZER", "tmpl-cancelled-by-organizer"
-        ),
+        **_template_settings(),
+        # developer, trial or formal: which version of the mini-program a message card opens.
+        "WECHAT_MINIPROGRAM_STATE": _str("WECHAT_MINIPROGRAM_STATE", "formal"),
         "APP_TIMEZONE": _str("APP_TIMEZONE", "Asia/Shanghai"),
         "TOKEN_TTL_SECONDS": _int("TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         "REMINDER_LEADS_MINUTES": _int_list("REMINDER_LEADS_MINUTES", [1440, 60]),
         "SCHEDULER_TICK_SECONDS": _int("SCHEDULER_TICK_SECONDS", 30),
+        # Most messages one scheduler sends per tick, and attempts before a message is given up.
+        "SCHEDULER_BATCH_SIZE": _int("SCHEDULER_BATCH_SIZE", 500),
+        "REMINDER_MAX_ATTEMPTS": _int("REMINDER_MAX_ATTEMPTS", 6),
         "MAX_SHIFT_MINUTES_PER_DAY": _int("MAX_SHIFT_MINUTES_PER_DAY", 600),
         "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),

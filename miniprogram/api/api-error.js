@@ -20,11 +20,14 @@ class ApiError extends Error {
     this.error = error;
     this.errors = errors;
     this.serverMessage = serverMessage;
+    // Plain fields, not getters: transpiled subclasses of Error may lose their prototype on old engines.
+    this.isNetworkError = kind === 'network';
   }
+}
 
-  get isNetworkError() {
-    return this.kind === 'network';
-  }
+/** True for errors of the wrapper (checked by name: `instanceof` is unreliable for transpiled Error subclasses). */
+function isApiError(err) {
+  return !!err && err.name === 'ApiError' && typeof err.message === 'string';
 }
 
 /** An ApiError from a non-2xx wx.request / wx.downloadFile result. */
@@ -61,8 +64,8 @@ function loginError(failure) {
 
 /** Text to show for anything a page caught (ApiError or not). */
 function errorText(err) {
-  if (err instanceof ApiError) return err.message;
+  if (isApiError(err)) return err.message;
   return GENERIC_MESSAGE;
 }
 
-module.exports = { ApiError, fromResponse, networkError, loginError, errorText };
+module.exports = { ApiError, isApiError, fromResponse, networkError, loginError, errorText };

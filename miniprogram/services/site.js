@@ -11,9 +11,9 @@ const createSite = (fields) => request('/sites', { method: 'POST', data: fields 
 const updateSite = (id, changes) => request(`/sites/${id}`, { method: 'PATCH', data: changes });
 
 /**
- * GET /sites/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer).
- * NOT in API.md v1: assumed by analogy with the activity's code, since shift check-in takes an
- * `s<site id>` token; the page shows the server's refusal if the server does not offer it.
+ * GET /sites/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer): the site's rotating
+ * `s<site id>` token that volunteers scan to check in and out. Not in API.md v1; the server offers it
+ * by analogy with the activity's code.
  */
 const getSiteCheckinCode = (id) => request(`/sites/${id}/checkin-code`);
 

@@ -80,3 +80,12 @@ describe('fallbacks for unknown ids', () => {
     expect(messageFor('toString', 409, '')).toBe('当前状态不允许此操作');
   });
 });
+
+test('errorText shows an ApiError message and hides anything else', () => {
+  const { ApiError, errorText, isApiError } = require('../api/api-error');
+  const err = new ApiError({ kind: 'http', statusCode: 409, error: 'role_full', message: '该岗位已约满' });
+  expect(isApiError(err)).toBe(true);
+  expect(errorText(err)).toBe('该岗位已约满');
+  expect(errorText(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe('操作失败，请稍后重试');
+  expect(errorText(undefined)).toBe('操作失败，请稍后重试');
+});

@@ -132,6 +132,7 @@ const CASES = [
     undefined,
   ],
   ['site.createSite', () => svc('site').createSite({ name: '北卡口' }), 'POST', '/sites', {}, { name: '北卡口' }],
+  ['site.getSiteCheckinCode', () => svc('site').getSiteCheckinCode(4), 'GET', '/sites/4/checkin-code', {}, undefined],
   ['site.updateSite', () => svc('site').updateSite(4, { name: '南卡口' }), 'PATCH', '/sites/4', {}, { name: '南卡口' }],
   [
     'shift.listShifts',

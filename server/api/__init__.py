@@ -5,9 +5,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.routing import IntegerConverter
 
-from server.api import activities, auth, checkin, communities, health, me, shifts, users
+from server.api import activities, auth, checkin, communities, health, me, shifts, subscriptions, users
 
-BLUEPRINTS = [health.blp, auth.blp, me.blp, communities.blp, users.blp, activities.blp, shifts.blp, checkin.blp]
+BLUEPRINTS = [health.blp, auth.blp, me.blp, communities.blp, users.blp, activities.blp, shifts.blp, subscriptions.blp, checkin.blp]
 
 
 class IdConverter(IntegerConverter):

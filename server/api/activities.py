@@ -197,6 +197,8 @@ def roster(args, activity_id):
     """
     activity, counts, registrations = activities.activity_roster(g.user, activity_id)
     if args["format"] == "json":
+        if args["unreminded"]:
+            registrations = [r for r in registrations if r.status == "confirmed" and r.reminder_credits == 0]
         return {"activity": activity, "counts": counts, "items": registrations}
     rows = [
         [

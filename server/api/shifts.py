@@ -28,6 +28,7 @@ from server.schemas.shifts import (
     ShiftQueryArgsSchema,
     ShiftRosterSchema,
     ShiftSchema,
+    ShiftUpdateSchema,
     SiteCreateSchema,
     SitePageSchema,
     SiteQueryArgsSchema,
@@ -144,6 +145,20 @@ def create_shift_batch(data):
     return {"items": shifts.attach_my_bookings(g.user, created)}
 
 
+@blp.route("/shifts/<id:shift_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(ShiftUpdateSchema)
+@blp.response(200, ShiftSchema)
+def update_shift(changes, shift_id):
+    """Move a shift or edit its notes (not in API.md v1); pending reminders of its bookings move with it.
+
+    403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422.
+    """
+    shift = shifts.update_shift(g.user, shift_id, changes)
+    db.session.commit()
+    return shifts.attach_my_bookings(g.user, [shift])[0]
+
+
 @blp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
 @login_required
 @blp.arguments(CancelSchema)
@@ -256,6 +271,7 @@ def _volunteer(booking, full_phone):
         "checked_in_at": booking.checked_in_at,
         "checked_out_at": booking.checked_out_at,
         "minutes_credited": booking.minutes_credited,
+        "reminder_credits": getattr(booking, "reminder_credits", None),
     }
 
 
@@ -312,6 +328,11 @@ def shift_roster(args, shift_id):
     Phones in full only for the community's own organizers. 403 `forbidden`, 404 `shift_not_found`.
     """
     shift, roles_and_bookings, full_phone = shifts.shift_roster(g.user, shift_id)
+    if args["unreminded"]:
+        roles_and_bookings = [
+            (role, [b for b in bookings if b.status == "booked" and b.reminder_credits == 0])
+            for role, bookings in roles_and_bookings
+        ]
     if args["format"] == "json":
         return {"shift": shift, "roles": _roles_with_volunteers(roles_and_bookings, full_phone)}
     rows = _duty_rows([(shift, roles_and_bookings)], full_phone)

@@ -10,7 +10,7 @@ from server.models.activities import (
     Registration,
 )
 from server.models.audit import AuditLog
-from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, OutboxMessage
+from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftRole, Site
 from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
 
@@ -34,6 +34,8 @@ __all__ = [
     "OrganizerScope",
     "OutboxMessage",
     "REGISTRATION_STATUSES",
+    "REMINDER_KINDS",
+    "SubscriptionCredit",
     "ROLES",
     "Registration",
     "User",

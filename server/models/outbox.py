@@ -1,6 +1,6 @@
 """Outgoing messages: rows written in the transaction that causes them, sent later by the scheduler."""
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -8,7 +8,10 @@ from server.models.base import UTCDateTime, utcnow
 from server.models.users import User
 
 MESSAGE_KINDS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
-MESSAGE_STATUSES = ("pending", "sent", "skipped", "failed", "void")
+REMINDER_KINDS = ("activity_reminder", "shift_reminder")
+# pending → sending (claimed by one scheduler) → sent | skipped | failed | pending again (retry later);
+# void: the registration or booking it was about went away before it was due.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "skipped", "failed", "void")
 
 
 class OutboxMessage(db.Model):
@@ -38,6 +41,20 @@ class OutboxMessage(db.Model):
     ref_type: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(Integer)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class SubscriptionCredit(db.Model):
+    """One-time subscribe-message sends a user allowed for a template (WeChat: one send per accept)."""
+
+    __tablename__ = "subscription_credits"
+    __table_args__ = (CheckConstraint("remaining >= 0", name="remaining_nonnegative"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -153,6 +153,10 @@ class CheckinSchema(ma.Schema):
 
 class RosterFormatArgsSchema(ma.Schema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv", "xlsx")))
+    unreminded = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "JSON only: just the confirmed people no reminder can reach (no credits left)"},
+    )
 
 
 class RosterUserSchema(ma.Schema):
@@ -174,6 +178,9 @@ class RosterItemSchema(ma.Schema):
     remark = ma.fields.String()
     registered_at = LocalDateTime()
     checked_in_at = LocalDateTime(allow_none=True)
+    reminder_credits = ma.fields.Integer(
+        metadata={"description": "Activity reminders that may still be sent; 0: will not be reminded, phone them"}
+    )
 
 
 class RosterCountsSchema(ma.Schema):

@@ -122,6 +122,13 @@ class ShiftCreateSchema(ma.Schema):
     notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
 
 
+class ShiftUpdateSchema(ma.Schema):
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    party_members_only = ma.fields.Boolean()
+    notes = ma.fields.String(validate=ma.validate.Length(max=1000))
+
+
 class SlotSchema(ma.Schema):
     start = ma.fields.Time(required=True, format="%H:%M", metadata={"example": "08:00"})
     end = ma.fields.Time(
@@ -186,6 +193,9 @@ class RosterVolunteerSchema(ma.Schema):
     checked_in_at = LocalDateTime(allow_none=True)
     checked_out_at = LocalDateTime(allow_none=True)
     minutes_credited = ma.fields.Integer()
+    reminder_credits = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Shift reminders that may still be sent; 0: phone them"}
+    )
 
 
 class RosterRoleSchema(RoleSchema):

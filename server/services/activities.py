@@ -19,6 +19,7 @@ from server.schemas.fields import local_date_bounds
 from server.services import checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
+from server.services.reminders import remaining_credits, schedule_reminders, void_reminders
 from server.services.users import account_deletion_hooks, contact, record_audit, sees_full_phone
 
 EDITABLE_FIELDS = (
@@ -35,6 +36,10 @@ EDITABLE_FIELDS = (
     "audience",
     "cancel_cutoff_minutes",
 )
+
+
+# Reminders carry these, so changing one reschedules them.
+REMINDER_FIELDS = ("starts_at", "title", "venue")
 
 
 class ActivityNotOpen(DomainError):
@@ -121,11 +126,24 @@ def update_activity(actor, activity_id, changes):
         raise DomainError(
             "capacity_below_confirmed", f"已有 {activity.confirmed_count} 个名额被确认，容量不能低于此数", 409
         )
+    moved = any(field in changes and changes[field] != getattr(activity, field) for field in REMINDER_FIELDS)
     for field, value in changes.items():
         setattr(activity, field, value)
+    if moved:
+        _reschedule_reminders(activity)
     promote_waitlist(activity, now)
     db.session.flush()
     return activity
+
+
+def _reschedule_reminders(activity):
+    """The activity moved (or its title or venue changed): pending reminders follow it."""
+    confirmed = db.session.scalars(
+        select(Registration).where(Registration.activity_id == activity.id, Registration.status == "confirmed")
+    ).all()
+    void_reminders("registration", [r.id for r in confirmed])
+    for registration in confirmed:
+        _schedule_reminders(activity, registration)
 
 
 def publish_activity(actor, activity_id):
@@ -154,6 +172,8 @@ def cancel_activity(actor, activity_id, reason):
     registrations = db.session.scalars(
         select(Registration).where(Registration.activity_id == activity.id, Registration.status.in_(ACTIVE_REGISTRATION))
     )
+    registrations = registrations.all()
+    void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
         enqueue_message(
             "cancelled_by_organizer",
@@ -237,7 +257,16 @@ def register_for_activity(user, activity_id, companions=0, remark=""):
     registration.checked_in_by_id = None
     db.session.add(registration)
     db.session.flush()
+    if status == "confirmed":
+        _schedule_reminders(activity, registration)
     return with_waitlist_position(registration), True
+
+
+def _schedule_reminders(activity, registration):
+    schedule_reminders(
+        "activity_reminder", ("registration", registration.id), registration.user_id, activity.starts_at,
+        message_payload(activity),
+    )
 
 
 def _release(activity, registration, now):
@@ -267,6 +296,7 @@ def cancel_registration(user, activity_id, ignore_cutoff=False):
     if registration.status == "confirmed" and not ignore_cutoff and now > cutoff:
         raise DomainError("cancel_cutoff_passed", "已过取消报名的截止时间", 409)
     _release(activity, registration, now)
+    void_reminders("registration", [registration.id])
     promote_waitlist(activity, now)
     db.session.flush()
     return registration
@@ -304,6 +334,7 @@ def promote_waitlist(activity, now):
         enqueue_message(
             "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
         )
+        _schedule_reminders(activity, registration)
         promoted.append(registration)
     db.session.flush()
     return promoted
@@ -459,7 +490,8 @@ ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 
 def activity_roster(actor, activity_id):
     """The roster of an activity the actor organizes: `(activity, counts, registrations)`, each
-    registration with its person as `contact` (full phone only for the community's own organizers).
+    registration with its person as `contact` (full phone only for the community's own organizers)
+    and `reminder_credits` (activity reminders that can still be sent to them).
 
     Confirmed first, then the waitlist in its order, then cancellations. Raises NotFound, Forbidden.
     """
@@ -472,7 +504,9 @@ def activity_roster(actor, activity_id):
     registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
     counts = {status: 0 for status in ROSTER_ORDER}
     full_phone = sees_full_phone(actor, activity.community_id)
+    credits = remaining_credits({r.user_id for r in registrations}, "activity_reminder")
     for registration in registrations:
+        registration.reminder_credits = credits[registration.user_id]
         counts[registration.status] += 1
         registration.waitlist_position = counts["waitlisted"] if registration.status == "waitlisted" else None
         registration.contact = contact(registration.user, full_phone)

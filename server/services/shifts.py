@@ -20,6 +20,7 @@ from server.schemas.fields import app_timezone, local_date_bounds, to_local
 from server.services import checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
+from server.services.reminders import remaining_credits, schedule_reminders, void_reminders
 from server.services.users import account_deletion_hooks, record_audit, sees_full_phone
 
 # Volunteers may check in this long before their shift starts, and check out this long after it ends.
@@ -200,6 +201,35 @@ def get_managed_shift(actor, shift_id, lock=False):
     return shift
 
 
+def update_shift(actor, shift_id, changes):
+    """Move a shift or edit its notes and eligibility; pending reminders of its bookings move with it.
+
+    Volunteers already booked keep their places (their overlaps and daily limits are not re-checked).
+    Raises NotFound, Forbidden, ShiftNotOpen, ValidationFailed, DomainError `shift_exists`.
+    """
+    shift = get_managed_shift(actor, shift_id, lock=True)
+    if shift.status != "open":
+        raise ShiftNotOpen()
+    starts_at = changes.get("starts_at", shift.starts_at)
+    ends_at = changes.get("ends_at", shift.ends_at)
+    if ends_at <= starts_at:
+        raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
+    moved = (starts_at, ends_at) != (shift.starts_at, shift.ends_at)
+    if moved:
+        _refuse_existing(shift.site, [(starts_at, ends_at)])
+    for field, value in changes.items():
+        setattr(shift, field, value)
+    if moved:
+        booked = db.session.scalars(
+            select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked")
+        ).all()
+        void_reminders("booking", [b.id for b in booked])
+        for booking in booked:
+            _schedule_reminders(shift, booking)
+    db.session.flush()
+    return shift
+
+
 def cancel_shift(actor, shift_id, reason):
     """Cancel a shift and record a notice for every booked volunteer.
 
@@ -214,7 +244,8 @@ def cancel_shift(actor, shift_id, reason):
     shift.status = "cancelled"
     shift.cancelled_at = now
     shift.cancel_reason = reason
-    booked = db.session.scalars(select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked"))
+    booked = db.session.scalars(select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked")).all()
+    void_reminders("booking", [b.id for b in booked])
     for booking in booked:
         enqueue_message(
             "cancelled_by_organizer",
@@ -328,7 +359,15 @@ def book_shift(user, shift_id, role_id):
     booking.minutes_credited = 0
     db.session.add(booking)
     db.session.flush()
+    _schedule_reminders(shift, booking)
     return booking, True
+
+
+def _schedule_reminders(shift, booking):
+    schedule_reminders(
+        "shift_reminder", ("booking", booking.id), booking.user_id, shift.starts_at,
+        {**message_payload(shift), "role": booking.role.name},
+    )
 
 
 def _active_bookings_of(user):
@@ -401,6 +440,7 @@ def cancel_booking(user, shift_id):
     booking.status = "cancelled"
     booking.cancelled_at = now
     _release_place(booking)
+    void_reminders("booking", [booking.id])
     db.session.flush()
     return booking
 
@@ -415,6 +455,11 @@ def _booking_for(actor, booking_id):
     if not as_organizer and booking.user_id != actor.id:
         raise Forbidden("forbidden", "只能操作自己的预约")
     return booking, as_organizer
+
+
+def _check_site_token(shift, token):
+    if not checkin_tokens.token_is_valid("s", shift.site_id, token):
+        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
 
 
 def _recorded_time(at):
@@ -441,13 +486,12 @@ def check_in(actor, booking_id, token=None, at=None):
     """
     booking, as_organizer = _booking_for(actor, booking_id)
     _check_active(booking)
-    if booking.checked_in_at is not None:
-        return booking
     shift = booking.shift
     if not as_organizer:
         at = None
-        if not checkin_tokens.token_is_valid("s", shift.site_id, token):
-            raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
+        _check_site_token(shift, token)
+    if booking.checked_in_at is not None:
+        return booking
     moment = _recorded_time(at)
     if not shift.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES) <= moment <= shift.ends_at:
         raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
@@ -473,15 +517,14 @@ def check_out(actor, booking_id, token=None, at=None):
     """
     booking, as_organizer = _booking_for(actor, booking_id)
     _check_active(booking)
+    shift = booking.shift
+    if not as_organizer:
+        at = None
+        _check_site_token(shift, token)
     if booking.checked_out_at is not None:
         return booking
     if booking.checked_in_at is None:
         raise DomainError("not_checked_in", "还没有签到，不能签退", 409)
-    shift = booking.shift
-    if not as_organizer:
-        at = None
-        if not checkin_tokens.token_is_valid("s", shift.site_id, token):
-            raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
     moment = _recorded_time(at)
     if moment < booking.checked_in_at:
         raise ValidationFailed(errors={"at": ["签退时间不能早于签到时间"]})
@@ -555,7 +598,8 @@ def my_hours(user):
 
 
 def shift_roster(actor, shift_id):
-    """`(shift, [(role, [booking...])], full_phone)` for an organizer: booked and no-show volunteers per post."""
+    """`(shift, [(role, [booking...])], full_phone)` for an organizer: booked and no-show volunteers per
+    post, each with `reminder_credits` (shift reminders that can still be sent to them)."""
     shift = get_managed_shift(actor, shift_id)
     bookings = db.session.scalars(
         select(Booking)
@@ -563,7 +607,9 @@ def shift_roster(actor, shift_id):
         .order_by(Booking.booked_at, Booking.id)
     ).all()
     by_role = defaultdict(list)
+    credits = remaining_credits({b.user_id for b in bookings}, "shift_reminder")
     for booking in bookings:
+        booking.reminder_credits = credits[booking.user_id]
         by_role[booking.role_id].append(booking)
     return shift, [(role, by_role[role.id]) for role in shift.roles], sees_full_phone(actor, shift.site.community_id)
 
@@ -641,6 +687,7 @@ def cancel_future_bookings(user):
         booking.status = "cancelled"
         booking.cancelled_at = now
         _release_place(booking)
+        void_reminders("booking", [booking.id])
 
 
 account_deletion_hooks.append(cancel_future_bookings)

@@ -1,0 +1,61 @@
+"""The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
+`SCHEDULER_TICK_SECONDS`. Run it as its own process, never inside web workers; several may run at once."""
+
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger("server.scheduler")
+
+
+def tick(app, worker_id, stop):
+    """One round: expire claims of dead schedulers, then send what is due."""
+    from server.extensions import db
+    from server.services.dispatch import expire_stale_claims, send_due_messages
+
+    with app.app_context():
+        try:
+            expired = expire_stale_claims()
+            if expired:
+                log.warning("%d messages were left mid-send by a stopped scheduler; marked failed", expired)
+            counts = send_due_messages(worker_id, app.config["SCHEDULER_BATCH_SIZE"], stop)
+            if counts:
+                log.info("sent due messages: %s", counts)
+        finally:
+            db.session.remove()
+
+
+def run(app, once=False):
+    """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
+    finished before stopping. With `once`, tick once and return."""
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+    if once:
+        tick(app, worker_id, stop)
+        return
+    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=(app, worker_id, stop),
+        seconds=app.config["SCHEDULER_TICK_SECONDS"],
+        next_run_time=datetime.now(timezone.utc),
+        max_instances=1,
+        coalesce=True,
+        id="send_due_messages",
+    )
+
+    def request_stop(signum, _frame):
+        log.info("signal %s: finishing the message in hand, then stopping", signum)
+        stop.set()
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    log.info("scheduler %s ticking every %ss", worker_id, app.config["SCHEDULER_TICK_SECONDS"])
+    scheduler.start()

@@ -1,0 +1,145 @@
+"""Sending due messages, at most once each, from any number of scheduler processes.
+
+Each message is claimed on its own: `pending` → `sending` in a committed transaction
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's database lock serialises the claim), with its
+subscription credit taken in that same transaction. Only then is WeChat called, and the outcome is
+recorded in a second transaction. A claimed message is never claimed again, so no two schedulers,
+and no restart, send it twice. A scheduler stopped with SIGTERM finishes the message in hand first;
+one killed outright leaves at most the message it was sending in `sending`, which
+`expire_stale_claims` later marks failed ("delivery unknown") rather than risk a second copy.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from server.extensions import db
+from server.models import OutboxMessage, SubscriptionCredit
+from server.models.base import utcnow
+from server.services.reminders import clear_credits, openid_of, use_credit
+from server.services.templates import render_message
+from server.wechat import WeChatError, WeChatRejected, wechat
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(minutes=10)
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+
+
+def _claim_next(worker_id, now):
+    """Claim the oldest due message for this worker and return its id (None when nothing is due)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(1)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == due.scalar_subquery(), OutboxMessage.status == "pending")
+        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.scalar_one_or_none()
+
+
+def _finish(message, status, error=None, **fields):
+    message.status = status
+    message.last_error = error
+    for name, value in fields.items():
+        setattr(message, name, value)
+
+
+def _refund(message, template_id):
+    db.session.execute(
+        update(SubscriptionCredit)
+        .where(SubscriptionCredit.user_id == message.user_id, SubscriptionCredit.template_id == template_id)
+        .values(remaining=SubscriptionCredit.remaining + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _record_failure(message, template_id, error):
+    """Retry later (busy, timeouts, quota, token trouble) or give up (WeChat refused the message itself)."""
+    if error.errcode == 43101:
+        clear_credits(message.user_id, template_id)
+        _finish(message, "skipped", "43101: the user has no subscription left for this template")
+        return
+    _refund(message, template_id)  # WeChat did not deliver, so the user's send is not used up
+    reason = f"{error.errcode}: {error.errmsg}"
+    if isinstance(error, WeChatRejected):
+        _finish(message, "failed", reason)  # 47003 and the like: the same message would fail again
+        return
+    if message.attempts >= current_app.config["REMINDER_MAX_ATTEMPTS"]:
+        _finish(message, "failed", f"gave up after {message.attempts} attempts; last: {reason}")
+        return
+    delay = min(RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), RETRY_MAX_SECONDS)
+    _finish(message, "pending", reason, due_at=utcnow() + timedelta(seconds=delay), claimed_by=None)
+
+
+def send_next(worker_id):
+    """Claim, send and record one due message. Returns its final status, or None if nothing was due."""
+    message_id = _claim_next(worker_id, utcnow())
+    if message_id is None:
+        db.session.commit()
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    openid = openid_of(message.user_id)
+    template_id, data, page = render_message(message.kind, message.payload)
+    if openid is None:
+        _finish(message, "skipped", "the account was deleted")
+        db.session.commit()
+        return message.status
+    if not use_credit(message.user_id, template_id):
+        _finish(message, "skipped", "no subscription credit: the user did not accept this template")
+        db.session.commit()
+        return message.status
+    db.session.commit()  # the claim and the credit are durable before WeChat is called
+
+    try:
+        msgid = wechat().send_subscribe_message(
+            openid, template_id, data, page=page, miniprogram_state=current_app.config["WECHAT_MINIPROGRAM_STATE"]
+        )
+    except WeChatError as error:
+        log.info("message %s not sent: %s", message.id, error)
+        _record_failure(message, template_id, error)
+    else:
+        _finish(message, "sent", msgid=str(msgid), sent_at=utcnow())
+    db.session.commit()
+    return message.status
+
+
+def send_due_messages(worker_id, limit, stop=None):
+    """Send due messages one by one until none is due, `limit` were handled, or `stop` is set.
+
+    Returns `{status: count}`.
+    """
+    counts = {}
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        status = send_next(worker_id)
+        if status is None:
+            break
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def expire_stale_claims(now=None):
+    """Messages left in `sending` by a scheduler that died mid-send: WeChat may or may not have them,
+    so they are marked failed (never sent twice). Returns how many."""
+    cutoff = (now or utcnow()) - STALE_CLAIM
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)
+        .values(status="failed", last_error="delivery unknown: the scheduler stopped while sending")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount

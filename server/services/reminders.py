@@ -1,0 +1,133 @@
+"""Reminders and subscription credits.
+
+Reminders are outbox rows written in the transaction of the change that causes them: one at each
+of `REMINDER_LEADS_MINUTES` before a confirmed registration's activity or a booking's shift. A lead
+whose moment has already passed gives one reminder due at once; none is ever due after the start.
+Cancelling voids the pending reminders; moving an activity moves them.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import ValidationFailed
+from server.extensions import db
+from server.models import REMINDER_KINDS, OutboxMessage, SubscriptionCredit, User
+from server.models.base import utcnow
+from server.services.outbox import enqueue_message
+from server.services.templates import template_ids
+
+
+def schedule_reminders(kind, ref, user_id, starts_at, payload):
+    """Record the reminders of one registration or booking (`ref` = `(ref_type, ref_id)`)."""
+    now = utcnow()
+    if now >= starts_at:
+        return []
+    leads = sorted(set(current_app.config["REMINDER_LEADS_MINUTES"]), reverse=True)
+    due_times = [starts_at - timedelta(minutes=lead) for lead in leads]
+    upcoming = [due for due in due_times if due > now]
+    if len(upcoming) < len(due_times):
+        upcoming.insert(0, now)  # inside a lead window already: remind at once, once
+    return [enqueue_message(kind, user_id, payload, due_at=due, ref=ref) for due in upcoming]
+
+
+def void_reminders(ref_type, ref_ids):
+    """Void the pending reminders of these registrations or bookings (they were cancelled or moved)."""
+    if not ref_ids:
+        return
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.ref_type == ref_type,
+            OutboxMessage.ref_id.in_(list(ref_ids)),
+            OutboxMessage.kind.in_(REMINDER_KINDS),
+            OutboxMessage.status == "pending",
+        )
+        .values(status="void")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_accepts(user, accepted):
+    """One more send for each template the user accepted in `wx.requestSubscribeMessage`.
+
+    A template id repeated in one report counts once. Raises ValidationFailed (unknown template id).
+    """
+    known = set(template_ids().values())
+    unknown = [t for t in accepted if t not in known]
+    if unknown:
+        raise ValidationFailed(errors={"accepted": [f"未知的模板: {', '.join(unknown)}"]})
+    for template_id in dict.fromkeys(accepted):
+        # Insert-or-increment without a race: the row is created once (flushing in a savepoint), then
+        # every accept is an atomic increment.
+        if db.session.get(SubscriptionCredit, (user.id, template_id)) is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(SubscriptionCredit(user_id=user.id, template_id=template_id, remaining=0))
+            except IntegrityError:
+                pass  # a concurrent report created it first; the increment below still counts ours
+        db.session.execute(
+            update(SubscriptionCredit)
+            .where(SubscriptionCredit.user_id == user.id, SubscriptionCredit.template_id == template_id)
+            .values(remaining=SubscriptionCredit.remaining + 1)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
+    return credits_of(user)
+
+
+def credits_of(user):
+    """`[{key, template_id, remaining}]` for the four templates."""
+    rows = db.session.execute(
+        select(SubscriptionCredit.template_id, SubscriptionCredit.remaining).where(
+            SubscriptionCredit.user_id == user.id
+        )
+    ).all()
+    remaining = dict(rows)
+    return [
+        {"key": key, "template_id": template_id, "remaining": remaining.get(template_id, 0)}
+        for key, template_id in template_ids().items()
+    ]
+
+
+def remaining_credits(user_ids, kind):
+    """`{user_id: remaining}` for one template (0 when never accepted)."""
+    template_id = template_ids()[kind]
+    rows = db.session.execute(
+        select(SubscriptionCredit.user_id, SubscriptionCredit.remaining).where(
+            SubscriptionCredit.template_id == template_id, SubscriptionCredit.user_id.in_(list(user_ids))
+        )
+    ).all()
+    found = dict(rows)
+    return {user_id: found.get(user_id, 0) for user_id in user_ids}
+
+
+def use_credit(user_id, template_id):
+    """Take one send from the user's credits; False if there was none left."""
+    result = db.session.execute(
+        update(SubscriptionCredit)
+        .where(
+            SubscriptionCredit.user_id == user_id,
+            SubscriptionCredit.template_id == template_id,
+            SubscriptionCredit.remaining > 0,
+        )
+        .values(remaining=SubscriptionCredit.remaining - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def clear_credits(user_id, template_id):
+    """WeChat says the user has no sends left (43101): believe it."""
+    db.session.execute(
+        update(SubscriptionCredit)
+        .where(SubscriptionCredit.user_id == user_id, SubscriptionCredit.template_id == template_id)
+        .values(remaining=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def openid_of(user_id):
+    return db.session.scalar(select(User.openid).where(User.id == user_id))

@@ -1,0 +1,99 @@
+"""Subscribe-message templates: which template a message kind uses, how our values fill its fields,
+and fitting each value to its field type's limits (WeChat rejects a value too long with 47003)."""
+
+import re
+from collections import defaultdict
+from datetime import datetime
+
+from flask import current_app
+
+from server.config import TEMPLATE_KEYS
+from server.schemas.fields import to_local
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NOT_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+TIPS = {
+    "activity_reminder": "活动即将开始，请准时参加",
+    "shift_reminder": "请按时到岗并扫码签到",
+    "waitlist_promoted": "您已从候补转为正式报名",
+    "cancelled_by_organizer": "给您带来不便，敬请谅解",
+}
+STATUS = {"waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消"}
+
+
+def template_ids():
+    """`{key: template_id}` for the four templates."""
+    return {key: current_app.config[f"WECHAT_TEMPLATE_{key.upper()}"] for key in TEMPLATE_KEYS}
+
+
+def field_mapping(kind):
+    """`[(field, value_key)]` from `WECHAT_TEMPLATE_<KIND>_FIELDS`."""
+    text = current_app.config[f"WECHAT_TEMPLATE_{kind.upper()}_FIELDS"]
+    pairs = []
+    for part in text.split(","):
+        field, _, value_key = part.strip().partition("=")
+        if field and value_key:
+            pairs.append((field.strip(), value_key.strip()))
+    return pairs
+
+
+def _truncate(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _moment(value):
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def fit_value(field, value):
+    """The value as the field's type (the field name without its digits) accepts it."""
+    kind = field.rstrip("0123456789")
+    if kind in ("time", "date"):
+        if isinstance(value, str) and "~" in value:
+            return value  # already formatted as a range
+        local = to_local(_moment(value))
+        return f"{local:%Y年%m月%d日}" + (f" {local:%H:%M}" if kind == "time" else "")
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if kind == "thing":
+        return _truncate(text, 20) or "无"
+    if kind == "phrase":
+        return _NOT_CJK.sub("", text)[:5] or "通知"
+    if kind == "name":
+        return text[:10] if _CJK.search(text) else text[:20]
+    if kind in ("character_string", "letter"):
+        return _CJK.sub("", text)[:32] or "-"
+    if kind == "number":
+        return re.sub(r"[^0-9.]", "", text)[:32] or "0"
+    if kind == "symbol":
+        return text[:5]
+    if kind == "phone_number":
+        return re.sub(r"[^0-9+\-]", "", text)[:17]
+    if kind == "car_number":
+        return text[:8]
+    return _truncate(text, 20)
+
+
+def message_values(kind, payload):
+    """Every value a template may ask for, derived from the stored payload."""
+    values = dict(payload)
+    values.setdefault("tip", TIPS[kind])
+    values.setdefault("status", STATUS.get(kind, ""))
+    if "site" in payload:
+        values.setdefault("title", f"{payload['site']}{payload.get('role', '')}值守")
+    if "ends_at" in payload:
+        start, end = to_local(_moment(payload["starts_at"])), to_local(_moment(payload["ends_at"]))
+        end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y年%m月%d日 %H:%M}"
+        values["period"] = f"{start:%Y年%m月%d日 %H:%M}~{end_text}"
+    elif "starts_at" in payload:
+        values.setdefault("period", payload["starts_at"])
+    return values
+
+
+def render_message(kind, payload):
+    """`(template_id, data, page)` ready for `send_subscribe_message`."""
+    values = message_values(kind, payload)
+    data = {field: fit_value(field, values.get(value_key, "")) for field, value_key in field_mapping(kind)}
+    page_template = current_app.config[f"WECHAT_TEMPLATE_{kind.upper()}_PAGE"]
+    page = page_template.format_map(defaultdict(str, payload)) if page_template else None
+    return template_ids()[kind], data, page
