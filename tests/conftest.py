@@ -311,3 +311,27 @@ def move_shift(clean_app):
             db.session.commit()
 
     return move
+
+
+@pytest.fixture
+def messages(clean_app):
+    """`messages(kind=None, status=None)`: outbox rows as dicts with their due times (UTC, aware)."""
+    from sqlalchemy import select
+
+    from server.models import OutboxMessage
+
+    def read(kind=None, status=None):
+        with clean_app.app_context():
+            statement = select(OutboxMessage).order_by(OutboxMessage.due_at, OutboxMessage.id)
+            if kind:
+                statement = statement.where(OutboxMessage.kind == kind)
+            if status:
+                statement = statement.where(OutboxMessage.status == status)
+            return [
+                {"id": m.id, "kind": m.kind, "user_id": m.user_id, "status": m.status, "due_at": m.due_at,
+                 "payload": m.payload, "ref": (m.ref_type, m.ref_id), "attempts": m.attempts,
+                 "last_error": m.last_error}
+                for m in db.session.scalars(statement)
+            ]
+
+    return read

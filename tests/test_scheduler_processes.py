@@ -1,0 +1,146 @@
+"""Exactly once across processes: real `python -m server.scheduler` processes, one killed in the middle
+of a batch, two more started; the emulator must receive every due message exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import APPID, ROOT, SECRET, TEST_REDIS_URL
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import OutboxMessage, SubscriptionCredit, User
+
+MESSAGES = 300
+USERS = 10
+SEND_PATH = "/cgi-bin/message/subscribe/send"
+
+
+@pytest.fixture
+def due_messages(clean_app, emulator):
+    """MESSAGES due promotion notices spread over USERS people, all with credits at WeChat and with us."""
+    openids = [f"o-scheduler-{n:02d}" for n in range(USERS)]
+    starts_at = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    with clean_app.app_context():
+        users = [User(openid=openid, nickname=openid) for openid in openids]
+        db.session.add_all(users)
+        db.session.flush()
+        per_user = MESSAGES // USERS
+        for user in users:
+            db.session.add(SubscriptionCredit(user_id=user.id, template_id="tmpl-waitlist-promoted", remaining=per_user))
+            emulator.mint_login_code(openid=user.openid)
+            emulator.accept_subscription(user.openid, "tmpl-waitlist-promoted", count=per_user)
+        due = datetime.now(timezone.utc) - timedelta(seconds=1)
+        for n in range(MESSAGES):
+            payload = {"activity_id": n, "title": f"第{n:03d}号提醒", "starts_at": starts_at, "venue": "党群服务中心"}
+            db.session.add(OutboxMessage(kind="waitlist_promoted", user_id=users[n % USERS].id, payload=payload,
+                                         due_at=due))
+        db.session.commit()
+    return {f"第{n:03d}号提醒" for n in range(MESSAGES)}
+
+
+@pytest.fixture
+def start_scheduler(database_url, emulator_server, tmp_path):
+    """`start_scheduler()`: a real scheduler process on the test database and the emulator."""
+    started = []
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "WECHAT_"))}
+    env.update({
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": TEST_REDIS_URL or "",
+        "WECHAT_API_BASE_URL": emulator_server.url,
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_TIMEOUT_SECONDS": "10",
+        "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+        "SCHEDULER_TICK_SECONDS": "1",
+    })
+
+    def start():
+        with open(tmp_path / f"scheduler-{len(started)}.log", "w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "server.scheduler"], cwd=tmp_path, env=env,
+                                       stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def wait_for(condition, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def statuses(app):
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+        db.session.remove()
+    return dict(rows)
+
+
+def received_titles(emulator):
+    return Counter(m["data"]["thing1"]["value"] for m in emulator.messages())
+
+
+def finish_with_two_schedulers(clean_app, start_scheduler):
+    second, third = start_scheduler(), start_scheduler()
+    wait_for(lambda: statuses(clean_app).get("pending", 0) == 0, what="the pending messages to be sent")
+    for process in (second, third):
+        process.send_signal(signal.SIGTERM)
+    for process in (second, third):
+        assert process.wait(timeout=20) == 0
+
+
+def test_a_scheduler_killed_mid_send_and_two_new_ones_send_each_message_exactly_once(
+    clean_app, emulator, due_messages, start_scheduler
+):
+    first = start_scheduler()
+    wait_for(lambda: len(emulator.messages()) >= 30, what="the first scheduler to be sending")
+    # The next send stalls inside WeChat for 3 s: the first scheduler is killed while waiting for it.
+    emulator.inject_fault(SEND_PATH, delay=3)
+    wait_for(lambda: statuses(clean_app).get("sending", 0) == 1 and any(
+        c["path"] == SEND_PATH for c in emulator.calls()[-3:]), what="a send in flight")
+    time.sleep(0.3)
+    first.kill()
+    first.wait(timeout=10)
+    assert statuses(clean_app)["pending"] > 0, "the kill came too late to test anything"
+
+    finish_with_two_schedulers(clean_app, start_scheduler)
+    time.sleep(3.5)  # let the stalled request finish inside the emulator
+
+    received = received_titles(emulator)
+    assert set(received) == due_messages
+    assert [title for title, count in received.items() if count != 1] == []
+    # The one in flight when the process died stays claimed: it is never sent a second time.
+    assert statuses(clean_app) == {"sent": MESSAGES - 1, "sending": 1}
+
+
+def test_a_scheduler_stopped_with_sigterm_finishes_its_message_and_nothing_is_lost(
+    clean_app, emulator, due_messages, start_scheduler
+):
+    first = start_scheduler()
+    wait_for(lambda: len(emulator.messages()) >= 30, what="the first scheduler to be sending")
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=20) == 0
+    after_stop = statuses(clean_app)
+    assert after_stop.get("sending", 0) == 0
+    assert after_stop["pending"] > 0, "the stop came too late to test anything"
+
+    finish_with_two_schedulers(clean_app, start_scheduler)
+    received = received_titles(emulator)
+    assert set(received) == due_messages
+    assert [title for title, count in received.items() if count != 1] == []
+    assert statuses(clean_app) == {"sent": MESSAGES}
