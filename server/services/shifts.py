@@ -457,9 +457,19 @@ def _booking_for(actor, booking_id):
     return booking, as_organizer
 
 
-def _check_site_token(shift, token):
-    if not checkin_tokens.token_is_valid("s", shift.site_id, token):
+def _booking_to_record(actor, booking_id, token, at):
+    """The locked, active booking a check-in or check-out is for, and the time to record (None: now).
+
+    A volunteer must send the site's valid token and cannot choose the time; an organizer needs no
+    token. Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`.
+    """
+    booking, as_organizer = _booking_for(actor, booking_id)
+    _check_active(booking)
+    if as_organizer:
+        return booking, at
+    if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
+    return booking, None
 
 
 def _recorded_time(at):
@@ -484,12 +494,8 @@ def check_in(actor, booking_id, token=None, at=None):
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
     `checkin_token_invalid`, `checkin_window_closed`.
     """
-    booking, as_organizer = _booking_for(actor, booking_id)
-    _check_active(booking)
+    booking, at = _booking_to_record(actor, booking_id, token, at)
     shift = booking.shift
-    if not as_organizer:
-        at = None
-        _check_site_token(shift, token)
     if booking.checked_in_at is not None:
         return booking
     moment = _recorded_time(at)
@@ -515,12 +521,8 @@ def check_out(actor, booking_id, token=None, at=None):
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
     `checkin_token_invalid`, `checkin_window_closed`, ValidationFailed (`at` before the check-in).
     """
-    booking, as_organizer = _booking_for(actor, booking_id)
-    _check_active(booking)
+    booking, at = _booking_to_record(actor, booking_id, token, at)
     shift = booking.shift
-    if not as_organizer:
-        at = None
-        _check_site_token(shift, token)
     if booking.checked_out_at is not None:
         return booking
     if booking.checked_in_at is None:
