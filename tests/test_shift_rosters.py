@@ -102,7 +102,7 @@ def test_shift_exports_are_audited(organizer, clean_app, client):
     shift = create_shift(organizer, create_site(organizer))
     organizer.get(f"/api/v1/shifts/{shift['id']}/roster?format=xlsx")
     organizer.get("/api/v1/rosters/shifts?format=csv")
-    organizer.get(f"/api/v1/rosters/hours?from=2026-01-01&to=2026-12-31&format=csv")
+    organizer.get("/api/v1/rosters/hours?from=2026-01-01&to=2026-12-31&format=csv")
     with clean_app.app_context():
         rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "roster.export")).all()
         assert [(r.target_type, r.detail["format"]) for r in rows] == [

@@ -458,7 +458,8 @@ def _booking_for(actor, booking_id):
 
 
 def _booking_to_record(actor, booking_id, token, at):
-    """The locked, active booking a check-in or check-out is for, and the time to record (None: now).
+    """`(booking, at, as_organizer)`: the locked, active booking a check-in or check-out is for, the
+    time to record (None: now), and whether the actor acts as the community's organizer.
 
     A volunteer must send the site's valid token and cannot choose the time; an organizer needs no
     token. Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`.
@@ -466,10 +467,10 @@ def _booking_to_record(actor, booking_id, token, at):
     booking, as_organizer = _booking_for(actor, booking_id)
     _check_active(booking)
     if as_organizer:
-        return booking, at
+        return booking, at, True
     if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
-    return booking, None
+    return booking, None, False
 
 
 def _recorded_time(at):
@@ -494,7 +495,7 @@ def check_in(actor, booking_id, token=None, at=None):
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
     `checkin_token_invalid`, `checkin_window_closed`.
     """
-    booking, at = _booking_to_record(actor, booking_id, token, at)
+    booking, at, _ = _booking_to_record(actor, booking_id, token, at)
     shift = booking.shift
     if booking.checked_in_at is not None:
         return booking
@@ -521,7 +522,7 @@ def check_out(actor, booking_id, token=None, at=None):
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
     `checkin_token_invalid`, `checkin_window_closed`, ValidationFailed (`at` before the check-in).
     """
-    booking, at = _booking_to_record(actor, booking_id, token, at)
+    booking, at, as_organizer = _booking_to_record(actor, booking_id, token, at)
     shift = booking.shift
     if booking.checked_out_at is not None:
         return booking
