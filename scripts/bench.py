@@ -1,0 +1,406 @@
+"""Flash-crowd benchmarks: the service as production runs it, under the load of a group-chat post.
+
+Starts PostgreSQL-backed gunicorn workers, Redis, two scheduler processes and the WeChat emulator,
+plus a bare baseline app on the same database and server settings; logs in --users residents through
+the API; then measures, at --concurrency clients:
+  1. burst sign-up: everyone signs up for one activity with capacity 100;
+  2. burst booking: everyone races for one shift's posts;
+  3. activity and shift list reads, alone and while a sign-up burst runs (no stale place counts);
+  4. reminder dispatch: --reminders due reminders, each received by the emulator exactly once;
+and the baseline's /ping and /book. Ours are reported as ratios of the baseline, since absolute
+numbers drift on a shared machine. Usage: scripts/bench [--quick] [--report docs/benchmarks.md]
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+APPID, SECRET = "wxbench000000000", "bench-secret"
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+
+class Processes:
+    """Child processes with their logs in a temporary folder; all stopped on exit."""
+
+    def __init__(self):
+        self.logs = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.children = []
+
+    def start(self, name, command, env):
+        with open(self.logs / f"{name}.log", "w") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.children.append((name, process))
+        return process
+
+    def stop(self, process, sig=signal.SIGTERM):
+        if process.poll() is None:
+            process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def stop_all(self):
+        for _, process in reversed(self.children):
+            if process.poll() is None:
+                process.terminate()
+        for _, process in self.children:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_http(url, timeout=60):
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except Exception:  # not up yet
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up; see the logs")
+
+
+def worker_rss_mb(master_pid):
+    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+# --- database --------------------------------------------------------------------------------------
+
+
+def fresh_database(url):
+    """Create the benchmark database if needed and empty it."""
+    engine_url = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(engine_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": engine_url.database}).scalar():
+            conn.execute(sa.text(f'CREATE DATABASE "{engine_url.database}"'))
+    admin.dispose()
+    engine = sa.create_engine(engine_url)
+    with engine.begin() as conn:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        metadata.drop_all(conn)
+    return engine
+
+
+# --- load generator --------------------------------------------------------------------------------
+
+
+class Result:
+    def __init__(self, name, latencies, statuses, elapsed, bodies=None):
+        self.name, self.latencies, self.statuses, self.elapsed = name, sorted(latencies), statuses, elapsed
+        self.bodies = bodies or []
+
+    @property
+    def count(self):
+        return len(self.latencies)
+
+    @property
+    def rps(self):
+        return self.count / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p):
+        if not self.latencies:
+            return 0.0
+        return self.latencies[min(int(p / 100 * len(self.latencies)), len(self.latencies) - 1)] * 1000
+
+    @property
+    def errors(self):
+        return sum(n for status, n in self.statuses.items() if status == "error" or int(status) >= 500)
+
+
+async def load(name, requests, concurrency, after=None):
+    """Send `requests` ((method, url, headers, json)) from `concurrency` clients, each starting its
+    next request when the previous answers. `after(status, body)` may issue follow-up checks."""
+    queue = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    latencies, statuses, bodies = [], Counter(), []
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+
+        async def client():
+            while not queue.empty():
+                method, url, headers, body = queue.get_nowait()
+                started = time.perf_counter()
+                try:
+                    async with session.request(method, url, headers=headers, json=body) as response:
+                        payload = await response.json(content_type=None)
+                        status = response.status
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    status, payload = "error", None
+                latencies.append(time.perf_counter() - started)
+                statuses[status] += 1
+                bodies.append((status, payload))
+                if after is not None:
+                    await after(session, status, payload)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Result(name, latencies, statuses, elapsed, bodies)
+
+
+async def post_all(urls_and_bodies, concurrency=64):
+    result = await load("setup", [("POST", url, None, body) for url, body in urls_and_bodies], concurrency)
+    return [body for _, body in result.bodies]
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--reminders", type=int, default=10000)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (API and baseline alike)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--schedulers", type=int, default=2)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                               "postgresql://postgres@127.0.0.1:5432/bench"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--port", type=int, default=5310)
+    parser.add_argument("--quick", action="store_true", help="small numbers: checks counts, not speed")
+    parser.add_argument("--report", help="also write the results as Markdown to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.users, args.reminders = 200, 1000
+    return asyncio.run(run(args))
+
+
+async def run(args):
+    import redis
+
+    processes = Processes()
+    api, baseline, emu = (f"http://127.0.0.1:{args.port + n}" for n in range(3))
+    engine = fresh_database(args.database_url)
+    redis.Redis.from_url(args.redis_url).flushdb()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "WECHAT_"))},
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "WECHAT_API_BASE_URL": emu,
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_TIMEOUT_SECONDS": "10",
+        "SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+        # Every simulated phone logs in from this one address; the per-client limit would refuse them.
+        "RATE_LIMIT_LOGIN": "1000000/minute",
+        "SCHEDULER_TICK_SECONDS": "1",
+        "SCHEDULER_BATCH_SIZE": "1000000",
+    }
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
+                "--worker-class", "gthread", "--backlog", "2048", "--log-level", "warning"]
+    try:
+        processes.start("emulator", [sys.executable, "scripts/wechat_emulator.py", "--port", emu.rsplit(":", 1)[1],
+                                     "--appid", APPID, "--secret", SECRET], env)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "seed-demo"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        server = processes.start("api", gunicorn + ["--bind", api[7:], "server.wsgi:app"], env)
+        processes.start("baseline", gunicorn + ["--bind", baseline[7:], "--chdir", str(ROOT / "scripts"),
+                                                "bench_baseline:app"], env)
+        for url in (f"{emu}/__emulator/status", f"{api}/api/v1/health", f"{baseline}/ping"):
+            wait_http(url)
+        results = await scenarios(args, api, baseline, emu, engine, processes, env)
+        results["memory_mb"] = worker_rss_mb(server.pid)
+    finally:
+        processes.stop_all()
+    report = render(args, results)
+    print(report)
+    if args.report:
+        Path(args.report).write_text(report, encoding="utf-8")
+    return 0 if results["checks_ok"] else 1
+
+
+async def login_users(api, emu, openids, concurrency):
+    codes = await post_all([(f"{emu}/__emulator/login-codes", {"openid": o}) for o in openids], concurrency)
+    logins = await post_all([(f"{api}/api/v1/auth/login", {"code": c["code"]}) for c in codes], concurrency)
+    return [{"Authorization": f"Bearer {body['token']}"} for body in logins]
+
+
+async def call(method, url, headers=None, json=None):
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, url, headers=headers, json=json) as response:
+            return response.status, await response.json(content_type=None)
+
+
+async def create_activity(api, organizer, title, starts_at, capacity):
+    body = {"community_id": 1, "title": title, "category": "culture", "venue": "社区广场", "capacity": capacity,
+            "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=2)).isoformat()}
+    _, activity = await call("POST", f"{api}/api/v1/activities", organizer, body)
+    await call("POST", f"{api}/api/v1/activities/{activity['id']}/publish", organizer)
+    return activity
+
+
+async def scenarios(args, api, baseline, emu, engine, processes, env):
+    n, c = args.users, args.concurrency
+    results, checks = {}, {}
+    [organizer] = await login_users(api, emu, ["demo-organizer"], 1)
+    users = await login_users(api, emu, [f"o-bench-{i:05d}" for i in range(n)], c)
+    soon = datetime.now(timezone.utc) + timedelta(days=3)
+
+    # Baseline first, on an idle machine like ours.
+    await call("POST", f"{baseline}/reset?capacity=100")
+    results["bare /ping"] = await load("bare /ping", [("GET", f"{baseline}/ping", None, None)] * (2 * n), c)
+    results["bare /book"] = await load("bare /book", [("POST", f"{baseline}/book", None, {"user_id": i})
+                                                      for i in range(n)], c)
+    _, counted = await call("GET", f"{baseline}/count")
+    checks["bare /book"] = counted["bookings"] == 100
+
+    # 1. Burst sign-up.
+    activity = await create_activity(api, organizer, "社区邻里嘉年华", soon, 100)
+    url = f"{api}/api/v1/activities/{activity['id']}/registrations"
+    results["1 sign-up burst"] = await load("1 sign-up burst", [("POST", url, h, {}) for h in users], c)
+    _, roster = await call("GET", f"{api}/api/v1/activities/{activity['id']}/roster", organizer)
+    statuses = Counter(body["status"] for _, body in results["1 sign-up burst"].bodies if body)
+    checks["1 sign-up burst"] = (roster["counts"]["places"] == 100 and roster["counts"]["confirmed"] == 100
+                                 and roster["counts"]["waitlisted"] == n - 100 and statuses["confirmed"] == 100)
+
+    # 2. Burst booking: three posts of 20 places.
+    _, site = await call("POST", f"{api}/api/v1/sites", organizer,
+                         {"community_id": 1, "name": "北门卡口（压测）", "kind": "checkpoint"})
+    _, shift = await call("POST", f"{api}/api/v1/shifts", organizer, {
+        "site_id": site["id"], "starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=4)).isoformat(),
+        "roles": [{"name": name, "capacity": 20} for name in ("登记", "维持秩序", "测温")]})
+    url = f"{api}/api/v1/shifts/{shift['id']}/bookings"
+    roles = [role["id"] for role in shift["roles"]]
+    results["2 booking burst"] = await load("2 booking burst", [("POST", url, h, {"role_id": roles[i % 3]})
+                                                                 for i, h in enumerate(users)], c)
+    _, after = await call("GET", f"{api}/api/v1/shifts/{shift['id']}")
+    booked = results["2 booking burst"].statuses.get(201, 0)
+    checks["2 booking burst"] = booked == 60 and all(r["booked"] == r["capacity"] == 20 for r in after["roles"])
+
+    # 3. List reads alone, then while a second sign-up burst runs.
+    reads = [("GET", f"{api}/api/v1/activities?page_size=20" if i % 2 else f"{api}/api/v1/shifts?page_size=20",
+              users[i % n], None) for i in range(2 * n)]
+    results["3 list reads"] = await load("3 list reads", reads, c)
+    checks["3 list reads"] = results["3 list reads"].statuses.get(200, 0) == len(reads)
+    second = await create_activity(api, organizer, "亲子绘本共读会", soon, 100)
+    url = f"{api}/api/v1/activities/{second['id']}/registrations"
+    confirmed_seen = {"returned": 0, "stale": 0}
+
+    async def check_fresh(session, status, body):
+        # After a sign-up returns confirmed, a read must never show fewer places than were confirmed.
+        if status == 201 and body["status"] == "confirmed":
+            confirmed_seen["returned"] += 1
+            floor = confirmed_seen["returned"]
+            async with session.get(f"{api}/api/v1/activities?page_size=100") as response:
+                listed = await response.json()
+            shown = next(a["confirmed_count"] for a in listed["items"] if a["id"] == second["id"])
+            confirmed_seen["stale"] += shown < floor
+
+    burst = load("3b sign-ups during reads", [("POST", url, h, {}) for h in users], c // 2, after=check_fresh)
+    during = load("3b list reads during sign-ups", reads[: n], c // 2)
+    results["3b sign-ups during reads"], results["3b list reads during sign-ups"] = await asyncio.gather(burst, during)
+    checks["3b list reads during sign-ups"] = confirmed_seen["stale"] == 0 and confirmed_seen["returned"] == 100
+
+    # 4. Reminder dispatch: sign-ups inside every lead window make reminders due at once.
+    rounds = max(args.reminders // n, 1)
+    starts = datetime.now(timezone.utc) + timedelta(minutes=30)
+    activities = [await create_activity(api, organizer, f"临时党课{r + 1}", starts, n) for r in range(rounds)]
+    for activity in activities:
+        await load("setup", [("POST", f"{api}/api/v1/activities/{activity['id']}/registrations", h, {})
+                             for h in users], c)
+    with engine.begin() as conn:  # the users' taps on 允许 in wx.requestSubscribeMessage
+        conn.execute(sa.text(
+            "INSERT INTO subscription_credits (user_id, template_id, remaining, updated_at) "
+            "SELECT id, 'tmpl-activity-reminder', :r, now() FROM users WHERE openid LIKE 'o-bench-%'"), {"r": rounds})
+        due = conn.execute(sa.text("SELECT count(*) FROM outbox_messages WHERE kind = 'activity_reminder' "
+                                   "AND status = 'pending' AND due_at <= now()")).scalar()
+    await post_all([(f"{emu}/__emulator/subscriptions", {"openid": f"o-bench-{i:05d}",
+                                                          "template_id": "tmpl-activity-reminder", "count": rounds})
+                    for i in range(n)], c)
+    started = time.perf_counter()
+    schedulers = [processes.start(f"scheduler-{i}", [sys.executable, "-m", "server.scheduler"], env)
+                  for i in range(args.schedulers)]
+    while True:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text("SELECT count(*) FROM outbox_messages WHERE kind = 'activity_reminder' "
+                                        "AND status IN ('pending', 'sending') AND due_at <= now()")).scalar()
+        if left == 0 or time.perf_counter() - started > 600:
+            break
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    for scheduler in schedulers:
+        processes.stop(scheduler)
+    _, received = await call("GET", f"{emu}/__emulator/messages?template_id=tmpl-activity-reminder")
+    copies = Counter((m["touser"], m["data"]["thing1"]["value"]) for m in received["items"])
+    results["4 reminders"] = {"due": due, "seconds": elapsed, "received": len(received["items"]),
+                              "duplicates": sum(v - 1 for v in copies.values())}
+    checks["4 reminders"] = due == n * rounds and len(copies) == due and results["4 reminders"]["duplicates"] == 0
+
+    results["checks"] = checks
+    results["checks_ok"] = all(checks.values())
+    return results
+
+
+def render(args, results):
+    r = results
+    rows = ["| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | 5xx + errors | statuses | check |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for name, result in r.items():
+        if not isinstance(result, Result):
+            continue
+        check = r["checks"].get(name)
+        mark = "" if check is None else ("ok" if check else "FAILED")
+        statuses = ", ".join(f"{s}: {k}" for s, k in sorted(result.statuses.items(), key=str))
+        rows.append(f"| {name} | {result.count} | {result.rps:.0f} | {result.percentile(50):.1f} | "
+                    f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | {mark} |")
+    book, ping = r["bare /book"], r["bare /ping"]
+    reminders = r["4 reminders"]
+    memory = r["memory_mb"]
+    ratios = [
+        ("sign-up throughput / bare book", r["1 sign-up burst"].rps / book.rps, ">= 0.60"),
+        ("sign-up p99 / bare book p99", r["1 sign-up burst"].percentile(99) / book.percentile(99), "<= 1.5"),
+        ("booking throughput / bare book", r["2 booking burst"].rps / book.rps, ">= 0.60"),
+        ("booking p99 / bare book p99", r["2 booking burst"].percentile(99) / book.percentile(99), "<= 1.5"),
+        ("list reads throughput / bare ping", r["3 list reads"].rps / ping.rps, ">= 0.50"),
+    ]
+    lines = [f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+             f"gunicorn {args.workers} workers x {args.threads} threads (gthread), {args.concurrency} clients, "
+             f"{args.users} users{' (quick)' if args.quick else ''}.", "", *rows, "",
+             "| ratio | value | target |", "|---|---:|---|"]
+    for name, value, target in ratios:
+        op, bound = target.split()
+        ok = value >= float(bound) if op == ">=" else value <= float(bound)
+        lines.append(f"| {name} | {value:.2f} | {target} {'ok' if ok else 'MISSED'} |")
+    lines.append(f"| reminders: {reminders['due']} due, seconds to dispatch | {reminders['seconds']:.1f} | "
+                 f"<= 60 {'ok' if reminders['seconds'] <= 60 else 'MISSED'} |")
+    lines.append(f"| reminders received / duplicates | {reminders['received']} / {reminders['duplicates']} | "
+                 f"each once {'ok' if r['checks']['4 reminders'] else 'FAILED'} |")
+    lines.append(f"| worker RSS after the run (MB, max of {len(memory)}) | {max(memory or [0]):.0f} | "
+                 f"< 150 {'ok' if max(memory or [0]) < 150 else 'MISSED'} |")
+    lines.append("")
+    lines.append("Correctness checks: " + ", ".join(f"{k}: {'ok' if v else 'FAILED'}" for k, v in r["checks"].items()))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The bare baseline of scripts/bench: a minimal Flask app on the same database and server settings.
+
+`GET /ping` answers at once; `POST /book` does only what a sign-up cannot do without: the conditional
+capacity UPDATE and the INSERT, in one transaction. Our endpoints are reported as ratios of these.
+Run by scripts/bench under gunicorn: `gunicorn bench_baseline:app` with DATABASE_URL set.
+"""
+
+import os
+
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+engine = create_engine(
+    os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True
+)
+app = Flask(__name__)
+
+SCHEMA = [
+    "DROP TABLE IF EXISTS bench_bookings",
+    "DROP TABLE IF EXISTS bench_slots",
+    "CREATE TABLE bench_slots (id integer PRIMARY KEY, capacity integer NOT NULL, taken integer NOT NULL,"
+    " CHECK (taken <= capacity))",
+    "CREATE TABLE bench_bookings (id serial PRIMARY KEY, slot_id integer NOT NULL REFERENCES bench_slots (id),"
+    " user_id integer NOT NULL, UNIQUE (slot_id, user_id))",
+]
+
+
+@app.get("/ping")
+def ping():
+    return {"ok": True}
+
+
+@app.post("/reset")
+def reset():
+    capacity = int(request.args.get("capacity", 100))
+    with engine.begin() as conn:
+        for statement in SCHEMA:
+            conn.execute(text(statement))
+        conn.execute(text("INSERT INTO bench_slots (id, capacity, taken) VALUES (1, :c, 0)"), {"c": capacity})
+    return {"capacity": capacity}
+
+
+@app.post("/book")
+def book():
+    user_id = request.get_json()["user_id"]
+    with engine.begin() as conn:
+        taken = conn.execute(
+            text("UPDATE bench_slots SET taken = taken + 1 WHERE id = 1 AND taken < capacity RETURNING taken")
+        ).scalar()
+        if taken is None:
+            return {"error": "capacity_full"}, 409
+        conn.execute(text("INSERT INTO bench_bookings (slot_id, user_id) VALUES (1, :u)"), {"u": user_id})
+    return {"taken": taken}, 201
+
+
+@app.get("/count")
+def count():
+    with engine.connect() as conn:
+        return {"bookings": conn.execute(text("SELECT count(*) FROM bench_bookings")).scalar()}
