@@ -58,6 +58,15 @@ function scan() {
   });
 }
 
+/** Scan a code: resolves its token ('' when none can be read), or null when the scan was cancelled or failed. */
+async function scanToken() {
+  try {
+    return tokenFromScan(await scan());
+  } catch (err) {
+    return null;
+  }
+}
+
 /** POST /activities/{id}/check-in with a parsed activity token. */
 function checkInToActivity(parsed) {
   return activityService.checkIn(parsed.id, parsed.token);
@@ -101,6 +110,7 @@ module.exports = {
   tokenFromQuery,
   tokenFromScan,
   scan,
+  scanToken,
   checkInToActivity,
   todaysBookingsAtSite,
   checkInOrOut,

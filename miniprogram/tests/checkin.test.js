@@ -54,6 +54,16 @@ describe('reading the token', () => {
     expect(checkin.tokenFromScan({ result: 'https://x.example/checkin?scene=a1.2.abc' })).toBe('a1.2.abc');
     expect(checkin.tokenFromScan({ result: 'hello' })).toBe('');
   });
+
+  test('scanToken: the token of a scan, empty for an unknown code, null when cancelled', async () => {
+    wx.scanCode.mockImplementationOnce((o) => o.success({ path: 'pages/checkin/index?scene=s9.2.XyZ' }));
+    await expect(checkin.scanToken()).resolves.toBe('s9.2.XyZ');
+    wx.scanCode.mockImplementationOnce((o) => o.success({ result: 'hello' }));
+    await expect(checkin.scanToken()).resolves.toBe('');
+    wx.scanCode.mockImplementationOnce((o) => o.fail({ errMsg: 'scanCode:fail cancel' }));
+    await expect(checkin.scanToken()).resolves.toBeNull();
+    expect(wx.scanCode.mock.calls[0][0]).toMatchObject({ scanType: ['wxCode', 'qrCode'] });
+  });
 });
 
 describe('using the token', () => {

@@ -4,7 +4,7 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes, flush, TEMPLATES } = require('./helpers/wx');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -22,18 +22,6 @@ function mount(id) {
   page.attach(document.createElement('parent-wrapper'));
   return page;
 }
-
-const TEMPLATES = {
-  statusCode: 200,
-  data: {
-    items: [
-      { key: 'activity_reminder', template_id: 'T-ACT' },
-      { key: 'shift_reminder', template_id: 'T-SHIFT' },
-      { key: 'waitlist_promoted', template_id: 'T-WAIT' },
-      { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
-    ],
-  },
-};
 
 const FUTURE = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
 const activity = (mine) => ({

@@ -2,19 +2,7 @@
  * The taps that earn reminders: requestSubscribeMessage is opened inside the tap (before anything is
  * awaited), then the sign-up or booking is sent, then the accepted templates are reported.
  */
-const { installWx, routes, flush } = require('./helpers/wx');
-
-const TEMPLATES = {
-  statusCode: 200,
-  data: {
-    items: [
-      { key: 'activity_reminder', template_id: 'T-ACT' },
-      { key: 'shift_reminder', template_id: 'T-SHIFT' },
-      { key: 'waitlist_promoted', template_id: 'T-WAIT' },
-      { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
-    ],
-  },
-};
+const { installWx, routes, flush, TEMPLATES } = require('./helpers/wx');
 
 let wx;
 let events;

@@ -85,13 +85,9 @@ Page({
   },
 
   async onScanCheckin() {
-    let res;
-    try {
-      res = await checkin.scan();
-    } catch (err) {
-      return; // cancelled by the user
-    }
-    const parsed = checkin.parseCheckinToken(checkin.tokenFromScan(res));
+    const token = await checkin.scanToken();
+    if (token === null) return; // cancelled by the user
+    const parsed = checkin.parseCheckinToken(token);
     if (!parsed || parsed.kind !== 'activity' || parsed.id !== this.data.id) {
       wx.showToast({ title: '这不是本活动的签到码', icon: 'none' });
       return;

@@ -83,13 +83,8 @@ Page({
   },
 
   async onScan() {
-    let res;
-    try {
-      res = await checkin.scan();
-    } catch (err) {
-      return; // cancelled
-    }
-    this.start(checkin.tokenFromScan(res));
+    const token = await checkin.scanToken();
+    if (token !== null) this.start(token); // null: cancelled
   },
 
   onOpenActivity() {

@@ -1,10 +1,8 @@
 /** 我的 tab: profile summary, phone binding, volunteer hours, and the ways into my lists and organizer tools. */
-const authService = require('../../services/auth');
-const session = require('../../api/session');
 const { cachedUser, refreshUser, isOrganizer } = require('../../utils/user');
 const { ROLE_LABELS } = require('../../constants/status');
 const { formatMinutes } = require('../../utils/time');
-const { showError, showSuccess, withLoading } = require('../../utils/ui');
+const { bindPhoneNumber } = require('../../controllers/phone');
 const { errorText } = require('../../api/api-error');
 
 function view(user) {
@@ -44,20 +42,8 @@ Page({
   },
 
   /** The getPhoneNumber button: send its code (not a wx.login code) to POST /auth/phone. */
-  async onGetPhoneNumber(e) {
-    const code = e.detail && e.detail.code;
-    if (!code) {
-      wx.showToast({ title: '未授权手机号', icon: 'none' });
-      return;
-    }
-    try {
-      const user = await withLoading('绑定中', () => authService.bindPhone(code));
-      session.setUser(user);
-      this.show(user);
-      showSuccess('手机号已绑定');
-    } catch (err) {
-      showError(err);
-    }
+  onGetPhoneNumber(e) {
+    return bindPhoneNumber(e, (user) => this.show(user));
   },
 
   onNavigate(e) {

@@ -1,7 +1,7 @@
 /** My volunteer hours: the total and by month (GET /me/hours). */
 const shiftService = require('../../services/shift');
 const { presentHours } = require('../../utils/present');
-const { errorText } = require('../../api/api-error');
+const { withLoadState } = require('../../utils/load-state');
 
 Page({
   data: { hours: null, loading: true, error: '' },
@@ -14,14 +14,9 @@ Page({
     this.load().then(() => wx.stopPullDownRefresh());
   },
 
-  async load() {
-    this.setData({ loading: true, error: '' });
-    try {
+  load() {
+    return withLoadState(this, async () => {
       this.setData({ hours: presentHours(await shiftService.getMyHours()) });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+    });
   },
 });

@@ -1,10 +1,10 @@
 /** Profile: nickname, real name, community, phone binding, and deleting the account. */
 const userService = require('../../services/user');
-const authService = require('../../services/auth');
 const communityService = require('../../services/community');
 const session = require('../../api/session');
 const { cachedUser, refreshUser } = require('../../utils/user');
 const { profileChanges } = require('../../controllers/forms');
+const { bindPhoneNumber } = require('../../controllers/phone');
 const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
 
 const NO_COMMUNITY = { id: null, name: '暂不选择' };
@@ -74,20 +74,8 @@ Page({
     }
   },
 
-  async onGetPhoneNumber(e) {
-    const code = e.detail && e.detail.code;
-    if (!code) {
-      wx.showToast({ title: '未授权手机号', icon: 'none' });
-      return;
-    }
-    try {
-      const user = await withLoading('绑定中', () => authService.bindPhone(code));
-      session.setUser(user);
-      this.setData({ phone: user.phone_masked || '' });
-      showSuccess('手机号已绑定');
-    } catch (err) {
-      showError(err);
-    }
+  onGetPhoneNumber(e) {
+    return bindPhoneNumber(e, (user) => this.setData({ phone: user.phone_masked || '' }));
   },
 
   async onDeleteAccount() {

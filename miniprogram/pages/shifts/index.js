@@ -6,187 +6,160 @@ const { bookShiftRole } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
 const { presentShift } = require('../../utils/present');
-const { mergePage } = require('../../utils/pager');
+const { pagedList } = require('../../utils/paged-list');
 const { todayString, nextDays } = require('../../utils/time');
 const { cachedUser } = require('../../utils/user');
-const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
 
 const DAYS_AHEAD = 7;
 const SHIFT_PAGE_SIZE = 50;
 const ALL_SITES = { id: null, name: '全部点位' };
 
-Page({
-  data: {
-    days: [],
-    date: '',
-    communities: [{ id: null, name: '全部社区' }],
-    communityIndex: 0,
-    sites: [ALL_SITES],
-    siteIndex: 0,
-    availableOnly: false,
-    raw: [],
-    items: [],
-    page: 0,
-    finished: false,
-    loading: false,
-    busy: false,
-    error: '',
+const listMethods = pagedList({
+  pageSize: SHIFT_PAGE_SIZE,
+  fetch(paging) {
+    return shiftService.listShifts(this.filters(paging));
   },
-
-  onLoad() {
-    const today = todayString();
-    this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
-    preloadTemplates();
-    // The user's own community is the default filter, so it is known before the first load.
-    this.loadCommunities().then(() => {
-      this.loadSites();
-      this.reload();
-    });
-  },
-
-  onPullDownRefresh() {
-    this.reload().then(() => wx.stopPullDownRefresh());
-  },
-
-  onReachBottom() {
-    if (!this.data.finished) this.loadPage(this.data.page + 1);
-  },
-
-  async loadCommunities() {
-    try {
-      const body = await communityService.listCommunities();
-      const communities = [{ id: null, name: '全部社区' }].concat((body && body.items) || []);
-      const user = cachedUser();
-      const mine = user && user.community ? communities.findIndex((c) => c.id === user.community.id) : -1;
-      this.setData({ communities, communityIndex: mine > 0 ? mine : 0 });
-    } catch (err) {
-      // Filtering by community is optional.
-    }
-  },
-
-  async loadSites() {
-    const community = this.data.communities[this.data.communityIndex];
-    try {
-      const body = await siteService.listSites({ community_id: community && community.id });
-      this.setData({ sites: [ALL_SITES].concat((body && body.items) || []), siteIndex: 0 });
-    } catch (err) {
-      this.setData({ sites: [ALL_SITES], siteIndex: 0 });
-    }
-  },
-
-  filters(page) {
-    const community = this.data.communities[this.data.communityIndex] || {};
-    const site = this.data.sites[this.data.siteIndex] || {};
-    return {
-      date: this.data.date,
-      community_id: community.id,
-      site_id: site.id,
-      available: this.data.availableOnly ? 'true' : undefined,
-      page,
-      page_size: SHIFT_PAGE_SIZE,
-    };
-  },
-
-  reload() {
-    return this.loadPage(1);
-  },
-
-  /** Page 1 (re)loads and supersedes any load in flight; later pages wait their turn. */
-  async loadPage(page) {
-    if (page > 1 && this.data.loading) return;
-    const seq = (this.seq = (this.seq || 0) + 1);
-    this.setData({ loading: true, error: '' });
-    try {
-      const body = await shiftService.listShifts(this.filters(page));
-      if (seq !== this.seq) return;
-      const merged = mergePage(this.data.raw, body, page);
-      const now = Date.now();
-      this.setData({
-        raw: merged.items,
-        items: merged.items.map((shift) => presentShift(shift, now)),
-        page: merged.page,
-        finished: merged.finished,
-      });
-    } catch (err) {
-      if (seq === this.seq) this.setData({ error: errorText(err) });
-    } finally {
-      if (seq === this.seq) this.setData({ loading: false });
-    }
-  },
-
-  onDayTap(e) {
-    this.setData({ date: e.currentTarget.dataset.date });
-    this.reload();
-  },
-
-  onCommunityChange(e) {
-    this.setData({ communityIndex: Number(e.detail.value) });
-    this.loadSites();
-    this.reload();
-  },
-
-  onSiteChange(e) {
-    this.setData({ siteIndex: Number(e.detail.value) });
-    this.reload();
-  },
-
-  onAvailableToggle() {
-    this.setData({ availableOnly: !this.data.availableOnly });
-    this.reload();
-  },
-
-  /** The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). */
-  onBook(e) {
-    if (this.data.busy) return;
-    const { shift, role } = e.currentTarget.dataset;
-    this.setData({ busy: true });
-    return bookShiftRole(shift, role)
-      .then((outcome) => {
-        showSuccess(outcome.message);
-        return this.reload();
-      })
-      .catch(showError)
-      .then(() => this.setData({ busy: false }));
-  },
-
-  async onCancelBooking(e) {
-    if (this.data.busy) return;
-    const { shift } = e.currentTarget.dataset;
-    const ok = await confirm('确定取消这个班次的预约吗？');
-    if (!ok) return;
-    this.setData({ busy: true });
-    try {
-      await withLoading('取消中', () => shiftService.cancelBooking(shift));
-      showSuccess('已取消预约');
-      await this.reload();
-    } catch (err) {
-      showError(err);
-    } finally {
-      this.setData({ busy: false });
-    }
-  },
-
-  async onScan() {
-    let res;
-    try {
-      res = await checkin.scan();
-    } catch (err) {
-      return; // cancelled
-    }
-    const token = checkin.tokenFromScan(res);
-    if (!checkin.parseCheckinToken(token)) {
-      wx.showToast({ title: '无法识别的签到码', icon: 'none' });
-      return;
-    }
-    wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
-  },
-
-  onMyShifts() {
-    wx.navigateTo({ url: '/pages/my-shifts/index' });
-  },
-
-  onMyHours() {
-    wx.navigateTo({ url: '/pages/my-hours/index' });
+  present: (raw) => {
+    const now = Date.now();
+    return raw.map((shift) => presentShift(shift, now));
   },
 });
+
+Page(
+  Object.assign({}, listMethods, {
+    data: {
+      days: [],
+      date: '',
+      communities: [{ id: null, name: '全部社区' }],
+      communityIndex: 0,
+      sites: [ALL_SITES],
+      siteIndex: 0,
+      availableOnly: false,
+      raw: [],
+      items: [],
+      page: 0,
+      finished: false,
+      loading: false,
+      busy: false,
+      error: '',
+    },
+
+    onLoad() {
+      const today = todayString();
+      this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
+      preloadTemplates();
+      // The user's own community is the default filter, so it is known before the first load.
+      this.loadCommunities().then(() => {
+        this.loadSites();
+        this.reload();
+      });
+    },
+
+    async loadCommunities() {
+      try {
+        const body = await communityService.listCommunities();
+        const communities = [{ id: null, name: '全部社区' }].concat((body && body.items) || []);
+        const user = cachedUser();
+        const mine = user && user.community ? communities.findIndex((c) => c.id === user.community.id) : -1;
+        this.setData({ communities, communityIndex: mine > 0 ? mine : 0 });
+      } catch (err) {
+        // Filtering by community is optional.
+      }
+    },
+
+    async loadSites() {
+      const community = this.data.communities[this.data.communityIndex];
+      try {
+        const body = await siteService.listSites({ community_id: community && community.id });
+        this.setData({ sites: [ALL_SITES].concat((body && body.items) || []), siteIndex: 0 });
+      } catch (err) {
+        this.setData({ sites: [ALL_SITES], siteIndex: 0 });
+      }
+    },
+
+    /** The query of GET /shifts for one page of the list. */
+    filters({ page, pageSize }) {
+      const community = this.data.communities[this.data.communityIndex] || {};
+      const site = this.data.sites[this.data.siteIndex] || {};
+      return {
+        date: this.data.date,
+        community_id: community.id,
+        site_id: site.id,
+        available: this.data.availableOnly ? 'true' : undefined,
+        page,
+        page_size: pageSize,
+      };
+    },
+
+    onDayTap(e) {
+      this.setData({ date: e.currentTarget.dataset.date });
+      this.reload();
+    },
+
+    onCommunityChange(e) {
+      this.setData({ communityIndex: Number(e.detail.value) });
+      this.loadSites();
+      this.reload();
+    },
+
+    onSiteChange(e) {
+      this.setData({ siteIndex: Number(e.detail.value) });
+      this.reload();
+    },
+
+    onAvailableToggle() {
+      this.setData({ availableOnly: !this.data.availableOnly });
+      this.reload();
+    },
+
+    /** The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). */
+    onBook(e) {
+      if (this.data.busy) return;
+      const { shift, role } = e.currentTarget.dataset;
+      this.setData({ busy: true });
+      return bookShiftRole(shift, role)
+        .then((outcome) => {
+          showSuccess(outcome.message);
+          return this.reload();
+        })
+        .catch(showError)
+        .then(() => this.setData({ busy: false }));
+    },
+
+    async onCancelBooking(e) {
+      if (this.data.busy) return;
+      const { shift } = e.currentTarget.dataset;
+      const ok = await confirm('确定取消这个班次的预约吗？');
+      if (!ok) return;
+      this.setData({ busy: true });
+      try {
+        await withLoading('取消中', () => shiftService.cancelBooking(shift));
+        showSuccess('已取消预约');
+        await this.reload();
+      } catch (err) {
+        showError(err);
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    async onScan() {
+      const token = await checkin.scanToken();
+      if (token === null) return; // cancelled
+      if (!checkin.parseCheckinToken(token)) {
+        wx.showToast({ title: '无法识别的签到码', icon: 'none' });
+        return;
+      }
+      wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
+    },
+
+    onMyShifts() {
+      wx.navigateTo({ url: '/pages/my-shifts/index' });
+    },
+
+    onMyHours() {
+      wx.navigateTo({ url: '/pages/my-hours/index' });
+    },
+  }),
+);

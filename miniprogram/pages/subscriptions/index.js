@@ -2,7 +2,7 @@
 const subscriptionService = require('../../services/subscription');
 const { withReminders, preloadTemplates } = require('../../controllers/reminders');
 const { TEMPLATE_LABELS, ACTIVITY_TEMPLATE_KEYS, SHIFT_TEMPLATE_KEYS } = require('../../constants/status');
-const { errorText } = require('../../api/api-error');
+const { withLoadState } = require('../../utils/load-state');
 const { showSuccess } = require('../../utils/ui');
 
 const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
@@ -18,9 +18,8 @@ Page({
     this.load();
   },
 
-  async load() {
-    this.setData({ loading: true, error: '' });
-    try {
+  load() {
+    return withLoadState(this, async () => {
       const body = await subscriptionService.listMySubscriptions();
       const items = ((body && body.items) || []).map((item) => ({
         key: item.key,
@@ -28,11 +27,7 @@ Page({
         remaining: item.remaining || 0,
       }));
       this.setData({ items });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+    });
   },
 
   /** The subscribe tap: one dialog for a group of templates, then report what was accepted. */

@@ -135,4 +135,17 @@ const LOGIN_OK = (token = 'token-1', user = { id: 7, nickname: '居民' }) => ({
   data: { token, expires_in: 604800, user },
 });
 
-module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, flush, LOGIN_OK };
+/** GET /subscriptions/templates: one template id per reminder kind. */
+const TEMPLATES = {
+  statusCode: 200,
+  data: {
+    items: [
+      { key: 'activity_reminder', template_id: 'T-ACT' },
+      { key: 'shift_reminder', template_id: 'T-SHIFT' },
+      { key: 'waitlist_promoted', template_id: 'T-WAIT' },
+      { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
+    ],
+  },
+};
+
+module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, flush, LOGIN_OK, TEMPLATES };

@@ -1,8 +1,7 @@
 /** Organizer's activities of one community by status: edit, publish, cancel, roster, check-in code. */
 const activityService = require('../../../services/activity');
 const { presentActivity } = require('../../../utils/present');
-const { mergePage, PAGE_SIZE } = require('../../../utils/pager');
-const { errorText } = require('../../../api/api-error');
+const { pagedList } = require('../../../utils/paged-list');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
 
 const TABS = [
@@ -25,116 +24,89 @@ function promptReason(title) {
   });
 }
 
-Page({
-  data: {
-    communityId: null,
-    tabs: TABS,
-    status: 'published',
-    items: [],
-    raw: [],
-    page: 0,
-    finished: false,
-    loading: false,
-    error: '',
+const listMethods = pagedList({
+  reloadOnShow: true,
+  fetch({ page, pageSize }) {
+    // `status` other than published is the server's organizer extension of GET /activities.
+    return activityService.listActivities({
+      community_id: this.data.communityId,
+      status: this.data.status === 'published' ? undefined : this.data.status,
+      page,
+      page_size: pageSize,
+    });
   },
-
-  onLoad(query) {
-    this.setData({ communityId: Number(query.communityId) || null });
-  },
-
-  onShow() {
-    this.reload();
-  },
-
-  onPullDownRefresh() {
-    this.reload().then(() => wx.stopPullDownRefresh());
-  },
-
-  onReachBottom() {
-    if (!this.data.finished) this.loadPage(this.data.page + 1);
-  },
-
-  reload() {
-    return this.loadPage(1);
-  },
-
-  async loadPage(page) {
-    if (page > 1 && this.data.loading) return;
-    const seq = (this.seq = (this.seq || 0) + 1);
-    this.setData({ loading: true, error: '' });
-    try {
-      // `status` other than published is the server's organizer extension of GET /activities.
-      const body = await activityService.listActivities({
-        community_id: this.data.communityId,
-        status: this.data.status === 'published' ? undefined : this.data.status,
-        page,
-        page_size: PAGE_SIZE,
-      });
-      if (seq !== this.seq) return;
-      const merged = mergePage(this.data.raw, body, page);
-      this.setData({
-        raw: merged.items,
-        items: merged.items.map(presentActivity),
-        page: merged.page,
-        finished: merged.finished,
-      });
-    } catch (err) {
-      if (seq === this.seq) this.setData({ error: errorText(err) });
-    } finally {
-      if (seq === this.seq) this.setData({ loading: false });
-    }
-  },
-
-  onTabTap(e) {
-    const status = e.currentTarget.dataset.value;
-    if (status === this.data.status) return;
-    this.setData({ status, raw: [], items: [] });
-    this.reload();
-  },
-
-  onCreate() {
-    wx.navigateTo({ url: `/packageOrganizer/pages/activity-edit/index?communityId=${this.data.communityId}` });
-  },
-
-  onEdit(e) {
-    wx.navigateTo({ url: `/packageOrganizer/pages/activity-edit/index?id=${e.currentTarget.dataset.id}` });
-  },
-
-  onRoster(e) {
-    wx.navigateTo({ url: `/packageOrganizer/pages/roster/index?id=${e.currentTarget.dataset.id}` });
-  },
-
-  onCode(e) {
-    wx.navigateTo({ url: `/packageOrganizer/pages/checkin-code/index?activityId=${e.currentTarget.dataset.id}` });
-  },
-
-  async onPublish(e) {
-    const id = e.currentTarget.dataset.id;
-    const ok = await confirm('发布后居民即可看到并报名，确定发布吗？');
-    if (!ok) return;
-    try {
-      await withLoading('发布中', () => activityService.publishActivity(id));
-      showSuccess('已发布');
-      await this.reload();
-    } catch (err) {
-      showError(err);
-    }
-  },
-
-  async onCancelActivity(e) {
-    const id = e.currentTarget.dataset.id;
-    const reason = await promptReason('取消活动');
-    if (reason === null) return;
-    if (!reason) {
-      wx.showToast({ title: '请填写取消原因', icon: 'none' });
-      return;
-    }
-    try {
-      await withLoading('取消中', () => activityService.cancelActivity(id, reason));
-      showSuccess('活动已取消');
-      await this.reload();
-    } catch (err) {
-      showError(err);
-    }
-  },
+  present: (raw) => raw.map(presentActivity),
 });
+
+Page(
+  Object.assign({}, listMethods, {
+    data: {
+      communityId: null,
+      tabs: TABS,
+      status: 'published',
+      items: [],
+      raw: [],
+      page: 0,
+      finished: false,
+      loading: false,
+      error: '',
+    },
+
+    onLoad(query) {
+      this.setData({ communityId: Number(query.communityId) || null });
+    },
+
+    onTabTap(e) {
+      const status = e.currentTarget.dataset.value;
+      if (status === this.data.status) return;
+      this.setData({ status, raw: [], items: [] });
+      this.reload();
+    },
+
+    onCreate() {
+      wx.navigateTo({ url: `/packageOrganizer/pages/activity-edit/index?communityId=${this.data.communityId}` });
+    },
+
+    onEdit(e) {
+      wx.navigateTo({ url: `/packageOrganizer/pages/activity-edit/index?id=${e.currentTarget.dataset.id}` });
+    },
+
+    onRoster(e) {
+      wx.navigateTo({ url: `/packageOrganizer/pages/roster/index?id=${e.currentTarget.dataset.id}` });
+    },
+
+    onCode(e) {
+      wx.navigateTo({ url: `/packageOrganizer/pages/checkin-code/index?activityId=${e.currentTarget.dataset.id}` });
+    },
+
+    async onPublish(e) {
+      const id = e.currentTarget.dataset.id;
+      const ok = await confirm('发布后居民即可看到并报名，确定发布吗？');
+      if (!ok) return;
+      try {
+        await withLoading('发布中', () => activityService.publishActivity(id));
+        showSuccess('已发布');
+        await this.reload();
+      } catch (err) {
+        showError(err);
+      }
+    },
+
+    async onCancelActivity(e) {
+      const id = e.currentTarget.dataset.id;
+      const reason = await promptReason('取消活动');
+      if (reason === null) return;
+      if (!reason) {
+        wx.showToast({ title: '请填写取消原因', icon: 'none' });
+        return;
+      }
+      try {
+        await withLoading('取消中', () => activityService.cancelActivity(id, reason));
+        showSuccess('活动已取消');
+        await this.reload();
+      } catch (err) {
+        showError(err);
+      }
+    },
+  }),
+);

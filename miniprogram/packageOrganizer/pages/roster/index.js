@@ -2,7 +2,7 @@
 const rosterService = require('../../../services/roster');
 const { presentRosterRow } = require('../../../utils/present');
 const { exportXlsx } = require('../../../controllers/export');
-const { errorText } = require('../../../api/api-error');
+const { withLoadState } = require('../../../utils/load-state');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
 
 Page({
@@ -17,9 +17,8 @@ Page({
     this.load().then(() => wx.stopPullDownRefresh());
   },
 
-  async load() {
-    this.setData({ loading: true, error: '' });
-    try {
+  load() {
+    return withLoadState(this, async () => {
       const roster = await rosterService.getActivityRoster(this.data.id);
       this.rows = ((roster && roster.items) || []).map(presentRosterRow);
       this.setData({
@@ -27,11 +26,7 @@ Page({
         counts: roster.counts || null,
       });
       this.applyFilter();
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+    });
   },
 
   applyFilter() {

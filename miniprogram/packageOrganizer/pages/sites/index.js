@@ -1,7 +1,7 @@
 /** The community's duty sites, each with its check-in code for volunteers. */
 const siteService = require('../../../services/site');
 const { siteKindLabel } = require('../../../constants/status');
-const { errorText } = require('../../../api/api-error');
+const { withLoadState } = require('../../../utils/load-state');
 
 Page({
   data: { communityId: null, items: [], loading: true, error: '' },
@@ -15,9 +15,8 @@ Page({
     this.load().then(() => wx.stopPullDownRefresh());
   },
 
-  async load() {
-    this.setData({ loading: true, error: '' });
-    try {
+  load() {
+    return withLoadState(this, async () => {
       const body = await siteService.listSites({ community_id: this.data.communityId });
       const items = ((body && body.items) || []).map((s) => ({
         id: s.id,
@@ -27,11 +26,7 @@ Page({
         grid: s.grid || '',
       }));
       this.setData({ items });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+    });
   },
 
   onCode(e) {
