@@ -45,9 +45,10 @@ class User(db.Model):
     last_login_at = mapped_column(UTCDateTime)
     deleted_at = mapped_column(UTCDateTime)
 
-    community: Mapped[Community | None] = relationship(lazy="joined")
+    # Loaded when used: authenticating a request reads the user row only.
+    community: Mapped[Community | None] = relationship()
     organizer_scopes: Mapped[list["OrganizerScope"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="OrganizerScope.user_id"
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="OrganizerScope.user_id"
     )
 
     @property

@@ -220,14 +220,18 @@ def register_for_activity(user, activity_id, companions=0, remark=""):
     DomainError `not_eligible` (403), `signup_not_open`, `signup_closed`, `capacity_full` (no
     waitlist), ValidationFailed (more companions than the activity has places).
     """
+    mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user.id)
+    # A repeated tap is answered without queueing for the lock...
+    existing = db.session.scalar(mine)
+    if existing is not None and existing.status in ACTIVE_REGISTRATION:
+        return with_waitlist_position(existing), False
     activity = lock_activity(activity_id)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     now = utcnow()
     if activity is None or not _can_see(user, activity):
         raise _activity_not_found()
-    existing = db.session.scalar(
-        select(Registration).where(Registration.activity_id == activity.id, Registration.user_id == user.id)
-    )
+    # ...and taps at the same instant are told apart here, under it.
+    existing = db.session.scalar(mine.execution_options(populate_existing=True))
     if existing is not None and existing.status in ACTIVE_REGISTRATION:
         return with_waitlist_position(existing), False
     if activity.effective_status(now) != "published":
@@ -259,7 +263,9 @@ def register_for_activity(user, activity_id, companions=0, remark=""):
     db.session.flush()
     if status == "confirmed":
         _schedule_reminders(activity, registration)
-    return with_waitlist_position(registration), True
+    # Appended under the lock: the waitlist's length is this registration's place in it.
+    registration.waitlist_position = activity.waitlist_count if status == "waitlisted" else None
+    return registration, True
 
 
 def _schedule_reminders(activity, registration):
