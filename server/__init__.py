@@ -45,6 +45,7 @@ def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
     from server import api as api_routes, cli, errors, wechat
     from server import models  # noqa: F401  (registers every table before Alembic compares metadata)
+    from server.services import cache  # noqa: F401  (its session events invalidate cached pages)
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from flask import g, url_for
+from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
 
 from server.api.files import download
@@ -13,6 +13,7 @@ from server.schemas.activities import (
     ActivityPageSchema,
     ActivityQueryArgsSchema,
     ActivitySchema,
+    ActivitySummarySchema,
     ActivityUpdateSchema,
     CancelledSchema,
     CancelSchema,
@@ -26,6 +27,7 @@ from server.schemas.activities import (
     RosterSchema,
 )
 from server.services import activities
+from server.services.cache import cached_page
 from server.services.exports import export_roster
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
@@ -35,9 +37,25 @@ blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activ
 @blp.arguments(ActivityQueryArgsSchema, location="query")
 @blp.response(200, ActivityPageSchema)
 def list_activities(args):
-    """Published activities, soonest first (ended ones only with `from`); `my_registration` when logged in."""
-    items, total = activities.list_activities(g.user, args)
-    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+    """Published activities, soonest first (ended ones only with `from`); `my_registration` when logged in.
+
+    The public part of published pages is cached and invalidated by every change it shows.
+    """
+
+    def page_for(viewer):
+        items, total = activities.list_activities(viewer, args)
+        dumped = ActivitySummarySchema(many=True).dump(items)
+        return {"items": dumped, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+    if args.get("status", "published") == "published":
+        page = cached_page("activities", args, lambda: page_for(None))
+    else:
+        page = page_for(g.user)
+    mine = activities.my_registrations_for(g.user, [item["id"] for item in page["items"]])
+    for item in page["items"]:
+        registration = mine.get(item["id"])
+        item["my_registration"] = RegistrationSchema().dump(registration) if registration else None
+    return jsonify(page)
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from flask import g, url_for
+from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
 
 from server.api.files import download
@@ -28,6 +28,7 @@ from server.schemas.shifts import (
     ShiftQueryArgsSchema,
     ShiftRosterSchema,
     ShiftSchema,
+    ShiftSummarySchema,
     ShiftUpdateSchema,
     SiteCreateSchema,
     SitePageSchema,
@@ -36,6 +37,7 @@ from server.schemas.shifts import (
     SiteUpdateSchema,
 )
 from server.services import shifts
+from server.services.cache import cached_page
 from server.services.exports import export_roster
 from server.services.users import contact
 
@@ -105,8 +107,21 @@ def site_checkin_code(site_id):
 @blp.arguments(ShiftQueryArgsSchema, location="query")
 @blp.response(200, ShiftPageSchema)
 def list_shifts(args):
-    """Open shifts that have not ended, soonest first, with free places per post; `my_booking` when logged in."""
-    return _page(*shifts.list_shifts(g.user, args), args)
+    """Open shifts that have not ended, soonest first, with free places per post; `my_booking` when logged in.
+
+    The public part of pages is cached and invalidated by every change it shows.
+    """
+
+    def compute():
+        items, total = shifts.list_shifts(args)
+        return {**_page(ShiftSummarySchema(many=True).dump(items), total, args)}
+
+    page = cached_page("shifts", args, compute)
+    mine = shifts.my_bookings_for(g.user, [item["id"] for item in page["items"]])
+    for item in page["items"]:
+        booking = mine.get(item["id"])
+        item["my_booking"] = BookingSchema().dump(booking) if booking else None
+    return jsonify(page)
 
 
 @blp.route("/shifts/<id:shift_id>", methods=["GET"])

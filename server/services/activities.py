@@ -364,18 +364,23 @@ def with_waitlist_position(registration):
     return registration
 
 
+def my_registrations_for(viewer, activity_ids):
+    """`{activity_id: registration}` of the viewer's active registrations among these activities."""
+    if viewer is None or not activity_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Registration).where(
+            Registration.user_id == viewer.id,
+            Registration.activity_id.in_(activity_ids),
+            Registration.status.in_(ACTIVE_REGISTRATION),
+        )
+    )
+    return {r.activity_id: with_waitlist_position(r) for r in rows}
+
+
 def attach_my_registrations(viewer, activities):
     """Set `my_registration` (active registration with its waitlist position, or None) on each activity."""
-    mine = {}
-    if viewer is not None and activities:
-        rows = db.session.scalars(
-            select(Registration).where(
-                Registration.user_id == viewer.id,
-                Registration.activity_id.in_([a.id for a in activities]),
-                Registration.status.in_(ACTIVE_REGISTRATION),
-            )
-        )
-        mine = {r.activity_id: with_waitlist_position(r) for r in rows}
+    mine = my_registrations_for(viewer, [a.id for a in activities])
     for activity in activities:
         activity.my_registration = mine.get(activity.id)
     return activities
@@ -384,7 +389,8 @@ def attach_my_registrations(viewer, activities):
 def list_activities(viewer, args):
     """Published activities (or, for their organizers, drafts and cancelled ones), soonest first.
 
-    Without `from`, activities that have already ended are left out. Returns `(items, total)`.
+    Without `from`, activities that have already ended are left out. Returns `(items, total)`; the
+    viewer only decides whether drafts may be listed (`my_registration` is the caller's business).
     Raises Forbidden (a status other than published without organizing `community_id`).
     """
     now = utcnow()
@@ -418,7 +424,7 @@ def list_activities(viewer, args):
     items = db.session.scalars(
         statement.order_by(Activity.starts_at, Activity.id).offset((page - 1) * size).limit(size)
     ).all()
-    return attach_my_registrations(viewer, items), total
+    return items, total
 
 
 def list_my_registrations(user, args):

@@ -268,10 +268,10 @@ def message_payload(shift):
     }
 
 
-def list_shifts(viewer, args):
+def list_shifts(args):
     """Open shifts that have not ended, soonest first; `available` keeps those with a free place.
 
-    Returns `(items, total)` with `my_booking` set for the viewer.
+    Returns `(items, total)`.
     """
     statement = select(Shift).join(Shift.site).where(Shift.status == "open", Shift.ends_at > utcnow())
     if "site_id" in args:
@@ -289,21 +289,24 @@ def list_shifts(viewer, args):
     items = db.session.scalars(
         statement.order_by(Shift.starts_at, Shift.id).offset((page - 1) * size).limit(size)
     ).all()
-    return attach_my_bookings(viewer, items), total
+    return items, total
+
+
+def my_bookings_for(viewer, shift_ids):
+    """`{shift_id: booking}` of the viewer's bookings (not cancelled) among these shifts."""
+    if viewer is None or not shift_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Booking).where(
+            Booking.user_id == viewer.id, Booking.shift_id.in_(shift_ids), Booking.status != "cancelled"
+        )
+    )
+    return {b.shift_id: b for b in rows}
 
 
 def attach_my_bookings(viewer, shifts):
     """Set `my_booking` (the viewer's booking that is not cancelled, or None) on each shift."""
-    mine = {}
-    if viewer is not None and shifts:
-        rows = db.session.scalars(
-            select(Booking).where(
-                Booking.user_id == viewer.id,
-                Booking.shift_id.in_([s.id for s in shifts]),
-                Booking.status != "cancelled",
-            )
-        )
-        mine = {b.shift_id: b for b in rows}
+    mine = my_bookings_for(viewer, [s.id for s in shifts])
     for shift in shifts:
         shift.my_booking = mine.get(shift.id)
     return shifts

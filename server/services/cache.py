@@ -1,0 +1,62 @@
+"""Cached public list pages, invalidated by version after every commit that changes what they show.
+
+A page is stored under `cache:<namespace>:<version>:<query>`; any commit that wrote a row the
+namespace shows bumps its version (after the commit, before the response goes out), so a read that
+follows a sign-up can never be served the old place count: older pages are simply never asked for
+again and expire. Entries computed from data read before such a commit land under the old version.
+"""
+
+import hashlib
+import json
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from server.models import Activity, Booking, Community, Registration, Shift, ShiftRole, Site
+
+TTL_SECONDS = 60
+# What each cached list shows: a write to any of these rows invalidates it.
+NAMESPACES = {
+    "activities": (Activity, Registration, Community),
+    "shifts": (Shift, ShiftRole, Booking, Site, Community),
+}
+
+
+def _redis():
+    return current_app.extensions["redis"]
+
+
+def cached_page(namespace, args, compute):
+    """`compute()`'s JSON-ready result for these query `args`, from the cache when it is current."""
+    version = int(_redis().get(f"cache:{namespace}:version") or 0)
+    digest = hashlib.sha1(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"cache:{namespace}:{version}:{digest}"
+    cached = _redis().get(key)
+    if cached is not None:
+        return json.loads(cached)
+    page = compute()
+    _redis().set(key, json.dumps(page, ensure_ascii=False), ex=TTL_SECONDS)
+    return page
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, _flush_context):
+    changed = session.info.setdefault("cache_changed", set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        for namespace, models in NAMESPACES.items():
+            if isinstance(instance, models):
+                changed.add(namespace)
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_versions(session):
+    changed = session.info.pop("cache_changed", None)
+    if changed and has_app_context():
+        for namespace in changed:
+            _redis().incr(f"cache:{namespace}:version")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session):
+    session.info.pop("cache_changed", None)
