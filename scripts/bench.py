@@ -234,6 +234,7 @@ async def run(args):
         processes.stop_all()
     report = render(args, results)
     print(report)
+    print(f"logs of the services: {processes.logs}")
     if args.report:
         Path(args.report).write_text(report, encoding="utf-8")
     return 0 if results["checks_ok"] else 1

@@ -32,6 +32,7 @@ from server.services.exports import export_roster
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
 
+
 @blp.route("/activities", methods=["GET"])
 @optional_user
 @blp.arguments(ActivityQueryArgsSchema, location="query")

@@ -4,6 +4,7 @@ A page is stored under `cache:<namespace>:<version>:<query>`; any commit that wr
 namespace shows bumps its version (after the commit, before the response goes out), so a read that
 follows a sign-up can never be served the old place count: older pages are simply never asked for
 again and expire. Entries computed from data read before such a commit land under the old version.
+What only time changes (an activity that ended a moment ago) may show for up to TTL_SECONDS.
 """
 
 import hashlib
