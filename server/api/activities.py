@@ -1,11 +1,11 @@
 """Activities (党群活动): publish, browse, sign up, cancel, check in, rosters."""
 
-from datetime import datetime, timezone
-
-from flask import g, jsonify, url_for
+from flask import g, jsonify
 from flask_smorest import Blueprint
 
+from server.api.checkin import checkin_code_body
 from server.api.files import download
+from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
 from server.schemas.activities import (
@@ -45,18 +45,14 @@ def list_activities(args):
 
     def page_for(viewer):
         items, total = activities.list_activities(viewer, args)
-        dumped = ActivitySummarySchema(many=True).dump(items)
-        return {"items": dumped, "total": total, "page": args["page"], "page_size": args["page_size"]}
+        return page_body(ActivitySummarySchema(many=True).dump(items), total, args)
 
     if args.get("status", "published") == "published":
         page = cached_page("activities", args, lambda: page_for(None))
     else:
         page = page_for(g.user)
     mine = activities.my_registrations_for(g.user, [item["id"] for item in page["items"]])
-    for item in page["items"]:
-        registration = mine.get(item["id"])
-        item["my_registration"] = RegistrationSchema().dump(registration) if registration else None
-    return jsonify(page)
+    return jsonify(overlay_mine(page, "my_registration", mine, RegistrationSchema()))
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])
@@ -153,8 +149,7 @@ def cancel_registration(activity_id):
 @blp.response(200, MyRegistrationPageSchema)
 def my_registrations(args):
     """My registrations with their activities: `upcoming` (default) or `past`."""
-    items, total = activities.list_my_registrations(g.user, args)
-    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+    return page_body(*activities.list_my_registrations(g.user, args), args)
 
 
 @blp.route("/activities/<id:activity_id>/checkin-code", methods=["GET"])
@@ -165,12 +160,8 @@ def checkin_code(activity_id):
 
     409 `activity_not_open` (not published), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
-    activity, token, expires_at = activities.make_checkin_code(g.user, activity_id)
-    return {
-        "token": token,
-        "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
-        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
-    }
+    _, token, expires_at = activities.make_checkin_code(g.user, activity_id)
+    return checkin_code_body(token, expires_at)
 
 
 @blp.route("/activities/<id:activity_id>/check-in", methods=["POST"])

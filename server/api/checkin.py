@@ -1,6 +1,8 @@
 """Mini-program code images for check-in tokens (activities and shift sites)."""
 
-from flask import Response
+from datetime import datetime, timezone
+
+from flask import Response, url_for
 from flask_smorest import Blueprint
 
 from server.services import checkin_codes
@@ -18,3 +20,12 @@ def checkin_qrcode(token):
     """
     image, max_age = checkin_codes.code_image(token)
     return Response(image, mimetype="image/jpeg", headers={"Cache-Control": f"private, max-age={max_age}"})
+
+
+def checkin_code_body(token, expires_at):
+    """The response to an organizer asking for a check-in code: the token, its expiry, and its image URL."""
+    return {
+        "token": token,
+        "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
+        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
+    }

@@ -1,11 +1,11 @@
 """Volunteer shifts (志愿值守): sites, shifts, bookings, check-in and check-out, hours, duty rosters."""
 
-from datetime import datetime, timezone
-
-from flask import g, jsonify, url_for
+from flask import g, jsonify
 from flask_smorest import Blueprint
 
+from server.api.checkin import checkin_code_body
 from server.api.files import download
+from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
 from server.schemas.activities import CancelledSchema, CancelSchema, CheckinCodeSchema, RosterFormatArgsSchema
@@ -46,10 +46,6 @@ blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 
 
-def _page(items, total, args):
-    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
-
-
 # --- sites -------------------------------------------------------------------------------------------
 
 
@@ -58,7 +54,7 @@ def _page(items, total, args):
 @blp.response(200, SitePageSchema)
 def list_sites(args):
     """Sites (卡口, 核酸采样点, 测温点 ...), by community and name."""
-    return _page(*shifts.list_sites(args), args)
+    return page_body(*shifts.list_sites(args), args)
 
 
 @blp.route("/sites", methods=["POST"])
@@ -92,11 +88,7 @@ def site_checkin_code(site_id):
     403 `forbidden`, 404 `site_not_found`.
     """
     _, token, expires_at = shifts.make_site_checkin_code(g.user, site_id)
-    return {
-        "token": token,
-        "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
-        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
-    }
+    return checkin_code_body(token, expires_at)
 
 
 # --- shifts ------------------------------------------------------------------------------------------
@@ -114,14 +106,11 @@ def list_shifts(args):
 
     def compute():
         items, total = shifts.list_shifts(args)
-        return {**_page(ShiftSummarySchema(many=True).dump(items), total, args)}
+        return page_body(ShiftSummarySchema(many=True).dump(items), total, args)
 
     page = cached_page("shifts", args, compute)
     mine = shifts.my_bookings_for(g.user, [item["id"] for item in page["items"]])
-    for item in page["items"]:
-        booking = mine.get(item["id"])
-        item["my_booking"] = BookingSchema().dump(booking) if booking else None
-    return jsonify(page)
+    return jsonify(overlay_mine(page, "my_booking", mine, BookingSchema()))
 
 
 @blp.route("/shifts/<id:shift_id>", methods=["GET"])
@@ -264,7 +253,7 @@ def no_show(booking_id):
 @blp.response(200, MyBookingPageSchema)
 def my_shifts(args):
     """My bookings with their shifts: `upcoming` (default) or `past`."""
-    return _page(*shifts.list_my_shifts(g.user, args), args)
+    return page_body(*shifts.list_my_shifts(g.user, args), args)
 
 
 @blp.route("/me/hours", methods=["GET"])

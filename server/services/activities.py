@@ -456,11 +456,17 @@ def make_checkin_code(actor, activity_id):
     return activity, token, expires_at
 
 
-def _confirmed_for_check_in(registration):
+def _check_in(registration, by):
+    """Check a confirmed registration in; a second check-in keeps the first time."""
     if registration.status == "waitlisted":
         raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
     if registration.status != "confirmed":
         raise NotFound("registration_not_found", "没有找到有效的报名")
+    if registration.checked_in_at is None:
+        registration.checked_in_at = utcnow()
+        registration.checked_in_by_id = by.id
+    db.session.flush()
+    return registration
 
 
 def check_in_with_token(user, activity_id, token):
@@ -475,12 +481,7 @@ def check_in_with_token(user, activity_id, token):
     registration = _active_registration(activity.id, user.id)
     if registration is None:
         raise NotFound("registration_not_found", "你没有报名此活动")
-    _confirmed_for_check_in(registration)
-    if registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
-        registration.checked_in_by_id = user.id
-    db.session.flush()
-    return registration
+    return _check_in(registration, user)
 
 
 def check_in_by_organizer(actor, activity_id, registration_id):
@@ -489,12 +490,7 @@ def check_in_by_organizer(actor, activity_id, registration_id):
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.activity_id != activity.id:
         raise NotFound("registration_not_found", "报名记录不存在")
-    _confirmed_for_check_in(registration)
-    if registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
-        registration.checked_in_by_id = actor.id
-    db.session.flush()
-    return registration
+    return _check_in(registration, actor)
 
 
 ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
