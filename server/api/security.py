@@ -5,7 +5,7 @@ from functools import wraps
 from flask import g, request
 from flask_smorest import Blueprint
 
-from server.errors import Forbidden, NotAuthenticated
+from server.errors import NotAuthenticated
 from server.models import User
 from server.extensions import db
 from server.services.tokens import decode_token
@@ -56,14 +56,3 @@ def optional_user(view):
 
     return Blueprint.doc(security=[{}, *BEARER])(wrapper)
 
-
-def admin_required(view):
-    """`login_required` and the `admin` role (403 otherwise)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not g.user.is_admin:
-            raise Forbidden()
-        return view(*args, **kwargs)
-
-    return login_required(wrapper)
