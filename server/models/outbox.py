@@ -18,8 +18,7 @@ class OutboxMessage(db.Model):
     """A WeChat subscribe message to send to `user` at `due_at`.
 
     `kind` is also the template key. `ref_type`/`ref_id` name what caused it (a registration or a
-    booking), so cancelling that voids its pending messages. `dedupe_key`, when set, makes the same
-    message impossible to record twice.
+    booking), so cancelling that voids its pending messages.
     """
 
     __tablename__ = "outbox_messages"
@@ -40,7 +39,6 @@ class OutboxMessage(db.Model):
     sent_at = mapped_column(UTCDateTime)
     ref_type: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(Integer)
-    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -5,7 +5,7 @@ from server.models import OutboxMessage
 from server.models.base import utcnow
 
 
-def enqueue_message(kind, user_id, payload, due_at=None, ref=None, dedupe_key=None):
+def enqueue_message(kind, user_id, payload, due_at=None, ref=None):
     """Record a message of `kind` for user `user_id`, due now unless `due_at` is given.
 
     `ref` is `(ref_type, ref_id)` of what caused it. Flushes; the caller's transaction commits it,
@@ -19,7 +19,6 @@ def enqueue_message(kind, user_id, payload, due_at=None, ref=None, dedupe_key=No
         due_at=due_at or utcnow(),
         ref_type=ref_type,
         ref_id=ref_id,
-        dedupe_key=dedupe_key,
     )
     db.session.add(message)
     return message
