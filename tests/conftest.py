@@ -238,27 +238,6 @@ def residents(seeded, login, client):
 
 
 @pytest.fixture
-def outbox(clean_app):
-    """`outbox(kind=None)`: the recorded outgoing messages, oldest first, as dicts."""
-    from sqlalchemy import select
-
-    from server.models import OutboxMessage
-
-    def read(kind=None):
-        with clean_app.app_context():
-            statement = select(OutboxMessage).order_by(OutboxMessage.id)
-            if kind:
-                statement = statement.where(OutboxMessage.kind == kind)
-            return [
-                {"kind": m.kind, "user_id": m.user_id, "payload": m.payload, "ref": (m.ref_type, m.ref_id),
-                 "status": m.status}
-                for m in db.session.scalars(statement)
-            ]
-
-    return read
-
-
-@pytest.fixture
 def live_server(clean_app):
     """The app on a real threaded HTTP server on loopback, for tests with concurrent clients."""
     import threading
@@ -315,14 +294,14 @@ def move_shift(clean_app):
 
 @pytest.fixture
 def messages(clean_app):
-    """`messages(kind=None, status=None)`: outbox rows as dicts with their due times (UTC, aware)."""
+    """`messages(kind=None, status=None)`: the recorded outgoing messages, oldest first, as dicts."""
     from sqlalchemy import select
 
     from server.models import OutboxMessage
 
     def read(kind=None, status=None):
         with clean_app.app_context():
-            statement = select(OutboxMessage).order_by(OutboxMessage.due_at, OutboxMessage.id)
+            statement = select(OutboxMessage).order_by(OutboxMessage.id)
             if kind:
                 statement = statement.where(OutboxMessage.kind == kind)
             if status:

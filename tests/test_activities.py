@@ -146,7 +146,7 @@ def test_full_activity_waitlists_in_order(organizer, residents):
     assert (counts["confirmed_count"], counts["waitlist_count"]) == (2, 2)
 
 
-def test_full_activity_without_waitlist_is_409_and_changes_nothing(organizer, residents, outbox):
+def test_full_activity_without_waitlist_is_409_and_changes_nothing(organizer, residents, messages):
     activity = create_activity(organizer, capacity=1, waitlist_enabled=False)
     first, second = residents(2)
     register(first, activity)
@@ -232,7 +232,7 @@ def test_sign_up_for_unknown_activity_is_404(resident):
 # --- cancelling and the waitlist ---------------------------------------------------------------
 
 
-def test_cancel_promotes_the_first_waitlisted_and_records_a_notice(organizer, residents, outbox):
+def test_cancel_promotes_the_first_waitlisted_and_records_a_notice(organizer, residents, messages):
     activity = create_activity(organizer, capacity=1)
     first, second, third = residents(3)
     for person in (first, second, third):
@@ -242,13 +242,13 @@ def test_cancel_promotes_the_first_waitlisted_and_records_a_notice(organizer, re
     assert response.get_json() == {"status": "cancelled"}
     assert get_activity(second, activity)["my_registration"]["status"] == "confirmed"
     assert get_activity(third, activity)["my_registration"]["waitlist_position"] == 1
-    [notice] = outbox("waitlist_promoted")
+    [notice] = messages("waitlist_promoted")
     assert notice["user_id"] == second.user["id"]
     assert notice["payload"]["title"] == activity["title"]
     assert notice["status"] == "pending"
 
 
-def test_promotion_skips_a_family_that_does_not_fit(organizer, residents, outbox):
+def test_promotion_skips_a_family_that_does_not_fit(organizer, residents, messages):
     activity = create_activity(organizer, capacity=3)
     holder, family, single = residents(3)
     register(holder, activity, companions=2)
@@ -294,7 +294,7 @@ def test_signing_up_again_goes_to_the_back_of_the_queue(organizer, residents):
     assert again.get_json()["waitlist_position"] == 2
 
 
-def test_raising_capacity_promotes_and_lowering_below_confirmed_is_409(organizer, residents, outbox):
+def test_raising_capacity_promotes_and_lowering_below_confirmed_is_409(organizer, residents, messages):
     activity = create_activity(organizer, capacity=1)
     people = residents(3)
     for person in people:
@@ -302,27 +302,27 @@ def test_raising_capacity_promotes_and_lowering_below_confirmed_is_409(organizer
     response = organizer.patch(f"/api/v1/activities/{activity['id']}", json={"capacity": 3})
     assert response.status_code == 200
     assert (response.get_json()["confirmed_count"], response.get_json()["waitlist_count"]) == (3, 0)
-    assert len(outbox("waitlist_promoted")) == 2
+    assert len(messages("waitlist_promoted")) == 2
     response = organizer.patch(f"/api/v1/activities/{activity['id']}", json={"capacity": 2, "title": "改名"})
     assert (response.status_code, response.get_json()["error"]) == (409, "capacity_below_confirmed")
     unchanged = get_activity(organizer, activity)
     assert (unchanged["capacity"], unchanged["title"]) == (3, activity["title"])
 
 
-def test_organizer_cancel_notifies_everyone_registered(organizer, residents, outbox):
+def test_organizer_cancel_notifies_everyone_registered(organizer, residents, messages):
     activity = create_activity(organizer, capacity=1)
     confirmed, waitlisted, cancelled = residents(3)
     for person in (confirmed, waitlisted, cancelled):
         register(person, activity)
     cancelled.delete(f"/api/v1/activities/{activity['id']}/registrations/me")
-    outbox_before = len(outbox())
+    outbox_before = len(messages())
     response = organizer.post(f"/api/v1/activities/{activity['id']}/cancel", json={"reason": "台风预警"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "cancelled"
-    notices = outbox("cancelled_by_organizer")
+    notices = messages("cancelled_by_organizer")
     assert sorted(n["user_id"] for n in notices) == sorted([confirmed.user["id"], waitlisted.user["id"]])
     assert all(n["payload"]["reason"] == "台风预警" for n in notices)
-    assert len(outbox()) == outbox_before + 2
+    assert len(messages()) == outbox_before + 2
     again = organizer.post(f"/api/v1/activities/{activity['id']}/cancel", json={"reason": "x"})
     assert (again.status_code, again.get_json()["error"]) == (409, "activity_not_open")
 
@@ -333,14 +333,14 @@ def test_cancel_needs_a_reason(organizer):
     assert get_activity(organizer, activity)["status"] == "published"
 
 
-def test_deleting_an_account_moves_the_waitlist_up(organizer, residents, outbox):
+def test_deleting_an_account_moves_the_waitlist_up(organizer, residents, messages):
     activity = create_activity(organizer, capacity=1)
     holder, waiting = residents(2)
     register(holder, activity)
     register(waiting, activity)
     assert holder.delete("/api/v1/me").status_code == 204
     assert get_activity(waiting, activity)["my_registration"]["status"] == "confirmed"
-    assert [n["user_id"] for n in outbox("waitlist_promoted")] == [waiting.user["id"]]
+    assert [n["user_id"] for n in messages("waitlist_promoted")] == [waiting.user["id"]]
 
 
 def test_my_registrations_upcoming_and_past(organizer, resident):

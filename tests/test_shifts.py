@@ -213,7 +213,7 @@ def test_cancel_booking_after_the_cutoff_is_409(organizer, resident, move_shift)
     assert get_shift(resident, shift)["roles"][0]["booked"] == 1
 
 
-def test_organizer_cancel_notifies_every_booked_volunteer(organizer, residents, outbox):
+def test_organizer_cancel_notifies_every_booked_volunteer(organizer, residents, messages):
     shift = create_shift(organizer, create_site(organizer), roles=[("登记", 2), ("维持秩序", 2)])
     first, second, gone = residents(3)
     book(first, shift, 0)
@@ -222,12 +222,12 @@ def test_organizer_cancel_notifies_every_booked_volunteer(organizer, residents, 
     gone.delete(f"/api/v1/shifts/{shift['id']}/bookings/me")
     response = organizer.post(f"/api/v1/shifts/{shift['id']}/cancel", json={"reason": "采样点撤销"})
     assert response.get_json()["status"] == "cancelled"
-    notices = outbox("cancelled_by_organizer")
+    notices = messages("cancelled_by_organizer")
     assert sorted(n["user_id"] for n in notices) == sorted([first.user["id"], second.user["id"]])
     assert {n["payload"]["reason"] for n in notices} == {"采样点撤销"}
     again = organizer.post(f"/api/v1/shifts/{shift['id']}/cancel", json={"reason": "x"})
     assert (again.status_code, again.get_json()["error"]) == (409, "shift_not_open")
-    assert len(outbox("cancelled_by_organizer")) == 2
+    assert len(messages("cancelled_by_organizer")) == 2
 
 
 def test_deleting_an_account_frees_its_future_places(organizer, residents):
