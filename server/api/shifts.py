@@ -393,25 +393,7 @@ def hours_report(args):
 
     Not in API.md v1. 403 `forbidden`, 422.
     """
-    community, bookings, full_phone = shifts.hours_report(
-        g.user, args.get("community_id"), args["date_from"], args["date_to"]
-    )
-    items = []
-    for booking in bookings:
-        shift, user = booking.shift, booking.user
-        start = max(booking.checked_in_at, shift.starts_at)
-        items.append({
-            "name": user.real_name or user.nickname,
-            "phone": user.phone if full_phone else None,
-            "phone_masked": user.phone_masked,
-            "date": to_local(shift.starts_at).date(),
-            "site": shift.site.name,
-            "post": booking.role.name,
-            "start": start,
-            "end": min(booking.checked_out_at, shift.ends_at),
-            "minutes": booking.minutes_credited,
-            "hours": round(booking.minutes_credited / 60, 2),
-        })
+    community, items = shifts.hours_report(g.user, args.get("community_id"), args["date_from"], args["date_to"])
     if args["format"] == "json":
         return {"community": community, "items": items}
     rows = [

@@ -659,8 +659,11 @@ def duty_roster(actor, community_id, day):
 
 def hours_report(actor, community_id, date_from, date_to):
     """Credited service per person and shift in the community's sites between two local dates, in the
-    columns of the official volunteer system. Returns `(community, rows, full_phone)`."""
+    columns of the official volunteer system: `(community, rows)`. Start and end are the credited
+    interval (the check-in and check-out clamped to the shift); phones in full only for the
+    community's own organizers."""
     community = _community_for_roster(actor, community_id)
+    full_phone = sees_full_phone(actor, community.id)
     start = local_date_bounds(date_from)[0]
     end = local_date_bounds(date_to)[1]
     bookings = db.session.scalars(
@@ -676,7 +679,22 @@ def hours_report(actor, community_id, date_from, date_to):
         )
         .order_by(User.real_name, User.id, Shift.starts_at)
     ).all()
-    return community, bookings, sees_full_phone(actor, community.id)
+    rows = [
+        {
+            "name": booking.user.real_name or booking.user.nickname,
+            "phone": booking.user.phone if full_phone else None,
+            "phone_masked": booking.user.phone_masked,
+            "date": to_local(booking.shift.starts_at).date(),
+            "site": booking.shift.site.name,
+            "post": booking.role.name,
+            "start": max(booking.checked_in_at, booking.shift.starts_at),
+            "end": min(booking.checked_out_at, booking.shift.ends_at),
+            "minutes": booking.minutes_credited,
+            "hours": round(booking.minutes_credited / 60, 2),
+        }
+        for booking in bookings
+    ]
+    return community, rows
 
 
 def cancel_future_bookings(user):
