@@ -46,6 +46,7 @@ def create_app(config=None):
     from server import api as api_routes, cli, errors, wechat
     from server import models  # noqa: F401  (registers every table before Alembic compares metadata)
     from server.services import cache  # noqa: F401  (its session events invalidate cached pages)
+    from server.api.security import RequestGlobals
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
 
@@ -79,6 +80,7 @@ def create_app(config=None):
     wechat.init_app(app)
     # One Api per app: flask-smorest keeps the app and its spec on the Api object.
     api = Api(app)
+    app.app_ctx_globals_class = RequestGlobals
     api_routes.register_blueprints(app, api)
     api_routes.apply_rate_limits(app)
     errors.init_app(app)

@@ -125,7 +125,7 @@ def register(body, activity_id):
     Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
     `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions).
     """
-    registration, created = activities.register_for_activity(g.user, activity_id, body["companions"], body["remark"])
+    registration, created = activities.register_for_activity(g.user_id, activity_id, body["companions"], body["remark"])
     db.session.commit()
     return registration, 201 if created else 200
 

@@ -9,14 +9,15 @@ transaction; nothing is sent before the commit.
 
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
-from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
+from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration, User
 from server.models.base import utcnow
 from server.schemas.fields import local_date_bounds
-from server.services import checkin_tokens
+from server.services import cache, checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
 from server.services.reminders import remaining_credits, schedule_reminders, void_reminders
@@ -37,6 +38,9 @@ EDITABLE_FIELDS = (
     "cancel_cutoff_minutes",
 )
 
+
+# A sign-up whose place was freed and retaken between its two UPDATEs tries again this often.
+_SIGNUP_ATTEMPTS = 5
 
 # Reminders carry these, so changing one reschedules them.
 REMINDER_FIELDS = ("starts_at", "title", "venue")
@@ -212,59 +216,131 @@ def _active_registration(activity_id, user_id, lock=False):
     return db.session.scalar(statement.with_for_update() if lock else statement)
 
 
-def register_for_activity(user, activity_id, companions=0, remark=""):
-    """Sign `user` up: confirmed while `1 + companions` places are free, else waitlisted.
+def _check_signup(user_id, activity, places, now):
+    """Raise the error of a sign-up that may not be made now; the capacity is left to `_take_places`.
 
-    Idempotent: an active registration of the same user is returned as it is, with `created` False.
-    Returns `(registration, created)`. Raises NotFound (missing or draft), ActivityNotOpen,
-    DomainError `not_eligible` (403), `signup_not_open`, `signup_closed`, `capacity_full` (no
-    waitlist), ValidationFailed (more companions than the activity has places).
+    Raises NotFound (missing, or a draft the user may not see), ActivityNotOpen, DomainError
+    `not_eligible` (403), `signup_not_open`, `signup_closed`, ValidationFailed (too many companions).
+    The user's row is read only when the activity is not open to all.
     """
-    mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user.id)
-    # A repeated tap is answered without queueing for the lock...
-    existing = db.session.scalar(mine)
-    if existing is not None and existing.status in ACTIVE_REGISTRATION:
-        return with_waitlist_position(existing), False
-    activity = lock_activity(activity_id)
-    # Read the clock under the lock: sign-up times then follow the order places were handed out.
-    now = utcnow()
-    if activity is None or not _can_see(user, activity):
+    if activity is None:
         raise _activity_not_found()
-    # ...and taps at the same instant are told apart here, under it.
-    existing = db.session.scalar(mine.execution_options(populate_existing=True))
-    if existing is not None and existing.status in ACTIVE_REGISTRATION:
-        return with_waitlist_position(existing), False
+    user = None
+    if activity.status == "draft" or activity.audience != "all":
+        user = db.session.get(User, user_id)
+    if not _can_see(user, activity):
+        raise _activity_not_found()
     if activity.effective_status(now) != "published":
         raise ActivityNotOpen()
-    _check_eligible(user, activity)
+    if user is not None:
+        _check_eligible(user, activity)
     if activity.signup_opens_at is not None and now < activity.signup_opens_at:
         raise DomainError("signup_not_open", "报名尚未开始", 409)
     if now >= activity.signup_deadline:
         raise DomainError("signup_closed", "报名已截止", 409)
-    places = 1 + companions
     if places > activity.capacity:
         raise ValidationFailed(errors={"companions": [f"本活动最多 {activity.capacity} 人，同行人数过多"]})
-    if activity.confirmed_count + places <= activity.capacity:
-        status = "confirmed"
-        activity.confirmed_count += places
-    elif activity.waitlist_enabled:
-        status = "waitlisted"
-        activity.waitlist_count += 1
+
+
+def _place_statements():
+    """The two conditional UPDATEs of `_take_places`, built once (a sign-up only binds values)."""
+    table = Activity.__table__
+    # (bound names differ from the columns': update() reserves those for SET)
+    now, places = bindparam("b_now"), bindparam("b_places")
+    still_open = and_(
+        table.c.id == bindparam("b_id"),
+        table.c.status == "published",
+        table.c.ends_at > now,
+        or_(table.c.signup_opens_at.is_(None), table.c.signup_opens_at <= now),
+        func.coalesce(table.c.signup_closes_at, table.c.starts_at) > now,
+        table.c.audience == bindparam("b_audience"),
+        table.c.capacity >= places,
+    )
+    fits = table.c.confirmed_count + places <= table.c.capacity
+    fresh = (table.c.waitlist_count, table.c.id, table.c.starts_at, table.c.title, table.c.venue)
+    confirm = update(table).where(still_open, fits).values(confirmed_count=table.c.confirmed_count + places)
+    queue = update(table).where(still_open, ~fits, table.c.waitlist_enabled).values(
+        waitlist_count=table.c.waitlist_count + 1
+    )
+    return confirm.returning(*fresh), queue.returning(*fresh)
+
+
+_CONFIRM, _QUEUE = _place_statements()
+
+
+def _take_places(activity, places, now):
+    """Take `places` confirmed places, or else one waitlist spot, in one conditional UPDATE each.
+
+    The UPDATE that matches takes the activity's row lock and re-checks, under it, everything the
+    sign-up depends on that an organizer or another sign-up may have changed since `activity` was
+    read: still open at `now`, the same audience, and the places free (or full, for the waitlist).
+    Returns `(status, row)`: `confirmed` or `waitlisted` with the activity's fresh `(waitlist_count,
+    id, starts_at, title, venue)`, or `(None, None)` when neither UPDATE matched.
+    """
+    params = {"b_id": activity.id, "b_now": now, "b_places": places, "b_audience": activity.audience}
+    confirmed = db.session.execute(_CONFIRM, params).first()
+    if confirmed is not None:
+        return "confirmed", confirmed
+    if not activity.waitlist_enabled:
+        return None, None
+    waitlisted = db.session.execute(_QUEUE, params).first()
+    return ("waitlisted", waitlisted) if waitlisted is not None else (None, None)
+
+
+def register_for_activity(user_id, activity_id, companions=0, remark=""):
+    """Sign the user up: confirmed while `1 + companions` places are free, else waitlisted.
+
+    Idempotent: an active registration of the same user is returned as it is, with `created` False.
+    Returns `(registration, created)`. Raises what `_check_signup` raises, and DomainError
+    `capacity_full` (no waitlist).
+
+    The hot path of a flash crowd, so it is lean: the rules are checked on an unlocked read, then one
+    conditional UPDATE takes the row lock, re-checks what may have changed and counts the place, and
+    one INSERT records it; the lock is held from that UPDATE to the commit, no longer. Should the
+    UPDATE match nothing, the activity is read again and checked: a change since is reported, a
+    full activity without a waitlist is `capacity_full`, and a place freed meanwhile is tried again.
+    """
+    mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user_id)
+    existing = db.session.scalar(mine)
+    # A repeated tap is answered without queueing for the lock.
+    if existing is not None and existing.status in ACTIVE_REGISTRATION:
+        return with_waitlist_position(existing), False
+    places = 1 + companions
+    activity = db.session.get(Activity, activity_id)
+    _check_signup(user_id, activity, places, utcnow())
+    for _ in range(_SIGNUP_ATTEMPTS):
+        now = utcnow()
+        status, taken = _take_places(activity, places, now)
+        if status is not None:
+            break
+        activity = db.session.get(Activity, activity_id, populate_existing=True)
+        _check_signup(user_id, activity, places, now)
+        if not activity.waitlist_enabled and activity.confirmed_count + places > activity.capacity:
+            raise DomainError("capacity_full", "名额已满", 409)
     else:
-        raise DomainError("capacity_full", "名额已满", 409)
-    registration = existing or Registration(activity_id=activity.id, user_id=user.id)
-    registration.status = status
-    registration.companions = companions
-    registration.remark = remark
-    registration.registered_at = now
-    registration.promoted_at = registration.cancelled_at = registration.checked_in_at = None
-    registration.checked_in_by_id = None
-    db.session.add(registration)
-    db.session.flush()
+        raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+    # Read the clock under the lock: sign-up times then follow the order places were handed out.
+    values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
+              "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None}
+    table = Registration.__table__
+    try:
+        if existing is None:
+            statement = insert(table).values(activity_id=activity_id, user_id=user_id, **values)
+        else:  # signing up again reuses the cancelled row and goes to the back of the queue
+            statement = update(table).where(table.c.id == existing.id, table.c.status == "cancelled").values(**values)
+        registration_id = db.session.execute(statement.returning(table.c.id)).scalar()
+    except IntegrityError:
+        registration_id = None
+    if registration_id is None:
+        # A simultaneous tap of the same user signed up first: ours gives back what it took.
+        db.session.rollback()
+        return with_waitlist_position(db.session.scalar(mine)), False
+    cache.mark_changed(db.session, "activities")
+    registration = Registration(id=registration_id, activity_id=activity_id, user_id=user_id, **values)
     if status == "confirmed":
-        _schedule_reminders(activity, registration)
+        _schedule_reminders(taken, registration)
     # Appended under the lock: the waitlist's length is this registration's place in it.
-    registration.waitlist_position = activity.waitlist_count if status == "waitlisted" else None
+    registration.waitlist_position = taken.waitlist_count if status == "waitlisted" else None
     return registration, True
 
 

@@ -41,6 +41,12 @@ def cached_page(namespace, args, compute):
     return page
 
 
+def mark_changed(session, *namespaces):
+    """Invalidate these namespaces when `session` commits: for writes made with Core statements,
+    which the flush does not see."""
+    session.info.setdefault("cache_changed", set()).update(namespaces)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session, _flush_context):
     changed = session.info.setdefault("cache_changed", set())

@@ -16,6 +16,10 @@ def _revoked_key(jti):
     return f"auth:revoked:{jti}"
 
 
+def _deleted_user_key(user_id):
+    return f"auth:deleted-user:{user_id}"
+
+
 def issue_token(user):
     """A new token for `user`; returns `(token, expires_in_seconds)`."""
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
@@ -27,7 +31,8 @@ def issue_token(user):
 def decode_token(token):
     """The claims of a valid token.
 
-    Raises NotAuthenticated: `token_expired`, `token_invalid` (forged, malformed), `token_revoked`.
+    Raises NotAuthenticated: `token_expired`, `token_invalid` (forged, malformed, or its account
+    deleted), `token_revoked`. One Redis call; the database is not asked (see `revoke_user_tokens`).
     """
     try:
         claims = jwt.decode(
@@ -40,7 +45,9 @@ def decode_token(token):
         raise NotAuthenticated("token_expired", "登录已过期，请重新登录") from exc
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("token_invalid", "登录凭证无效，请重新登录") from exc
-    if redis.exists(_revoked_key(claims["jti"])):
+    if redis.exists(_revoked_key(claims["jti"]), _deleted_user_key(claims["sub"])):
+        if redis.exists(_deleted_user_key(claims["sub"])):
+            raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
         raise NotAuthenticated("token_revoked", "已退出登录，请重新登录")
     return claims
 
@@ -49,3 +56,12 @@ def revoke_token(claims):
     """Remember the token as revoked until it would have expired anyway."""
     ttl = max(int(claims["exp"] - time.time()), 1)
     redis.set(_revoked_key(claims["jti"]), 1, ex=ttl)
+
+
+def revoke_user_tokens(user_id):
+    """Refuse every token of this (deleted) account until the last of them would have expired.
+
+    Loading the caller's row also refuses them (`load_caller`), so this mark matters only to the views
+    that never load it; it is what lets token checks skip the database.
+    """
+    redis.set(_deleted_user_key(user_id), 1, ex=current_app.config["TOKEN_TTL_SECONDS"])
