@@ -57,14 +57,24 @@ class Activity(db.Model):
     community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
 
     def effective_status(self, now):
-        if self.status == "published" and self.ends_at <= now:
-            return "finished"
-        return self.status
+        return effective_status(self, now)
 
     @property
     def signup_deadline(self):
-        """Sign-up closes at `signup_closes_at`, or at the start when none is set."""
-        return self.signup_closes_at or self.starts_at
+        return signup_deadline(self)
+
+
+# These two read an Activity or a row with its columns alike (the sign-up reads rows).
+def effective_status(activity, now):
+    """The stored status, but `finished` for a published activity whose end has passed."""
+    if activity.status == "published" and activity.ends_at <= now:
+        return "finished"
+    return activity.status
+
+
+def signup_deadline(activity):
+    """Sign-up closes at `signup_closes_at`, or at the start when none is set."""
+    return activity.signup_closes_at or activity.starts_at
 
 
 class Registration(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration, User
+from server.models.activities import effective_status, signup_deadline
 from server.models.base import utcnow
 from server.schemas.fields import local_date_bounds
 from server.services import cache, checkin_tokens
@@ -216,27 +217,42 @@ def _active_registration(activity_id, user_id, lock=False):
     return db.session.scalar(statement.with_for_update() if lock else statement)
 
 
+def _signup_statement():
+    """The read a sign-up starts with: the activity's sign-up columns and the caller's own row for it."""
+    table, mine = Activity.__table__, Registration.__table__
+    columns = ("id", "status", "audience", "community_id", "starts_at", "ends_at", "signup_opens_at",
+               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count")
+    return (
+        select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"))
+        .select_from(table.outerjoin(mine, and_(mine.c.activity_id == table.c.id, mine.c.user_id == bindparam("user"))))
+        .where(table.c.id == bindparam("activity"))
+    )
+
+
+_SIGNUP_READ = _signup_statement()
+
+
 def _check_signup(user_id, activity, places, now):
     """Raise the error of a sign-up that may not be made now; the capacity is left to `_take_places`.
 
-    Raises NotFound (missing, or a draft the user may not see), ActivityNotOpen, DomainError
-    `not_eligible` (403), `signup_not_open`, `signup_closed`, ValidationFailed (too many companions).
-    The user's row is read only when the activity is not open to all.
+    `activity` is a row of `_SIGNUP_READ` (or None). Raises NotFound (missing, or a draft the user
+    may not see), ActivityNotOpen, DomainError `not_eligible` (403), `signup_not_open`,
+    `signup_closed`, ValidationFailed (too many companions). The user's row is read only when the
+    activity is not open to all.
     """
     if activity is None:
         raise _activity_not_found()
-    user = None
     if activity.status == "draft" or activity.audience != "all":
         user = db.session.get(User, user_id)
-    if not _can_see(user, activity):
-        raise _activity_not_found()
-    if activity.effective_status(now) != "published":
+        if not _can_see(user, activity):
+            raise _activity_not_found()
+        if activity.status == "published":
+            _check_eligible(user, db.session.get(Activity, activity.id))
+    if effective_status(activity, now) != "published":
         raise ActivityNotOpen()
-    if user is not None:
-        _check_eligible(user, activity)
     if activity.signup_opens_at is not None and now < activity.signup_opens_at:
         raise DomainError("signup_not_open", "报名尚未开始", 409)
-    if now >= activity.signup_deadline:
+    if now >= signup_deadline(activity):
         raise DomainError("signup_closed", "报名已截止", 409)
     if places > activity.capacity:
         raise ValidationFailed(errors={"companions": [f"本活动最多 {activity.capacity} 人，同行人数过多"]})
@@ -266,6 +282,12 @@ def _place_statements():
 
 
 _CONFIRM, _QUEUE = _place_statements()
+_INSERT_REGISTRATION = insert(Registration.__table__).returning(Registration.__table__.c.id)
+_REUSE_REGISTRATION = (
+    update(Registration.__table__)
+    .where(Registration.__table__.c.id == bindparam("b_id"), Registration.__table__.c.status == "cancelled")
+    .returning(Registration.__table__.c.id)
+)
 
 
 def _take_places(activity, places, now):
@@ -294,26 +316,26 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
     Returns `(registration, created)`. Raises what `_check_signup` raises, and DomainError
     `capacity_full` (no waitlist).
 
-    The hot path of a flash crowd, so it is lean: the rules are checked on an unlocked read, then one
-    conditional UPDATE takes the row lock, re-checks what may have changed and counts the place, and
-    one INSERT records it; the lock is held from that UPDATE to the commit, no longer. Should the
-    UPDATE match nothing, the activity is read again and checked: a change since is reported, a
-    full activity without a waitlist is `capacity_full`, and a place freed meanwhile is tried again.
+    The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
+    row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
+    what may have changed and counts the place, and one INSERT records it; the lock is held from
+    that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
+    checked again: a change since is reported, a full activity without a waitlist is
+    `capacity_full`, and a place freed meanwhile is tried again.
     """
-    mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user_id)
-    existing = db.session.scalar(mine)
+    params = {"user": user_id, "activity": activity_id}
+    activity = db.session.execute(_SIGNUP_READ, params).first()
     # A repeated tap is answered without queueing for the lock.
-    if existing is not None and existing.status in ACTIVE_REGISTRATION:
-        return with_waitlist_position(existing), False
+    if activity is not None and activity.mine_status in ACTIVE_REGISTRATION:
+        return with_waitlist_position(db.session.get(Registration, activity.mine_id)), False
     places = 1 + companions
-    activity = db.session.get(Activity, activity_id)
     _check_signup(user_id, activity, places, utcnow())
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
         status, taken = _take_places(activity, places, now)
         if status is not None:
             break
-        activity = db.session.get(Activity, activity_id, populate_existing=True)
+        activity = db.session.execute(_SIGNUP_READ, params).first()
         _check_signup(user_id, activity, places, now)
         if not activity.waitlist_enabled and activity.confirmed_count + places > activity.capacity:
             raise DomainError("capacity_full", "名额已满", 409)
@@ -322,18 +344,19 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
               "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None}
-    table = Registration.__table__
     try:
-        if existing is None:
-            statement = insert(table).values(activity_id=activity_id, user_id=user_id, **values)
+        if activity.mine_id is None:
+            row = {"activity_id": activity_id, "user_id": user_id, **values}
+            registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
         else:  # signing up again reuses the cancelled row and goes to the back of the queue
-            statement = update(table).where(table.c.id == existing.id, table.c.status == "cancelled").values(**values)
-        registration_id = db.session.execute(statement.returning(table.c.id)).scalar()
+            row = {"b_id": activity.mine_id, **values}
+            registration_id = db.session.execute(_REUSE_REGISTRATION, row).scalar()
     except IntegrityError:
         registration_id = None
     if registration_id is None:
         # A simultaneous tap of the same user signed up first: ours gives back what it took.
         db.session.rollback()
+        mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user_id)
         return with_waitlist_position(db.session.scalar(mine)), False
     cache.mark_changed(db.session, "activities")
     registration = Registration(id=registration_id, activity_id=activity_id, user_id=user_id, **values)
