@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import AuditLog, User
+from tests.factories import create_activity
 
 
 def test_me_has_the_contract_fields(resident):
@@ -69,6 +70,25 @@ def test_delete_me_wipes_personal_data_and_tokens(resident, clean_app, login):
     again = login("demo-resident")
     assert again.user["id"] != user_id
     assert again.user["phone_masked"] is None
+
+
+def test_a_deleted_accounts_tokens_stop_working_everywhere(organizer, resident, clean_app):
+    # Token checks do not read the user's row: deleting the account marks its tokens in Redis.
+    activity = create_activity(organizer)
+    assert resident.delete("/api/v1/me").status_code == 204
+    sign_up = resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={})
+    for response in (resident.get("/api/v1/activities"), sign_up):
+        assert (response.status_code, response.get_json()["error"]) == (401, "token_invalid")
+
+
+def test_a_deleted_account_cannot_sign_up_even_if_redis_forgot(organizer, resident, clean_app):
+    # Redis keeps nothing on disk: should the mark be lost, the sign-up's own read still refuses.
+    activity = create_activity(organizer)
+    assert resident.delete("/api/v1/me").status_code == 204
+    clean_app.extensions["redis"].delete(f"auth:deleted-user:{resident.user['id']}")
+    response = resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={})
+    assert (response.status_code, response.get_json()["error"]) == (401, "token_invalid")
+    assert organizer.get(f"/api/v1/activities/{activity['id']}").get_json()["confirmed_count"] == 0
 
 
 def test_communities_are_listed_for_anyone(seeded, client):

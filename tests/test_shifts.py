@@ -131,6 +131,19 @@ def test_booking_rejects_a_full_post(organizer, residents):
     assert get_shift(second, shift)["my_booking"] is None
 
 
+def test_a_full_post_still_answers_its_own_booker_and_other_posts(organizer, residents):
+    # A full post is refused before the per-person checks; the caller's own booking comes first.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 1)])
+    first, second = residents(2)
+    mine = book(first, shift)
+    again = book(first, shift)
+    assert (again.status_code, again.get_json()["id"]) == (200, mine.get_json()["id"])
+    other_post = book(first, shift, 1)
+    assert (other_post.status_code, other_post.get_json()["error"]) == (409, "already_booked")
+    assert book(second, shift, 1).status_code == 201
+    assert [r["booked"] for r in get_shift(second, shift)["roles"]] == [1, 1]
+
+
 def test_booking_party_members_only_refuses_others(organizer, resident, seeded, login):
     shift = create_shift(organizer, create_site(organizer), party_members_only=True)
     response = book(resident, shift)

@@ -192,7 +192,7 @@ def book(body, shift_id):
     `shift_overlap` (a booking of yours overlaps), `shift_started`, `already_booked` (another post on
     this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY), `shift_not_open`, 422.
     """
-    booking, created = shifts.book_shift(g.user, shift_id, body["role_id"])
+    booking, created = shifts.book_shift(g.user_id, shift_id, body["role_id"])
     db.session.commit()
     return booking, 201 if created else 200
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration, User
 from server.models.activities import effective_status, signup_deadline
@@ -218,12 +218,15 @@ def _active_registration(activity_id, user_id, lock=False):
 
 
 def _signup_statement():
-    """The read a sign-up starts with: the activity's sign-up columns and the caller's own row for it."""
-    table, mine = Activity.__table__, Registration.__table__
+    """The read a sign-up starts with: the activity's sign-up columns, the caller's own row for it, and
+    whether the caller's account is live (tokens of deleted accounts are refused in Redis already)."""
+    table, mine, users = Activity.__table__, Registration.__table__, User.__table__
     columns = ("id", "status", "audience", "community_id", "starts_at", "ends_at", "signup_opens_at",
                "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count")
+    caller_active = select(users.c.id).where(users.c.id == bindparam("user"), users.c.deleted_at.is_(None)).exists()
     return (
-        select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"))
+        select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"),
+               caller_active.label("caller_active"))
         .select_from(table.outerjoin(mine, and_(mine.c.activity_id == table.c.id, mine.c.user_id == bindparam("user"))))
         .where(table.c.id == bindparam("activity"))
     )
@@ -325,6 +328,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
     """
     params = {"user": user_id, "activity": activity_id}
     activity = db.session.execute(_SIGNUP_READ, params).first()
+    if activity is not None and not activity.caller_active:
+        raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
     # A repeated tap is answered without queueing for the lock.
     if activity is not None and activity.mine_status in ACTIVE_REGISTRATION:
         return with_waitlist_position(db.session.get(Registration, activity.mine_id)), False

@@ -10,9 +10,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
-from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Booking, Community, Shift, ShiftRole, Site, User
 from server.models.base import utcnow
@@ -319,14 +319,57 @@ def _local_day_bounds(moment):
     return local_date_bounds(to_local(moment).date())
 
 
-def book_shift(user, shift_id, role_id):
+def _booking_statement():
+    """What decides a booking of a full post: the shift, the post and the caller's own booking."""
+    shifts, roles, bookings = Shift.__table__, ShiftRole.__table__, Booking.__table__
+    return (
+        select(shifts.c.status, shifts.c.party_members_only, shifts.c.starts_at, roles.c.name, roles.c.booked,
+               roles.c.capacity, bookings.c.status.label("mine_status"))
+        .select_from(
+            shifts.join(roles, and_(roles.c.shift_id == shifts.c.id, roles.c.id == bindparam("role")))
+            .outerjoin(bookings, and_(bookings.c.shift_id == shifts.c.id, bookings.c.user_id == bindparam("user")))
+        )
+        .where(shifts.c.id == bindparam("shift"))
+    )
+
+
+_BOOKING_READ = _booking_statement()
+
+
+def _refuse_full_post(user_id, shift_id, role_id):
+    """Raise `role_full` for a post that is full, before any lock or per-person check.
+
+    When a recruitment is posted, nearly every tap after the first few seconds is for a full post:
+    they are answered from one unlocked read. This is exact: the post was full when it was read.
+    Only a booking that would otherwise go on to the person's checks is refused here; whatever the
+    full path reports first (a missing shift or post, the caller's own booking, a cancelled,
+    party-members-only or started shift) is left to it.
+    """
+    row = db.session.execute(_BOOKING_READ, {"shift": shift_id, "role": role_id, "user": user_id}).first()
+    if row is None or row.mine_status not in (None, "cancelled"):
+        return
+    if row.status != "open" or row.party_members_only or utcnow() >= row.starts_at:
+        return
+    if row.booked >= row.capacity:
+        raise _role_full(row.name)
+
+
+def _role_full(name):
+    return DomainError("role_full", f"“{name}”岗位已约满", 409)
+
+
+def book_shift(user_id, shift_id, role_id):
     """Book one post of a shift. Booking the same post again returns the booking with `created` False.
 
     Returns `(booking, created)`. Raises NotFound, ShiftNotOpen, ValidationFailed (role of another
     shift), DomainError `not_eligible` (403, party members only), `shift_started`, `already_booked`
-    (another post of this shift), `shift_overlap`, `daily_limit_exceeded`, `role_full`.
+    (another post of this shift), `role_full` (a full post is refused before the next two),
+    `shift_overlap`, `daily_limit_exceeded`.
     """
-    lock_row(User, user.id)
+    _refuse_full_post(user_id, shift_id, role_id)
+    user = lock_row(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
     now = utcnow()
     shift = get_shift(shift_id)
     role = next((r for r in shift.roles if r.id == role_id), None)
@@ -352,7 +395,7 @@ def book_shift(user, shift_id, role_id):
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise DomainError("role_full", f"“{role.name}”岗位已约满", 409)
+        raise _role_full(role.name)
     db.session.expire(role, ["booked"])
     booking = existing or Booking(shift_id=shift.id, user_id=user.id)
     booking.role_id = role.id
