@@ -51,7 +51,7 @@ def list_activities(args):
         page = cached_page("activities", args, lambda: page_for(None))
     else:
         page = page_for(g.user)
-    mine = activities.my_registrations_for(g.user, [item["id"] for item in page["items"]])
+    mine = activities.my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_registration", mine, RegistrationSchema()))
 
 

@@ -109,7 +109,7 @@ def list_shifts(args):
         return page_body(ShiftSummarySchema(many=True).dump(items), total, args)
 
     page = cached_page("shifts", args, compute)
-    mine = shifts.my_bookings_for(g.user, [item["id"] for item in page["items"]])
+    mine = shifts.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_booking", mine, BookingSchema()))
 
 

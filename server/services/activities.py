@@ -9,8 +9,9 @@ transaction; nothing is sent before the commit.
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from server.extensions import db
@@ -450,41 +451,58 @@ def promote_waitlist(activity, now):
     return promoted
 
 
+def _waitlist_position():
+    """`Registration`'s 1-based place in its activity's waitlist (null unless waitlisted), as a column."""
+    ahead = aliased(Registration)
+    before = select(func.count()).where(
+        ahead.activity_id == Registration.activity_id,
+        ahead.status == "waitlisted",
+        or_(
+            ahead.registered_at < Registration.registered_at,
+            and_(ahead.registered_at == Registration.registered_at, ahead.id < Registration.id),
+        ),
+    )
+    return case((Registration.status == "waitlisted", before.scalar_subquery() + 1), else_=None)
+
+
+_WAITLIST_POSITION = _waitlist_position()
+
+
+def _with_positions(statement):
+    """Run a `select(Registration)` and return its registrations with `waitlist_position` set."""
+    rows = db.session.execute(statement.add_columns(_WAITLIST_POSITION)).all()
+    for registration, position in rows:
+        registration.waitlist_position = position
+    return [registration for registration, _ in rows]
+
+
 def with_waitlist_position(registration):
     """Set `waitlist_position` (1-based, None unless waitlisted) on the registration and return it."""
     registration.waitlist_position = None
     if registration.status == "waitlisted":
-        ahead = db.session.scalar(
-            select(func.count()).where(
-                Registration.activity_id == registration.activity_id,
-                Registration.status == "waitlisted",
-                or_(
-                    Registration.registered_at < registration.registered_at,
-                    and_(Registration.registered_at == registration.registered_at, Registration.id < registration.id),
-                ),
-            )
-        )
-        registration.waitlist_position = ahead + 1
+        position = select(_WAITLIST_POSITION).where(Registration.id == registration.id)
+        registration.waitlist_position = db.session.scalar(position)
     return registration
 
 
-def my_registrations_for(viewer, activity_ids):
-    """`{activity_id: registration}` of the viewer's active registrations among these activities."""
-    if viewer is None or not activity_ids:
+def my_registrations_for(viewer_id, activity_ids):
+    """`{activity_id: registration}` of the viewer's active registrations among these activities,
+    with their waitlist positions, in one query. `viewer_id` None: anonymous, none."""
+    if viewer_id is None or not activity_ids:
         return {}
-    rows = db.session.scalars(
+    mine = _with_positions(
         select(Registration).where(
-            Registration.user_id == viewer.id,
+            Registration.user_id == viewer_id,
             Registration.activity_id.in_(activity_ids),
             Registration.status.in_(ACTIVE_REGISTRATION),
         )
     )
-    return {r.activity_id: with_waitlist_position(r) for r in rows}
+    return {r.activity_id: r for r in mine}
 
 
 def attach_my_registrations(viewer, activities):
     """Set `my_registration` (active registration with its waitlist position, or None) on each activity."""
-    mine = my_registrations_for(viewer, [a.id for a in activities])
+    mine = my_registrations_for(viewer.id if viewer else None, [a.id for a in activities])
     for activity in activities:
         activity.my_registration = mine.get(activity.id)
     return activities
@@ -544,8 +562,7 @@ def list_my_registrations(user, args):
         statement = statement.where(Activity.ends_at <= now).order_by(Activity.starts_at.desc(), Registration.id)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page, size = args["page"], args["page_size"]
-    items = db.session.scalars(statement.offset((page - 1) * size).limit(size)).all()
-    return [with_waitlist_position(r) for r in items], total
+    return _with_positions(statement.offset((page - 1) * size).limit(size)), total
 
 
 def make_checkin_code(actor, activity_id):

@@ -292,21 +292,21 @@ def list_shifts(args):
     return items, total
 
 
-def my_bookings_for(viewer, shift_ids):
-    """`{shift_id: booking}` of the viewer's bookings (not cancelled) among these shifts."""
-    if viewer is None or not shift_ids:
+def my_bookings_for(viewer_id, shift_ids):
+    """`{shift_id: booking}` of the viewer's bookings (not cancelled) among these shifts.
+    `viewer_id` None: anonymous, none."""
+    if viewer_id is None or not shift_ids:
         return {}
     rows = db.session.scalars(
-        select(Booking).where(
-            Booking.user_id == viewer.id, Booking.shift_id.in_(shift_ids), Booking.status != "cancelled"
-        )
+        select(Booking)
+        .where(Booking.user_id == viewer_id, Booking.shift_id.in_(shift_ids), Booking.status != "cancelled")
     )
     return {b.shift_id: b for b in rows}
 
 
 def attach_my_bookings(viewer, shifts):
     """Set `my_booking` (the viewer's booking that is not cancelled, or None) on each shift."""
-    mine = my_bookings_for(viewer, [s.id for s in shifts])
+    mine = my_bookings_for(viewer.id if viewer else None, [s.id for s in shifts])
     for shift in shifts:
         shift.my_booking = mine.get(shift.id)
     return shifts
