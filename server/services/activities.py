@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from server.extensions import db
@@ -452,20 +451,35 @@ def promote_waitlist(activity, now):
 
 
 def _waitlist_position():
-    """`Registration`'s 1-based place in its activity's waitlist (null unless waitlisted), as a column."""
-    ahead = aliased(Registration)
+    """A registration's 1-based place in its activity's waitlist (null unless waitlisted), as a column
+    of any select from `registrations`."""
+    registrations = Registration.__table__
+    ahead = registrations.alias("ahead")
     before = select(func.count()).where(
-        ahead.activity_id == Registration.activity_id,
-        ahead.status == "waitlisted",
+        ahead.c.activity_id == registrations.c.activity_id,
+        ahead.c.status == "waitlisted",
         or_(
-            ahead.registered_at < Registration.registered_at,
-            and_(ahead.registered_at == Registration.registered_at, ahead.id < Registration.id),
+            ahead.c.registered_at < registrations.c.registered_at,
+            and_(ahead.c.registered_at == registrations.c.registered_at, ahead.c.id < registrations.c.id),
         ),
     )
-    return case((Registration.status == "waitlisted", before.scalar_subquery() + 1), else_=None)
+    return case((registrations.c.status == "waitlisted", before.scalar_subquery() + 1), else_=None)
 
 
 _WAITLIST_POSITION = _waitlist_position()
+
+
+def _my_registrations_statement():
+    table = Registration.__table__
+    columns = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at")
+    return select(*(table.c[name] for name in columns), _WAITLIST_POSITION.label("waitlist_position")).where(
+        table.c.user_id == bindparam("user"),
+        table.c.activity_id.in_(bindparam("activities", expanding=True)),
+        table.c.status.in_(ACTIVE_REGISTRATION),
+    )
+
+
+_MY_REGISTRATIONS = _my_registrations_statement()
 
 
 def _with_positions(statement):
@@ -486,18 +500,13 @@ def with_waitlist_position(registration):
 
 
 def my_registrations_for(viewer_id, activity_ids):
-    """`{activity_id: registration}` of the viewer's active registrations among these activities,
-    with their waitlist positions, in one query. `viewer_id` None: anonymous, none."""
+    """`{activity_id: registration}` of the viewer's active registrations among these activities, as
+    `RegistrationSchema` reads them, waitlist positions included: one query, no ORM objects (list
+    pages ask this on every read). `viewer_id` None: anonymous, none."""
     if viewer_id is None or not activity_ids:
         return {}
-    mine = _with_positions(
-        select(Registration).where(
-            Registration.user_id == viewer_id,
-            Registration.activity_id.in_(activity_ids),
-            Registration.status.in_(ACTIVE_REGISTRATION),
-        )
-    )
-    return {r.activity_id: r for r in mine}
+    rows = db.session.execute(_MY_REGISTRATIONS, {"user": viewer_id, "activities": list(activity_ids)})
+    return {row.activity_id: row._asdict() for row in rows}
 
 
 def attach_my_registrations(viewer, activities):
