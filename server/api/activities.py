@@ -31,11 +31,12 @@ from server.services.cache import cached_page
 from server.services.exports import export_roster
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
+MINE_SCHEMA = RegistrationSchema()  # laid over every list page: built once, not per request
 
 
 @blp.route("/activities", methods=["GET"])
 @optional_user
-@blp.arguments(ActivityQueryArgsSchema, location="query")
+@blp.arguments(ActivityQueryArgsSchema(), location="query")
 @blp.response(200, ActivityPageSchema)
 def list_activities(args):
     """Published activities, soonest first (ended ones only with `from`); `my_registration` when logged in.
@@ -52,7 +53,7 @@ def list_activities(args):
     else:
         page = page_for(g.user)
     mine = activities.my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
-    return jsonify(overlay_mine(page, "my_registration", mine, RegistrationSchema()))
+    return jsonify(overlay_mine(page, "my_registration", mine, MINE_SCHEMA))
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])
@@ -66,7 +67,7 @@ def get_activity(activity_id):
 
 @blp.route("/activities", methods=["POST"])
 @login_required
-@blp.arguments(ActivityCreateSchema)
+@blp.arguments(ActivityCreateSchema())
 @blp.response(201, ActivitySchema)
 def create_activity(data):
     """Create a draft in a community you organize. 403 `forbidden`; 422 `validation_failed`."""
@@ -77,7 +78,7 @@ def create_activity(data):
 
 @blp.route("/activities/<id:activity_id>", methods=["PATCH"])
 @login_required
-@blp.arguments(ActivityUpdateSchema)
+@blp.arguments(ActivityUpdateSchema())
 @blp.response(200, ActivitySchema)
 def update_activity(changes, activity_id):
     """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
@@ -102,7 +103,7 @@ def publish_activity(activity_id):
 
 @blp.route("/activities/<id:activity_id>/cancel", methods=["POST"])
 @login_required
-@blp.arguments(CancelSchema)
+@blp.arguments(CancelSchema())
 @blp.response(200, ActivitySchema)
 def cancel_activity(body, activity_id):
     """Cancel the activity; everyone registered or waitlisted gets a notice.
@@ -116,7 +117,7 @@ def cancel_activity(body, activity_id):
 
 @blp.route("/activities/<id:activity_id>/registrations", methods=["POST"])
 @login_required
-@blp.arguments(RegisterSchema)
+@blp.arguments(RegisterSchema())
 @blp.response(201, RegistrationSchema)
 @blp.alt_response(200, schema=RegistrationSchema, description="Already registered: the existing registration")
 def register(body, activity_id):
@@ -145,7 +146,7 @@ def cancel_registration(activity_id):
 
 @blp.route("/me/registrations", methods=["GET"])
 @login_required
-@blp.arguments(MyRegistrationArgsSchema, location="query")
+@blp.arguments(MyRegistrationArgsSchema(), location="query")
 @blp.response(200, MyRegistrationPageSchema)
 def my_registrations(args):
     """My registrations with their activities: `upcoming` (default) or `past`."""
@@ -166,7 +167,7 @@ def checkin_code(activity_id):
 
 @blp.route("/activities/<id:activity_id>/check-in", methods=["POST"])
 @login_required
-@blp.arguments(CheckinSchema)
+@blp.arguments(CheckinSchema())
 @blp.response(200, RegistrationSchema)
 def check_in(body, activity_id):
     """Check myself in with the scanned token. 409 `checkin_token_invalid`, `registration_not_confirmed`; 404."""
@@ -194,7 +195,7 @@ STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已
 
 @blp.route("/activities/<id:activity_id>/roster", methods=["GET"])
 @login_required
-@blp.arguments(RosterFormatArgsSchema, location="query")
+@blp.arguments(RosterFormatArgsSchema(), location="query")
 @blp.response(200, RosterSchema)
 @blp.alt_response(200, description="`format=csv` (UTF-8 with BOM) or `format=xlsx`: a file with Chinese headers",
                   content_type="application/octet-stream", success=True)

@@ -12,7 +12,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="WeChat
 
 
 @blp.route("/login", methods=["POST"])
-@blp.arguments(LoginSchema)
+@blp.arguments(LoginSchema())
 @blp.response(200, LoginResultSchema)
 def login(body):
     """Log in with a `wx.login` code.
@@ -38,7 +38,7 @@ def logout():
 
 @blp.route("/phone", methods=["POST"])
 @login_required
-@blp.arguments(PhoneBindSchema)
+@blp.arguments(PhoneBindSchema())
 @blp.response(200, UserSchema)
 def bind_phone(body):
     """Bind the phone number WeChat verified (the `code` of the getPhoneNumber button).

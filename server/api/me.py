@@ -21,7 +21,7 @@ def get_me():
 
 @blp.route("", methods=["PATCH"])
 @login_required
-@blp.arguments(MeUpdateSchema)
+@blp.arguments(MeUpdateSchema())
 @blp.response(200, UserSchema)
 def update_me(changes):
     """Change nickname, real name or community. Unknown community: 422 `validation_failed`."""

@@ -42,6 +42,7 @@ from server.services.exports import export_roster
 from server.services.users import contact
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
+MINE_SCHEMA = BookingSchema()  # laid over every list page: built once, not per request
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 
@@ -50,7 +51,7 @@ STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消
 
 
 @blp.route("/sites", methods=["GET"])
-@blp.arguments(SiteQueryArgsSchema, location="query")
+@blp.arguments(SiteQueryArgsSchema(), location="query")
 @blp.response(200, SitePageSchema)
 def list_sites(args):
     """Sites (卡口, 核酸采样点, 测温点 ...), by community and name."""
@@ -59,7 +60,7 @@ def list_sites(args):
 
 @blp.route("/sites", methods=["POST"])
 @login_required
-@blp.arguments(SiteCreateSchema)
+@blp.arguments(SiteCreateSchema())
 @blp.response(201, SiteSchema)
 def create_site(data):
     """Add a site to a community you organize. 403 `forbidden`; 422 `validation_failed`."""
@@ -70,7 +71,7 @@ def create_site(data):
 
 @blp.route("/sites/<id:site_id>", methods=["PATCH"])
 @login_required
-@blp.arguments(SiteUpdateSchema)
+@blp.arguments(SiteUpdateSchema())
 @blp.response(200, SiteSchema)
 def update_site(changes, site_id):
     """Edit a site. 403 `forbidden`, 404 `site_not_found`."""
@@ -96,7 +97,7 @@ def site_checkin_code(site_id):
 
 @blp.route("/shifts", methods=["GET"])
 @optional_user
-@blp.arguments(ShiftQueryArgsSchema, location="query")
+@blp.arguments(ShiftQueryArgsSchema(), location="query")
 @blp.response(200, ShiftPageSchema)
 def list_shifts(args):
     """Open shifts that have not ended, soonest first, with free places per post; `my_booking` when logged in.
@@ -110,7 +111,7 @@ def list_shifts(args):
 
     page = cached_page("shifts", args, compute)
     mine = shifts.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
-    return jsonify(overlay_mine(page, "my_booking", mine, BookingSchema()))
+    return jsonify(overlay_mine(page, "my_booking", mine, MINE_SCHEMA))
 
 
 @blp.route("/shifts/<id:shift_id>", methods=["GET"])
@@ -123,7 +124,7 @@ def get_shift(shift_id):
 
 @blp.route("/shifts", methods=["POST"])
 @login_required
-@blp.arguments(ShiftCreateSchema)
+@blp.arguments(ShiftCreateSchema())
 @blp.response(201, ShiftSchema)
 def create_shift(data):
     """Create one shift with its posts at a site of your community.
@@ -137,7 +138,7 @@ def create_shift(data):
 
 @blp.route("/shifts/batch", methods=["POST"])
 @login_required
-@blp.arguments(ShiftBatchSchema)
+@blp.arguments(ShiftBatchSchema())
 @blp.response(201, ShiftListSchema)
 def create_shift_batch(data):
     """One shift per date and slot (local times; an end at or before the start is the next day), all or none.
@@ -151,7 +152,7 @@ def create_shift_batch(data):
 
 @blp.route("/shifts/<id:shift_id>", methods=["PATCH"])
 @login_required
-@blp.arguments(ShiftUpdateSchema)
+@blp.arguments(ShiftUpdateSchema())
 @blp.response(200, ShiftSchema)
 def update_shift(changes, shift_id):
     """Move a shift or edit its notes (not in API.md v1); pending reminders of its bookings move with it.
@@ -165,7 +166,7 @@ def update_shift(changes, shift_id):
 
 @blp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
 @login_required
-@blp.arguments(CancelSchema)
+@blp.arguments(CancelSchema())
 @blp.response(200, ShiftSchema)
 def cancel_shift(body, shift_id):
     """Cancel a shift; every booked volunteer gets a notice.
@@ -182,7 +183,7 @@ def cancel_shift(body, shift_id):
 
 @blp.route("/shifts/<id:shift_id>/bookings", methods=["POST"])
 @login_required
-@blp.arguments(BookSchema)
+@blp.arguments(BookSchema())
 @blp.response(201, BookingSchema)
 @blp.alt_response(200, schema=BookingSchema, description="Already booked on this post: the same booking")
 def book(body, shift_id):
@@ -209,7 +210,7 @@ def cancel_booking(shift_id):
 
 @blp.route("/shift-bookings/<id:booking_id>/check-in", methods=["POST"])
 @login_required
-@blp.arguments(CheckSchema)
+@blp.arguments(CheckSchema())
 @blp.response(200, BookingSchema)
 def check_in(body, booking_id):
     """Check in: the volunteer sends the site's scanned `token`; an organizer needs none (and may give `at`).
@@ -224,7 +225,7 @@ def check_in(body, booking_id):
 
 @blp.route("/shift-bookings/<id:booking_id>/check-out", methods=["POST"])
 @login_required
-@blp.arguments(CheckSchema)
+@blp.arguments(CheckSchema())
 @blp.response(200, BookingSchema)
 def check_out(body, booking_id):
     """Check out; the minutes worked inside the shift's window are credited to the volunteer.
@@ -249,7 +250,7 @@ def no_show(booking_id):
 
 @blp.route("/me/shifts", methods=["GET"])
 @login_required
-@blp.arguments(MyShiftArgsSchema, location="query")
+@blp.arguments(MyShiftArgsSchema(), location="query")
 @blp.response(200, MyBookingPageSchema)
 def my_shifts(args):
     """My bookings with their shifts: `upcoming` (default) or `past`."""
@@ -322,7 +323,7 @@ DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "
 
 @blp.route("/shifts/<id:shift_id>/roster", methods=["GET"])
 @login_required
-@blp.arguments(RosterFormatArgsSchema, location="query")
+@blp.arguments(RosterFormatArgsSchema(), location="query")
 @blp.response(200, ShiftRosterSchema)
 @blp.alt_response(200, description="`format=csv` or `format=xlsx`: a file with Chinese headers",
                   content_type="application/octet-stream", success=True)
@@ -348,7 +349,7 @@ def shift_roster(args, shift_id):
 
 @blp.route("/rosters/shifts", methods=["GET"])
 @login_required
-@blp.arguments(DutyRosterArgsSchema, location="query")
+@blp.arguments(DutyRosterArgsSchema(), location="query")
 @blp.response(200, DutyRosterSchema)
 @blp.alt_response(200, description="`format=csv` or `format=xlsx`: the printable 排班表",
                   content_type="application/octet-stream", success=True)
@@ -383,7 +384,7 @@ HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时
 
 @blp.route("/rosters/hours", methods=["GET"])
 @login_required
-@blp.arguments(HoursReportArgsSchema, location="query")
+@blp.arguments(HoursReportArgsSchema(), location="query")
 @blp.response(200, HoursReportSchema)
 @blp.alt_response(200, description="`format=csv` or `format=xlsx`", content_type="application/octet-stream",
                   success=True)

@@ -21,7 +21,7 @@ def templates():
 
 @blp.route("/me/subscriptions", methods=["POST"])
 @login_required
-@blp.arguments(AcceptedSchema)
+@blp.arguments(AcceptedSchema())
 @blp.response(200, CreditListSchema)
 def report_accepted(body):
     """Report the templates the user accepted: each is one more message we may send them.

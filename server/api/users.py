@@ -13,7 +13,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 
 @blp.route("/<id:user_id>/roles", methods=["POST"])
 @login_required
-@blp.arguments(RoleGrantSchema)
+@blp.arguments(RoleGrantSchema())
 @blp.response(200, UserSchema)
 def grant_role(body, user_id):
     """Grant a role. `organizer` needs `community_id`.
@@ -29,7 +29,7 @@ def grant_role(body, user_id):
 
 @blp.route("/<id:user_id>/roles/<role>", methods=["DELETE"])
 @login_required
-@blp.arguments(RoleRevokeArgsSchema, location="query")
+@blp.arguments(RoleRevokeArgsSchema(), location="query")
 @blp.response(200, UserSchema)
 def revoke_role(args, user_id, role):
     """Revoke a role (`party_member`, `organizer`, `admin`). Same permissions and errors as granting."""
