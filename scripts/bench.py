@@ -87,6 +87,48 @@ def worker_rss_mb(master_pid):
     return sizes
 
 
+def _cpu_of(pid):
+    """CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(*command):
+    return [int(pid) for pid in subprocess.run(command, capture_output=True, text=True).stdout.split()]
+
+
+class CpuMeter:
+    """CPU seconds used by each part of the run: our API's gunicorn, the baseline's, PostgreSQL,
+    Redis, the emulator and this load generator. `snapshot()` before and after a scenario, then
+    `per_request()` says where each request's CPU went."""
+
+    PARTS = ("service", "postgres", "redis", "emulator", "load generator")
+
+    def __init__(self):
+        self.masters = {}
+
+    def watch(self, part, process):
+        self.masters[part] = process.pid
+
+    def snapshot(self):
+        usage = {"postgres": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "postgres")),
+                 "redis": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "redis-server")),
+                 "load generator": _cpu_of(os.getpid())}
+        for part, master in self.masters.items():
+            usage[part] = _cpu_of(master) + sum(_cpu_of(pid) for pid in _pids("pgrep", "-P", str(master)))
+        return usage
+
+    @staticmethod
+    def used(before, after, service):
+        """`{part: seconds}` between two snapshots; `service` names whose gunicorn served the scenario."""
+        used = {part: after[part] - before[part] for part in ("postgres", "redis", "emulator", "load generator")}
+        used["service"] = after[service] - before[service]
+        return used
+
+
 # --- database --------------------------------------------------------------------------------------
 
 
@@ -113,6 +155,7 @@ class Result:
     def __init__(self, name, latencies, statuses, elapsed, bodies=None):
         self.name, self.latencies, self.statuses, self.elapsed = name, sorted(latencies), statuses, elapsed
         self.bodies = bodies or []
+        self.cpu = None
 
     @property
     def count(self):
@@ -132,9 +175,11 @@ class Result:
         return sum(n for status, n in self.statuses.items() if status == "error" or int(status) >= 500)
 
 
-async def load(name, requests, concurrency, after=None):
+async def load(name, requests, concurrency, after=None, parse=True):
     """Send `requests` ((method, url, headers, json)) from `concurrency` clients, each starting its
-    next request when the previous answers. `after(status, body)` may issue follow-up checks."""
+    next request when the previous answers. `after(status, body)` may issue follow-up checks.
+    `parse` False: bodies are read but not decoded (the load generator shares the machine's CPU
+    with the service, so it decodes only what a check needs)."""
     queue = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
@@ -148,7 +193,7 @@ async def load(name, requests, concurrency, after=None):
                 started = time.perf_counter()
                 try:
                     async with session.request(method, url, headers=headers, json=body) as response:
-                        payload = await response.json(content_type=None)
+                        payload = await response.json(content_type=None) if parse else await response.read()
                         status = response.status
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     status, payload = "error", None
@@ -196,6 +241,7 @@ async def run(args):
     import redis
 
     processes = Processes()
+    meter = CpuMeter()
     api, baseline, emu = (f"http://127.0.0.1:{args.port + n}" for n in range(3))
     engine = fresh_database(args.database_url)
     redis.Redis.from_url(args.redis_url).flushdb()
@@ -217,18 +263,20 @@ async def run(args):
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
                 "--worker-class", "gthread", "--backlog", "2048", "--log-level", "warning"]
     try:
-        processes.start("emulator", [sys.executable, "scripts/wechat_emulator.py", "--port", emu.rsplit(":", 1)[1],
-                                     "--appid", APPID, "--secret", SECRET], env)
+        meter.watch("emulator", processes.start("emulator", [
+            sys.executable, "scripts/wechat_emulator.py", "--port", emu.rsplit(":", 1)[1], "--appid", APPID,
+            "--secret", SECRET], env))
         subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "seed-demo"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
         server = processes.start("api", gunicorn + ["--bind", api[7:], "server.wsgi:app"], env)
-        processes.start("baseline", gunicorn + ["--bind", baseline[7:], "--chdir", str(ROOT / "scripts"),
-                                                "bench_baseline:app"], env)
+        meter.watch("api", server)
+        meter.watch("baseline", processes.start("baseline", gunicorn + [
+            "--bind", baseline[7:], "--chdir", str(ROOT / "scripts"), "bench_baseline:app"], env))
         for url in (f"{emu}/__emulator/status", f"{api}/api/v1/health", f"{baseline}/ping"):
             wait_http(url)
-        results = await scenarios(args, api, baseline, emu, engine, processes, env)
+        results = await scenarios(args, api, baseline, emu, engine, processes, env, meter)
         results["memory_mb"] = worker_rss_mb(server.pid)
     finally:
         processes.stop_all()
@@ -260,25 +308,33 @@ async def create_activity(api, organizer, title, starts_at, capacity):
     return activity
 
 
-async def scenarios(args, api, baseline, emu, engine, processes, env):
+async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     n, c = args.users, args.concurrency
     results, checks = {}, {}
+
+    async def measured(service, name, requests, **options):
+        before = meter.snapshot()
+        result = await load(name, requests, c, **options)
+        result.cpu = CpuMeter.used(before, meter.snapshot(), service)
+        return result
+
     [organizer] = await login_users(api, emu, ["demo-organizer"], 1)
     users = await login_users(api, emu, [f"o-bench-{i:05d}" for i in range(n)], c)
     soon = datetime.now(timezone.utc) + timedelta(days=3)
 
     # Baseline first, on an idle machine like ours.
     await call("POST", f"{baseline}/reset?capacity=100")
-    results["bare /ping"] = await load("bare /ping", [("GET", f"{baseline}/ping", None, None)] * (2 * n), c)
-    results["bare /book"] = await load("bare /book", [("POST", f"{baseline}/book", None, {"user_id": i})
-                                                      for i in range(n)], c)
+    results["bare /ping"] = await measured("baseline", "bare /ping",
+                                           [("GET", f"{baseline}/ping", None, None)] * (2 * n), parse=False)
+    results["bare /book"] = await measured("baseline", "bare /book",
+                                           [("POST", f"{baseline}/book", None, {"user_id": i}) for i in range(n)])
     _, counted = await call("GET", f"{baseline}/count")
     checks["bare /book"] = counted["bookings"] == 100
 
     # 1. Burst sign-up.
     activity = await create_activity(api, organizer, "社区邻里嘉年华", soon, 100)
     url = f"{api}/api/v1/activities/{activity['id']}/registrations"
-    results["1 sign-up burst"] = await load("1 sign-up burst", [("POST", url, h, {}) for h in users], c)
+    results["1 sign-up burst"] = await measured("api", "1 sign-up burst", [("POST", url, h, {}) for h in users])
     _, roster = await call("GET", f"{api}/api/v1/activities/{activity['id']}/roster", organizer)
     statuses = Counter(body["status"] for _, body in results["1 sign-up burst"].bodies if body)
     checks["1 sign-up burst"] = (roster["counts"]["places"] == 100 and roster["counts"]["confirmed"] == 100
@@ -292,8 +348,8 @@ async def scenarios(args, api, baseline, emu, engine, processes, env):
         "roles": [{"name": name, "capacity": 20} for name in ("登记", "维持秩序", "测温")]})
     url = f"{api}/api/v1/shifts/{shift['id']}/bookings"
     roles = [role["id"] for role in shift["roles"]]
-    results["2 booking burst"] = await load("2 booking burst", [("POST", url, h, {"role_id": roles[i % 3]})
-                                                                 for i, h in enumerate(users)], c)
+    results["2 booking burst"] = await measured("api", "2 booking burst", [("POST", url, h, {"role_id": roles[i % 3]})
+                                                                            for i, h in enumerate(users)])
     _, after = await call("GET", f"{api}/api/v1/shifts/{shift['id']}")
     booked = results["2 booking burst"].statuses.get(201, 0)
     checks["2 booking burst"] = booked == 60 and all(r["booked"] == r["capacity"] == 20 for r in after["roles"])
@@ -301,7 +357,7 @@ async def scenarios(args, api, baseline, emu, engine, processes, env):
     # 3. List reads alone, then while a second sign-up burst runs.
     reads = [("GET", f"{api}/api/v1/activities?page_size=20" if i % 2 else f"{api}/api/v1/shifts?page_size=20",
               users[i % n], None) for i in range(2 * n)]
-    results["3 list reads"] = await load("3 list reads", reads, c)
+    results["3 list reads"] = await measured("api", "3 list reads", reads, parse=False)
     checks["3 list reads"] = results["3 list reads"].statuses.get(200, 0) == len(reads)
     second = await create_activity(api, organizer, "亲子绘本共读会", soon, 100)
     url = f"{api}/api/v1/activities/{second['id']}/registrations"
@@ -318,7 +374,7 @@ async def scenarios(args, api, baseline, emu, engine, processes, env):
             confirmed_seen["stale"] += shown < floor
 
     burst = load("3b sign-ups during reads", [("POST", url, h, {}) for h in users], c // 2, after=check_fresh)
-    during = load("3b list reads during sign-ups", reads[: n], c // 2)
+    during = load("3b list reads during sign-ups", reads[: n], c // 2, parse=False)
     results["3b sign-ups during reads"], results["3b list reads during sign-ups"] = await asyncio.gather(burst, during)
     checks["3b list reads during sign-ups"] = confirmed_seen["stale"] == 0 and confirmed_seen["returned"] == 100
 
@@ -398,6 +454,12 @@ def render(args, results):
                  f"each once {'ok' if r['checks']['4 reminders'] else 'FAILED'} |")
     lines.append(f"| worker RSS after the run (MB, max of {len(memory)}) | {max(memory or [0]):.0f} | "
                  f"< 150 {'ok' if max(memory or [0]) < 150 else 'MISSED'} |")
+    lines += ["", "CPU per request, in ms, by where it was spent (all processes on the machine's 2 cores):", "",
+              "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |", "|---|" + "---:|" * (len(CpuMeter.PARTS) + 1)]
+    for name, result in r.items():
+        if isinstance(result, Result) and getattr(result, "cpu", None):
+            spent = [1000 * result.cpu[part] / result.count for part in CpuMeter.PARTS]
+            lines.append(f"| {name} | " + " | ".join(f"{ms:.2f}" for ms in spent) + f" | {sum(spent):.2f} |")
     lines.append("")
     lines.append("Correctness checks: " + ", ".join(f"{k}: {'ok' if v else 'FAILED'}" for k, v in r["checks"].items()))
     return "\n".join(lines) + "\n"
