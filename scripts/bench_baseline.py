@@ -2,6 +2,8 @@
 
 `GET /ping` answers at once; `POST /book` does only what a sign-up cannot do without: the conditional
 capacity UPDATE and the INSERT, in one transaction. Our endpoints are reported as ratios of these.
+`POST /book-or-queue` is /book for an activity with a waitlist, as in the sign-up burst: a request
+that finds no place is counted and recorded as waitlisted instead of refused (shown for comparison).
 Run by scripts/bench under gunicorn: `gunicorn bench_baseline:app` with DATABASE_URL set.
 """
 
@@ -19,9 +21,9 @@ SCHEMA = [
     "DROP TABLE IF EXISTS bench_bookings",
     "DROP TABLE IF EXISTS bench_slots",
     "CREATE TABLE bench_slots (id integer PRIMARY KEY, capacity integer NOT NULL, taken integer NOT NULL,"
-    " CHECK (taken <= capacity))",
+    " queued integer NOT NULL DEFAULT 0, CHECK (taken <= capacity))",
     "CREATE TABLE bench_bookings (id serial PRIMARY KEY, slot_id integer NOT NULL REFERENCES bench_slots (id),"
-    " user_id integer NOT NULL, UNIQUE (slot_id, user_id))",
+    " user_id integer NOT NULL, status varchar(16) NOT NULL DEFAULT 'booked', UNIQUE (slot_id, user_id))",
 ]
 
 
@@ -53,7 +55,26 @@ def book():
     return {"taken": taken}, 201
 
 
+@app.post("/book-or-queue")
+def book_or_queue():
+    user_id = request.get_json()["user_id"]
+    with engine.begin() as conn:
+        taken = conn.execute(
+            text("UPDATE bench_slots SET taken = taken + 1 WHERE id = 1 AND taken < capacity RETURNING taken")
+        ).scalar()
+        status = "booked"
+        if taken is None:
+            status = "waitlisted"
+            conn.execute(text("UPDATE bench_slots SET queued = queued + 1 WHERE id = 1"))
+        conn.execute(
+            text("INSERT INTO bench_bookings (slot_id, user_id, status) VALUES (1, :u, :s)"), {"u": user_id, "s": status}
+        )
+    return {"status": status}, 201
+
+
 @app.get("/count")
 def count():
     with engine.connect() as conn:
-        return {"bookings": conn.execute(text("SELECT count(*) FROM bench_bookings")).scalar()}
+        rows = conn.execute(text("SELECT status, count(*) FROM bench_bookings GROUP BY status")).all()
+    counts = dict(rows)
+    return {"bookings": counts.get("booked", 0), "waitlisted": counts.get("waitlisted", 0)}

@@ -1,8 +1,10 @@
 """Activities: publish, sign up with exact capacity and waitlists, cancel, check in, rosters.
 
-Capacity is scarce: every change of an activity's places takes the activity's row lock first
-(`lock_activity`), then checks the rules, then writes, in the caller's one transaction. The unique
-(activity, user) constraint and the `confirmed <= capacity` check constraint stand behind it.
+Capacity is scarce: every change of an activity's places takes the activity's row lock first, then
+checks the rules, then writes, in the caller's one transaction. Sign-ups, the hot path of a flash
+crowd, take the lock with the conditional UPDATE that counts the place and re-checks the rules in
+its WHERE (`register_for_activity`); everything else locks with `lock_activity`. The unique
+(activity, user) constraint and the `confirmed <= capacity` check constraint stand behind both.
 Waitlist promotions and organizer cancellations are recorded as outbox rows in that same
 transaction; nothing is sent before the commit.
 """

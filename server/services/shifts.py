@@ -4,6 +4,7 @@ Booking takes two locks, always in this order: the person's row (so their overla
 checks cannot race another booking of theirs), then the post, through a conditional
 `UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
 The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
+A post already full is refused before either lock, from one read (`_refuse_full_post`).
 """
 
 from collections import defaultdict
