@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from server.extensions import db
 from server.models import OutboxMessage, SubscriptionCredit
@@ -29,24 +29,33 @@ RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
 
-def _claim_next(worker_id, now):
-    """Claim the oldest due message for this worker and return its id (None when nothing is due)."""
+def _claim_statement(skip_locked):
+    table = OutboxMessage.__table__
     due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        select(table.c.id)
+        .where(table.c.status == "pending", table.c.due_at <= bindparam("b_now"))
+        .order_by(table.c.due_at, table.c.id)
         .limit(1)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if skip_locked:
         due = due.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == due.scalar_subquery(), OutboxMessage.status == "pending")
-        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
+    return (
+        update(table)
+        .where(table.c.id == due.scalar_subquery(), table.c.status == "pending")
+        .values(status="sending", claimed_by=bindparam("b_worker"), claimed_at=bindparam("b_now"),
+                attempts=table.c.attempts + 1)
+        .returning(table.c.id)
     )
-    return claimed.scalar_one_or_none()
+
+
+# PostgreSQL skips rows another scheduler has locked; SQLite's database lock serialises claims.
+_CLAIM = {"postgresql": _claim_statement(skip_locked=True), "sqlite": _claim_statement(skip_locked=False)}
+
+
+def _claim_next(worker_id, now):
+    """Claim the oldest due message for this worker and return its id (None when nothing is due)."""
+    statement = _CLAIM[db.session.get_bind().dialect.name]
+    return db.session.execute(statement, {"b_now": now, "b_worker": worker_id}).scalar_one_or_none()
 
 
 def _finish(message, status, error=None, **fields):
@@ -93,13 +102,9 @@ def send_next(worker_id):
     openid = openid_of(message.user_id)
     template_id, data, page = render_message(message.kind, message.payload)
     if openid is None:
-        _finish(message, "skipped", "the account was deleted")
-        db.session.commit()
-        return message.status
+        return _commit_finished(message, "skipped", "the account was deleted")
     if not use_credit(message.user_id, template_id):
-        _finish(message, "skipped", "no subscription credit: the user did not accept this template")
-        db.session.commit()
-        return message.status
+        return _commit_finished(message, "skipped", "no subscription credit: the user did not accept this template")
     db.session.commit()  # the claim and the credit are durable before WeChat is called
 
     try:
@@ -107,12 +112,19 @@ def send_next(worker_id):
             openid, template_id, data, page=page, miniprogram_state=current_app.config["WECHAT_MINIPROGRAM_STATE"]
         )
     except WeChatError as error:
-        log.info("message %s not sent: %s", message.id, error)
+        log.info("message %s not sent: %s", message_id, error)
         _record_failure(message, template_id, error)
     else:
         _finish(message, "sent", msgid=str(msgid), sent_at=utcnow())
+    status = message.status
     db.session.commit()
-    return message.status
+    return status
+
+
+def _commit_finished(message, status, error):
+    _finish(message, status, error)
+    db.session.commit()
+    return status
 
 
 def send_due_messages(worker_id, limit, stop=None):
