@@ -192,6 +192,7 @@ def book(body, shift_id):
     Errors: 403 `not_eligible` (party members only), 404 `shift_not_found`, 409 `role_full`,
     `shift_overlap` (a booking of yours overlaps), `shift_started`, `already_booked` (another post on
     this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY), `shift_not_open`, 422.
+    A full post is answered `role_full` before your overlap and daily limit are checked.
     """
     booking, created = shifts.book_shift(g.user_id, shift_id, body["role_id"])
     db.session.commit()
