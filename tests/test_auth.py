@@ -1,6 +1,7 @@
 """Login through WeChat (the emulator over HTTP), tokens, logout, phone binding."""
 
 import time
+from types import SimpleNamespace
 
 import jwt
 from sqlalchemy import func, select
@@ -165,6 +166,17 @@ def test_expired_token_is_401(clean_app, resident):
     response = resident.client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
     assert response.get_json()["error"] == "token_expired"
+
+
+def test_a_remembered_token_still_expires(resident, monkeypatch):
+    # Signatures are verified once per process; expiry is still checked on every request.
+    from server.services import tokens
+
+    assert resident.get("/api/v1/me").status_code == 200
+    expires = jwt.decode(resident.token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: expires + 1))
+    response = resident.get("/api/v1/me")
+    assert (response.status_code, response.get_json()["error"]) == (401, "token_expired")
 
 
 def test_forged_token_is_401(client, resident):
