@@ -42,16 +42,19 @@ def reset():
     return {"capacity": capacity}
 
 
+TAKE = text("UPDATE bench_slots SET taken = taken + 1 WHERE id = 1 AND taken < capacity RETURNING taken")
+QUEUE = text("UPDATE bench_slots SET queued = queued + 1 WHERE id = 1")
+INSERT = text("INSERT INTO bench_bookings (slot_id, user_id, status) VALUES (1, :u, :s)")
+
+
 @app.post("/book")
 def book():
     user_id = request.get_json()["user_id"]
     with engine.begin() as conn:
-        taken = conn.execute(
-            text("UPDATE bench_slots SET taken = taken + 1 WHERE id = 1 AND taken < capacity RETURNING taken")
-        ).scalar()
+        taken = conn.execute(TAKE).scalar()
         if taken is None:
             return {"error": "capacity_full"}, 409
-        conn.execute(text("INSERT INTO bench_bookings (slot_id, user_id) VALUES (1, :u)"), {"u": user_id})
+        conn.execute(INSERT, {"u": user_id, "s": "booked"})
     return {"taken": taken}, 201
 
 
@@ -59,16 +62,10 @@ def book():
 def book_or_queue():
     user_id = request.get_json()["user_id"]
     with engine.begin() as conn:
-        taken = conn.execute(
-            text("UPDATE bench_slots SET taken = taken + 1 WHERE id = 1 AND taken < capacity RETURNING taken")
-        ).scalar()
-        status = "booked"
-        if taken is None:
-            status = "waitlisted"
-            conn.execute(text("UPDATE bench_slots SET queued = queued + 1 WHERE id = 1"))
-        conn.execute(
-            text("INSERT INTO bench_bookings (slot_id, user_id, status) VALUES (1, :u, :s)"), {"u": user_id, "s": status}
-        )
+        status = "booked" if conn.execute(TAKE).scalar() is not None else "waitlisted"
+        if status == "waitlisted":
+            conn.execute(QUEUE)
+        conn.execute(INSERT, {"u": user_id, "s": status})
     return {"status": status}, 201
 
 
