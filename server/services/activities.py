@@ -252,7 +252,7 @@ def _check_signup(user_id, activity, places, now):
         if not _can_see(user, activity):
             raise _activity_not_found()
         if activity.status == "published":
-            _check_eligible(user, db.session.get(Activity, activity.id))
+            _check_eligible(user, db.session.get(Activity, activity.id, populate_existing=True))
     if effective_status(activity, now) != "published":
         raise ActivityNotOpen()
     if activity.signup_opens_at is not None and now < activity.signup_opens_at:
@@ -367,7 +367,10 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
         # A simultaneous tap of the same user signed up first: ours gives back what it took.
         db.session.rollback()
         mine = select(Registration).where(Registration.activity_id == activity_id, Registration.user_id == user_id)
-        return with_waitlist_position(db.session.scalar(mine)), False
+        other = db.session.scalar(mine)
+        if other is None or other.status not in ACTIVE_REGISTRATION:  # ...and was cancelled again since
+            raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+        return with_waitlist_position(other), False
     cache.mark_changed(db.session, "activities")
     registration = Registration(id=registration_id, activity_id=activity_id, user_id=user_id, **values)
     if status == "confirmed":
