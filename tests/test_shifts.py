@@ -144,6 +144,22 @@ def test_a_full_post_still_answers_its_own_booker_and_other_posts(organizer, res
     assert [r["booked"] for r in get_shift(second, shift)["roles"]] == [1, 1]
 
 
+def test_a_full_post_is_refused_from_memory_until_a_place_comes_back(organizer, residents):
+    # The first refusal remembers the full post in Redis; a cancellation must make it forget.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1)])
+    holder, second, third = residents(3)
+    assert book(holder, shift).status_code == 201
+    for _ in range(2):  # the second refusal is answered from memory
+        response = book(second, shift)
+        assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
+    again = book(holder, shift)  # the holder's own tap still finds the booking
+    assert again.status_code == 200
+    assert holder.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 200
+    assert book(third, shift).status_code == 201
+    response = book(second, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
+
+
 def test_booking_party_members_only_refuses_others(organizer, resident, seeded, login):
     shift = create_shift(organizer, create_site(organizer), party_members_only=True)
     response = book(resident, shift)

@@ -1,4 +1,5 @@
-"""Cached public list pages, invalidated by version after every commit that changes what they show.
+"""Cached public list pages (and small memos), invalidated by version after every commit that changes
+what they show.
 
 A page is stored under `cache:<namespace>:<version>:<query>`; any commit that wrote a row the
 namespace shows bumps its version (after the commit, before the response goes out), so a read that
@@ -45,6 +46,26 @@ def mark_changed(session, *namespaces):
     """Invalidate these namespaces when `session` commits: for writes made with Core statements,
     which the flush does not see."""
     session.info.setdefault("cache_changed", set()).update(namespaces)
+
+
+def remembered(namespace, name):
+    """`(version, value)`: what `remember` stored under `name` for the namespace's current version
+    (None if nothing, or only for an older one), and that version, in one Redis call.
+
+    Read the version before reading what the value is computed from, and store it under that
+    version: a change committed in between bumps the version, so the value is never served.
+    """
+    version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
+    version = int(version or 0)
+    if raw is not None:
+        stored = json.loads(raw)
+        if stored["version"] == version:
+            return version, stored["value"]
+    return version, None
+
+
+def remember(namespace, name, version, value):
+    _redis().set(f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS)
 
 
 @event.listens_for(Session, "after_flush")

@@ -4,7 +4,7 @@ Booking takes two locks, always in this order: the person's row (so their overla
 checks cannot race another booking of theirs), then the post, through a conditional
 `UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
 The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
-A post already full is refused before either lock, from one read (`_refuse_full_post`).
+A post already full is refused before either lock, from one read or from Redis (`_refuse_full_post`).
 """
 
 from collections import defaultdict
@@ -18,7 +18,7 @@ from server.extensions import db
 from server.models import Booking, Community, Shift, ShiftRole, Site, User
 from server.models.base import utcnow
 from server.schemas.fields import app_timezone, local_date_bounds, to_local
-from server.services import checkin_tokens
+from server.services import cache, checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
 from server.services.reminders import remaining_credits, schedule_reminders, void_reminders
@@ -359,18 +359,30 @@ _BOOKING_READ = _booking_statement()
 def _refuse_full_post(user_id, shift_id, role_id):
     """Raise `role_full` for a post that is full, before any lock or per-person check.
 
-    When a recruitment is posted, nearly every tap after the first few seconds is for a full post:
-    they are answered from one unlocked read. This is exact: the post was full when it was read.
+    When a recruitment is posted, nearly every tap after the first few seconds is for a full post.
+    The first such tap reads the database; it remembers in Redis that the post is full and who holds
+    a booking on the shift, under the version of the shifts cache (`cache.remembered`), so the next
+    ones are answered without the database until any booking, post or shift changes. This is exact:
+    the post was full when it was read, and no change has been committed since.
     Only a booking that would otherwise go on to the person's checks is refused here; whatever the
     full path reports first (a missing shift or post, the caller's own booking, a cancelled,
     party-members-only or started shift) is left to it.
     """
+    version, full = cache.remembered("shifts", f"full-post:{role_id}")
+    if full is not None and full["shift_id"] == shift_id and user_id not in full["holders"]:
+        if utcnow().timestamp() < full["starts_at"]:
+            raise _role_full(full["name"])
     row = db.session.execute(_BOOKING_READ, {"shift": shift_id, "role": role_id, "user": user_id}).first()
     if row is None or row.mine_status not in (None, "cancelled"):
         return
     if row.status != "open" or row.party_members_only or utcnow() >= row.starts_at:
         return
     if row.booked >= row.capacity:
+        holders = db.session.scalars(
+            select(Booking.user_id).where(Booking.shift_id == shift_id, Booking.status != "cancelled")
+        ).all()
+        memo = {"shift_id": shift_id, "name": row.name, "starts_at": row.starts_at.timestamp(), "holders": holders}
+        cache.remember("shifts", f"full-post:{role_id}", version, memo)
         raise _role_full(row.name)
 
 
@@ -470,6 +482,7 @@ def _check_daily_limit(user, shift):
 
 def _release_place(booking):
     """Give the booking's place on its post back (the booking is locked by the caller)."""
+    cache.mark_changed(db.session, "shifts")  # a Core write: the flush would not see it
     db.session.execute(
         update(ShiftRole)
         .where(ShiftRole.id == booking.role_id)
