@@ -468,7 +468,8 @@ def render(args, results):
     lines.append(f"| worker RSS after the run (MB, max of {len(memory)}) | {max(memory or [0]):.0f} | "
                  f"< 150 {'ok' if max(memory or [0]) < 150 else 'MISSED'} |")
     lines += ["", "CPU per request, in ms, by where it was spent (all processes on the machine's 2 cores):", "",
-              "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |", "|---|" + "---:|" * (len(CpuMeter.PARTS) + 1)]
+              "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |",
+              "|---|" + "---:|" * (len(CpuMeter.PARTS) + 1)]
     for name, result in r.items():
         if isinstance(result, Result) and getattr(result, "cpu", None):
             spent = [1000 * result.cpu[part] / result.count for part in CpuMeter.PARTS]

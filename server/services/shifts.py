@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from server.extensions import db
@@ -407,10 +407,12 @@ def book_shift(user_id, shift_id, role_id):
     role = next((r for r in shift.roles if r.id == role_id), None)
     if role is None:
         raise ValidationFailed(errors={"role_id": ["该班次没有这个岗位"]})
-    existing = db.session.scalar(select(Booking).where(Booking.shift_id == shift.id, Booking.user_id == user.id))
+    # The caller's own row on this shift, read under their lock (a double tap waited for it).
+    mine = select(Booking.id, Booking.role_id, Booking.status)
+    existing = db.session.execute(mine.where(Booking.shift_id == shift.id, Booking.user_id == user.id)).first()
     if existing is not None and existing.status != "cancelled":
         if existing.role_id == role_id and existing.status == "booked":
-            return existing, False
+            return db.session.get(Booking, existing.id), False
         raise DomainError("already_booked", "你已预约了该班次的其他岗位", 409)
     if shift.status != "open":
         raise ShiftNotOpen()
@@ -418,8 +420,7 @@ def book_shift(user_id, shift_id, role_id):
         raise DomainError("not_eligible", "该班次仅限党员预约", 403)
     if now >= shift.starts_at:
         raise DomainError("shift_started", "班次已开始，不能预约", 409)
-    _check_overlap(user, shift)
-    _check_daily_limit(user, shift)
+    _check_schedule(user, shift)
     taken = db.session.execute(
         update(ShiftRole)
         .where(ShiftRole.id == role.id, ShiftRole.booked < ShiftRole.capacity)
@@ -429,7 +430,8 @@ def book_shift(user_id, shift_id, role_id):
     if taken.rowcount != 1:
         raise _role_full(role.name)
     db.session.expire(role, ["booked"])
-    booking = existing or Booking(shift_id=shift.id, user_id=user.id)
+    # Booking again after cancelling reuses the row (one per shift and person).
+    booking = db.session.get(Booking, existing.id) if existing else Booking(shift_id=shift.id, user_id=user.id)
     booking.role_id = role.id
     booking.status = "booked"
     booking.booked_at = now
@@ -448,34 +450,26 @@ def _schedule_reminders(shift, booking):
     )
 
 
-def _active_bookings_of(user):
-    return (
-        select(Booking)
-        .join(Booking.shift)
-        .where(Booking.user_id == user.id, Booking.status == "booked", Shift.status == "open")
-    )
-
-
-def _check_overlap(user, shift):
-    clash = db.session.scalar(
-        _active_bookings_of(user)
-        .where(Shift.id != shift.id, Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
-        .limit(1)
-    )
+def _check_schedule(user, shift):
+    """The person's other open bookings may not overlap `shift`, and the shifts they hold on its local
+    day (by start) may add up to MAX_SHIFT_MINUTES_PER_DAY with it. One query serves both rules."""
+    limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
+    day_start, day_end = _local_day_bounds(shift.starts_at)
+    overlaps = and_(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
+    same_day = and_(Shift.starts_at >= day_start, Shift.starts_at <= day_end)
+    held = db.session.scalars(
+        select(Shift)
+        .join(Booking, Booking.shift_id == Shift.id)
+        .where(Booking.user_id == user.id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
+        .where(or_(overlaps, same_day))
+        .order_by(Shift.starts_at)
+    ).all()
+    clash = next((h for h in held if h.starts_at < shift.ends_at and h.ends_at > shift.starts_at), None)
     if clash is not None:
         raise DomainError(
-            "shift_overlap",
-            f"与你已预约的{clash.shift.site.name} {to_local(clash.shift.starts_at):%m月%d日 %H:%M} 班次时间冲突",
-            409,
+            "shift_overlap", f"与你已预约的{clash.site.name} {to_local(clash.starts_at):%m月%d日 %H:%M} 班次时间冲突", 409
         )
-
-
-def _check_daily_limit(user, shift):
-    """The shifts a person holds on one local day (by start) may add up to MAX_SHIFT_MINUTES_PER_DAY."""
-    limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
-    start, end = _local_day_bounds(shift.starts_at)
-    held = db.session.scalars(_active_bookings_of(user).where(Shift.starts_at >= start, Shift.starts_at <= end))
-    minutes = sum(booking.shift.minutes for booking in held) + shift.minutes
+    minutes = sum(h.minutes for h in held if day_start <= h.starts_at <= day_end) + shift.minutes
     if minutes > limit:
         raise DomainError("daily_limit_exceeded", f"每天值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）", 409)
 
