@@ -31,7 +31,7 @@ from server.services.cache import cached_page
 from server.services.exports import export_roster
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
-MINE_SCHEMA = RegistrationSchema()  # laid over every list page: built once, not per request
+REGISTRATION_SCHEMA = RegistrationSchema()  # laid over every list page: built once, not per request
 
 
 @blp.route("/activities", methods=["GET"])
@@ -53,7 +53,7 @@ def list_activities(args):
     else:
         page = page_for(g.user)
     mine = activities.my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
-    return jsonify(overlay_mine(page, "my_registration", mine, MINE_SCHEMA))
+    return jsonify(overlay_mine(page, "my_registration", mine, REGISTRATION_SCHEMA))
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])

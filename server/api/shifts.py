@@ -42,7 +42,7 @@ from server.services.exports import export_roster
 from server.services.users import contact
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
-MINE_SCHEMA = BookingSchema()  # laid over every list page: built once, not per request
+BOOKING_SCHEMA = BookingSchema()  # used on every list page and booking: built once, not per request
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 
@@ -111,7 +111,7 @@ def list_shifts(args):
 
     page = cached_page("shifts", args, compute)
     mine = shifts.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
-    return jsonify(overlay_mine(page, "my_booking", mine, MINE_SCHEMA))
+    return jsonify(overlay_mine(page, "my_booking", mine, BOOKING_SCHEMA))
 
 
 @blp.route("/shifts/<id:shift_id>", methods=["GET"])
@@ -195,8 +195,9 @@ def book(body, shift_id):
     A full post is answered `role_full` before your overlap and daily limit are checked.
     """
     booking, created = shifts.book_shift(g.user_id, shift_id, body["role_id"])
+    response = jsonify(BOOKING_SCHEMA.dump(booking))  # before the commit expires it: no reload after
     db.session.commit()
-    return booking, 201 if created else 200
+    return response, 201 if created else 200
 
 
 @blp.route("/shifts/<id:shift_id>/bookings/me", methods=["DELETE"])
