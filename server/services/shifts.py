@@ -431,7 +431,7 @@ def book_shift(user_id, shift_id, role_id):
         raise _role_full(role.name)
     db.session.expire(role, ["booked"])
     # Booking again after cancelling reuses the row (one per shift and person).
-    booking = db.session.get(Booking, existing.id) if existing else Booking(shift_id=shift.id, user_id=user.id)
+    booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
     booking.role_id = role.id
     booking.status = "booked"
     booking.booked_at = now
