@@ -233,6 +233,18 @@ def test_cancel_booking_gives_the_place_back(organizer, residents):
     assert first.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 404
 
 
+def test_booking_again_after_cancelling_reuses_the_row(organizer, resident, messages):
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 1)])
+    first = book(resident, shift).get_json()
+    assert resident.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 200
+    again = book(resident, shift, 1)
+    assert again.status_code == 201
+    assert (again.get_json()["id"], again.get_json()["status"], again.get_json()["role"]["name"]) == (
+        first["id"], "booked", "登记")
+    assert [r["booked"] for r in get_shift(resident, shift)["roles"]] == [0, 1]
+    assert {m["payload"]["role"] for m in messages("shift_reminder", "pending")} == {"登记"}
+
+
 def test_cancel_booking_after_the_cutoff_is_409(organizer, resident, move_shift):
     shift = create_shift(organizer, create_site(organizer))
     book(resident, shift)

@@ -432,7 +432,7 @@ def book_shift(user_id, shift_id, role_id):
     db.session.expire(role, ["booked"])
     # Booking again after cancelling reuses the row (one per shift and person).
     booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
-    booking.role_id = role.id
+    booking.role = role  # the relationship, not only the id: the reminder and the response name the post
     booking.status = "booked"
     booking.booked_at = now
     booking.cancelled_at = booking.checked_in_at = booking.checked_out_at = booking.no_show_at = None
