@@ -31,6 +31,12 @@ class NotAuthenticated(DomainError):
     status, error, message = 401, "not_authenticated", "请先登录"
 
 
+class AccountDeleted(NotAuthenticated):
+    """A valid token of an account that has since been deleted."""
+
+    error, message = "token_invalid", "账号不存在或已注销，请重新登录"
+
+
 class Forbidden(DomainError):
     status, error, message = 403, "forbidden", "没有权限"
 

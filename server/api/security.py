@@ -11,7 +11,7 @@ from flask import g, request
 from flask.ctx import _AppCtxGlobals
 from flask_smorest import Blueprint
 
-from server.errors import NotAuthenticated
+from server.errors import AccountDeleted, NotAuthenticated
 from server.extensions import db
 from server.models import User
 from server.services.tokens import decode_token
@@ -33,7 +33,7 @@ def load_caller(user_id):
     """The live user of a token. Raises NotAuthenticated when the account is gone or deleted."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
+        raise AccountDeleted()
     return user
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from server.errors import AccountDeleted, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration, User
 from server.models.activities import effective_status, signup_deadline
@@ -334,7 +334,7 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
     params = {"user": user_id, "activity": activity_id}
     activity = db.session.execute(_SIGNUP_READ, params).first()
     if activity is not None and not activity.caller_active:
-        raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
+        raise AccountDeleted()
     # A repeated tap is answered without queueing for the lock.
     if activity is not None and activity.mine_status in ACTIVE_REGISTRATION:
         return with_waitlist_position(db.session.get(Registration, activity.mine_id)), False

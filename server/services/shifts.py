@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from server.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from server.errors import AccountDeleted, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Booking, Community, Shift, ShiftRole, Site, User
 from server.models.base import utcnow
@@ -401,7 +401,7 @@ def book_shift(user_id, shift_id, role_id):
     _refuse_full_post(user_id, shift_id, role_id)
     user = lock_row(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
+        raise AccountDeleted()
     now = utcnow()
     shift = get_shift(shift_id)
     role = next((r for r in shift.roles if r.id == role_id), None)

@@ -8,7 +8,7 @@ from types import MappingProxyType
 import jwt
 from flask import current_app
 
-from server.errors import NotAuthenticated
+from server.errors import AccountDeleted, NotAuthenticated
 from server.extensions import redis
 
 ALGORITHM = "HS256"
@@ -44,7 +44,7 @@ def decode_token(token):
         raise NotAuthenticated("token_expired", "登录已过期，请重新登录")
     if redis.exists(_revoked_key(claims["jti"]), _deleted_user_key(claims["sub"])):
         if redis.exists(_deleted_user_key(claims["sub"])):
-            raise NotAuthenticated("token_invalid", "账号不存在或已注销，请重新登录")
+            raise AccountDeleted()
         raise NotAuthenticated("token_revoked", "已退出登录，请重新登录")
     return claims
 
