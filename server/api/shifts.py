@@ -9,7 +9,7 @@ from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
 from server.schemas.activities import CancelledSchema, CancelSchema, CheckinCodeSchema, RosterFormatArgsSchema
-from server.schemas.fields import to_local
+from server.localtime import to_local
 from server.schemas.shifts import (
     BookingSchema,
     BookSchema,

@@ -1,19 +1,10 @@
 """Custom marshmallow fields."""
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import timezone
 
 import marshmallow as ma
-from flask import current_app
 
-
-def app_timezone():
-    return ZoneInfo(current_app.config["APP_TIMEZONE"])
-
-
-def to_local(value):
-    """An aware datetime in APP_TIMEZONE (for display and exports)."""
-    return value.astimezone(app_timezone())
+from server.localtime import app_timezone, to_local
 
 
 class LocalDateTime(ma.fields.DateTime):
@@ -35,9 +26,3 @@ class LocalDateTime(ma.fields.DateTime):
             parsed = parsed.replace(tzinfo=app_timezone())
         return parsed.astimezone(timezone.utc)
 
-
-def local_date_bounds(day):
-    """The UTC start and end of a calendar day in APP_TIMEZONE."""
-    start = datetime(day.year, day.month, day.day, tzinfo=app_timezone())
-    end = start.replace(hour=23, minute=59, second=59, microsecond=999999)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

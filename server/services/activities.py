@@ -19,7 +19,7 @@ from server.extensions import db
 from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration, User
 from server.models.activities import effective_status, signup_deadline
 from server.models.base import utcnow
-from server.schemas.fields import local_date_bounds
+from server.localtime import local_date_bounds
 from server.services import cache, checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message

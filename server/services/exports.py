@@ -7,7 +7,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from server.schemas.fields import to_local
+from server.localtime import to_local
 from server.services.users import record_audit
 
 FORMATS = ("json", "csv", "xlsx")

@@ -17,7 +17,7 @@ from server.errors import AccountDeleted, DomainError, Forbidden, NotFound, Vali
 from server.extensions import db
 from server.models import Booking, Community, Shift, ShiftRole, Site, User
 from server.models.base import utcnow
-from server.schemas.fields import app_timezone, local_date_bounds, to_local
+from server.localtime import app_timezone, local_date_bounds, to_local
 from server.services import cache, checkin_tokens
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 
 from server.config import TEMPLATE_KEYS
-from server.schemas.fields import to_local
+from server.localtime import to_local
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
