@@ -11,9 +11,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, Community, Shift, ShiftRole, Site, User
+from server.models import Activity, Community, Shift, ShiftPost, Site, User
 from server.services import users
-from server.services.shifts import slot_times
+from server.services.shift_planning import slot_times
 
 COMMUNITIES = [
     ("haizhu", "海珠社区"),
@@ -123,7 +123,7 @@ def seed_sites_and_shifts(communities, organizer_ids):
                         continue
                     shift = Shift(site_id=site.id, starts_at=starts_at, ends_at=ends_at, party_members_only=party_only,
                                   created_by_id=organizer_ids.get(community.id))
-                    shift.roles = [ShiftRole(name=post, capacity=capacity) for post, capacity in posts]
+                    shift.posts = [ShiftPost(name=post, capacity=capacity) for post, capacity in posts]
                     db.session.add(shift)
     db.session.flush()
 

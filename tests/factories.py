@@ -56,7 +56,8 @@ def create_site(organizer, community="haizhu", **overrides):
 
 
 def create_shift(organizer, site, starts_at=None, hours=4, roles=None, **overrides):
-    """A shift at `site` (default: in 3 days at 08:00 for `hours`), posts `roles` [(name, capacity)]."""
+    """A shift at `site` (default: in 3 days at 08:00 for `hours`) with posts `roles` [(name, capacity)]
+    (`roles`: the posts, named as in the wire format)."""
     starts_at = starts_at or local(days=3, hour=8)
     body = {
         "site_id": site["id"],
@@ -70,5 +71,6 @@ def create_shift(organizer, site, starts_at=None, hours=4, roles=None, **overrid
     return response.get_json()
 
 
-def book(session, shift, role_index=0):
-    return session.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": shift["roles"][role_index]["id"]})
+def book(session, shift, post_index=0):
+    """Book the shift's post number `post_index` (the wire calls posts roles)."""
+    return session.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": shift["roles"][post_index]["id"]})

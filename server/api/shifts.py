@@ -9,7 +9,6 @@ from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
 from server.schemas.activities import CancelledSchema, CancelSchema, CheckinCodeSchema, RosterFormatArgsSchema
-from server.localtime import to_local
 from server.schemas.shifts import (
     BookingSchema,
     BookSchema,
@@ -36,15 +35,11 @@ from server.schemas.shifts import (
     SiteSchema,
     SiteUpdateSchema,
 )
-from server.services import shifts
+from server.services import attendance, bookings, shift_planning, shift_rosters, sites
 from server.services.cache import cached_page
-from server.services.exports import export_roster
-from server.services.users import contact
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
 BOOKING_SCHEMA = BookingSchema()  # used on every list page and booking: built once, not per request
-
-STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 
 
 # --- sites -------------------------------------------------------------------------------------------
@@ -55,7 +50,7 @@ STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消
 @blp.response(200, SitePageSchema)
 def list_sites(args):
     """Sites (卡口, 核酸采样点, 测温点 ...), by community and name."""
-    return page_body(*shifts.list_sites(args), args)
+    return page_body(*sites.list_sites(args), args)
 
 
 @blp.route("/sites", methods=["POST"])
@@ -64,7 +59,7 @@ def list_sites(args):
 @blp.response(201, SiteSchema)
 def create_site(data):
     """Add a site to a community you organize. 403 `forbidden`; 422 `validation_failed`."""
-    site = shifts.create_site(g.user, data)
+    site = sites.create_site(g.user, data)
     db.session.commit()
     return site
 
@@ -75,7 +70,7 @@ def create_site(data):
 @blp.response(200, SiteSchema)
 def update_site(changes, site_id):
     """Edit a site. 403 `forbidden`, 404 `site_not_found`."""
-    site = shifts.update_site(g.user, site_id, changes)
+    site = sites.update_site(g.user, site_id, changes)
     db.session.commit()
     return site
 
@@ -88,7 +83,7 @@ def site_checkin_code(site_id):
 
     403 `forbidden`, 404 `site_not_found`.
     """
-    _, token, expires_at = shifts.make_site_checkin_code(g.user, site_id)
+    _, token, expires_at = sites.make_site_checkin_code(g.user, site_id)
     return checkin_code_body(token, expires_at)
 
 
@@ -106,11 +101,11 @@ def list_shifts(args):
     """
 
     def compute():
-        items, total = shifts.list_shifts(args)
+        items, total = shift_planning.list_shifts(args)
         return page_body(ShiftSummarySchema(many=True).dump(items), total, args)
 
     page = cached_page("shifts", args, compute)
-    mine = shifts.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
+    mine = bookings.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_booking", mine, BOOKING_SCHEMA))
 
 
@@ -119,7 +114,7 @@ def list_shifts(args):
 @blp.response(200, ShiftSchema)
 def get_shift(shift_id):
     """One shift with its posts. 404 `shift_not_found`."""
-    return shifts.attach_my_bookings(g.user, [shifts.get_shift(shift_id)])[0]
+    return bookings.shift_for_viewer(g.user, shift_planning.get_shift(shift_id))
 
 
 @blp.route("/shifts", methods=["POST"])
@@ -131,9 +126,9 @@ def create_shift(data):
 
     403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422.
     """
-    shift = shifts.create_shift(g.user, data)
+    shift = shift_planning.create_shift(g.user, data)
     db.session.commit()
-    return shifts.attach_my_bookings(g.user, [shift])[0]
+    return bookings.shift_for_viewer(g.user, shift)
 
 
 @blp.route("/shifts/batch", methods=["POST"])
@@ -145,9 +140,9 @@ def create_shift_batch(data):
 
     403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, 422 (over 200 shifts, overlapping slots).
     """
-    created = shifts.create_shift_batch(g.user, data)
+    created = shift_planning.create_shift_batch(g.user, data)
     db.session.commit()
-    return {"items": shifts.attach_my_bookings(g.user, created)}
+    return {"items": bookings.shifts_for_viewer(g.user, created)}
 
 
 @blp.route("/shifts/<id:shift_id>", methods=["PATCH"])
@@ -159,9 +154,9 @@ def update_shift(changes, shift_id):
 
     403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422.
     """
-    shift = shifts.update_shift(g.user, shift_id, changes)
+    shift = shift_planning.update_shift(g.user, shift_id, changes)
     db.session.commit()
-    return shifts.attach_my_bookings(g.user, [shift])[0]
+    return bookings.shift_for_viewer(g.user, shift)
 
 
 @blp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
@@ -173,9 +168,9 @@ def cancel_shift(body, shift_id):
 
     403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`.
     """
-    shift = shifts.cancel_shift(g.user, shift_id, body["reason"])
+    shift = shift_planning.cancel_shift(g.user, shift_id, body["reason"])
     db.session.commit()
-    return shifts.attach_my_bookings(g.user, [shift])[0]
+    return bookings.shift_for_viewer(g.user, shift)
 
 
 # --- bookings ----------------------------------------------------------------------------------------
@@ -194,7 +189,7 @@ def book(body, shift_id):
     this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY), `shift_not_open`, 422.
     A full post is answered `role_full` before your overlap and daily limit are checked.
     """
-    booking, created = shifts.book_shift(g.user_id, shift_id, body["role_id"])
+    booking, created = bookings.book_shift(g.user_id, shift_id, body["post_id"])
     response = jsonify(BOOKING_SCHEMA.dump(booking))  # before the commit expires it: no reload after
     db.session.commit()
     return response, 201 if created else 200
@@ -205,7 +200,7 @@ def book(body, shift_id):
 @blp.response(200, CancelledSchema)
 def cancel_booking(shift_id):
     """Cancel my booking. 404 `booking_not_found`; 409 `cancel_cutoff_passed` (SHIFT_CANCEL_CUTOFF_MINUTES)."""
-    shifts.cancel_booking(g.user, shift_id)
+    bookings.cancel_booking(g.user, shift_id)
     db.session.commit()
     return {"status": "cancelled"}
 
@@ -220,7 +215,7 @@ def check_in(body, booking_id):
     Allowed from 60 minutes before the start until the end. 403, 404 `booking_not_found`, 409
     `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`, `shift_not_open`.
     """
-    booking = shifts.check_in(g.user, booking_id, body.get("token"), body.get("at"))
+    booking = attendance.check_in(g.user, booking_id, body.get("token"), body.get("at"))
     db.session.commit()
     return booking
 
@@ -235,7 +230,7 @@ def check_out(body, booking_id):
     Volunteers up to 2 hours after the end (organizers any time, with `at`). 403, 404, 409
     `not_checked_in`, `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`; 422.
     """
-    booking = shifts.check_out(g.user, booking_id, body.get("token"), body.get("at"))
+    booking = attendance.check_out(g.user, booking_id, body.get("token"), body.get("at"))
     db.session.commit()
     return booking
 
@@ -245,7 +240,7 @@ def check_out(body, booking_id):
 @blp.response(200, BookingSchema)
 def no_show(booking_id):
     """Mark a volunteer who did not come. 403, 404, 409 `already_checked_in`, `shift_not_started`, `booking_not_active`."""
-    booking = shifts.mark_no_show(g.user, booking_id)
+    booking = attendance.mark_no_show(g.user, booking_id)
     db.session.commit()
     return booking
 
@@ -256,7 +251,7 @@ def no_show(booking_id):
 @blp.response(200, MyBookingPageSchema)
 def my_shifts(args):
     """My bookings with their shifts: `upcoming` (default) or `past`."""
-    return page_body(*shifts.list_my_shifts(g.user, args), args)
+    return page_body(*bookings.list_my_shifts(g.user, args), args)
 
 
 @blp.route("/me/hours", methods=["GET"])
@@ -264,63 +259,10 @@ def my_shifts(args):
 @blp.response(200, HoursSchema)
 def my_hours():
     """My credited volunteer minutes, in total and by month."""
-    return shifts.my_hours(g.user)
+    return attendance.my_hours(g.user)
 
 
 # --- rosters -----------------------------------------------------------------------------------------
-
-
-def _volunteer(booking, full_phone):
-    return {
-        "booking_id": booking.id,
-        "user": contact(booking.user, full_phone),
-        "status": booking.status,
-        "checked_in_at": booking.checked_in_at,
-        "checked_out_at": booking.checked_out_at,
-        "minutes_credited": booking.minutes_credited,
-        "reminder_credits": getattr(booking, "reminder_credits", None),
-    }
-
-
-def _roles_with_volunteers(roles_and_bookings, full_phone):
-    return [
-        {
-            "id": role.id,
-            "name": role.name,
-            "capacity": role.capacity,
-            "booked": role.booked,
-            "volunteers": [_volunteer(b, full_phone) for b in bookings],
-        }
-        for role, bookings in roles_and_bookings
-    ]
-
-
-def _phone(user, full_phone):
-    return (user.phone if full_phone else user.phone_masked) or ""
-
-
-def _duty_rows(shift_rows, full_phone):
-    """排班表 rows: one per volunteer, and one per post with places still open."""
-    rows = []
-    for shift, roles_and_bookings in shift_rows:
-        period = f"{to_local(shift.starts_at):%H:%M}-{to_local(shift.ends_at):%H:%M}"
-        if shift.status == "cancelled":
-            period += "（已取消）"
-        for role, bookings in roles_and_bookings:
-            for booking in bookings:
-                user = booking.user
-                rows.append([
-                    shift.site.name, period, role.name, user.real_name or user.nickname or "",
-                    _phone(user, full_phone), STATUS_ZH[booking.status], booking.checked_in_at,
-                    booking.checked_out_at,
-                ])
-            if role.capacity > len(bookings):
-                rows.append([shift.site.name, period, role.name, f"（空缺 {role.capacity - len(bookings)} 人）",
-                             "", "", None, None])
-    return rows
-
-
-DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
 
 
 @blp.route("/shifts/<id:shift_id>/roster", methods=["GET"])
@@ -334,19 +276,11 @@ def shift_roster(args, shift_id):
 
     Phones in full only for the community's own organizers. 403 `forbidden`, 404 `shift_not_found`.
     """
-    shift, roles_and_bookings, full_phone = shifts.shift_roster(g.user, shift_id)
-    if args["unreminded"]:
-        roles_and_bookings = [
-            (role, [b for b in bookings if b.status == "booked" and b.reminder_credits == 0])
-            for role, bookings in roles_and_bookings
-        ]
     if args["format"] == "json":
-        return {"shift": shift, "roles": _roles_with_volunteers(roles_and_bookings, full_phone)}
-    rows = _duty_rows([(shift, roles_and_bookings)], full_phone)
-    title = f"{shift.site.name}{to_local(shift.starts_at):%m月%d日%H时}"
-    body = export_roster(g.user, args["format"], title, DUTY_HEADERS, rows, ("shift", shift.id, {"site": shift.site.name}))
+        return shift_rosters.shift_roster(g.user, shift_id, args["unreminded"])
+    file = shift_rosters.export_shift_roster(g.user, shift_id, args["format"], args["unreminded"])
     db.session.commit()
-    return download(body, args["format"], f"{title}-值守名单")
+    return download(file.body, args["format"], file.filename)
 
 
 @blp.route("/rosters/shifts", methods=["GET"])
@@ -360,28 +294,11 @@ def duty_roster(args):
 
     Open posts appear as 空缺 rows in files. 403 `forbidden`, 422 (no community given and you organize several).
     """
-    day = args.get("date") or shifts.default_day()
-    community, day, shift_list, bookings, full_phone = shifts.duty_roster(g.user, args.get("community_id"), day)
-    grouped = []
-    for shift in shift_list:
-        by_role = {role.id: [] for role in shift.roles}
-        for booking in bookings[shift.id]:
-            by_role[booking.role_id].append(booking)
-        grouped.append((shift, [(role, by_role[role.id]) for role in shift.roles]))
     if args["format"] == "json":
-        for shift, roles in grouped:
-            shift.roster_roles = _roles_with_volunteers(roles, full_phone)
-        return {"date": day, "community": community, "shifts": [shift for shift, _ in grouped]}
-    title = f"{community.name}{day:%m月%d日}排班表"
-    body = export_roster(
-        g.user, args["format"], title, DUTY_HEADERS, _duty_rows(grouped, full_phone),
-        ("community", community.id, {"date": day.isoformat(), "kind": "duty_roster"}),
-    )
+        return shift_rosters.duty_roster(g.user, args.get("community_id"), args.get("date"))
+    file = shift_rosters.export_duty_roster(g.user, args["format"], args.get("community_id"), args.get("date"))
     db.session.commit()
-    return download(body, args["format"], title)
-
-
-HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
+    return download(file.body, args["format"], file.filename)
 
 
 @blp.route("/rosters/hours", methods=["GET"])
@@ -396,19 +313,9 @@ def hours_report(args):
 
     Not in API.md v1. 403 `forbidden`, 422.
     """
-    community, items = shifts.hours_report(g.user, args.get("community_id"), args["date_from"], args["date_to"])
+    community_id, date_from, date_to = args.get("community_id"), args["date_from"], args["date_to"]
     if args["format"] == "json":
-        return {"community": community, "items": items}
-    rows = [
-        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"].isoformat(), i["site"], i["post"],
-         i["start"], i["end"], i["hours"]]
-        for i in items
-    ]
-    title = f"{community.name}志愿时长{args['date_from']:%Y%m%d}-{args['date_to']:%Y%m%d}"
-    body = export_roster(
-        g.user, args["format"], title, HOURS_HEADERS, rows,
-        ("community", community.id, {"from": args["date_from"].isoformat(), "to": args["date_to"].isoformat(),
-                                     "kind": "hours"}),
-    )
+        return shift_rosters.hours_report(g.user, community_id, date_from, date_to)
+    file = shift_rosters.export_hours_report(g.user, args["format"], community_id, date_from, date_to)
     db.session.commit()
-    return download(body, args["format"], title)
+    return download(file.body, args["format"], file.filename)

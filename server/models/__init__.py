@@ -11,7 +11,7 @@ from server.models.activities import (
 )
 from server.models.audit import AuditLog
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
-from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftRole, Site
+from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftPost, Site
 from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
     "SHIFT_STATUSES",
     "SITE_KINDS",
     "Shift",
-    "ShiftRole",
+    "ShiftPost",
     "Site",
     "ACTIVE_REGISTRATION",
     "ACTIVITY_STATUSES",

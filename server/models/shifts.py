@@ -30,7 +30,7 @@ class Site(db.Model):
 
 
 class Shift(db.Model):
-    """A time slot at a site with several posts (roles), each with its own capacity."""
+    """A time slot at a site with several posts (岗位), each with its own capacity."""
 
     __tablename__ = "shifts"
     __table_args__ = (
@@ -53,8 +53,8 @@ class Shift(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
-    roles: Mapped[list["ShiftRole"]] = relationship(
-        back_populates="shift", cascade="all, delete-orphan", order_by="ShiftRole.id", lazy="selectin"
+    posts: Mapped[list["ShiftPost"]] = relationship(
+        back_populates="shift", cascade="all, delete-orphan", order_by="ShiftPost.id", lazy="selectin"
     )
 
     @property
@@ -62,9 +62,13 @@ class Shift(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-class ShiftRole(db.Model):
-    """A post on a shift (登记, 维持秩序, 测温, 卡口值守 ...). `booked` changes only under its row lock;
-    the check constraint backs the capacity rule."""
+class ShiftPost(db.Model):
+    """A post (岗位) on a shift (登记, 维持秩序, 测温, 卡口值守 ...). `booked` changes only under its row lock;
+    the check constraint backs the capacity rule.
+
+    The table keeps its first name, `shift_roles` (and bookings their `role_id` column), so no migration
+    was needed when the code stopped calling posts roles; the wire format says `roles` and `role_id` too.
+    """
 
     __tablename__ = "shift_roles"
     __table_args__ = (
@@ -79,24 +83,24 @@ class ShiftRole(db.Model):
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
 
-    shift: Mapped[Shift] = relationship(back_populates="roles")
+    shift: Mapped[Shift] = relationship(back_populates="posts")
 
 
 class Booking(db.Model):
     """A volunteer's place on one post of a shift. One row per person and shift (one post per shift):
-    cancelling sets the status, booking again reuses the row."""
+    cancelling sets the status, booking again reuses the row. `post_id` is stored in column `role_id`."""
 
     __tablename__ = "bookings"
     __table_args__ = (
         UniqueConstraint("shift_id", "user_id"),
         CheckConstraint("minutes_credited >= 0", name="minutes_nonnegative"),
         Index("ix_bookings_user_status", "user_id", "status"),
-        Index("ix_bookings_role_status", "role_id", "status"),
+        Index("ix_bookings_role_status", "role_id", "status"),  # database names: the post and the status
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
-    role_id: Mapped[int] = mapped_column(ForeignKey("shift_roles.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column("role_id", ForeignKey("shift_roles.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="booked")
     booked_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -108,5 +112,5 @@ class Booking(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     shift: Mapped[Shift] = relationship(lazy="joined", innerjoin=True)
-    role: Mapped[ShiftRole] = relationship(lazy="joined", innerjoin=True)
+    post: Mapped[ShiftPost] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship(foreign_keys=[user_id])

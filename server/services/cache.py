@@ -15,13 +15,13 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.models import Activity, Booking, Community, Registration, Shift, ShiftRole, Site
+from server.models import Activity, Booking, Community, Registration, Shift, ShiftPost, Site
 
 TTL_SECONDS = 60
 # What each cached list shows: a write to any of these rows invalidates it.
 NAMESPACES = {
     "activities": (Activity, Registration, Community),
-    "shifts": (Shift, ShiftRole, Booking, Site, Community),
+    "shifts": (Shift, ShiftPost, Booking, Site, Community),
 }
 
 

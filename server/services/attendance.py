@@ -1,0 +1,170 @@
+"""Attendance at shifts: check-in and check-out, no-shows, and the volunteer minutes they credit.
+
+Rules: a volunteer checks in and out of their own active booking by scanning the site's current
+check-in code, at the time of the scan; an organizer of the community needs no code and may record
+the actual time afterwards (never a future one). Check-in opens CHECKIN_EARLY_MINUTES before the
+start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUTES after the end.
+Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
+check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
+
+Lock order: the booking's row (`lock_booking`), then, at check-out only, the volunteer's row through
+`UPDATE users SET volunteer_minutes = volunteer_minutes + n` (an increment: no read-modify-write).
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from server.errors import DomainError, Forbidden, ValidationFailed
+from server.extensions import db
+from server.localtime import to_local
+from server.models import Booking, Shift, User
+from server.models.base import utcnow
+from server.services import checkin_tokens
+from server.services.bookings import lock_booking
+from server.services.shift_planning import ShiftNotOpen
+from server.services.sites import require_organizer
+
+# Volunteers may check in this long before their shift starts, and check out this long after it ends.
+CHECKIN_EARLY_MINUTES = 60
+CHECKOUT_LATE_MINUTES = 120
+
+
+def _booking_for(actor, booking_id):
+    """The locked booking, and whether `actor` acts as its community's organizer.
+
+    Raises NotFound, Forbidden (neither the booker nor an organizer of the site's community).
+    """
+    booking = lock_booking(booking_id)
+    as_organizer = actor.organizes(booking.shift.site.community_id)
+    if not as_organizer and booking.user_id != actor.id:
+        raise Forbidden("forbidden", "只能操作自己的预约")
+    return booking, as_organizer
+
+
+def _booking_to_record(actor, booking_id, token, at):
+    """`(booking, at, as_organizer)`: the locked, active booking a check-in or check-out is for, the
+    time to record (None: now), and whether the actor acts as the community's organizer.
+
+    A volunteer must send the site's valid token and cannot choose the time; an organizer needs no
+    token. Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`.
+    """
+    booking, as_organizer = _booking_for(actor, booking_id)
+    _check_active(booking)
+    if as_organizer:
+        return booking, at, True
+    if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
+        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
+    return booking, None, False
+
+
+def _recorded_time(at):
+    """The organizer's `at`, or now; a time in the future is refused (ValidationFailed)."""
+    now = utcnow()
+    if at is not None and at > now + timedelta(minutes=1):
+        raise ValidationFailed(errors={"at": ["不能记录未来的时间"]})
+    return at or now
+
+
+def _check_active(booking):
+    if booking.status != "booked":
+        raise DomainError("booking_not_active", "该预约已取消或已标记缺勤", 409)
+    if booking.shift.status != "open":
+        raise ShiftNotOpen()
+
+
+def check_in(actor, booking_id, token=None, at=None):
+    """Check in: the volunteer with the site's scanned token, or an organizer (token not needed;
+    may give the actual time `at`). Checking in twice keeps the first time.
+
+    Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
+    `checkin_token_invalid`, `checkin_window_closed`.
+    """
+    booking, at, _ = _booking_to_record(actor, booking_id, token, at)
+    shift = booking.shift
+    if booking.checked_in_at is not None:
+        return booking
+    moment = _recorded_time(at)
+    if not shift.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES) <= moment <= shift.ends_at:
+        raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
+    booking.checked_in_at = moment
+    booking.updated_by_id = actor.id
+    db.session.flush()
+    return booking
+
+
+def credited_minutes(shift, checked_in_at, checked_out_at):
+    """Whole minutes worked inside the shift's window."""
+    start = max(checked_in_at, shift.starts_at)
+    end = min(checked_out_at, shift.ends_at)
+    return max(int((end - start).total_seconds() // 60), 0)
+
+
+def check_out(actor, booking_id, token=None, at=None):
+    """Check out and credit the minutes worked inside the shift's window to the volunteer.
+    Checking out twice keeps the first check-out.
+
+    Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
+    `checkin_token_invalid`, `checkin_window_closed`, ValidationFailed (`at` before the check-in).
+    """
+    booking, at, as_organizer = _booking_to_record(actor, booking_id, token, at)
+    shift = booking.shift
+    if booking.checked_out_at is not None:
+        return booking
+    if booking.checked_in_at is None:
+        raise DomainError("not_checked_in", "还没有签到，不能签退", 409)
+    moment = _recorded_time(at)
+    if moment < booking.checked_in_at:
+        raise ValidationFailed(errors={"at": ["签退时间不能早于签到时间"]})
+    if not as_organizer and moment > shift.ends_at + timedelta(minutes=CHECKOUT_LATE_MINUTES):
+        raise DomainError("checkin_window_closed", "已超过签退时间，请联系组织者补签", 409)
+    booking.checked_out_at = moment
+    booking.minutes_credited = credited_minutes(shift, booking.checked_in_at, moment)
+    booking.updated_by_id = actor.id
+    db.session.execute(
+        update(User)
+        .where(User.id == booking.user_id)
+        .values(volunteer_minutes=User.volunteer_minutes + booking.minutes_credited)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return booking
+
+
+def mark_no_show(actor, booking_id):
+    """An organizer marks a booked volunteer who did not come. Marking twice changes nothing.
+
+    Raises NotFound, Forbidden, DomainError `booking_not_active`, `already_checked_in`, `shift_not_started`.
+    """
+    booking = lock_booking(booking_id)
+    require_organizer(actor, booking.shift.site.community_id, "标记缺勤")
+    if booking.status == "no_show":
+        return booking
+    if booking.status != "booked":
+        raise DomainError("booking_not_active", "该预约已取消", 409)
+    if booking.checked_in_at is not None:
+        raise DomainError("already_checked_in", "已签到，不能标记缺勤", 409)
+    if utcnow() < booking.shift.starts_at:
+        raise DomainError("shift_not_started", "班次开始后才能标记缺勤", 409)
+    booking.status = "no_show"
+    booking.no_show_at = utcnow()
+    booking.updated_by_id = actor.id
+    db.session.flush()
+    return booking
+
+
+def my_hours(user):
+    """Credited minutes in total and by local month of the shift, newest month first."""
+    rows = db.session.execute(
+        select(Shift.starts_at, Booking.minutes_credited)
+        .join(Booking.shift)
+        .where(Booking.user_id == user.id, Booking.minutes_credited > 0)
+    ).all()
+    by_month = defaultdict(int)
+    for starts_at, minutes in rows:
+        by_month[to_local(starts_at).strftime("%Y-%m")] += minutes
+    return {
+        "total_minutes": sum(by_month.values()),
+        "by_month": [{"month": month, "minutes": by_month[month]} for month in sorted(by_month, reverse=True)],
+    }

@@ -1,0 +1,324 @@
+"""Booking a post (岗位) on a shift, cancelling it, and the rules a booking must pass.
+
+Rules, in the order a booking meets them:
+- a full post is refused (`role_full`) before the person's own checks; `_refuse_full_post` answers
+  most such taps from a memo in Redis, without the database or a lock;
+- one booking per person and shift: the same post again returns the booking; another post is
+  `already_booked`; booking again after cancelling reuses the row;
+- the shift is open, has not started, and is for party members only when it says so;
+- a volunteer can't hold overlapping shifts, at any site (`shift_overlap`), and the shifts they hold
+  on one local day (by start) add up to at most MAX_SHIFT_MINUTES_PER_DAY (`daily_limit_exceeded`):
+  `check_schedule`, one query for both rules;
+- a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts.
+
+Lock order: booking locks the person's row (so their overlap and daily-limit checks cannot race
+another booking of theirs), then takes a place on the post with a conditional
+`UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
+Cancelling locks the booking's row, then gives the place back with the opposite UPDATE.
+The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, func, select, update
+
+from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
+from server.extensions import db
+from server.localtime import local_date_bounds, to_local
+from server.models import Booking, Shift, ShiftPost, User
+from server.models.base import utcnow
+from server.services import cache
+from server.services.locking import lock_row
+from server.services.reminders import void_reminders
+from server.services.shift_notices import schedule_booking_reminders
+from server.services.shift_planning import ShiftNotOpen, get_shift
+
+
+def _booking_not_found():
+    return NotFound("booking_not_found", "没有找到该预约")
+
+
+def _post_full(name):
+    return DomainError("role_full", f"“{name}”岗位已约满", 409)
+
+
+# --- the full-post fast refusal ---------------------------------------------------------------------
+
+
+def _booking_statement():
+    """What decides a booking of a full post: the shift, the post and the caller's own booking."""
+    shifts, posts, bookings = Shift.__table__, ShiftPost.__table__, Booking.__table__
+    return (
+        select(shifts.c.status, shifts.c.party_members_only, shifts.c.starts_at, posts.c.name, posts.c.booked,
+               posts.c.capacity, bookings.c.status.label("mine_status"))
+        .select_from(
+            shifts.join(posts, and_(posts.c.shift_id == shifts.c.id, posts.c.id == bindparam("post")))
+            .outerjoin(bookings, and_(bookings.c.shift_id == shifts.c.id, bookings.c.user_id == bindparam("user")))
+        )
+        .where(shifts.c.id == bindparam("shift"))
+    )
+
+
+_BOOKING_READ = _booking_statement()  # built once: it runs on every tap of a recruitment burst
+
+
+def _refuse_full_post(user_id, shift_id, post_id):
+    """Raise `role_full` for a post that is full, before any lock or per-person check.
+
+    When a recruitment is posted, nearly every tap after the first few seconds is for a full post.
+    The first such tap reads the database; it remembers in Redis that the post is full and who holds
+    a booking on the shift, under the version of the shifts cache (`cache.remembered`), so the next
+    ones are answered without the database until any booking, post or shift changes. This is exact:
+    the post was full when it was read, and no change has been committed since.
+    Only a booking that would otherwise go on to the person's checks is refused here; whatever the
+    full path reports first (a missing shift or post, the caller's own booking, a cancelled,
+    party-members-only or started shift) is left to it.
+    """
+    version, full = cache.remembered("shifts", f"full-post:{post_id}")
+    if full is not None and full["shift_id"] == shift_id and user_id not in full["holders"]:
+        if utcnow().timestamp() < full["starts_at"]:
+            raise _post_full(full["name"])
+    row = db.session.execute(_BOOKING_READ, {"shift": shift_id, "post": post_id, "user": user_id}).first()
+    if row is None or row.mine_status not in (None, "cancelled"):
+        return
+    if row.status != "open" or row.party_members_only or utcnow() >= row.starts_at:
+        return
+    if row.booked >= row.capacity:
+        holders = db.session.scalars(
+            select(Booking.user_id).where(Booking.shift_id == shift_id, Booking.status != "cancelled")
+        ).all()
+        memo = {"shift_id": shift_id, "name": row.name, "starts_at": row.starts_at.timestamp(), "holders": holders}
+        cache.remember("shifts", f"full-post:{post_id}", version, memo)
+        raise _post_full(row.name)
+
+
+# --- a volunteer's schedule: no overlaps, a daily limit ------------------------------------------------
+
+
+def overlaps(starts_at, ends_at, shift):
+    """Whether `[starts_at, ends_at)` overlaps the shift's times (shifts that only touch do not).
+
+    One expression for SQL columns and for Python datetimes (`&` is AND for both), so the query that
+    finds a volunteer's other shifts and the check that names the clash apply the same rule.
+    """
+    return (starts_at < shift.ends_at) & (ends_at > shift.starts_at)
+
+
+def counts_toward_day(starts_at, day_start, day_end):
+    """Whether a shift starting at `starts_at` counts toward the local day `[day_start, day_end]`;
+    like `overlaps`, one expression for SQL and Python."""
+    return (starts_at >= day_start) & (starts_at <= day_end)
+
+
+def check_schedule(user, shift):
+    """The person's other open bookings may not overlap `shift`, and the shifts they hold on its local
+    day (by start) may add up to MAX_SHIFT_MINUTES_PER_DAY with it. One query serves both rules.
+
+    Raises DomainError `shift_overlap`, `daily_limit_exceeded`. The caller holds the person's row lock.
+    """
+    limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
+    day_start, day_end = local_date_bounds(to_local(shift.starts_at).date())
+    held = db.session.scalars(
+        select(Shift)
+        .join(Booking, Booking.shift_id == Shift.id)
+        .where(Booking.user_id == user.id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
+        .where(overlaps(Shift.starts_at, Shift.ends_at, shift) | counts_toward_day(Shift.starts_at, day_start, day_end))
+        .order_by(Shift.starts_at)
+    ).all()
+    clash = next((h for h in held if overlaps(h.starts_at, h.ends_at, shift)), None)
+    if clash is not None:
+        raise DomainError(
+            "shift_overlap", f"与你已预约的{clash.site.name} {to_local(clash.starts_at):%m月%d日 %H:%M} 班次时间冲突", 409
+        )
+    minutes = sum(h.minutes for h in held if counts_toward_day(h.starts_at, day_start, day_end)) + shift.minutes
+    if minutes > limit:
+        raise DomainError("daily_limit_exceeded", f"每天值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）", 409)
+
+
+# --- booking and cancelling -------------------------------------------------------------------------
+
+
+def book_shift(user_id, shift_id, post_id):
+    """Book one post of a shift. Booking the same post again returns the booking with `created` False.
+
+    Returns `(booking, created)`. Raises AccountDeleted, NotFound, ShiftNotOpen, ValidationFailed (a
+    post of another shift), DomainError `not_eligible` (403, party members only), `shift_started`,
+    `already_booked` (another post of this shift), `role_full` (a full post is refused before the next
+    two), `shift_overlap`, `daily_limit_exceeded`.
+    """
+    _refuse_full_post(user_id, shift_id, post_id)
+    user = lock_row(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise AccountDeleted()
+    now = utcnow()
+    shift = get_shift(shift_id)
+    post = next((p for p in shift.posts if p.id == post_id), None)
+    if post is None:
+        raise ValidationFailed(errors={"role_id": ["该班次没有这个岗位"]})  # `role_id`: the post, on the wire
+    # The caller's own row on this shift, read under their lock (a double tap waited for it).
+    mine = select(Booking.id, Booking.post_id, Booking.status)
+    existing = db.session.execute(mine.where(Booking.shift_id == shift.id, Booking.user_id == user.id)).first()
+    if existing is not None and existing.status != "cancelled":
+        if existing.post_id == post_id and existing.status == "booked":
+            return db.session.get(Booking, existing.id), False
+        raise DomainError("already_booked", "你已预约了该班次的其他岗位", 409)
+    if shift.status != "open":
+        raise ShiftNotOpen()
+    if shift.party_members_only and not user.is_party_member:
+        raise DomainError("not_eligible", "该班次仅限党员预约", 403)
+    if now >= shift.starts_at:
+        raise DomainError("shift_started", "班次已开始，不能预约", 409)
+    check_schedule(user, shift)
+    taken = db.session.execute(
+        update(ShiftPost)
+        .where(ShiftPost.id == post.id, ShiftPost.booked < ShiftPost.capacity)
+        .values(booked=ShiftPost.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise _post_full(post.name)
+    db.session.expire(post, ["booked"])
+    # Booking again after cancelling reuses the row (one per shift and person).
+    booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
+    booking.post = post  # the relationship, not only the id: the reminder and the response name the post
+    booking.status = "booked"
+    booking.booked_at = now
+    booking.cancelled_at = booking.checked_in_at = booking.checked_out_at = booking.no_show_at = None
+    booking.minutes_credited = 0
+    db.session.add(booking)
+    db.session.flush()
+    schedule_booking_reminders(shift, booking)
+    return booking, True
+
+
+def _release_place(booking):
+    """Give the booking's place on its post back (the booking is locked by the caller)."""
+    cache.mark_changed(db.session, "shifts")  # a Core write: the flush would not see it
+    db.session.execute(
+        update(ShiftPost)
+        .where(ShiftPost.id == booking.post_id)
+        .values(booked=ShiftPost.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(booking.post, ["booked"])
+
+
+def lock_booking(booking_id):
+    """The booking, locked for the rest of the transaction. Raises NotFound `booking_not_found`."""
+    booking = lock_row(Booking, booking_id)
+    if booking is None:
+        raise _booking_not_found()
+    return booking
+
+
+def cancel_booking(user, shift_id):
+    """Cancel my booking of a shift, up to SHIFT_CANCEL_CUTOFF_MINUTES before it starts.
+
+    Raises NotFound (`booking_not_found`), DomainError `cancel_cutoff_passed`.
+    """
+    booking_id = db.session.scalar(
+        select(Booking.id).where(Booking.shift_id == shift_id, Booking.user_id == user.id, Booking.status == "booked")
+    )
+    if booking_id is None:
+        raise _booking_not_found()
+    booking = lock_booking(booking_id)
+    if booking.status != "booked":  # a double tap cancelled it while we waited for the lock
+        raise _booking_not_found()
+    now = utcnow()
+    cutoff = booking.shift.starts_at - timedelta(minutes=current_app.config["SHIFT_CANCEL_CUTOFF_MINUTES"])
+    if booking.shift.status == "open" and now > cutoff:
+        raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，请联系组织者", 409)
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    _release_place(booking)
+    void_reminders("booking", [booking.id])
+    db.session.flush()
+    return booking
+
+
+def cancel_future_bookings(user):
+    """Account deletion: give up every booking of a shift that has not started (no cutoff applies)."""
+    now = utcnow()
+    booking_ids = db.session.scalars(
+        select(Booking.id)
+        .join(Booking.shift)
+        .where(Booking.user_id == user.id, Booking.status == "booked", Shift.starts_at > now)
+        .order_by(Booking.id)
+    ).all()
+    for booking_id in booking_ids:
+        booking = lock_booking(booking_id)
+        booking.status = "cancelled"
+        booking.cancelled_at = now
+        _release_place(booking)
+        void_reminders("booking", [booking.id])
+
+
+# --- my bookings --------------------------------------------------------------------------------------
+
+
+def _my_bookings_statement():
+    bookings, posts = Booking.__table__, ShiftPost.__table__
+    columns = ("id", "shift_id", "status", "booked_at", "checked_in_at", "checked_out_at", "minutes_credited")
+    return (
+        select(*(bookings.c[name] for name in columns), posts.c.id.label("post_id"), posts.c.name.label("post_name"))
+        .join_from(bookings, posts, posts.c.id == bookings.c.role_id)  # `role_id`: the column of Booking.post_id
+        .where(
+            bookings.c.user_id == bindparam("user"),
+            bookings.c.shift_id.in_(bindparam("shifts", expanding=True)),
+            bookings.c.status != "cancelled",
+        )
+    )
+
+
+_MY_BOOKINGS = _my_bookings_statement()  # built once: list pages ask it on every read by a logged-in user
+
+
+def my_bookings_for(viewer_id, shift_ids):
+    """`{shift_id: booking}` of the viewer's bookings (not cancelled) among these shifts, as
+    `BookingSchema` reads them: one query, no ORM objects (list pages ask this on every read).
+    `viewer_id` None: anonymous, none."""
+    if viewer_id is None or not shift_ids:
+        return {}
+    mine = {}
+    for row in db.session.execute(_MY_BOOKINGS, {"user": viewer_id, "shifts": list(shift_ids)}):
+        booking = row._asdict()
+        booking["post"] = {"id": booking.pop("post_id"), "name": booking.pop("post_name")}
+        mine[row.shift_id] = booking
+    return mine
+
+
+@dataclass(frozen=True)
+class ShiftForViewer:
+    """A shift as one caller sees it (what `ShiftSchema` dumps): the shift, and the caller's booking on
+    it that is not cancelled (as `my_bookings_for` gives it), or None."""
+
+    shift: Shift
+    my_booking: dict | None
+
+
+def shifts_for_viewer(viewer, shifts):
+    """Each shift with `viewer`'s booking on it (`viewer` None: anonymous, no bookings)."""
+    mine = my_bookings_for(viewer.id if viewer else None, [s.id for s in shifts])
+    return [ShiftForViewer(shift, mine.get(shift.id)) for shift in shifts]
+
+
+def shift_for_viewer(viewer, shift):
+    return shifts_for_viewer(viewer, [shift])[0]
+
+
+def list_my_shifts(user, args):
+    """My bookings (not cancelled): `upcoming` (not ended, soonest first) or `past` (latest first).
+
+    Returns `(items, total)`.
+    """
+    now = utcnow()
+    statement = select(Booking).join(Booking.shift).where(Booking.user_id == user.id, Booking.status != "cancelled")
+    if args.get("when", "upcoming") == "upcoming":
+        statement = statement.where(Shift.ends_at > now).order_by(Shift.starts_at, Booking.id)
+    else:
+        statement = statement.where(Shift.ends_at <= now).order_by(Shift.starts_at.desc(), Booking.id)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page, size = args["page"], args["page_size"]
+    return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total

@@ -1,0 +1,61 @@
+"""What the volunteers of a shift are told: reminders before it, and a notice when it is cancelled.
+
+Rules: every booking has reminders due at REMINDER_LEADS_MINUTES before its shift starts
+(`reminders.schedule_reminders`); moving the shift moves them; cancelling a booking or the shift voids
+them, and cancelling the shift records a `cancelled_by_organizer` notice for each booked volunteer.
+All are outbox rows written in the caller's transaction (sent after the commit, by the dispatcher).
+No locks of their own: callers hold the shift's or the booking's row lock.
+
+The payloads name a booking's post under the key `role`: the message templates read that key.
+"""
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Booking
+from server.services.outbox import enqueue_message
+from server.services.reminders import schedule_reminders, void_reminders
+
+
+def message_payload(shift):
+    """What every message about a shift shows: where and when."""
+    return {
+        "shift_id": shift.id,
+        "site": shift.site.name,
+        "address": shift.site.address,
+        "starts_at": shift.starts_at.isoformat(),
+        "ends_at": shift.ends_at.isoformat(),
+    }
+
+
+def schedule_booking_reminders(shift, booking):
+    """Record the reminders of a new (or renewed) booking."""
+    schedule_reminders(
+        "shift_reminder", ("booking", booking.id), booking.user_id, shift.starts_at,
+        {**message_payload(shift), "role": booking.post.name},
+    )
+
+
+def _booked(shift):
+    return db.session.scalars(select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked")).all()
+
+
+def move_reminders(shift):
+    """The shift has new times: void its bookings' pending reminders and schedule them again."""
+    booked = _booked(shift)
+    void_reminders("booking", [b.id for b in booked])
+    for booking in booked:
+        schedule_booking_reminders(shift, booking)
+
+
+def notify_cancelled(shift, reason):
+    """The shift is cancelled: void its bookings' reminders and record a notice for each booked volunteer."""
+    booked = _booked(shift)
+    void_reminders("booking", [b.id for b in booked])
+    for booking in booked:
+        enqueue_message(
+            "cancelled_by_organizer",
+            booking.user_id,
+            {**message_payload(shift), "role": booking.post.name, "reason": reason},
+            ref=("booking", booking.id),
+        )

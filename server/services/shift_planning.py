@@ -1,0 +1,198 @@
+"""Planning shifts: create one or a batch, move or edit, cancel, and list and read them.
+
+Rules: only an organizer of the site's community plans its shifts; a shift ends after it starts; a
+site has at most one shift at the same start and end (`shift_exists`; the unique constraint stands
+behind the check); a post's names are unique within a shift; a batch is all or none and at most
+MAX_BATCH_SHIFTS shifts, whose slots may not overlap; a cancelled shift stays cancelled, and one
+that has ended cannot be cancelled. Volunteers already booked keep their places when a shift moves
+(their overlaps and daily limits are not checked again); their reminders move with it.
+
+Lock order: moving or cancelling a shift locks its row first (`get_managed_shift(lock=True)`) and
+writes only reminders and notices of its bookings after that, so it never waits on a post or a person.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from server.errors import DomainError, NotFound, ValidationFailed
+from server.extensions import db
+from server.localtime import app_timezone, local_date_bounds, to_local
+from server.models import Shift, ShiftPost, Site
+from server.models.base import utcnow
+from server.services.locking import lock_row
+from server.services.shift_notices import move_reminders, notify_cancelled
+from server.services.sites import get_managed_site, require_organizer
+from server.services.users import record_audit
+
+MAX_BATCH_SHIFTS = 200
+
+
+class ShiftNotOpen(DomainError):
+    status, error, message = 409, "shift_not_open", "该班次已取消"
+
+
+def _shift_not_found():
+    return NotFound("shift_not_found", "班次不存在")
+
+
+def _check_posts(posts):
+    names = [post["name"] for post in posts]
+    if len(set(names)) != len(names):
+        raise ValidationFailed(errors={"roles": ["岗位名称不能重复"]})  # `roles`: the posts in the wire format
+
+
+def _new_shift(actor, site, starts_at, ends_at, data):
+    shift = Shift(
+        site_id=site.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        party_members_only=data.get("party_members_only", False),
+        notes=data.get("notes", ""),
+        created_by_id=actor.id,
+    )
+    shift.posts = [ShiftPost(name=post["name"], capacity=post["capacity"]) for post in data["posts"]]
+    return shift
+
+
+def _refuse_existing(site, spans):
+    """409 `shift_exists` if the site already has a shift at one of these exact times."""
+    taken = db.session.execute(
+        select(Shift.starts_at, Shift.ends_at).where(
+            Shift.site_id == site.id, Shift.starts_at.in_([start for start, _ in spans])
+        )
+    ).all()
+    clashes = set(taken) & set(spans)
+    if clashes:
+        start, _ = min(clashes)
+        raise DomainError("shift_exists", f"该站点在 {to_local(start):%m月%d日 %H:%M} 已有相同时段的班次", 409)
+
+
+def create_shift(actor, data):
+    """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed, DomainError `shift_exists`."""
+    site = get_managed_site(actor, data["site_id"])
+    if data["ends_at"] <= data["starts_at"]:
+        raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
+    _check_posts(data["posts"])
+    _refuse_existing(site, [(data["starts_at"], data["ends_at"])])
+    shift = _new_shift(actor, site, data["starts_at"], data["ends_at"], data)
+    db.session.add(shift)
+    db.session.flush()
+    return shift
+
+
+def slot_times(day, slot, zone):
+    """The UTC start and end of a `{start: "HH:MM", end: "HH:MM"}` slot on a local day; an end at
+    or before the start is on the next day (night shifts, 22:00-06:00)."""
+    starts_at = datetime.combine(day, slot["start"], zone)
+    ends_at = datetime.combine(day, slot["end"], zone)
+    if ends_at <= starts_at:
+        ends_at += timedelta(days=1)
+    return starts_at.astimezone(timezone.utc), ends_at.astimezone(timezone.utc)
+
+
+def create_shift_batch(actor, data):
+    """One shift per date and slot, all or none: any refusal leaves nothing behind.
+
+    Raises NotFound (site), Forbidden, ValidationFailed (too many shifts, overlapping slots),
+    DomainError `shift_exists`.
+    """
+    site = get_managed_site(actor, data["site_id"])
+    _check_posts(data["posts"])
+    zone = app_timezone()
+    spans = sorted({slot_times(day, slot, zone) for day in data["dates"] for slot in data["slots"]})
+    if len(spans) > MAX_BATCH_SHIFTS:
+        raise ValidationFailed(errors={"dates": [f"一次最多创建 {MAX_BATCH_SHIFTS} 个班次"]})
+    for (_, previous_end), (next_start, _) in zip(spans, spans[1:]):
+        if next_start < previous_end:
+            raise ValidationFailed(errors={"slots": ["时段之间不能重叠"]})
+    _refuse_existing(site, spans)
+    shifts = [_new_shift(actor, site, start, end, data) for start, end in spans]
+    db.session.add_all(shifts)
+    db.session.flush()
+    return shifts
+
+
+def get_shift(shift_id):
+    """Raises NotFound."""
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        raise _shift_not_found()
+    return shift
+
+
+def get_managed_shift(actor, shift_id, lock=False):
+    """Raises NotFound, Forbidden."""
+    shift = lock_row(Shift, shift_id) if lock else db.session.get(Shift, shift_id)
+    if shift is None:
+        raise _shift_not_found()
+    require_organizer(actor, shift.site.community_id, "管理此班次")
+    return shift
+
+
+def update_shift(actor, shift_id, changes):
+    """Move a shift or edit its notes and eligibility; pending reminders of its bookings move with it.
+
+    Volunteers already booked keep their places (their overlaps and daily limits are not re-checked).
+    Raises NotFound, Forbidden, ShiftNotOpen, ValidationFailed, DomainError `shift_exists`.
+    """
+    shift = get_managed_shift(actor, shift_id, lock=True)
+    if shift.status != "open":
+        raise ShiftNotOpen()
+    starts_at = changes.get("starts_at", shift.starts_at)
+    ends_at = changes.get("ends_at", shift.ends_at)
+    if ends_at <= starts_at:
+        raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
+    moved = (starts_at, ends_at) != (shift.starts_at, shift.ends_at)
+    if moved:
+        _refuse_existing(shift.site, [(starts_at, ends_at)])
+    for field, value in changes.items():
+        setattr(shift, field, value)
+    if moved:
+        move_reminders(shift)
+    db.session.flush()
+    return shift
+
+
+def cancel_shift(actor, shift_id, reason):
+    """Cancel a shift and record a notice for every booked volunteer.
+
+    Raises NotFound, Forbidden, ShiftNotOpen (already cancelled), DomainError `shift_ended`.
+    """
+    shift = get_managed_shift(actor, shift_id, lock=True)
+    now = utcnow()
+    if shift.status != "open":
+        raise ShiftNotOpen()
+    if shift.ends_at <= now:
+        raise DomainError("shift_ended", "班次已结束，不能取消", 409)
+    shift.status = "cancelled"
+    shift.cancelled_at = now
+    shift.cancel_reason = reason
+    notify_cancelled(shift, reason)
+    record_audit(actor, "shift.cancel", "shift", shift.id, reason=reason)
+    db.session.flush()
+    return shift
+
+
+def list_shifts(args):
+    """Open shifts that have not ended, soonest first; `available` keeps those with a free place.
+
+    Returns `(items, total)`.
+    """
+    statement = select(Shift).join(Shift.site).where(Shift.status == "open", Shift.ends_at > utcnow())
+    if "site_id" in args:
+        statement = statement.where(Shift.site_id == args["site_id"])
+    if "community_id" in args:
+        statement = statement.where(Site.community_id == args["community_id"])
+    if "date" in args:
+        start, end = local_date_bounds(args["date"])
+        statement = statement.where(Shift.starts_at >= start, Shift.starts_at <= end)
+    if args.get("available"):
+        free = select(ShiftPost.id).where(ShiftPost.shift_id == Shift.id, ShiftPost.booked < ShiftPost.capacity)
+        statement = statement.where(free.exists())
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page, size = args["page"], args["page_size"]
+    items = db.session.scalars(
+        statement.order_by(Shift.starts_at, Shift.id).offset((page - 1) * size).limit(size)
+    ).all()
+    return items, total

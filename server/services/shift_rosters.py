@@ -1,0 +1,287 @@
+"""Rosters of shifts for organizers, as JSON and as files: one shift's roster, the day's duty roster
+(排班表) across a community's sites, and the hours report for the official volunteer system.
+
+Rules: only an organizer of the community sees them; phones in full only for the community's own
+organizers (`users.sees_full_phone`), masked for everyone else, admins included. A roster lists the
+booked and no-show volunteers of each post; files add a 空缺 row for each post with places left.
+Who can't be reminded (`cannot_be_reminded`) is a booked volunteer with no shift reminder left to
+send: the organizer phones them. Every file export is audited (`exports.export_roster`).
+Everything the files show in Chinese (headers, statuses, titles, file names) is decided here.
+
+Read-only apart from the audit row: no locks.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from server.errors import ValidationFailed
+from server.extensions import db
+from server.localtime import app_timezone, local_date_bounds, to_local
+from server.models import Booking, Community, Shift, Site, User
+from server.services.exports import export_roster
+from server.services.reminders import remaining_credits
+from server.services.shift_planning import get_managed_shift
+from server.services.sites import require_organizer
+from server.services.users import contact, sees_full_phone
+
+STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
+DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
+HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
+
+
+@dataclass(frozen=True)
+class RosterVolunteer:
+    """A volunteer on a roster (`RosterVolunteerSchema`); `user` is `users.contact` of the booker."""
+
+    booking_id: int
+    user: dict
+    status: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    minutes_credited: int
+    reminder_credits: int | None  # shift reminders that can still be sent; None where not counted
+
+    @property
+    def name(self):
+        return self.user["real_name"] or self.user["nickname"] or ""
+
+    @property
+    def phone(self):
+        """The phone as this viewer may see it: in full, or masked, or empty."""
+        return self.user["phone"] or self.user["phone_masked"] or ""
+
+
+@dataclass(frozen=True)
+class RosterPost:
+    """A post (岗位) of a shift with its volunteers (`RosterRoleSchema`)."""
+
+    id: int
+    name: str
+    capacity: int
+    booked: int
+    volunteers: list[RosterVolunteer]
+
+
+@dataclass(frozen=True)
+class ShiftRoster:
+    """A shift and its posts with their volunteers (`ShiftRosterSchema`, `DutyShiftSchema`)."""
+
+    shift: Shift
+    posts: list[RosterPost]
+
+
+@dataclass(frozen=True)
+class DutyRoster:
+    """The day's duty roster of a community (`DutyRosterSchema`): its shifts by time, then site."""
+
+    date: date
+    community: Community
+    shifts: list[ShiftRoster]
+
+
+@dataclass(frozen=True)
+class HoursReport:
+    """Credited service per person and shift (`HoursReportSchema`); `items` as `HoursRowSchema` reads them."""
+
+    community: Community
+    items: list[dict]
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """An exported roster: the CSV or XLSX bytes and the file's name (without its extension)."""
+
+    body: bytes
+    filename: str
+
+
+def local_today():
+    """Today's date in APP_TIMEZONE: the duty roster's default day."""
+    return datetime.now(app_timezone()).date()
+
+
+def cannot_be_reminded(volunteer):
+    """A booked volunteer with no shift reminder left to send (`?unreminded=true`): phone them."""
+    return volunteer.status == "booked" and volunteer.reminder_credits == 0
+
+
+def _volunteer(booking, full_phone, reminder_credits=None):
+    return RosterVolunteer(
+        booking_id=booking.id,
+        user=contact(booking.user, full_phone),
+        status=booking.status,
+        checked_in_at=booking.checked_in_at,
+        checked_out_at=booking.checked_out_at,
+        minutes_credited=booking.minutes_credited,
+        reminder_credits=reminder_credits,
+    )
+
+
+def _shift_roster(shift, bookings, full_phone, credits=None):
+    """The shift's posts in order, each with the volunteers of `bookings` (in their order) on it."""
+    by_post = defaultdict(list)
+    for booking in bookings:
+        by_post[booking.post_id].append(
+            _volunteer(booking, full_phone, credits[booking.user_id] if credits is not None else None)
+        )
+    posts = [RosterPost(post.id, post.name, post.capacity, post.booked, by_post[post.id]) for post in shift.posts]
+    return ShiftRoster(shift, posts)
+
+
+def _roster_bookings(shift_ids):
+    """The bookings (not cancelled) of these shifts, in the order they were made."""
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.shift_id.in_(shift_ids), Booking.status != "cancelled")
+        .order_by(Booking.booked_at, Booking.id)
+    ).all()
+
+
+def shift_roster(actor, shift_id, unreminded=False):
+    """A shift's booked and no-show volunteers per post, each with their `reminder_credits`;
+    `unreminded` keeps only those who can't be reminded. Raises NotFound, Forbidden."""
+    shift = get_managed_shift(actor, shift_id)
+    bookings = _roster_bookings([shift.id])
+    credits = remaining_credits({b.user_id for b in bookings}, "shift_reminder")
+    roster = _shift_roster(shift, bookings, sees_full_phone(actor, shift.site.community_id), credits)
+    if unreminded:
+        roster = ShiftRoster(shift, [
+            RosterPost(post.id, post.name, post.capacity, post.booked,
+                       [v for v in post.volunteers if cannot_be_reminded(v)])
+            for post in roster.posts
+        ])
+    return roster
+
+
+def _community_for_roster(actor, community_id):
+    """The community a roster is asked for; defaults to the organizer's only one. Raises Forbidden, ValidationFailed."""
+    if community_id is None:
+        scopes = sorted(actor.organizer_community_ids)
+        if len(scopes) != 1:
+            raise ValidationFailed(errors={"community_id": ["请指定社区"]})
+        community_id = scopes[0]
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+    require_organizer(actor, community_id, "查看排班表")
+    return community
+
+
+def duty_roster(actor, community_id=None, day=None):
+    """The day's duty roster (排班表) across the community's sites, shifts by time then site.
+    Defaults: the organizer's only community, today. Raises Forbidden, ValidationFailed."""
+    day = day or local_today()
+    community = _community_for_roster(actor, community_id)
+    start, end = local_date_bounds(day)
+    shifts = db.session.scalars(
+        select(Shift)
+        .join(Shift.site)
+        .where(Site.community_id == community.id, Shift.starts_at >= start, Shift.starts_at <= end)
+        .order_by(Shift.starts_at, Site.name, Shift.id)
+    ).all()
+    by_shift = defaultdict(list)
+    if shifts:
+        for booking in _roster_bookings([s.id for s in shifts]):
+            by_shift[booking.shift_id].append(booking)
+    full_phone = sees_full_phone(actor, community.id)
+    return DutyRoster(day, community, [_shift_roster(shift, by_shift[shift.id], full_phone) for shift in shifts])
+
+
+def hours_report(actor, community_id, date_from, date_to):
+    """Credited service per person and shift in the community's sites between two local dates, in the
+    columns of the official volunteer system. Start and end are the credited interval (the check-in
+    and check-out clamped to the shift). Raises Forbidden, ValidationFailed."""
+    community = _community_for_roster(actor, community_id)
+    full_phone = sees_full_phone(actor, community.id)
+    start = local_date_bounds(date_from)[0]
+    end = local_date_bounds(date_to)[1]
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(Booking.shift)
+        .join(Shift.site)
+        .join(Booking.user)
+        .where(
+            Site.community_id == community.id,
+            Shift.starts_at >= start,
+            Shift.starts_at <= end,
+            Booking.minutes_credited > 0,
+        )
+        .order_by(User.real_name, User.id, Shift.starts_at)
+    ).all()
+    items = [
+        {
+            "name": booking.user.real_name or booking.user.nickname,
+            "phone": booking.user.phone if full_phone else None,
+            "phone_masked": booking.user.phone_masked,
+            "date": to_local(booking.shift.starts_at).date(),
+            "site": booking.shift.site.name,
+            "post": booking.post.name,
+            "start": max(booking.checked_in_at, booking.shift.starts_at),
+            "end": min(booking.checked_out_at, booking.shift.ends_at),
+            "minutes": booking.minutes_credited,
+            "hours": round(booking.minutes_credited / 60, 2),
+        }
+        for booking in bookings
+    ]
+    return HoursReport(community, items)
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+def duty_rows(rosters):
+    """排班表 rows (DUTY_HEADERS): one per volunteer, and one per post with places still open."""
+    rows = []
+    for roster in rosters:
+        shift = roster.shift
+        period = f"{to_local(shift.starts_at):%H:%M}-{to_local(shift.ends_at):%H:%M}"
+        if shift.status == "cancelled":
+            period += "（已取消）"
+        for post in roster.posts:
+            for volunteer in post.volunteers:
+                rows.append([
+                    shift.site.name, period, post.name, volunteer.name, volunteer.phone,
+                    STATUS_ZH[volunteer.status], volunteer.checked_in_at, volunteer.checked_out_at,
+                ])
+            if post.capacity > len(post.volunteers):
+                rows.append([shift.site.name, period, post.name, f"（空缺 {post.capacity - len(post.volunteers)} 人）",
+                             "", "", None, None])
+    return rows
+
+
+def hours_rows(items):
+    """Hours report rows (HOURS_HEADERS)."""
+    return [
+        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"].isoformat(), i["site"], i["post"],
+         i["start"], i["end"], i["hours"]]
+        for i in items
+    ]
+
+
+def export_shift_roster(actor, shift_id, fmt, unreminded=False):
+    """The shift's roster as a CSV or XLSX file, audited. Raises NotFound, Forbidden."""
+    roster = shift_roster(actor, shift_id, unreminded)
+    shift = roster.shift
+    title = f"{shift.site.name}{to_local(shift.starts_at):%m月%d日%H时}"
+    audit = ("shift", shift.id, {"site": shift.site.name})
+    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows([roster]), audit), f"{title}-值守名单")
+
+
+def export_duty_roster(actor, fmt, community_id=None, day=None):
+    """The day's duty roster as a printable CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
+    roster = duty_roster(actor, community_id, day)
+    title = f"{roster.community.name}{roster.date:%m月%d日}排班表"
+    audit = ("community", roster.community.id, {"date": roster.date.isoformat(), "kind": "duty_roster"})
+    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows(roster.shifts), audit), title)
+
+
+def export_hours_report(actor, fmt, community_id, date_from, date_to):
+    """The hours report as a CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
+    report = hours_report(actor, community_id, date_from, date_to)
+    title = f"{report.community.name}志愿时长{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    audit = ("community", report.community.id,
+             {"from": date_from.isoformat(), "to": date_to.isoformat(), "kind": "hours"})
+    return RosterFile(export_roster(actor, fmt, title, HOURS_HEADERS, hours_rows(report.items), audit), title)

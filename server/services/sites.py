@@ -1,0 +1,79 @@
+"""Sites (卡口, 核酸采样点, 测温点 ...) where volunteers serve, and the rotating check-in code of each.
+
+Rules: only an organizer of the site's community adds or edits it, or shows its check-in code; the
+code is a short-lived token (`checkin_tokens`) that volunteers scan to check in at any shift there.
+Nothing here takes a lock: a site is edited by its organizers, last write wins.
+"""
+
+from sqlalchemy import func, select
+
+from server.errors import Forbidden, NotFound, ValidationFailed
+from server.extensions import db
+from server.models import Community, Site
+from server.services import checkin_tokens
+
+
+def require_organizer(actor, community_id, what):
+    """Raises Forbidden unless `actor` organizes the community; `what` completes the message (只有……可以<what>)."""
+    if not actor.organizes(community_id):
+        raise Forbidden("forbidden", f"只有该社区的组织者可以{what}")
+
+
+def list_sites(args):
+    """Sites, by community then name. Returns `(items, total)`."""
+    statement = select(Site)
+    if "community_id" in args:
+        statement = statement.where(Site.community_id == args["community_id"])
+    if "kind" in args:
+        statement = statement.where(Site.kind == args["kind"])
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page, size = args["page"], args["page_size"]
+    items = db.session.scalars(
+        statement.order_by(Site.community_id, Site.name, Site.id).offset((page - 1) * size).limit(size)
+    ).all()
+    return items, total
+
+
+def get_site(site_id):
+    """Raises NotFound."""
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound("site_not_found", "站点不存在")
+    return site
+
+
+def get_managed_site(actor, site_id):
+    """Raises NotFound, Forbidden."""
+    site = get_site(site_id)
+    require_organizer(actor, site.community_id, "管理此站点")
+    return site
+
+
+def create_site(actor, data):
+    """Raises ValidationFailed (unknown community), Forbidden."""
+    if db.session.get(Community, data["community_id"]) is None:
+        raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+    require_organizer(actor, data["community_id"], "添加站点")
+    site = Site(**data)
+    db.session.add(site)
+    db.session.flush()
+    return site
+
+
+def update_site(actor, site_id, changes):
+    """Raises NotFound, Forbidden."""
+    site = get_managed_site(actor, site_id)
+    for field, value in changes.items():
+        setattr(site, field, value)
+    db.session.flush()
+    return site
+
+
+def make_site_checkin_code(actor, site_id):
+    """A rotating token that volunteers scan to check in at this site: `(site, token, expires_at_epoch)`.
+
+    Raises NotFound, Forbidden.
+    """
+    site = get_managed_site(actor, site_id)
+    token, expires_at = checkin_tokens.make_token("s", site.id)
+    return site, token, expires_at
