@@ -108,3 +108,22 @@ def test_shift_exports_are_audited(organizer, clean_app, client):
         assert [(r.target_type, r.detail["format"]) for r in rows] == [
             ("shift", "xlsx"), ("community", "csv"), ("community", "csv")]
         assert {r.actor_id for r in rows} == {organizer.user["id"]}
+
+
+def test_unreminded_roster_keeps_booked_volunteers_without_a_reminder_left(organizer, residents, emulator, move_shift):
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
+    subscribed, unreachable, absent = residents(3)
+    emulator.accept_subscription("o-resident-0000", "tmpl-shift-reminder")
+    assert subscribed.post("/api/v1/me/subscriptions", json={"accepted": ["tmpl-shift-reminder"]}).status_code == 200
+    bookings = [book(person, shift).get_json() for person in (subscribed, unreachable, absent)]
+    started = datetime.now(timezone.utc) - timedelta(minutes=10)
+    move_shift(shift["id"], started, started + timedelta(hours=3))
+    assert organizer.post(f"/api/v1/shift-bookings/{bookings[2]['id']}/no-show").status_code == 200
+
+    everyone = organizer.get(f"/api/v1/shifts/{shift['id']}/roster").get_json()["roles"][0]["volunteers"]
+    assert [(v["user"]["real_name"], v["reminder_credits"]) for v in everyone] == [("居民0", 1), ("居民1", 0), ("居民2", 0)]
+    roster = organizer.get(f"/api/v1/shifts/{shift['id']}/roster?unreminded=true").get_json()
+    assert [v["user"]["real_name"] for v in roster["roles"][0]["volunteers"]] == ["居民1"]
+    csv_text = organizer.get(f"/api/v1/shifts/{shift['id']}/roster?unreminded=true&format=csv").data.decode("utf-8-sig")
+    names = [row[3] for row in csv.reader(io.StringIO(csv_text))][1:]
+    assert "居民1" in names and "居民0" not in names and "居民2" not in names
