@@ -6,13 +6,13 @@ from factories import create_shift, create_site, local
 
 def test_thirty_racing_for_the_last_place_leave_exactly_one_booking(organizer, residents, live_server):
     shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
-    role_id = shift["roles"][0]["id"]
+    post_id = shift["roles"][0]["id"]
     holders = residents(32)
     for holder in holders[:2]:
-        assert holder.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": role_id}).status_code == 201
+        assert holder.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": post_id}).status_code == 201
     racers = holders[2:]
     path = f"/api/v1/shifts/{shift['id']}/bookings"
-    results = race(live_server, [("POST", path, p.headers, {"role_id": role_id}) for p in racers])
+    results = race(live_server, [("POST", path, p.headers, {"role_id": post_id}) for p in racers])
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * 29
     assert {body["error"] for status, body in results if status == 409} == {"role_full"}

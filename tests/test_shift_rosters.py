@@ -25,7 +25,7 @@ def test_shift_roster_lists_volunteers_per_post(organizer, residents, emulator):
     book(first, shift, 0)
     book(second, shift, 1)
     roster = organizer.get(f"/api/v1/shifts/{shift['id']}/roster").get_json()
-    posts = {role["name"]: role for role in roster["roles"]}
+    posts = {post["name"]: post for post in roster["roles"]}
     assert [v["user"]["real_name"] for v in posts["登记"]["volunteers"]] == ["居民0"]
     volunteer = posts["维持秩序"]["volunteers"][0]
     assert volunteer["user"]["phone"] == "13912340001"

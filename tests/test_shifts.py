@@ -78,12 +78,12 @@ def test_batch_is_all_or_none(organizer, client):
 
 def test_batch_with_overlapping_slots_or_too_many_is_422(organizer):
     site = create_site(organizer)
-    roles = [{"name": "测温", "capacity": 1}]
+    posts = [{"name": "测温", "capacity": 1}]
     overlapping = {"site_id": site["id"], "dates": [local(days=1).date().isoformat()],
-                   "slots": [{"start": "08:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}], "roles": roles}
+                   "slots": [{"start": "08:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}], "roles": posts}
     assert organizer.post("/api/v1/shifts/batch", json=overlapping).status_code == 422
     too_many = {"site_id": site["id"], "dates": [local(days=d).date().isoformat() for d in range(1, 42)],
-                "slots": [{"start": f"{h:02d}:00", "end": f"{h:02d}:30"} for h in range(6)], "roles": roles}
+                "slots": [{"start": f"{h:02d}:00", "end": f"{h:02d}:30"} for h in range(6)], "roles": posts}
     assert organizer.post("/api/v1/shifts/batch", json=too_many).status_code == 422
     bad_time = {**overlapping, "slots": [{"start": "8am", "end": "12:00"}]}
     assert organizer.post("/api/v1/shifts/batch", json=bad_time).status_code == 422
