@@ -1,6 +1,7 @@
 """Volunteer shifts (志愿值守) at sites: checkpoints, testing sites, temperature points."""
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -84,6 +85,12 @@ class ShiftPost(db.Model):
     booked: Mapped[int] = mapped_column(Integer, default=0)
 
     shift: Mapped[Shift] = relationship(back_populates="posts")
+
+    @hybrid_property
+    def has_free_place(self):
+        """A place is left. The same expression filters in SQL (the shift list's `available`, the
+        conditional UPDATE that takes a place, the full-post read) and tests a loaded post."""
+        return self.booked < self.capacity
 
 
 class Booking(db.Model):

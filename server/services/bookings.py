@@ -51,8 +51,8 @@ def _booking_statement():
     """What decides a booking of a full post: the shift, the post and the caller's own booking."""
     shifts, posts, bookings = Shift.__table__, ShiftPost.__table__, Booking.__table__
     return (
-        select(shifts.c.status, shifts.c.party_members_only, shifts.c.starts_at, posts.c.name, posts.c.booked,
-               posts.c.capacity, bookings.c.status.label("mine_status"))
+        select(shifts.c.status, shifts.c.party_members_only, shifts.c.starts_at, posts.c.name,
+               ShiftPost.has_free_place.label("has_free_place"), bookings.c.status.label("mine_status"))
         .select_from(
             shifts.join(posts, and_(posts.c.shift_id == shifts.c.id, posts.c.id == bindparam("post")))
             .outerjoin(bookings, and_(bookings.c.shift_id == shifts.c.id, bookings.c.user_id == bindparam("user")))
@@ -85,7 +85,7 @@ def _refuse_full_post(user_id, shift_id, post_id):
         return
     if row.status != "open" or row.party_members_only or utcnow() >= row.starts_at:
         return
-    if row.booked >= row.capacity:
+    if not row.has_free_place:
         holders = db.session.scalars(
             select(Booking.user_id).where(Booking.shift_id == shift_id, Booking.status != "cancelled")
         ).all()
@@ -173,7 +173,7 @@ def book_shift(user_id, shift_id, post_id):
     check_schedule(user, shift)
     taken = db.session.execute(
         update(ShiftPost)
-        .where(ShiftPost.id == post.id, ShiftPost.booked < ShiftPost.capacity)
+        .where(ShiftPost.id == post.id, ShiftPost.has_free_place)
         .values(booked=ShiftPost.booked + 1)
         .execution_options(synchronize_session=False)
     )

@@ -188,7 +188,7 @@ def list_shifts(args):
         start, end = local_date_bounds(args["date"])
         statement = statement.where(Shift.starts_at >= start, Shift.starts_at <= end)
     if args.get("available"):
-        free = select(ShiftPost.id).where(ShiftPost.shift_id == Shift.id, ShiftPost.booked < ShiftPost.capacity)
+        free = select(ShiftPost.id).where(ShiftPost.shift_id == Shift.id, ShiftPost.has_free_place)
         statement = statement.where(free.exists())
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     page, size = args["page"], args["page_size"]
