@@ -360,3 +360,18 @@ def test_bad_registration_input_is_422(organizer, resident, body):
     activity = create_activity(organizer)
     assert register(resident, activity, **body).status_code == 422
     assert get_activity(resident, activity)["confirmed_count"] == 0
+
+
+def test_my_registrations_show_where_i_am_on_the_waitlist(organizer, residents):
+    activity = create_activity(organizer, capacity=1)
+    first, second, third = residents(3)
+    for person in (first, second, third):
+        register(person, activity)
+
+    def shown(person):
+        (item,) = person.get("/api/v1/me/registrations").get_json()["items"]
+        return item["status"], item["waitlist_position"]
+
+    assert [shown(p) for p in (first, second, third)] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+    second.delete(f"/api/v1/activities/{activity['id']}/registrations/me")
+    assert shown(third) == ("waitlisted", 1)

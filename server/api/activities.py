@@ -43,17 +43,19 @@ def list_activities(args):
 
     The public part of published pages is cached and invalidated by every change it shows.
     """
-
-    def page_for(viewer):
-        items, total = activities.list_activities(viewer, args)
-        return page_body(ActivitySummarySchema(many=True).dump(items), total, args)
-
     if args.get("status", "published") == "published":
-        page = cached_page("activities", args, lambda: page_for(None))
+        page = cached_page("activities", args, lambda: activity_page(None, args))
     else:
-        page = page_for(g.user)
+        page = activity_page(g.user, args)
     mine = my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_registration", mine, REGISTRATION_SCHEMA))
+
+
+def activity_page(viewer, args):
+    """A page of activities as JSON, the same for every caller `viewer` stands for: nothing of the
+    caller's own is in it (published pages are computed for no one and shared through the cache)."""
+    items, total = activities.list_activities(viewer, args)
+    return page_body(ActivitySummarySchema(many=True).dump(items), total, args)
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])
