@@ -3,6 +3,9 @@ and in the SQL WHERE of the conditional UPDATEs (`take_places`), which re-checks
 activity's row lock. Both must agree on every case; this runs them side by side on the test
 database (SQLite by default, PostgreSQL in CI), over a table of activity states, sign-up windows,
 audiences, capacities and party sizes, boundaries (`== now`) included.
+
+Who the caller is (in the audience? may see a draft?) is for Python alone: the SQL cannot know it
+and re-checks only that the audience is still the one the caller was checked against.
 """
 
 import itertools
@@ -119,11 +122,8 @@ def test_an_audience_changed_since_the_check_never_matches(signup_table):
 def test_the_table_is_what_the_database_holds(signup_table):
     """The rows really are the cases (a default or a constraint did not quietly change one)."""
     _, activity_ids = signup_table
-    rows = db.session.execute(
-        select(Activity.status, Activity.audience, Activity.capacity, Activity.confirmed_count, Activity.waitlist_enabled)
-        .where(Activity.id.in_(activity_ids))
-        .order_by(Activity.id)
-    ).all()
+    columns = (Activity.status, Activity.audience, Activity.capacity, Activity.confirmed_count, Activity.waitlist_enabled)
+    rows = db.session.execute(select(*columns).where(Activity.id.in_(activity_ids)).order_by(Activity.id)).all()
     assert [tuple(row) for row in rows] == [
         (status, audience, capacity, confirmed, waitlist)
         for status, _, audience, (capacity, confirmed, _), waitlist in CASES
