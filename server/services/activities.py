@@ -191,6 +191,8 @@ class ActivityForViewer:
     my_registration: dict | None
 
     def __getattr__(self, name):  # everything but `my_registration` is the activity's
+        if name == "activity":  # not set yet (copy, unpickle): no endless recursion
+            raise AttributeError(name)
         return getattr(self.activity, name)
 
 
