@@ -5,6 +5,11 @@ from datetime import timedelta, timezone
 import pytest
 from factories import activity_body, community_id, create_activity, local
 
+from server.extensions import db
+from server.models import Activity, User
+from server.models.base import utcnow
+from server.services.registrations import cancel_future_registrations
+
 
 def register(session, activity, **body):
     return session.post(f"/api/v1/activities/{activity['id']}/registrations", json=body)
@@ -343,6 +348,27 @@ def test_deleting_an_account_moves_the_waitlist_up(organizer, residents, message
     assert [n["user_id"] for n in messages("waitlist_promoted")] == [waiting.user["id"]]
 
 
+def test_cancel_future_registrations_gives_up_places_not_yet_started(organizer, residents, clean_app, messages):
+    """What account deletion calls by name: places in activities that have not started are given up
+    (whatever the cancel cutoff) and the waitlist moves up; a place in an activity under way stays."""
+    upcoming = create_activity(organizer, capacity=1, cancel_cutoff_minutes=43200)
+    under_way = create_activity(organizer, title="进行中")
+    holder, waiting = residents(2)
+    register(holder, upcoming)
+    register(waiting, upcoming)
+    register(holder, under_way)
+    with clean_app.app_context():
+        started = db.session.get(Activity, under_way["id"])
+        started.starts_at, started.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
+        db.session.commit()
+        cancel_future_registrations(db.session.get(User, holder.user["id"]))
+        db.session.commit()
+    assert get_activity(holder, upcoming)["my_registration"] is None
+    assert get_activity(waiting, upcoming)["my_registration"]["status"] == "confirmed"
+    assert [n["user_id"] for n in messages("waitlist_promoted")] == [waiting.user["id"]]
+    assert get_activity(holder, under_way)["my_registration"]["status"] == "confirmed"
+
+
 def test_my_registrations_upcoming_and_past(organizer, resident):
     upcoming = create_activity(organizer, title="下周党课")
     register(resident, upcoming)
@@ -360,3 +386,18 @@ def test_bad_registration_input_is_422(organizer, resident, body):
     activity = create_activity(organizer)
     assert register(resident, activity, **body).status_code == 422
     assert get_activity(resident, activity)["confirmed_count"] == 0
+
+
+def test_my_registrations_show_where_i_am_on_the_waitlist(organizer, residents):
+    activity = create_activity(organizer, capacity=1)
+    first, second, third = residents(3)
+    for person in (first, second, third):
+        register(person, activity)
+
+    def shown(person):
+        (item,) = person.get("/api/v1/me/registrations").get_json()["items"]
+        return item["status"], item["waitlist_position"]
+
+    assert [shown(p) for p in (first, second, third)] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+    second.delete(f"/api/v1/activities/{activity['id']}/registrations/me")
+    assert shown(third) == ("waitlisted", 1)

@@ -96,3 +96,25 @@ def test_residents_see_no_other_persons_data(organizer, residents):
     assert "居民0" not in seen
     assert "13800" not in seen
     assert roster(second, activity).status_code == 403
+
+
+def test_files_label_every_status_in_chinese_with_waitlist_positions(organizer, residents):
+    activity = create_activity(organizer, capacity=1, title="社区义诊")
+    people = residents(4)
+    for person in people:
+        person.post(f"/api/v1/activities/{activity['id']}/registrations", json={})
+    people[3].delete(f"/api/v1/activities/{activity['id']}/registrations/me")
+    response = roster(organizer, activity, "csv")
+    assert "filename*=UTF-8''" + "%E7%A4%BE%E5%8C%BA%E4%B9%89%E8%AF%8A-%E6%8A%A5%E5%90%8D%E5%90%8D%E5%8D%95.csv" in (
+        response.headers["Content-Disposition"]
+    )  # 社区义诊-报名名单.csv
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
+    assert [(row[0], row[1], row[4], row[5]) for row in rows[1:]] == [
+        ("1", "居民0", "已确认", ""),
+        ("2", "居民1", "候补", "1"),
+        ("3", "居民2", "候补", "2"),
+        ("4", "居民3", "已取消", ""),
+    ]
+    body = roster(organizer, activity).get_json()
+    assert [item["waitlist_position"] for item in body["items"]] == [None, 1, 2, None]

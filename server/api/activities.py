@@ -26,9 +26,9 @@ from server.schemas.activities import (
     RosterFormatArgsSchema,
     RosterSchema,
 )
-from server.services import activities
+from server.services import activities, activity_checkin, activity_rosters, registrations
 from server.services.cache import cached_page
-from server.services.exports import export_roster
+from server.services.my_registrations import list_my_registrations, my_registrations_for
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
 REGISTRATION_SCHEMA = RegistrationSchema()  # laid over every list page: built once, not per request
@@ -43,17 +43,19 @@ def list_activities(args):
 
     The public part of published pages is cached and invalidated by every change it shows.
     """
-
-    def page_for(viewer):
-        items, total = activities.list_activities(viewer, args)
-        return page_body(ActivitySummarySchema(many=True).dump(items), total, args)
-
     if args.get("status", "published") == "published":
-        page = cached_page("activities", args, lambda: page_for(None))
+        page = cached_page("activities", args, lambda: activity_page(None, args))
     else:
-        page = page_for(g.user)
-    mine = activities.my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
+        page = activity_page(g.user, args)
+    mine = my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_registration", mine, REGISTRATION_SCHEMA))
+
+
+def activity_page(viewer, args):
+    """A page of activities as JSON, the same for every caller `viewer` stands for: nothing of the
+    caller's own is in it (published pages are computed for no one and shared through the cache)."""
+    items, total = activities.list_activities(viewer, args)
+    return page_body(ActivitySummarySchema(many=True).dump(items), total, args)
 
 
 @blp.route("/activities/<id:activity_id>", methods=["GET"])
@@ -61,8 +63,7 @@ def list_activities(args):
 @blp.response(200, ActivitySchema)
 def get_activity(activity_id):
     """One activity, with `my_registration` for the caller. Drafts: 404 except for their organizers."""
-    activity = activities.get_visible_activity(g.user, activity_id)
-    return activities.attach_my_registrations(g.user, [activity])[0]
+    return activities.get_activity_for(g.user, activity_id)
 
 
 @blp.route("/activities", methods=["POST"])
@@ -73,7 +74,7 @@ def create_activity(data):
     """Create a draft in a community you organize. 403 `forbidden`; 422 `validation_failed`."""
     activity = activities.create_activity(g.user, data)
     db.session.commit()
-    return activities.attach_my_registrations(g.user, [activity])[0]
+    return activities.as_seen_by(g.user, activity)
 
 
 @blp.route("/activities/<id:activity_id>", methods=["PATCH"])
@@ -88,7 +89,7 @@ def update_activity(changes, activity_id):
     """
     activity = activities.update_activity(g.user, activity_id, changes)
     db.session.commit()
-    return activities.attach_my_registrations(g.user, [activity])[0]
+    return activities.as_seen_by(g.user, activity)
 
 
 @blp.route("/activities/<id:activity_id>/publish", methods=["POST"])
@@ -98,7 +99,7 @@ def publish_activity(activity_id):
     """Publish a draft. 409 `activity_not_draft`, 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`."""
     activity = activities.publish_activity(g.user, activity_id)
     db.session.commit()
-    return activities.attach_my_registrations(g.user, [activity])[0]
+    return activities.as_seen_by(g.user, activity)
 
 
 @blp.route("/activities/<id:activity_id>/cancel", methods=["POST"])
@@ -112,7 +113,7 @@ def cancel_activity(body, activity_id):
     """
     activity = activities.cancel_activity(g.user, activity_id, body["reason"])
     db.session.commit()
-    return activities.attach_my_registrations(g.user, [activity])[0]
+    return activities.as_seen_by(g.user, activity)
 
 
 @blp.route("/activities/<id:activity_id>/registrations", methods=["POST"])
@@ -126,7 +127,9 @@ def register(body, activity_id):
     Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
     `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions).
     """
-    registration, created = activities.register_for_activity(g.user_id, activity_id, body["companions"], body["remark"])
+    registration, created = registrations.register_for_activity(
+        g.user_id, activity_id, body["companions"], body["remark"]
+    )
     db.session.commit()
     return registration, 201 if created else 200
 
@@ -139,7 +142,7 @@ def cancel_registration(activity_id):
 
     Errors: 404 `registration_not_found`, 409 `cancel_cutoff_passed` (confirmed places only).
     """
-    activities.cancel_registration(g.user, activity_id)
+    registrations.cancel_registration(g.user, activity_id)
     db.session.commit()
     return {"status": "cancelled"}
 
@@ -150,7 +153,7 @@ def cancel_registration(activity_id):
 @blp.response(200, MyRegistrationPageSchema)
 def my_registrations(args):
     """My registrations with their activities: `upcoming` (default) or `past`."""
-    return page_body(*activities.list_my_registrations(g.user, args), args)
+    return page_body(*list_my_registrations(g.user, args), args)
 
 
 @blp.route("/activities/<id:activity_id>/checkin-code", methods=["GET"])
@@ -161,7 +164,7 @@ def checkin_code(activity_id):
 
     409 `activity_not_open` (not published), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
-    _, token, expires_at = activities.make_checkin_code(g.user, activity_id)
+    _, token, expires_at = activity_checkin.make_checkin_code(g.user, activity_id)
     return checkin_code_body(token, expires_at)
 
 
@@ -171,9 +174,9 @@ def checkin_code(activity_id):
 @blp.response(200, RegistrationSchema)
 def check_in(body, activity_id):
     """Check myself in with the scanned token. 409 `checkin_token_invalid`, `registration_not_confirmed`; 404."""
-    registration = activities.check_in_with_token(g.user, activity_id, body["token"])
+    registration = activity_checkin.check_in_with_token(g.user, activity_id, body["token"])
     db.session.commit()
-    return activities.with_waitlist_position(registration)
+    return registration
 
 
 @blp.route("/activities/<id:activity_id>/roster/<id:registration_id>/check-in", methods=["POST"])
@@ -184,13 +187,9 @@ def check_in_by_organizer(activity_id, registration_id):
 
     404 `registration_not_found`, 409 `registration_not_confirmed`, 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
-    registration = activities.check_in_by_organizer(g.user, activity_id, registration_id)
+    registration = activity_checkin.check_in_by_organizer(g.user, activity_id, registration_id)
     db.session.commit()
-    return activities.with_waitlist_position(registration)
-
-
-ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
-STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+    return registration
 
 
 @blp.route("/activities/<id:activity_id>/roster", methods=["GET"])
@@ -206,29 +205,8 @@ def roster(args, activity_id):
 
     403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
-    activity, counts, registrations = activities.activity_roster(g.user, activity_id)
     if args["format"] == "json":
-        if args["unreminded"]:
-            registrations = [r for r in registrations if r.status == "confirmed" and r.reminder_credits == 0]
-        return {"activity": activity, "counts": counts, "items": registrations}
-    rows = [
-        [
-            number,
-            r.contact["real_name"] or "",
-            r.contact["nickname"] or "",
-            r.contact["phone"] or r.contact["phone_masked"] or "",
-            STATUS_ZH[r.status],
-            r.waitlist_position or "",
-            r.companions,
-            r.remark,
-            r.registered_at,
-            r.checked_in_at,
-        ]
-        for number, r in enumerate(registrations, start=1)
-    ]
-    body = export_roster(
-        g.user, args["format"], activity.title, ROSTER_HEADERS, rows,
-        ("activity", activity.id, {"title": activity.title}),
-    )
+        return activity_rosters.activity_roster(g.user, activity_id, unreminded=args["unreminded"])
+    exported = activity_rosters.export_activity_roster(g.user, activity_id, args["format"])
     db.session.commit()
-    return download(body, args["format"], f"{activity.title}-报名名单")
+    return download(exported.body, args["format"], exported.filename)

@@ -1,7 +1,7 @@
 """Activities (党群活动) and registrations for them."""
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from server.extensions import db
 from server.models.base import UTCDateTime, utcnow
@@ -106,6 +106,10 @@ class Registration(db.Model):
 
     activity: Mapped[Activity] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    # 1-based place in the waitlist, null unless waitlisted; loaded only where a query asks for it with
+    # `with_expression(Registration.waitlist_position, waitlist_position())` (services.my_registrations).
+    waitlist_position: Mapped[int | None] = query_expression()
 
     @property
     def places(self):

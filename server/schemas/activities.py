@@ -28,6 +28,8 @@ class RegistrationSchema(ma.Schema):
 
 
 class ActivitySchema(ma.Schema):
+    """An activity (党群活动) as the caller sees it, with the caller's own registration."""
+
     id = ma.fields.Integer()
     title = ma.fields.String()
     description = ma.fields.String()
@@ -64,6 +66,8 @@ class ActivitySummarySchema(ActivitySchema):
 
 
 class ActivityPageSchema(PageSchema):
+    """A page of activities, each with the caller's own registration."""
+
     items = ma.fields.List(ma.fields.Nested(ActivitySchema))
 
 
@@ -78,6 +82,8 @@ def _times(required):
 
 
 class ActivityCreateSchema(ma.Schema.from_dict(_times(required=True))):
+    """A new activity, created as a draft in a community you organize."""
+
     community_id = ma.fields.Integer(required=True, strict=True)
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
@@ -90,6 +96,8 @@ class ActivityCreateSchema(ma.Schema.from_dict(_times(required=True))):
 
 
 class ActivityUpdateSchema(ma.Schema.from_dict(_times(required=False))):
+    """Changes to an activity: only the fields sent are changed."""
+
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
     description = ma.fields.String(validate=ma.validate.Length(max=5000))
     category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
@@ -101,6 +109,8 @@ class ActivityUpdateSchema(ma.Schema.from_dict(_times(required=False))):
 
 
 class ActivityQueryArgsSchema(PageArgsSchema):
+    """Filters of the activity list."""
+
     community_id = ma.fields.Integer()
     category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
     date_from = ma.fields.Date(data_key="from", metadata={"description": "Local date: activities starting that day or later"})
@@ -113,10 +123,14 @@ class ActivityQueryArgsSchema(PageArgsSchema):
 
 
 class CancelSchema(ma.Schema):
+    """Why it is cancelled; everyone signed up is told."""
+
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
 class RegisterSchema(ma.Schema):
+    """A sign-up: the people coming along and a remark for the organizer."""
+
     companions = ma.fields.Integer(
         load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10),
         metadata={"description": "People coming along (children, family); each takes a place"},
@@ -125,33 +139,47 @@ class RegisterSchema(ma.Schema):
 
 
 class CancelledSchema(ma.Schema):
+    """The registration or booking is cancelled."""
+
     status = ma.fields.String(metadata={"example": "cancelled"})
 
 
 class MyRegistrationSchema(RegistrationSchema):
+    """One of my registrations, with its activity."""
+
     activity = ma.fields.Nested(ActivitySummarySchema)
 
 
 class MyRegistrationPageSchema(PageSchema):
+    """A page of my registrations."""
+
     items = ma.fields.List(ma.fields.Nested(MyRegistrationSchema))
 
 
 class MyRegistrationArgsSchema(PageArgsSchema):
+    """Which of my registrations to list."""
+
     when = ma.fields.String(load_default="upcoming", validate=ma.validate.OneOf(("upcoming", "past")))
     include_cancelled = ma.fields.Boolean(load_default=False)
 
 
 class CheckinCodeSchema(ma.Schema):
+    """A rotating check-in token for organizers to show, and its mini-program code image."""
+
     token = ma.fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
     expires_at = LocalDateTime()
     qrcode_url = ma.fields.String(metadata={"description": "Mini-program code image (JPEG) opening the check-in page"})
 
 
 class CheckinSchema(ma.Schema):
+    """The check-in token scanned from the organizer's code."""
+
     token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
 
 
 class RosterFormatArgsSchema(ma.Schema):
+    """How to return a roster: JSON, or a CSV or XLSX file."""
+
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv", "xlsx")))
     unreminded = ma.fields.Boolean(
         load_default=False,
@@ -160,6 +188,8 @@ class RosterFormatArgsSchema(ma.Schema):
 
 
 class RosterUserSchema(ma.Schema):
+    """A person on a roster."""
+
     id = ma.fields.Integer()
     real_name = ma.fields.String(allow_none=True)
     nickname = ma.fields.String(allow_none=True)
@@ -170,8 +200,10 @@ class RosterUserSchema(ma.Schema):
 
 
 class RosterItemSchema(ma.Schema):
-    registration_id = ma.fields.Integer(attribute="id")
-    user = ma.fields.Nested(RosterUserSchema, attribute="contact")
+    """One registration on an activity's roster."""
+
+    registration_id = ma.fields.Integer()
+    user = ma.fields.Nested(RosterUserSchema)
     status = ma.fields.String()
     waitlist_position = ma.fields.Integer(allow_none=True)
     companions = ma.fields.Integer()
@@ -184,6 +216,8 @@ class RosterItemSchema(ma.Schema):
 
 
 class RosterCountsSchema(ma.Schema):
+    """How many registrations of each status an activity has, and the places taken."""
+
     confirmed = ma.fields.Integer()
     waitlisted = ma.fields.Integer()
     cancelled = ma.fields.Integer()
@@ -192,6 +226,8 @@ class RosterCountsSchema(ma.Schema):
 
 
 class RosterSchema(ma.Schema):
+    """An activity's roster for its organizers: counts and every registration."""
+
     activity = ma.fields.Nested(ActivitySummarySchema)
     counts = ma.fields.Nested(RosterCountsSchema)
     items = ma.fields.List(ma.fields.Nested(RosterItemSchema))

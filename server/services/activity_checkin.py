@@ -1,0 +1,68 @@
+"""Checking in at an activity: the organizer's rotating code, self check-in with it, check-in by hand.
+
+Rules: only a published activity's organizers get a code; its token rotates every few minutes (see
+`checkin_tokens`) and a token of another activity, or an expired one, is refused. Only a confirmed
+registration checks in (a waitlisted one is 409 `registration_not_confirmed`); checking in twice
+keeps the first time.
+
+Locks: none; a check-in only writes its own registration's row, and a second one changes nothing.
+"""
+
+from server.errors import DomainError, NotFound
+from server.extensions import db
+from server.models import Registration
+from server.models.base import utcnow
+from server.services import checkin_tokens
+from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
+from server.services.my_registrations import own_registration
+from server.services.registrations import active_registration
+
+
+def make_checkin_code(actor, activity_id):
+    """A rotating check-in token for a published activity: `(activity, token, expires_at_epoch)`.
+
+    Raises NotFound, Forbidden, ActivityNotOpen.
+    """
+    activity = get_managed_activity(actor, activity_id)
+    if activity.effective_status(utcnow()) != "published":
+        raise ActivityNotOpen()
+    token, expires_at = checkin_tokens.make_token("a", activity.id)
+    return activity, token, expires_at
+
+
+def _check_in(registration, by):
+    """Check a confirmed registration in; a second check-in keeps the first time. Returns it as
+    `RegistrationSchema` reads it."""
+    if registration.status == "waitlisted":
+        raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
+    if registration.status != "confirmed":
+        raise NotFound("registration_not_found", "没有找到有效的报名")
+    if registration.checked_in_at is None:
+        registration.checked_in_at = utcnow()
+        registration.checked_in_by_id = by.id
+    db.session.flush()
+    return own_registration(registration.activity_id, registration.user_id)
+
+
+def check_in_with_token(user, activity_id, token):
+    """Self check-in with the token of the organizer's code; checking in twice keeps the first time.
+
+    Raises NotFound, DomainError `checkin_token_invalid` (bad, other activity's or expired token),
+    `registration_not_confirmed`.
+    """
+    activity = get_visible_activity(user, activity_id)
+    if not checkin_tokens.token_is_valid("a", activity.id, token):
+        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请重新扫码", 409)
+    registration = active_registration(activity.id, user.id)
+    if registration is None:
+        raise NotFound("registration_not_found", "你没有报名此活动")
+    return _check_in(registration, user)
+
+
+def check_in_by_organizer(actor, activity_id, registration_id):
+    """The organizer checks a registrant in by hand. Raises NotFound, Forbidden, `registration_not_confirmed`."""
+    activity = get_managed_activity(actor, activity_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.activity_id != activity.id:
+        raise NotFound("registration_not_found", "报名记录不存在")
+    return _check_in(registration, actor)

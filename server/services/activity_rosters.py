@@ -1,0 +1,133 @@
+"""An activity's roster for its organizers, and how it is shown: JSON rows, and CSV/XLSX files with
+Chinese headers.
+
+Rules: confirmed registrations first, then the waitlist in its order, then cancellations. Phones in
+full only for the community's own organizers (an admin sees them masked). Someone "can't be
+reminded" (`cannot_be_reminded`) when their place is confirmed but no activity reminder can reach
+them (no subscription credits left): the organizer should phone them. Every file export is audited.
+
+Locks: none; a roster is a read (an export writes only its audit row).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Activity, Registration
+from server.services.activity_access import get_managed_activity
+from server.services.exports import export_roster
+from server.services.reminders import remaining_credits
+from server.services.users import contact, sees_full_phone
+
+ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
+ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
+STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One registration as its organizer sees it (`RosterItemSchema`)."""
+
+    registration_id: int
+    user: dict  # `users.contact`: the full phone only for the community's own organizers
+    status: str
+    waitlist_position: int | None
+    companions: int
+    remark: str
+    registered_at: datetime
+    checked_in_at: datetime | None
+    reminder_credits: int  # activity reminders that can still be sent to them
+
+
+@dataclass(frozen=True)
+class Roster:
+    """An activity's roster (`RosterSchema`): the activity, counts over every registration, the entries."""
+
+    activity: Activity
+    counts: dict
+    items: list
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """An exported roster: the file's bytes and its name (without extension)."""
+
+    body: bytes
+    filename: str
+
+
+def cannot_be_reminded(entry):
+    """A confirmed person no activity reminder can reach (no credits left): phone them."""
+    return entry.status == "confirmed" and entry.reminder_credits == 0
+
+
+def activity_roster(actor, activity_id, unreminded=False):
+    """The roster of an activity the actor organizes: confirmed first, then the waitlist in its order,
+    then cancellations; with `unreminded`, only the entries that `cannot_be_reminded` (the counts
+    still count everyone). Raises NotFound, Forbidden.
+    """
+    activity = get_managed_activity(actor, activity_id)
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id)
+        .order_by(Registration.registered_at, Registration.id)
+    ).all()
+    registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
+    counts = {status: 0 for status in ROSTER_ORDER}
+    full_phone = sees_full_phone(actor, activity.community_id)
+    credits = remaining_credits({r.user_id for r in registrations}, "activity_reminder")
+    items = []
+    for registration in registrations:
+        counts[registration.status] += 1
+        items.append(
+            RosterEntry(
+                registration_id=registration.id,
+                user=contact(registration.user, full_phone),
+                status=registration.status,
+                # In waitlist order here, so the count so far is the position.
+                waitlist_position=counts["waitlisted"] if registration.status == "waitlisted" else None,
+                companions=registration.companions,
+                remark=registration.remark,
+                registered_at=registration.registered_at,
+                checked_in_at=registration.checked_in_at,
+                reminder_credits=credits[registration.user_id],
+            )
+        )
+    counts["checked_in"] = sum(1 for r in registrations if r.checked_in_at is not None)
+    counts["places"] = activity.confirmed_count
+    if unreminded:
+        items = [entry for entry in items if cannot_be_reminded(entry)]
+    return Roster(activity, counts, items)
+
+
+def roster_rows(roster):
+    """The rows of a roster file, under `ROSTER_HEADERS`."""
+    return [
+        [
+            number,
+            entry.user["real_name"] or "",
+            entry.user["nickname"] or "",
+            entry.user["phone"] or entry.user["phone_masked"] or "",
+            STATUS_ZH[entry.status],
+            entry.waitlist_position or "",
+            entry.companions,
+            entry.remark,
+            entry.registered_at,
+            entry.checked_in_at,
+        ]
+        for number, entry in enumerate(roster.items, start=1)
+    ]
+
+
+def export_activity_roster(actor, activity_id, fmt):
+    """The whole roster as a `csv` or `xlsx` file named `<title>-报名名单`; records the export in the
+    audit log (flushes). Raises NotFound, Forbidden."""
+    roster = activity_roster(actor, activity_id)
+    activity = roster.activity
+    body = export_roster(
+        actor, fmt, activity.title, ROSTER_HEADERS, roster_rows(roster),
+        ("activity", activity.id, {"title": activity.title}),
+    )
+    return RosterFile(body, f"{activity.title}-报名名单")

@@ -1,0 +1,88 @@
+"""A person's own registrations as they see them: waitlist positions, "my registrations", and the
+caller's rows laid over the shared (cached) activity list pages.
+
+Rules: the waitlist is ordered by `(registered_at, id)`; a registration's position is 1 + the
+waitlisted registrations of the same activity ahead of it, null unless it is waitlisted. Only
+active registrations (`confirmed`, `waitlisted`) are the caller's "own" on an activity; the list
+of my registrations shows cancelled ones only when asked.
+
+Locks: none; these are reads.
+"""
+
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import with_expression
+
+from server.extensions import db
+from server.models import ACTIVE_REGISTRATION, Activity, Registration
+from server.models.base import utcnow
+
+# What `RegistrationSchema` shows of a registration, besides its waitlist position.
+OWN_COLUMNS = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at")
+
+
+def waitlist_position():
+    """A registration's 1-based place in its activity's waitlist (null unless waitlisted), as a column
+    of any select from `registrations`."""
+    registrations = Registration.__table__
+    ahead = registrations.alias("ahead")
+    before = select(func.count()).where(
+        ahead.c.activity_id == registrations.c.activity_id,
+        ahead.c.status == "waitlisted",
+        or_(
+            ahead.c.registered_at < registrations.c.registered_at,
+            and_(ahead.c.registered_at == registrations.c.registered_at, ahead.c.id < registrations.c.id),
+        ),
+    )
+    return case((registrations.c.status == "waitlisted", before.scalar_subquery() + 1), else_=None)
+
+
+_WAITLIST_POSITION = waitlist_position()
+
+
+def _own_registrations_statement():
+    """Registrations as `RegistrationSchema` reads them, without ORM objects (list pages and repeated
+    sign-up taps ask on every read): of one user, among some activities."""
+    table = Registration.__table__
+    return select(*(table.c[name] for name in OWN_COLUMNS), _WAITLIST_POSITION.label("waitlist_position")).where(
+        table.c.user_id == bindparam("user"),
+        table.c.activity_id.in_(bindparam("activities", expanding=True)),
+    )
+
+
+_OWN_REGISTRATIONS = _own_registrations_statement()
+_MY_REGISTRATIONS = _OWN_REGISTRATIONS.where(Registration.__table__.c.status.in_(ACTIVE_REGISTRATION))
+
+
+def own_registration(activity_id, user_id):
+    """The user's registration for the activity (whatever its status) as `RegistrationSchema` reads it,
+    waitlist position included, as a dict; None if there is none. One query."""
+    row = db.session.execute(_OWN_REGISTRATIONS, {"user": user_id, "activities": [activity_id]}).first()
+    return row._asdict() if row is not None else None
+
+
+def my_registrations_for(viewer_id, activity_ids):
+    """`{activity_id: registration}` of the viewer's active registrations among these activities, as
+    `RegistrationSchema` reads them, waitlist positions included: one query, no ORM objects (list
+    pages ask this on every read). `viewer_id` None: anonymous, none."""
+    if viewer_id is None or not activity_ids:
+        return {}
+    rows = db.session.execute(_MY_REGISTRATIONS, {"user": viewer_id, "activities": list(activity_ids)})
+    return {row.activity_id: row._asdict() for row in rows}
+
+
+def list_my_registrations(user, args):
+    """The user's registrations with their activities: `upcoming` (not ended) or `past`, newest
+    relevant first; those the user cancelled only with `include_cancelled`. Returns `(items, total)`,
+    each registration with its `waitlist_position` loaded."""
+    now = utcnow()
+    statement = select(Registration).join(Registration.activity).where(Registration.user_id == user.id)
+    if not args.get("include_cancelled"):
+        statement = statement.where(Registration.status.in_(ACTIVE_REGISTRATION))
+    if args.get("when", "upcoming") == "upcoming":
+        statement = statement.where(Activity.ends_at > now).order_by(Activity.starts_at, Registration.id)
+    else:
+        statement = statement.where(Activity.ends_at <= now).order_by(Activity.starts_at.desc(), Registration.id)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page, size = args["page"], args["page_size"]
+    statement = statement.options(with_expression(Registration.waitlist_position, _WAITLIST_POSITION))
+    return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total

@@ -1,0 +1,329 @@
+"""Signing up for an activity with exact capacity, giving a place up, and the waitlist moving up.
+
+Rules of a sign-up (`check_signup`, and again in the SQL of `take_places`): the activity is
+published and has not ended; sign-up has opened (`signup_opens_at`) and not closed
+(`signup_closes_at`, else the start); the caller is in its audience (party members, or residents
+of its community); `1 + companions` places fit in its capacity at all. It is then `confirmed` while
+those places are free, else `waitlisted` (or 409 `capacity_full` without a waitlist). One active
+registration per user and activity (a unique constraint); a repeated tap answers the existing one.
+Giving a place up is allowed until `cancel_cutoff_minutes` before the start (a waitlist spot any
+time), and the waitlist moves up first-fit in sign-up order.
+
+Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
+with the conditional UPDATE that counts its place (`take_places`); everything else locks with
+`lock_activity`. The `confirmed <= capacity` check constraint stands behind both. Promotions are
+recorded as outbox rows in the same transaction; nothing is sent before the commit.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
+from server.extensions import db
+from server.models import ACTIVE_REGISTRATION, Activity, Registration, User
+from server.models.activities import effective_status, signup_deadline
+from server.models.base import utcnow
+from server.services import cache
+from server.services.activity_access import ActivityNotOpen, activity_not_found, can_see, lock_activity
+from server.services.activity_reminders import message_payload, schedule_registration_reminders
+from server.services.my_registrations import own_registration
+from server.services.outbox import enqueue_message
+from server.services.reminders import void_reminders
+
+# A sign-up whose place was freed and retaken between its two UPDATEs tries again this often.
+_SIGNUP_ATTEMPTS = 5
+
+
+def _check_eligible(user, activity):
+    if activity.audience == "party_members" and not user.is_party_member:
+        raise DomainError("not_eligible", "该活动仅限党员报名", 403)
+    if activity.audience == "community_residents" and user.community_id != activity.community_id:
+        raise DomainError("not_eligible", f"该活动仅限{activity.community.name}居民报名", 403)
+
+
+def active_registration(activity_id, user_id, lock=False):
+    """The user's confirmed or waitlisted registration for the activity, or None."""
+    statement = select(Registration).where(
+        Registration.activity_id == activity_id,
+        Registration.user_id == user_id,
+        Registration.status.in_(ACTIVE_REGISTRATION),
+    )
+    return db.session.scalar(statement.with_for_update() if lock else statement)
+
+
+# --- signing up: the hot path of a flash crowd ---------------------------------------------------
+
+
+def _signup_statement():
+    """The read a sign-up starts with: the activity's sign-up columns, the caller's own row for it, and
+    whether the caller's account is live (tokens of deleted accounts are refused in Redis already)."""
+    table, mine, users = Activity.__table__, Registration.__table__, User.__table__
+    columns = ("id", "status", "audience", "community_id", "starts_at", "ends_at", "signup_opens_at",
+               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count")
+    caller_active = select(users.c.id).where(users.c.id == bindparam("user"), users.c.deleted_at.is_(None)).exists()
+    return (
+        select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"),
+               caller_active.label("caller_active"))
+        .select_from(table.outerjoin(mine, and_(mine.c.activity_id == table.c.id, mine.c.user_id == bindparam("user"))))
+        .where(table.c.id == bindparam("activity"))
+    )
+
+
+SIGNUP_READ = _signup_statement()
+
+
+def read_for_signup(activity_id, user_id):
+    """The one read a sign-up starts with (`SIGNUP_READ`): a row, or None for a missing activity."""
+    return db.session.execute(SIGNUP_READ, {"user": user_id, "activity": activity_id}).first()
+
+
+def check_signup(user_id, activity, places, now):
+    """Raise the error of a sign-up that may not be made now; whether the places are free is left to
+    `places_fit` and `take_places`.
+
+    `activity` is a row of `SIGNUP_READ` (or None). Raises NotFound (missing, or a draft the user
+    may not see), ActivityNotOpen, DomainError `not_eligible` (403), `signup_not_open`,
+    `signup_closed`, ValidationFailed (too many companions). The user's row is read only when the
+    activity is not open to all.
+
+    `_signup_conditions` is the same rule in SQL; a test checks that both agree on every case.
+    """
+    if activity is None:
+        raise activity_not_found()
+    if activity.status == "draft" or activity.audience != "all":
+        user = db.session.get(User, user_id)
+        if not can_see(user, activity):
+            raise activity_not_found()
+        if activity.status == "published":
+            _check_eligible(user, db.session.get(Activity, activity.id, populate_existing=True))
+    if effective_status(activity, now) != "published":
+        raise ActivityNotOpen()
+    if activity.signup_opens_at is not None and now < activity.signup_opens_at:
+        raise DomainError("signup_not_open", "报名尚未开始", 409)
+    if now >= signup_deadline(activity):
+        raise DomainError("signup_closed", "报名已截止", 409)
+    if places > activity.capacity:
+        raise ValidationFailed(errors={"companions": [f"本活动最多 {activity.capacity} 人，同行人数过多"]})
+
+
+def places_fit(activity, places):
+    """Whether `places` more confirmed places fit in the activity (`fits` of `_signup_conditions`)."""
+    return activity.confirmed_count + places <= activity.capacity
+
+
+def _signup_conditions(table, now, places, audience):
+    """`(still_open, fits)`: `check_signup` and `places_fit` in SQL, for the WHERE of `take_places`.
+
+    `audience` is the one `check_signup` checked the caller against: an activity whose audience
+    changed since does not match, and the sign-up reads and checks it again.
+    """
+    still_open = and_(
+        table.c.status == "published",
+        table.c.ends_at > now,
+        or_(table.c.signup_opens_at.is_(None), table.c.signup_opens_at <= now),
+        func.coalesce(table.c.signup_closes_at, table.c.starts_at) > now,
+        table.c.audience == audience,
+        table.c.capacity >= places,
+    )
+    fits = table.c.confirmed_count + places <= table.c.capacity
+    return still_open, fits
+
+
+def _place_statements():
+    """The two conditional UPDATEs of `take_places`, built once (a sign-up only binds values)."""
+    table = Activity.__table__
+    # (bound names differ from the columns': update() reserves those for SET)
+    places = bindparam("b_places")
+    still_open, fits = _signup_conditions(table, bindparam("b_now"), places, bindparam("b_audience"))
+    this_one = table.c.id == bindparam("b_id")
+    fresh = (table.c.waitlist_count, table.c.id, table.c.starts_at, table.c.title, table.c.venue)
+    confirm = update(table).where(this_one, still_open, fits).values(confirmed_count=table.c.confirmed_count + places)
+    queue = update(table).where(this_one, still_open, ~fits, table.c.waitlist_enabled).values(
+        waitlist_count=table.c.waitlist_count + 1
+    )
+    return confirm.returning(*fresh), queue.returning(*fresh)
+
+
+_CONFIRM, _QUEUE = _place_statements()
+_INSERT_REGISTRATION = insert(Registration.__table__).returning(Registration.__table__.c.id)
+_REUSE_REGISTRATION = (
+    update(Registration.__table__)
+    .where(Registration.__table__.c.id == bindparam("b_id"), Registration.__table__.c.status == "cancelled")
+    .returning(Registration.__table__.c.id)
+)
+
+
+def take_places(activity, places, now):
+    """Take `places` confirmed places, or else one waitlist spot, in one conditional UPDATE each.
+
+    The UPDATE that matches takes the activity's row lock and re-checks, under it, everything the
+    sign-up depends on that an organizer or another sign-up may have changed since `activity` was
+    read: still open at `now`, the same audience, and the places free (or full, for the waitlist).
+    The one the read makes likely goes first: in a flash crowd, most sign-ups find it full.
+    Returns `(status, row)`: `confirmed` or `waitlisted` with the activity's fresh `(waitlist_count,
+    id, starts_at, title, venue)`, or `(None, None)` when neither UPDATE matched.
+    """
+    params = {"b_id": activity.id, "b_now": now, "b_places": places, "b_audience": activity.audience}
+    attempts = [("confirmed", _CONFIRM)]
+    if activity.waitlist_enabled:
+        queue_first = not places_fit(activity, places)
+        attempts.insert(0 if queue_first else 1, ("waitlisted", _QUEUE))
+    for status, statement in attempts:
+        row = db.session.execute(statement, params).first()
+        if row is not None:
+            return status, row
+    return None, None
+
+
+def register_for_activity(user_id, activity_id, companions=0, remark=""):
+    """Sign the user up: confirmed while `1 + companions` places are free, else waitlisted.
+
+    Idempotent: an active registration of the same user is returned as it is, with `created` False.
+    Returns `(registration, created)`, the registration as a dict of what `RegistrationSchema`
+    shows. Raises what `check_signup` raises, and DomainError `capacity_full` (no waitlist).
+
+    The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
+    row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
+    what may have changed and counts the place, and one INSERT records it; the lock is held from
+    that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
+    checked again: a change since is reported, a full activity without a waitlist is
+    `capacity_full`, and a place freed meanwhile is tried again.
+    """
+    activity = read_for_signup(activity_id, user_id)
+    if activity is not None and not activity.caller_active:
+        raise AccountDeleted()
+    # A repeated tap is answered without queueing for the lock.
+    if activity is not None and activity.mine_status in ACTIVE_REGISTRATION:
+        return own_registration(activity_id, user_id), False
+    places = 1 + companions
+    check_signup(user_id, activity, places, utcnow())
+    for _ in range(_SIGNUP_ATTEMPTS):
+        now = utcnow()
+        status, taken = take_places(activity, places, now)
+        if status is not None:
+            break
+        activity = read_for_signup(activity_id, user_id)
+        check_signup(user_id, activity, places, now)
+        if not activity.waitlist_enabled and not places_fit(activity, places):
+            raise DomainError("capacity_full", "名额已满", 409)
+    else:
+        raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+    # Read the clock under the lock: sign-up times then follow the order places were handed out.
+    values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
+              "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None}
+    try:
+        if activity.mine_id is None:
+            row = {"activity_id": activity_id, "user_id": user_id, **values}
+            registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
+        else:  # signing up again reuses the cancelled row and goes to the back of the queue
+            row = {"b_id": activity.mine_id, **values}
+            registration_id = db.session.execute(_REUSE_REGISTRATION, row).scalar()
+    except IntegrityError:
+        registration_id = None
+    if registration_id is None:
+        # A simultaneous tap of the same user signed up first: ours gives back what it took.
+        db.session.rollback()
+        other = own_registration(activity_id, user_id)
+        if other is None or other["status"] not in ACTIVE_REGISTRATION:  # ...and was cancelled again since
+            raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+        return other, False
+    cache.mark_changed(db.session, "activities")
+    if status == "confirmed":
+        schedule_registration_reminders(taken, registration_id, user_id)
+    registration = {"id": registration_id, "activity_id": activity_id, **values}
+    # Appended under the lock: the waitlist's length is this registration's place in it.
+    registration["waitlist_position"] = taken.waitlist_count if status == "waitlisted" else None
+    return registration, True
+
+
+# --- giving a place up, and the waitlist moving up -----------------------------------------------
+
+
+def _release(activity, registration, now):
+    if registration.status == "confirmed":
+        activity.confirmed_count -= registration.places
+    else:
+        activity.waitlist_count -= 1
+    registration.status = "cancelled"
+    registration.cancelled_at = now
+
+
+def cancel_registration(user, activity_id, ignore_cutoff=False):
+    """Cancel the user's registration; the waitlist moves up in the same transaction.
+
+    A confirmed place cannot be given up later than `cancel_cutoff_minutes` before the start (a
+    waitlist spot can, any time). Raises NotFound (`activity_not_found`, `registration_not_found`),
+    DomainError `cancel_cutoff_passed`.
+    """
+    activity = lock_activity(activity_id)
+    now = utcnow()
+    if activity is None or not can_see(user, activity):
+        raise activity_not_found()
+    registration = active_registration(activity.id, user.id, lock=True)
+    if registration is None:
+        raise NotFound("registration_not_found", "没有找到你的报名")
+    cutoff = activity.starts_at - timedelta(minutes=activity.cancel_cutoff_minutes)
+    if registration.status == "confirmed" and not ignore_cutoff and now > cutoff:
+        raise DomainError("cancel_cutoff_passed", "已过取消报名的截止时间", 409)
+    _release(activity, registration, now)
+    void_reminders("registration", [registration.id])
+    promote_waitlist(activity, now)
+    db.session.flush()
+    return registration
+
+
+def promote_waitlist(activity, now):
+    """Confirm waitlisted registrations in sign-up order while their places fit (first fit: a
+    family of four that does not fit yet keeps its position while a single person behind it moves up).
+
+    Only before the start of a published activity; each promotion records a notice. The caller
+    holds the activity's lock. Returns the promoted registrations.
+    """
+    if activity.effective_status(now) != "published" or now >= activity.starts_at:
+        return []
+    free = activity.capacity - activity.confirmed_count
+    promoted = []
+    if free <= 0 or activity.waitlist_count == 0:
+        return promoted
+    waitlist = db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id, Registration.status == "waitlisted")
+        .order_by(Registration.registered_at, Registration.id)
+        .with_for_update()
+    )
+    for registration in waitlist:
+        if free <= 0:
+            break
+        if registration.places > free:
+            continue
+        registration.status = "confirmed"
+        registration.promoted_at = now
+        activity.confirmed_count += registration.places
+        activity.waitlist_count -= 1
+        free -= registration.places
+        enqueue_message(
+            "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
+        )
+        schedule_registration_reminders(activity, registration.id, registration.user_id)
+        promoted.append(registration)
+    db.session.flush()
+    return promoted
+
+
+def cancel_future_registrations(user):
+    """Account deletion: give up every place in activities that have not started (waitlists move up)."""
+    now = utcnow()
+    activity_ids = db.session.scalars(
+        select(Registration.activity_id)
+        .join(Registration.activity)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status.in_(ACTIVE_REGISTRATION),
+            Activity.starts_at > now,
+        )
+        .order_by(Registration.activity_id)  # a fixed lock order, so two deletions cannot deadlock
+    ).all()
+    for activity_id in activity_ids:
+        cancel_registration(user, activity_id, ignore_cutoff=True)

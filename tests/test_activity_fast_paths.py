@@ -1,0 +1,99 @@
+"""The activity hot paths' shortcuts, each with the invariant that makes it safe.
+
+- A sign-up costs one read, one conditional UPDATE and one INSERT (`register_for_activity`); a
+  repeated tap takes no lock. (That the conditional UPDATE re-checks the same rule as the Python
+  check is tested in test_activity_signup_rule.py.)
+- List pages: the shared page comes from the cache and holds nothing of the caller's own; only the
+  caller's registrations are read per request.
+"""
+
+import json
+from contextlib import contextmanager
+
+import pytest
+from factories import create_activity
+from sqlalchemy import event
+
+from server.extensions import db
+
+
+@pytest.fixture
+def statements(clean_app):
+    """`with statements() as seen:` collects the SQL the app sends inside the block (on any connection)."""
+
+    @contextmanager
+    def collect():
+        seen = []
+
+        def note(conn, cursor, statement, parameters, context, executemany):
+            words = statement.split()
+            verb = words[0].upper()
+            table = {"SELECT": None, "INSERT": 2, "UPDATE": 1}.get(verb)
+            seen.append(verb if table is None else verb + " " + words[table].strip('"'))
+
+        with clean_app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return collect
+
+
+def without_reminders(seen):
+    """The statements but the reminders' (a confirmed place schedules one or two, by the hour)."""
+    return [statement for statement in seen if statement != "INSERT outbox_messages"]
+
+
+def sign_up(session, activity, **body):
+    return session.post(f"/api/v1/activities/{activity['id']}/registrations", json=body)
+
+
+def test_a_sign_up_reads_once_updates_once_and_inserts_once(organizer, residents, statements):
+    activity = create_activity(organizer, capacity=1)
+    first, second = residents(2)
+    with statements() as seen:
+        response = sign_up(first, activity)
+    assert response.status_code == 201 and response.get_json()["status"] == "confirmed"
+    assert without_reminders(seen) == ["SELECT", "UPDATE activities", "INSERT registrations"], seen
+    with statements() as seen:
+        response = sign_up(second, activity)
+    assert response.status_code == 201 and response.get_json()["waitlist_position"] == 1
+    assert seen == ["SELECT", "UPDATE activities", "INSERT registrations"], seen
+
+
+def test_a_repeated_tap_is_answered_without_taking_the_lock(organizer, residents, statements):
+    activity = create_activity(organizer, capacity=1)
+    first, second = residents(2)
+    sign_up(first, activity)
+    sign_up(second, activity)
+    for person, position in ((first, None), (second, 1)):
+        with statements() as seen:
+            response = sign_up(person, activity)
+        assert response.status_code == 200 and response.get_json()["waitlist_position"] == position
+        assert seen == ["SELECT", "SELECT"], seen  # the sign-up's read, then the registration as shown
+
+
+def test_a_cached_list_page_costs_one_query_for_the_callers_own_rows(organizer, residents, client, statements):
+    create_activity(organizer)
+    (person,) = residents(1)
+    client.get("/api/v1/activities")  # fills the cache
+    with statements() as seen:
+        assert client.get("/api/v1/activities").status_code == 200
+    assert seen == []
+    with statements() as seen:
+        assert person.get("/api/v1/activities").status_code == 200
+    assert seen == ["SELECT"]
+
+
+def test_the_cached_page_holds_nothing_of_the_caller(organizer, residents, clean_app):
+    activity = create_activity(organizer)
+    (person,) = residents(1)
+    sign_up(person, activity)
+    listed = person.get("/api/v1/activities").get_json()["items"]  # the first read fills the cache
+    assert listed[0]["my_registration"]["status"] == "confirmed"
+    redis = clean_app.extensions["redis"]
+    pages = [json.loads(redis.get(key)) for key in redis.keys("cache:activities:*") if b":version" not in key]
+    assert pages and all("my_registration" not in item for page in pages for item in page["items"])
