@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from server.api.security import login_required
 from server.extensions import db
 from server.schemas.users import MeUpdateSchema, UserSchema
-from server.services import tokens, users
+from server.services import accounts, tokens, users
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's account")
 
@@ -38,6 +38,6 @@ def delete_me():
 
     Every token of the account stops working. Logging in again with WeChat starts a new, empty account.
     """
-    users.delete_account(g.user)
+    accounts.delete_account(g.user)
     db.session.commit()
     tokens.revoke_user_tokens(g.user_id)

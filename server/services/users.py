@@ -9,10 +9,6 @@ from server.models import AuditLog, Community, OrganizerScope, User
 from server.models.base import utcnow
 from server.wechat import wechat
 
-# Called with (actor, user) when an account is deleted, inside its transaction: later domains
-# (activities, shifts) register here to cancel the user's future sign-ups.
-account_deletion_hooks = []
-
 
 def record_audit(actor, action, target_type=None, target_id=None, **detail):
     db.session.add(
@@ -94,24 +90,6 @@ def update_profile(user, changes):
     db.session.flush()
     db.session.refresh(user, ["community"])
     return user
-
-
-def delete_account(user):
-    """Delete the account's personal data and give up its future places (hooks move waitlists up).
-
-    The row stays, anonymised, so past rosters and volunteer hours keep their counts.
-    """
-    for hook in account_deletion_hooks:
-        hook(user)
-    user_id = user.id
-    for field in ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id"):
-        setattr(user, field, None)
-    user.is_party_member = False
-    user.is_admin = False
-    user.organizer_scopes.clear()
-    user.deleted_at = utcnow()
-    record_audit(user, "account.delete", "user", user_id)
-    db.session.flush()
 
 
 def get_active_user(user_id):
