@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from server import errors
 from server.schemas.common import ErrorSchema
 
 # Stable constraint names, so Alembic migrations name them the same on SQLite and PostgreSQL.
@@ -26,13 +27,16 @@ class Base(DeclarativeBase):
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with the contract's error body documented; `server.errors` handles errors."""
+    """flask-smorest's Api with the contract's error body, documented (`ERROR_SCHEMA`) and answered.
+
+    flask-smorest registers `handle_http_exception`, a public method, for every HTTPException; it
+    answers with `server.errors`' one handler, which `server.errors.init_app` also registers.
+    """
 
     ERROR_SCHEMA = ErrorSchema
 
-    def _register_error_handlers(self):
-        # server.errors.init_app registers the one handler for every error.
-        pass
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
 
 
 class RedisClient:
