@@ -9,7 +9,7 @@ import time
 from functools import wraps
 
 from flask import after_this_request, current_app, request
-from limits import parse
+from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -26,28 +26,30 @@ class RateLimiter:
         self.strategy = FixedWindowRateLimiter(self.storage)
         self.key_prefix = key_prefix
 
-    def hit(self, limit, scope):
-        """Count this request against `limit` (e.g. "30/minute") for `scope` and the client address.
+    def hit(self, limits, scope):
+        """Count this request for `scope` and the client address against `limits`, a rate string such
+        as "30/minute" (several: "30/minute;200/hour").
 
-        Sets the rate-limit headers on the response, whatever its status. Raises TooManyRequests
-        (answered as 429 `rate_limited`) when the client is over the limit.
+        Sets the rate-limit headers (of the first limit) on the response, whatever its status.
+        Raises TooManyRequests (answered as 429 `rate_limited`) when the client is over a limit.
         """
-        item = parse(limit)
+        items = parse_many(limits)
         identifiers = (self.key_prefix, scope, request.remote_addr or "127.0.0.1")
-        allowed = self.strategy.hit(item, *identifiers)
+        breached = next((item for item in items if not self.strategy.hit(item, *identifiers)), None)
 
         @after_this_request
         def add_headers(response):
-            reset_at, remaining = self.strategy.get_window_stats(item, *identifiers)
+            shown = items[0]
+            reset_at, remaining = self.strategy.get_window_stats(shown, *identifiers)
             reset_at = int(reset_at + 1)
-            response.headers["X-RateLimit-Limit"] = str(item.amount)
+            response.headers["X-RateLimit-Limit"] = str(shown.amount)
             response.headers["X-RateLimit-Remaining"] = str(remaining)
             response.headers["X-RateLimit-Reset"] = str(reset_at)
             response.headers["Retry-After"] = str(int(reset_at - time.time()))
             return response
 
-        if not allowed:
-            raise TooManyRequests(description=str(item))
+        if breached is not None:
+            raise TooManyRequests(description=str(breached))
 
     def reset(self):
         """Forget every counter (tests start from fresh ones)."""
@@ -55,8 +57,8 @@ class RateLimiter:
 
 
 def rate_limited(setting):
-    """Limit the decorated view per client address to the app setting named `setting` (e.g.
-    `RATE_LIMIT_LOGIN = "30/minute"`), checked before the body is read."""
+    """Limit the decorated view per client address to the rate string in the app setting named
+    `setting` (e.g. `RATE_LIMIT_LOGIN = "30/minute"`), checked before the body is read."""
 
     def decorator(view):
         @wraps(view)
