@@ -16,7 +16,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 OPENAPI_PATH = DOCS / "openapi.json"
 API_MD_PATH = DOCS / "api.md"
 REGENERATE = "scripts/openapi"
-TABLE_START = "<!-- error-catalogue: generated from server/errors.py by scripts/openapi; edit the catalogue, not this table -->"
+TABLE_START = (
+    "<!-- error-catalogue: generated from server/errors.py by scripts/openapi; edit the catalogue, not this table -->"
+)
 TABLE_END = "<!-- /error-catalogue -->"
 
 

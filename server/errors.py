@@ -47,7 +47,8 @@ _GENERAL = {
     "conflict": ErrorSpec(
         409,
         "与当前状态冲突",
-        "The write raced another one (a database constraint refused it, or a sign-up lost the race); nothing changed: retry.",
+        "The write raced another one (a database constraint refused it, or a sign-up lost the race); "
+        "nothing changed: retry.",
     ),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The body is larger than the server accepts."),
     "unsupported_media_type": ErrorSpec(415, "不支持的内容类型", "The body's content type is not JSON."),

@@ -35,7 +35,7 @@ class UserSchema(ma.Schema):
     volunteer_minutes = ma.fields.Integer()
     organizer_communities = ma.fields.Method(
         "_organizer_communities",
-        metadata={"description": "Communities this user organizes (empty unless `organizer`); added after v1 of the contract"},
+        metadata={"description": "Communities this user organizes (empty unless `organizer`); added after v1"},
     )
 
     def _organizer_communities(self, user):

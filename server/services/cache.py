@@ -89,7 +89,11 @@ def _forget_changes(session):
     session.info.pop("cache_changed", None)
 
 
-SESSION_LISTENERS = (("after_flush", _note_changes), ("after_commit", _bump_versions), ("after_rollback", _forget_changes))
+SESSION_LISTENERS = (
+    ("after_flush", _note_changes),
+    ("after_commit", _bump_versions),
+    ("after_rollback", _forget_changes),
+)
 
 
 def init_app(app):
