@@ -120,7 +120,7 @@ _SHIFTS = {
     "shift_not_open": ErrorSpec(409, "该班次已取消", "The shift was cancelled."),
     "shift_exists": ErrorSpec(409, "该站点在这个时段已有班次", "The site already has a shift at these times."),
     "shift_started": ErrorSpec(409, "班次已开始", "The shift has started: it can no longer be booked."),
-    "shift_ended": ErrorSpec(409, "班次已结束", "The shift is over: it can no longer be cancelled."),
+    "shift_ended": ErrorSpec(409, "班次已结束", "The shift is over: the organizer can no longer cancel it."),
     "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked once the shift has started."),
     "role_full": ErrorSpec(409, "该岗位已约满", "The post (`role_id`) has no place left."),
     "already_booked": ErrorSpec(409, "你已预约了该班次的其他岗位", "The caller holds another post on this shift."),
@@ -130,7 +130,9 @@ _SHIFTS = {
     ),
     "booking_not_active": ErrorSpec(409, "该预约已取消或已标记缺勤", "The booking was cancelled or marked no-show."),
     "checkin_window_closed": ErrorSpec(
-        409, "不在可签到或签退的时间内", "Outside the check-in window (from shortly before the start to the end)."
+        409,
+        "不在可签到或签退的时间内",
+        "A check-in outside its window (from shortly before the start to the end), or a check-out too late.",
     ),
     "not_checked_in": ErrorSpec(409, "还没有签到，不能签退", "Check-out before check-in."),
     "already_checked_in": ErrorSpec(409, "已签到，不能标记缺勤", "A checked-in booking cannot be marked no-show."),
