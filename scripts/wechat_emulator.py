@@ -2,7 +2,7 @@
 
 It answers the part of https://api.weixin.qq.com this project uses (tokens, login,
 phone number, subscribe messages, mini-program codes, text checks, checksession)
-with the success shapes, errcodes and token rules of shared/WECHAT.md, and adds
+with the success shapes, errcodes and token rules summarised in docs/wechat.md, and adds
 test-only control endpoints under ``/__emulator/`` to mint codes, record subscription
 accepts, inject faults, move the clock and read what was sent.
 
@@ -105,7 +105,7 @@ QR_JPEG = bytes.fromhex(
     "ffd9"
 )
 
-# --- value rules for subscribe message data (WECHAT.md section 4) ---------------------
+# --- value rules for subscribe message data (docs/wechat.md, "Subscribe messages") ---------------------
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _HAS_CJK = re.compile(f"[{_CJK}]")

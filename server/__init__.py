@@ -10,12 +10,14 @@ from sqlalchemy.engine import Engine
 API_DESCRIPTION = """\
 Volunteer and activity sign-up for the party-mass service centres of a Shenzhen sub-district.
 
-Conventions (see `shared/API.md`): JSON in and out; times ISO 8601 with offset, stored in UTC and
-shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from `POST /auth/login`.
-Every error is `{"error": "<id>", "message": "<text>", "errors": {field: [messages]}}` (`errors`
-only on 422). 400 `malformed_body`, 401 `not_authenticated` / `token_invalid` / `token_expired` /
-`token_revoked`, 403 `forbidden`, 404 `not_found`, 405 `method_not_allowed`, 422
-`validation_failed`, 429 `rate_limited`, 503 `wechat_unavailable`. A failed request changes nothing.
+Conventions (see `docs/api.md` in the repository): JSON in and out; times ISO 8601 with offset,
+stored in UTC and shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from
+`POST /auth/login`. Every error is `{"error": "<id>", "message": "<text>", "errors": {field:
+[messages]}}` (`errors` only on 422); clients branch on `error`, never on `message`. A failed request
+changes nothing.
+
+## Error ids
+
 """
 
 
@@ -31,7 +33,6 @@ def _database_uri(app):
     return url
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite: enforce foreign keys and wait for locks instead of failing at once."""
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -41,14 +42,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _init_sqlite():
+    """Register the SQLite pragmas on every engine, once however many apps are created."""
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
 def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
     from server import api as api_routes, cli, errors, wechat
-    from server import models  # noqa: F401  (registers every table before Alembic compares metadata)
-    from server.services import cache  # noqa: F401  (its session events invalidate cached pages)
-    from server.api.security import RequestGlobals
+    from server.api import ratelimit, security
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
+    from server.services import cache
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings())
@@ -61,7 +67,7 @@ def create_app(config=None):
         OPENAPI_SWAGGER_UI_PATH="api/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         API_SPEC_OPTIONS={
-            "info": {"description": API_DESCRIPTION},
+            "info": {"description": API_DESCRIPTION + errors.catalogue_markdown()},
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
@@ -74,15 +80,17 @@ def create_app(config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.json.ensure_ascii = False
 
+    _init_sqlite()
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     redis.init_app(app)
     wechat.init_app(app)
     # One Api per app: flask-smorest keeps the app and its spec on the Api object.
     api = Api(app)
-    app.app_ctx_globals_class = RequestGlobals
+    security.init_app(app)
     api_routes.register_blueprints(app, api)
-    api_routes.apply_rate_limits(app)
+    ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app server.wsgi grant-role ...` and `seed-demo`."""
+"""Command-line tasks: `flask --app server.wsgi grant-role ...`, `seed-demo` and `openapi-docs`."""
 
 import click
 from flask.cli import with_appcontext
@@ -49,6 +49,23 @@ def seed_demo_command():
         click.echo(f"demo user {openid}: id {user.id}, roles {', '.join(user.roles)}")
 
 
+@click.command("openapi-docs")
+@click.option("--check", is_flag=True, help="Only report whether the committed documents are current.")
+@with_appcontext
+def openapi_docs_command(check):
+    """Regenerate docs/openapi.json and the error table of docs/api.md from the code."""
+    from server import apidocs
+
+    if check:
+        stale = apidocs.stale_documents()
+        for path in stale:
+            click.echo(f"out of date: {path} (run {apidocs.REGENERATE})", err=True)
+        raise SystemExit(1 if stale else 0)
+    for path in apidocs.write_documents():
+        click.echo(f"wrote {path}")
+
+
 def init_app(app):
     app.cli.add_command(grant_role_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(openapi_docs_command)

@@ -1,34 +1,211 @@
-"""Domain errors and the one handler that turns every error into the contract's JSON body.
+"""The catalogue of error ids, the domain errors raised by id, and the one handler that turns every
+error into the contract's JSON body.
 
 Body: `{"error": "<snake_case id>", "message": "<human text>", "errors": {field: [messages]}}`,
 `errors` only for validation failures. The mini-program branches on `error`, never on `message`.
+
+Every id the service can answer is declared once, in `CATALOGUE`, with its HTTP status and default
+Chinese message. Raise by id: `DomainError("capacity_full")` takes both from the catalogue, and a
+raise may pass a more specific message: `DomainError("capacity_full", "本场名额已满")`. When the app
+is testing, the handler refuses (raises `UncataloguedError`) an id that is not in the catalogue or a
+status the catalogue does not give it; `tests/test_error_catalogue.py` checks the same statically.
 """
 
 import logging
+from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 
-class DomainError(Exception):
-    """A refusal with a stable `error` id and an HTTP status from the contract."""
+class ErrorSpec(NamedTuple):
+    """One catalogue entry: the HTTP status, the default Chinese message, and what it means (English)."""
 
-    status = 409
+    status: int
+    message: str
+    meaning: str
+    # A few ids were released answering a second status too; kept for released clients.
+    also: tuple = ()
+
+
+# Sections in the order docs/api.md lists them.
+_GENERAL = {
+    "bad_request": ErrorSpec(400, "请求格式有误", "The request could not be read (other than a malformed JSON body)."),
+    "malformed_body": ErrorSpec(400, "请求体不是有效的 JSON", "The body is not valid JSON (or not UTF-8)."),
+    "not_authenticated": ErrorSpec(401, "请先登录", "No bearer token was sent."),
+    "token_invalid": ErrorSpec(
+        401, "登录凭证无效，请重新登录", "The token is forged or unreadable, or its account has been deleted."
+    ),
+    "token_expired": ErrorSpec(401, "登录已过期，请重新登录", "The token has expired: log in again."),
+    "token_revoked": ErrorSpec(401, "已退出登录，请重新登录", "The token was revoked by logout."),
+    "forbidden": ErrorSpec(403, "没有权限", "The caller's roles do not allow this (the message says which role)."),
+    "not_found": ErrorSpec(404, "未找到", "No such route, or a path id out of range."),
+    "method_not_allowed": ErrorSpec(405, "不支持该请求方法", "The route exists but not with this method (`Allow` lists them)."),
+    "conflict": ErrorSpec(
+        409,
+        "与当前状态冲突",
+        "The write raced another one (a database constraint refused it, or a sign-up lost the race); "
+        "nothing changed: retry.",
+    ),
+    "payload_too_large": ErrorSpec(413, "请求体过大", "The body is larger than the server accepts."),
+    "unsupported_media_type": ErrorSpec(415, "不支持的内容类型", "The body's content type is not JSON."),
+    "validation_failed": ErrorSpec(
+        422, "输入有误", "A field is missing, unknown or invalid; `errors` maps each field to its messages."
+    ),
+    "rate_limited": ErrorSpec(
+        429, "请求过于频繁，请稍后再试", "Too many logins from this address (`RATE_LIMIT_LOGIN`); see `Retry-After`."
+    ),
+    "internal_error": ErrorSpec(500, "服务器内部错误", "A bug: the server logged it. Nothing changed."),
+    "dependency_unavailable": ErrorSpec(
+        503, "依赖服务不可用", "Only `GET /health`: the database or Redis is down (the body names which)."
+    ),
+}
+_NOT_FOUND = {
+    "user_not_found": ErrorSpec(404, "用户不存在", "No such user, or the account was deleted."),
+    "community_not_found": ErrorSpec(404, "社区不存在", "No such community."),
+    "activity_not_found": ErrorSpec(404, "活动不存在", "No such activity, or the caller may not see it (a draft)."),
+    "registration_not_found": ErrorSpec(404, "没有找到报名记录", "The caller (or the named person) has no such sign-up."),
+    "site_not_found": ErrorSpec(404, "站点不存在", "No such duty site."),
+    "shift_not_found": ErrorSpec(404, "班次不存在", "No such shift."),
+    "booking_not_found": ErrorSpec(404, "没有找到该预约", "No such booking, or the caller holds none on this shift."),
+}
+_WECHAT = {
+    "wechat_code_invalid": ErrorSpec(
+        401, "登录凭证无效或已使用，请重新登录", "The `wx.login` code is unknown, expired or used (WeChat 40029, 40163)."
+    ),
+    "wechat_login_blocked": ErrorSpec(
+        403, "微信判定该账号存在风险，暂时无法登录", "WeChat blocked this user's login as high-risk (40226)."
+    ),
+    "phone_code_invalid": ErrorSpec(
+        422, "手机号授权凭证无效或已过期，请重新授权", "The getPhoneNumber code is unknown, expired or used (40029)."
+    ),
+    "wechat_rate_limited": ErrorSpec(
+        429, "微信接口调用过于频繁，请稍后再试", "WeChat's per-minute or daily quota was hit (45009, 45011)."
+    ),
+    "wechat_rejected": ErrorSpec(502, "微信拒绝了该请求", "WeChat refused the request itself (e.g. 40169 for a code image)."),
+    "wechat_unavailable": ErrorSpec(
+        503, "微信服务暂时不可用，请稍后再试", "WeChat timed out, could not be reached, or answered -1 or an unknown errcode."
+    ),
+}
+_ACTIVITIES = {
+    "activity_not_open": ErrorSpec(409, "活动未发布、已取消或已结束", "The activity is not published, or is cancelled or over."),
+    "activity_not_draft": ErrorSpec(409, "只有草稿可以发布", "Only a draft can be published."),
+    "not_eligible": ErrorSpec(
+        403,
+        "不符合报名条件",
+        "The activity or shift post is for party members, or the activity for residents of its community only.",
+    ),
+    "signup_not_open": ErrorSpec(409, "报名尚未开始", "Sign-up has not opened yet."),
+    "signup_closed": ErrorSpec(409, "报名已截止", "Sign-up has closed."),
+    "capacity_full": ErrorSpec(409, "名额已满", "No place left and the activity keeps no waitlist."),
+    "capacity_below_confirmed": ErrorSpec(
+        409, "容量不能低于已确认的名额", "An edit would set capacity below the places already confirmed."
+    ),
+    "cancel_cutoff_passed": ErrorSpec(
+        409, "已过取消的截止时间", "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts)."
+    ),
+    "checkin_token_invalid": ErrorSpec(
+        409,
+        "签到码无效或已过期",
+        "The scanned check-in token is unknown, expired or for another activity or site. "
+        "`GET /checkin-codes/{token}.jpg` answers it with 404.",
+        also=(404,),
+    ),
+    "registration_not_confirmed": ErrorSpec(409, "候补中的报名不能签到", "A waitlisted sign-up cannot check in."),
+}
+_SHIFTS = {
+    "shift_not_open": ErrorSpec(409, "该班次已取消", "The shift was cancelled."),
+    "shift_exists": ErrorSpec(409, "该站点在这个时段已有班次", "The site already has a shift at these times."),
+    "shift_started": ErrorSpec(409, "班次已开始", "The shift has started: it can no longer be booked."),
+    "shift_ended": ErrorSpec(409, "班次已结束", "The shift is over: the organizer can no longer cancel it."),
+    "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked once the shift has started."),
+    "role_full": ErrorSpec(409, "该岗位已约满", "The post (`role_id`) has no place left."),
+    "already_booked": ErrorSpec(409, "你已预约了该班次的其他岗位", "The caller holds another post on this shift."),
+    "shift_overlap": ErrorSpec(409, "与你已预约的班次时间冲突", "The caller holds a shift at overlapping times, at any site."),
+    "daily_limit_exceeded": ErrorSpec(
+        409, "超过每日值守时长上限", "The booking would exceed `MAX_SHIFT_MINUTES_PER_DAY` for that day."
+    ),
+    "booking_not_active": ErrorSpec(409, "该预约已取消或已标记缺勤", "The booking was cancelled or marked no-show."),
+    "checkin_window_closed": ErrorSpec(
+        409,
+        "不在可签到或签退的时间内",
+        "A check-in outside its window (from shortly before the start to the end), or a check-out too late.",
+    ),
+    "not_checked_in": ErrorSpec(409, "还没有签到，不能签退", "Check-out before check-in."),
+    "already_checked_in": ErrorSpec(409, "已签到，不能标记缺勤", "A checked-in booking cannot be marked no-show."),
+}
+
+SECTIONS = (
+    ("General", _GENERAL),
+    ("Not found", _NOT_FOUND),
+    ("WeChat", _WECHAT),
+    ("Activities and registrations", _ACTIVITIES),
+    ("Volunteer shifts", _SHIFTS),
+)
+CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
+
+# The id of an HTTP error whose status has no id of its own (none is expected: the routes raise
+# none); its message is the status's English name.
+FALLBACK_ERROR_ID = "error"
+
+# Werkzeug's own errors (unknown route, wrong method, malformed body ...) by status.
+HTTP_ERROR_IDS = {
+    status: (error_id, CATALOGUE[error_id].message)
+    for status, error_id in {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        422: "validation_failed",
+        429: "rate_limited",
+        500: "internal_error",
+    }.items()
+}
+
+
+class UncataloguedError(AssertionError):
+    """Raised while testing when the service answers an id, or a status, the catalogue does not declare."""
+
+
+def allowed_statuses(error_id):
+    """The statuses the catalogue lets `error_id` answer with (empty if the id is not catalogued)."""
+    spec = CATALOGUE.get(error_id)
+    return (spec.status, *spec.also) if spec else ()
+
+
+class DomainError(Exception):
+    """A refusal with a stable `error` id from the catalogue.
+
+    `DomainError(error_id)` takes the status and message from the catalogue; `message` replaces the
+    catalogue's text with a more specific one, `status` must be one the catalogue gives the id.
+    Subclasses fix an id (`error = ...`), or a status for every id they are raised with (`NotFound`).
+    """
+
     error = "conflict"
-    message = "与当前状态冲突"
+    status = None
+    message = None
 
     def __init__(self, error=None, message=None, status=None, errors=None):
-        self.error = error or self.error
-        self.message = message or self.message
-        self.status = status or self.status
+        cls = type(self)
+        self.error = error or cls.error
+        spec = CATALOGUE.get(self.error) or CATALOGUE["conflict"]
+        # A message declared on the class belongs to the class's own id, not to ids passed in.
+        own_message = cls.message if self.error == cls.error else None
+        self.message = message or own_message or spec.message
+        self.status = status or cls.status or spec.status
         self.errors = errors
         super().__init__(f"{self.error}: {self.message}")
 
 
 class NotAuthenticated(DomainError):
-    status, error, message = 401, "not_authenticated", "请先登录"
+    status, error = 401, "not_authenticated"
 
 
 class AccountDeleted(NotAuthenticated):
@@ -38,31 +215,15 @@ class AccountDeleted(NotAuthenticated):
 
 
 class Forbidden(DomainError):
-    status, error, message = 403, "forbidden", "没有权限"
+    status, error = 403, "forbidden"
 
 
 class NotFound(DomainError):
-    status, error, message = 404, "not_found", "未找到"
+    status, error = 404, "not_found"
 
 
 class ValidationFailed(DomainError):
-    status, error, message = 422, "validation_failed", "输入有误"
-
-
-# Werkzeug's own errors (unknown route, wrong method, malformed body ...) get ids too.
-HTTP_ERROR_IDS = {
-    400: ("bad_request", "请求格式有误"),
-    401: ("not_authenticated", "请先登录"),
-    403: ("forbidden", "没有权限"),
-    404: ("not_found", "未找到"),
-    405: ("method_not_allowed", "不支持该请求方法"),
-    409: ("conflict", "与当前状态冲突"),
-    413: ("payload_too_large", "请求体过大"),
-    415: ("unsupported_media_type", "不支持的内容类型"),
-    422: ("validation_failed", "输入有误"),
-    429: ("rate_limited", "请求过于频繁，请稍后再试"),
-    500: ("internal_error", "服务器内部错误"),
-}
+    status, error = 422, "validation_failed"
 
 
 def error_body(error, message, errors=None):
@@ -70,6 +231,21 @@ def error_body(error, message, errors=None):
     if errors:
         body["errors"] = errors
     return body
+
+
+def _answer(error, message, status, errors=None, headers=None):
+    """The contract's `(body, status, headers)`; while testing, refuse what the catalogue does not declare."""
+    if current_app.testing:
+        if error == FALLBACK_ERROR_ID:
+            if status in HTTP_ERROR_IDS:
+                raise UncataloguedError(f"status {status} has its own id, {HTTP_ERROR_IDS[status][0]!r}")
+        elif error not in CATALOGUE:
+            raise UncataloguedError(f"error id {error!r} is not in server.errors.CATALOGUE")
+        elif status not in allowed_statuses(error):
+            raise UncataloguedError(
+                f"error id {error!r} answered {status}; the catalogue says {allowed_statuses(error)}"
+            )
+    return error_body(error, message, errors), status, headers or {}
 
 
 def _flatten_webargs_messages(messages):
@@ -91,12 +267,12 @@ def _flatten_webargs_messages(messages):
 def handle_http_exception(exc):
     """Turn any werkzeug HTTPException (including flask-smorest/webargs aborts) into the contract's body."""
     status = exc.code or 500
-    error, message = HTTP_ERROR_IDS.get(status, ("error", exc.name))
+    error, message = HTTP_ERROR_IDS.get(status, (FALLBACK_ERROR_ID, exc.name))
     errors = None
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     if status == 400 and messages == {"json": ["Invalid JSON body."]}:
-        error, message = "malformed_body", "请求体不是有效的 JSON"
+        error, message = "malformed_body", CATALOGUE["malformed_body"].message
     elif status == 422 and messages:
         errors = _flatten_webargs_messages(messages)
     elif status == 429 and exc.description:
@@ -106,11 +282,11 @@ def handle_http_exception(exc):
         headers = {**headers, "Allow": ", ".join(exc.valid_methods)}
     if status >= 500:
         log.error("server error: %s", exc, exc_info=getattr(exc, "original_exception", None) or exc)
-    return error_body(error, message, errors), status, headers
+    return _answer(error, message, status, errors, headers)
 
 
 def handle_domain_error(exc):
-    return error_body(exc.error, exc.message, exc.errors), exc.status
+    return _answer(exc.error, exc.message, exc.status, exc.errors)
 
 
 def handle_integrity_error(exc):
@@ -119,13 +295,28 @@ def handle_integrity_error(exc):
 
     db.session.rollback()
     log.warning("integrity error answered as 409: %s", exc.orig)
-    return error_body("conflict", "与当前状态冲突，请刷新后重试"), 409
+    return _answer("conflict", "与当前状态冲突，请刷新后重试", 409)
 
 
 def handle_unexpected(exc):
     """Last resort: log it and answer a JSON 500 instead of an HTML page."""
     log.exception("unhandled error", exc_info=exc)
-    return error_body(*HTTP_ERROR_IDS[500]), 500
+    return _answer(*HTTP_ERROR_IDS[500], 500)
+
+
+def catalogue_markdown():
+    """The catalogue as Markdown tables, one per section: the OpenAPI description and docs/api.md show it."""
+    lines = []
+    for title, section in SECTIONS:
+        lines += ["", f"**{title}**", "", "| status | error | message | meaning |", "|---|---|---|---|"]
+        for error_id, spec in section.items():
+            status = " / ".join(str(s) for s in (spec.status, *spec.also))
+            lines.append(f"| {status} | `{error_id}` | {spec.message} | {spec.meaning} |")
+    lines += [
+        "",
+        f"Any other HTTP error status (none is expected) answers `{FALLBACK_ERROR_ID}` with the status's English name.",
+    ]
+    return "\n".join(lines[1:]) + "\n"
 
 
 def init_app(app):

@@ -1,14 +1,20 @@
 """Unbound extension singletons, bound to an app by `create_app`."""
 
+import inspect
+
 import fakeredis
 import flask_smorest
 import redis as redis_lib
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from server import errors
 from server.schemas.common import ErrorSchema
 
 # Stable constraint names, so Alembic migrations name them the same on SQLite and PostgreSQL.
@@ -25,14 +31,40 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class DocstringConverter(OpenAPIConverter):
+    """apispec's converter, describing each schema by the first paragraph of its own docstring."""
+
+    def schema2jsonschema(self, schema):
+        jsonschema = super().schema2jsonschema(schema)
+        doc = resolve_schema_cls(schema).__dict__.get("__doc__")
+        if doc and "description" not in jsonschema:
+            jsonschema["description"] = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+        return jsonschema
+
+
+class DocstringMarshmallowPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin with `DocstringConverter` (its documented `Converter` hook)."""
+
+    Converter = DocstringConverter
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with the contract's error body documented; `server.errors` handles errors."""
+    """flask-smorest's Api: schemas described by their docstrings, and the contract's error body,
+    documented (`ERROR_SCHEMA`) and answered.
+
+    flask-smorest registers `handle_http_exception`, a public method, for every HTTPException; it
+    answers with `server.errors`' one handler, which `server.errors.init_app` also registers.
+    """
 
     ERROR_SCHEMA = ErrorSchema
 
-    def _register_error_handlers(self):
-        # server.errors.init_app registers the one handler for every error.
-        pass
+    def __init__(self, app=None, *, spec_kwargs=None, config_prefix=""):
+        # flask-smorest lets `spec_kwargs` replace its marshmallow plugin.
+        spec_kwargs = {"marshmallow_plugin": DocstringMarshmallowPlugin(), **(spec_kwargs or {})}
+        super().__init__(app, spec_kwargs=spec_kwargs, config_prefix=config_prefix)
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
 
 
 class RedisClient:

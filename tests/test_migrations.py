@@ -5,11 +5,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from server.extensions import db
+from server.models import metadata
 
 
 def schema_diff():
     with db.engine.connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
 
 
 def test_models_and_migrations_agree(app):

@@ -27,7 +27,7 @@ GOOD_DATA = {"thing1": {"value": "社区环境清洁"}, "time2": {"value": "2024
 
 
 class EmulatorWeChatClient(WeChatClient):
-    """wechatpy pointed at the emulator (WECHAT.md 8.4 option A)."""
+    """wechatpy pointed at the emulator (docs/wechat.md, "wechatpy quirks")."""
 
     def __init__(self, appid, secret, *, base_url, **kwargs):
         self._base = base_url.rstrip("/") + "/"
@@ -43,7 +43,7 @@ class EmulatorWeChatClient(WeChatClient):
 
 
 class EmulatorStableWeChatClient(EmulatorWeChatClient):
-    """Fetches tokens from cgi-bin/stable_token (WECHAT.md 8.5)."""
+    """Fetches tokens from cgi-bin/stable_token (docs/wechat.md, "Access token")."""
 
     def fetch_access_token(self):
         body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,

@@ -1,5 +1,5 @@
 /**
- * Chinese messages for the contract's `error` ids (API.md and the server's extra ids).
+ * Chinese messages for the contract's `error` ids (docs/api.md lists them all).
  * Pages branch on the id, never on the text; this table is the one place the text lives.
  */
 const ERROR_MESSAGES = {

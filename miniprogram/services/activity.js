@@ -1,4 +1,4 @@
-/** Activities (党群活动) and registrations (API.md "Activities and registration"). */
+/** Activities (党群活动) and registrations (docs/api.md "Activities"). */
 const { request } = require('../api/request');
 
 /**

@@ -1,4 +1,4 @@
-/** Login, logout and phone binding (API.md "Users and roles"). */
+/** Login, logout and phone binding (docs/api.md "Authentication"). */
 const { request } = require('../api/request');
 
 /** POST /auth/login {code} → {token, expires_in, user}. Never re-logs in on its own 401. */

@@ -1,4 +1,4 @@
-/** Volunteer shifts and bookings (API.md "Volunteer shifts"). */
+/** Volunteer shifts and bookings (docs/api.md "Volunteer shifts"). */
 const { request } = require('../api/request');
 
 /** GET /shifts ?site_id&community_id&date&available&page&page_size → page of open shifts. */

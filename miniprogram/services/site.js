@@ -12,7 +12,7 @@ const updateSite = (id, changes) => request(`/sites/${id}`, { method: 'PATCH', d
 
 /**
  * GET /sites/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer): the site's rotating
- * `s<site id>` token that volunteers scan to check in and out. Not in API.md v1; the server offers it
+ * `s<site id>` token that volunteers scan to check in and out. Added after v1 of the contract; the server offers it
  * by analogy with the activity's code.
  */
 const getSiteCheckinCode = (id) => request(`/sites/${id}/checkin-code`);

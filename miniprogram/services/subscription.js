@@ -1,4 +1,4 @@
-/** Reminder subscriptions (订阅消息, API.md "Reminders"). */
+/** Reminder subscriptions (订阅消息, docs/api.md "Reminders"). */
 const { request } = require('../api/request');
 
 /** GET /subscriptions/templates → {items: [{key, template_id}]}. */

@@ -1,4 +1,4 @@
-/** The caller's account and role grants (API.md "Users and roles"). */
+/** The caller's account and role grants (docs/api.md "Roles"). */
 const { request } = require('../api/request');
 
 /** GET /me → user with roles, volunteer_minutes and organizer_communities. */

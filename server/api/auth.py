@@ -3,6 +3,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from server.api.ratelimit import rate_limited
 from server.api.security import login_required
 from server.extensions import db
 from server.schemas.users import LoginResultSchema, LoginSchema, PhoneBindSchema, UserSchema
@@ -12,6 +13,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="WeChat
 
 
 @blp.route("/login", methods=["POST"])
+@rate_limited("RATE_LIMIT_LOGIN")
 @blp.arguments(LoginSchema())
 @blp.response(200, LoginResultSchema)
 def login(body):

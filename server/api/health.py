@@ -5,6 +5,7 @@ import logging
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from server.errors import CATALOGUE
 from server.extensions import db, redis
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,6 @@ def health():
         "status": "error",
         **checks,
         "error": "dependency_unavailable",
-        "message": "依赖服务不可用: " + ", ".join(down),
+        "message": f"{CATALOGUE['dependency_unavailable'].message}: " + ", ".join(down),
     }
     return body, 503

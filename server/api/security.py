@@ -2,13 +2,12 @@
 
 A valid token makes `g.user_id` the caller's id at the cost of a signature check and one Redis
 call. `g.user`, the caller's row, is loaded from the database the first time a view reads it (see
-`RequestGlobals`), so the hot paths that need only the id never load it.
+`RequestGlobals`), so the hot paths that need only the id never load it. `init_app` installs it.
 """
 
 from functools import wraps
 
-from flask import g, request
-from flask.ctx import _AppCtxGlobals
+from flask import Flask, g, request
 from flask_smorest import Blueprint
 
 from server.errors import AccountDeleted, NotAuthenticated
@@ -19,8 +18,12 @@ from server.services.tokens import decode_token
 BEARER = [{"bearerAuth": []}]
 
 
-class RequestGlobals(_AppCtxGlobals):
-    """Flask's `g`, where `g.user` is loaded on first use from `g.user_id` (set by the decorators)."""
+class RequestGlobals(Flask.app_ctx_globals_class):
+    """Flask's `g`, where `g.user` is loaded on first use from `g.user_id` (set by the decorators).
+
+    `Flask.app_ctx_globals_class` is Flask's documented hook for this ("add a property for lazy
+    per-request database connectors"); subclassing what it names keeps `g`'s other behaviour.
+    """
 
     def __getattr__(self, name):
         if name == "user" and self.__dict__.get("user_id") is not None:
@@ -80,3 +83,8 @@ def optional_user(view):
         return view(*args, **kwargs)
 
     return Blueprint.doc(security=[{}, *BEARER])(wrapper)
+
+
+def init_app(app):
+    """Make `g` lazily load `g.user`."""
+    app.app_ctx_globals_class = RequestGlobals

@@ -1,5 +1,6 @@
-"""SQLAlchemy models, one module per table family; importing this registers them all."""
+"""SQLAlchemy models, one module per table family. `metadata` holds every table (Alembic compares it)."""
 
+from server.extensions import db
 from server.models.activities import (
     ACTIVE_REGISTRATION,
     ACTIVITY_STATUSES,
@@ -13,6 +14,9 @@ from server.models.audit import AuditLog
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftPost, Site
 from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
+
+# Every table of the modules above: what the migrations must match (server/migrations/env.py).
+metadata = db.metadata
 
 __all__ = [
     "BOOKING_STATUSES",
@@ -40,4 +44,5 @@ __all__ = [
     "Registration",
     "User",
     "mask_phone",
+    "metadata",
 ]

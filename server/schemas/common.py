@@ -4,9 +4,11 @@ import marshmallow as ma
 
 
 class ErrorSchema(ma.Schema):
-    """The contract's error body (documentation only; `server.errors` builds it)."""
+    """The contract's error body; `error` is one of the ids of the catalogue (see the API description)."""
 
-    error = ma.fields.String(required=True, metadata={"description": "Stable snake_case error id"})
+    error = ma.fields.String(
+        required=True, metadata={"description": "Stable snake_case error id from the catalogue; clients branch on it"}
+    )
     message = ma.fields.String(required=True, metadata={"description": "Human-readable text (Chinese)"})
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -18,13 +20,15 @@ class ErrorSchema(ma.Schema):
 class PageArgsSchema(ma.Schema):
     """Query arguments of every paginated list."""
 
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    page_size = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1), metadata={"description": "From 1"})
+    page_size = ma.fields.Integer(
+        load_default=20, validate=ma.validate.Range(min=1, max=100), metadata={"description": "At most 100"}
+    )
 
 
 class PageSchema(ma.Schema):
     """`{items, total, page, page_size}`; subclasses set `items`."""
 
-    total = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Every match, on all pages"})
     page = ma.fields.Integer(required=True)
     page_size = ma.fields.Integer(required=True)

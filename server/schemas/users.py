@@ -6,12 +6,16 @@ from server.models import ROLES
 
 
 class CommunitySchema(ma.Schema):
+    """A community (社区) of the sub-district."""
+
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(dump_only=True, metadata={"description": "Stable short code, e.g. `haizhu`"})
     name = ma.fields.String(dump_only=True)
 
 
 class CommunityListSchema(ma.Schema):
+    """Every community, in a stable order."""
+
     items = ma.fields.List(ma.fields.Nested(CommunitySchema))
 
 
@@ -31,7 +35,7 @@ class UserSchema(ma.Schema):
     volunteer_minutes = ma.fields.Integer()
     organizer_communities = ma.fields.Method(
         "_organizer_communities",
-        metadata={"description": "Communities this user organizes (empty unless `organizer`); not in API.md v1"},
+        metadata={"description": "Communities this user organizes (empty unless `organizer`); added after v1"},
     )
 
     def _organizer_communities(self, user):
@@ -40,6 +44,8 @@ class UserSchema(ma.Schema):
 
 
 class LoginSchema(ma.Schema):
+    """A `wx.login` code to exchange for a token."""
+
     code = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=1, max=128),
@@ -48,12 +54,16 @@ class LoginSchema(ma.Schema):
 
 
 class LoginResultSchema(ma.Schema):
+    """A bearer token, its lifetime and the logged-in user."""
+
     token = ma.fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
     expires_in = ma.fields.Integer(metadata={"description": "Seconds until the token expires"})
     user = ma.fields.Nested(UserSchema)
 
 
 class PhoneBindSchema(ma.Schema):
+    """The code of the getPhoneNumber button, for WeChat to verify the number."""
+
     code = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=1, max=128),
@@ -62,12 +72,16 @@ class PhoneBindSchema(ma.Schema):
 
 
 class MeUpdateSchema(ma.Schema):
+    """Profile changes; fields left out stay as they are."""
+
     nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
     real_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=32))
     community_id = ma.fields.Integer(allow_none=True, strict=True, metadata={"description": "null leaves any community"})
 
 
 class RoleGrantSchema(ma.Schema):
+    """A role to grant (a user role: resident, party member, organizer, admin; not a shift post)."""
+
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(["party_member", "organizer", "admin"]))
     community_id = ma.fields.Integer(
         strict=True, metadata={"description": "Required for `organizer`: the community they will manage"}
@@ -75,6 +89,8 @@ class RoleGrantSchema(ma.Schema):
 
 
 class RoleRevokeArgsSchema(ma.Schema):
+    """Query arguments of revoking a role."""
+
     community_id = ma.fields.Integer(
         metadata={"description": "For `organizer`: revoke only this community (default: every community)"}
     )

@@ -6,6 +6,8 @@ namespace shows bumps its version (after the commit, before the response goes ou
 follows a sign-up can never be served the old place count: older pages are simply never asked for
 again and expire. Entries computed from data read before such a commit land under the old version.
 What only time changes (an activity that ended a moment ago) may show for up to TTL_SECONDS.
+
+`init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
 
 import hashlib
@@ -13,8 +15,8 @@ import json
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
+from server.extensions import db
 from server.models import Activity, Booking, Community, Registration, Shift, ShiftPost, Site
 
 TTL_SECONDS = 60
@@ -68,7 +70,6 @@ def remember(namespace, name, version, value):
     _redis().set(f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS)
 
 
-@event.listens_for(Session, "after_flush")
 def _note_changes(session, _flush_context):
     changed = session.info.setdefault("cache_changed", set())
     for instance in (*session.new, *session.dirty, *session.deleted):
@@ -77,7 +78,6 @@ def _note_changes(session, _flush_context):
                 changed.add(namespace)
 
 
-@event.listens_for(Session, "after_commit")
 def _bump_versions(session):
     changed = session.info.pop("cache_changed", None)
     if changed and has_app_context():
@@ -85,6 +85,23 @@ def _bump_versions(session):
             _redis().incr(f"cache:{namespace}:version")
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_changes(session):
     session.info.pop("cache_changed", None)
+
+
+SESSION_LISTENERS = (
+    ("after_flush", _note_changes),
+    ("after_commit", _bump_versions),
+    ("after_rollback", _forget_changes),
+)
+
+
+def init_app(app):
+    """Invalidate cached pages when `db.session` commits writes to the rows they show.
+
+    `db.session` is one for every app (each app's own engine behind it), so the listeners are
+    registered once, however many apps are created; they act on the app of the current context.
+    """
+    for name, listener in SESSION_LISTENERS:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)

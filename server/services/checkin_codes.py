@@ -18,7 +18,7 @@ def code_image(token):
     """`(jpeg_bytes, seconds_it_stays_valid)` for a valid token. Raises NotFound, WeChat errors."""
     match = _SUBJECT.match(token or "")
     if not match or not token_is_valid(match.group(1), int(match.group(2)), token):
-        raise NotFound("checkin_token_invalid", "签到码无效或已过期")
+        raise NotFound("checkin_token_invalid")
     window = int(token.split(".")[1], 36)
     max_age = max(int((window + 1 + GRACE_WINDOWS) * WINDOW_SECONDS - time.time()), 1)
     key = f"checkin-code:{token}"

@@ -39,13 +39,13 @@ def decode_token(token):
     try:
         claims = _verified_claims(token, current_app.config["SECRET_KEY"])
     except jwt.InvalidTokenError as exc:
-        raise NotAuthenticated("token_invalid", "登录凭证无效，请重新登录") from exc
+        raise NotAuthenticated("token_invalid") from exc
     if claims["exp"] <= time.time():
-        raise NotAuthenticated("token_expired", "登录已过期，请重新登录")
+        raise NotAuthenticated("token_expired")
     if redis.exists(_revoked_key(claims["jti"]), _deleted_user_key(claims["sub"])):
         if redis.exists(_deleted_user_key(claims["sub"])):
             raise AccountDeleted()
-        raise NotAuthenticated("token_revoked", "已退出登录，请重新登录")
+        raise NotAuthenticated("token_revoked")
     return claims
 
 

@@ -75,7 +75,7 @@ def get_community(community_id):
     """Raises NotFound."""
     community = db.session.get(Community, community_id)
     if community is None:
-        raise NotFound("community_not_found", "社区不存在")
+        raise NotFound("community_not_found")
     return community
 
 
@@ -96,7 +96,7 @@ def get_active_user(user_id):
     """Raises NotFound for unknown and deleted users."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise NotFound("user_not_found", "用户不存在")
+        raise NotFound("user_not_found")
     return user
 
 

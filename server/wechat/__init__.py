@@ -31,9 +31,12 @@ TOKEN_EARLY_REFRESH_SECONDS = 300
 
 
 class WeChatError(DomainError):
-    """WeChat answered with an error, or could not be reached. `errcode` is WeChat's (None: no answer)."""
+    """WeChat answered with an error, or could not be reached. `errcode` is WeChat's (None: no answer).
 
-    status, error, message = 503, "wechat_unavailable", "微信服务暂时不可用，请稍后再试"
+    Each subclass names its id; the status and message come from `server.errors.CATALOGUE`.
+    """
+
+    error = "wechat_unavailable"
 
     def __init__(self, errcode=None, errmsg=None, **kwargs):
         self.errcode = errcode
@@ -51,31 +54,31 @@ class WeChatUnavailable(WeChatError):
 class WeChatCodeInvalid(WeChatError):
     """A `wx.login` code that WeChat does not know, that expired, or that was used (40029, 40163)."""
 
-    status, error, message = 401, "wechat_code_invalid", "登录凭证无效或已使用，请重新登录"
+    error = "wechat_code_invalid"
 
 
 class WeChatPhoneCodeInvalid(WeChatError):
     """A getPhoneNumber code that WeChat does not know, that expired or was used (40029)."""
 
-    status, error, message = 422, "phone_code_invalid", "手机号授权凭证无效或已过期，请重新授权"
+    error = "phone_code_invalid"
 
 
 class WeChatRateLimited(WeChatError):
     """WeChat's per-minute or daily quota (45011, 45009)."""
 
-    status, error, message = 429, "wechat_rate_limited", "微信接口调用过于频繁，请稍后再试"
+    error = "wechat_rate_limited"
 
 
 class WeChatLoginBlocked(WeChatError):
     """WeChat blocked this user's login as high-risk (40226)."""
 
-    status, error, message = 403, "wechat_login_blocked", "微信判定该账号存在风险，暂时无法登录"
+    error = "wechat_login_blocked"
 
 
 class WeChatRejected(WeChatError):
     """WeChat refused the request itself (e.g. 43101 no subscription credit, 47003 bad value)."""
 
-    status, error, message = 502, "wechat_rejected", "微信拒绝了该请求"
+    error = "wechat_rejected"
 
 
 def _raise_for(errcode, errmsg, code_error=WeChatCodeInvalid, rejected=()):
@@ -98,7 +101,7 @@ class _Client(WeChatClient):
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
         self.base_url = base_url.rstrip("/") + "/"
         self.API_BASE_URL = self.base_url + "cgi-bin/"
-        # The wxa API group has its own class-level base URL (WECHAT.md 8.3).
+        # The wxa API group has its own class-level base URL (docs/wechat.md, "wechatpy").
         self.wxa.API_BASE_URL = self.base_url
         # Every call goes to this one host, so what requests takes from the environment (proxies
         # with NO_PROXY, a CA bundle) is read once here; requests would otherwise read it again on

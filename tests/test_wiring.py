@@ -1,0 +1,147 @@
+"""`create_app` wires every subsystem by an explicit call, once however many apps are built, and
+uses only the public extension points of the libraries (with a loud test where it leans on one)."""
+
+import subprocess
+import sys
+
+import pytest
+from flask import Flask, g
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from server import _sqlite_pragmas, errors
+from server.api.security import RequestGlobals
+from server.extensions import db
+from server.models import Community, User
+from server.services import cache
+
+from conftest import ROOT
+
+
+def _cache_version(app, namespace):
+    with app.app_context():
+        return int(app.extensions["redis"].get(f"cache:{namespace}:version") or 0)
+
+
+def test_the_session_listeners_are_there_once_however_many_apps_were_built(clean_app, make_app):
+    make_app()
+    make_app()
+    with clean_app.app_context():
+        # SQLAlchemy has no public count of listeners; a session's `dispatch` collections hold them.
+        dispatch = db.session().dispatch
+        assert [len(getattr(dispatch, name)) for name, _ in cache.SESSION_LISTENERS] == [1, 1, 1]
+
+
+def test_a_commit_bumps_the_cache_version_once(clean_app, make_app):
+    make_app()
+    before = _cache_version(clean_app, "activities")
+    with clean_app.app_context():
+        db.session.add(Community(code="wiring", name="接线社区"))
+        db.session.commit()
+    assert _cache_version(clean_app, "activities") == before + 1
+
+
+def test_the_session_listeners_are_registered_by_create_app_not_by_importing_the_module():
+    # A fresh interpreter: importing the cache module alone must not register anything.
+    script = (
+        "from sqlalchemy import event\n"
+        "from server.extensions import db\n"
+        "from server.services import cache\n"
+        "print(any(event.contains(db.session, name, fn) for name, fn in cache.SESSION_LISTENERS))\n"
+        "from server import create_app\n"
+        "create_app({'SECRET_KEY': 'x' * 32, 'DATABASE_URL': 'sqlite://'})\n"
+        "print(all(event.contains(db.session, name, fn) for name, fn in cache.SESSION_LISTENERS))\n"
+        "from server import _sqlite_pragmas\n"
+        "from sqlalchemy.engine import Engine\n"
+        "print(event.contains(Engine, 'connect', _sqlite_pragmas))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_listeners_are_the_ones_registered(app):
+    for name, listener in cache.SESSION_LISTENERS:
+        assert event.contains(db.session, name, listener)
+    assert event.contains(Engine, "connect", _sqlite_pragmas)
+
+
+def test_sqlite_connections_enforce_foreign_keys(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("a SQLite pragma")
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+
+
+# --- no per-request hooks: rate limiting runs only in the view it limits --------------------------
+
+
+def test_no_app_wide_request_hooks_are_registered(app):
+    assert not any(app.before_request_funcs.values())
+    assert not any(app.after_request_funcs.values())
+    assert not any(app.teardown_request_funcs.values())
+
+
+def test_login_responses_carry_the_rate_limit_headers_and_other_responses_do_not(client):
+    login = client.post("/api/v1/auth/login", json={"code": 123})
+    assert login.status_code == 422
+    assert login.headers["X-RateLimit-Limit"] == "1000"
+    assert login.headers["X-RateLimit-Remaining"] == "999"
+    assert int(login.headers["X-RateLimit-Reset"]) > 0 and 0 <= int(login.headers["Retry-After"]) <= 61
+    assert "X-RateLimit-Limit" not in client.get("/api/v1/communities").headers
+
+
+def test_over_the_limit_the_login_answers_429_with_retry_after(clean_app, make_app):
+    client = make_app(RATE_LIMIT_LOGIN="1/minute;100/hour").test_client()
+    assert client.post("/api/v1/auth/login", data="{", content_type="application/json").status_code == 400
+    response = client.post("/api/v1/auth/login", data="{", content_type="application/json")
+    assert response.status_code == 429
+    assert response.get_json() == {"error": "rate_limited", "message": "请求过于频繁，请稍后再试（1 per 1 minute）"}
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert 0 < int(response.headers["Retry-After"]) <= 61
+
+
+# --- flask-smorest: its HTTPException handler is ours ---------------------------------------------
+
+
+def test_every_http_exception_is_answered_by_the_one_handler(app):
+    handler = app.error_handler_spec[None][None][HTTPException]
+    assert handler is errors.handle_http_exception
+    # flask-smorest registers its Api's public `handle_http_exception`; ours answers the contract's body.
+    smorest_api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with app.test_request_context():
+        body, status, _ = smorest_api.handle_http_exception(BadRequest())
+    assert (body["error"], status) == ("bad_request", 400)
+
+
+# --- g.user: Flask's documented app_ctx_globals_class ---------------------------------------------
+
+
+def test_g_is_request_globals_built_on_flasks_own_class(app):
+    assert app.app_ctx_globals_class is RequestGlobals
+    assert issubclass(RequestGlobals, Flask.app_ctx_globals_class)
+    with app.app_context():
+        assert isinstance(g._get_current_object(), RequestGlobals)
+        g.answer = 42
+        assert "answer" in g and g.get("answer") == 42 and g.get("missing", "default") == "default"
+        with pytest.raises(AttributeError):
+            g.missing  # noqa: B018
+
+
+def test_g_user_is_loaded_on_first_read_and_only_then(seeded, app):
+    with app.test_request_context():
+        user_id = db.session.scalar(select(User.id).where(User.openid == "demo-resident"))
+        db.session.expunge_all()
+        g.user_id = user_id
+        assert "user" not in g
+        assert g.user.id == user_id and g.user.openid == "demo-resident"
+        assert "user" in g
+        db.session.remove()
+
+
+def test_g_user_of_an_anonymous_request_is_an_attribute_error(app):
+    with app.test_request_context():
+        with pytest.raises(AttributeError):
+            g.user  # noqa: B018
