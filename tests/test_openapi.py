@@ -87,17 +87,14 @@ def test_the_repository_refers_only_to_files_it_contains():
     folders = ("api", "components", "constants", "controllers", "packageOrganizer", "pages", "services", "tests", "utils")
     for folder in folders:
         paths += (miniprogram / folder).rglob("*.js")
-    # Being rewritten on another branch; its two "not in API.md v1" notes go with the merge.
-    pending = {root / "server" / "api" / "shifts.py"}
     this_test = Path(__file__).resolve()
     for path in paths:
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.resolve() == this_test:
             continue
         assert "shared/" not in text, f"{path.relative_to(root)} refers to shared/, which users do not have"
-        if path not in pending:
-            outside = re.search(r"\b(API|WECHAT)\.md\b", text)
-            assert not outside, f"{path.relative_to(root)} names {outside.group()}, which is outside the repository"
+        outside = re.search(r"\b(API|WECHAT)\.md\b", text)
+        assert not outside, f"{path.relative_to(root)} names {outside.group()}, which is outside the repository"
     for doc in (root / "README.md", *(root / "docs").glob("*.md"), root / "miniprogram" / "README.md"):
         for target in re.findall(r"\]\(([^)#:]+)\)", doc.read_text(encoding="utf-8")):
             assert (doc.parent / target).exists(), f"{doc.relative_to(root)} links to a missing {target}"

@@ -150,7 +150,7 @@ def create_shift_batch(data):
 @blp.arguments(ShiftUpdateSchema())
 @blp.response(200, ShiftSchema)
 def update_shift(changes, shift_id):
-    """Move a shift or edit its notes (not in API.md v1); pending reminders of its bookings move with it.
+    """Move a shift or edit its notes (added after v1 of the contract); pending reminders of its bookings move with it.
 
     403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422.
     """
@@ -311,7 +311,7 @@ def hours_report(args):
     """Volunteer hours per person and shift, in the columns re-entered into the official volunteer system
     (name, phone, date, site, post, start, end, hours). Start and end are the credited interval.
 
-    Not in API.md v1. 403 `forbidden`, 422.
+    Added after v1 of the contract. 403 `forbidden`, 422.
     """
     community_id, date_from, date_to = args.get("community_id"), args["date_from"], args["date_to"]
     if args["format"] == "json":
