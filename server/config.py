@@ -18,10 +18,10 @@ TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "ca
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
 # (thing1, time2 ...) come from the template chosen in the WeChat console; the prefix is the field's
 # type, and every value is fitted to that type's limits before sending. Values: title, starts_at,
-# period, venue, site, role, address, reason, status, tip.
+# period, venue, site, post (a shift's 岗位; `role` is read as post), address, reason, status, tip.
 DEFAULT_TEMPLATE_FIELDS = {
     "activity_reminder": "thing1=title,time2=starts_at,thing3=venue,thing4=tip",
-    "shift_reminder": "thing1=site,thing2=role,time3=period,thing4=address,thing5=tip",
+    "shift_reminder": "thing1=site,thing2=post,time3=period,thing4=address,thing5=tip",
     "waitlist_promoted": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
     "cancelled_by_organizer": "thing1=title,time2=starts_at,thing3=reason",
 }

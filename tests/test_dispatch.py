@@ -10,7 +10,8 @@ from sqlalchemy import update
 from server.extensions import db
 from server.models import OutboxMessage
 from server.services.dispatch import expire_stale_claims, send_due_messages
-from server.services.templates import fit_value
+from server.config import DEFAULT_TEMPLATE_FIELDS
+from server.services.templates import fit_value, message_values, render_message
 
 LONG_TITLE = "学习贯彻党的二十大精神专题党课暨青年学堂第三期开班仪式"  # 27 characters
 
@@ -233,3 +234,19 @@ def test_claims_left_by_a_dead_scheduler_are_never_resent(organizer, subscriber,
 def test_values_are_fitted_to_their_field_type(clean_app, field, value, expected):
     with clean_app.app_context():
         assert fit_value(field, value) == expected
+
+
+@pytest.mark.parametrize("fields", ["thing1=site,thing2=post", "thing1=site,thing2=role"])
+@pytest.mark.parametrize("post_key", ["post", "role"])
+def test_a_shift_message_names_the_post_under_either_name(clean_app, fields, post_key):
+    """Settings and queued messages from before the post had its own word call it `role`; both still work."""
+    payload = {"shift_id": 1, "site": "桂庙路卡口", post_key: "测温", "starts_at": "2026-12-01T01:30:00+00:00",
+               "ends_at": "2026-12-01T05:30:00+00:00"}
+    clean_app.config["WECHAT_TEMPLATE_SHIFT_REMINDER_FIELDS"] = fields
+    try:
+        with clean_app.app_context():
+            _, data, _ = render_message("shift_reminder", payload)
+            assert data == {"thing1": "桂庙路卡口", "thing2": "测温"}
+            assert message_values("shift_reminder", payload)["title"] == "桂庙路卡口测温值守"
+    finally:
+        clean_app.config["WECHAT_TEMPLATE_SHIFT_REMINDER_FIELDS"] = DEFAULT_TEMPLATE_FIELDS["shift_reminder"]

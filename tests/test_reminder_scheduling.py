@@ -86,7 +86,7 @@ def test_booking_records_shift_reminders_and_cancelling_voids_them(organizer, re
     book(resident, shift)
     pending = messages("shift_reminder", "pending")
     assert len(pending) == 2
-    assert pending[0]["payload"]["role"] == "卡口值守"
+    assert pending[0]["payload"]["post"] == "卡口值守"
     resident.delete(f"/api/v1/shifts/{shift['id']}/bookings/me")
     assert messages("shift_reminder", "pending") == []
 

@@ -6,7 +6,7 @@ them, and cancelling the shift records a `cancelled_by_organizer` notice for eac
 All are outbox rows written in the caller's transaction (sent after the commit, by the dispatcher).
 No locks of their own: callers hold the shift's or the booking's row lock.
 
-The payloads name a booking's post under the key `role`: the message templates read that key.
+The payloads name a booking's post (岗位) under the key `post`.
 """
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ def schedule_booking_reminders(shift, booking):
     """Record the reminders of a new (or renewed) booking."""
     schedule_reminders(
         "shift_reminder", ("booking", booking.id), booking.user_id, shift.starts_at,
-        {**message_payload(shift), "role": booking.post.name},
+        {**message_payload(shift), "post": booking.post.name},
     )
 
 
@@ -56,6 +56,6 @@ def notify_cancelled(shift, reason):
         enqueue_message(
             "cancelled_by_organizer",
             booking.user_id,
-            {**message_payload(shift), "role": booking.post.name, "reason": reason},
+            {**message_payload(shift), "post": booking.post.name, "reason": reason},
             ref=("booking", booking.id),
         )

@@ -20,6 +20,9 @@ TIPS = {
     "cancelled_by_organizer": "给您带来不便，敬请谅解",
 }
 STATUS = {"waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消"}
+# Value names as released before a shift's post (岗位) got its own word: settings written then, and
+# messages queued then, call the post `role`. Both are read as the new name.
+LEGACY_VALUE_NAMES = {"role": "post"}
 
 
 def template_ids():
@@ -34,7 +37,8 @@ def field_mapping(kind):
     for part in text.split(","):
         field, _, value_key = part.strip().partition("=")
         if field and value_key:
-            pairs.append((field.strip(), value_key.strip()))
+            value_key = value_key.strip()
+            pairs.append((field.strip(), LEGACY_VALUE_NAMES.get(value_key, value_key)))
     return pairs
 
 
@@ -77,10 +81,13 @@ def fit_value(field, value):
 def message_values(kind, payload):
     """Every value a template may ask for, derived from the stored payload."""
     values = dict(payload)
+    for old, new in LEGACY_VALUE_NAMES.items():
+        if old in payload:
+            values.setdefault(new, values.pop(old))
     values.setdefault("tip", TIPS[kind])
     values.setdefault("status", STATUS.get(kind, ""))
     if "site" in payload:
-        values.setdefault("title", f"{payload['site']}{payload.get('role', '')}值守")
+        values.setdefault("title", f"{values['site']}{values.get('post', '')}值守")
     if "ends_at" in payload:
         start, end = to_local(_moment(payload["starts_at"])), to_local(_moment(payload["ends_at"]))
         end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y年%m月%d日 %H:%M}"
