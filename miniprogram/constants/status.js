@@ -36,7 +36,7 @@ const SITE_KINDS = [
 ];
 
 /** Common posts on a shift, offered when creating shifts (any other name may be typed). */
-const SHIFT_ROLE_PRESETS = ['登记', '维持秩序', '测温', '卡口值守', '消杀'];
+const SHIFT_POST_PRESETS = ['登记', '维持秩序', '测温', '卡口值守', '消杀'];
 
 /** `tone` drives the colour of <status-tag>: primary, success, warning, danger, default. */
 const STATUS_LABELS = {
@@ -108,7 +108,7 @@ module.exports = {
   CATEGORIES,
   AUDIENCES,
   SITE_KINDS,
-  SHIFT_ROLE_PRESETS,
+  SHIFT_POST_PRESETS,
   STATUS_LABELS,
   categoryLabel,
   audienceLabel,

@@ -113,7 +113,7 @@ function buildActivityPayload(form, { forUpdate = false } = {}) {
 }
 
 let rowKey = 0;
-/** A unique `key` for a slot or role row (wx:key needs one; the API never sees it). */
+/** A unique `key` for a slot or post row (wx:key needs one; the API never sees it). */
 function nextRowKey() {
   rowKey += 1;
   return `row${rowKey}`;
@@ -123,7 +123,7 @@ function slotRow(start, end) {
   return { key: nextRowKey(), start, end };
 }
 
-function roleRow(name, capacity) {
+function postRow(name, capacity) {
   return { key: nextRowKey(), name, capacity };
 }
 
@@ -133,12 +133,15 @@ function emptyBatchForm() {
     siteId: null,
     dates: [],
     slots: [slotRow('08:00', '12:00')],
-    roles: [roleRow('登记', '2'), roleRow('维持秩序', '2')],
+    posts: [postRow('登记', '2'), postRow('维持秩序', '2')],
     partyMembersOnly: false,
   };
 }
 
-/** POST /shifts/batch body from the form; `{payload, errors}` as for activities. */
+/**
+ * POST /shifts/batch body from the form; `{payload, errors}` as for activities.
+ * The body has `posts`; services/shift.js translates them to the API's name on the way out.
+ */
 function buildBatchPayload(form) {
   const errors = {};
   if (!form.siteId) errors.site_id = '请选择值守点位';
@@ -149,17 +152,17 @@ function buildBatchPayload(form) {
   else if (slots.some((slot) => !slot.start || !slot.end || slot.end <= slot.start)) {
     errors.slots = '每个时段的结束时间须晚于开始时间';
   }
-  const roles = (form.roles || []).map((role) => ({ name: (role.name || '').trim(), capacity: role.capacity }));
-  const names = roles.map((role) => role.name);
-  if (!roles.length) errors.roles = '请至少添加一个岗位';
-  else if (names.some((name) => !name)) errors.roles = '请填写岗位名称';
-  else if (names.some((name, i) => names.indexOf(name) !== i)) errors.roles = '岗位名称不能重复';
-  else if (roles.some((role) => !isInt(role.capacity, 1))) errors.roles = '每个岗位的人数须为正整数';
+  const posts = (form.posts || []).map((post) => ({ name: (post.name || '').trim(), capacity: post.capacity }));
+  const names = posts.map((post) => post.name);
+  if (!posts.length) errors.posts = '请至少添加一个岗位';
+  else if (names.some((name) => !name)) errors.posts = '请填写岗位名称';
+  else if (names.some((name, i) => names.indexOf(name) !== i)) errors.posts = '岗位名称不能重复';
+  else if (posts.some((post) => !isInt(post.capacity, 1))) errors.posts = '每个岗位的人数须为正整数';
   const payload = {
     site_id: form.siteId,
     dates,
     slots,
-    roles: roles.map((role) => ({ name: role.name, capacity: Number(role.capacity) })),
+    posts: posts.map((post) => ({ name: post.name, capacity: Number(post.capacity) })),
     party_members_only: !!form.partyMembersOnly,
   };
   return { payload, errors };
@@ -172,6 +175,6 @@ module.exports = {
   buildActivityPayload,
   emptyBatchForm,
   slotRow,
-  roleRow,
+  postRow,
   buildBatchPayload,
 };

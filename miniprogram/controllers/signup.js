@@ -23,9 +23,9 @@ async function signUpForActivity(activityId, { companions = 0, remark = '' } = {
  * Book a post on a shift: subscribe dialog → POST bookings → report accepted templates.
  * Resolves `{booking, accepted, message}`; rejects with the ApiError of the booking.
  */
-async function bookShiftRole(shiftId, roleId) {
-  const { result, accepted } = await withReminders(SHIFT_TEMPLATE_KEYS, () => shiftService.bookShift(shiftId, roleId));
+async function bookShiftPost(shiftId, postId) {
+  const { result, accepted } = await withReminders(SHIFT_TEMPLATE_KEYS, () => shiftService.bookShift(shiftId, postId));
   return { booking: result, accepted, message: '预约成功' };
 }
 
-module.exports = { signUpForActivity, bookShiftRole };
+module.exports = { signUpForActivity, bookShiftPost };

@@ -11,7 +11,7 @@ const checkInRegistration = (id, registrationId) =>
 /** GET /activities/{id}/roster?format=xlsx → temp file path. */
 const downloadActivityRoster = (id) => download(`/activities/${id}/roster`, { query: { format: 'xlsx' } });
 
-/** GET /shifts/{id}/roster?format=json → booked volunteers per role. */
+/** GET /shifts/{id}/roster?format=json → booked volunteers per post (the API calls posts `roles`). */
 const getShiftRoster = (id) => request(`/shifts/${id}/roster`, { query: { format: 'json' } });
 
 /** GET /shifts/{id}/roster?format=xlsx → temp file path. */

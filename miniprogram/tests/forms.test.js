@@ -68,7 +68,7 @@ describe('batch shift form', () => {
       site_id: 4,
       dates: ['2025-03-02', '2025-03-03'],
       slots: [{ start: '08:00', end: '12:00' }],
-      roles: [
+      posts: [
         { name: '登记', capacity: 2 },
         { name: '维持秩序', capacity: 2 },
       ],
@@ -79,13 +79,13 @@ describe('batch shift form', () => {
   test('reports field errors', () => {
     const form = Object.assign(forms.emptyBatchForm(), {
       slots: [forms.slotRow('12:00', '08:00')],
-      roles: [forms.roleRow('登记', '2'), forms.roleRow('登记', '1')],
+      posts: [forms.postRow('登记', '2'), forms.postRow('登记', '1')],
     });
     expect(forms.buildBatchPayload(form).errors).toEqual({
       site_id: '请选择值守点位',
       dates: '请至少选择一天',
       slots: '每个时段的结束时间须晚于开始时间',
-      roles: '岗位名称不能重复',
+      posts: '岗位名称不能重复',
     });
   });
 });

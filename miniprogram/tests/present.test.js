@@ -138,9 +138,9 @@ describe('view models', () => {
       partyOnly: true,
       started: true,
       myBookingId: 60,
-      myRoleName: '维持秩序',
+      myPostName: '维持秩序',
     });
-    expect(view.roles).toEqual([
+    expect(view.posts).toEqual([
       expect.objectContaining({ id: 21, free: 0, full: true, mine: false }),
       expect.objectContaining({ id: 22, free: 2, full: false, mine: true }),
     ]);
@@ -160,7 +160,7 @@ describe('view models', () => {
     };
     expect(present.presentBooking(b, NOW)).toMatchObject({
       siteKindText: '测温点',
-      roleName: '测温',
+      postName: '测温',
       action: 'check_in',
       canCancel: true,
       status: 'booked',
@@ -249,6 +249,6 @@ test('dutyRosterRows: one row per volunteer and one per open post', () => {
       canCheckIn: false,
       canCheckOut: true,
     }),
-    expect.objectContaining({ bookingId: null, roleName: '登记', vacancy: 1 }),
+    expect.objectContaining({ bookingId: null, postName: '登记', vacancy: 1 }),
   ]);
 });

@@ -143,7 +143,7 @@ describe('shift booking', () => {
   test('subscribe (shift templates) → book → report', async () => {
     setup();
     await reminders().preloadTemplates();
-    const pending = signup().bookShiftRole(8, 21);
+    const pending = signup().bookShiftPost(8, 21);
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     const outcome = await pending;
     expect(events).toEqual(['subscribe:T-SHIFT,T-CANCEL', 'book', 'report:T-SHIFT,T-CANCEL']);
@@ -158,7 +158,7 @@ describe('shift booking', () => {
   ])('a refused booking (%s) rejects with Chinese text', async (error, message) => {
     setup({ booking: { statusCode: 409, data: { error } } });
     await reminders().preloadTemplates();
-    await expect(signup().bookShiftRole(8, 21)).rejects.toMatchObject({ error, message });
+    await expect(signup().bookShiftPost(8, 21)).rejects.toMatchObject({ error, message });
   });
 
   test('a subscribe failure does not block the booking', async () => {
@@ -168,7 +168,7 @@ describe('shift booking', () => {
       }),
     });
     await reminders().preloadTemplates();
-    await expect(signup().bookShiftRole(8, 21)).resolves.toMatchObject({ message: '预约成功' });
+    await expect(signup().bookShiftPost(8, 21)).resolves.toMatchObject({ message: '预约成功' });
     expect(events).toEqual(['subscribe:T-SHIFT,T-CANCEL', 'book']);
   });
 });

@@ -136,7 +136,8 @@ function presentShift(shift, nowMs = Date.now()) {
   const s = shift || {};
   const site = siteOf(s);
   const mine = s.my_booking && s.my_booking.status !== 'cancelled' ? s.my_booking : null;
-  const myRoleId = mine ? (mine.role && mine.role.id) || mine.role_id : null;
+  // The API calls a shift's posts `roles`, and a booking's post `role` / `role_id`.
+  const myPostId = mine ? (mine.role && mine.role.id) || mine.role_id : null;
   const started = nowMs >= parseIso(s.starts_at);
   return {
     id: s.id,
@@ -150,10 +151,10 @@ function presentShift(shift, nowMs = Date.now()) {
     status: s.status,
     started,
     myBookingId: mine ? mine.id : null,
-    myRoleName: mine ? (mine.role && mine.role.name) || '' : '',
-    roles: (s.roles || []).map((role) => {
-      const p = places(role.booked, role.capacity);
-      return Object.assign({ id: role.id, name: role.name, mine: role.id === myRoleId }, p);
+    myPostName: mine ? (mine.role && mine.role.name) || '' : '',
+    posts: (s.roles || []).map((post) => {
+      const p = places(post.booked, post.capacity);
+      return Object.assign({ id: post.id, name: post.name, mine: post.id === myPostId }, p);
     }),
   };
 }
@@ -187,7 +188,8 @@ function presentBooking(booking, nowMs = Date.now()) {
     siteName: site.name || '',
     siteKindText: siteKindLabel(site.kind),
     address: site.address || '',
-    roleName: (b.role && b.role.name) || '',
+    // The API calls a booking's post `role`.
+    postName: (b.role && b.role.name) || '',
     timeText: formatRange(shift.starts_at, shift.ends_at),
     status: bookingDisplayStatus(b),
     action: bookingAction(b),
@@ -248,8 +250,9 @@ function dutyRosterRows(body) {
     const site = shift.site || {};
     const timeText = `${formatTimeOnly(shift.starts_at)}-${formatTimeOnly(shift.ends_at)}`;
     const cancelled = shift.status === 'cancelled';
-    (shift.roles || []).forEach((role) => {
-      const volunteers = role.volunteers || [];
+    // The API calls a shift's posts `roles`.
+    (shift.roles || []).forEach((post) => {
+      const volunteers = post.volunteers || [];
       volunteers.forEach((v) => {
         const action = cancelled ? 'none' : bookingAction(v);
         rows.push({
@@ -257,7 +260,7 @@ function dutyRosterRows(body) {
           bookingId: v.booking_id,
           siteName: site.name || '',
           timeText,
-          roleName: role.name || '',
+          postName: post.name || '',
           name: personName(v.user),
           phone: (v.user && (v.user.phone || v.user.phone_masked)) || '',
           status: cancelled ? 'cancelled' : bookingDisplayStatus(v),
@@ -267,14 +270,14 @@ function dutyRosterRows(body) {
           vacancy: 0,
         });
       });
-      const open = toInt(role.capacity) - volunteers.length;
+      const open = toInt(post.capacity) - volunteers.length;
       if (open > 0 && !cancelled) {
         rows.push({
-          key: `r${shift.id}-${role.id}`,
+          key: `r${shift.id}-${post.id}`,
           bookingId: null,
           siteName: site.name || '',
           timeText,
-          roleName: role.name || '',
+          postName: post.name || '',
           name: '',
           phone: '',
           status: '',

@@ -2,7 +2,7 @@
 const shiftService = require('../../services/shift');
 const siteService = require('../../services/site');
 const communityService = require('../../services/community');
-const { bookShiftRole } = require('../../controllers/signup');
+const { bookShiftPost } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
 const { presentShift } = require('../../utils/present');
@@ -116,9 +116,9 @@ Page(
     /** The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). */
     onBook(e) {
       if (this.data.busy) return;
-      const { shift, role } = e.currentTarget.dataset;
+      const { shift, post } = e.currentTarget.dataset;
       this.setData({ busy: true });
-      return bookShiftRole(shift, role)
+      return bookShiftPost(shift, post)
         .then((outcome) => {
           showSuccess(outcome.message);
           return this.reload();

@@ -1,8 +1,8 @@
 /** Create shifts in a batch: one site, several dates × time slots, each shift with its posts (POST /shifts/batch). */
 const shiftService = require('../../../services/shift');
 const siteService = require('../../../services/site');
-const { SHIFT_ROLE_PRESETS, siteKindLabel } = require('../../../constants/status');
-const { emptyBatchForm, slotRow, roleRow, buildBatchPayload } = require('../../../controllers/forms');
+const { SHIFT_POST_PRESETS, siteKindLabel } = require('../../../constants/status');
+const { emptyBatchForm, slotRow, postRow, buildBatchPayload } = require('../../../controllers/forms');
 const { todayString, nextDays } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, withLoading } = require('../../../utils/ui');
@@ -17,7 +17,7 @@ Page({
     days: [],
     selected: {},
     form: emptyBatchForm(),
-    presets: SHIFT_ROLE_PRESETS,
+    presets: SHIFT_POST_PRESETS,
     errors: {},
     count: 0,
     saving: false,
@@ -76,19 +76,19 @@ Page({
     this.updateCount();
   },
 
-  onRoleInput(e) {
+  onPostInput(e) {
     const { index, field } = e.currentTarget.dataset;
-    this.setData({ [`form.roles[${index}].${field}`]: e.detail.value });
+    this.setData({ [`form.posts[${index}].${field}`]: e.detail.value });
   },
 
-  onAddRole(e) {
+  onAddPost(e) {
     const name = e.currentTarget.dataset.name || '';
-    this.setData({ 'form.roles': this.data.form.roles.concat([roleRow(name, '2')]) });
+    this.setData({ 'form.posts': this.data.form.posts.concat([postRow(name, '2')]) });
   },
 
-  onRemoveRole(e) {
-    const roles = this.data.form.roles.filter((_, i) => i !== Number(e.currentTarget.dataset.index));
-    this.setData({ 'form.roles': roles });
+  onRemovePost(e) {
+    const posts = this.data.form.posts.filter((_, i) => i !== Number(e.currentTarget.dataset.index));
+    this.setData({ 'form.posts': posts });
   },
 
   onPartyOnly(e) {
