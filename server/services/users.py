@@ -1,4 +1,4 @@
-"""Users: login through WeChat, profile, phone binding, roles and account deletion."""
+"""Users: login through WeChat, profile, phone binding and roles (account deletion: `accounts.py`)."""
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
