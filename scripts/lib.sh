@@ -1,10 +1,14 @@
 # Shared by scripts/run and scripts/test (sourced, not run): the project's virtualenv.
-# Creates .venv with python3 (3.11 or newer) when missing and installs requirements.txt whenever it changed.
+# Creates .venv with python3 (3.11 or newer) when missing and installs the requirement files whenever
+# they changed: requirements.txt for scripts/run, requirements-dev.txt (tests, benchmarks) on top.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
 ensure_venv() {
+  # Arguments: the requirement files to install (default requirements.txt); requirements-dev.txt
+  # includes requirements.txt.
+  local files=("${@:-requirements.txt}")
   local python="${PYTHON:-python3}"
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "error: $python must be Python 3.11 or newer (set PYTHON=/path/to/python3.11)" >&2
@@ -14,12 +18,15 @@ ensure_venv() {
     echo "creating virtualenv in .venv ..." >&2
     "$python" -m venv "$VENV"
   fi
-  local stamp="$VENV/.requirements.sha256"
+  # One stamp per set of files, holding the hash of what was last installed from them.
+  local stamp="$VENV/.installed-$(printf '%s' "${files[*]}" | tr ' /' '+_').sha256"
   local wanted
-  wanted="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+  wanted="$(cd "$ROOT" && cat requirements.txt "${files[@]}" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "installing requirements.txt into .venv ..." >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+    echo "installing ${files[*]} into .venv ..." >&2
+    local args=()
+    for file in "${files[@]}"; do args+=(-r "$ROOT/$file"); done
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
     echo "$wanted" > "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
