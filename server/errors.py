@@ -14,8 +14,9 @@ status the catalogue does not give it; `tests/test_error_catalogue.py` checks th
 import logging
 from typing import NamedTuple
 
+import redis.exceptions
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ _GENERAL = {
     ),
     "internal_error": ErrorSpec(500, "服务器内部错误", "A bug: the server logged it. Nothing changed."),
     "dependency_unavailable": ErrorSpec(
-        503, "依赖服务不可用", "Only `GET /health`: the database or Redis is down (the body names which)."
+        503,
+        "依赖服务不可用",
+        "The database or Redis is down or unreachable (the message names which; `GET /health` too): retry "
+        "later. Any request that needs the part answers it.",
     ),
 }
 _NOT_FOUND = {
@@ -298,6 +302,53 @@ def handle_integrity_error(exc):
     return _answer("conflict", "与当前状态冲突，请刷新后重试", 409)
 
 
+# SQLSTATE classes of a lost or refused connection: 08 (connection exception), 57P (the server is
+# shutting down, or terminated this backend, or is starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+# SQLite's primary result codes for a database it cannot open or use right now.
+_UNAVAILABLE_SQLITE_CODES = {5, 6, 10, 14}  # BUSY, LOCKED, IOERR, CANTOPEN
+
+
+def database_unavailable(exc):
+    """Whether a DBAPI error means the database could not be reached or dropped the connection
+    (rather than refusing the statement)."""
+    if not isinstance(exc, (OperationalError, InterfaceError)) and not exc.connection_invalidated:
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in _UNAVAILABLE_SQLITE_CODES
+    sqlstate = getattr(orig, "sqlstate", None)
+    # psycopg gives no SQLSTATE when it could not connect at all, or the server vanished.
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def _dependency_unavailable(part):
+    return _answer("dependency_unavailable", f"{CATALOGUE['dependency_unavailable'].message}: {part}", 503)
+
+
+def handle_database_error(exc):
+    """The database is down or dropped the connection: 503 naming it. Anything else is a bug (500)."""
+    from server.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it
+        log.warning("rollback after a database error failed", exc_info=True)
+    if not database_unavailable(exc):
+        return handle_unexpected(exc)
+    log.error("database unavailable: %s", exc.orig)
+    return _dependency_unavailable("db")
+
+
+def handle_redis_error(exc):
+    """Redis refused the connection or timed out (token checks, rate limits, caches need it): 503."""
+    log.error("redis unavailable: %s", exc)
+    return _dependency_unavailable("redis")
+
+
 def handle_unexpected(exc):
     """Last resort: log it and answer a JSON 500 instead of an HTML page."""
     log.exception("unhandled error", exc_info=exc)
@@ -319,8 +370,28 @@ def catalogue_markdown():
     return "\n".join(lines[1:]) + "\n"
 
 
+def close_session_quietly(_exc=None):
+    """End the request's database session; a connection that died meanwhile is logged, not raised.
+
+    The response is already made: a database that drops the connection after it (the rollback of a
+    read, the return to the pool) must not turn it into an error page. Runs before Flask-SQLAlchemy's
+    own teardown (teardowns run in reverse order), which then has nothing left to close.
+    """
+    from server.extensions import db
+
+    try:
+        db.session.remove()
+    except Exception:
+        log.warning("closing the database session failed (the connection is gone)", exc_info=True)
+
+
 def init_app(app):
+    """The error handlers, and the session teardown that never fails a response (after `db.init_app`)."""
+    app.teardown_appcontext(close_session_quietly)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(redis.exceptions.ConnectionError, handle_redis_error)
+    app.register_error_handler(redis.exceptions.TimeoutError, handle_redis_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,6 +5,8 @@ import inspect
 import fakeredis
 import flask_smorest
 import redis as redis_lib
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
@@ -70,6 +72,9 @@ class Api(flask_smorest.Api):
 class RedisClient:
     """The app's Redis connection: a real server from `REDIS_URL`, or fakeredis in-process when unset.
 
+    Redis errors are not caught here: `server.errors` answers them 503 `dependency_unavailable`, and
+    the page cache (`server.services.cache`) does without Redis.
+
     Attribute access is forwarded to the current app's client, so `redis.get(...)` works in
     any app context.
     """
@@ -77,7 +82,11 @@ class RedisClient:
     def init_app(self, app):
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis_lib.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+            # A down Redis answers 503 at once (`server.errors`) rather than holding requests: short
+            # timeouts, and one immediate retry, which replaces a connection a restart broke.
+            client = redis_lib.Redis.from_url(
+                url, socket_timeout=3, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1), health_check_interval=30
+            )
         else:
             # One in-process server per app: fine for `scripts/run` and tests, wrong for several workers.
             client = fakeredis.FakeRedis(server=fakeredis.FakeServer())

@@ -1,14 +1,15 @@
 """Sending due messages through the WeChat adapter to the emulator: credits, fitted values, and what
 each WeChat answer does to a message."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from factories import create_activity, local
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from server.extensions import db
-from server.models import OutboxMessage
+from server.models import Activity, OutboxMessage
 from server.services.dispatch import expire_stale_claims, send_due_messages
 from server.config import DEFAULT_TEMPLATE_FIELDS
 from server.services.templates import fit_value, message_values, render_message
@@ -141,13 +142,98 @@ def test_busy_wechat_is_retried_later_with_backoff(organizer, subscriber, emulat
     assert len(emulator.messages()) == 1
 
 
-def test_a_timeout_is_retried(organizer, subscriber, emulator, dispatch, make_due):
+def wait_for_messages(emulator, count, timeout=5):
+    """The emulator's accepted messages once there are `count` (it delivers a delayed send late)."""
+    deadline = time.monotonic() + timeout
+    while len(emulator.messages()) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return emulator.messages()
+
+
+def test_a_timed_out_send_is_unknown_never_retried_and_keeps_its_credit(organizer, subscriber, emulator, dispatch,
+                                                                         make_due, messages):
+    subscribe(subscriber, emulator, "activity_reminder", count=2)
+    sign_up_soon(organizer, subscriber)
+    # WECHAT_TIMEOUT_SECONDS is 2 in tests: WeChat answers after we gave up, and delivers all the same.
+    emulator.inject_fault("/cgi-bin/message/subscribe/send", delay=3)
+    assert dispatch() == {"unknown": 1}
+    [row] = messages("activity_reminder")
+    assert row["status"] == "unknown" and row["last_error"].startswith("delivery unknown")
+    assert credits(subscriber, "activity_reminder") == 1  # spent: WeChat may have used it
+    assert len(wait_for_messages(emulator, 1)) == 1
+    make_due()
+    assert dispatch() == {}
+    time.sleep(0.5)
+    assert len(emulator.messages()) == 1  # delivered once, never twice
+
+
+@pytest.mark.parametrize("http_status, outcome", [(502, "unknown"), (504, "unknown"), (429, "pending")])
+def test_an_http_error_without_errcode(organizer, subscriber, emulator, dispatch, messages, http_status, outcome):
+    """A 5xx from whatever stands between us and WeChat may come after WeChat took the message; a 4xx
+    is a refusal."""
     subscribe(subscriber, emulator, "activity_reminder")
     sign_up_soon(organizer, subscriber)
-    emulator.inject_fault("/cgi-bin/message/subscribe/send", delay=3)  # WECHAT_TIMEOUT_SECONDS is 2 in tests
+    emulator.inject_fault("/cgi-bin/message/subscribe/send", http_status=http_status)
+    assert dispatch() == {outcome: 1}
+    assert credits(subscriber, "activity_reminder") == (0 if outcome == "unknown" else 1)
+
+
+def test_a_send_that_never_left_is_retried(organizer, subscriber, emulator, dispatch, make_app, messages):
+    """Nothing listens where WeChat should be: the connection is refused, so nothing was delivered."""
+    subscribe(subscriber, emulator, "activity_reminder")
+    sign_up_soon(organizer, subscriber)
+    unreachable = make_app(WECHAT_API_BASE_URL="http://127.0.0.1:1")
+    with unreachable.app_context():
+        try:
+            assert send_due_messages("test-worker", 10) == {"pending": 1}
+        finally:
+            db.session.remove()
+    assert credits(subscriber, "activity_reminder") == 1
+    assert emulator.messages() == []
+
+
+def _start_in_the_past(clean_app):
+    """Time travel: the activity (and what its pending reminders would announce) started a minute ago."""
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    with clean_app.app_context():
+        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")):
+            message.payload = {**message.payload, "starts_at": started.isoformat()}
+        db.session.execute(update(Activity).values(starts_at=started, ends_at=started + timedelta(hours=2)))
+        db.session.commit()
+
+
+def test_a_reminder_claimed_after_the_start_expires_unsent(organizer, subscriber, emulator, dispatch, clean_app,
+                                                           messages):
+    subscribe(subscriber, emulator, "activity_reminder")
+    sign_up_soon(organizer, subscriber)
+    _start_in_the_past(clean_app)  # the scheduler was down until after the start
+    assert dispatch() == {"expired": 1}
+    assert emulator.messages() == []
+    assert credits(subscriber, "activity_reminder") == 1
+    assert messages("activity_reminder")[0]["status"] == "expired"
+
+
+def test_a_reminder_retried_after_the_start_expires_unsent(organizer, subscriber, emulator, dispatch, clean_app,
+                                                           make_due, messages):
+    subscribe(subscriber, emulator, "activity_reminder")
+    sign_up_soon(organizer, subscriber)
+    emulator.inject_fault("/cgi-bin/message/subscribe/send", errcode=-1)
     assert dispatch() == {"pending": 1}
+    _start_in_the_past(clean_app)
     make_due()
-    assert dispatch() == {"sent": 1}
+    assert dispatch() == {"expired": 1}
+    assert emulator.messages() == []
+    assert credits(subscriber, "activity_reminder") == 1
+
+
+def test_notices_do_not_expire(organizer, subscriber, emulator, dispatch, clean_app):
+    """An organizer's cancellation is still news after the start: it is sent."""
+    subscribe(subscriber, emulator, "cancelled_by_organizer")
+    activity = sign_up_soon(organizer, subscriber)
+    assert organizer.post(f"/api/v1/activities/{activity['id']}/cancel", json={"reason": "取消"}).status_code < 300
+    _start_in_the_past(clean_app)
+    assert dispatch() == {"sent": 1}  # the reminder was voided by the cancellation
+    assert [m["template_id"] for m in emulator.messages()] == ["tmpl-cancelled-by-organizer"]
 
 
 def test_47003_fails_with_its_reason_and_is_not_retried(organizer, subscriber, emulator, dispatch, make_due,
@@ -218,7 +304,7 @@ def test_claims_left_by_a_dead_scheduler_are_never_resent(organizer, subscriber,
     assert dispatch() == {}
     assert emulator.messages() == []
     [row] = messages("activity_reminder")
-    assert (row["status"], row["last_error"]) == ("failed", "delivery unknown: the scheduler stopped while sending")
+    assert (row["status"], row["last_error"]) == ("unknown", "delivery unknown: the scheduler stopped while sending")
 
 
 @pytest.mark.parametrize("field, value, expected", [

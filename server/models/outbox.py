@@ -9,9 +9,11 @@ from server.models.users import User
 
 MESSAGE_KINDS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
 REMINDER_KINDS = ("activity_reminder", "shift_reminder")
-# pending → sending (claimed by one scheduler) → sent | skipped | failed | pending again (retry later);
-# void: the registration or booking it was about went away before it was due.
-MESSAGE_STATUSES = ("pending", "sending", "sent", "skipped", "failed", "void")
+# pending → sending (claimed by one scheduler) → sent | skipped | failed | unknown | pending again
+# (retry later); pending → expired (a reminder claimed after its event started; nothing sent, no
+# credit used); void: the registration or booking it was about went away before it was due.
+# unknown: WeChat may or may not have delivered it (timeout, dropped connection); never retried.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "skipped", "failed", "unknown", "expired", "void")
 
 
 class OutboxMessage(db.Model):

@@ -7,19 +7,38 @@ follows a sign-up can never be served the old place count: older pages are simpl
 again and expire. Entries computed from data read before such a commit land under the old version.
 What only time changes (an activity that ended a moment ago) may show for up to TTL_SECONDS.
 
+Redis down: the cache is a convenience, never a reason to fail.
+- A page or memo that cannot be read or stored is computed from the database and served uncached.
+- A version bump that fails after a commit is logged, never raised: the commit stands and its
+  response is the success it is (a resident must not retry a sign-up that worked). The namespaces
+  are remembered in this process as owed, and no page of an owed namespace is read or stored
+  until the bump has gone through: this process retries the owed bumps before each cache use, so
+  when Redis comes back its first act is to retire the pages written before that commit.
+- Other processes that never saw the failure can read such an older page when Redis comes back
+  before the owing process uses the cache again: at most until it expires (TTL_SECONDS after it
+  was stored, i.e. before the outage), the bound the cache already accepts for time-driven changes.
+  A Redis restarted without persistence comes back empty, with no older pages at all.
+
 `init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
 
 import hashlib
 import json
+import logging
+import threading
 
 from flask import current_app, has_app_context
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import event
 
 from server.extensions import db
 from server.models import Activity, Booking, Community, Registration, Shift, ShiftPost, Site
 
+log = logging.getLogger(__name__)
+
 TTL_SECONDS = 60
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 # What each cached list shows: a write to any of these rows invalidates it.
 NAMESPACES = {
     "activities": (Activity, Registration, Community),
@@ -31,16 +50,49 @@ def _redis():
     return current_app.extensions["redis"]
 
 
+# Version bumps that failed after a commit, per Redis client (i.e. per app): {client id: {namespace}}.
+_owed = {}
+_owed_lock = threading.Lock()
+
+
+def _pay_owed_bumps():
+    """Retry the bumps this process owes; True when none is owed any more (Redis answered)."""
+    key = id(_redis())
+    with _owed_lock:
+        owed = set(_owed.get(key, ()))
+    if not owed:
+        return True
+    try:
+        for namespace in owed:
+            _redis().incr(f"cache:{namespace}:version")
+    except REDIS_DOWN:
+        return False
+    with _owed_lock:
+        _owed[key] = _owed.get(key, set()) - owed
+    log.info("cache versions bumped late for %s", sorted(owed))
+    return True
+
+
 def cached_page(namespace, args, compute):
-    """`compute()`'s JSON-ready result for these query `args`, from the cache when it is current."""
-    version = int(_redis().get(f"cache:{namespace}:version") or 0)
-    digest = hashlib.sha1(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
-    key = f"cache:{namespace}:{version}:{digest}"
-    cached = _redis().get(key)
+    """`compute()`'s JSON-ready result for these query `args`, from the cache when it is current
+    (computed and served uncached while Redis is down or a bump of this namespace is owed)."""
+    try:
+        if not _pay_owed_bumps():
+            return compute()
+        version = int(_redis().get(f"cache:{namespace}:version") or 0)
+        digest = hashlib.sha1(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+        key = f"cache:{namespace}:{version}:{digest}"
+        cached = _redis().get(key)
+    except REDIS_DOWN:
+        log.warning("cache unavailable, %s page served uncached", namespace)
+        return compute()
     if cached is not None:
         return json.loads(cached)
     page = compute()
-    _redis().set(key, json.dumps(page, ensure_ascii=False), ex=TTL_SECONDS)
+    try:
+        _redis().set(key, json.dumps(page, ensure_ascii=False), ex=TTL_SECONDS)
+    except REDIS_DOWN:
+        log.warning("cache unavailable, %s page not stored", namespace)
     return page
 
 
@@ -57,7 +109,12 @@ def remembered(namespace, name):
     Read the version before reading what the value is computed from, and store it under that
     version: a change committed in between bumps the version, so the value is never served.
     """
-    version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
+    try:
+        if not _pay_owed_bumps():
+            return None, None
+        version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
+    except REDIS_DOWN:
+        return None, None  # nothing remembered, and nothing will be (`remember` skips version None)
     version = int(version or 0)
     if raw is not None:
         stored = json.loads(raw)
@@ -67,7 +124,14 @@ def remembered(namespace, name):
 
 
 def remember(namespace, name, version, value):
-    _redis().set(f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS)
+    if version is None:
+        return
+    try:
+        _redis().set(
+            f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS
+        )
+    except REDIS_DOWN:
+        log.warning("cache unavailable, %s memo not stored", namespace)
 
 
 def _note_changes(session, _flush_context):
@@ -81,8 +145,16 @@ def _note_changes(session, _flush_context):
 def _bump_versions(session):
     changed = session.info.pop("cache_changed", None)
     if changed and has_app_context():
-        for namespace in changed:
-            _redis().incr(f"cache:{namespace}:version")
+        # Owed before it is tried: a reader in another thread never uses a page of a namespace
+        # whose bump is in flight or failed.
+        with _owed_lock:
+            _owed.setdefault(id(_redis()), set()).update(changed)
+        try:
+            if _pay_owed_bumps():
+                return
+        except Exception:  # nothing after a commit may turn its success into an error
+            pass
+        log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(changed))
 
 
 def _forget_changes(session):
