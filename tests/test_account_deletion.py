@@ -59,7 +59,8 @@ def test_deleting_an_account_leaves_none_of_its_text_and_keeps_the_counts(
     with clean_app.app_context():
         # The first activity took place yesterday: its registration is history, not a future place.
         activity = db.session.get(Activity, past["id"])
-        activity.starts_at, activity.ends_at = activity.starts_at - timedelta(days=4), activity.ends_at - timedelta(days=4)
+        activity.starts_at -= timedelta(days=4)
+        activity.ends_at -= timedelta(days=4)
         db.session.commit()
         stored = "\n".join(_every_stored_text())
         assert all(marker in stored for marker in (NICKNAME, REAL_NAME, PHONE, *REMARKS))
