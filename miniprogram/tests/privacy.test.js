@@ -6,7 +6,8 @@
 const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { installWx, routes, flush } = require('./helpers/wx');
-const { ROOT, installPageShim } = require('./helpers/project');
+const fs = require('fs');
+const { ROOT, allPages, readJson, installPageShim } = require('./helpers/project');
 
 installPageShim();
 
@@ -96,9 +97,23 @@ describe('the app', () => {
   });
 });
 
+describe('every page', () => {
+  // WeChat's privacy interfaces this app can use in WXML; a page using one must mount the popup, or the
+  // interface waits for an answer no one can give.
+  const PRIVACY_WXML = /open-type="[^"]*(getPhoneNumber|chooseAvatar|getRealtimePhoneNumber)|type="nickname"/;
+
+  test.each(allPages())('%s mounts <privacy-popup> if it uses a privacy interface', (route) => {
+    const wxml = fs.readFileSync(path.join(ROOT, `${route}.wxml`), 'utf8');
+    if (!PRIVACY_WXML.test(wxml)) return;
+    expect(wxml).toMatch(/<privacy-popup\b/);
+    const using = readJson(`${route}.json`).usingComponents || {};
+    expect(path.join(path.dirname(route), using['privacy-popup'] || '')).toBe('components/privacy-popup/index');
+  });
+});
+
 describe('privacy popup', () => {
   test("agrees through WeChat's own agree button, whose id it reports", () => {
-    const wxml = require('fs').readFileSync(path.join(ROOT, 'components/privacy-popup/index.wxml'), 'utf8');
+    const wxml = fs.readFileSync(path.join(ROOT, 'components/privacy-popup/index.wxml'), 'utf8');
     expect(wxml).toMatch(
       /<button id="privacy-agree"[^>]*open-type="agreePrivacyAuthorization"[^>]*bindagreeprivacyauthorization="onAgree"/,
     );
