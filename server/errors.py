@@ -93,6 +93,12 @@ _WECHAT = {
     "wechat_unavailable": ErrorSpec(
         503, "微信服务暂时不可用，请稍后再试", "WeChat timed out, could not be reached, or answered -1 or an unknown errcode."
     ),
+
+    "content_risky": ErrorSpec(
+        422,
+        "内容含有不当信息，未通过微信内容安全检测，请修改后再提交",
+        "WeChat's content check (msgSecCheck) judged the text risky; `errors` names the fields. Nothing was saved.",
+    ),
 }
 _ACTIVITIES = {
     "activity_not_open": ErrorSpec(409, "活动未发布、已取消或已结束", "The activity is not published, or is cancelled or over."),

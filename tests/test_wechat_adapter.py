@@ -85,4 +85,23 @@ def test_unlimited_code_with_long_scene_is_rejected(service):
 def test_text_check_passes_clean_text(service, emulator):
     openid = emulator.mint_login_code()["openid"]
     service.code_to_session(emulator.mint_login_code(openid=openid)["code"])
-    assert service.check_text(openid, "周六上午党课") == "pass"
+    verdict = service.check_text(openid, "周六上午党课", 3)
+    assert (verdict.suggest, verdict.label) == ("pass", 100)
+    assert verdict.trace_id
+
+
+def test_text_check_answers_risky_and_review_as_verdicts(service, emulator):
+    openid = emulator.mint_login_code()["openid"]
+    service.code_to_session(emulator.mint_login_code(openid=openid)["code"])
+    emulator.mark_text("违禁", "risky", 20006)
+    emulator.mark_text("广告", "review", 10001)
+    assert service.check_text(openid, "这里有违禁内容", 2)[:2] == ("risky", 20006)
+    assert service.check_text(openid, "广告位招租", 1)[:2] == ("review", 10001)
+
+
+def test_text_check_of_an_openid_without_a_recent_visit_is_rejected(service, emulator):
+    emulator.mark_active("o-never-logged-in")
+    emulator.advance_clock(3 * 3600)
+    with pytest.raises(WeChatRejected) as raised:
+        service.check_text("o-never-logged-in", "周六上午党课", 2)
+    assert raised.value.errcode == 61010

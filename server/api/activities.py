@@ -71,7 +71,7 @@ def get_activity(activity_id):
 @blp.arguments(ActivityCreateSchema())
 @blp.response(201, ActivitySchema)
 def create_activity(data):
-    """Create a draft in a community you organize. 403 `forbidden`; 422 `validation_failed`."""
+    """Create a draft in a community you organize. 403 `forbidden`; 422 `validation_failed`, `content_risky`."""
     activity = activities.create_activity(g.user, data)
     db.session.commit()
     return activities.as_seen_by(g.user, activity)
@@ -84,8 +84,8 @@ def create_activity(data):
 def update_activity(changes, activity_id):
     """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
 
-    409 `capacity_below_confirmed`, 409 `activity_not_open` (cancelled or finished), 422,
-    403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    409 `capacity_below_confirmed`, 409 `activity_not_open` (cancelled or finished), 422 (`content_risky`:
+    title, description or venue), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
     activity = activities.update_activity(g.user, activity_id, changes)
     db.session.commit()
@@ -110,6 +110,7 @@ def cancel_activity(body, activity_id):
     """Cancel the activity; everyone registered or waitlisted gets a notice.
 
     409 `activity_not_open` (already cancelled or finished), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    422 `content_risky` (the reason, refused by WeChat's content check).
     """
     activity = activities.cancel_activity(g.user, activity_id, body["reason"])
     db.session.commit()
@@ -125,7 +126,8 @@ def register(body, activity_id):
     """Sign up (`confirmed` while places are free, else `waitlisted`); a second tap returns 200 with the same one.
 
     Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
-    `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions).
+    `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions),
+    422 `content_risky` (a remark WeChat's content check refuses; nothing is saved).
     """
     registration, created = registrations.register_for_activity(
         g.user_id, activity_id, body["companions"], body["remark"]

@@ -24,7 +24,7 @@ def get_me():
 @blp.arguments(MeUpdateSchema())
 @blp.response(200, UserSchema)
 def update_me(changes):
-    """Change nickname, real name or community. Unknown community: 422 `validation_failed`."""
+    """Change nickname, real name or community. Unknown community: 422 `validation_failed`; 422 `content_risky`."""
     user = users.update_profile(g.user, changes)
     db.session.commit()
     return user

@@ -58,7 +58,7 @@ def list_sites(args):
 @blp.arguments(SiteCreateSchema())
 @blp.response(201, SiteSchema)
 def create_site(data):
-    """Add a site to a community you organize. 403 `forbidden`; 422 `validation_failed`."""
+    """Add a site to a community you organize. 403 `forbidden`; 422 `validation_failed`, `content_risky`."""
     site = sites.create_site(g.user, data)
     db.session.commit()
     return site
@@ -69,7 +69,7 @@ def create_site(data):
 @blp.arguments(SiteUpdateSchema())
 @blp.response(200, SiteSchema)
 def update_site(changes, site_id):
-    """Edit a site. 403 `forbidden`, 404 `site_not_found`."""
+    """Edit a site. 403 `forbidden`, 404 `site_not_found`, 422 `content_risky`."""
     site = sites.update_site(g.user, site_id, changes)
     db.session.commit()
     return site
@@ -124,7 +124,7 @@ def get_shift(shift_id):
 def create_shift(data):
     """Create one shift with its posts at a site of your community.
 
-    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422.
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422 (`content_risky`: notes).
     """
     shift = shift_planning.create_shift(g.user, data)
     db.session.commit()
@@ -152,7 +152,7 @@ def create_shift_batch(data):
 def update_shift(changes, shift_id):
     """Move a shift or edit its notes (added after v1 of the contract); pending reminders of its bookings move with it.
 
-    403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422.
+    403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422 (`content_risky`: notes).
     """
     shift = shift_planning.update_shift(g.user, shift_id, changes)
     db.session.commit()
@@ -166,7 +166,8 @@ def update_shift(changes, shift_id):
 def cancel_shift(body, shift_id):
     """Cancel a shift; every booked volunteer gets a notice.
 
-    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`.
+    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`,
+    422 `content_risky` (the reason, refused by WeChat's content check).
     """
     shift = shift_planning.cancel_shift(g.user, shift_id, body["reason"])
     db.session.commit()

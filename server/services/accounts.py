@@ -4,11 +4,22 @@ What the person gave us goes; what the community counted stays. Every future pla
 through the same rules as any cancellation (so waitlists move up and reminders are voided), then the
 person's row is anonymised, not removed, so past rosters and volunteer hours keep their counts.
 
+What goes: everything WeChat told us about the person and every piece of text they typed, in every
+table (`ERASED`): their profile, and the remark of each of their registrations, past, cancelled and
+active alike. The registration and booking rows themselves stay (a roster of a past activity still
+counts the person as an anonymous attendee; hours totals stay). Every text column of the schema is
+listed either in `ERASED` or in `KEPT` with the reason it holds nothing of the person's;
+`tests/test_account_deletion.py` fails for a new text column listed in neither.
+
 Lock order: each activity's row in id order (`cancel_future_registrations`), then each booking's row
-in id order (`cancel_future_bookings`): a fixed order, so two deletions cannot deadlock.
+in id order (`cancel_future_bookings`): a fixed order, so two deletions cannot deadlock. The remarks
+are blanked last, with one UPDATE of the person's own registration rows.
 """
 
+from sqlalchemy import update
+
 from server.extensions import db
+from server.models import Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.registrations import cancel_future_registrations
@@ -17,10 +28,56 @@ from server.services.users import record_audit
 # What the person typed or WeChat told us about them; cleared on deletion.
 PERSONAL_FIELDS = ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id")
 
+# Every text column holding something of the person's, as "table.column": emptied on deletion.
+ERASED = {
+    "users.openid": "WeChat's id of the person",
+    "users.unionid": "WeChat's id of the person across the platform",
+    "users.session_key": "WeChat's session key of the person",
+    "users.nickname": "typed by the person",
+    "users.real_name": "typed by the person",
+    "users.phone": "the person's number, verified by WeChat",
+    "registrations.remark": "typed by the person when signing up",
+}
+
+# Every other text column, and why it holds nothing of a person's: it stays when an account is deleted.
+KEPT = {
+    "communities.code": "the community's",
+    "communities.name": "the community's",
+    "activities.title": "the community's activity, written by its organizers for everyone",
+    "activities.description": "the community's activity, written by its organizers for everyone",
+    "activities.category": "a fixed choice",
+    "activities.venue": "the community's activity, written by its organizers for everyone",
+    "activities.audience": "a fixed choice",
+    "activities.status": "a fixed choice",
+    "activities.cancel_reason": "the organizers' notice to everyone registered, about the activity",
+    "registrations.status": "a fixed choice",
+    "sites.name": "the community's duty site",
+    "sites.kind": "a fixed choice",
+    "sites.address": "the duty site's public address",
+    "sites.grid": "the community's grid",
+    "shifts.notes": "the organizers' notes for everyone booked, about the shift",
+    "shifts.status": "a fixed choice",
+    "shifts.cancel_reason": "the organizers' notice to everyone booked, about the shift",
+    "shift_roles.name": "the post's name, set by organizers",
+    "bookings.status": "a fixed choice",
+    "audit_log.action": "a fixed action name",
+    "audit_log.target_type": "a fixed table name",
+    "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
+    "outbox_messages.kind": "a fixed message kind",
+    "outbox_messages.payload": "what the activity or shift is (title, time, venue, site, post, organizers' reason)",
+    "outbox_messages.status": "a fixed choice",
+    "outbox_messages.last_error": "WeChat's error code and message, which name no one",
+    "outbox_messages.msgid": "WeChat's id of a sent message",
+    "outbox_messages.ref_type": "a fixed table name",
+    "outbox_messages.claimed_by": "a scheduler process's name",
+    "subscription_credits.template_id": "the app's template id",
+}
+
 
 def delete_account(user):
     """Delete the account's personal data and give up its future sign-ups and bookings (waitlists
-    move up). The row stays, anonymised, so past rosters and volunteer hours keep their counts."""
+    move up). The row stays, anonymised, so past rosters and volunteer hours keep their counts; every
+    remark the person typed on any registration is emptied (see `ERASED`)."""
     cancel_future_registrations(user)
     cancel_future_bookings(user)
     user_id = user.id
@@ -30,5 +87,11 @@ def delete_account(user):
     user.is_admin = False
     user.organizer_scopes.clear()
     user.deleted_at = utcnow()
+    db.session.execute(
+        update(Registration)
+        .where(Registration.user_id == user_id, Registration.remark != "")
+        .values(remark="")
+        .execution_options(synchronize_session="fetch")
+    )
     record_audit(user, "account.delete", "user", user_id)
     db.session.flush()

@@ -23,6 +23,7 @@ from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
 from server.models.base import utcnow
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
 from server.services.activity_reminders import REMINDER_FIELDS, message_payload, reschedule_reminders
+from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
 from server.services.registrations import promote_waitlist
@@ -43,6 +44,8 @@ EDITABLE_FIELDS = (
     "audience",
     "cancel_cutoff_minutes",
 )
+# What residents read, checked by WeChat's content check before it is saved (`content_safety`).
+TEXT_FIELDS = ("title", "description", "venue")
 
 
 def _check_times(values):
@@ -62,13 +65,15 @@ def _check_times(values):
 def create_activity(actor, data):
     """Create a draft in a community the actor organizes.
 
-    Raises Forbidden, ValidationFailed (unknown community, inconsistent times).
+    Raises Forbidden, ValidationFailed (unknown community, inconsistent times), DomainError
+    `content_risky` (title, description or venue refused by WeChat's content check).
     """
     if db.session.get(Community, data["community_id"]) is None:
         raise ValidationFailed(errors={"community_id": ["社区不存在"]})
     if not actor.organizes(data["community_id"]):
         raise Forbidden("forbidden", "只有该社区的组织者可以发布活动")
     _check_times(data)
+    check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     activity = Activity(**data, status="draft", created_by_id=actor.id)
     db.session.add(activity)
     db.session.flush()
@@ -79,8 +84,11 @@ def update_activity(actor, activity_id, changes):
     """Edit a draft or published activity. Raising `capacity` promotes the waitlist.
 
     Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed,
-    DomainError `capacity_below_confirmed` (capacity under the places already confirmed).
+    DomainError `capacity_below_confirmed` (capacity under the places already confirmed),
+    `content_risky` (changed text refused by WeChat's content check, asked before the row is locked).
     """
+    current = get_managed_activity(actor, activity_id)
+    check_texts(actor, FORUM, changed_texts(current, changes, TEXT_FIELDS))
     activity = get_managed_activity(actor, activity_id, lock=True)
     now = utcnow()
     if activity.effective_status(now) in ("cancelled", "finished"):
@@ -115,8 +123,11 @@ def publish_activity(actor, activity_id):
 def cancel_activity(actor, activity_id, reason):
     """Cancel the activity and record a notice for everyone registered or waitlisted.
 
-    Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished).
+    Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished), DomainError
+    `content_risky` (the reason, sent to residents, refused by WeChat's content check).
     """
+    get_managed_activity(actor, activity_id)
+    check_texts(actor, FORUM, {"reason": reason})
     activity = get_managed_activity(actor, activity_id, lock=True)
     now = utcnow()
     if activity.effective_status(now) in ("cancelled", "finished"):

@@ -28,6 +28,7 @@ from server.models.base import utcnow
 from server.services import cache
 from server.services.activity_access import ActivityNotOpen, activity_not_found, can_see, lock_activity
 from server.services.activity_reminders import message_payload, schedule_registration_reminders
+from server.services.content_safety import COMMENT, check_texts
 from server.services.my_registrations import own_registration
 from server.services.outbox import enqueue_message
 from server.services.reminders import void_reminders
@@ -182,7 +183,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
 
     Idempotent: an active registration of the same user is returned as it is, with `created` False.
     Returns `(registration, created)`, the registration as a dict of what `RegistrationSchema`
-    shows. Raises what `check_signup` raises, and DomainError `capacity_full` (no waitlist).
+    shows. Raises what `check_signup` raises, DomainError `capacity_full` (no waitlist), and
+    DomainError `content_risky` (a remark WeChat's content check refuses; `content_safety`).
 
     The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
     row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
@@ -199,6 +201,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
         return own_registration(activity_id, user_id), False
     places = 1 + companions
     check_signup(user_id, activity, places, utcnow())
+    if remark:  # organizers read it: WeChat checks it first, outside any lock; an empty one costs nothing
+        check_texts(db.session.get(User, user_id), COMMENT, {"remark": remark})
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
         status, taken = take_places(activity, places, now)

@@ -20,6 +20,7 @@ from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Shift, ShiftPost, Site
 from server.models.base import utcnow
+from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.locking import lock_row
 from server.services.shift_notices import move_reminders, notify_cancelled
 from server.services.sites import get_managed_site, require_organizer
@@ -69,12 +70,14 @@ def _refuse_existing(site, spans):
 
 
 def create_shift(actor, data):
-    """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed, DomainError `shift_exists`."""
+    """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed, DomainError
+    `shift_exists`, `content_risky` (notes refused by WeChat's content check)."""
     site = get_managed_site(actor, data["site_id"])
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
     _check_posts(data["posts"])
     _refuse_existing(site, [(data["starts_at"], data["ends_at"])])
+    check_texts(actor, FORUM, {"notes": data.get("notes")})
     shift = _new_shift(actor, site, data["starts_at"], data["ends_at"], data)
     db.session.add(shift)
     db.session.flush()
@@ -95,7 +98,7 @@ def create_shift_batch(actor, data):
     """One shift per date and slot, all or none: any refusal leaves nothing behind.
 
     Raises NotFound (site), Forbidden, ValidationFailed (too many shifts, overlapping slots),
-    DomainError `shift_exists`.
+    DomainError `shift_exists`, `content_risky` (notes refused by WeChat's content check).
     """
     site = get_managed_site(actor, data["site_id"])
     _check_posts(data["posts"])
@@ -107,6 +110,7 @@ def create_shift_batch(actor, data):
         if next_start < previous_end:
             raise ValidationFailed(errors={"slots": ["时段之间不能重叠"]})
     _refuse_existing(site, spans)
+    check_texts(actor, FORUM, {"notes": data.get("notes")})
     shifts = [_new_shift(actor, site, start, end, data) for start, end in spans]
     db.session.add_all(shifts)
     db.session.flush()
@@ -134,8 +138,11 @@ def update_shift(actor, shift_id, changes):
     """Move a shift or edit its notes and eligibility; pending reminders of its bookings move with it.
 
     Volunteers already booked keep their places (their overlaps and daily limits are not re-checked).
-    Raises NotFound, Forbidden, ShiftNotOpen, ValidationFailed, DomainError `shift_exists`.
+    Raises NotFound, Forbidden, ShiftNotOpen, ValidationFailed, DomainError `shift_exists`,
+    `content_risky` (changed notes refused by WeChat's content check, asked before the row is locked).
     """
+    current = get_managed_shift(actor, shift_id)
+    check_texts(actor, FORUM, changed_texts(current, changes, ("notes",)))
     shift = get_managed_shift(actor, shift_id, lock=True)
     if shift.status != "open":
         raise ShiftNotOpen()
@@ -157,8 +164,11 @@ def update_shift(actor, shift_id, changes):
 def cancel_shift(actor, shift_id, reason):
     """Cancel a shift and record a notice for every booked volunteer.
 
-    Raises NotFound, Forbidden, ShiftNotOpen (already cancelled), DomainError `shift_ended`.
+    Raises NotFound, Forbidden, ShiftNotOpen (already cancelled), DomainError `shift_ended`,
+    `content_risky` (the reason, sent to volunteers, refused by WeChat's content check).
     """
+    get_managed_shift(actor, shift_id)
+    check_texts(actor, FORUM, {"reason": reason})
     shift = get_managed_shift(actor, shift_id, lock=True)
     now = utcnow()
     if shift.status != "open":

@@ -11,6 +11,10 @@ from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Community, Site
 from server.services import checkin_tokens
+from server.services.content_safety import FORUM, changed_texts, check_texts
+
+# What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
+TEXT_FIELDS = ("name", "address", "grid")
 
 
 def require_organizer(actor, community_id, what):
@@ -50,10 +54,12 @@ def get_managed_site(actor, site_id):
 
 
 def create_site(actor, data):
-    """Raises ValidationFailed (unknown community), Forbidden."""
+    """Raises ValidationFailed (unknown community), Forbidden, DomainError `content_risky` (text
+    refused by WeChat's content check)."""
     if db.session.get(Community, data["community_id"]) is None:
         raise ValidationFailed(errors={"community_id": ["社区不存在"]})
     require_organizer(actor, data["community_id"], "添加站点")
+    check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     site = Site(**data)
     db.session.add(site)
     db.session.flush()
@@ -61,8 +67,9 @@ def create_site(actor, data):
 
 
 def update_site(actor, site_id, changes):
-    """Raises NotFound, Forbidden."""
+    """Raises NotFound, Forbidden, DomainError `content_risky`."""
     site = get_managed_site(actor, site_id)
+    check_texts(actor, FORUM, changed_texts(site, changes, TEXT_FIELDS))
     for field, value in changes.items():
         setattr(site, field, value)
     db.session.flush()

@@ -7,6 +7,7 @@ from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import AuditLog, Community, OrganizerScope, User
 from server.models.base import utcnow
+from server.services.content_safety import PROFILE, changed_texts, check_texts
 from server.wechat import wechat
 
 
@@ -80,10 +81,15 @@ def get_community(community_id):
 
 
 def update_profile(user, changes):
-    """Change nickname, real name or community. An unknown community is a validation error."""
+    """Change nickname, real name or community. An unknown community is a validation error.
+
+    A new nickname or real name passes WeChat's content check first (`content_safety`): raises
+    DomainError `content_risky` (422), and nothing changes.
+    """
     if "community_id" in changes and changes["community_id"] is not None:
         if db.session.get(Community, changes["community_id"]) is None:
             raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+    check_texts(user, PROFILE, changed_texts(user, changes, ("nickname", "real_name")))
     for field in ("nickname", "real_name", "community_id"):
         if field in changes:
             setattr(user, field, changes[field])

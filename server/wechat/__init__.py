@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import time
+from typing import NamedTuple
 
 import requests
 from flask import current_app
@@ -136,6 +137,14 @@ class _Client(WeChatClient):
         self.expires_at = None
 
 
+class TextVerdict(NamedTuple):
+    """msgSecCheck's answer: `suggest` (pass, review, risky), WeChat's `label`, and its `trace_id`."""
+
+    suggest: str
+    label: int | None
+    trace_id: str | None
+
+
 class WeChatService:
     """What the server needs from WeChat, as plain methods that return data or raise `WeChatError`."""
 
@@ -225,10 +234,13 @@ class WeChatService:
             return result.content
         raise WeChatUnavailable(None, "getwxacodeunlimit answered without an image")
 
-    def check_text(self, openid, content, scene=2):
-        """msgSecCheck v2: `pass`, `review` or `risky` for text the user wants to publish.
+    def check_text(self, openid, content, scene):
+        """msgSecCheck v2 on text `openid` wrote: a `TextVerdict` (`suggest` pass, review or risky).
 
-        Raises WeChatRejected (40003, 61010), WeChatRateLimited, WeChatUnavailable.
+        `scene`: 1 profile, 2 comment, 3 forum, 4 social log; `content` at most 2500 characters.
+        A risky text is an answer (errcode 0), not an error. Raises WeChatRejected (40003 unknown
+        openid, 40129 bad scene, 61010 no recent visit by the openid), WeChatRateLimited,
+        WeChatUnavailable (also for an answer without a verdict).
         """
         result = self._call(
             lambda: self.client.post(
@@ -238,7 +250,10 @@ class WeChatService:
             code_error=None,
             rejected={40003, 40129, 61010},
         )
-        return (result.get("result") or {}).get("suggest", "review")
+        verdict = result.get("result") if isinstance(result, dict) else None
+        if not isinstance(verdict, dict) or verdict.get("suggest") not in ("pass", "review", "risky"):
+            raise WeChatUnavailable(None, "msg_sec_check answered without a verdict")
+        return TextVerdict(verdict["suggest"], verdict.get("label"), result.get("trace_id"))
 
 
 def init_app(app):

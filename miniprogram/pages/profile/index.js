@@ -1,4 +1,11 @@
-/** Profile: nickname, real name, community, phone binding, and deleting the account. */
+/**
+ * Profile: nickname, real name, community, phone binding, and deleting the account.
+ *
+ * Privacy: until the user agrees to the privacy guide (`wx.getPrivacySetting`), the nickname and real
+ * name inputs are replaced by a placeholder whose tap asks for the agreement (`<input type="nickname">`
+ * cannot ask by itself); the getPhoneNumber button asks through WeChat's own event. Both show
+ * `<privacy-popup>`.
+ */
 const userService = require('../../services/user');
 const communityService = require('../../services/community');
 const session = require('../../api/session');
@@ -6,6 +13,7 @@ const { cachedUser, refreshUser } = require('../../utils/user');
 const { profileChanges } = require('../../controllers/forms');
 const { bindPhoneNumber } = require('../../controllers/phone');
 const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const privacy = require('../../components/privacy-popup/privacy');
 
 const NO_COMMUNITY = { id: null, name: '暂不选择' };
 
@@ -18,9 +26,12 @@ Page({
     communityIndex: 0,
     saving: false,
     fieldErrors: {},
+    // The personal inputs stay locked until WeChat says no privacy agreement is missing.
+    privacyPending: true,
   },
 
   onLoad() {
+    this.checkPrivacy();
     this.fill(cachedUser());
     Promise.all([communityService.listCommunities(), refreshUser()])
       .then(([body, user]) => {
@@ -28,6 +39,25 @@ Page({
         this.fill(user);
       })
       .catch(showError);
+  },
+
+  checkPrivacy() {
+    return privacy.needsAuthorization().then((res) => this.setData({ privacyPending: res.needAuthorization }));
+  },
+
+  /** The tap on the locked inputs: WeChat shows the popup; agreeing unlocks them. */
+  async onAskPrivacy() {
+    const agreed = await privacy.requireAuthorization();
+    if (agreed) this.setData({ privacyPending: false });
+    else wx.showToast({ title: '同意隐私保护指引后才能填写', icon: 'none' });
+  },
+
+  onPrivacyAgreed() {
+    this.setData({ privacyPending: false });
+  },
+
+  onOpenPrivacyContract() {
+    privacy.openContract();
   },
 
   fill(user) {
