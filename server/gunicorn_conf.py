@@ -9,5 +9,6 @@ from server.logs import logging_config
 logconfig_dict = logging_config(
     (os.environ.get("LOG_FORMAT") or "text").strip(), (os.environ.get("LOG_LEVEL") or "INFO").strip().upper()
 )
-# Client address, request line (query values of credentials and searches are scrubbed), status, bytes, ms.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+# Client address, request line (query values of credentials and searches are scrubbed), status, bytes,
+# milliseconds. The request id is the line's own (the response's X-Request-ID; server.logs.RequestIdFilter).
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

@@ -118,6 +118,9 @@ def logging_config(log_format="text", level="INFO"):
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+            # Two lines per tick and a line per plugin at start: noise; their warnings still show.
+            "apscheduler": {"level": "WARNING"},
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 
