@@ -18,7 +18,8 @@ Conventions (see `docs/api.md` in the repository): JSON in and out; times ISO 86
 stored in UTC and shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from
 `POST /auth/login`. Every error is `{"error": "<id>", "message": "<text>", "errors": {field:
 [messages]}}` (`errors` only on 422); clients branch on `error`, never on `message`. A failed request
-changes nothing.
+changes nothing. Every response carries `X-Request-ID` (the request's own when it is 1-64 characters of
+`A-Za-z0-9._:-`, else a generated one), also on the server's log lines of that request.
 
 ## Error ids
 
