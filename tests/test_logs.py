@@ -202,3 +202,32 @@ def test_gunicorn_logs_in_the_same_format():
     logs.make_handler(handler_stream).handle(record)
     line = handler_stream.getvalue()
     assert "gunicorn.access [abc123]" in line and "张三" not in line
+
+
+def test_database_errors_log_no_values(clean_app, make_app):
+    from sqlalchemy import insert, text
+
+    from server.models import Community
+
+    app = make_app()
+    name, code = "张秀英", "o-pii-duplicate-code"
+
+    @app.route("/api/v1/_test/bad-statement")
+    def bad_statement():
+        db.session.execute(text("SELECT * FROM no_such_table WHERE name = :name"), {"name": name})
+        return {}
+
+    @app.route("/api/v1/_test/duplicate")
+    def duplicate():
+        db.session.execute(insert(Community).values(code=code, name="甲"))
+        db.session.execute(insert(Community).values(code=code, name="乙"))
+        db.session.commit()
+        return {}
+
+    client = app.test_client()
+    with captured_logs() as stream:
+        assert client.get("/api/v1/_test/bad-statement").status_code == 500
+        assert client.get("/api/v1/_test/duplicate").status_code == 409
+    output = stream.getvalue()
+    assert "no_such_table" in output and "integrity error" in output
+    assert name not in output and code not in output
