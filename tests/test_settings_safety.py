@@ -143,3 +143,13 @@ def test_shift_qrcode_url_comes_from_public_base_url_too(organizer, clean_app, m
                                              "X-Forwarded-Host": "evil.example.com"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["qrcode_url"].startswith("https://volunteer.example.org/api/v1/checkin-codes/")
+
+
+def test_every_setting_is_explained_in_env_example():
+    import re
+
+    from server.config import load_settings
+
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    missing = [key for key in load_settings() if not re.search(rf"^#?{key}=", text, re.MULTILINE)]
+    assert not missing
