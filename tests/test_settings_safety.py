@@ -79,6 +79,10 @@ def _clean_env(tmp_path):
     prefixes = ("APP_", "SECRET_", "DATABASE_", "REDIS_", "WECHAT_", "PUBLIC_", "TRUSTED_", "LOG_", "TEST_")
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
     env["PYTHONPATH"] = str(ROOT)
+    # Set but empty means unset, and a developer's .env cannot fill them in (the environment wins).
+    for key in ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET",
+                "WECHAT_API_BASE_URL", "PUBLIC_BASE_URL"):
+        env[key] = ""
     return env
 
 
