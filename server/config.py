@@ -17,6 +17,7 @@ DEMO_WECHAT_SECRET = "demo-secret"
 
 APP_ENVS = ("development", "production")
 LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
@@ -80,6 +81,8 @@ def check_settings(config):
         problems.append("TRUSTED_PROXIES must be 0 or more (how many reverse proxies stand before the service)")
     if config.get("LOG_FORMAT") not in LOG_FORMATS:
         problems.append(f"LOG_FORMAT={config.get('LOG_FORMAT')!r} is not one of {', '.join(LOG_FORMATS)}")
+    if config.get("LOG_LEVEL") not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL={config.get('LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
     public_base_url = config.get("PUBLIC_BASE_URL")
     if public_base_url and not public_base_url.startswith(("https://", "http://")):
         problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")

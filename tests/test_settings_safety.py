@@ -60,6 +60,7 @@ def test_production_refuses_every_development_default_at_once():
     ("APP_ENV", "prod", "APP_ENV"),
     ("TRUSTED_PROXIES", -1, "TRUSTED_PROXIES"),
     ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
 ])
 def test_each_unsafe_setting_is_named_with_its_fix(setting, value, named):
     with pytest.raises(UnsafeSettings) as refused:
