@@ -248,6 +248,8 @@ async def run(args):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "WECHAT_"))},
         "PYTHONPATH": str(ROOT),
+        # The emulator speaks plain HTTP, which production settings refuse.
+        "APP_ENV": "development",
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         "WECHAT_API_BASE_URL": emu,

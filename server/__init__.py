@@ -3,9 +3,13 @@
 import os
 import sqlite3
 
-from flask import Flask
+from flask import Flask, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+VENDOR_DIR = os.path.join(os.path.dirname(__file__), "static", "vendor")
+VENDOR_MAX_AGE = 365 * 24 * 3600
 
 API_DESCRIPTION = """\
 Volunteer and activity sign-up for the party-mass service centres of a Shenzhen sub-district.
@@ -14,7 +18,8 @@ Conventions (see `docs/api.md` in the repository): JSON in and out; times ISO 86
 stored in UTC and shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from
 `POST /auth/login`. Every error is `{"error": "<id>", "message": "<text>", "errors": {field:
 [messages]}}` (`errors` only on 422); clients branch on `error`, never on `message`. A failed request
-changes nothing.
+changes nothing. Every response carries `X-Request-ID` (the request's own when it is 1-64 characters of
+`A-Za-z0-9._:-`, else a generated one), also on the server's log lines of that request.
 
 ## Error ids
 
@@ -48,9 +53,29 @@ def _init_sqlite():
         event.listen(Engine, "connect", _sqlite_pragmas)
 
 
+def vendored_url(package):
+    """The URL prefix of a vendored npm package (`/static/vendor/<package>@<version>/`), the version
+    read from `server/static/vendor/manifest.txt` (refreshed by `scripts/vendor`)."""
+    with open(os.path.join(VENDOR_DIR, "manifest.txt"), encoding="utf-8") as manifest:
+        for line in manifest:
+            spec = line.split("#", 1)[0].split()
+            if spec and spec[0].rpartition("@")[0] == package:
+                return f"/static/vendor/{spec[0]}/"
+    raise RuntimeError(f"{package} is not in server/static/vendor/manifest.txt")
+
+
+def _vendored_asset(filename):
+    """A vendored front-end file. Its URL holds the package's version, so it never changes: cached for
+    a year, `immutable`, with an ETag for revalidation."""
+    response = send_from_directory(VENDOR_DIR, filename, max_age=VENDOR_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
 def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
-    from server import api as api_routes, cli, errors, wechat
+    from server import api as api_routes, cli, errors, logs, wechat
     from server.api import ratelimit, security
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
@@ -65,20 +90,30 @@ def create_app(config=None):
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="api/v1/openapi.json",
         OPENAPI_SWAGGER_UI_PATH="api/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        # Served by the service itself from server/static/vendor (scripts/vendor), never from a CDN.
+        OPENAPI_SWAGGER_UI_URL=vendored_url("swagger-ui-dist"),
+        # No badge from validator.swagger.io: the page loads nothing from elsewhere.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         API_SPEC_OPTIONS={
             "info": {"description": API_DESCRIPTION + errors.catalogue_markdown()},
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
         },
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # hide_parameters: errors (and so logs) never show the values of a statement (phones, names).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
     )
     if config:
         app.config.update(config)
     check_settings(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.json.ensure_ascii = False
+    if app.config["TRUSTED_PROXIES"]:
+        # The client address (rate limits) and scheme from that many proxies' X-Forwarded-* headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    logs.init_app(app)
+    app.add_url_rule("/static/vendor/<path:filename>", "vendored_asset", _vendored_asset)
 
     _init_sqlite()
     db.init_app(app)

@@ -11,6 +11,13 @@ from dotenv import load_dotenv
 
 # Signs login tokens. Fine for `scripts/run` on a laptop; production must set its own.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-set-SECRET_KEY-in-production"
+# The demo mini-program credentials: they only work against the WeChat emulator.
+DEMO_WECHAT_APPID = "wx0000000000demo"
+DEMO_WECHAT_SECRET = "demo-secret"
+
+APP_ENVS = ("development", "production")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
@@ -44,10 +51,77 @@ def _template_settings():
     return settings
 
 
+class UnsafeSettings(RuntimeError):
+    """The service refuses to start: every problem found, each naming its setting and the fix."""
+
+    def __init__(self, problems, app_env):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(
+            f"refusing to start with APP_ENV={app_env}: {len(problems)} setting(s) to fix "
+            f"(see .env.example and README.md, 'Production'):\n{lines}"
+        )
+
+
+def _is_sqlite(url):
+    return not url or url.startswith("sqlite")
+
+
 def check_settings(config):
-    """Refuse to start with settings that would be unsafe or broken. Raises RuntimeError."""
+    """Refuse to start with settings that would be unsafe or broken: raises UnsafeSettings listing
+    every problem at once. Outside `APP_ENV=development` the development defaults are refused: they are
+    public (in this repository) or work for one process only."""
+    problems = []
+    app_env = config.get("APP_ENV")
+    if app_env not in APP_ENVS:
+        problems.append(f"APP_ENV={app_env!r} is not one of {', '.join(APP_ENVS)}")
     if len(config["SECRET_KEY"]) < 32:
-        raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens with HMAC-SHA256)")
+        problems.append("SECRET_KEY must be at least 32 characters (it signs login tokens with HMAC-SHA256)")
+    if config.get("TRUSTED_PROXIES", 0) < 0:
+        problems.append("TRUSTED_PROXIES must be 0 or more (how many reverse proxies stand before the service)")
+    if config.get("LOG_FORMAT") not in LOG_FORMATS:
+        problems.append(f"LOG_FORMAT={config.get('LOG_FORMAT')!r} is not one of {', '.join(LOG_FORMATS)}")
+    if config.get("LOG_LEVEL") not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL={config.get('LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
+    public_base_url = config.get("PUBLIC_BASE_URL")
+    if public_base_url and not public_base_url.startswith(("https://", "http://")):
+        problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")
+    if app_env != "development":
+        if config["SECRET_KEY"] == DEV_SECRET_KEY:
+            problems.append(
+                "SECRET_KEY is the development key published in this repository: anyone could sign login "
+                "tokens. Set SECRET_KEY to a random secret, e.g. the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if config["WECHAT_APPID"] == DEMO_WECHAT_APPID or config["WECHAT_SECRET"] == DEMO_WECHAT_SECRET:
+            problems.append(
+                "WECHAT_APPID / WECHAT_SECRET are the demo credentials, which only the emulator accepts. Set "
+                "both to the mini-program's AppID and AppSecret (mp.weixin.qq.com > 开发管理 > 开发设置)"
+            )
+        if not config.get("REDIS_URL"):
+            problems.append(
+                "REDIS_URL is not set, so an in-process Redis substitute would be used: every process would "
+                "have its own caches, rate-limit counters and WeChat access token. Set REDIS_URL, e.g. "
+                "redis://127.0.0.1:6379/0"
+            )
+        if _is_sqlite(config.get("DATABASE_URL")):
+            problems.append(
+                "DATABASE_URL is not set or is SQLite: exact capacity under concurrent sign-ups and the "
+                "scheduler's claims are only guaranteed on PostgreSQL. Set DATABASE_URL, e.g. "
+                "postgresql://user:password@host:5432/volunteer"
+            )
+        if not config.get("WECHAT_API_BASE_URL", "").startswith("https://"):
+            problems.append(
+                f"WECHAT_API_BASE_URL={config.get('WECHAT_API_BASE_URL')!r} is not an https:// URL (the "
+                "WeChat emulator speaks plain HTTP). Unset it for https://api.weixin.qq.com"
+            )
+        if not public_base_url or not public_base_url.startswith("https://"):
+            problems.append(
+                "PUBLIC_BASE_URL must be the service's public https:// address (check-in code image URLs are "
+                "built from it, never from the request's Host header), e.g. https://volunteer.example.org"
+            )
+    if problems:
+        raise UnsafeSettings(problems, app_env)
 
 
 def _int(name, default):
@@ -75,13 +149,16 @@ def load_settings():
     """
     load_dotenv(override=False)
     return {
+        # development or production (the default): outside development the development defaults are
+        # refused (check_settings).
+        "APP_ENV": _str("APP_ENV", "production"),
         "SECRET_KEY": _str("SECRET_KEY", DEV_SECRET_KEY),
         # None: SQLite under instance/ (resolved in create_app, where the instance path is known).
         "DATABASE_URL": _str("DATABASE_URL"),
         # None: an in-process fakeredis (one process only).
         "REDIS_URL": _str("REDIS_URL"),
-        "WECHAT_APPID": _str("WECHAT_APPID", "wx0000000000demo"),
-        "WECHAT_SECRET": _str("WECHAT_SECRET", "demo-secret"),
+        "WECHAT_APPID": _str("WECHAT_APPID", DEMO_WECHAT_APPID),
+        "WECHAT_SECRET": _str("WECHAT_SECRET", DEMO_WECHAT_SECRET),
         "WECHAT_API_BASE_URL": _str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com"),
         "WECHAT_TIMEOUT_SECONDS": float(_str("WECHAT_TIMEOUT_SECONDS", "5")),
         # Which mini-program version the check-in codes and message cards open.
@@ -100,4 +177,13 @@ def load_settings():
         "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
         "PORT": _int("PORT", 5000),
+        # The service's public address: absolute URLs in responses (check-in code images) are built
+        # from it. Unset: only in development, the request's own host.
+        "PUBLIC_BASE_URL": (_str("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # How many reverse proxies stand before the service: the client address is taken from that many
+        # X-Forwarded-For entries (werkzeug's ProxyFix). 0: the peer address, headers ignored.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # text (one line per record) or json (one JSON object per line); the level of the root logger.
+        "LOG_FORMAT": _str("LOG_FORMAT", "text"),
+        "LOG_LEVEL": _str("LOG_LEVEL", "INFO").upper(),
     }

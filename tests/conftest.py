@@ -77,6 +77,8 @@ def database_url(tmp_path_factory):
 def make_config(database_url, emulator_url, **overrides):
     config = {
         "TESTING": True,
+        # The tests rely on development defaults (SQLite, fakeredis, the emulator's plain HTTP).
+        "APP_ENV": "development",
         "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
         "DATABASE_URL": database_url,
         "REDIS_URL": TEST_REDIS_URL,

@@ -51,6 +51,7 @@ def start_scheduler(database_url, emulator_server, tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "WECHAT_"))}
     env.update({
         "PYTHONPATH": str(ROOT),
+        "APP_ENV": "development",
         "DATABASE_URL": database_url,
         "REDIS_URL": TEST_REDIS_URL or "",
         "WECHAT_API_BASE_URL": emulator_server.url,

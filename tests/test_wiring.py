@@ -50,7 +50,7 @@ def test_the_session_listeners_are_registered_by_create_app_not_by_importing_the
         "from server.services import cache\n"
         "print(any(event.contains(db.session, name, fn) for name, fn in cache.SESSION_LISTENERS))\n"
         "from server import create_app\n"
-        "create_app({'SECRET_KEY': 'x' * 32, 'DATABASE_URL': 'sqlite://'})\n"
+        "create_app({'APP_ENV': 'development', 'SECRET_KEY': 'x' * 32, 'DATABASE_URL': 'sqlite://'})\n"
         "print(all(event.contains(db.session, name, fn) for name, fn in cache.SESSION_LISTENERS))\n"
         "from server import _sqlite_pragmas\n"
         "from sqlalchemy.engine import Engine\n"

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from server.services import checkin_codes
@@ -22,10 +22,20 @@ def checkin_qrcode(token):
     return Response(image, mimetype="image/jpeg", headers={"Cache-Control": f"private, max-age={max_age}"})
 
 
+def public_url(endpoint, **values):
+    """An absolute URL for clients: `PUBLIC_BASE_URL` + the endpoint's path. Never built from the
+    request's `Host` header, which the client chooses; only in development (PUBLIC_BASE_URL unset,
+    which `check_settings` refuses elsewhere) the request's own host is used."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
 def checkin_code_body(token, expires_at):
     """The response to an organizer asking for a check-in code: the token, its expiry, and its image URL."""
     return {
         "token": token,
         "expires_at": datetime.fromtimestamp(expires_at, timezone.utc),
-        "qrcode_url": url_for("checkin.checkin_qrcode", token=token, _external=True),
+        "qrcode_url": public_url("checkin.checkin_qrcode", token=token),
     }

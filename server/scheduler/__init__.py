@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import threading
+import uuid
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -16,8 +17,11 @@ log = logging.getLogger("server.scheduler")
 def tick(app, worker_id, stop):
     """One round: expire claims of dead schedulers, then send what is due."""
     from server.extensions import db
+    from server.logs import request_id
     from server.services.dispatch import expire_stale_claims, send_due_messages
 
+    # The lines of one tick share an id, as the lines of one request do.
+    bound = request_id.set("tick-" + uuid.uuid4().hex[:12])
     with app.app_context():
         try:
             expired = expire_stale_claims()
@@ -28,6 +32,7 @@ def tick(app, worker_id, stop):
                 log.info("sent due messages: %s", counts)
         finally:
             db.session.remove()
+            request_id.reset(bound)
 
 
 def run(app, once=False):
@@ -36,6 +41,7 @@ def run(app, once=False):
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     stop = threading.Event()
     if once:
+        log.info("scheduler %s: one tick", worker_id)
         tick(app, worker_id, stop)
         return
     scheduler = BlockingScheduler(timezone=timezone.utc)

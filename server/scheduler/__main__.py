@@ -1,9 +1,10 @@
 """`python -m server.scheduler [--once]`: the one scheduler process."""
 
 import argparse
-import logging
+import sys
 
 from server import create_app
+from server.config import UnsafeSettings
 from server.scheduler import run
 
 
@@ -11,8 +12,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m server.scheduler", description=__doc__)
     parser.add_argument("--once", action="store_true", help="send what is due now, then exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(create_app(), once=args.once)
+    try:
+        app = create_app()  # configures logging (server.logs), as in the web processes
+    except UnsafeSettings as exc:
+        sys.exit(f"python -m server.scheduler: {exc}")
+    run(app, once=args.once)
 
 
 if __name__ == "__main__":

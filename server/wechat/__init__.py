@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -95,6 +96,15 @@ def _raise_for(errcode, errmsg, code_error=WeChatCodeInvalid, rejected=()):
     raise WeChatUnavailable(errcode, errmsg)
 
 
+def _path_of(exc):
+    """The WeChat API path of a failed call, for logs: never its query (access_token, secret, js_code)."""
+    for part in (getattr(exc, "response", None), getattr(exc, "request", None)):
+        url = getattr(part, "url", None)
+        if url:
+            return urlsplit(url).path
+    return "?"
+
+
 class _Client(WeChatClient):
     """wechatpy's client with a configurable base URL and a stable_token fetch with a timeout."""
 
@@ -130,6 +140,7 @@ class _Client(WeChatClient):
         ttl = max(expires_in - TOKEN_EARLY_REFRESH_SECONDS, 60)
         self.session.set(self.access_token_key, result["access_token"], ttl)
         self.expires_at = int(time.time()) + ttl
+        log.info("wechat access token refreshed (stable_token), kept for %ss", ttl)
         return result
 
     def forget_access_token(self):
@@ -158,8 +169,9 @@ class WeChatService:
             try:
                 return fn()
             except WeChatClientException as exc:
+                log.warning("wechat %s errcode=%s errmsg=%s", _path_of(exc), exc.errcode, exc.errmsg)
                 if exc.errcode in TOKEN_ERRCODES and attempt == 1:
-                    log.info("wechat token rejected (%s), refetching once", exc.errcode)
+                    log.info("wechat access token rejected (errcode=%s), refetching once", exc.errcode)
                     self.client.forget_access_token()
                     continue
                 if exc.errcode is None:
@@ -167,6 +179,7 @@ class WeChatService:
                 _raise_for(exc.errcode, exc.errmsg, **raise_kwargs)
             except requests.RequestException as exc:
                 # Timeouts and connection errors; wechatpy lets these through unwrapped.
+                log.warning("wechat %s unreachable: %s", _path_of(exc), type(exc).__name__)
                 raise WeChatUnavailable(None, f"{type(exc).__name__}: {exc}") from exc
 
     def code_to_session(self, js_code):
