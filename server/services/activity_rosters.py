@@ -17,7 +17,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Activity, Registration
 from server.services.activity_access import get_managed_activity
-from server.services.exports import export_roster
+from server.services.exports import Document, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.users import contact, sees_full_phone
 
@@ -122,12 +122,17 @@ def roster_rows(roster):
 
 
 def export_activity_roster(actor, activity_id, fmt):
-    """The whole roster as a `csv` or `xlsx` file named `<title>-报名名单`; records the export in the
-    audit log (flushes). Raises NotFound, Forbidden."""
+    """The whole roster as a `csv` or `xlsx` sign-in sheet named `<title>-报名名单`, its title block naming
+    the activity, its time and venue; records the export in the audit log (flushes).
+    Raises NotFound, Forbidden."""
     roster = activity_roster(actor, activity_id)
     activity = roster.activity
-    body = export_roster(
-        actor, fmt, activity.title, ROSTER_HEADERS, roster_rows(roster),
-        ("activity", activity.id, {"title": activity.title}),
+    document = Document(
+        title=activity.title,
+        headers=ROSTER_HEADERS,
+        rows=roster_rows(roster),
+        details=[("活动时间", period_text(activity.starts_at, activity.ends_at)), ("活动地点", activity.venue or "")],
+        signatures=True,
     )
-    return RosterFile(body, f"{activity.title}-报名名单")
+    body = export_roster(actor, fmt, document, ("activity", activity.id, {"title": activity.title}))
+    return RosterFile(body, file_name(f"{activity.title}-报名名单"))

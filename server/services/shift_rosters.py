@@ -21,7 +21,7 @@ from server.errors import ValidationFailed
 from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Booking, Community, Shift, Site, User
-from server.services.exports import export_roster
+from server.services.exports import Document, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.shift_planning import get_managed_shift
 from server.services.sites import require_organizer
@@ -255,33 +255,55 @@ def duty_rows(rosters):
 def hours_rows(items):
     """Hours report rows (HOURS_HEADERS)."""
     return [
-        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"].isoformat(), i["site"], i["post"],
+        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"], i["site"], i["post"],
          i["start"], i["end"], i["hours"]]
         for i in items
     ]
 
 
 def export_shift_roster(actor, shift_id, fmt, unreminded=False):
-    """The shift's roster as a CSV or XLSX file, audited. Raises NotFound, Forbidden."""
+    """The shift's roster as a CSV or XLSX sign-in sheet, its title block naming the site, the time and
+    the address; audited. Raises NotFound, Forbidden."""
     roster = shift_roster(actor, shift_id, unreminded)
     shift = roster.shift
     title = f"{shift.site.name}{to_local(shift.starts_at):%m月%d日%H时}"
+    document = Document(
+        title=f"{shift.site.name}值守名单",
+        headers=DUTY_HEADERS,
+        rows=duty_rows([roster]),
+        details=[("值守时间", period_text(shift.starts_at, shift.ends_at)), ("站点地址", shift.site.address or "")],
+        signatures=True,
+    )
     audit = ("shift", shift.id, {"site": shift.site.name})
-    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows([roster]), audit), f"{title}-值守名单")
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(f"{title}-值守名单"))
 
 
 def export_duty_roster(actor, fmt, community_id=None, day=None):
-    """The day's duty roster as a printable CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
+    """The day's duty roster as a printable CSV or XLSX sign-in sheet, audited. Raises Forbidden, ValidationFailed."""
     roster = duty_roster(actor, community_id, day)
     title = f"{roster.community.name}{roster.date:%m月%d日}排班表"
+    document = Document(
+        title=title,
+        headers=DUTY_HEADERS,
+        rows=duty_rows(roster.shifts),
+        details=[("日期", f"{roster.date:%Y-%m-%d}"), ("社区", roster.community.name),
+                 ("站点", "、".join(dict.fromkeys(s.shift.site.name for s in roster.shifts)) or "（当天无班次）")],
+        signatures=True,
+    )
     audit = ("community", roster.community.id, {"date": roster.date.isoformat(), "kind": "duty_roster"})
-    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows(roster.shifts), audit), title)
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(title))
 
 
 def export_hours_report(actor, fmt, community_id, date_from, date_to):
     """The hours report as a CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
     report = hours_report(actor, community_id, date_from, date_to)
     title = f"{report.community.name}志愿时长{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    document = Document(
+        title=title,
+        headers=HOURS_HEADERS,
+        rows=hours_rows(report.items),
+        details=[("社区", report.community.name), ("日期", f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}")],
+    )
     audit = ("community", report.community.id,
              {"from": date_from.isoformat(), "to": date_to.isoformat(), "kind": "hours"})
-    return RosterFile(export_roster(actor, fmt, title, HOURS_HEADERS, hours_rows(report.items), audit), title)
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(title))
