@@ -71,3 +71,32 @@ def test_listing_drafts_only_for_their_organizers(actors, organizer, client):
     expected = {"resident": 403, "other organizer": 403, "organizer": 200, "admin": 200}
     for role, status in expected.items():
         assert actors[role].get(f"/api/v1/activities?status=draft&community_id={haizhu}").status_code == status, role
+
+
+def test_phone_reveal_walk(actors, organizer, login, emulator, clean_app):
+    """Only the community's own organizers reveal a number: admins see masked numbers in rosters and
+    may not reveal them either. A refused reveal writes nothing to the audit log."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import AuditLog
+
+    registrant = login("o-walk-registrant")
+    code = emulator.mint_phone_code("13912345678")["code"]
+    assert registrant.post("/api/v1/auth/phone", json={"code": code}).status_code == 200
+    draft = create_activity(organizer, publish=False, title="草稿")
+    for role, expected in [("resident", {403}), ("other organizer", {403}), ("admin", {403}), ("organizer", {200})]:
+        targets = fresh_targets(organizer, registrant)
+        response = call(actors[role], "POST", "/api/v1/activities/{id}/roster/{reg}/phone".format(**targets), None)
+        assert response.status_code in expected, (role, response.status_code, response.get_json())
+        if response.status_code == 403:
+            assert response.get_json()["error"] == "forbidden"
+            assert "13912345678" not in response.get_data(as_text=True)
+        else:
+            assert response.get_json() == {"phone": "13912345678"}
+        # A draft's registrations are hidden from outsiders as the draft is: 404, never 403.
+        hidden = call(actors[role], "POST", f"/api/v1/activities/{draft['id']}/roster/{targets['reg']}/phone", None)
+        assert hidden.status_code in ({404} if role in ("resident", "other organizer") else {403, 404}), role
+    with clean_app.app_context():
+        reveals = db.session.scalars(select(AuditLog).where(AuditLog.action == "phone.reveal")).all()
+        assert [r.actor_id for r in reveals] == [organizer.user["id"]]

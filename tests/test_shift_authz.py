@@ -72,3 +72,31 @@ def test_organizer_endpoint_walk(actors, organizer, login, move_shift, client, n
             assert response.status_code == 403, (role, response.status_code, response.get_data(as_text=True))
             assert response.get_json()["error"] == "forbidden"
             assert snapshot(organizer, t) == before, f"{role} changed something with a refused {name}"
+
+
+def test_phone_reveal_walk(actors, organizer, login, emulator, client, clean_app):
+    """Only the community's own organizers reveal a volunteer's number (admins may not); a refused
+    reveal writes nothing to the audit log and tells nothing of the number."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import AuditLog
+
+    volunteer = login("o-walk-volunteer")
+    code = emulator.mint_phone_code("13912340000")["code"]
+    assert volunteer.post("/api/v1/auth/phone", json={"code": code}).status_code == 200
+    site = create_site(organizer)
+    for n, (role, allowed) in enumerate([("resident", False), ("other organizer", False), ("admin", False),
+                                         ("organizer", True)]):
+        shift = create_shift(organizer, site, starts_at=local(days=2 + n, hour=8))
+        booking = book(volunteer, shift).get_json()
+        session = actors[role]
+        response = session.post(f"/api/v1/shift-bookings/{booking['id']}/phone")
+        if allowed:
+            assert (response.status_code, response.get_json()) == (200, {"phone": "13912340000"})
+        else:
+            assert (response.status_code, response.get_json()["error"]) == (403, "forbidden"), role
+            assert "13912340000" not in response.get_data(as_text=True)
+    with clean_app.app_context():
+        reveals = db.session.scalars(select(AuditLog).where(AuditLog.action == "phone.reveal")).all()
+        assert [r.actor_id for r in reveals] == [organizer.user["id"]]

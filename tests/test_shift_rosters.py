@@ -28,7 +28,7 @@ def test_shift_roster_lists_volunteers_per_post(organizer, residents, emulator):
     posts = {post["name"]: post for post in roster["roles"]}
     assert [v["user"]["real_name"] for v in posts["登记"]["volunteers"]] == ["居民0"]
     volunteer = posts["维持秩序"]["volunteers"][0]
-    assert volunteer["user"]["phone"] == "13912340001"
+    assert volunteer["user"]["phone"] is None  # JSON rosters never show full numbers: reveal one at a time
     assert volunteer["user"]["phone_masked"] == "139****0001"
     assert set(volunteer) >= {"booking_id", "status", "checked_in_at", "checked_out_at", "minutes_credited"}
 
@@ -64,7 +64,8 @@ def test_duty_roster_covers_all_sites_of_the_day_with_vacancies(organizer, other
     assert ["核酸采样点", "08:00-12:00", "登记", "居民0"] == rows[2][:4]
     assert rows[3][3] == "（空缺 2 人）"
     sheet = openpyxl.load_workbook(io.BytesIO(organizer.get(url + "&format=xlsx").data)).active
-    assert [c.value for c in sheet[1]][:3] == ["站点", "时段", "岗位"]
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "站点")  # below the title block
+    assert list(header[:3]) == ["站点", "时段", "岗位"]
 
 
 def test_duty_roster_defaults_to_the_organizers_only_community(organizer):
@@ -91,7 +92,7 @@ def test_hours_export_has_the_official_columns(organizer, residents, move_shift,
     report = organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}").get_json()
     [row] = report["items"]
     assert (row["name"], row["phone"], row["site"], row["post"], row["minutes"], row["hours"]) == (
-        "居民0", "13912340000", "北门卡口", "卡口值守", 210, 3.5)
+        "居民0", None, "北门卡口", "卡口值守", 210, 3.5)
     rows = list(csv.reader(io.StringIO(
         organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}&format=csv").data.decode("utf-8-sig"))))
     assert rows[0] == ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]

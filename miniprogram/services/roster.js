@@ -1,4 +1,7 @@
-/** Rosters (名单) for organizers: JSON for the screens, XLSX downloads for export. */
+/**
+ * Rosters (名单) for organizers: JSON for the screens (phones masked), one person's number revealed to call
+ * them, XLSX downloads for export.
+ */
 const { request, download } = require('../api/request');
 
 /** GET /activities/{id}/roster?format=json → {activity, counts, items}. */
@@ -8,11 +11,21 @@ const getActivityRoster = (id) => request(`/activities/${id}/roster`, { query: {
 const checkInRegistration = (id, registrationId) =>
   request(`/activities/${id}/roster/${registrationId}/check-in`, { method: 'POST' });
 
+/**
+ * POST /activities/{id}/roster/{registration_id}/phone → {phone}: one registrant's full number, to call them
+ * (rosters show masked numbers only; the community's organizers only; every reveal is audited).
+ */
+const revealRegistrationPhone = (id, registrationId) =>
+  request(`/activities/${id}/roster/${registrationId}/phone`, { method: 'POST' });
+
 /** GET /activities/{id}/roster?format=xlsx → temp file path. */
 const downloadActivityRoster = (id) => download(`/activities/${id}/roster`, { query: { format: 'xlsx' } });
 
 /** GET /shifts/{id}/roster?format=json → booked volunteers per post (the API calls posts `roles`). */
 const getShiftRoster = (id) => request(`/shifts/${id}/roster`, { query: { format: 'json' } });
+
+/** POST /shift-bookings/{id}/phone → {phone}: one booked volunteer's full number, to call them (audited). */
+const revealBookingPhone = (bookingId) => request(`/shift-bookings/${bookingId}/phone`, { method: 'POST' });
 
 /** GET /shifts/{id}/roster?format=xlsx → temp file path. */
 const downloadShiftRoster = (id) => download(`/shifts/${id}/roster`, { query: { format: 'xlsx' } });
@@ -28,8 +41,10 @@ const downloadDutyRoster = ({ date, communityId }) =>
 module.exports = {
   getActivityRoster,
   checkInRegistration,
+  revealRegistrationPhone,
   downloadActivityRoster,
   getShiftRoster,
+  revealBookingPhone,
   downloadShiftRoster,
   getDutyRoster,
   downloadDutyRoster,

@@ -192,7 +192,18 @@ describe('view models', () => {
       registered_at: '2025-03-01T08:00:00+08:00',
       checked_in_at: null,
     });
-    expect(row).toMatchObject({ name: '张三', phone: '138****5678', canCheckIn: true, status: 'confirmed' });
+    expect(row).toMatchObject({
+      name: '张三',
+      phone: '138****5678',
+      canCall: true,
+      canCheckIn: true,
+      status: 'confirmed',
+    });
+  });
+
+  test('presentRosterRow never shows a full number, and offers no call without one', () => {
+    const row = present.presentRosterRow({ registration_id: 9, user: { real_name: '张三', phone: '13812345678' } });
+    expect(row).toMatchObject({ phone: '', canCall: false });
   });
 });
 
@@ -236,7 +247,8 @@ test('dutyRosterRows: one row per volunteer and one per open post', () => {
     expect.objectContaining({
       bookingId: 60,
       name: '李四',
-      phone: '13800000000',
+      phone: '', // a full number is never shown on screen
+      canCall: false,
       timeText: '08:00-12:00',
       canCheckIn: true,
       canCheckOut: false,
@@ -245,6 +257,7 @@ test('dutyRosterRows: one row per volunteer and one per open post', () => {
       bookingId: 61,
       name: '小赵',
       phone: '139****0000',
+      canCall: true,
       status: 'checked_in',
       canCheckIn: false,
       canCheckOut: true,

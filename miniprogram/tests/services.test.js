@@ -214,6 +214,22 @@ const CASES = [
     undefined,
   ],
   [
+    'roster.revealRegistrationPhone',
+    () => svc('roster').revealRegistrationPhone(3, 12),
+    'POST',
+    '/activities/3/roster/12/phone',
+    {},
+    undefined,
+  ],
+  [
+    'roster.revealBookingPhone',
+    () => svc('roster').revealBookingPhone(60),
+    'POST',
+    '/shift-bookings/60/phone',
+    {},
+    undefined,
+  ],
+  [
     'roster.getShiftRoster',
     () => svc('roster').getShiftRoster(8),
     'GET',

@@ -228,8 +228,9 @@ function presentRosterRow(row) {
   return {
     registrationId: r.registration_id,
     name: personName(r.user),
-    // Organizers of the activity's own community get the full number; others the masked one.
-    phone: (r.user && (r.user.phone || r.user.phone_masked)) || '',
+    // Masked numbers only on screen, whatever the server sends; "拨打电话" reveals one (controllers/phone-call).
+    phone: (r.user && r.user.phone_masked) || '',
+    canCall: !!(r.user && r.user.phone_masked),
     status: r.checked_in_at && r.status === REGISTRATION_STATUS.CONFIRMED ? 'checked_in' : r.status,
     companions: toInt(r.companions),
     remark: r.remark || '',
@@ -262,7 +263,8 @@ function dutyRosterRows(body) {
           timeText,
           postName: post.name || '',
           name: personName(v.user),
-          phone: (v.user && (v.user.phone || v.user.phone_masked)) || '',
+          phone: (v.user && v.user.phone_masked) || '', // masked only, as on the activity roster
+          canCall: !!(v.user && v.user.phone_masked),
           status: cancelled ? 'cancelled' : bookingDisplayStatus(v),
           canCheckIn: action === 'check_in',
           canCheckOut: action === 'check_out',

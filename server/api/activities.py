@@ -21,6 +21,7 @@ from server.schemas.activities import (
     CheckinSchema,
     MyRegistrationArgsSchema,
     MyRegistrationPageSchema,
+    PhoneSchema,
     RegisterSchema,
     RegistrationSchema,
     RosterFormatArgsSchema,
@@ -203,7 +204,8 @@ def check_in_by_organizer(activity_id, registration_id):
 def roster(args, activity_id):
     """The roster: JSON with counts, or a CSV/XLSX file (every file export is audited).
 
-    Phones in full only for the community's own organizers (an admin sees them masked).
+    JSON shows every phone masked (reveal one with `POST .../roster/{registration_id}/phone`); files
+    have full numbers for the community's own organizers (an admin gets them masked).
 
     403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
@@ -212,3 +214,18 @@ def roster(args, activity_id):
     exported = activity_rosters.export_activity_roster(g.user, activity_id, args["format"])
     db.session.commit()
     return download(exported.body, args["format"], exported.filename)
+
+
+@blp.route("/activities/<id:activity_id>/roster/<id:registration_id>/phone", methods=["POST"])
+@login_required
+@blp.response(200, PhoneSchema)
+def reveal_registration_phone(activity_id, registration_id):
+    """Reveal one registrant's full phone number, to call them; every reveal is written to the audit log.
+
+    Only the organizers of the activity's own community (admins see numbers masked and may not reveal
+    them): 403 `forbidden`. 404 `activity_not_found`, `registration_not_found` (not on this roster).
+    `phone` is null when the person has bound no number.
+    """
+    revealed = activity_rosters.reveal_registration_phone(g.user, activity_id, registration_id)
+    db.session.commit()
+    return revealed

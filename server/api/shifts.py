@@ -8,7 +8,13 @@ from server.api.files import download
 from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
-from server.schemas.activities import CancelledSchema, CancelSchema, CheckinCodeSchema, RosterFormatArgsSchema
+from server.schemas.activities import (
+    CancelledSchema,
+    CancelSchema,
+    CheckinCodeSchema,
+    PhoneSchema,
+    RosterFormatArgsSchema,
+)
 from server.schemas.shifts import (
     BookingSchema,
     BookSchema,
@@ -275,7 +281,8 @@ def my_hours():
 def shift_roster(args, shift_id):
     """Booked volunteers per post with check-in and check-out times (files are audited).
 
-    Phones in full only for the community's own organizers. 403 `forbidden`, 404 `shift_not_found`.
+    JSON shows every phone masked (reveal one with `POST /shift-bookings/{id}/phone`); files have full
+    numbers for the community's own organizers. 403 `forbidden`, 404 `shift_not_found`.
     """
     if args["format"] == "json":
         return shift_rosters.shift_roster(g.user, shift_id, args["unreminded"])
@@ -293,7 +300,9 @@ def shift_roster(args, shift_id):
 def duty_roster(args):
     """The day's duty roster (排班表) across all sites of a community: site, time, post, name, phone, status.
 
-    Open posts appear as 空缺 rows in files. 403 `forbidden`, 422 (no community given and you organize several).
+    Open posts appear as 空缺 rows in files. JSON shows every phone masked (reveal one with
+    `POST /shift-bookings/{id}/phone`); files have full numbers for the community's own organizers.
+    403 `forbidden`, 422 (no community given and you organize several).
     """
     if args["format"] == "json":
         return shift_rosters.duty_roster(g.user, args.get("community_id"), args.get("date"))
@@ -312,6 +321,7 @@ def hours_report(args):
     """Volunteer hours per person and shift, in the columns re-entered into the official volunteer system
     (name, phone, date, site, post, start, end, hours). Start and end are the credited interval.
 
+    JSON shows phones masked; files have full numbers for the community's own organizers.
     Added after v1 of the contract. 403 `forbidden`, 422.
     """
     community_id, date_from, date_to = args.get("community_id"), args["date_from"], args["date_to"]
@@ -320,3 +330,18 @@ def hours_report(args):
     file = shift_rosters.export_hours_report(g.user, args["format"], community_id, date_from, date_to)
     db.session.commit()
     return download(file.body, args["format"], file.filename)
+
+
+@blp.route("/shift-bookings/<id:booking_id>/phone", methods=["POST"])
+@login_required
+@blp.response(200, PhoneSchema)
+def reveal_booking_phone(booking_id):
+    """Reveal one booked volunteer's full phone number, to call them; every reveal is written to the audit log.
+
+    Only the organizers of the site's own community (admins see numbers masked and may not reveal
+    them): 403 `forbidden`. 404 `booking_not_found` (no such booking, or a cancelled one).
+    `phone` is null when the volunteer has bound no number.
+    """
+    revealed = shift_rosters.reveal_booking_phone(g.user, booking_id)
+    db.session.commit()
+    return revealed

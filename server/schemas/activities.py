@@ -195,7 +195,11 @@ class RosterUserSchema(ma.Schema):
     nickname = ma.fields.String(allow_none=True)
     phone_masked = ma.fields.String(allow_none=True)
     phone = ma.fields.String(
-        allow_none=True, metadata={"description": "Full number for the community's own organizers; null for others"}
+        allow_none=True,
+        metadata={
+            "description": "Always null in JSON (kept for released clients): the community's organizers reveal one "
+            "number with `POST /activities/{id}/roster/{registration_id}/phone`"
+        },
     )
 
 
@@ -223,6 +227,14 @@ class RosterCountsSchema(ma.Schema):
     cancelled = ma.fields.Integer()
     checked_in = ma.fields.Integer()
     places = ma.fields.Integer(metadata={"description": "Places taken by confirmed registrations, companions included"})
+
+
+class PhoneSchema(ma.Schema):
+    """One person's full phone number, revealed to an organizer of their community (the reveal is audited)."""
+
+    phone = ma.fields.String(
+        allow_none=True, metadata={"description": "Null when the person has bound no number", "example": "13812345678"}
+    )
 
 
 class RosterSchema(ma.Schema):

@@ -249,7 +249,13 @@ class PersonSchema(ma.Schema):
     real_name = ma.fields.String(allow_none=True)
     nickname = ma.fields.String(allow_none=True)
     phone_masked = ma.fields.String(allow_none=True)
-    phone = ma.fields.String(allow_none=True, metadata={"description": "Only for the community's own organizers"})
+    phone = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Always null in JSON (kept for released clients): the community's organizers reveal one "
+            "number with `POST /shift-bookings/{id}/phone`"
+        },
+    )
 
 
 class RosterVolunteerSchema(ma.Schema):
@@ -325,7 +331,10 @@ class HoursRowSchema(ma.Schema):
     """Credited service of one person on one shift, in the columns of the official volunteer system."""
 
     name = ma.fields.String(allow_none=True)
-    phone = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Always null in JSON; in full in the files for the community's own organizers"},
+    )
     phone_masked = ma.fields.String(allow_none=True)
     date = ma.fields.Date()
     site = ma.fields.String()

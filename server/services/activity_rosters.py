@@ -1,12 +1,15 @@
 """An activity's roster for its organizers, and how it is shown: JSON rows, and CSV/XLSX files with
 Chinese headers.
 
-Rules: confirmed registrations first, then the waitlist in its order, then cancellations. Phones in
-full only for the community's own organizers (an admin sees them masked). Someone "can't be
-reminded" (`cannot_be_reminded`) when their place is confirmed but no activity reminder can reach
-them (no subscription credits left): the organizer should phone them. Every file export is audited.
+Rules: confirmed registrations first, then the waitlist in its order, then cancellations. The JSON
+roster shows every phone masked, to everyone (PIPL: no lists of numbers on screens); the community's
+own organizers reveal one person's number at a time (`reveal_registration_phone`, audited) and get
+full numbers in file exports. Admins see masked numbers everywhere and may not reveal them. Someone
+"can't be reminded" (`cannot_be_reminded`) when their place is confirmed but no activity reminder can
+reach them (no subscription credits left): the organizer should phone them. Every file export and
+every reveal is audited.
 
-Locks: none; a roster is a read (an export writes only its audit row).
+Locks: none; a roster is a read (an export or a reveal writes only its audit row).
 """
 
 from dataclasses import dataclass
@@ -16,10 +19,11 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, Registration
+from server.errors import Forbidden, NotFound
 from server.services.activity_access import get_managed_activity
-from server.services.exports import export_roster
+from server.services.exports import Document, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
-from server.services.users import contact, sees_full_phone
+from server.services.users import contact, record_audit, sees_full_phone
 
 ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
@@ -31,7 +35,7 @@ class RosterEntry:
     """One registration as its organizer sees it (`RosterItemSchema`)."""
 
     registration_id: int
-    user: dict  # `users.contact`: the full phone only for the community's own organizers
+    user: dict  # `users.contact`: the full phone only in files, for the community's own organizers
     status: str
     waitlist_position: int | None
     companions: int
@@ -51,6 +55,13 @@ class Roster:
 
 
 @dataclass(frozen=True)
+class RevealedPhone:
+    """One person's full number, revealed to an organizer (`PhoneSchema`); None when they bound none."""
+
+    phone: str | None
+
+
+@dataclass(frozen=True)
 class RosterFile:
     """An exported roster: the file's bytes and its name (without extension)."""
 
@@ -63,10 +74,11 @@ def cannot_be_reminded(entry):
     return entry.status == "confirmed" and entry.reminder_credits == 0
 
 
-def activity_roster(actor, activity_id, unreminded=False):
+def activity_roster(actor, activity_id, unreminded=False, for_file=False):
     """The roster of an activity the actor organizes: confirmed first, then the waitlist in its order,
     then cancellations; with `unreminded`, only the entries that `cannot_be_reminded` (the counts
-    still count everyone). Raises NotFound, Forbidden.
+    still count everyone). Phones are masked, except `for_file` for the community's own organizers.
+    Raises NotFound, Forbidden.
     """
     activity = get_managed_activity(actor, activity_id)
     registrations = db.session.scalars(
@@ -76,7 +88,7 @@ def activity_roster(actor, activity_id, unreminded=False):
     ).all()
     registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
     counts = {status: 0 for status in ROSTER_ORDER}
-    full_phone = sees_full_phone(actor, activity.community_id)
+    full_phone = for_file and sees_full_phone(actor, activity.community_id)
     credits = remaining_credits({r.user_id for r in registrations}, "activity_reminder")
     items = []
     for registration in registrations:
@@ -122,12 +134,36 @@ def roster_rows(roster):
 
 
 def export_activity_roster(actor, activity_id, fmt):
-    """The whole roster as a `csv` or `xlsx` file named `<title>-报名名单`; records the export in the
-    audit log (flushes). Raises NotFound, Forbidden."""
-    roster = activity_roster(actor, activity_id)
+    """The whole roster as a `csv` or `xlsx` sign-in sheet named `<title>-报名名单`, its title block naming
+    the activity, its time and venue; records the export in the audit log (flushes).
+    Raises NotFound, Forbidden."""
+    roster = activity_roster(actor, activity_id, for_file=True)
     activity = roster.activity
-    body = export_roster(
-        actor, fmt, activity.title, ROSTER_HEADERS, roster_rows(roster),
-        ("activity", activity.id, {"title": activity.title}),
+    document = Document(
+        title=activity.title,
+        headers=ROSTER_HEADERS,
+        rows=roster_rows(roster),
+        details=[("活动时间", period_text(activity.starts_at, activity.ends_at)), ("活动地点", activity.venue or "")],
+        signatures=True,
     )
-    return RosterFile(body, f"{activity.title}-报名名单")
+    body = export_roster(actor, fmt, document, ("activity", activity.id, {"title": activity.title}))
+    return RosterFile(body, file_name(f"{activity.title}-报名名单"))
+
+
+def reveal_registration_phone(actor, activity_id, registration_id):
+    """One registrant's full number, for an organizer of the activity's own community to call them;
+    writes `phone.reveal` to the audit log (who, whose, which activity and registration).
+
+    Raises NotFound (`activity_not_found`, `registration_not_found`: not on this activity's roster),
+    Forbidden (not an organizer of its community; admins included).
+    """
+    activity = get_managed_activity(actor, activity_id)
+    if not sees_full_phone(actor, activity.community_id):
+        raise Forbidden("forbidden", "只有该活动所在社区的组织者可以查看完整手机号")
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.activity_id != activity.id:
+        raise NotFound("registration_not_found", "该活动没有这条报名记录")
+    record_audit(actor, "phone.reveal", "user", registration.user_id,
+                 activity_id=activity.id, registration_id=registration.id)
+    db.session.flush()
+    return RevealedPhone(registration.user.phone)

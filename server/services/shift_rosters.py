@@ -1,11 +1,13 @@
 """Rosters of shifts for organizers, as JSON and as files: one shift's roster, the day's duty roster
 (排班表) across a community's sites, and the hours report for the official volunteer system.
 
-Rules: only an organizer of the community sees them; phones in full only for the community's own
-organizers (`users.sees_full_phone`), masked for everyone else, admins included. A roster lists the
-booked and no-show volunteers of each post; files add a 空缺 row for each post with places left.
-Who can't be reminded (`cannot_be_reminded`) is a booked volunteer with no shift reminder left to
-send: the organizer phones them. Every file export is audited (`exports.export_roster`).
+Rules: only an organizer of the community sees them. JSON shows every phone masked, to everyone (PIPL:
+no lists of numbers on screens); the community's own organizers (`users.sees_full_phone`) reveal one
+volunteer's number at a time (`reveal_booking_phone`, audited) and get full numbers in the files.
+Admins see masked numbers everywhere and may not reveal them. A roster lists the booked and no-show
+volunteers of each post; files add a 空缺 row for each post with places left. Who can't be reminded
+(`cannot_be_reminded`) is a booked volunteer with no shift reminder left to send: the organizer
+phones them. Every file export (`exports.export_roster`) and every reveal is audited.
 Everything the files show in Chinese (headers, statuses, titles, file names) is decided here.
 
 Read-only apart from the audit row: no locks.
@@ -17,15 +19,15 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from server.errors import ValidationFailed
+from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Booking, Community, Shift, Site, User
-from server.services.exports import export_roster
+from server.services.exports import Document, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.shift_planning import get_managed_shift
 from server.services.sites import require_organizer
-from server.services.users import contact, sees_full_phone
+from server.services.users import contact, record_audit, sees_full_phone
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
@@ -91,6 +93,13 @@ class HoursReport:
 
 
 @dataclass(frozen=True)
+class RevealedPhone:
+    """One volunteer's full number, revealed to an organizer (`PhoneSchema`); None when they bound none."""
+
+    phone: str | None
+
+
+@dataclass(frozen=True)
 class RosterFile:
     """An exported roster: the CSV or XLSX bytes and the file's name (without its extension)."""
 
@@ -140,13 +149,15 @@ def _roster_bookings(shift_ids):
     ).all()
 
 
-def shift_roster(actor, shift_id, unreminded=False):
+def shift_roster(actor, shift_id, unreminded=False, for_file=False):
     """A shift's booked and no-show volunteers per post, each with their `reminder_credits`;
-    `unreminded` keeps only those who can't be reminded. Raises NotFound, Forbidden."""
+    `unreminded` keeps only those who can't be reminded. Phones are masked, except `for_file` for the
+    community's own organizers. Raises NotFound, Forbidden."""
     shift = get_managed_shift(actor, shift_id)
     bookings = _roster_bookings([shift.id])
     credits = remaining_credits({b.user_id for b in bookings}, "shift_reminder")
-    roster = _shift_roster(shift, bookings, sees_full_phone(actor, shift.site.community_id), credits)
+    full_phone = for_file and sees_full_phone(actor, shift.site.community_id)
+    roster = _shift_roster(shift, bookings, full_phone, credits)
     if unreminded:
         roster = ShiftRoster(shift, [
             RosterPost(post.id, post.name, post.capacity, post.booked,
@@ -170,9 +181,10 @@ def _community_for_roster(actor, community_id):
     return community
 
 
-def duty_roster(actor, community_id=None, day=None):
+def duty_roster(actor, community_id=None, day=None, for_file=False):
     """The day's duty roster (排班表) across the community's sites, shifts by time then site.
-    Defaults: the organizer's only community, today. Raises Forbidden, ValidationFailed."""
+    Defaults: the organizer's only community, today. Phones are masked, except `for_file` for the
+    community's own organizers. Raises Forbidden, ValidationFailed."""
     day = day or local_today()
     community = _community_for_roster(actor, community_id)
     start, end = local_date_bounds(day)
@@ -186,16 +198,17 @@ def duty_roster(actor, community_id=None, day=None):
     if shifts:
         for booking in _roster_bookings([s.id for s in shifts]):
             by_shift[booking.shift_id].append(booking)
-    full_phone = sees_full_phone(actor, community.id)
+    full_phone = for_file and sees_full_phone(actor, community.id)
     return DutyRoster(day, community, [_shift_roster(shift, by_shift[shift.id], full_phone) for shift in shifts])
 
 
-def hours_report(actor, community_id, date_from, date_to):
+def hours_report(actor, community_id, date_from, date_to, for_file=False):
     """Credited service per person and shift in the community's sites between two local dates, in the
     columns of the official volunteer system. Start and end are the credited interval (the check-in
-    and check-out clamped to the shift). Raises Forbidden, ValidationFailed."""
+    and check-out clamped to the shift). Phones are masked, except `for_file` for the community's own
+    organizers. Raises Forbidden, ValidationFailed."""
     community = _community_for_roster(actor, community_id)
-    full_phone = sees_full_phone(actor, community.id)
+    full_phone = for_file and sees_full_phone(actor, community.id)
     start = local_date_bounds(date_from)[0]
     end = local_date_bounds(date_to)[1]
     bookings = db.session.scalars(
@@ -229,6 +242,28 @@ def hours_report(actor, community_id, date_from, date_to):
     return HoursReport(community, items)
 
 
+def reveal_booking_phone(actor, booking_id):
+    """One volunteer's full number, for an organizer of the site's own community to call them; writes
+    `phone.reveal` to the audit log (who, whose, which booking and shift).
+
+    Permission comes first: someone who organizes no community is refused before the booking is
+    looked up. Raises Forbidden (not an organizer of the site's community; admins included),
+    NotFound `booking_not_found` (no such booking, or a cancelled one: not on any roster).
+    """
+    if not actor.organizer_community_ids:
+        raise Forbidden("forbidden", "只有该站点所在社区的组织者可以查看完整手机号")
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", "没有找到该预约")
+    if not sees_full_phone(actor, booking.shift.site.community_id):
+        raise Forbidden("forbidden", "只有该站点所在社区的组织者可以查看完整手机号")
+    if booking.status == "cancelled":
+        raise NotFound("booking_not_found", "该预约已取消，不在值守名单上")
+    record_audit(actor, "phone.reveal", "user", booking.user_id, booking_id=booking.id, shift_id=booking.shift_id)
+    db.session.flush()
+    return RevealedPhone(booking.user.phone)
+
+
 # --- files ---------------------------------------------------------------------------------------------
 
 
@@ -255,33 +290,55 @@ def duty_rows(rosters):
 def hours_rows(items):
     """Hours report rows (HOURS_HEADERS)."""
     return [
-        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"].isoformat(), i["site"], i["post"],
+        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"], i["site"], i["post"],
          i["start"], i["end"], i["hours"]]
         for i in items
     ]
 
 
 def export_shift_roster(actor, shift_id, fmt, unreminded=False):
-    """The shift's roster as a CSV or XLSX file, audited. Raises NotFound, Forbidden."""
-    roster = shift_roster(actor, shift_id, unreminded)
+    """The shift's roster as a CSV or XLSX sign-in sheet, its title block naming the site, the time and
+    the address; audited. Raises NotFound, Forbidden."""
+    roster = shift_roster(actor, shift_id, unreminded, for_file=True)
     shift = roster.shift
     title = f"{shift.site.name}{to_local(shift.starts_at):%m月%d日%H时}"
+    document = Document(
+        title=f"{shift.site.name}值守名单",
+        headers=DUTY_HEADERS,
+        rows=duty_rows([roster]),
+        details=[("值守时间", period_text(shift.starts_at, shift.ends_at)), ("站点地址", shift.site.address or "")],
+        signatures=True,
+    )
     audit = ("shift", shift.id, {"site": shift.site.name})
-    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows([roster]), audit), f"{title}-值守名单")
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(f"{title}-值守名单"))
 
 
 def export_duty_roster(actor, fmt, community_id=None, day=None):
-    """The day's duty roster as a printable CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
-    roster = duty_roster(actor, community_id, day)
+    """The day's duty roster as a printable CSV or XLSX sign-in sheet, audited. Raises Forbidden, ValidationFailed."""
+    roster = duty_roster(actor, community_id, day, for_file=True)
     title = f"{roster.community.name}{roster.date:%m月%d日}排班表"
+    document = Document(
+        title=title,
+        headers=DUTY_HEADERS,
+        rows=duty_rows(roster.shifts),
+        details=[("日期", f"{roster.date:%Y-%m-%d}"), ("社区", roster.community.name),
+                 ("站点", "、".join(dict.fromkeys(s.shift.site.name for s in roster.shifts)) or "（当天无班次）")],
+        signatures=True,
+    )
     audit = ("community", roster.community.id, {"date": roster.date.isoformat(), "kind": "duty_roster"})
-    return RosterFile(export_roster(actor, fmt, title, DUTY_HEADERS, duty_rows(roster.shifts), audit), title)
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(title))
 
 
 def export_hours_report(actor, fmt, community_id, date_from, date_to):
     """The hours report as a CSV or XLSX file, audited. Raises Forbidden, ValidationFailed."""
-    report = hours_report(actor, community_id, date_from, date_to)
+    report = hours_report(actor, community_id, date_from, date_to, for_file=True)
     title = f"{report.community.name}志愿时长{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    document = Document(
+        title=title,
+        headers=HOURS_HEADERS,
+        rows=hours_rows(report.items),
+        details=[("社区", report.community.name), ("日期", f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}")],
+    )
     audit = ("community", report.community.id,
              {"from": date_from.isoformat(), "to": date_to.isoformat(), "kind": "hours"})
-    return RosterFile(export_roster(actor, fmt, title, HOURS_HEADERS, hours_rows(report.items), audit), title)
+    return RosterFile(export_roster(actor, fmt, document, audit), file_name(title))

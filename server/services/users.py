@@ -24,12 +24,15 @@ def record_audit(actor, action, target_type=None, target_id=None, **detail):
 
 
 def sees_full_phone(viewer, community_id):
-    """Full phone numbers only for that community's own organizers; everyone else sees them masked."""
+    """Whether `viewer` may have the full phone numbers of a community's people: only its own organizers
+    (admins are not), and only in file exports and one at a time through an audited reveal. JSON
+    rosters show every number masked, to everyone."""
     return viewer is not None and community_id in viewer.organizer_community_ids
 
 
 def contact(user, full_phone):
-    """A person as a roster shows them: the full phone only when `full_phone`."""
+    """A person as a roster shows them: `phone_masked` always, `phone` in full only when `full_phone`
+    (files for the community's own organizers), else None."""
     return {
         "id": user.id,
         "real_name": user.real_name,

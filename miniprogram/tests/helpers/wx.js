@@ -94,6 +94,7 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
       }, 0);
     }),
     scanCode: jest.fn(),
+    makePhoneCall: jest.fn((options) => setTimeout(() => options.success({ errMsg: 'makePhoneCall:ok' }), 0)),
     getStorageSync: jest.fn((key) => (key in store ? store[key] : '')),
     setStorageSync: jest.fn((key, value) => {
       store[key] = value;

@@ -1,11 +1,13 @@
 /**
  * The day's duty roster across the community's sites (GET /rosters/shifts): check volunteers in and
- * out by hand, mark no-shows, and export the 排班表 as XLSX.
+ * out by hand, mark no-shows, call one (phones are masked; "拨打电话" reveals one number), and export the
+ * 排班表 as XLSX.
  */
 const rosterService = require('../../../services/roster');
 const shiftService = require('../../../services/shift');
 const { dutyRosterRows } = require('../../../utils/present');
 const { exportXlsx } = require('../../../controllers/export');
+const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
@@ -67,6 +69,12 @@ Page({
     } catch (err) {
       showError(err);
     }
+  },
+
+  /** 拨打电话: reveal this volunteer's number (audited), then call it. */
+  onCall(e) {
+    const { id, name } = e.currentTarget.dataset;
+    return callPerson(name, () => rosterService.revealBookingPhone(id));
   },
 
   async onExport() {

@@ -1,7 +1,11 @@
-/** An activity's roster: counts, registrants with check-in by hand, XLSX export, and the check-in code. */
+/**
+ * An activity's roster: counts, registrants (masked phones, "拨打电话" reveals one) with check-in by hand,
+ * XLSX export, and the check-in code.
+ */
 const rosterService = require('../../../services/roster');
 const { presentRosterRow } = require('../../../utils/present');
 const { exportXlsx } = require('../../../controllers/export');
+const { callPerson } = require('../../../controllers/phone-call');
 const { withLoadState } = require('../../../utils/load-state');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
 
@@ -53,6 +57,12 @@ Page({
     } catch (err) {
       showError(err);
     }
+  },
+
+  /** 拨打电话: reveal this registrant's number (audited), then call it. */
+  onCall(e) {
+    const { id, name } = e.currentTarget.dataset;
+    return callPerson(name, () => rosterService.revealRegistrationPhone(this.data.id, id));
   },
 
   async onExport() {
