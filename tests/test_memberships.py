@@ -40,17 +40,19 @@ def status_of(session):
 
 def test_a_claimed_community_does_not_pass_a_residents_only_activity(organizer, claimant):
     activity = create_activity(organizer, audience="community_residents")
-    assert status_of(claimant) == "claimed"
     response = register(claimant, activity)
-    assert (response.status_code, response.get_json()["error"]) == (403, "not_eligible")
+    assert response.status_code == 403, response.get_json()
+    assert response.get_json()["error"] == "not_eligible"
     assert "待确认" in response.get_json()["message"]
     assert organizer.get(f"/api/v1/activities/{activity['id']}").get_json()["confirmed_count"] == 0
+    assert status_of(claimant) == "claimed"
 
 
 def test_an_organizer_cannot_grant_party_membership_on_a_claim(organizer, claimant):
     url = f"/api/v1/users/{claimant.user['id']}/roles"
     response = organizer.post(url, json={"role": "party_member"})
-    assert (response.status_code, response.get_json()["error"]) == (403, "forbidden")
+    assert response.status_code == 403, response.get_json()
+    assert response.get_json()["error"] == "forbidden"
     assert claimant.get("/api/v1/me").get_json()["is_party_member"] is False
     organizer.post(f"{members_url(organizer.client)}/{claimant.user['id']}/confirm")
     assert organizer.post(url, json={"role": "party_member"}).status_code == 200
@@ -289,3 +291,27 @@ def test_unknown_community_is_404(organizer, admin):
     for session in (organizer, admin):
         response = session.get("/api/v1/communities/4242/members")
         assert (response.status_code, response.get_json()["error"]) == (404, "community_not_found")
+
+
+# --- a confirmation racing a change of community ---------------------------------------------------
+
+
+def test_a_confirmation_racing_a_change_of_community_never_confirms_the_new_one(
+    organizer, seeded, login, client, live_server
+):
+    """The organizer confirms haizhu while the person switches to dachong, at the same instant. Whichever
+    commits first, the person ends with a dachong claim (the confirmation found no haizhu claim: 404, or
+    the switch overwrote it): a confirmation of haizhu is never carried over to dachong."""
+    from conftest import race
+
+    haizhu, dachong = community_id(client, "haizhu"), community_id(client, "dachong")
+    for round_ in range(8):
+        person = login(f"o-racer-{round_}")
+        person.patch("/api/v1/me", json={"community_id": haizhu})
+        results = race(live_server, [
+            ("POST", f"/api/v1/communities/{haizhu}/members/{person.user['id']}/confirm", organizer.headers, None),
+            ("PATCH", "/api/v1/me", person.headers, {"community_id": dachong}),
+        ])
+        assert {status for status, _ in results} <= {200, 404}, results
+        community = person.get("/api/v1/me").get_json()["community"]
+        assert (community["code"], community["status"]) == ("dachong", "claimed"), (round_, results)

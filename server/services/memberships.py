@@ -12,8 +12,8 @@ Rules:
 - Only confirmed membership counts: `community_residents` activities (`registrations`) and
   party-member grants by organizers (`users`) read `User.confirmed_community_id`.
 
-Locks: confirming or rejecting locks the member's user row and re-reads it, so it acts on the claim
-as it is now; a concurrent change of community writes both claim columns (`User._new_claim`), so a
+Locks: confirming, rejecting and joining lock the member's user row (`lock_row`) and re-read it, so
+they act on the claim as it is now; a concurrent change of community writes both claim columns (`User._new_claim`), so a
 confirmation of the old community is never carried over to the new one.
 """
 
@@ -24,6 +24,7 @@ from server.extensions import db
 from server.models import User
 from server.models.base import utcnow
 from server.services import checkin_tokens
+from server.services.locking import lock_row
 from server.services.sites import require_organizer
 from server.services.users import get_community, record_audit
 
@@ -57,9 +58,7 @@ def list_members(actor, community_id, args):
 
 def _locked_member(community_id, user_id):
     """The user claiming (or holding) membership of the community, its row locked. Raises NotFound."""
-    user = db.session.scalar(
-        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
-    )
+    user = lock_row(User, user_id)
     if user is None or user.deleted_at is not None or user.community_id != community_id:
         raise NotFound("membership_not_found")
     return user
@@ -110,9 +109,7 @@ def join_with_token(user, token):
     if subject is None or subject[0] != "c" or not checkin_tokens.token_is_valid(*subject, token):
         raise DomainError("join_code_invalid")
     community = get_community(subject[1])
-    member = db.session.scalar(
-        select(User).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
-    )
+    member = lock_row(User, user.id)
     if member.community_id != community.id:
         member.community_id = community.id
     if member.community_confirmed_at is None:
