@@ -135,7 +135,10 @@ class MemberSchema(ma.Schema):
     real_name = ma.fields.String(allow_none=True)
     phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
     status = ma.fields.String(
-        attribute="community_status", validate=ma.validate.OneOf(MEMBERSHIP_STATUSES)
+        attribute="community_status",
+        allow_none=True,
+        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        metadata={"description": "`claimed` or `confirmed`; null in the answer to a rejection (no community left)"},
     )
     claimed_at = LocalDateTime(
         attribute="community_claimed_at", allow_none=True, metadata={"description": "When this community was chosen"}
