@@ -315,3 +315,31 @@ def test_a_confirmation_racing_a_change_of_community_never_confirms_the_new_one(
         assert {status for status, _ in results} <= {200, 404}, results
         community = person.get("/api/v1/me").get_json()["community"]
         assert (community["code"], community["status"]) == ("dachong", "claimed"), (round_, results)
+
+
+# --- existing data ---------------------------------------------------------------------------------
+
+
+def test_the_migration_makes_existing_memberships_claims_not_confirmed(make_app, tmp_path):
+    """Communities chosen before confirmation existed were self-declared: they become claims."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    fresh = make_app(DATABASE_URL="sqlite:///" + str(tmp_path / "before.db"))
+    with fresh.app_context():
+        flask_migrate.upgrade(revision="5474b5946b23")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO communities (id, code, name, created_at) "
+                                 "VALUES (1, 'haizhu', '海珠社区', '2026-01-01 00:00:00')"))
+            for user_id, community in ((1, 1), (2, None)):
+                conn.execute(sa.text(
+                    "INSERT INTO users (id, openid, community_id, is_party_member, is_admin, volunteer_minutes, "
+                    "created_at, updated_at) VALUES (:id, :openid, :community, 0, 0, 0, "
+                    "'2026-01-01 00:00:00', '2026-02-03 04:05:06')"
+                ), {"id": user_id, "openid": f"o-{user_id}", "community": community})
+        flask_migrate.upgrade()
+        db.session.remove()
+        member, loner = db.session.get(User, 1), db.session.get(User, 2)
+        assert (member.community_status, member.community_confirmed_at) == ("claimed", None)
+        assert member.community_claimed_at.isoformat() == "2026-02-03T04:05:06+00:00"
+        assert (loner.community_status, loner.community_claimed_at) == (None, None)

@@ -98,7 +98,14 @@ class MeUpdateSchema(ma.Schema):
 
     nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
     real_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=32))
-    community_id = ma.fields.Integer(allow_none=True, strict=True, metadata={"description": "null leaves any community"})
+    community_id = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "null leaves any community; another community is a new claim (`community.status` "
+            "`claimed`) until confirmed"
+        },
+    )
 
 
 class RoleGrantSchema(ma.Schema):

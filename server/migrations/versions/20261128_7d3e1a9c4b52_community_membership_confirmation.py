@@ -2,7 +2,8 @@
 
 A user's community becomes a claim until the community's organizer confirms it (or the person scans
 the community's join code). Existing memberships were self-declared: they become claims (dated by
-the row's last change, the best record of when the community was set), not confirmed ones, so no self-declared residency is grandfathered in.
+the row's last change, the best record of when the community was set), not confirmed ones, so no
+self-declared residency is grandfathered in.
 
 Revision ID: 7d3e1a9c4b52
 Revises: 5474b5946b23
