@@ -18,7 +18,6 @@ WINDOW_SECONDS = 300
 # A token stays valid for the window it was made in and the next one: 5 to 10 minutes.
 GRACE_WINDOWS = 1
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-KINDS = ("a", "s", "c")
 _SUBJECT = re.compile(r"^([asc])(\d{1,10})\.")
 
 

@@ -13,8 +13,8 @@ Rules:
   party-member grants by organizers (`users`) read `User.confirmed_community_id`.
 
 Locks: confirming, rejecting and joining lock the member's user row (`lock_row`) and re-read it, so
-they act on the claim as it is now; a concurrent change of community writes both claim columns (`User._new_claim`), so a
-confirmation of the old community is never carried over to the new one.
+they act on the claim as it is now; a concurrent change of community writes both claim columns
+(`User._new_claim`), so a confirmation of the old community is never carried over to the new one.
 """
 
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ def _managed_community(actor, community_id, what):
 
 
 def list_members(actor, community_id, args):
-    """The community's members, claims first by default order: oldest claim first, then by id.
+    """The people who chose the community (deleted accounts aside), oldest claim first, then by id.
 
     `args`: `status` (`claimed` or `confirmed`, optional), `page`, `page_size`. Returns `(items, total)`.
     Raises NotFound, Forbidden.
