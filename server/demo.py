@@ -1,5 +1,6 @@
-"""Demo data for `flask seed-demo`: the sub-district's communities, one user per role, sample
-activities, and sites of each kind with a week of volunteer shifts in each community.
+"""Demo data for `flask seed-demo`: the sub-district's communities, one user per role (their
+memberships confirmed), sample activities, and sites of each kind with a week of volunteer shifts in
+each community.
 
 The community list is sample data for local runs and tests, not an official register.
 """
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, Community, Shift, ShiftPost, Site, User
+from server.models.base import utcnow
 from server.services import users
 from server.services.shift_planning import slot_times
 
@@ -143,6 +145,8 @@ def seed_demo(sample_activities=True):
                 phone=phone,
                 community_id=community.id if community else None,
             )
+            # The demo residents' memberships are confirmed, as if they had scanned the join code.
+            user.community_confirmed_at = utcnow() if community else None
             db.session.add(user)
             db.session.flush()
         for role in roles:

@@ -75,6 +75,10 @@ _NOT_FOUND = {
     "site_not_found": ErrorSpec(404, "站点不存在", "No such duty site."),
     "shift_not_found": ErrorSpec(404, "班次不存在", "No such shift."),
     "booking_not_found": ErrorSpec(404, "没有找到该预约", "No such booking, or the caller holds none on this shift."),
+
+    "membership_not_found": ErrorSpec(
+        404, "该居民不是本社区的成员或申请人", "The user does not claim (or hold) membership of this community."
+    ),
 }
 _WECHAT = {
     "wechat_code_invalid": ErrorSpec(
@@ -106,7 +110,8 @@ _ACTIVITIES = {
     "not_eligible": ErrorSpec(
         403,
         "不符合报名条件",
-        "The activity or shift post is for party members, or the activity for residents of its community only.",
+        "The activity or shift post is for party members, or the activity for residents of its community "
+        "only (a confirmed membership: a claimed one does not count).",
     ),
     "signup_not_open": ErrorSpec(409, "报名尚未开始", "Sign-up has not opened yet."),
     "signup_closed": ErrorSpec(409, "报名已截止", "Sign-up has closed."),
@@ -121,10 +126,16 @@ _ACTIVITIES = {
         409,
         "签到码无效或已过期",
         "The scanned check-in token is unknown, expired or for another activity or site. "
-        "`GET /checkin-codes/{token}.jpg` answers it with 404.",
+        "`GET /checkin-codes/{token}.jpg` answers it with 404 (for join codes too).",
         also=(404,),
     ),
     "registration_not_confirmed": ErrorSpec(409, "候补中的报名不能签到", "A waitlisted sign-up cannot check in."),
+
+    "join_code_invalid": ErrorSpec(
+        409,
+        "社区居民确认码无效或已过期，请重新扫码",
+        "The scanned community join code is unknown, expired, or not a join code (`POST /me/community/join`).",
+    ),
 }
 _SHIFTS = {
     "shift_not_open": ErrorSpec(409, "该班次已取消", "The shift was cancelled."),

@@ -188,7 +188,12 @@ def test_community_residents_only_refuses_other_communities(organizer, resident,
     resident.patch("/api/v1/me", json={"community_id": community_id(client, "dachong")})
     response = register(resident, activity)
     assert (response.status_code, response.get_json()["error"]) == (403, "not_eligible")
+    # Claiming the community back is not enough (see test_memberships.py): its organizer confirms it.
     resident.patch("/api/v1/me", json={"community_id": community_id(client, "haizhu")})
+    assert register(resident, activity).status_code == 403
+    haizhu = community_id(client, "haizhu")
+    confirm = organizer.post(f"/api/v1/communities/{haizhu}/members/{resident.user['id']}/confirm")
+    assert confirm.status_code == 200
     assert register(resident, activity).status_code == 201
 
 

@@ -45,12 +45,13 @@ CASES = list(itertools.product(STATUSES, WINDOWS, AUDIENCES, SIZES, (True, False
 
 @pytest.fixture
 def signup_table(clean_app):
-    """One activity per case, and a caller in every audience (a party member living in the community)."""
+    """One activity per case, and a caller in every audience (a party member, a confirmed resident of the community)."""
     with clean_app.app_context():
         community = Community(code="rule", name="规则社区")
         db.session.add(community)
         db.session.flush()
         user = User(openid="o-rule", community_id=community.id, is_party_member=True)
+        user.community_confirmed_at = NOW  # a confirmed resident: a claimed one is not in the audience
         db.session.add(user)
         activities = []
         for status, window, audience, (capacity, confirmed, _), waitlist in CASES:

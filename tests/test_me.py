@@ -14,7 +14,8 @@ def test_me_has_the_contract_fields(resident):
     assert expected <= set(body)
     assert body["phone_masked"] == "138****0001"
     assert body["community"]["code"] == "haizhu"
-    assert set(body["community"]) == {"id", "code", "name"}
+    assert set(body["community"]) == {"id", "code", "name", "status"}
+    assert body["community"]["status"] == "confirmed"  # the demo resident's membership is confirmed
     assert body["roles"] == ["resident"]
     assert body["is_party_member"] is False
     assert body["volunteer_minutes"] == 0

@@ -30,6 +30,7 @@ const ERROR_MESSAGES = {
   site_not_found: '值守点位不存在',
   shift_not_found: '值守班次不存在或已删除',
   booking_not_found: '没有找到您的值守预约',
+  membership_not_found: '该居民不是本社区的成员或申请人，请刷新列表',
   method_not_allowed: '暂不支持此操作',
   conflict: '当前状态不允许此操作',
   payload_too_large: '提交的内容过大',
@@ -47,6 +48,7 @@ const ERROR_MESSAGES = {
   capacity_below_confirmed: '名额不能少于已确认报名的人数',
   checkin_token_invalid: '签到码无效或已过期，请重新扫码',
   registration_not_confirmed: '候补中的报名不能签到',
+  join_code_invalid: '社区居民确认码无效或已过期，请重新扫码',
 
   // Volunteer shifts
   role_full: '该岗位已约满，请选择其他岗位或班次',

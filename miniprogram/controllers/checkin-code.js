@@ -1,6 +1,7 @@
 /** The organizer's check-in code: fetch it, load its image, and know when to fetch a fresh one. */
 const activityService = require('../services/activity');
 const siteService = require('../services/site');
+const communityService = require('../services/community');
 const { download, originOf } = require('../api/request');
 const { getBaseUrl } = require('../config/env');
 const { parseIso } = require('../utils/time');
@@ -31,9 +32,16 @@ function absoluteCodeUrl(qrcodeUrl) {
   return `${originOf(getBaseUrl())}${qrcodeUrl.charAt(0) === '/' ? '' : '/'}${qrcodeUrl}`;
 }
 
-/** `{token, expiresAt, imagePath, imageError}` for an activity (`kind` 'activity') or a site ('site'). */
+const FETCH = {
+  activity: (id) => activityService.getCheckinCode(id),
+  site: (id) => siteService.getSiteCheckinCode(id),
+  community: (id) => communityService.getJoinCode(id), // the community's join code
+};
+
+/** `{token, expiresAt, imagePath, imageError}` for an activity (`kind` 'activity'), a site ('site') or a
+ * community's join code ('community'). */
 async function loadCheckinCode(kind, id) {
-  const code = kind === 'site' ? await siteService.getSiteCheckinCode(id) : await activityService.getCheckinCode(id);
+  const code = await (FETCH[kind] || FETCH.activity)(id);
   const url = absoluteCodeUrl(code.qrcode_url);
   let imagePath = '';
   let imageError = '';

@@ -7,6 +7,9 @@ const getMe = () => request('/me');
 /** PATCH /me {nickname?, real_name?, community_id?} → user. */
 const updateMe = (changes) => request('/me', { method: 'PATCH', data: changes });
 
+/** POST /me/community/join {token} → user: the scanned join code confirms (and sets) the community. */
+const joinCommunity = (token) => request('/me/community/join', { method: 'POST', data: { token } });
+
 /** DELETE /me → 204: personal data deleted, future sign-ups and bookings cancelled. */
 const deleteMe = () => request('/me', { method: 'DELETE' });
 
@@ -20,4 +23,4 @@ const grantRole = (userId, role, communityId) =>
 /** DELETE /users/{id}/roles/{role} → user. */
 const revokeRole = (userId, role) => request(`/users/${userId}/roles/${role}`, { method: 'DELETE' });
 
-module.exports = { getMe, updateMe, deleteMe, grantRole, revokeRole };
+module.exports = { getMe, updateMe, joinCommunity, deleteMe, grantRole, revokeRole };

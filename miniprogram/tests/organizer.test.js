@@ -34,6 +34,7 @@ describe('check-in code', () => {
   test.each([
     ['activity', 3, '/activities/3/checkin-code'],
     ['site', 4, '/sites/4/checkin-code'],
+    ['community', 2, '/communities/2/join-code'],
   ])('loads the %s code and downloads its image', async (kind, id, path) => {
     wx.setHandler(
       routes({

@@ -36,6 +36,47 @@ const CASES = [
   ],
   ['community.listCommunities', () => svc('community').listCommunities(), 'GET', '/communities', {}, undefined],
   [
+    'community.listMembers',
+    () => svc('community').listMembers(2, { status: 'claimed', page: 2, pageSize: 10 }),
+    'GET',
+    '/communities/2/members',
+    { status: 'claimed', page: '2', page_size: '10' },
+    undefined,
+  ],
+  [
+    'community.listMembers (every status)',
+    () => svc('community').listMembers(2),
+    'GET',
+    '/communities/2/members',
+    { page: '1', page_size: '20' },
+    undefined,
+  ],
+  [
+    'community.confirmMember',
+    () => svc('community').confirmMember(2, 9),
+    'POST',
+    '/communities/2/members/9/confirm',
+    {},
+    undefined,
+  ],
+  [
+    'community.rejectMember',
+    () => svc('community').rejectMember(2, 9),
+    'POST',
+    '/communities/2/members/9/reject',
+    {},
+    undefined,
+  ],
+  ['community.getJoinCode', () => svc('community').getJoinCode(2), 'GET', '/communities/2/join-code', {}, undefined],
+  [
+    'user.joinCommunity',
+    () => svc('user').joinCommunity('c2.x.y'),
+    'POST',
+    '/me/community/join',
+    {},
+    { token: 'c2.x.y' },
+  ],
+  [
     'activity.listActivities',
     () =>
       svc('activity').listActivities({

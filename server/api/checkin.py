@@ -1,4 +1,4 @@
-"""Mini-program code images for check-in tokens (activities and shift sites)."""
+"""Mini-program code images for check-in tokens (activities and shift sites) and communities' join codes."""
 
 from datetime import datetime, timezone
 
@@ -13,7 +13,8 @@ blp = Blueprint("checkin", __name__, url_prefix="/api/v1", description="Check-in
 @blp.route("/checkin-codes/<token>.jpg", methods=["GET"])
 @blp.doc(responses={"200": {"description": "JPEG image", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 def checkin_qrcode(token):
-    """The mini-program code (JPEG) that opens the check-in page with this token as its `scene`.
+    """The mini-program code (JPEG) that opens the check-in page with this token as its `scene`
+    (for a community's join code: the join page).
 
     The token itself is the credential: it is short-lived and only organizers are given one.
     404 `checkin_token_invalid` for an unknown or expired token; 503 `wechat_unavailable`.

@@ -18,11 +18,11 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 def grant_role(body, user_id):
     """Grant a role. `organizer` needs `community_id`.
 
-    Errors: 403 `forbidden` (not an admin; or an organizer granting outside `party_member` of their
-    own communities), 404 `user_not_found` / `community_not_found`, 422 `validation_failed`.
+    Errors: 403 `forbidden` (not an admin; or an organizer granting anything but `party_member` to a
+    confirmed resident of their own communities), 404 `user_not_found` (admins only: everyone else is
+    refused with 403 before the id is looked up) / `community_not_found`, 422 `validation_failed`.
     """
-    target = users.get_active_user(user_id)
-    users.grant_role(g.user, target, body["role"], body.get("community_id"))
+    target = users.grant_role_to(g.user, user_id, body["role"], body.get("community_id"))
     db.session.commit()
     return target
 
@@ -33,7 +33,6 @@ def grant_role(body, user_id):
 @blp.response(200, UserSchema)
 def revoke_role(args, user_id, role):
     """Revoke a role (`party_member`, `organizer`, `admin`). Same permissions and errors as granting."""
-    target = users.get_active_user(user_id)
-    users.revoke_role(g.user, target, role, args.get("community_id"))
+    target = users.revoke_role_from(g.user, user_id, role, args.get("community_id"))
     db.session.commit()
     return target

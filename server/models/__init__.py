@@ -13,7 +13,7 @@ from server.models.activities import (
 from server.models.audit import AuditLog
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftPost, Site
-from server.models.users import ROLES, Community, OrganizerScope, User, mask_phone
+from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, OrganizerScope, User, mask_phone
 
 # Every table of the modules above: what the migrations must match (server/migrations/env.py).
 metadata = db.metadata
@@ -34,6 +34,7 @@ __all__ = [
     "CATEGORIES",
     "Community",
     "MESSAGE_KINDS",
+    "MEMBERSHIP_STATUSES",
     "MESSAGE_STATUSES",
     "OrganizerScope",
     "OutboxMessage",

@@ -1,12 +1,16 @@
 """Communities, users and their roles."""
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm.attributes import flag_modified
 
 from server.extensions import db
 from server.models.base import UTCDateTime, utcnow
 
 ROLES = ("resident", "party_member", "organizer", "admin")
+# A community membership is `claimed` (self-declared) until the community's organizer confirms it or
+# the person scans the community's join code at the centre.
+MEMBERSHIP_STATUSES = ("claimed", "confirmed")
 
 
 class Community(db.Model):
@@ -25,6 +29,9 @@ class User(db.Model):
 
     `openid` is null once the account is deleted, so the same WeChat user starts afresh.
     `session_key` is WeChat's key for this user's encrypted data: it never leaves the server.
+    `community_id` is the community the person says they live in; it counts (eligibility, party-member
+    grants by organizers) only once confirmed (`community_confirmed_at`). Setting another community,
+    or none, always makes it a fresh, unconfirmed claim (`_new_claim`).
     """
 
     __tablename__ = "users"
@@ -37,6 +44,8 @@ class User(db.Model):
     real_name: Mapped[str | None] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(20))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="SET NULL"), index=True)
+    community_claimed_at = mapped_column(UTCDateTime)
+    community_confirmed_at = mapped_column(UTCDateTime)
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     volunteer_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -50,6 +59,28 @@ class User(db.Model):
     organizer_scopes: Mapped[list["OrganizerScope"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="OrganizerScope.user_id"
     )
+
+    @validates("community_id")
+    def _new_claim(self, _key, community_id):
+        """Another community (or none) is a new claim: unconfirmed, dated now. Both columns are written
+        even when unchanged, so a confirmation committed meanwhile is overwritten, never inherited."""
+        if community_id != self.community_id:
+            self.community_claimed_at = utcnow() if community_id is not None else None
+            self.community_confirmed_at = None
+            flag_modified(self, "community_confirmed_at")
+        return community_id
+
+    @property
+    def community_status(self):
+        """`claimed`, `confirmed`, or None without a community."""
+        if self.community_id is None:
+            return None
+        return "confirmed" if self.community_confirmed_at is not None else "claimed"
+
+    @property
+    def confirmed_community_id(self):
+        """The community whose confirmed resident this user is, or None."""
+        return self.community_id if self.community_confirmed_at is not None else None
 
     @property
     def organizer_community_ids(self):

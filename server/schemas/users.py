@@ -2,7 +2,9 @@
 
 import marshmallow as ma
 
-from server.models import ROLES
+from server.models import MEMBERSHIP_STATUSES, ROLES
+from server.schemas.common import PageArgsSchema, PageSchema
+from server.schemas.fields import LocalDateTime
 
 
 class CommunitySchema(ma.Schema):
@@ -19,6 +21,20 @@ class CommunityListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CommunitySchema))
 
 
+class MyCommunitySchema(CommunitySchema):
+    """The community a user says they live in, and whether that is confirmed."""
+
+    status = ma.fields.String(
+        dump_only=True,
+        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        metadata={
+            "description": "`claimed` until the community's organizer confirms it or the user scans the "
+            "community's join code (`POST /me/community/join`); only `confirmed` counts for "
+            "`community_residents` activities and party-member grants. Added after v1."
+        },
+    )
+
+
 class UserSchema(ma.Schema):
     """A user as the user (or an admin) sees it. The phone is always masked; `session_key` is never here."""
 
@@ -26,7 +42,7 @@ class UserSchema(ma.Schema):
     nickname = ma.fields.String(allow_none=True)
     real_name = ma.fields.String(allow_none=True)
     phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
-    community = ma.fields.Nested(CommunitySchema, allow_none=True)
+    community = ma.fields.Nested(MyCommunitySchema, allow_none=True)
     roles = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(ROLES)),
         metadata={"description": "`resident` always; `party_member`, `organizer`, `admin` when granted"},
@@ -41,6 +57,12 @@ class UserSchema(ma.Schema):
     def _organizer_communities(self, user):
         scopes = sorted(user.organizer_scopes, key=lambda s: s.community_id)
         return CommunitySchema(many=True).dump([s.community for s in scopes])
+
+    @ma.post_dump(pass_original=True)
+    def _community_status(self, data, user, **kwargs):
+        if data.get("community") is not None:
+            data["community"]["status"] = user.community_status
+        return data
 
 
 class LoginSchema(ma.Schema):
@@ -76,7 +98,14 @@ class MeUpdateSchema(ma.Schema):
 
     nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
     real_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=32))
-    community_id = ma.fields.Integer(allow_none=True, strict=True, metadata={"description": "null leaves any community"})
+    community_id = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "null leaves any community; another community is a new claim (`community.status` "
+            "`claimed`) until confirmed"
+        },
+    )
 
 
 class RoleGrantSchema(ma.Schema):
@@ -93,4 +122,58 @@ class RoleRevokeArgsSchema(ma.Schema):
 
     community_id = ma.fields.Integer(
         metadata={"description": "For `organizer`: revoke only this community (default: every community)"}
+    )
+
+
+class MemberArgsSchema(PageArgsSchema):
+    """Query arguments of a community's member list."""
+
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        metadata={"description": "`claimed` (the pending list) or `confirmed`; default both"},
+    )
+
+
+class MemberSchema(ma.Schema):
+    """A person who claims (or holds) membership of a community, as its organizers see them."""
+
+    id = ma.fields.Integer(metadata={"description": "The user's id"})
+    nickname = ma.fields.String(allow_none=True)
+    real_name = ma.fields.String(allow_none=True)
+    phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
+    status = ma.fields.String(
+        attribute="community_status",
+        allow_none=True,
+        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        metadata={"description": "`claimed` or `confirmed`; null in the answer to a rejection (no community left)"},
+    )
+    claimed_at = LocalDateTime(
+        attribute="community_claimed_at", allow_none=True, metadata={"description": "When this community was chosen"}
+    )
+    confirmed_at = LocalDateTime(attribute="community_confirmed_at", allow_none=True)
+
+
+class MemberPageSchema(PageSchema):
+    """A page of a community's members, oldest claim first."""
+
+    items = ma.fields.List(ma.fields.Nested(MemberSchema))
+
+
+class JoinSchema(ma.Schema):
+    """The token of a community's join code, scanned at the centre."""
+
+    token = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "The `scene` of the join code's mini-program code (or the scanned token)"},
+    )
+
+
+class JoinCodeSchema(ma.Schema):
+    """A community's rotating join code, for its organizers to show at the centre."""
+
+    token = ma.fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
+    expires_at = LocalDateTime()
+    qrcode_url = ma.fields.String(
+        metadata={"description": "Mini-program code image (JPEG) opening the join page with the token as its `scene`"}
     )

@@ -1,6 +1,7 @@
 """Short-lived signed check-in tokens that rotate, so yesterday's screenshot of a code fails.
 
-A token names what it checks in to: `a<id>` an activity, `s<id>` a shift site. Shape:
+A token names what it checks in to: `a<id>` an activity, `s<id>` a shift site, `c<id>` a community
+(its join code, which confirms the scanner's membership: `memberships`). Shape:
 `a123.4k9x.AbCdEfGhIjKl` (kind and id, the time window in base 36, an HMAC). It fits in the 32
 characters of a mini-program code's `scene` and uses only characters allowed there.
 """
@@ -8,6 +9,7 @@ characters of a mini-program code's `scene` and uses only characters allowed the
 import base64
 import hashlib
 import hmac
+import re
 import time
 
 from flask import current_app
@@ -16,6 +18,7 @@ WINDOW_SECONDS = 300
 # A token stays valid for the window it was made in and the next one: 5 to 10 minutes.
 GRACE_WINDOWS = 1
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_SUBJECT = re.compile(r"^([asc])(\d{1,10})\.")
 
 
 def _base36(number):
@@ -33,8 +36,14 @@ def _mac(subject, window):
     return base64.urlsafe_b64encode(digest).decode()[:12]
 
 
+def token_subject(token):
+    """`(kind, object_id)` a token names (unchecked: see `token_is_valid`), or None if it names none."""
+    match = _SUBJECT.match(token) if isinstance(token, str) else None
+    return (match.group(1), int(match.group(2))) if match else None
+
+
 def make_token(kind, object_id, now=None):
-    """A token for checking in to `kind` (`a` or `s`) `object_id`; returns `(token, expires_at_epoch)`."""
+    """A token for `kind` (`a`, `s` or `c`) `object_id`; returns `(token, expires_at_epoch)`."""
     window = int((now or time.time()) // WINDOW_SECONDS)
     subject = f"{kind}{object_id}"
     token = f"{subject}.{_base36(window)}.{_mac(subject, window)}"

@@ -3,7 +3,7 @@
 Rules of a sign-up (`check_signup`, and again in the SQL of `take_places`): the activity is
 published and has not ended; sign-up has opened (`signup_opens_at`) and not closed
 (`signup_closes_at`, else the start); the caller is in its audience (party members, or residents
-of its community); `1 + companions` places fit in its capacity at all. It is then `confirmed` while
+of its community whose membership is confirmed: a claimed one does not count, see `memberships`); `1 + companions` places fit in its capacity at all. It is then `confirmed` while
 those places are free, else `waitlisted` (or 409 `capacity_full` without a waitlist). One active
 registration per user and activity (a unique constraint); a repeated tap answers the existing one.
 Giving a place up is allowed until `cancel_cutoff_minutes` before the start (a waitlist spot any
@@ -40,7 +40,10 @@ _SIGNUP_ATTEMPTS = 5
 def _check_eligible(user, activity):
     if activity.audience == "party_members" and not user.is_party_member:
         raise DomainError("not_eligible", "该活动仅限党员报名", 403)
-    if activity.audience == "community_residents" and user.community_id != activity.community_id:
+    if activity.audience == "community_residents" and user.confirmed_community_id != activity.community_id:
+        if user.community_id == activity.community_id:
+            raise DomainError("not_eligible", f"该活动仅限{activity.community.name}居民报名：你的社区身份尚待确认，"
+                              "请到社区党群服务中心扫码确认或联系社区工作者", 403)
         raise DomainError("not_eligible", f"该活动仅限{activity.community.name}居民报名", 403)
 
 

@@ -88,6 +88,7 @@ def update_profile(user, changes):
 
     A new nickname or real name passes WeChat's content check first (`content_safety`): raises
     DomainError `content_risky` (422), and nothing changes.
+    Another community (or none) is a new, unconfirmed claim (`memberships`); the same one changes nothing.
     """
     if "community_id" in changes and changes["community_id"] is not None:
         if db.session.get(Community, changes["community_id"]) is None:
@@ -109,14 +110,51 @@ def get_active_user(user_id):
     return user
 
 
+_NOT_YOURS = "只有管理员或该居民所在社区（已确认）的组织者可以设置该角色"
+
+
 def _check_may_manage_role(actor, target, role):
     """Admins (and the command line, `actor` None) manage every role; an organizer only `party_member`
-    for users of their own communities."""
+    for confirmed residents of their own communities (a claimed community does not count)."""
     if actor is None or actor.is_admin:
         return
-    if role == "party_member" and target.community_id is not None and actor.organizes(target.community_id):
+    if role == "party_member" and target.confirmed_community_id is not None and actor.organizes(
+        target.confirmed_community_id
+    ):
         return
-    raise Forbidden("forbidden", "只有管理员或该居民所在社区的组织者可以设置该角色")
+    raise Forbidden("forbidden", _NOT_YOURS)
+
+
+def _role_target(actor, user_id, role):
+    """The user whose role `actor` wants to change, checking the permission before the user's existence,
+    so nobody learns which ids exist from it.
+
+    A caller who may manage no such role at all (a resident; an organizer for any role but
+    `party_member`) is refused (403) whatever the id. For an organizer, an unknown or deleted user is
+    refused like a user of another community (403); only admins are told 404 `user_not_found`.
+    """
+    if not (actor.is_admin or (role == "party_member" and actor.organizer_community_ids)):
+        raise Forbidden("forbidden", _NOT_YOURS)
+    try:
+        target = get_active_user(user_id)
+    except NotFound:
+        if actor.is_admin:
+            raise
+        raise Forbidden("forbidden", _NOT_YOURS) from None
+    _check_may_manage_role(actor, target, role)
+    return target
+
+
+def grant_role_to(actor, user_id, role, community_id=None):
+    """`grant_role` by user id, for an HTTP caller: Forbidden before NotFound (`_role_target`)."""
+    return grant_role(actor, _role_target(actor, user_id, role), role, community_id)
+
+
+def revoke_role_from(actor, user_id, role, community_id=None):
+    """`revoke_role` by user id, for an HTTP caller: Forbidden before NotFound (`_role_target`)."""
+    if role not in ("party_member", "organizer", "admin"):
+        raise ValidationFailed(errors={"role": ["只能撤销 party_member、organizer 或 admin"]})
+    return revoke_role(actor, _role_target(actor, user_id, role), role, community_id)
 
 
 def grant_role(actor, target, role, community_id=None):

@@ -5,6 +5,7 @@
  */
 const activityService = require('../../services/activity');
 const checkin = require('../../controllers/checkin');
+const { parseJoinToken } = require('../../controllers/membership');
 const { presentBooking } = require('../../utils/present');
 const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, withLoading } = require('../../utils/ui');
@@ -28,6 +29,11 @@ Page({
 
   start(token) {
     const parsed = checkin.parseCheckinToken(token);
+    if (!parsed && parseJoinToken(token)) {
+      // A community's join code scanned here: it belongs to the join page.
+      wx.redirectTo({ url: `/pages/community-join/index?token=${encodeURIComponent(token)}` });
+      return Promise.resolve();
+    }
     if (!parsed) {
       this.setData({ status: token ? 'failed' : 'idle', message: token ? '无法识别的签到码，请重新扫码' : '' });
       return Promise.resolve();

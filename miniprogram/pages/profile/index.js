@@ -12,6 +12,7 @@ const session = require('../../api/session');
 const { cachedUser, refreshUser } = require('../../utils/user');
 const { profileChanges } = require('../../controllers/forms');
 const { bindPhoneNumber } = require('../../controllers/phone');
+const { membershipView } = require('../../controllers/membership');
 const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
 const privacy = require('../../components/privacy-popup/privacy');
 
@@ -24,6 +25,7 @@ Page({
     phone: '',
     communities: [NO_COMMUNITY],
     communityIndex: 0,
+    membership: membershipView(null),
     saving: false,
     fieldErrors: {},
     // The personal inputs stay locked until WeChat says no privacy agreement is missing.
@@ -68,6 +70,7 @@ Page({
       realName: user.real_name || '',
       phone: user.phone_masked || '',
       communityIndex: index > 0 ? index : 0,
+      membership: membershipView(user),
     });
   },
 
@@ -95,6 +98,7 @@ Page({
     try {
       const user = await withLoading('保存中', () => userService.updateMe(changes));
       session.setUser(user);
+      this.setData({ membership: membershipView(user) });
       showSuccess('已保存');
     } catch (err) {
       this.setData({ fieldErrors: err.errors || {} });
@@ -102,6 +106,16 @@ Page({
     } finally {
       this.setData({ saving: false });
     }
+  },
+
+  onJoinScan() {
+    wx.navigateTo({ url: '/pages/community-join/index' });
+  },
+
+  onShow() {
+    // Back from the join page: the cached user may now be confirmed.
+    const user = cachedUser();
+    if (user) this.setData({ membership: membershipView(user) });
   },
 
   onGetPhoneNumber(e) {

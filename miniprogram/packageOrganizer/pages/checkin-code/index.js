@@ -1,4 +1,7 @@
-/** Shows the rotating check-in code of an activity (`activityId`) or a duty site (`siteId`), refreshed before it expires. */
+/**
+ * Shows the rotating check-in code of an activity (`activityId`) or a duty site (`siteId`), or a
+ * community's join code (`communityId`), refreshed before it expires.
+ */
 const { loadCheckinCode, refreshDelay, expiryMs } = require('../../../controllers/checkin-code');
 const activityService = require('../../../services/activity');
 const { formatTime } = require('../../../utils/time');
@@ -8,8 +11,10 @@ Page({
   data: { kind: 'activity', id: null, title: '', token: '', imagePath: '', imageError: '', expiresText: '', error: '' },
 
   onLoad(query) {
-    const kind = query.siteId ? 'site' : 'activity';
-    const id = Number(query.siteId || query.activityId);
+    let kind = 'activity';
+    if (query.siteId) kind = 'site';
+    else if (query.communityId) kind = 'community'; // the community's join code
+    const id = Number(query.siteId || query.communityId || query.activityId);
     this.setData({ kind, id, title: query.name ? decodeURIComponent(query.name) : '' });
     if (kind === 'activity') {
       activityService
