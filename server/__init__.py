@@ -73,6 +73,7 @@ def create_app(config=None):
             },
         },
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=256 * 1024,  # every JSON body is far smaller; larger answers 413
     )
     if config:
         app.config.update(config)

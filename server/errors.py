@@ -248,19 +248,35 @@ def _answer(error, message, status, errors=None, headers=None):
     return error_body(error, message, errors), status, headers or {}
 
 
+def _printable(text):
+    """`text` as a string that can be sent as UTF-8 (an unpaired surrogate from the request is escaped)."""
+    text = str(text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _flatten_field_messages(path, messages, flat):
+    """Add `messages` (marshmallow's: a list, a string, or a dict by field name or list index) under
+    `path`, nested ones under dotted paths (`roles.0.name`)."""
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            _flatten_field_messages(f"{path}.{_printable(key)}" if path else _printable(key), inner, flat)
+    elif isinstance(messages, (list, tuple)):
+        for message in messages:
+            if isinstance(message, (dict, list, tuple)):
+                _flatten_field_messages(path, message, flat)
+            else:
+                flat.setdefault(path or "_schema", []).append(_printable(message))
+    else:
+        flat.setdefault(path or "_schema", []).append(_printable(messages))
+
+
 def _flatten_webargs_messages(messages):
-    """webargs nests field errors by location (`{"json": {...}, "query": {...}}`); the contract does not."""
+    """webargs nests field errors by location (`{"json": {...}, "query": {...}}`) and marshmallow
+    nests those of lists and objects; the contract's `errors` is flat: `{field: [messages]}`, a nested
+    field named by its dotted path (`roles.0.name`), `_schema` for the request as a whole."""
     flat = {}
     for location_errors in messages.values():
-        if isinstance(location_errors, dict):
-            for field, field_errors in location_errors.items():
-                flat.setdefault(field, [])
-                if isinstance(field_errors, list):
-                    flat[field].extend(str(e) for e in field_errors)
-                else:
-                    flat[field].append(field_errors)
-        else:
-            flat.setdefault("_schema", []).extend(location_errors)
+        _flatten_field_messages("", location_errors, flat)
     return flat
 
 
