@@ -10,11 +10,12 @@ from sqlalchemy.engine import Engine
 API_DESCRIPTION = """\
 Volunteer and activity sign-up for the party-mass service centres of a Shenzhen sub-district.
 
-Conventions (see `docs/api.md` in the repository): JSON in and out; times ISO 8601 with offset,
-stored in UTC and shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from
-`POST /auth/login`. Every error is `{"error": "<id>", "message": "<text>", "errors": {field:
-[messages]}}` (`errors` only on 422); clients branch on `error`, never on `message`. A failed request
-changes nothing.
+Conventions (see `docs/api.md` in the repository): JSON in and out (bodies only as
+`application/json`, else 415); times ISO 8601 with offset, stored in UTC and shown in `APP_TIMEZONE`.
+Authenticate with `Authorization: Bearer <token>` from `POST /auth/login`. Every error is
+`{"error": "<id>", "message": "<text>", "errors": {field: [messages]}}` (`errors` only on 422, flat:
+a field inside a list or object is named by its dotted path, e.g. `roles.1.name`); clients branch on
+`error`, never on `message`. A failed request changes nothing.
 
 ## Error ids
 

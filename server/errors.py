@@ -34,7 +34,7 @@ class ErrorSpec(NamedTuple):
 # Sections in the order docs/api.md lists them.
 _GENERAL = {
     "bad_request": ErrorSpec(400, "请求格式有误", "The request could not be read (other than a malformed JSON body)."),
-    "malformed_body": ErrorSpec(400, "请求体不是有效的 JSON", "The body is not valid JSON (or not UTF-8)."),
+    "malformed_body": ErrorSpec(400, "请求体不是有效的 JSON", "The body is not valid JSON (or not UTF-8), or nests lists and objects more than 32 deep."),
     "not_authenticated": ErrorSpec(401, "请先登录", "No bearer token was sent."),
     "token_invalid": ErrorSpec(
         401, "登录凭证无效，请重新登录", "The token is forged or unreadable, or its account has been deleted."
@@ -51,7 +51,9 @@ _GENERAL = {
         "nothing changed: retry.",
     ),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The body is larger than the server accepts."),
-    "unsupported_media_type": ErrorSpec(415, "不支持的内容类型", "The body's content type is not JSON."),
+    "unsupported_media_type": ErrorSpec(
+        415, "不支持的内容类型", "A body was sent without `Content-Type: application/json` (or a bodiless request named another type)."
+    ),
     "validation_failed": ErrorSpec(
         422, "输入有误", "A field is missing, unknown or invalid; `errors` maps each field to its messages."
     ),
