@@ -14,12 +14,14 @@ VENDOR_MAX_AGE = 365 * 24 * 3600
 API_DESCRIPTION = """\
 Volunteer and activity sign-up for the party-mass service centres of a Shenzhen sub-district.
 
-Conventions (see `docs/api.md` in the repository): JSON in and out; times ISO 8601 with offset,
-stored in UTC and shown in `APP_TIMEZONE`. Authenticate with `Authorization: Bearer <token>` from
-`POST /auth/login`. Every error is `{"error": "<id>", "message": "<text>", "errors": {field:
-[messages]}}` (`errors` only on 422); clients branch on `error`, never on `message`. A failed request
-changes nothing. Every response carries `X-Request-ID` (the request's own when it is 1-64 characters of
-`A-Za-z0-9._:-`, else a generated one), also on the server's log lines of that request.
+Conventions (see `docs/api.md` in the repository): JSON in and out (bodies only as
+`application/json`, else 415); times ISO 8601 with offset, stored in UTC and shown in `APP_TIMEZONE`.
+Authenticate with `Authorization: Bearer <token>` from `POST /auth/login`. Every error is
+`{"error": "<id>", "message": "<text>", "errors": {field: [messages]}}` (`errors` only on 422, flat:
+a field inside a list or object is named by its dotted path, e.g. `roles.1.name`); clients branch on
+`error`, never on `message`. A failed request changes nothing. Every response carries `X-Request-ID`
+(the request's own when it is 1-64 characters of `A-Za-z0-9._:-`, else a generated one), also on the
+server's log lines of that request.
 
 ## Error ids
 
@@ -102,6 +104,7 @@ def create_app(config=None):
         },
         # hide_parameters: errors (and so logs) never show the values of a statement (phones, names).
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        MAX_CONTENT_LENGTH=256 * 1024,  # every JSON body is far smaller; larger answers 413
     )
     if config:
         app.config.update(config)

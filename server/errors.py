@@ -35,7 +35,7 @@ class ErrorSpec(NamedTuple):
 # Sections in the order docs/api.md lists them.
 _GENERAL = {
     "bad_request": ErrorSpec(400, "请求格式有误", "The request could not be read (other than a malformed JSON body)."),
-    "malformed_body": ErrorSpec(400, "请求体不是有效的 JSON", "The body is not valid JSON (or not UTF-8)."),
+    "malformed_body": ErrorSpec(400, "请求体不是有效的 JSON", "The body is not valid JSON (or not UTF-8), or nests lists and objects more than 32 deep."),
     "not_authenticated": ErrorSpec(401, "请先登录", "No bearer token was sent."),
     "token_invalid": ErrorSpec(
         401, "登录凭证无效，请重新登录", "The token is forged or unreadable, or its account has been deleted."
@@ -52,7 +52,9 @@ _GENERAL = {
         "nothing changed: retry.",
     ),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The body is larger than the server accepts."),
-    "unsupported_media_type": ErrorSpec(415, "不支持的内容类型", "The body's content type is not JSON."),
+    "unsupported_media_type": ErrorSpec(
+        415, "不支持的内容类型", "A body was sent without `Content-Type: application/json` (or a bodiless request named another type)."
+    ),
     "validation_failed": ErrorSpec(
         422, "输入有误", "A field is missing, unknown or invalid; `errors` maps each field to its messages."
     ),
@@ -269,19 +271,35 @@ def _answer(error, message, status, errors=None, headers=None):
     return error_body(error, message, errors), status, headers or {}
 
 
+def _printable(text):
+    """`text` as a string that can be sent as UTF-8 (an unpaired surrogate from the request is escaped)."""
+    text = str(text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _flatten_field_messages(path, messages, flat):
+    """Add `messages` (marshmallow's: a list, a string, or a dict by field name or list index) under
+    `path`, nested ones under dotted paths (`roles.0.name`)."""
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            _flatten_field_messages(f"{path}.{_printable(key)}" if path else _printable(key), inner, flat)
+    elif isinstance(messages, (list, tuple)):
+        for message in messages:
+            if isinstance(message, (dict, list, tuple)):
+                _flatten_field_messages(path, message, flat)
+            else:
+                flat.setdefault(path or "_schema", []).append(_printable(message))
+    else:
+        flat.setdefault(path or "_schema", []).append(_printable(messages))
+
+
 def _flatten_webargs_messages(messages):
-    """webargs nests field errors by location (`{"json": {...}, "query": {...}}`); the contract does not."""
+    """webargs nests field errors by location (`{"json": {...}, "query": {...}}`) and marshmallow
+    nests those of lists and objects; the contract's `errors` is flat: `{field: [messages]}`, a nested
+    field named by its dotted path (`roles.0.name`), `_schema` for the request as a whole."""
     flat = {}
     for location_errors in messages.values():
-        if isinstance(location_errors, dict):
-            for field, field_errors in location_errors.items():
-                flat.setdefault(field, [])
-                if isinstance(field_errors, list):
-                    flat[field].extend(str(e) for e in field_errors)
-                else:
-                    flat[field].append(field_errors)
-        else:
-            flat.setdefault("_schema", []).extend(location_errors)
+        _flatten_field_messages("", location_errors, flat)
     return flat
 
 

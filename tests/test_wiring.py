@@ -79,7 +79,11 @@ def test_sqlite_connections_enforce_foreign_keys(app, tmp_path):
 
 
 def test_no_app_wide_request_hooks_are_registered(app):
-    assert not any(app.before_request_funcs.values())
+    """Except the one body check (`server.api.check_request_body`): every request that carries a
+    body must be refused before a view runs when it is not JSON, whichever view it names."""
+    from server.api import check_request_body
+
+    assert app.before_request_funcs == {None: [check_request_body]}
     assert not any(app.after_request_funcs.values())
     assert not any(app.teardown_request_funcs.values())
 

@@ -1,21 +1,71 @@
-"""One blueprint per domain, registered on the flask-smorest Api."""
+"""One blueprint per domain, registered on the flask-smorest Api, and the checks every request
+body passes before a view reads it.
 
+Bodies: a request that carries a body (POST, PUT, PATCH, DELETE) must send it as `application/json`
+(`; charset=utf-8` allowed), else 415 `unsupported_media_type`: a cross-site form or `text/plain`
+post cannot reach a view. A request without a body may omit `Content-Type` (`POST /publish` and the
+like); one that names another type is refused all the same. JSON nested deeper than
+`MAX_JSON_DEPTH` is 400 `malformed_body`, and a body over `MAX_CONTENT_LENGTH` 413.
+"""
+
+import json
+
+from flask import request
 from werkzeug.routing import IntegerConverter
 
 from server.api import activities, auth, checkin, communities, health, me, shifts, subscriptions, users
+from server.errors import DomainError
+from server.schemas.fields import INT_MAX
 
 BLUEPRINTS = [health.blp, auth.blp, me.blp, communities.blp, users.blp, activities.blp, shifts.blp, subscriptions.blp, checkin.blp]
+
+BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+MAX_JSON_DEPTH = 32
 
 
 class IdConverter(IntegerConverter):
     """`<id:name>`: a positive 32-bit row id; anything larger is an unknown route (404), not a DB error."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=INT_MAX)
+
+
+def _json_depth(value):
+    """How deeply `value` (parsed JSON) nests lists and objects, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def check_request_body():
+    """Refuse a body that is not JSON (415) or that nests too deeply (400), before any view runs."""
+    if request.method not in BODY_METHODS:
+        return
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+    if not has_body and not request.content_type:
+        return
+    if request.mimetype != "application/json":
+        raise DomainError("unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）")
+    body = request.get_data(cache=True)
+    # Only a body with many brackets can nest deeply: check those (json raises RecursionError past ~1000).
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
+        try:
+            too_deep = _json_depth(json.loads(body)) > MAX_JSON_DEPTH
+        except RecursionError:
+            too_deep = True
+        except ValueError:
+            return  # not JSON at all: the parser answers malformed_body
+        if too_deep:
+            raise DomainError("malformed_body", f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）")
 
 
 def register_blueprints(app, api):
     app.url_map.converters["id"] = IdConverter
-    api.register_converter(IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    api.register_converter(IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": INT_MAX})
+    app.before_request(check_request_body)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

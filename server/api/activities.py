@@ -4,7 +4,7 @@ from flask import g, jsonify
 from flask_smorest import Blueprint
 
 from server.api.checkin import checkin_code_body
-from server.api.files import download
+from server.api.files import download, file_responses
 from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
@@ -199,8 +199,7 @@ def check_in_by_organizer(activity_id, registration_id):
 @login_required
 @blp.arguments(RosterFormatArgsSchema(), location="query")
 @blp.response(200, RosterSchema)
-@blp.alt_response(200, description="`format=csv` (UTF-8 with BOM) or `format=xlsx`: a file with Chinese headers",
-                  content_type="application/octet-stream", success=True)
+@file_responses(blp, "`format=csv` (UTF-8 with BOM) or `format=xlsx`: a file with Chinese headers")
 def roster(args, activity_id):
     """The roster: JSON with counts, or a CSV/XLSX file (every file export is audited).
 

@@ -1,4 +1,4 @@
-"""File downloads (roster exports)."""
+"""File downloads (roster exports), and how the OpenAPI document describes them."""
 
 from urllib.parse import quote
 
@@ -8,6 +8,23 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The media types as OpenAPI names them (a CSV is UTF-8 with a BOM).
+DOCUMENTED_MEDIA_TYPES = {"csv": "text/csv", "xlsx": MIMETYPES["xlsx"]}
+FILE_SCHEMA = {"type": "string", "format": "binary"}
+
+
+def file_responses(blp, description):
+    """Document a view's `format=csv` and `format=xlsx` answers: 200 with each file's own media type,
+    beside the JSON answer of its `blp.response`."""
+
+    def decorator(view):
+        for fmt in ("xlsx", "csv"):
+            view = blp.alt_response(
+                200, schema=FILE_SCHEMA, description=description, content_type=DOCUMENTED_MEDIA_TYPES[fmt], success=True
+            )(view)
+        return view
+
+    return decorator
 
 
 def download(body, fmt, filename):

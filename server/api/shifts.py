@@ -4,7 +4,7 @@ from flask import g, jsonify
 from flask_smorest import Blueprint
 
 from server.api.checkin import checkin_code_body
-from server.api.files import download
+from server.api.files import download, file_responses
 from server.api.pages import overlay_mine, page_body
 from server.api.security import login_required, optional_user
 from server.extensions import db
@@ -276,8 +276,7 @@ def my_hours():
 @login_required
 @blp.arguments(RosterFormatArgsSchema(), location="query")
 @blp.response(200, ShiftRosterSchema)
-@blp.alt_response(200, description="`format=csv` or `format=xlsx`: a file with Chinese headers",
-                  content_type="application/octet-stream", success=True)
+@file_responses(blp, "`format=csv` or `format=xlsx`: a file with Chinese headers")
 def shift_roster(args, shift_id):
     """Booked volunteers per post with check-in and check-out times (files are audited).
 
@@ -295,8 +294,7 @@ def shift_roster(args, shift_id):
 @login_required
 @blp.arguments(DutyRosterArgsSchema(), location="query")
 @blp.response(200, DutyRosterSchema)
-@blp.alt_response(200, description="`format=csv` or `format=xlsx`: the printable 排班表",
-                  content_type="application/octet-stream", success=True)
+@file_responses(blp, "`format=csv` or `format=xlsx`: the printable 排班表")
 def duty_roster(args):
     """The day's duty roster (排班表) across all sites of a community: site, time, post, name, phone, status.
 
@@ -315,8 +313,7 @@ def duty_roster(args):
 @login_required
 @blp.arguments(HoursReportArgsSchema(), location="query")
 @blp.response(200, HoursReportSchema)
-@blp.alt_response(200, description="`format=csv` or `format=xlsx`", content_type="application/octet-stream",
-                  success=True)
+@file_responses(blp, "`format=csv` or `format=xlsx`")
 def hours_report(args):
     """Volunteer hours per person and shift, in the columns re-entered into the official volunteer system
     (name, phone, date, site, post, start, end, hours). Start and end are the credited interval.

@@ -1,56 +1,55 @@
 """Schemas for activities, registrations, check-in and rosters."""
 
-import marshmallow as ma
 
 from server.models import AUDIENCES, CATEGORIES
 from server.models.base import utcnow
-from server.schemas.common import PageArgsSchema, PageSchema
-from server.schemas.fields import LocalDateTime
+from server.schemas import fields
+from server.schemas.common import PageArgsSchema, PageSchema, Schema
 from server.schemas.users import CommunitySchema
 
 CATEGORY_DOC = "`party_lesson` 党课, `youth` 青年, `women_children` 妇儿, `elderly` 长者, `culture` 文体, `volunteer` 志愿服务, `other`"
 AUDIENCE_DOC = "`all`; `party_members`; `community_residents` (the activity's community only)"
 
 
-class RegistrationSchema(ma.Schema):
+class RegistrationSchema(Schema):
     """A registration as its owner sees it."""
 
-    id = ma.fields.Integer()
-    activity_id = ma.fields.Integer()
-    status = ma.fields.String(metadata={"description": "`confirmed`, `waitlisted` or `cancelled`"})
-    waitlist_position = ma.fields.Integer(
+    id = fields.Integer()
+    activity_id = fields.Integer()
+    status = fields.String(metadata={"description": "`confirmed`, `waitlisted` or `cancelled`"})
+    waitlist_position = fields.Integer(
         allow_none=True, metadata={"description": "1-based place in the waitlist; null unless waitlisted"}
     )
-    companions = ma.fields.Integer()
-    remark = ma.fields.String()
-    registered_at = LocalDateTime()
-    checked_in_at = LocalDateTime(allow_none=True)
+    companions = fields.Integer()
+    remark = fields.String()
+    registered_at = fields.LocalDateTime()
+    checked_in_at = fields.LocalDateTime(allow_none=True)
 
 
-class ActivitySchema(ma.Schema):
+class ActivitySchema(Schema):
     """An activity (党群活动) as the caller sees it, with the caller's own registration."""
 
-    id = ma.fields.Integer()
-    title = ma.fields.String()
-    description = ma.fields.String()
-    category = ma.fields.String(metadata={"description": CATEGORY_DOC})
-    community = ma.fields.Nested(CommunitySchema)
-    venue = ma.fields.String()
-    starts_at = LocalDateTime()
-    ends_at = LocalDateTime()
-    signup_opens_at = LocalDateTime(allow_none=True, metadata={"description": "null: open once published"})
-    signup_closes_at = LocalDateTime(allow_none=True, metadata={"description": "null: closes at the start"})
-    capacity = ma.fields.Integer(metadata={"description": "Places (people); a registration takes 1 + companions"})
-    waitlist_enabled = ma.fields.Boolean()
-    audience = ma.fields.String(metadata={"description": AUDIENCE_DOC})
-    cancel_cutoff_minutes = ma.fields.Integer()
-    status = ma.fields.Method(
+    id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    category = fields.String(metadata={"description": CATEGORY_DOC})
+    community = fields.Nested(CommunitySchema)
+    venue = fields.String()
+    starts_at = fields.LocalDateTime()
+    ends_at = fields.LocalDateTime()
+    signup_opens_at = fields.LocalDateTime(allow_none=True, metadata={"description": "null: open once published"})
+    signup_closes_at = fields.LocalDateTime(allow_none=True, metadata={"description": "null: closes at the start"})
+    capacity = fields.Integer(metadata={"description": "Places (people); a registration takes 1 + companions"})
+    waitlist_enabled = fields.Boolean()
+    audience = fields.String(metadata={"description": AUDIENCE_DOC})
+    cancel_cutoff_minutes = fields.Integer()
+    status = fields.Method(
         "_status", metadata={"description": "`draft`, `published`, `cancelled`, `finished` (published and ended)"}
     )
-    cancel_reason = ma.fields.String(allow_none=True)
-    confirmed_count = ma.fields.Integer(metadata={"description": "Places taken, companions included"})
-    waitlist_count = ma.fields.Integer(metadata={"description": "Registrations on the waitlist"})
-    my_registration = ma.fields.Nested(
+    cancel_reason = fields.String(allow_none=True)
+    confirmed_count = fields.Integer(metadata={"description": "Places taken, companions included"})
+    waitlist_count = fields.Integer(metadata={"description": "Registrations on the waitlist"})
+    my_registration = fields.Nested(
         RegistrationSchema, allow_none=True, metadata={"description": "The caller's active registration, or null"}
     )
 
@@ -68,133 +67,147 @@ class ActivitySummarySchema(ActivitySchema):
 class ActivityPageSchema(PageSchema):
     """A page of activities, each with the caller's own registration."""
 
-    items = ma.fields.List(ma.fields.Nested(ActivitySchema))
+    items = fields.List(fields.Nested(ActivitySchema))
 
 
 def _times(required):
     kwargs = {"required": True} if required else {}
     return {
-        "starts_at": LocalDateTime(**kwargs),
-        "ends_at": LocalDateTime(**kwargs),
-        "signup_opens_at": LocalDateTime(allow_none=True),
-        "signup_closes_at": LocalDateTime(allow_none=True),
+        "starts_at": fields.LocalDateTime(**kwargs),
+        "ends_at": fields.LocalDateTime(**kwargs),
+        "signup_opens_at": fields.LocalDateTime(allow_none=True),
+        "signup_closes_at": fields.LocalDateTime(allow_none=True),
     }
 
 
-class ActivityCreateSchema(ma.Schema.from_dict(_times(required=True))):
+class ActivityCreateSchema(Schema.from_dict(_times(required=True))):
     """A new activity, created as a draft in a community you organize."""
 
-    community_id = ma.fields.Integer(required=True, strict=True)
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
-    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
-    venue = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
-    capacity = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=100000))
-    waitlist_enabled = ma.fields.Boolean(load_default=True)
-    audience = ma.fields.String(load_default="all", validate=ma.validate.OneOf(AUDIENCES))
-    cancel_cutoff_minutes = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=43200))
+    community_id = fields.Id(required=True, strict=True)
+    title = fields.String(required=True, validate=fields.Length(min=1, max=100))
+    description = fields.String(load_default="", validate=fields.Length(max=5000))
+    category = fields.String(required=True, validate=fields.OneOf(CATEGORIES))
+    venue = fields.String(load_default="", validate=fields.Length(max=200))
+    capacity = fields.Integer(required=True, strict=True, validate=fields.Range(min=1, max=100000))
+    waitlist_enabled = fields.Boolean(load_default=True)
+    audience = fields.String(load_default="all", validate=fields.OneOf(AUDIENCES))
+    cancel_cutoff_minutes = fields.Integer(load_default=0, strict=True, validate=fields.Range(min=0, max=43200))
 
 
-class ActivityUpdateSchema(ma.Schema.from_dict(_times(required=False))):
+class ActivityUpdateSchema(Schema.from_dict(_times(required=False))):
     """Changes to an activity: only the fields sent are changed."""
 
-    title = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
-    description = ma.fields.String(validate=ma.validate.Length(max=5000))
-    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
-    venue = ma.fields.String(validate=ma.validate.Length(max=200))
-    capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=100000))
-    waitlist_enabled = ma.fields.Boolean()
-    audience = ma.fields.String(validate=ma.validate.OneOf(AUDIENCES))
-    cancel_cutoff_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=43200))
+    title = fields.String(validate=fields.Length(min=1, max=100))
+    description = fields.String(validate=fields.Length(max=5000))
+    category = fields.String(validate=fields.OneOf(CATEGORIES))
+    venue = fields.String(validate=fields.Length(max=200))
+    capacity = fields.Integer(strict=True, validate=fields.Range(min=1, max=100000))
+    waitlist_enabled = fields.Boolean()
+    audience = fields.String(validate=fields.OneOf(AUDIENCES))
+    cancel_cutoff_minutes = fields.Integer(strict=True, validate=fields.Range(min=0, max=43200))
 
 
 class ActivityQueryArgsSchema(PageArgsSchema):
     """Filters of the activity list."""
 
-    community_id = ma.fields.Integer()
-    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
-    date_from = ma.fields.Date(data_key="from", metadata={"description": "Local date: activities starting that day or later"})
-    date_to = ma.fields.Date(data_key="to", metadata={"description": "Local date: activities starting that day or earlier"})
-    q = ma.fields.String(validate=ma.validate.Length(max=50), metadata={"description": "Words in the title or venue"})
-    status = ma.fields.String(
-        validate=ma.validate.OneOf(("published", "draft", "cancelled", "finished")),
+    community_id = fields.Id()
+    category = fields.String(validate=fields.OneOf(CATEGORIES))
+    date_from = fields.DateOrDateTime(
+        data_key="from",
+        metadata={
+            "description": "Activities starting at or after: a local date `YYYY-MM-DD` (from the start of that "
+            "day in APP_TIMEZONE) or an ISO 8601 date-time (from that instant; without an offset, APP_TIMEZONE)",
+            "example": "2026-12-01",
+        },
+    )
+    date_to = fields.DateOrDateTime(
+        data_key="to",
+        metadata={
+            "description": "Activities starting at or before: a local date (to the end of that whole day in "
+            "APP_TIMEZONE) or an ISO 8601 date-time (up to and including that instant)",
+            "example": "2026-12-31T18:00:00+08:00",
+        },
+    )
+    q = fields.String(validate=fields.Length(max=50), metadata={"description": "Words in the title or venue"})
+    status = fields.String(
+        validate=fields.OneOf(("published", "draft", "cancelled", "finished")),
         metadata={"description": "Default `published`; `draft` and `cancelled` need `community_id` you organize"},
     )
 
 
-class CancelSchema(ma.Schema):
+class CancelSchema(Schema):
     """Why it is cancelled; everyone signed up is told."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=fields.Length(min=1, max=200))
 
 
-class RegisterSchema(ma.Schema):
+class RegisterSchema(Schema):
     """A sign-up: the people coming along and a remark for the organizer."""
 
-    companions = ma.fields.Integer(
-        load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10),
+    companions = fields.Integer(
+        load_default=0, strict=True, validate=fields.Range(min=0, max=10),
         metadata={"description": "People coming along (children, family); each takes a place"},
     )
-    remark = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    remark = fields.String(load_default="", validate=fields.Length(max=200))
 
 
-class CancelledSchema(ma.Schema):
+class CancelledSchema(Schema):
     """The registration or booking is cancelled."""
 
-    status = ma.fields.String(metadata={"example": "cancelled"})
+    status = fields.String(metadata={"example": "cancelled"})
 
 
 class MyRegistrationSchema(RegistrationSchema):
     """One of my registrations, with its activity."""
 
-    activity = ma.fields.Nested(ActivitySummarySchema)
+    activity = fields.Nested(ActivitySummarySchema)
 
 
 class MyRegistrationPageSchema(PageSchema):
     """A page of my registrations."""
 
-    items = ma.fields.List(ma.fields.Nested(MyRegistrationSchema))
+    items = fields.List(fields.Nested(MyRegistrationSchema))
 
 
 class MyRegistrationArgsSchema(PageArgsSchema):
     """Which of my registrations to list."""
 
-    when = ma.fields.String(load_default="upcoming", validate=ma.validate.OneOf(("upcoming", "past")))
-    include_cancelled = ma.fields.Boolean(load_default=False)
+    when = fields.String(load_default="upcoming", validate=fields.OneOf(("upcoming", "past")))
+    include_cancelled = fields.Boolean(load_default=False)
 
 
-class CheckinCodeSchema(ma.Schema):
+class CheckinCodeSchema(Schema):
     """A rotating check-in token for organizers to show, and its mini-program code image."""
 
-    token = ma.fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
-    expires_at = LocalDateTime()
-    qrcode_url = ma.fields.String(metadata={"description": "Mini-program code image (JPEG) opening the check-in page"})
+    token = fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
+    expires_at = fields.LocalDateTime()
+    qrcode_url = fields.String(metadata={"description": "Mini-program code image (JPEG) opening the check-in page"})
 
 
-class CheckinSchema(ma.Schema):
+class CheckinSchema(Schema):
     """The check-in token scanned from the organizer's code."""
 
-    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    token = fields.String(required=True, validate=fields.Length(min=1, max=64))
 
 
-class RosterFormatArgsSchema(ma.Schema):
+class RosterFormatArgsSchema(Schema):
     """How to return a roster: JSON, or a CSV or XLSX file."""
 
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv", "xlsx")))
-    unreminded = ma.fields.Boolean(
+    format = fields.String(load_default="json", validate=fields.OneOf(("json", "csv", "xlsx")))
+    unreminded = fields.Boolean(
         load_default=False,
         metadata={"description": "JSON only: just the confirmed people no reminder can reach (no credits left)"},
     )
 
 
-class RosterUserSchema(ma.Schema):
+class RosterUserSchema(Schema):
     """A person on a roster."""
 
-    id = ma.fields.Integer()
-    real_name = ma.fields.String(allow_none=True)
-    nickname = ma.fields.String(allow_none=True)
-    phone_masked = ma.fields.String(allow_none=True)
-    phone = ma.fields.String(
+    id = fields.Integer()
+    real_name = fields.String(allow_none=True)
+    nickname = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True)
+    phone = fields.String(
         allow_none=True,
         metadata={
             "description": "Always null in JSON (kept for released clients): the community's organizers reveal one "
@@ -203,43 +216,43 @@ class RosterUserSchema(ma.Schema):
     )
 
 
-class RosterItemSchema(ma.Schema):
+class RosterItemSchema(Schema):
     """One registration on an activity's roster."""
 
-    registration_id = ma.fields.Integer()
-    user = ma.fields.Nested(RosterUserSchema)
-    status = ma.fields.String()
-    waitlist_position = ma.fields.Integer(allow_none=True)
-    companions = ma.fields.Integer()
-    remark = ma.fields.String()
-    registered_at = LocalDateTime()
-    checked_in_at = LocalDateTime(allow_none=True)
-    reminder_credits = ma.fields.Integer(
+    registration_id = fields.Integer()
+    user = fields.Nested(RosterUserSchema)
+    status = fields.String()
+    waitlist_position = fields.Integer(allow_none=True)
+    companions = fields.Integer()
+    remark = fields.String()
+    registered_at = fields.LocalDateTime()
+    checked_in_at = fields.LocalDateTime(allow_none=True)
+    reminder_credits = fields.Integer(
         metadata={"description": "Activity reminders that may still be sent; 0: will not be reminded, phone them"}
     )
 
 
-class RosterCountsSchema(ma.Schema):
+class RosterCountsSchema(Schema):
     """How many registrations of each status an activity has, and the places taken."""
 
-    confirmed = ma.fields.Integer()
-    waitlisted = ma.fields.Integer()
-    cancelled = ma.fields.Integer()
-    checked_in = ma.fields.Integer()
-    places = ma.fields.Integer(metadata={"description": "Places taken by confirmed registrations, companions included"})
+    confirmed = fields.Integer()
+    waitlisted = fields.Integer()
+    cancelled = fields.Integer()
+    checked_in = fields.Integer()
+    places = fields.Integer(metadata={"description": "Places taken by confirmed registrations, companions included"})
 
 
-class PhoneSchema(ma.Schema):
+class PhoneSchema(Schema):
     """One person's full phone number, revealed to an organizer of their community (the reveal is audited)."""
 
-    phone = ma.fields.String(
+    phone = fields.String(
         allow_none=True, metadata={"description": "Null when the person has bound no number", "example": "13812345678"}
     )
 
 
-class RosterSchema(ma.Schema):
+class RosterSchema(Schema):
     """An activity's roster for its organizers: counts and every registration."""
 
-    activity = ma.fields.Nested(ActivitySummarySchema)
-    counts = ma.fields.Nested(RosterCountsSchema)
-    items = ma.fields.List(ma.fields.Nested(RosterItemSchema))
+    activity = fields.Nested(ActivitySummarySchema)
+    counts = fields.Nested(RosterCountsSchema)
+    items = fields.List(fields.Nested(RosterItemSchema))

@@ -1,41 +1,42 @@
 """Schemas for subscribe-message templates and the caller's credits."""
 
-import marshmallow as ma
+from server.schemas import fields
+from server.schemas.common import Schema
 
 
-class TemplateSchema(ma.Schema):
+class TemplateSchema(Schema):
     """A subscribe-message template: our key for it and WeChat's template id."""
 
-    key = ma.fields.String(
+    key = fields.String(
         metadata={"description": "`activity_reminder`, `shift_reminder`, `waitlist_promoted`, `cancelled_by_organizer`"}
     )
-    template_id = ma.fields.String(metadata={"description": "Pass to `wx.requestSubscribeMessage({tmplIds})`"})
+    template_id = fields.String(metadata={"description": "Pass to `wx.requestSubscribeMessage({tmplIds})`"})
 
 
-class TemplateListSchema(ma.Schema):
+class TemplateListSchema(Schema):
     """The templates to ask the user for with `wx.requestSubscribeMessage`."""
 
-    items = ma.fields.List(ma.fields.Nested(TemplateSchema))
+    items = fields.List(fields.Nested(TemplateSchema))
 
 
 class CreditSchema(TemplateSchema):
     """A template and how many more messages of it may be sent to the caller."""
 
-    remaining = ma.fields.Integer(metadata={"description": "Sends left: one per accept, one used per message"})
+    remaining = fields.Integer(metadata={"description": "Sends left: one per accept, one used per message"})
 
 
-class CreditListSchema(ma.Schema):
+class CreditListSchema(Schema):
     """The caller's remaining sends, per template."""
 
-    items = ma.fields.List(ma.fields.Nested(CreditSchema))
+    items = fields.List(fields.Nested(CreditSchema))
 
 
-class AcceptedSchema(ma.Schema):
+class AcceptedSchema(Schema):
     """The template ids the user accepted in `wx.requestSubscribeMessage`: one more send each."""
 
-    accepted = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(min=1, max=64)),
+    accepted = fields.List(
+        fields.String(validate=fields.Length(min=1, max=64)),
         required=True,
-        validate=ma.validate.Length(max=10),
+        validate=fields.Length(max=10),
         metadata={"description": "Template ids answered `accept` (or `acceptWithAudio`) by wx.requestSubscribeMessage"},
     )

@@ -3,30 +3,30 @@
 import marshmallow as ma
 
 from server.models import MEMBERSHIP_STATUSES, ROLES
-from server.schemas.common import PageArgsSchema, PageSchema
-from server.schemas.fields import LocalDateTime
+from server.schemas import fields
+from server.schemas.common import PageArgsSchema, PageSchema, Schema
 
 
-class CommunitySchema(ma.Schema):
+class CommunitySchema(Schema):
     """A community (社区) of the sub-district."""
 
-    id = ma.fields.Integer(dump_only=True)
-    code = ma.fields.String(dump_only=True, metadata={"description": "Stable short code, e.g. `haizhu`"})
-    name = ma.fields.String(dump_only=True)
+    id = fields.Integer(dump_only=True)
+    code = fields.String(dump_only=True, metadata={"description": "Stable short code, e.g. `haizhu`"})
+    name = fields.String(dump_only=True)
 
 
-class CommunityListSchema(ma.Schema):
+class CommunityListSchema(Schema):
     """Every community, in a stable order."""
 
-    items = ma.fields.List(ma.fields.Nested(CommunitySchema))
+    items = fields.List(fields.Nested(CommunitySchema))
 
 
 class MyCommunitySchema(CommunitySchema):
     """The community a user says they live in, and whether that is confirmed."""
 
-    status = ma.fields.String(
+    status = fields.String(
         dump_only=True,
-        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        validate=fields.OneOf(MEMBERSHIP_STATUSES),
         metadata={
             "description": "`claimed` until the community's organizer confirms it or the user scans the "
             "community's join code (`POST /me/community/join`); only `confirmed` counts for "
@@ -35,21 +35,21 @@ class MyCommunitySchema(CommunitySchema):
     )
 
 
-class UserSchema(ma.Schema):
+class UserSchema(Schema):
     """A user as the user (or an admin) sees it. The phone is always masked; `session_key` is never here."""
 
-    id = ma.fields.Integer()
-    nickname = ma.fields.String(allow_none=True)
-    real_name = ma.fields.String(allow_none=True)
-    phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
-    community = ma.fields.Nested(MyCommunitySchema, allow_none=True)
-    roles = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(ROLES)),
+    id = fields.Integer()
+    nickname = fields.String(allow_none=True)
+    real_name = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True, metadata={"example": "138****5678"})
+    community = fields.Nested(MyCommunitySchema, allow_none=True)
+    roles = fields.List(
+        fields.String(validate=fields.OneOf(ROLES)),
         metadata={"description": "`resident` always; `party_member`, `organizer`, `admin` when granted"},
     )
-    is_party_member = ma.fields.Boolean()
-    volunteer_minutes = ma.fields.Integer()
-    organizer_communities = ma.fields.Method(
+    is_party_member = fields.Boolean()
+    volunteer_minutes = fields.Integer()
+    organizer_communities = fields.Method(
         "_organizer_communities",
         metadata={"description": "Communities this user organizes (empty unless `organizer`); added after v1"},
     )
@@ -65,40 +65,40 @@ class UserSchema(ma.Schema):
         return data
 
 
-class LoginSchema(ma.Schema):
+class LoginSchema(Schema):
     """A `wx.login` code to exchange for a token."""
 
-    code = ma.fields.String(
+    code = fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=128),
+        validate=fields.Length(min=1, max=128),
         metadata={"description": "The `code` from `wx.login()` (single use, valid 5 minutes)"},
     )
 
 
-class LoginResultSchema(ma.Schema):
+class LoginResultSchema(Schema):
     """A bearer token, its lifetime and the logged-in user."""
 
-    token = ma.fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
-    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the token expires"})
-    user = ma.fields.Nested(UserSchema)
+    token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
+    expires_in = fields.Integer(metadata={"description": "Seconds until the token expires"})
+    user = fields.Nested(UserSchema)
 
 
-class PhoneBindSchema(ma.Schema):
+class PhoneBindSchema(Schema):
     """The code of the getPhoneNumber button, for WeChat to verify the number."""
 
-    code = ma.fields.String(
+    code = fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=128),
+        validate=fields.Length(min=1, max=128),
         metadata={"description": "`e.detail.code` from the getPhoneNumber button (not the wx.login code)"},
     )
 
 
-class MeUpdateSchema(ma.Schema):
+class MeUpdateSchema(Schema):
     """Profile changes; fields left out stay as they are."""
 
-    nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=32))
-    real_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=32))
-    community_id = ma.fields.Integer(
+    nickname = fields.String(validate=fields.Length(min=1, max=32))
+    real_name = fields.String(allow_none=True, validate=fields.Length(min=1, max=32))
+    community_id = fields.Id(
         allow_none=True,
         strict=True,
         metadata={
@@ -108,19 +108,19 @@ class MeUpdateSchema(ma.Schema):
     )
 
 
-class RoleGrantSchema(ma.Schema):
+class RoleGrantSchema(Schema):
     """A role to grant (a user role: resident, party member, organizer, admin; not a shift post)."""
 
-    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["party_member", "organizer", "admin"]))
-    community_id = ma.fields.Integer(
+    role = fields.String(required=True, validate=fields.OneOf(["party_member", "organizer", "admin"]))
+    community_id = fields.Id(
         strict=True, metadata={"description": "Required for `organizer`: the community they will manage"}
     )
 
 
-class RoleRevokeArgsSchema(ma.Schema):
+class RoleRevokeArgsSchema(Schema):
     """Query arguments of revoking a role."""
 
-    community_id = ma.fields.Integer(
+    community_id = fields.Id(
         metadata={"description": "For `organizer`: revoke only this community (default: every community)"}
     )
 
@@ -128,52 +128,52 @@ class RoleRevokeArgsSchema(ma.Schema):
 class MemberArgsSchema(PageArgsSchema):
     """Query arguments of a community's member list."""
 
-    status = ma.fields.String(
-        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+    status = fields.String(
+        validate=fields.OneOf(MEMBERSHIP_STATUSES),
         metadata={"description": "`claimed` (the pending list) or `confirmed`; default both"},
     )
 
 
-class MemberSchema(ma.Schema):
+class MemberSchema(Schema):
     """A person who claims (or holds) membership of a community, as its organizers see them."""
 
-    id = ma.fields.Integer(metadata={"description": "The user's id"})
-    nickname = ma.fields.String(allow_none=True)
-    real_name = ma.fields.String(allow_none=True)
-    phone_masked = ma.fields.String(allow_none=True, metadata={"example": "138****5678"})
-    status = ma.fields.String(
+    id = fields.Integer(metadata={"description": "The user's id"})
+    nickname = fields.String(allow_none=True)
+    real_name = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True, metadata={"example": "138****5678"})
+    status = fields.String(
         attribute="community_status",
         allow_none=True,
-        validate=ma.validate.OneOf(MEMBERSHIP_STATUSES),
+        validate=fields.OneOf(MEMBERSHIP_STATUSES),
         metadata={"description": "`claimed` or `confirmed`; null in the answer to a rejection (no community left)"},
     )
-    claimed_at = LocalDateTime(
+    claimed_at = fields.LocalDateTime(
         attribute="community_claimed_at", allow_none=True, metadata={"description": "When this community was chosen"}
     )
-    confirmed_at = LocalDateTime(attribute="community_confirmed_at", allow_none=True)
+    confirmed_at = fields.LocalDateTime(attribute="community_confirmed_at", allow_none=True)
 
 
 class MemberPageSchema(PageSchema):
     """A page of a community's members, oldest claim first."""
 
-    items = ma.fields.List(ma.fields.Nested(MemberSchema))
+    items = fields.List(fields.Nested(MemberSchema))
 
 
-class JoinSchema(ma.Schema):
+class JoinSchema(Schema):
     """The token of a community's join code, scanned at the centre."""
 
-    token = ma.fields.String(
+    token = fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=64),
+        validate=fields.Length(min=1, max=64),
         metadata={"description": "The `scene` of the join code's mini-program code (or the scanned token)"},
     )
 
 
-class JoinCodeSchema(ma.Schema):
+class JoinCodeSchema(Schema):
     """A community's rotating join code, for its organizers to show at the centre."""
 
-    token = ma.fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
-    expires_at = LocalDateTime()
-    qrcode_url = ma.fields.String(
+    token = fields.String(metadata={"description": "Rotates every 5 minutes; valid for 5 to 10 minutes"})
+    expires_at = fields.LocalDateTime()
+    qrcode_url = fields.String(
         metadata={"description": "Mini-program code image (JPEG) opening the join page with the token as its `scene`"}
     )

@@ -13,6 +13,7 @@ notices are written in the caller's one transaction (outbox rows, sent after the
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
@@ -155,7 +156,8 @@ def cancel_activity(actor, activity_id, reason):
 def list_activities(viewer, args):
     """Published activities (or, for their organizers, drafts and cancelled ones), soonest first.
 
-    Without `from`, activities that have already ended are left out. Returns `(items, total)`; the
+    Without `from`, activities that have already ended are left out. `from`/`to` are local dates (their
+    whole day in APP_TIMEZONE) or aware UTC datetimes (that instant, inclusive). Returns `(items, total)`; the
     viewer only decides whether drafts may be listed (`my_registration` is the caller's business).
     Raises Forbidden (a status other than published without organizing `community_id`).
     """
@@ -176,10 +178,17 @@ def list_activities(viewer, args):
         statement = statement.where(Activity.community_id == args["community_id"])
     if "category" in args:
         statement = statement.where(Activity.category == args["category"])
+    # `from`/`to`: a date bounds by its whole local day, a date-time (aware, UTC) by that instant.
     if "date_from" in args:
-        statement = statement.where(Activity.starts_at >= local_date_bounds(args["date_from"])[0])
+        bound = args["date_from"]
+        statement = statement.where(
+            Activity.starts_at >= (bound if isinstance(bound, datetime) else local_date_bounds(bound)[0])
+        )
     if "date_to" in args:
-        statement = statement.where(Activity.starts_at <= local_date_bounds(args["date_to"])[1])
+        bound = args["date_to"]
+        statement = statement.where(
+            Activity.starts_at <= (bound if isinstance(bound, datetime) else local_date_bounds(bound)[1])
+        )
     if args.get("q"):
         pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
