@@ -242,7 +242,7 @@ def test_booking_again_after_cancelling_reuses_the_row(organizer, resident, mess
     assert (again.get_json()["id"], again.get_json()["status"], again.get_json()["role"]["name"]) == (
         first["id"], "booked", "登记")
     assert [r["booked"] for r in get_shift(resident, shift)["roles"]] == [0, 1]
-    assert {m["payload"]["role"] for m in messages("shift_reminder", "pending")} == {"登记"}
+    assert {m["payload"]["post"] for m in messages("shift_reminder", "pending")} == {"登记"}
 
 
 def test_cancel_booking_after_the_cutoff_is_409(organizer, resident, move_shift):
