@@ -13,7 +13,9 @@ from dotenv import load_dotenv
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-set-SECRET_KEY-in-production"
 
 
-TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed")
+TEMPLATE_KEYS = (
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+)
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
 # (thing1, time2 ...) come from the template chosen in the WeChat console; the prefix is the field's

@@ -292,8 +292,8 @@ def test_a_draft_whose_start_has_passed_is_not_published(organizer, move_activit
 
 def test_a_shift_cannot_be_created_or_moved_into_the_past(organizer):
     site = create_site(organizer)
-    body = {"site_id": site["id"], "starts_at": local(days=-1).isoformat(), "ends_at": local(days=-1, hour=14).isoformat(),
-            "roles": [{"name": "测温", "capacity": 1}]}
+    body = {"site_id": site["id"], "starts_at": local(days=-1).isoformat(),
+            "ends_at": local(days=-1, hour=14).isoformat(), "roles": [{"name": "测温", "capacity": 1}]}
     response = organizer.post("/api/v1/shifts", json=body)
     assert error_of(response) == (422, "validation_failed") and "starts_at" in response.get_json()["errors"]
     yesterday = local(days=-1).date().isoformat()

@@ -74,4 +74,6 @@ def test_a_move_racing_a_booking_never_leaves_a_volunteer_in_two_places(organize
             ("POST", f"/api/v1/shifts/{other['id']}/bookings", volunteer.headers, {"role_id": other["roles"][0]["id"]}),
         ])
         outcome = [(status, (body or {}).get("error")) for status, body in results]
-        assert outcome in ([(200, None), (409, "shift_overlap")], [(409, "schedule_change_refused"), (201, None)]), outcome
+        assert outcome in (
+            [(200, None), (409, "shift_overlap")], [(409, "schedule_change_refused"), (201, None)]
+        ), outcome

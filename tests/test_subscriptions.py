@@ -1,6 +1,7 @@
 """Subscribe-message templates and the credits users give by accepting them."""
 
-KEYS = ["activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"]
+KEYS = ["activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer",
+        "schedule_changed"]
 
 
 def test_templates_are_listed_for_anyone(client):

@@ -174,7 +174,8 @@ def cancel_shift(body, shift_id):
 
     A shift that has started is ended early instead: its `ends_at` becomes now, volunteers checked in
     are checked out now with their minutes credited, and bookings nobody checked in to are cancelled
-    (those volunteers get the notice). 403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`.
+    (those volunteers get the notice). 403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open`
+    (already cancelled), `shift_ended`.
     """
     shift = shift_changes.cancel_shift(g.user, shift_id, body["reason"])
     db.session.commit()

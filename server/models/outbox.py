@@ -7,7 +7,9 @@ from server.extensions import db
 from server.models.base import UTCDateTime, utcnow
 from server.models.users import User
 
-MESSAGE_KINDS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed")
+MESSAGE_KINDS = (
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+)
 REMINDER_KINDS = ("activity_reminder", "shift_reminder")
 # pending → sending (claimed by one scheduler) → sent | skipped | failed | pending again (retry later);
 # void: the registration or booking it was about went away before it was due.

@@ -49,7 +49,9 @@ _REASONS = {
 def _booked_volunteers(shift):
     """The booked volunteers of the shift, their rows locked in id order."""
     user_ids = db.session.scalars(
-        select(Booking.user_id).where(Booking.shift_id == shift.id, Booking.status == "booked").order_by(Booking.user_id)
+        select(Booking.user_id)
+        .where(Booking.shift_id == shift.id, Booking.status == "booked")
+        .order_by(Booking.user_id)
     ).all()
     return [lock_row(User, user_id) for user_id in user_ids]
 
