@@ -161,7 +161,7 @@ describe('shift booking', () => {
   test.each([
     ['role_full', '该岗位已约满，请选择其他岗位或班次'],
     ['shift_overlap', '与您已预约的其他班次时间冲突'],
-    ['daily_limit_exceeded', '超过每日值守时长上限'],
+    ['daily_limit_exceeded', '超过任意24小时内的值守时长上限'],
   ])('a refused booking (%s) rejects with Chinese text', async (error, message) => {
     setup({ booking: { statusCode: 409, data: { error } } });
     await reminders().preloadTemplates();
