@@ -20,7 +20,9 @@ LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-TEMPLATE_KEYS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
+TEMPLATE_KEYS = (
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+)
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
 # (thing1, time2 ...) come from the template chosen in the WeChat console; the prefix is the field's
@@ -31,6 +33,7 @@ DEFAULT_TEMPLATE_FIELDS = {
     "shift_reminder": "thing1=site,thing2=post,time3=period,thing4=address,thing5=tip",
     "waitlist_promoted": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
     "cancelled_by_organizer": "thing1=title,time2=starts_at,thing3=reason",
+    "schedule_changed": "thing1=title,time2=period,thing3=venue,thing4=tip",
 }
 # The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
 DEFAULT_TEMPLATE_PAGES = {
@@ -38,6 +41,7 @@ DEFAULT_TEMPLATE_PAGES = {
     "shift_reminder": "pages/my-shifts/index",
     "waitlist_promoted": "pages/activity-detail/index?id={activity_id}",
     "cancelled_by_organizer": "pages/mine/index",
+    "schedule_changed": "pages/mine/index",
 }
 
 
@@ -173,8 +177,15 @@ def load_settings():
         # Most messages one scheduler sends per tick, and attempts before a message is given up.
         "SCHEDULER_BATCH_SIZE": _int("SCHEDULER_BATCH_SIZE", 500),
         "REMINDER_MAX_ATTEMPTS": _int("REMINDER_MAX_ATTEMPTS", 6),
+        # Most shift minutes one person may hold inside ANY 24 hours (not per calendar day, despite
+        # the name kept from its first release), and the least rest between two of their shifts.
         "MAX_SHIFT_MINUTES_PER_DAY": _int("MAX_SHIFT_MINUTES_PER_DAY", 600),
+        "MIN_REST_MINUTES_BETWEEN_SHIFTS": _int("MIN_REST_MINUTES_BETWEEN_SHIFTS", 0),
         "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
+        # Check-in at an activity (self or by an organizer) opens this long before it starts and
+        # closes this long after it ends.
+        "ACTIVITY_CHECKIN_EARLY_MINUTES": _int("ACTIVITY_CHECKIN_EARLY_MINUTES", 60),
+        "ACTIVITY_CHECKIN_LATE_MINUTES": _int("ACTIVITY_CHECKIN_LATE_MINUTES", 120),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
         "PORT": _int("PORT", 5000),
         # The service's public address: absolute URLs in responses (check-in code images) are built

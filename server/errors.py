@@ -149,16 +149,34 @@ _SHIFTS = {
     "already_booked": ErrorSpec(409, "你已预约了该班次的其他岗位", "The caller holds another post on this shift."),
     "shift_overlap": ErrorSpec(409, "与你已预约的班次时间冲突", "The caller holds a shift at overlapping times, at any site."),
     "daily_limit_exceeded": ErrorSpec(
-        409, "超过每日值守时长上限", "The booking would exceed `MAX_SHIFT_MINUTES_PER_DAY` for that day."
+        409,
+        "超过24小时内值守时长上限",
+        "The booking would put more than `MAX_SHIFT_MINUTES_PER_DAY` minutes of the caller's shifts inside some "
+        "24 hours (a sliding window, not a calendar day).",
     ),
     "booking_not_active": ErrorSpec(409, "该预约已取消或已标记缺勤", "The booking was cancelled or marked no-show."),
     "checkin_window_closed": ErrorSpec(
         409,
         "不在可签到或签退的时间内",
-        "A check-in outside its window (from shortly before the start to the end), or a check-out too late.",
+        "A check-in outside its window (a shift: from shortly before the start to the end; an activity: "
+        "`ACTIVITY_CHECKIN_EARLY_MINUTES` before the start to `ACTIVITY_CHECKIN_LATE_MINUTES` after the end), "
+        "or a check-out too late.",
     ),
     "not_checked_in": ErrorSpec(409, "还没有签到，不能签退", "Check-out before check-in."),
     "already_checked_in": ErrorSpec(409, "已签到，不能标记缺勤", "A checked-in booking cannot be marked no-show."),
+
+    "rest_too_short": ErrorSpec(
+        409,
+        "两个班次之间的休息时间不足",
+        "The booking would leave less than `MIN_REST_MINUTES_BETWEEN_SHIFTS` between two of the caller's shifts.",
+    ),
+    "schedule_change_refused": ErrorSpec(
+        409,
+        "调整后部分已报名或已预约的人员将不符合规则",
+        "Moving a shift (or setting it party-members-only), or narrowing an activity's audience, would break "
+        "the rules of people already booked or registered; the message names up to 3 of them and counts the "
+        "rest. Nothing changed.",
+    ),
 }
 
 SECTIONS = (

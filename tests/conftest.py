@@ -295,6 +295,27 @@ def move_shift(clean_app):
 
 
 @pytest.fixture
+def move_activity(clean_app):
+    """`move_activity(activity_id, starts_at, ends_at=None, **other_columns)`: time travel for tests: an
+    activity created in the future (as the API requires) is moved, e.g. into the past, directly in the
+    database. `ends_at` defaults to two hours after `starts_at`; a sign-up window is cleared."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import Activity
+
+    def move(activity_id, starts_at, ends_at=None, **columns):
+        values = {"starts_at": starts_at, "ends_at": ends_at or starts_at + timedelta(hours=2),
+                  "signup_opens_at": None, "signup_closes_at": None, **columns}
+        with clean_app.app_context():
+            db.session.execute(update(Activity).where(Activity.id == activity_id).values(**values))
+            db.session.commit()
+
+    return move
+
+
+@pytest.fixture
 def messages(clean_app):
     """`messages(kind=None, status=None)`: the recorded outgoing messages, oldest first, as dicts."""
     from sqlalchemy import select

@@ -12,6 +12,11 @@ def local(days=0, hour=10, minute=0):
     return datetime(today.year, today.month, today.day, hour, minute, tzinfo=SHANGHAI)
 
 
+def soon(minutes=30):
+    """An aware datetime `minutes` from now (Shanghai time): inside an activity's check-in window."""
+    return datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(minutes=minutes)
+
+
 def community_id(client, code):
     items = client.get("/api/v1/communities").get_json()["items"]
     return next(c["id"] for c in items if c["code"] == code)

@@ -101,8 +101,9 @@ def test_list_is_soonest_first_and_filters(organizer, other_organizer, client):
     assert ids(f"?from={day}&to={day}") == [later["id"]]
 
 
-def test_list_leaves_out_ended_activities_unless_asked(organizer, client):
-    past = create_activity(organizer, starts_at=local(days=-3))
+def test_list_leaves_out_ended_activities_unless_asked(organizer, client, move_activity):
+    past = create_activity(organizer)
+    move_activity(past["id"], local(days=-3))
     assert client.get("/api/v1/activities").get_json()["total"] == 0
     old = client.get(f"/api/v1/activities?from={local(days=-4).date().isoformat()}").get_json()["items"]
     assert [(a["id"], a["status"]) for a in old] == [(past["id"], "finished")]
@@ -209,9 +210,10 @@ def test_sign_up_after_the_window_closes_is_409(organizer, resident):
     assert (response.status_code, response.get_json()["error"]) == (409, "signup_closed")
 
 
-def test_sign_up_after_the_start_is_closed(organizer, resident):
+def test_sign_up_after_the_start_is_closed(organizer, resident, move_activity):
     now = local(days=0, hour=0)
-    activity = create_activity(organizer, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=2))
+    activity = create_activity(organizer)
+    move_activity(activity["id"], now - timedelta(days=1), now + timedelta(days=2))
     response = register(resident, activity)
     assert (response.status_code, response.get_json()["error"]) == (409, "signup_closed")
 
@@ -223,8 +225,9 @@ def test_sign_up_for_a_cancelled_activity_is_409(organizer, resident):
     assert (response.status_code, response.get_json()["error"]) == (409, "activity_not_open")
 
 
-def test_sign_up_for_a_finished_activity_is_409(organizer, resident):
-    activity = create_activity(organizer, starts_at=local(days=-2))
+def test_sign_up_for_a_finished_activity_is_409(organizer, resident, move_activity):
+    activity = create_activity(organizer)
+    move_activity(activity["id"], local(days=-2))
     response = register(resident, activity)
     assert (response.status_code, response.get_json()["error"]) == (409, "activity_not_open")
 

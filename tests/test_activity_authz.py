@@ -2,7 +2,7 @@
 another community, as the organizer, and as an admin."""
 
 import pytest
-from factories import activity_body, community_id, create_activity
+from factories import activity_body, community_id, create_activity, soon
 
 # (name, method, path, json body or None). `{id}` is a fresh published activity, `{reg}` a registration in it.
 ENDPOINTS = [
@@ -23,7 +23,7 @@ def actors(resident, organizer, other_organizer, admin):
 
 
 def fresh_targets(organizer, registrant):
-    activity = create_activity(organizer)
+    activity = create_activity(organizer, starts_at=soon())  # inside its check-in window
     draft = create_activity(organizer, publish=False, title="草稿")
     registration = registrant.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).get_json()
     return {"id": activity["id"], "draft": draft["id"], "reg": registration["id"]}

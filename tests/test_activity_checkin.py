@@ -2,7 +2,7 @@
 
 import time
 
-from factories import create_activity
+from factories import create_activity, soon
 
 from server.services import checkin_tokens
 
@@ -46,7 +46,7 @@ def test_checkin_code_image_for_a_forged_token_is_404(client, organizer):
 
 
 def test_self_check_in_with_the_scanned_token(organizer, resident):
-    activity = create_activity(organizer)
+    activity = create_activity(organizer, starts_at=soon())
     resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={})
     token = checkin_code(organizer, activity)["token"]
     first = check_in(resident, activity, token)
@@ -57,7 +57,7 @@ def test_self_check_in_with_the_scanned_token(organizer, resident):
 
 
 def test_yesterdays_token_is_refused(organizer, resident, clean_app):
-    activity = create_activity(organizer)
+    activity = create_activity(organizer, starts_at=soon())
     resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={})
     with clean_app.app_context():
         old_token, _ = checkin_tokens.make_token("a", activity["id"], now=time.time() - 86400)
@@ -99,7 +99,7 @@ def test_waitlisted_cannot_check_in(organizer, residents):
 
 
 def test_organizer_checks_in_by_hand(organizer, resident):
-    activity = create_activity(organizer)
+    activity = create_activity(organizer, starts_at=soon())
     registration = resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).get_json()
     response = organizer.post(f"/api/v1/activities/{activity['id']}/roster/{registration['id']}/check-in")
     assert response.status_code == 200

@@ -55,3 +55,25 @@ def test_double_taps_cancelling_give_back_one_place(organizer, residents, live_s
     results = race(live_server, [("DELETE", path, people[0].headers, None)] * 4)
     assert sorted(status for status, _ in results) == [200, 404, 404, 404]
     assert organizer.get(f"/api/v1/shifts/{shift['id']}").get_json()["roles"][0]["booked"] == 1
+
+
+def test_a_move_racing_a_booking_never_leaves_a_volunteer_in_two_places(organizer, residents, live_server):
+    # The move locks the booked volunteers' rows before checking them; a booking locks its volunteer first.
+    # Whichever goes second sees the other: the volunteer never ends up holding overlapping shifts.
+    volunteers = residents(4)
+    for round_number, volunteer in enumerate(volunteers):
+        moving = create_shift(organizer, create_site(organizer, name=f"南门{round_number}"),
+                              starts_at=local(days=2 + round_number, hour=8))
+        other = create_shift(organizer, create_site(organizer, name=f"北门{round_number}"),
+                             starts_at=local(days=2 + round_number, hour=14))
+        book_path = f"/api/v1/shifts/{moving['id']}/bookings"
+        assert volunteer.post(book_path, json={"role_id": moving["roles"][0]["id"]}).status_code == 201
+        times = {"starts_at": other["starts_at"], "ends_at": other["ends_at"]}
+        results = race(live_server, [
+            ("PATCH", f"/api/v1/shifts/{moving['id']}", organizer.headers, times),
+            ("POST", f"/api/v1/shifts/{other['id']}/bookings", volunteer.headers, {"role_id": other["roles"][0]["id"]}),
+        ])
+        outcome = [(status, (body or {}).get("error")) for status, body in results]
+        assert outcome in (
+            [(200, None), (409, "shift_overlap")], [(409, "schedule_change_refused"), (201, None)]
+        ), outcome

@@ -1,5 +1,5 @@
 """The invariants of the shift domain's fast paths: the full-post memo, the one-row read of the caller's
-bookings, and the one-query overlap and daily-limit check (one rule for SQL and Python)."""
+bookings, and the one-query overlap, rest and fatigue check (one rule for SQL and Python)."""
 
 import time
 from datetime import datetime, timedelta, timezone
@@ -10,10 +10,9 @@ from factories import book, create_shift, create_site, local
 from sqlalchemy import select
 
 from server.extensions import db
-from server.localtime import local_date_bounds
-from server.models import Shift, ShiftPost
+from server.models import Shift, ShiftPost, User
 from server.services import cache
-from server.services.bookings import counts_toward_day, overlaps
+from server.services.bookings import FATIGUE_WINDOW, busiest_window, near, overlaps
 
 
 def now():
@@ -72,10 +71,12 @@ def raise_the_posts_capacity(full_post, organizer, clean_app):
     set_capacity(clean_app, full_post.post_id, 2)
 
 
-def move_the_shift_into_the_past(full_post, organizer, clean_app):
-    started = now() - timedelta(minutes=5)
-    times = {"starts_at": started.isoformat(), "ends_at": (started + timedelta(hours=3)).isoformat()}
+def move_the_shift_to_start_now(full_post, organizer, clean_app):
+    # A shift cannot be moved into the past: move it to start in a moment, and let the moment pass.
+    starts_at = now() + timedelta(seconds=1)
+    times = {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=3)).isoformat()}
     assert organizer.patch(f"/api/v1/shifts/{full_post.shift['id']}", json=times).status_code == 200
+    time.sleep(max((starts_at - now()).total_seconds(), 0) + 0.1)
 
 
 def cancel_the_shift(full_post, organizer, clean_app):
@@ -83,6 +84,9 @@ def cancel_the_shift(full_post, organizer, clean_app):
 
 
 def reserve_the_shift_for_party_members(full_post, organizer, clean_app):
+    with clean_app.app_context():  # the holder must be a party member, or the change is refused
+        db.session.get(User, full_post.holder.user["id"]).is_party_member = True
+        db.session.commit()
     response = organizer.patch(f"/api/v1/shifts/{full_post.shift['id']}", json={"party_members_only": True})
     assert response.status_code == 200
 
@@ -90,7 +94,7 @@ def reserve_the_shift_for_party_members(full_post, organizer, clean_app):
 @pytest.mark.parametrize("change, expected", [
     (cancel_the_holders_booking, (201, None)),
     (raise_the_posts_capacity, (201, None)),
-    (move_the_shift_into_the_past, (409, "shift_started")),
+    (move_the_shift_to_start_now, (409, "shift_started")),
     (cancel_the_shift, (409, "shift_not_open")),
     (reserve_the_shift_for_party_members, (403, "not_eligible")),
 ], ids=lambda value: getattr(value, "__name__", None))
@@ -132,9 +136,11 @@ def test_the_callers_booking_read_in_one_row_matches_the_booking_itself(organize
     assert mine() == (checked_out, checked_out)
 
 
-def test_overlap_and_day_rules_agree_in_sql_and_in_python(organizer, clean_app):
-    # `check_schedule` finds a volunteer's other shifts with these rules in SQL and then tells overlaps
-    # from same-day shifts with them in Python; both must decide every edge the same way.
+@pytest.mark.parametrize("margin", [timedelta(0), timedelta(minutes=30), FATIGUE_WINDOW])
+def test_overlap_rest_and_window_rules_agree_in_sql_and_in_python(organizer, clean_app, margin):
+    # `check_schedule` finds a volunteer's other shifts within max(24 hours, the rest) in SQL and then
+    # tells overlaps, too-short rests and the 24-hour windows apart with the same rule in Python; both
+    # must decide every edge the same way.
     site = create_site(organizer)
     base = local(days=5, hour=10).astimezone(timezone.utc)
     hour, tick = timedelta(hours=1), timedelta(microseconds=1)
@@ -142,9 +148,12 @@ def test_overlap_and_day_rules_agree_in_sql_and_in_python(organizer, clean_app):
         (-3 * hour, -hour), (-2 * hour, 0 * hour), (-2 * hour, tick), (-hour, 2 * hour), (0 * hour, 4 * hour),
         (hour, 2 * hour), (hour, 6 * hour), (4 * hour - tick, 5 * hour), (4 * hour, 6 * hour), (-hour, 5 * hour),
         (-11 * hour, -10 * hour), (13 * hour, 14 * hour), (14 * hour, 15 * hour), (-10 * hour - tick, -9 * hour),
+        (-hour - margin, -margin), (-hour - margin, -margin + tick), (4 * hour + margin, 5 * hour + margin),
+        (4 * hour + margin - tick, 5 * hour + margin), (-30 * hour - margin, -28 * hour - margin),
+        (30 * hour + margin, 31 * hour + margin),
     ]
+    spans = list(dict.fromkeys(spans))  # with no margin, some edges coincide (one shift per site and times)
     with clean_app.app_context():
-        day_start, day_end = local_date_bounds(local(days=5).date())
         shifts = [Shift(site_id=site["id"], starts_at=base + start, ends_at=base + end) for start, end in spans]
         db.session.add_all(shifts)
         db.session.commit()
@@ -153,11 +162,42 @@ def test_overlap_and_day_rules_agree_in_sql_and_in_python(organizer, clean_app):
         in_python = {s.id for s in shifts if overlaps(s.starts_at, s.ends_at, probe)}
         assert in_sql == in_python
         assert 0 < len(in_python) < len(shifts)
-        on_day = counts_toward_day(Shift.starts_at, day_start, day_end)
-        in_sql = set(db.session.scalars(select(Shift.id).where(on_day)))
-        in_python = {s.id for s in shifts if counts_toward_day(s.starts_at, day_start, day_end)}
+        in_sql = set(db.session.scalars(select(Shift.id).where(near(Shift.starts_at, Shift.ends_at, probe, margin))))
+        in_python = {s.id for s in shifts if near(s.starts_at, s.ends_at, probe, margin)}
         assert in_sql == in_python
         assert 0 < len(in_python) < len(shifts)
+
+
+def test_the_busiest_window_is_found_among_the_shift_edges():
+    # `busiest_window` tries only windows that start at a shift's start or end at a shift's end; a
+    # brute force over every minute must never find a busier 24 hours holding part of the probe.
+    base = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    hour = timedelta(hours=1)
+
+    def span(start, end):
+        return SimpleNamespace(starts_at=base + start * hour, ends_at=base + end * hour)
+
+    cases = [
+        (span(22, 30), [span(30, 38)]),  # the night then the morning: 16 hours in a row
+        (span(30, 38), [span(22, 30)]),
+        (span(10, 14), [span(-8, 0), span(20, 28), span(33, 40)]),
+        (span(0, 8), [span(-20, -18), span(23, 31)]),
+        (span(5, 6), []),
+    ]
+    for probe, others in cases:
+        found, _ = busiest_window(probe, others)
+        brute = 0
+        for minute in range(-48 * 60, 48 * 60):
+            start = base + timedelta(minutes=minute)
+            window = SimpleNamespace(starts_at=start, ends_at=start + FATIGUE_WINDOW)
+            if not overlaps(probe.starts_at, probe.ends_at, window):
+                continue
+            inside = sum(
+                max((min(s.ends_at, window.ends_at) - max(s.starts_at, window.starts_at)).total_seconds(), 0) / 60
+                for s in [probe, *others]
+            )
+            brute = max(brute, inside)
+        assert found == brute
 
 
 def test_the_memo_stops_answering_when_the_shift_starts(organizer, residents, clean_app):

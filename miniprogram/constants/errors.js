@@ -55,7 +55,7 @@ const ERROR_MESSAGES = {
   shift_overlap: '与您已预约的其他班次时间冲突',
   shift_started: '班次已开始，无法进行此操作',
   already_booked: '您已预约该班次的其他岗位',
-  daily_limit_exceeded: '超过每日值守时长上限',
+  daily_limit_exceeded: '超过任意24小时内的值守时长上限',
   shift_not_open: '该班次已取消',
   shift_exists: '该点位在这个时段已有班次',
   shift_ended: '班次已结束，无法进行此操作',

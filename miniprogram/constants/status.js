@@ -87,15 +87,21 @@ const TEMPLATE_KEYS = {
   SHIFT_REMINDER: 'shift_reminder',
   WAITLIST_PROMOTED: 'waitlist_promoted',
   CANCELLED_BY_ORGANIZER: 'cancelled_by_organizer',
+  SCHEDULE_CHANGED: 'schedule_changed',
 };
 const TEMPLATE_LABELS = {
   activity_reminder: '活动开始提醒',
   shift_reminder: '值守开始提醒',
   waitlist_promoted: '候补转正通知',
   cancelled_by_organizer: '活动/班次取消通知',
+  schedule_changed: '时间地点变更通知',
 };
-const ACTIVITY_TEMPLATE_KEYS = ['activity_reminder', 'waitlist_promoted', 'cancelled_by_organizer'];
-const SHIFT_TEMPLATE_KEYS = ['shift_reminder', 'cancelled_by_organizer'];
+// WeChat shows at most 3 templates in one dialog. A confirmed place is told of moves and venue changes
+// (`schedule_changed`); a waitlist place is not (it hears the times when promoted), so joining the
+// waitlist asks for the promotion notice instead.
+const ACTIVITY_TEMPLATE_KEYS = ['activity_reminder', 'schedule_changed', 'cancelled_by_organizer'];
+const WAITLIST_TEMPLATE_KEYS = ['waitlist_promoted', 'activity_reminder', 'cancelled_by_organizer'];
+const SHIFT_TEMPLATE_KEYS = ['shift_reminder', 'schedule_changed', 'cancelled_by_organizer'];
 
 const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
 const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
@@ -117,6 +123,7 @@ module.exports = {
   TEMPLATE_KEYS,
   TEMPLATE_LABELS,
   ACTIVITY_TEMPLATE_KEYS,
+  WAITLIST_TEMPLATE_KEYS,
   SHIFT_TEMPLATE_KEYS,
   ROLES,
   ROLE_LABELS,

@@ -1,15 +1,22 @@
 /** The two taps that earn reminders: signing up for an activity and booking a shift post. */
 const activityService = require('../services/activity');
 const shiftService = require('../services/shift');
-const { ACTIVITY_TEMPLATE_KEYS, SHIFT_TEMPLATE_KEYS, REGISTRATION_STATUS } = require('../constants/status');
+const {
+  ACTIVITY_TEMPLATE_KEYS,
+  WAITLIST_TEMPLATE_KEYS,
+  SHIFT_TEMPLATE_KEYS,
+  REGISTRATION_STATUS,
+} = require('../constants/status');
 const { withReminders } = require('./reminders');
 
 /**
  * Sign up (or join the waitlist): subscribe dialog → POST registrations → report accepted templates.
+ * `waitlist`: the activity is full, so the tap joins the waitlist and asks for the promotion notice.
  * Resolves `{registration, accepted, message}`; rejects with the ApiError of the sign-up.
  */
-async function signUpForActivity(activityId, { companions = 0, remark = '' } = {}) {
-  const { result, accepted } = await withReminders(ACTIVITY_TEMPLATE_KEYS, () =>
+async function signUpForActivity(activityId, { companions = 0, remark = '', waitlist = false } = {}) {
+  const keys = waitlist ? WAITLIST_TEMPLATE_KEYS : ACTIVITY_TEMPLATE_KEYS;
+  const { result, accepted } = await withReminders(keys, () =>
     activityService.register(activityId, { companions, remark }),
   );
   const message =

@@ -94,7 +94,7 @@ describe('activity detail', () => {
     await Promise.resolve();
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     expect(wx.requests.length).toBe(requestsBefore);
-    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-ACT', 'T-WAIT', 'T-CANCEL']);
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-ACT', 'T-CHANGE', 'T-CANCEL']);
     await flush(30);
 
     const calls = wx.requests.map((r) => `${r.method} ${r.path}`);
@@ -104,7 +104,7 @@ describe('activity detail', () => {
       remark: '',
     });
     expect(wx.requests.find((r) => r.path === '/me/subscriptions').data).toEqual({
-      accepted: ['T-ACT', 'T-WAIT', 'T-CANCEL'],
+      accepted: ['T-ACT', 'T-CHANGE', 'T-CANCEL'],
     });
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '报名成功' }));
     expect(page.data.state.action).toBe('cancel');
@@ -200,10 +200,12 @@ describe('shifts tab', () => {
     await Promise.resolve();
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     expect(wx.requests.length).toBe(requestsBefore);
-    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-SHIFT', 'T-CANCEL']);
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-SHIFT', 'T-CHANGE', 'T-CANCEL']);
     await flush(30);
     expect(wx.requests.find((r) => r.path === '/shifts/8/bookings').data).toEqual({ role_id: 21 });
-    expect(wx.requests.find((r) => r.path === '/me/subscriptions').data).toEqual({ accepted: ['T-SHIFT', 'T-CANCEL'] });
+    expect(wx.requests.find((r) => r.path === '/me/subscriptions').data).toEqual({
+      accepted: ['T-SHIFT', 'T-CHANGE', 'T-CANCEL'],
+    });
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '预约成功' }));
   });
 });

@@ -43,14 +43,21 @@ describe('activity sign-up', () => {
     setup();
     await reminders().preloadTemplates();
     const outcome = await signup().signUpForActivity(3, { companions: 1, remark: '带孩子' });
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register', 'report:T-ACT,T-WAIT,T-CANCEL']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register', 'report:T-ACT,T-CHANGE,T-CANCEL']);
     expect(outcome).toMatchObject({
       registration: { id: 50, status: 'confirmed' },
-      accepted: ['T-ACT', 'T-WAIT', 'T-CANCEL'],
+      accepted: ['T-ACT', 'T-CHANGE', 'T-CANCEL'],
       message: '报名成功',
     });
     const register = wx.requests.find((r) => r.path === '/activities/3/registrations');
     expect(register.data).toEqual({ companions: 1, remark: '带孩子' });
+  });
+
+  test('joining the waitlist asks for the promotion notice instead of schedule changes', async () => {
+    setup();
+    await reminders().preloadTemplates();
+    await signup().signUpForActivity(3, { waitlist: true });
+    expect(events).toEqual(['subscribe:T-WAIT,T-ACT,T-CANCEL', 'register', 'report:T-WAIT,T-ACT,T-CANCEL']);
   });
 
   test('the dialog opens synchronously inside the tap, before any await', async () => {
@@ -59,22 +66,22 @@ describe('activity sign-up', () => {
     const pending = signup().signUpForActivity(3);
     // Nothing has been awaited yet: WeChat only shows the dialog when it is called from the tap itself.
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
-    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-ACT', 'T-WAIT', 'T-CANCEL']);
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-ACT', 'T-CHANGE', 'T-CANCEL']);
     await pending;
   });
 
   test('only the accepted templates are reported', async () => {
-    setup({ subscribeAnswer: () => ({ 'T-ACT': 'accept', 'T-WAIT': 'reject', 'T-CANCEL': 'ban' }) });
+    setup({ subscribeAnswer: () => ({ 'T-ACT': 'accept', 'T-CHANGE': 'reject', 'T-CANCEL': 'ban' }) });
     await reminders().preloadTemplates();
     await signup().signUpForActivity(3);
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register', 'report:T-ACT']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register', 'report:T-ACT']);
   });
 
   test('all rejected: signs up and reports nothing', async () => {
     setup({ subscribeAnswer: (ids) => Object.fromEntries(ids.map((id) => [id, 'reject'])) });
     await reminders().preloadTemplates();
     const outcome = await signup().signUpForActivity(3);
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register']);
     expect(outcome.accepted).toEqual([]);
   });
 
@@ -82,7 +89,7 @@ describe('activity sign-up', () => {
     setup({ subscribeAnswer: () => ({ fail: { errMsg: 'requestSubscribeMessage:fail', errCode: 20004 } }) });
     await reminders().preloadTemplates();
     const outcome = await signup().signUpForActivity(3);
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register']);
     expect(outcome.registration.status).toBe('confirmed');
   });
 
@@ -129,13 +136,13 @@ describe('activity sign-up', () => {
       .signUpForActivity(3)
       .catch((e) => e);
     expect(err).toMatchObject({ error: 'capacity_full', message: '名额已满' });
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register', 'report:T-ACT,T-WAIT,T-CANCEL']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register', 'report:T-ACT,T-CHANGE,T-CANCEL']);
   });
 
   test('templates not preloaded are fetched first, and the sign-up still happens', async () => {
     setup();
     await signup().signUpForActivity(3);
-    expect(events).toEqual(['subscribe:T-ACT,T-WAIT,T-CANCEL', 'register', 'report:T-ACT,T-WAIT,T-CANCEL']);
+    expect(events).toEqual(['subscribe:T-ACT,T-CHANGE,T-CANCEL', 'register', 'report:T-ACT,T-CHANGE,T-CANCEL']);
   });
 });
 
@@ -146,7 +153,7 @@ describe('shift booking', () => {
     const pending = signup().bookShiftPost(8, 21);
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     const outcome = await pending;
-    expect(events).toEqual(['subscribe:T-SHIFT,T-CANCEL', 'book', 'report:T-SHIFT,T-CANCEL']);
+    expect(events).toEqual(['subscribe:T-SHIFT,T-CHANGE,T-CANCEL', 'book', 'report:T-SHIFT,T-CHANGE,T-CANCEL']);
     expect(wx.requests.find((r) => r.path === '/shifts/8/bookings').data).toEqual({ role_id: 21 });
     expect(outcome).toMatchObject({ booking: { id: 60 }, message: '预约成功' });
   });
@@ -154,7 +161,7 @@ describe('shift booking', () => {
   test.each([
     ['role_full', '该岗位已约满，请选择其他岗位或班次'],
     ['shift_overlap', '与您已预约的其他班次时间冲突'],
-    ['daily_limit_exceeded', '超过每日值守时长上限'],
+    ['daily_limit_exceeded', '超过任意24小时内的值守时长上限'],
   ])('a refused booking (%s) rejects with Chinese text', async (error, message) => {
     setup({ booking: { statusCode: 409, data: { error } } });
     await reminders().preloadTemplates();
@@ -169,7 +176,7 @@ describe('shift booking', () => {
     });
     await reminders().preloadTemplates();
     await expect(signup().bookShiftPost(8, 21)).resolves.toMatchObject({ message: '预约成功' });
-    expect(events).toEqual(['subscribe:T-SHIFT,T-CANCEL', 'book']);
+    expect(events).toEqual(['subscribe:T-SHIFT,T-CHANGE,T-CANCEL', 'book']);
   });
 });
 

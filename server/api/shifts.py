@@ -41,7 +41,7 @@ from server.schemas.shifts import (
     SiteSchema,
     SiteUpdateSchema,
 )
-from server.services import attendance, bookings, shift_planning, shift_rosters, sites
+from server.services import attendance, bookings, shift_changes, shift_planning, shift_rosters, sites
 from server.services.cache import cached_page
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
@@ -130,7 +130,8 @@ def get_shift(shift_id):
 def create_shift(data):
     """Create one shift with its posts at a site of your community.
 
-    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422 (`content_risky`: notes).
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422 (times, or
+    `starts_at` already passed; `content_risky`: notes).
     """
     shift = shift_planning.create_shift(g.user, data)
     db.session.commit()
@@ -144,7 +145,8 @@ def create_shift(data):
 def create_shift_batch(data):
     """One shift per date and slot (local times; an end at or before the start is the next day), all or none.
 
-    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, 422 (over 200 shifts, overlapping slots).
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, 422 (over 200 shifts, overlapping slots,
+    a slot that has already started: on `dates`).
     """
     created = shift_planning.create_shift_batch(g.user, data)
     db.session.commit()
@@ -156,11 +158,15 @@ def create_shift_batch(data):
 @blp.arguments(ShiftUpdateSchema())
 @blp.response(200, ShiftSchema)
 def update_shift(changes, shift_id):
-    """Move a shift or edit its notes (added after v1 of the contract); pending reminders of its bookings move with it.
+    """Move a shift or edit its notes and eligibility (added after v1 of the contract).
 
-    403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`, `shift_not_open`, 422 (`content_risky`: notes).
+    A move, or making the shift party-members-only, is refused with 409 `schedule_change_refused` when
+    it would break a booked volunteer's rules (overlap, rest, the fatigue limit, party members only);
+    the message names up to 3 of them. An accepted move moves their reminders and sends each a
+    `schedule_changed` notice. 403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`,
+    `shift_not_open`, 422 (times, a new start in the past; `content_risky`: notes).
     """
-    shift = shift_planning.update_shift(g.user, shift_id, changes)
+    shift = shift_changes.update_shift(g.user, shift_id, changes)
     db.session.commit()
     return bookings.shift_for_viewer(g.user, shift)
 
@@ -172,10 +178,13 @@ def update_shift(changes, shift_id):
 def cancel_shift(body, shift_id):
     """Cancel a shift; every booked volunteer gets a notice.
 
-    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open` (already cancelled), `shift_ended`,
-    422 `content_risky` (the reason, refused by WeChat's content check).
+    A shift that has started is ended early instead: its `ends_at` becomes now, volunteers checked in
+    are checked out now with their minutes credited, and bookings nobody checked in to are cancelled
+    (those volunteers get the notice). 403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_open`
+    (already cancelled), `shift_ended`, 422 `content_risky` (the reason, refused by WeChat's
+    content check).
     """
-    shift = shift_planning.cancel_shift(g.user, shift_id, body["reason"])
+    shift = shift_changes.cancel_shift(g.user, shift_id, body["reason"])
     db.session.commit()
     return bookings.shift_for_viewer(g.user, shift)
 
@@ -193,7 +202,8 @@ def book(body, shift_id):
 
     Errors: 403 `not_eligible` (party members only), 404 `shift_not_found`, 409 `role_full`,
     `shift_overlap` (a booking of yours overlaps), `shift_started`, `already_booked` (another post on
-    this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY), `shift_not_open`, 422.
+    this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY inside some 24 hours),
+    `rest_too_short` (under MIN_REST_MINUTES_BETWEEN_SHIFTS from another of yours), `shift_not_open`, 422.
     A full post is answered `role_full` before your overlap and daily limit are checked.
     """
     booking, created = bookings.book_shift(g.user_id, shift_id, body["post_id"])

@@ -15,7 +15,11 @@ blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Re
 @blp.route("/subscriptions/templates", methods=["GET"])
 @blp.response(200, TemplateListSchema)
 def templates():
-    """The template ids to ask for with `wx.requestSubscribeMessage` from the tap that signs up or books."""
+    """The template ids to ask for with `wx.requestSubscribeMessage` from the tap that signs up or books.
+
+    `schedule_changed` is asked for with the reminders: it is sent when something the user holds moves
+    (or an activity's venue changes).
+    """
     return {"items": [{"key": key, "template_id": tid} for key, tid in template_ids().items()]}
 
 

@@ -7,7 +7,9 @@ from server.extensions import db
 from server.models.base import UTCDateTime, utcnow
 from server.models.users import User
 
-MESSAGE_KINDS = ("activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer")
+MESSAGE_KINDS = (
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+)
 REMINDER_KINDS = ("activity_reminder", "shift_reminder")
 # pending → sending (claimed by one scheduler) → sent | skipped | failed | unknown | pending again
 # (retry later); pending → expired (a reminder claimed after its event started; nothing sent, no

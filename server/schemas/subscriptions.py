@@ -8,7 +8,10 @@ class TemplateSchema(Schema):
     """A subscribe-message template: our key for it and WeChat's template id."""
 
     key = fields.String(
-        metadata={"description": "`activity_reminder`, `shift_reminder`, `waitlist_promoted`, `cancelled_by_organizer`"}
+        metadata={
+            "description": "`activity_reminder`, `shift_reminder`, `waitlist_promoted`, `cancelled_by_organizer`, "
+            "`schedule_changed` (an activity or shift the user holds moved, or its venue changed)"
+        }
     )
     template_id = fields.String(metadata={"description": "Pass to `wx.requestSubscribeMessage({tmplIds})`"})
 

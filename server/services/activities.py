@@ -2,11 +2,15 @@
 
 Rules: a draft is created in a community its author organizes and is seen only by that community's
 organizers; times must be consistent (ends after it starts, sign-up closes no later than the start
-and opens before it closes). A draft or published activity can be edited, but its capacity never
-below the places already confirmed; raising it promotes the waitlist. Moving it (or changing its
-title or venue) moves its reminders. Cancelling notifies everyone registered or waitlisted. A
-published activity whose end has passed shows as `finished`; cancelled and finished ones can no
-longer be edited or cancelled.
+and opens before it closes). An activity is not created, published or moved to start in the past
+(422 on `starts_at`). A draft or published activity can be edited, but its capacity never below
+the places already confirmed; raising it promotes the waitlist. Narrowing its audience (party
+members, or residents of its community) is refused while someone registered or waitlisted no longer
+fits (409 `schedule_change_refused`, naming them). Moving it (or changing its title or venue) moves
+its reminders; moving it or changing its venue also tells every confirmed registrant
+(`schedule_changed`). Cancelling sets every registration and waitlist place `cancelled` and notifies
+each of them. A published activity whose end has passed shows as `finished`; cancelled and finished
+ones can no longer be edited or cancelled.
 
 Lock order: the activity's row (`lock_activity`) before its registrations; changes, promotions and
 notices are written in the caller's one transaction (outbox rows, sent after the commit).
@@ -14,6 +18,7 @@ notices are written in the caller's one transaction (outbox rows, sent after the
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import func, or_, select
 
@@ -27,8 +32,9 @@ from server.services.activity_reminders import REMINDER_FIELDS, message_payload,
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
-from server.services.registrations import promote_waitlist
+from server.services.registrations import _check_eligible, promote_waitlist, release_registration
 from server.services.reminders import void_reminders
+from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
 from server.services.users import record_audit
 
 EDITABLE_FIELDS = (
@@ -74,6 +80,7 @@ def create_activity(actor, data):
     if not actor.organizes(data["community_id"]):
         raise Forbidden("forbidden", "只有该社区的组织者可以发布活动")
     _check_times(data)
+    refuse_past_start(data["starts_at"], "活动开始时间已过，请选择将来的时间")
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     activity = Activity(**data, status="draft", created_by_id=actor.id)
     db.session.add(activity)
@@ -81,12 +88,43 @@ def create_activity(actor, data):
     return activity
 
 
-def update_activity(actor, activity_id, changes):
-    """Edit a draft or published activity. Raising `capacity` promotes the waitlist.
+# A change of these tells confirmed registrants (`schedule_changed`).
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue")
 
-    Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed,
-    DomainError `capacity_below_confirmed` (capacity under the places already confirmed),
-    `content_risky` (changed text refused by WeChat's content check, asked before the row is locked).
+
+def _active_registrations(activity, statuses=ACTIVE_REGISTRATION):
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id, Registration.status.in_(statuses))
+        .order_by(Registration.registered_at, Registration.id)
+    ).all()
+
+
+def _refuse_audience_change(activity, audience):
+    """409 `schedule_change_refused` when registrants (confirmed or waitlisted) would not fit `audience`.
+
+    Fitting is decided by the sign-up's own rule (`registrations._check_eligible`)."""
+    if audience == "all":
+        return
+    probe = SimpleNamespace(audience=audience, community_id=activity.community_id, community=activity.community)
+    broken = []
+    for registration in _active_registrations(activity):
+        try:
+            _check_eligible(registration.user, probe)
+        except DomainError:
+            reason = "非党员" if audience == "party_members" else f"非{activity.community.name}居民"
+            broken.append((registration.user, reason))
+    refuse_breaking(broken)
+
+
+def update_activity(actor, activity_id, changes):
+    """Edit a draft or published activity. Raising `capacity` promotes the waitlist; moving it or
+    changing its venue notifies confirmed registrants (`schedule_changed`).
+
+    Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed (inconsistent
+    times, a new start in the past), DomainError `capacity_below_confirmed` (capacity under the places
+    already confirmed), `schedule_change_refused` (a narrower audience some registrants do not fit), `content_risky`
+    (changed text refused by WeChat's content check, asked before the row is locked).
     """
     current = get_managed_activity(actor, activity_id)
     check_texts(actor, FORUM, changed_texts(current, changes, TEXT_FIELDS))
@@ -96,25 +134,38 @@ def update_activity(actor, activity_id, changes):
         raise ActivityNotOpen()
     merged = {field: changes.get(field, getattr(activity, field)) for field in EDITABLE_FIELDS}
     _check_times(merged)
+    if "starts_at" in changes and changes["starts_at"] != activity.starts_at:
+        refuse_past_start(changes["starts_at"], "不能把活动改到已经过去的时间")
+    if "audience" in changes and changes["audience"] != activity.audience:
+        _refuse_audience_change(activity, changes["audience"])
     if merged["capacity"] < activity.confirmed_count:
         raise DomainError(
             "capacity_below_confirmed", f"已有 {activity.confirmed_count} 个名额被确认，容量不能低于此数", 409
         )
-    moved = any(field in changes and changes[field] != getattr(activity, field) for field in REMINDER_FIELDS)
+    changed = {field for field in changes if changes[field] != getattr(activity, field)}
     for field, value in changes.items():
         setattr(activity, field, value)
-    if moved:
+    if changed & set(REMINDER_FIELDS):
         reschedule_reminders(activity)
+    if changed & set(SCHEDULE_FIELDS) and activity.status == "published":
+        notify_schedule_changed(
+            [(r.user_id, ("registration", r.id)) for r in _active_registrations(activity, ("confirmed",))],
+            {**message_payload(activity), "ends_at": activity.ends_at.isoformat()},
+        )
     promote_waitlist(activity, now)
     db.session.flush()
     return activity
 
 
 def publish_activity(actor, activity_id):
-    """Publish a draft. Raises NotFound, Forbidden, DomainError `activity_not_draft`."""
+    """Publish a draft that starts in the future.
+
+    Raises NotFound, Forbidden, DomainError `activity_not_draft`, ValidationFailed (`starts_at` passed).
+    """
     activity = get_managed_activity(actor, activity_id, lock=True)
     if activity.status != "draft":
         raise DomainError("activity_not_draft", "只有草稿可以发布", 409)
+    refuse_past_start(activity.starts_at, "活动开始时间已过，请先修改时间再发布")
     activity.status = "published"
     activity.published_at = utcnow()
     db.session.flush()
@@ -122,7 +173,8 @@ def publish_activity(actor, activity_id):
 
 
 def cancel_activity(actor, activity_id, reason):
-    """Cancel the activity and record a notice for everyone registered or waitlisted.
+    """Cancel the activity: every registration and waitlist place becomes `cancelled` (nobody can
+    check in any more, and none shows as upcoming), and each of them gets a notice.
 
     Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished), DomainError
     `content_risky` (the reason, sent to residents, refused by WeChat's content check).
@@ -142,6 +194,7 @@ def cancel_activity(actor, activity_id, reason):
     registrations = registrations.all()
     void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
+        release_registration(activity, registration, now)
         enqueue_message(
             "cancelled_by_organizer",
             registration.user_id,

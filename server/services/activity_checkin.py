@@ -3,10 +3,17 @@
 Rules: only a published activity's organizers get a code; its token rotates every few minutes (see
 `checkin_tokens`) and a token of another activity, or an expired one, is refused. Only a confirmed
 registration checks in (a waitlisted one is 409 `registration_not_confirmed`); checking in twice
-keeps the first time.
+keeps the first time. Nobody checks in to a cancelled activity (409 `activity_not_open`; its
+registrations are cancelled with it), and a check-in, by the code or by hand, is accepted only from
+ACTIVITY_CHECKIN_EARLY_MINUTES before the start to ACTIVITY_CHECKIN_LATE_MINUTES after the end
+(409 `checkin_window_closed`).
 
 Locks: none; a check-in only writes its own registration's row, and a second one changes nothing.
 """
+
+from datetime import timedelta
+
+from flask import current_app
 
 from server.errors import DomainError, NotFound
 from server.extensions import db
@@ -30,9 +37,24 @@ def make_checkin_code(actor, activity_id):
     return activity, token, expires_at
 
 
+def _check_window(activity, now):
+    """409 `activity_not_open` unless the activity is published (finished is fine), and
+    `checkin_window_closed` outside its check-in window."""
+    if activity.status != "published":
+        raise ActivityNotOpen()
+    early = current_app.config["ACTIVITY_CHECKIN_EARLY_MINUTES"]
+    late = current_app.config["ACTIVITY_CHECKIN_LATE_MINUTES"]
+    if not activity.starts_at - timedelta(minutes=early) <= now <= activity.ends_at + timedelta(minutes=late):
+        raise DomainError(
+            "checkin_window_closed", f"只能在活动开始前 {early} 分钟至结束后 {late} 分钟内签到", 409
+        )
+
+
 def _check_in(registration, by):
     """Check a confirmed registration in; a second check-in keeps the first time. Returns it as
     `RegistrationSchema` reads it."""
+    if registration.status == "confirmed" and registration.checked_in_at is None:
+        _check_window(registration.activity, utcnow())
     if registration.status == "waitlisted":
         raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
     if registration.status != "confirmed":
@@ -47,10 +69,12 @@ def _check_in(registration, by):
 def check_in_with_token(user, activity_id, token):
     """Self check-in with the token of the organizer's code; checking in twice keeps the first time.
 
-    Raises NotFound, DomainError `checkin_token_invalid` (bad, other activity's or expired token),
-    `registration_not_confirmed`.
+    Raises NotFound, ActivityNotOpen (cancelled), DomainError `checkin_token_invalid` (bad, other
+    activity's or expired token), `registration_not_confirmed`, `checkin_window_closed`.
     """
     activity = get_visible_activity(user, activity_id)
+    if activity.status == "cancelled":
+        raise ActivityNotOpen()
     if not checkin_tokens.token_is_valid("a", activity.id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请重新扫码", 409)
     registration = active_registration(activity.id, user.id)
@@ -60,8 +84,14 @@ def check_in_with_token(user, activity_id, token):
 
 
 def check_in_by_organizer(actor, activity_id, registration_id):
-    """The organizer checks a registrant in by hand. Raises NotFound, Forbidden, `registration_not_confirmed`."""
+    """The organizer checks a registrant in by hand.
+
+    Raises NotFound, Forbidden, ActivityNotOpen (cancelled or a draft), `registration_not_confirmed`,
+    `checkin_window_closed`.
+    """
     activity = get_managed_activity(actor, activity_id)
+    if activity.status != "published":
+        raise ActivityNotOpen()
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.activity_id != activity.id:
         raise NotFound("registration_not_found", "报名记录不存在")

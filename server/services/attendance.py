@@ -6,6 +6,8 @@ the actual time afterwards (never a future one). Check-in opens CHECKIN_EARLY_MI
 start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUTES after the end.
 Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
 check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
+Cancelling a started shift ends it early and checks out whoever is checked in (`shift_changes`); a
+later check-out answers that booking as it stands.
 
 Lock order: the booking's row (`lock_booking`), then, at check-out only, the volunteer's row through
 `UPDATE users SET volunteer_minutes = volunteer_minutes + n` (an increment: no read-modify-write).
@@ -108,10 +110,11 @@ def check_out(actor, booking_id, token=None, at=None):
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
     `checkin_token_invalid`, `checkin_window_closed`, ValidationFailed (`at` before the check-in).
     """
+    booking, _ = _booking_for(actor, booking_id)
+    if booking.checked_out_at is not None:
+        return booking  # also of a shift ended early by its cancellation, which checked everyone out
     booking, at, as_organizer = _booking_to_record(actor, booking_id, token, at)
     shift = booking.shift
-    if booking.checked_out_at is not None:
-        return booking
     if booking.checked_in_at is None:
         raise DomainError("not_checked_in", "还没有签到，不能签退", 409)
     moment = _recorded_time(at)

@@ -6,9 +6,11 @@ Rules, in the order a booking meets them:
 - one booking per person and shift: the same post again returns the booking; another post is
   `already_booked`; booking again after cancelling reuses the row;
 - the shift is open, has not started, and is for party members only when it says so;
-- a volunteer can't hold overlapping shifts, at any site (`shift_overlap`), and the shifts they hold
-  on one local day (by start) add up to at most MAX_SHIFT_MINUTES_PER_DAY (`daily_limit_exceeded`):
-  `check_schedule`, one query for both rules;
+- a volunteer can't hold overlapping shifts, at any site (`shift_overlap`); two of their shifts are
+  at least MIN_REST_MINUTES_BETWEEN_SHIFTS apart (`rest_too_short`; 0, the default, is off); and
+  the minutes of their shifts inside any 24 hours (a sliding window, not a calendar day; a shift
+  counts with the part of it inside the window) add up to at most MAX_SHIFT_MINUTES_PER_DAY
+  (`daily_limit_exceeded`): `check_schedule`, one query for the three rules;
 - a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts.
 
 Lock order: booking locks the person's row (so their overlap and daily-limit checks cannot race
@@ -26,7 +28,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
 from server.extensions import db
-from server.localtime import local_date_bounds, to_local
+from server.localtime import to_local
 from server.models import Booking, Shift, ShiftPost, User
 from server.models.base import utcnow
 from server.services import cache
@@ -94,47 +96,102 @@ def _refuse_full_post(user_id, shift_id, post_id):
         raise _post_full(row.name)
 
 
-# --- a volunteer's schedule: no overlaps, a daily limit ------------------------------------------------
+# --- a volunteer's schedule: no overlaps, a fatigue limit, rest between shifts -------------------------
+
+FATIGUE_WINDOW = timedelta(hours=24)
+
+
+def near(starts_at, ends_at, shift, margin=timedelta(0)):
+    """Whether `[starts_at, ends_at)` comes within `margin` of the shift's times: with no margin, whether
+    they overlap (shifts that only touch do not).
+
+    One expression for SQL columns and for Python datetimes (`&` is AND for both), so the query that
+    finds a volunteer's other shifts and the checks that name the clash apply the same rule.
+    """
+    return (starts_at < shift.ends_at + margin) & (ends_at > shift.starts_at - margin)
 
 
 def overlaps(starts_at, ends_at, shift):
-    """Whether `[starts_at, ends_at)` overlaps the shift's times (shifts that only touch do not).
+    """Whether `[starts_at, ends_at)` overlaps the shift's times (shifts that only touch do not)."""
+    return near(starts_at, ends_at, shift)
 
-    One expression for SQL columns and for Python datetimes (`&` is AND for both), so the query that
-    finds a volunteer's other shifts and the check that names the clash apply the same rule.
+
+def _minutes_inside(span, window_start, window_end):
+    start, end = max(span.starts_at, window_start), min(span.ends_at, window_end)
+    return max((end - start).total_seconds(), 0) / 60
+
+
+def busiest_window(shift, others):
+    """The most shift minutes (`shift` and `others`) inside any 24-hour window that holds part of
+    `shift`, and where that window starts.
+
+    The busiest window starts at the start of a shift or ends at the end of one (the sum only stops
+    growing at those points), so those windows are the only ones to try.
     """
-    return (starts_at < shift.ends_at) & (ends_at > shift.starts_at)
+    spans = [shift, *others]
+    starts = [s.starts_at for s in spans] + [s.ends_at - FATIGUE_WINDOW for s in spans]
+    best = (0, shift.starts_at)
+    for window_start in starts:
+        window_end = window_start + FATIGUE_WINDOW
+        if not (window_start < shift.ends_at and window_end > shift.starts_at):
+            continue  # a window without this shift is not this booking's business
+        minutes = sum(_minutes_inside(s, window_start, window_end) for s in spans)
+        best = max(best, (minutes, window_start))
+    return best
 
 
-def counts_toward_day(starts_at, day_start, day_end):
-    """Whether a shift starting at `starts_at` counts toward the local day `[day_start, day_end]`;
-    like `overlaps`, one expression for SQL and Python."""
-    return (starts_at >= day_start) & (starts_at <= day_end)
-
-
-def check_schedule(user, shift):
-    """The person's other open bookings may not overlap `shift`, and the shifts they hold on its local
-    day (by start) may add up to MAX_SHIFT_MINUTES_PER_DAY with it. One query serves both rules.
-
-    Raises DomainError `shift_overlap`, `daily_limit_exceeded`. The caller holds the person's row lock.
+def schedule_conflict(user_id, shift):
+    """Why `shift` (a Shift, or anything with `id`, `starts_at` and `ends_at`) cannot join the person's
+    other open bookings, or None: a DomainError `shift_overlap`, `rest_too_short` or
+    `daily_limit_exceeded`. One query serves all three rules: it finds their booked open shifts that
+    come within max(24 hours, the rest) of `shift`.
     """
     limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
-    day_start, day_end = local_date_bounds(to_local(shift.starts_at).date())
+    rest = timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"])
+    reach = max(FATIGUE_WINDOW, rest)
     held = db.session.scalars(
         select(Shift)
         .join(Booking, Booking.shift_id == Shift.id)
-        .where(Booking.user_id == user.id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
-        .where(overlaps(Shift.starts_at, Shift.ends_at, shift) | counts_toward_day(Shift.starts_at, day_start, day_end))
+        .where(Booking.user_id == user_id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
+        .where(near(Shift.starts_at, Shift.ends_at, shift, reach))
         .order_by(Shift.starts_at)
     ).all()
     clash = next((h for h in held if overlaps(h.starts_at, h.ends_at, shift)), None)
     if clash is not None:
-        raise DomainError(
+        return DomainError(
             "shift_overlap", f"与你已预约的{clash.site.name} {to_local(clash.starts_at):%m月%d日 %H:%M} 班次时间冲突", 409
         )
-    minutes = sum(h.minutes for h in held if counts_toward_day(h.starts_at, day_start, day_end)) + shift.minutes
+    if rest:
+        close = next((h for h in held if near(h.starts_at, h.ends_at, shift, rest)), None)
+        if close is not None:
+            return DomainError(
+                "rest_too_short",
+                f"与你已预约的{close.site.name} {to_local(close.starts_at):%m月%d日 %H:%M} 班次之间"
+                f"至少要休息 {rest.total_seconds() / 60:g} 分钟",
+                409,
+            )
+    minutes, window_start = busiest_window(shift, held)
     if minutes > limit:
-        raise DomainError("daily_limit_exceeded", f"每天值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）", 409)
+        return DomainError(
+            "daily_limit_exceeded",
+            f"任意 24 小时内值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）；"
+            f"自 {to_local(window_start):%m月%d日 %H:%M} 起的 24 小时内将达 {minutes:g} 分钟",
+            409,
+        )
+    return None
+
+
+def check_schedule(user, shift):
+    """The person's other open bookings may not overlap `shift`, nor come closer to it than
+    MIN_REST_MINUTES_BETWEEN_SHIFTS, and no 24 hours holding part of it may hold more than
+    MAX_SHIFT_MINUTES_PER_DAY minutes of their shifts.
+
+    Raises DomainError `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`. The caller holds
+    the person's row lock.
+    """
+    conflict = schedule_conflict(user.id, shift)
+    if conflict is not None:
+        raise conflict
 
 
 # --- booking and cancelling -------------------------------------------------------------------------
@@ -145,8 +202,8 @@ def book_shift(user_id, shift_id, post_id):
 
     Returns `(booking, created)`. Raises AccountDeleted, NotFound, ShiftNotOpen, ValidationFailed (a
     post of another shift), DomainError `not_eligible` (403, party members only), `shift_started`,
-    `already_booked` (another post of this shift), `role_full` (a full post is refused before the next
-    two), `shift_overlap`, `daily_limit_exceeded`.
+    `already_booked` (another post of this shift), `role_full` (a full post is refused before the
+    person's schedule), `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`.
     """
     _refuse_full_post(user_id, shift_id, post_id)
     user = lock_row(User, user_id)
@@ -193,7 +250,7 @@ def book_shift(user_id, shift_id, post_id):
     return booking, True
 
 
-def _release_place(booking):
+def release_place(booking):
     """Give the booking's place on its post back (the booking is locked by the caller)."""
     cache.mark_changed(db.session, "shifts")  # a Core write: the flush would not see it
     db.session.execute(
@@ -232,7 +289,7 @@ def cancel_booking(user, shift_id):
         raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，请联系组织者", 409)
     booking.status = "cancelled"
     booking.cancelled_at = now
-    _release_place(booking)
+    release_place(booking)
     void_reminders("booking", [booking.id])
     db.session.flush()
     return booking
@@ -251,7 +308,7 @@ def cancel_future_bookings(user):
         booking = lock_booking(booking_id)
         booking.status = "cancelled"
         booking.cancelled_at = now
-        _release_place(booking)
+        release_place(booking)
         void_reminders("booking", [booking.id])
 
 

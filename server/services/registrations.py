@@ -248,7 +248,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
 # --- giving a place up, and the waitlist moving up -----------------------------------------------
 
 
-def _release(activity, registration, now):
+def release_registration(activity, registration, now):
+    """Give the registration's place (or waitlist spot) up; the caller holds the activity's lock."""
     if registration.status == "confirmed":
         activity.confirmed_count -= registration.places
     else:
@@ -274,7 +275,7 @@ def cancel_registration(user, activity_id, ignore_cutoff=False):
     cutoff = activity.starts_at - timedelta(minutes=activity.cancel_cutoff_minutes)
     if registration.status == "confirmed" and not ignore_cutoff and now > cutoff:
         raise DomainError("cancel_cutoff_passed", "已过取消报名的截止时间", 409)
-    _release(activity, registration, now)
+    release_registration(activity, registration, now)
     void_reminders("registration", [registration.id])
     promote_waitlist(activity, now)
     db.session.flush()

@@ -1,8 +1,11 @@
-"""What the volunteers of a shift are told: reminders before it, and a notice when it is cancelled.
+"""What the volunteers of a shift are told: reminders before it, a notice when it moves, and one when
+it is cancelled.
 
 Rules: every booking has reminders due at REMINDER_LEADS_MINUTES before its shift starts
-(`reminders.schedule_reminders`); moving the shift moves them; cancelling a booking or the shift voids
-them, and cancelling the shift records a `cancelled_by_organizer` notice for each booked volunteer.
+(`reminders.schedule_reminders`); moving the shift moves them and records a `schedule_changed` notice
+for each booked volunteer; cancelling a booking or the shift voids them, and cancelling the shift
+records a `cancelled_by_organizer` notice for each booked volunteer (of a shift ended early: each one
+who never checked in).
 All are outbox rows written in the caller's transaction (sent after the commit, by the dispatcher).
 No locks of their own: callers hold the shift's or the booking's row lock.
 
@@ -48,11 +51,23 @@ def move_reminders(shift):
         schedule_booking_reminders(shift, booking)
 
 
-def notify_cancelled(shift, reason):
-    """The shift is cancelled: void its bookings' reminders and record a notice for each booked volunteer."""
+def notify_moved(shift):
+    """The shift has new times: record a `schedule_changed` notice for each booked volunteer."""
+    for booking in _booked(shift):
+        enqueue_message(
+            "schedule_changed",
+            booking.user_id,
+            {**message_payload(shift), "post": booking.post.name, "venue": shift.site.address or shift.site.name},
+            ref=("booking", booking.id),
+        )
+
+
+def notify_cancelled(shift, reason, told=None):
+    """The shift is cancelled: void its bookings' pending reminders and record a notice for each booked
+    volunteer (`told`: only these bookings)."""
     booked = _booked(shift)
-    void_reminders("booking", [b.id for b in booked])
-    for booking in booked:
+    void_reminders("booking", [b.id for b in booked + list(told or [])])
+    for booking in booked if told is None else told:
         enqueue_message(
             "cancelled_by_organizer",
             booking.user_id,

@@ -1,14 +1,13 @@
-"""Planning shifts: create one or a batch, move or edit, cancel, and list and read them.
+"""Planning shifts: create one or a batch, and list and read them (moving and cancelling one:
+`shift_changes`).
 
-Rules: only an organizer of the site's community plans its shifts; a shift ends after it starts; a
-site has at most one shift at the same start and end (`shift_exists`; the unique constraint stands
-behind the check); a post's names are unique within a shift; a batch is all or none and at most
-MAX_BATCH_SHIFTS shifts, whose slots may not overlap; a cancelled shift stays cancelled, and one
-that has ended cannot be cancelled. Volunteers already booked keep their places when a shift moves
-(their overlaps and daily limits are not checked again); their reminders move with it.
+Rules: only an organizer of the site's community plans its shifts; a shift ends after it starts and
+starts in the future (422 on `starts_at`, or `dates` for a batch); a site has at most one shift at
+the same start and end (`shift_exists`; the unique constraint stands behind the check); a post's
+names are unique within a shift; a batch is all or none and at most MAX_BATCH_SHIFTS shifts, whose
+slots may not overlap.
 
-Lock order: moving or cancelling a shift locks its row first (`get_managed_shift(lock=True)`) and
-writes only reminders and notices of its bookings after that, so it never waits on a post or a person.
+Locks: none; a new shift has no bookings, and the unique constraint settles two identical creations.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -20,11 +19,10 @@ from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Shift, ShiftPost, Site
 from server.models.base import utcnow
-from server.services.content_safety import FORUM, changed_texts, check_texts
+from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
-from server.services.shift_notices import move_reminders, notify_cancelled
+from server.services.schedule_changes import refuse_past_start
 from server.services.sites import get_managed_site, require_organizer
-from server.services.users import record_audit
 
 MAX_BATCH_SHIFTS = 200
 
@@ -56,7 +54,7 @@ def _new_shift(actor, site, starts_at, ends_at, data):
     return shift
 
 
-def _refuse_existing(site, spans):
+def refuse_existing(site, spans):
     """409 `shift_exists` if the site already has a shift at one of these exact times."""
     taken = db.session.execute(
         select(Shift.starts_at, Shift.ends_at).where(
@@ -70,13 +68,14 @@ def _refuse_existing(site, spans):
 
 
 def create_shift(actor, data):
-    """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed, DomainError
-    `shift_exists`, `content_risky` (notes refused by WeChat's content check)."""
+    """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed (times, a start in
+    the past), DomainError `shift_exists`, `content_risky` (notes refused by WeChat's content check)."""
     site = get_managed_site(actor, data["site_id"])
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
+    refuse_past_start(data["starts_at"], "班次开始时间已过，请选择将来的时间")
     _check_posts(data["posts"])
-    _refuse_existing(site, [(data["starts_at"], data["ends_at"])])
+    refuse_existing(site, [(data["starts_at"], data["ends_at"])])
     check_texts(actor, FORUM, {"notes": data.get("notes")})
     shift = _new_shift(actor, site, data["starts_at"], data["ends_at"], data)
     db.session.add(shift)
@@ -97,8 +96,9 @@ def slot_times(day, slot, zone):
 def create_shift_batch(actor, data):
     """One shift per date and slot, all or none: any refusal leaves nothing behind.
 
-    Raises NotFound (site), Forbidden, ValidationFailed (too many shifts, overlapping slots),
-    DomainError `shift_exists`, `content_risky` (notes refused by WeChat's content check).
+    Raises NotFound (site), Forbidden, ValidationFailed (too many shifts, overlapping slots, a slot
+    that has already started), DomainError `shift_exists`, `content_risky` (notes refused by WeChat's
+    content check).
     """
     site = get_managed_site(actor, data["site_id"])
     _check_posts(data["posts"])
@@ -106,10 +106,13 @@ def create_shift_batch(actor, data):
     spans = sorted({slot_times(day, slot, zone) for day in data["dates"] for slot in data["slots"]})
     if len(spans) > MAX_BATCH_SHIFTS:
         raise ValidationFailed(errors={"dates": [f"一次最多创建 {MAX_BATCH_SHIFTS} 个班次"]})
+    first_start = spans[0][0] if spans else None
+    if first_start is not None:
+        refuse_past_start(first_start, f"{to_local(first_start):%m月%d日 %H:%M} 的班次开始时间已过", field="dates")
     for (_, previous_end), (next_start, _) in zip(spans, spans[1:]):
         if next_start < previous_end:
             raise ValidationFailed(errors={"slots": ["时段之间不能重叠"]})
-    _refuse_existing(site, spans)
+    refuse_existing(site, spans)
     check_texts(actor, FORUM, {"notes": data.get("notes")})
     shifts = [_new_shift(actor, site, start, end, data) for start, end in spans]
     db.session.add_all(shifts)
@@ -131,56 +134,6 @@ def get_managed_shift(actor, shift_id, lock=False):
     if shift is None:
         raise _shift_not_found()
     require_organizer(actor, shift.site.community_id, "管理此班次")
-    return shift
-
-
-def update_shift(actor, shift_id, changes):
-    """Move a shift or edit its notes and eligibility; pending reminders of its bookings move with it.
-
-    Volunteers already booked keep their places (their overlaps and daily limits are not re-checked).
-    Raises NotFound, Forbidden, ShiftNotOpen, ValidationFailed, DomainError `shift_exists`,
-    `content_risky` (changed notes refused by WeChat's content check, asked before the row is locked).
-    """
-    current = get_managed_shift(actor, shift_id)
-    check_texts(actor, FORUM, changed_texts(current, changes, ("notes",)))
-    shift = get_managed_shift(actor, shift_id, lock=True)
-    if shift.status != "open":
-        raise ShiftNotOpen()
-    starts_at = changes.get("starts_at", shift.starts_at)
-    ends_at = changes.get("ends_at", shift.ends_at)
-    if ends_at <= starts_at:
-        raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
-    moved = (starts_at, ends_at) != (shift.starts_at, shift.ends_at)
-    if moved:
-        _refuse_existing(shift.site, [(starts_at, ends_at)])
-    for field, value in changes.items():
-        setattr(shift, field, value)
-    if moved:
-        move_reminders(shift)
-    db.session.flush()
-    return shift
-
-
-def cancel_shift(actor, shift_id, reason):
-    """Cancel a shift and record a notice for every booked volunteer.
-
-    Raises NotFound, Forbidden, ShiftNotOpen (already cancelled), DomainError `shift_ended`,
-    `content_risky` (the reason, sent to volunteers, refused by WeChat's content check).
-    """
-    get_managed_shift(actor, shift_id)
-    check_texts(actor, FORUM, {"reason": reason})
-    shift = get_managed_shift(actor, shift_id, lock=True)
-    now = utcnow()
-    if shift.status != "open":
-        raise ShiftNotOpen()
-    if shift.ends_at <= now:
-        raise DomainError("shift_ended", "班次已结束，不能取消", 409)
-    shift.status = "cancelled"
-    shift.cancelled_at = now
-    shift.cancel_reason = reason
-    notify_cancelled(shift, reason)
-    record_audit(actor, "shift.cancel", "shift", shift.id, reason=reason)
-    db.session.flush()
     return shift
 
 

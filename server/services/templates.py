@@ -18,15 +18,16 @@ TIPS = {
     "shift_reminder": "请按时到岗并扫码签到",
     "waitlist_promoted": "您已从候补转为正式报名",
     "cancelled_by_organizer": "给您带来不便，敬请谅解",
+    "schedule_changed": "时间或地点有调整，请留意",
 }
-STATUS = {"waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消"}
+STATUS = {"waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消", "schedule_changed": "已调整"}
 # Value names as released before a shift's post (岗位) got its own word: settings written then, and
 # messages queued then, call the post `role`. Both are read as the new name.
 LEGACY_VALUE_NAMES = {"role": "post"}
 
 
 def template_ids():
-    """`{key: template_id}` for the four templates."""
+    """`{key: template_id}` for every template (`TEMPLATE_KEYS`)."""
     return {key: current_app.config[f"WECHAT_TEMPLATE_{key.upper()}"] for key in TEMPLATE_KEYS}
 
 

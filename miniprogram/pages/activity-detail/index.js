@@ -59,7 +59,11 @@ Page({
   onSignUp() {
     if (this.data.submitting) return;
     this.setData({ submitting: true });
-    return signUpForActivity(this.data.id, { companions: this.data.companions, remark: this.data.remark.trim() })
+    return signUpForActivity(this.data.id, {
+      companions: this.data.companions,
+      remark: this.data.remark.trim(),
+      waitlist: Boolean(this.data.state && this.data.state.action === 'waitlist'),
+    })
       .then((outcome) => {
         showSuccess(outcome.message);
         return this.load();

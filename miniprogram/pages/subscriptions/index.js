@@ -1,11 +1,16 @@
 /** Reminder subscriptions: how many reminders of each kind the server may still send, and a tap to add more. */
 const subscriptionService = require('../../services/subscription');
 const { withReminders, preloadTemplates } = require('../../controllers/reminders');
-const { TEMPLATE_LABELS, ACTIVITY_TEMPLATE_KEYS, SHIFT_TEMPLATE_KEYS } = require('../../constants/status');
+const {
+  TEMPLATE_LABELS,
+  ACTIVITY_TEMPLATE_KEYS,
+  WAITLIST_TEMPLATE_KEYS,
+  SHIFT_TEMPLATE_KEYS,
+} = require('../../constants/status');
 const { withLoadState } = require('../../utils/load-state');
 const { showSuccess } = require('../../utils/ui');
 
-const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
+const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, waitlist: WAITLIST_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
 
 Page({
   data: { items: [], loading: true, error: '' },

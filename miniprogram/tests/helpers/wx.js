@@ -145,6 +145,7 @@ const TEMPLATES = {
       { key: 'shift_reminder', template_id: 'T-SHIFT' },
       { key: 'waitlist_promoted', template_id: 'T-WAIT' },
       { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
+      { key: 'schedule_changed', template_id: 'T-CHANGE' },
     ],
   },
 };
