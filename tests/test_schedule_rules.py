@@ -310,3 +310,19 @@ def test_a_shift_cannot_be_created_or_moved_into_the_past(organizer):
     response = organizer.patch(f"/api/v1/shifts/{shift['id']}", json=past)
     assert error_of(response) == (422, "validation_failed") and "starts_at" in response.get_json()["errors"]
     assert organizer.get(f"/api/v1/shifts?site_id={site['id']}").get_json()["total"] == 1
+
+
+def test_a_site_renamed_or_moved_tells_the_volunteers_of_its_coming_shifts(organizer, residents, messages):
+    site = create_site(organizer, address="南山大道1号")
+    coming = create_shift(organizer, site, roles=[("测温", 3)])
+    first, second = residents(2)
+    book(first, coming), book(second, coming)
+    url = f"/api/v1/sites/{site['id']}"
+    assert organizer.patch(url, json={"grid": "第二网格"}).status_code == 200  # not where anyone goes
+    assert messages("schedule_changed") == []
+    assert organizer.patch(url, json={"address": "南山大道88号"}).status_code == 200
+    changed = messages("schedule_changed")
+    assert sorted(m["user_id"] for m in changed) == sorted([first.user["id"], second.user["id"]])
+    assert {m["payload"]["venue"] for m in changed} == {"南山大道88号"}
+    # Their reminders carry the new address too.
+    assert {m["payload"]["address"] for m in messages("shift_reminder", "pending")} == {"南山大道88号"}

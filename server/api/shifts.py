@@ -75,7 +75,8 @@ def create_site(data):
 @blp.arguments(SiteUpdateSchema())
 @blp.response(200, SiteSchema)
 def update_site(changes, site_id):
-    """Edit a site. 403 `forbidden`, 404 `site_not_found`, 422 `content_risky`."""
+    """Edit a site. A new name or address sends each volunteer booked on its shifts that have not ended
+    a `schedule_changed` message. 403 `forbidden`, 404 `site_not_found`, 422 `content_risky`."""
     site = sites.update_site(g.user, site_id, changes)
     db.session.commit()
     return site

@@ -52,7 +52,8 @@ def move_reminders(shift):
 
 
 def notify_moved(shift):
-    """The shift has new times: record a `schedule_changed` notice for each booked volunteer."""
+    """The shift has new times, or its site a new name or address: record a `schedule_changed` notice
+    for each booked volunteer."""
     for booking in _booked(shift):
         enqueue_message(
             "schedule_changed",

@@ -2,16 +2,20 @@
 
 Rules: only an organizer of the site's community adds or edits it, or shows its check-in code; the
 code is a short-lived token (`checkin_tokens`) that volunteers scan to check in at any shift there.
-Nothing here takes a lock: a site is edited by its organizers, last write wins.
+Renaming a site or changing its address tells the volunteers booked on its coming shifts
+(`schedule_changed`) and moves their reminders. Nothing here takes a lock: a site is edited by its
+organizers, last write wins.
 """
 
 from sqlalchemy import func, select
 
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
-from server.models import Community, Site
+from server.models import Community, Shift, Site
+from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
+from server.services.shift_notices import move_reminders, notify_moved
 
 # What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("name", "address", "grid")
@@ -66,12 +70,26 @@ def create_site(actor, data):
     return site
 
 
+# A change of these is a change of where volunteers go: booked volunteers of the site's coming shifts
+# are told (`schedule_changed`), and their pending reminders carry the new place.
+PLACE_FIELDS = ("name", "address")
+
+
 def update_site(actor, site_id, changes):
-    """Raises NotFound, Forbidden, DomainError `content_risky`."""
+    """Edit a site; renaming it or changing its address tells the volunteers booked on its shifts that
+    have not ended. Raises NotFound, Forbidden, DomainError `content_risky`."""
     site = get_managed_site(actor, site_id)
     check_texts(actor, FORUM, changed_texts(site, changes, TEXT_FIELDS))
+    moved = any(field in changes and changes[field] != getattr(site, field) for field in PLACE_FIELDS)
     for field, value in changes.items():
         setattr(site, field, value)
+    if moved:
+        coming = db.session.scalars(
+            select(Shift).where(Shift.site_id == site.id, Shift.status == "open", Shift.ends_at > utcnow())
+        )
+        for shift in coming:
+            move_reminders(shift)
+            notify_moved(shift)
     db.session.flush()
     return site
 
