@@ -36,6 +36,8 @@ const ERROR_MESSAGES = {
   payload_too_large: '提交的内容过大',
   unsupported_media_type: '请求格式有误',
   internal_error: '服务器开小差了，请稍后再试',
+  dependency_unavailable: '服务暂时不可用，请稍后再试',
+  content_risky: '内容可能含有不适宜的信息，请修改后再提交',
 
   // Activities and registrations
   not_eligible: '您不符合报名条件（可能仅限党员或本社区居民）',
