@@ -5,7 +5,7 @@ from server.models import AUDIENCES, CATEGORIES
 from server.models.base import utcnow
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
-from server.schemas.users import CommunitySchema
+from server.schemas.users import CommunitySchema, RosterPersonSchema
 
 CATEGORY_DOC = "`party_lesson` 党课, `youth` 青年, `women_children` 妇儿, `elderly` 长者, `culture` 文体, `volunteer` 志愿服务, `other`"
 AUDIENCE_DOC = "`all`; `party_members`; `community_residents` (the activity's community only)"
@@ -200,13 +200,9 @@ class RosterFormatArgsSchema(Schema):
     )
 
 
-class RosterUserSchema(Schema):
+class RosterUserSchema(RosterPersonSchema):
     """A person on a roster."""
 
-    id = fields.Integer()
-    real_name = fields.String(allow_none=True)
-    nickname = fields.String(allow_none=True)
-    phone_masked = fields.String(allow_none=True)
     phone = fields.String(
         allow_none=True,
         metadata={

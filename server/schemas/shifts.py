@@ -9,7 +9,7 @@ know them; inside the code they are posts (`data_key` maps the names). The schem
 from server.models import SITE_KINDS
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
-from server.schemas.users import CommunitySchema
+from server.schemas.users import CommunitySchema, RosterPersonSchema
 
 KIND_DOC = "`checkpoint` 卡口, `testing_site` 核酸采样点, `temperature_point` 测温点, `service_center`, `other`"
 
@@ -241,13 +241,9 @@ class HoursSchema(Schema):
     by_month = fields.List(fields.Nested(MonthMinutesSchema))
 
 
-class PersonSchema(Schema):
+class PersonSchema(RosterPersonSchema):
     """A volunteer as a roster shows them."""
 
-    id = fields.Integer()
-    real_name = fields.String(allow_none=True)
-    nickname = fields.String(allow_none=True)
-    phone_masked = fields.String(allow_none=True)
     phone = fields.String(
         allow_none=True,
         metadata={

@@ -35,6 +35,15 @@ class MyCommunitySchema(CommunitySchema):
     )
 
 
+class RosterPersonSchema(Schema):
+    """What every roster shows of a person: names and the masked phone (each roster documents `phone`)."""
+
+    id = fields.Integer()
+    real_name = fields.String(allow_none=True)
+    nickname = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True)
+
+
 class UserSchema(Schema):
     """A user as the user (or an admin) sees it. The phone is always masked; `session_key` is never here."""
 

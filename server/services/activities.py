@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
@@ -32,6 +32,7 @@ from server.services.activity_reminders import REMINDER_FIELDS, message_payload,
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
+from server.services.paging import paginate
 from server.services.registrations import _check_eligible, promote_waitlist, release_registration
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
@@ -247,12 +248,7 @@ def list_activities(viewer, args):
         statement = statement.where(
             or_(Activity.title.ilike(pattern, escape="\\"), Activity.venue.ilike(pattern, escape="\\"))
         )
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    page, size = args["page"], args["page_size"]
-    items = db.session.scalars(
-        statement.order_by(Activity.starts_at, Activity.id).offset((page - 1) * size).limit(size)
-    ).all()
-    return items, total
+    return paginate(statement, args, Activity.starts_at, Activity.id)
 
 
 @dataclass(frozen=True)

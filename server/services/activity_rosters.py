@@ -21,9 +21,9 @@ from server.extensions import db
 from server.models import Activity, Registration
 from server.errors import Forbidden, NotFound
 from server.services.activity_access import get_managed_activity
-from server.services.exports import Document, export_roster, file_name, period_text
+from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
-from server.services.users import contact, record_audit, sees_full_phone
+from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
 
 ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
@@ -52,21 +52,6 @@ class Roster:
     activity: Activity
     counts: dict
     items: list
-
-
-@dataclass(frozen=True)
-class RevealedPhone:
-    """One person's full number, revealed to an organizer (`PhoneSchema`); None when they bound none."""
-
-    phone: str | None
-
-
-@dataclass(frozen=True)
-class RosterFile:
-    """An exported roster: the file's bytes and its name (without extension)."""
-
-    body: bytes
-    filename: str
 
 
 def cannot_be_reminded(entry):

@@ -103,6 +103,20 @@ def credited_minutes(shift, checked_in_at, checked_out_at):
     return max(int((end - start).total_seconds() // 60), 0)
 
 
+def record_check_out(booking, moment, actor):
+    """Check the booking out at `moment` and credit the minutes worked inside its shift's window to the
+    volunteer's total. The caller holds the booking's lock and has checked the rules."""
+    booking.checked_out_at = moment
+    booking.minutes_credited = credited_minutes(booking.shift, booking.checked_in_at, moment)
+    booking.updated_by_id = actor.id
+    db.session.execute(
+        update(User)
+        .where(User.id == booking.user_id)
+        .values(volunteer_minutes=User.volunteer_minutes + booking.minutes_credited)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def check_out(actor, booking_id, token=None, at=None):
     """Check out and credit the minutes worked inside the shift's window to the volunteer.
     Checking out twice keeps the first check-out.
@@ -122,15 +136,7 @@ def check_out(actor, booking_id, token=None, at=None):
         raise ValidationFailed(errors={"at": ["签退时间不能早于签到时间"]})
     if not as_organizer and moment > shift.ends_at + timedelta(minutes=CHECKOUT_LATE_MINUTES):
         raise DomainError("checkin_window_closed", "已超过签退时间，请联系组织者补签", 409)
-    booking.checked_out_at = moment
-    booking.minutes_credited = credited_minutes(shift, booking.checked_in_at, moment)
-    booking.updated_by_id = actor.id
-    db.session.execute(
-        update(User)
-        .where(User.id == booking.user_id)
-        .values(volunteer_minutes=User.volunteer_minutes + booking.minutes_credited)
-        .execution_options(synchronize_session=False)
-    )
+    record_check_out(booking, moment, actor)
     db.session.flush()
     return booking
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
 from server.extensions import db
@@ -33,6 +33,7 @@ from server.models import Booking, Shift, ShiftPost, User
 from server.models.base import utcnow
 from server.services import cache
 from server.services.locking import lock_row
+from server.services.paging import paginate
 from server.services.reminders import void_reminders
 from server.services.shift_notices import schedule_booking_reminders
 from server.services.shift_planning import ShiftNotOpen, get_shift
@@ -376,6 +377,4 @@ def list_my_shifts(user, args):
         statement = statement.where(Shift.ends_at > now).order_by(Shift.starts_at, Booking.id)
     else:
         statement = statement.where(Shift.ends_at <= now).order_by(Shift.starts_at.desc(), Booking.id)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    page, size = args["page"], args["page_size"]
-    return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total
+    return paginate(statement, args)

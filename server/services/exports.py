@@ -59,6 +59,14 @@ class Document:
     signatures: bool = False
 
 
+@dataclass(frozen=True)
+class RosterFile:
+    """An exported roster: the CSV or XLSX bytes and the file's name (without its extension)."""
+
+    body: bytes
+    filename: str
+
+
 def clean_text(text):
     """`text` without the characters an XLSX file cannot hold."""
     return _UNWRITABLE.sub("", text)

@@ -17,7 +17,7 @@ they act on the claim as it is now; a concurrent change of community writes both
 (`User._new_claim`), so a confirmation of the old community is never carried over to the new one.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.errors import DomainError, NotFound
 from server.extensions import db
@@ -25,6 +25,7 @@ from server.models import User
 from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.locking import lock_row
+from server.services.paging import paginate
 from server.services.sites import require_organizer
 from server.services.users import get_community, record_audit
 
@@ -48,12 +49,7 @@ def list_members(actor, community_id, args):
         statement = statement.where(User.community_confirmed_at.is_(None))
     elif args.get("status") == "confirmed":
         statement = statement.where(User.community_confirmed_at.is_not(None))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    page, size = args["page"], args["page_size"]
-    items = db.session.scalars(
-        statement.order_by(User.community_claimed_at, User.id).offset((page - 1) * size).limit(size)
-    ).all()
-    return items, total
+    return paginate(statement, args, User.community_claimed_at, User.id)
 
 
 def _locked_member(community_id, user_id):

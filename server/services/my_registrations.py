@@ -15,6 +15,7 @@ from sqlalchemy.orm import with_expression
 from server.extensions import db
 from server.models import ACTIVE_REGISTRATION, Activity, Registration
 from server.models.base import utcnow
+from server.services.paging import paginate
 
 # What `RegistrationSchema` shows of a registration, besides its waitlist position.
 OWN_COLUMNS = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at")
@@ -82,7 +83,4 @@ def list_my_registrations(user, args):
         statement = statement.where(Activity.ends_at > now).order_by(Activity.starts_at, Registration.id)
     else:
         statement = statement.where(Activity.ends_at <= now).order_by(Activity.starts_at.desc(), Registration.id)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    page, size = args["page"], args["page_size"]
-    statement = statement.options(with_expression(Registration.waitlist_position, _WAITLIST_POSITION))
-    return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total
+    return paginate(statement.options(with_expression(Registration.waitlist_position, _WAITLIST_POSITION)), args)

@@ -24,13 +24,13 @@ takes them in).
 
 from types import SimpleNamespace
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from server.errors import DomainError, ValidationFailed
 from server.extensions import db
 from server.models import Booking, User
 from server.models.base import utcnow
-from server.services.attendance import credited_minutes
+from server.services.attendance import record_check_out
 from server.services.bookings import lock_booking, release_place, schedule_conflict
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.locking import lock_row
@@ -122,15 +122,7 @@ def _end_early(actor, shift, now):
             release_place(booking)
             released.append(booking)
             continue
-        booking.checked_out_at = max(now, booking.checked_in_at)
-        booking.minutes_credited = credited_minutes(shift, booking.checked_in_at, booking.checked_out_at)
-        booking.updated_by_id = actor.id
-        db.session.execute(
-            update(User)
-            .where(User.id == booking.user_id)
-            .values(volunteer_minutes=User.volunteer_minutes + booking.minutes_credited)
-            .execution_options(synchronize_session=False)
-        )
+        record_check_out(booking, max(now, booking.checked_in_at), actor)
     return released
 
 

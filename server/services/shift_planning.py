@@ -12,7 +12,7 @@ Locks: none; a new shift has no bookings, and the unique constraint settles two 
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.extensions import db
@@ -21,6 +21,7 @@ from server.models import Shift, ShiftPost, Site
 from server.models.base import utcnow
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
+from server.services.paging import paginate
 from server.services.schedule_changes import refuse_past_start
 from server.services.sites import get_managed_site, require_organizer
 
@@ -153,9 +154,4 @@ def list_shifts(args):
     if args.get("available"):
         free = select(ShiftPost.id).where(ShiftPost.shift_id == Shift.id, ShiftPost.has_free_place)
         statement = statement.where(free.exists())
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    page, size = args["page"], args["page_size"]
-    items = db.session.scalars(
-        statement.order_by(Shift.starts_at, Shift.id).offset((page - 1) * size).limit(size)
-    ).all()
-    return items, total
+    return paginate(statement, args, Shift.starts_at, Shift.id)

@@ -23,11 +23,11 @@ from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Booking, Community, Shift, Site, User
-from server.services.exports import Document, export_roster, file_name, period_text
+from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.shift_planning import get_managed_shift
 from server.services.sites import require_organizer
-from server.services.users import contact, record_audit, sees_full_phone
+from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
@@ -90,21 +90,6 @@ class HoursReport:
 
     community: Community
     items: list[dict]
-
-
-@dataclass(frozen=True)
-class RevealedPhone:
-    """One volunteer's full number, revealed to an organizer (`PhoneSchema`); None when they bound none."""
-
-    phone: str | None
-
-
-@dataclass(frozen=True)
-class RosterFile:
-    """An exported roster: the CSV or XLSX bytes and the file's name (without its extension)."""
-
-    body: bytes
-    filename: str
 
 
 def local_today():

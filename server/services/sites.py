@@ -7,7 +7,7 @@ Renaming a site or changing its address tells the volunteers booked on its comin
 organizers, last write wins.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
@@ -15,6 +15,7 @@ from server.models import Community, Shift, Site
 from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
+from server.services.paging import paginate
 from server.services.shift_notices import move_reminders, notify_moved
 
 # What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
@@ -34,12 +35,7 @@ def list_sites(args):
         statement = statement.where(Site.community_id == args["community_id"])
     if "kind" in args:
         statement = statement.where(Site.kind == args["kind"])
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    page, size = args["page"], args["page_size"]
-    items = db.session.scalars(
-        statement.order_by(Site.community_id, Site.name, Site.id).offset((page - 1) * size).limit(size)
-    ).all()
-    return items, total
+    return paginate(statement, args, Site.community_id, Site.name, Site.id)
 
 
 def get_site(site_id):

@@ -1,5 +1,7 @@
 """Users: login through WeChat, profile, phone binding and roles (account deletion: `accounts.py`)."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +23,13 @@ def record_audit(actor, action, target_type=None, target_id=None, **detail):
             detail=detail or None,
         )
     )
+
+
+@dataclass(frozen=True)
+class RevealedPhone:
+    """One person's full number, revealed to an organizer (`PhoneSchema`); None when they bound none."""
+
+    phone: str | None
 
 
 def sees_full_phone(viewer, community_id):

@@ -1,0 +1,15 @@
+"""Paged lists: one page of a list query, and how many rows match in all (`page`, `page_size`, `total`)."""
+
+from sqlalchemy import func, select
+
+from server.extensions import db
+
+
+def paginate(statement, args, *order_by):
+    """`(items, total)` of a `select(Model)`: page `args["page"]` (from 1) of `args["page_size"]` rows,
+    in `order_by` (or the statement's own order), and the count of every row the statement matches."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if order_by:
+        statement = statement.order_by(*order_by)
+    page, size = args["page"], args["page_size"]
+    return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total
