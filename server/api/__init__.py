@@ -41,13 +41,18 @@ def _json_depth(value):
     return deepest
 
 
+# The types a cross-site page can post without a CORS preflight: refused even with an empty body, so a
+# cookie-authenticated console never acts on a forged form.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
 def check_request_body():
     """Refuse a body that is not JSON (415) or that nests too deeply (400), before any view runs."""
     if request.method not in BODY_METHODS:
         return
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
-    if not has_body and not request.content_type:
-        return
+    if not has_body and request.mimetype not in FORM_TYPES:
+        return  # nothing to parse (some clients label an empty body application/octet-stream)
     if request.mimetype != "application/json":
         raise DomainError("unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）")
     body = request.get_data(cache=True)
