@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app server.wsgi grant-role ...`, `seed-demo` and `openapi-docs`."""
+"""Command-line tasks: `flask --app server.wsgi grant-role ...`, `seed-demo`, `openapi-docs` and
+`purge-personal-data`."""
 
 import click
 from flask.cli import with_appcontext
@@ -65,7 +66,26 @@ def openapi_docs_command(check):
         click.echo(f"wrote {path}")
 
 
+@click.command("purge-personal-data")
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged; change nothing.")
+@with_appcontext
+def purge_personal_data_command(dry_run):
+    """Apply the retention rules (RETENTION_DAYS, AUDIT_RETENTION_DAYS; see server/services/retention.py)."""
+    from server.services.retention import purge_personal_data
+
+    result = purge_personal_data(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for name, value in result.as_dict().items():
+        if name != "dry_run":
+            click.echo(f"{name}: {value}")
+    click.echo("dry run: nothing changed" if dry_run else "purged")
+
+
 def init_app(app):
     app.cli.add_command(grant_role_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(openapi_docs_command)
+    app.cli.add_command(purge_personal_data_command)

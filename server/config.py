@@ -87,6 +87,11 @@ def check_settings(config):
         problems.append(f"LOG_FORMAT={config.get('LOG_FORMAT')!r} is not one of {', '.join(LOG_FORMATS)}")
     if config.get("LOG_LEVEL") not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={config.get('LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
+    for name in ("RETENTION_DAYS", "AUDIT_RETENTION_DAYS"):
+        if config.get(name, 1095) < 30:
+            problems.append(f"{name} must be at least 30 (days); the default is 1095 (three years)")
+    if not 0 <= config.get("RETENTION_PURGE_HOUR_UTC", 19) <= 23:
+        problems.append("RETENTION_PURGE_HOUR_UTC must be an hour from 0 to 23")
     public_base_url = config.get("PUBLIC_BASE_URL")
     if public_base_url and not public_base_url.startswith(("https://", "http://")):
         problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")
@@ -197,4 +202,11 @@ def load_settings():
         # text (one line per record) or json (one JSON object per line); the level of the root logger.
         "LOG_FORMAT": _str("LOG_FORMAT", "text"),
         "LOG_LEVEL": _str("LOG_LEVEL", "INFO").upper(),
+        # Retention (services.retention, run daily by the scheduler): accounts not logged in for
+        # RETENTION_DAYS are anonymised and remarks on rosters of activities that ended that long ago
+        # emptied; audit entries are deleted after AUDIT_RETENTION_DAYS. Default 3 years each.
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 1095),
+        "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 1095),
+        # Hour of the day (UTC) at which the scheduler runs the daily purge.
+        "RETENTION_PURGE_HOUR_UTC": _int("RETENTION_PURGE_HOUR_UTC", 19),
     }

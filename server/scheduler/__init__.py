@@ -1,5 +1,7 @@
 """The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
-`SCHEDULER_TICK_SECONDS`. Run it as its own process, never inside web workers; several may run at once."""
+`SCHEDULER_TICK_SECONDS`, and once a day purges personal data past its retention period
+(`RETENTION_PURGE_HOUR_UTC`, services.retention). Run it as its own process, never inside web
+workers; several may run at once."""
 
 import logging
 import os
@@ -35,6 +37,26 @@ def tick(app, worker_id, stop):
             request_id.reset(bound)
 
 
+def purge(app):
+    """The daily retention purge (services.retention). Idempotent: several schedulers may all run it."""
+    from server.extensions import db
+    from server.logs import request_id
+    from server.services.retention import purge_personal_data
+
+    bound = request_id.set("purge-" + uuid.uuid4().hex[:12])
+    with app.app_context():
+        try:
+            result = purge_personal_data()
+            db.session.commit()
+            log.info("retention purge: %s", result.as_dict())
+        except Exception:
+            db.session.rollback()
+            log.exception("retention purge failed; the next day's run tries again")
+        finally:
+            db.session.remove()
+            request_id.reset(bound)
+
+
 def run(app, once=False):
     """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
     finished before stopping. With `once`, tick once and return."""
@@ -54,6 +76,17 @@ def run(app, once=False):
         max_instances=1,
         coalesce=True,
         id="send_due_messages",
+    )
+
+    scheduler.add_job(
+        purge,
+        "cron",
+        args=(app,),
+        hour=app.config["RETENTION_PURGE_HOUR_UTC"],
+        jitter=600,  # several schedulers need not start it at the same second
+        max_instances=1,
+        coalesce=True,
+        id="purge_personal_data",
     )
 
     def request_stop(signum, _frame):

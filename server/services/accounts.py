@@ -74,10 +74,11 @@ KEPT = {
 }
 
 
-def delete_account(user):
+def delete_account(user, expired=False):
     """Delete the account's personal data and give up its future sign-ups and bookings (waitlists
     move up). The row stays, anonymised, so past rosters and volunteer hours keep their counts; every
-    remark the person typed on any registration is emptied (see `ERASED`)."""
+    remark the person typed on any registration is emptied (see `ERASED`). `expired`: the retention
+    purge does it to an inactive account (`services.retention`), audited as `account.expire` with no actor."""
     cancel_future_registrations(user)
     cancel_future_bookings(user)
     user_id = user.id
@@ -93,5 +94,8 @@ def delete_account(user):
         .values(remark="")
         .execution_options(synchronize_session="fetch")
     )
-    record_audit(user, "account.delete", "user", user_id)
+    if expired:
+        record_audit(None, "account.expire", "user", user_id)
+    else:
+        record_audit(user, "account.delete", "user", user_id)
     db.session.flush()

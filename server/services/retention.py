@@ -1,0 +1,124 @@
+"""Retention (PIPL minimisation): personal data is kept only as long as it serves its purpose.
+
+Run once a day by the scheduler (`server.scheduler`, job `purge_personal_data`) and on demand with
+`flask --app server.wsgi purge-personal-data [--dry-run]`. The rules, with `now` the time of the run:
+
+- Inactive accounts: an account not deleted whose last login (or creation, if it never logged in) is
+  older than `RETENTION_DAYS` is anonymised exactly as deleting it does (`accounts.delete_account`):
+  its future places are given up (waitlists move up), its profile and every remark it typed are
+  emptied, its roles go. The audit row says `account.expire`, with no actor.
+- Deleted accounts: already anonymised when deleted; anything of `accounts.PERSONAL_FIELDS` found
+  left on one (e.g. written before a fix) is emptied again, and its remarks with it.
+- Rosters of past activities: the remark of every registration of an activity that ended more than
+  `RETENTION_DAYS` ago is emptied (the only text a person types on a roster; shifts' bookings hold
+  none: `accounts.ERASED` lists every personal text column).
+- Audit entries older than `AUDIT_RETENTION_DAYS` are deleted. Their detail never holds a person's
+  text (`accounts.KEPT`), but who revealed or exported what, and when, is itself personal data.
+
+What stays: every registration and booking row with its status, companions and check-in times, the
+activities' confirmed counts, the users' `volunteer_minutes` and the bookings' `minutes_credited`: the
+community's counts and hours totals.
+
+Idempotent: a second run (or a second scheduler running at the same time) finds nothing left to do,
+so the daily job needs no exactly-once guarantee across schedulers. Each inactive account is locked
+(its users row) and checked again before it is anonymised, so two runs never anonymise one account
+twice; then the lock order of `delete_account` (its activities, then its bookings, in id order). The
+caller commits once, at the end; with `dry_run` nothing is written and the counts say what would be.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from server.extensions import db
+from server.models import Activity, AuditLog, Registration, User
+from server.models.base import utcnow
+from server.services.accounts import PERSONAL_FIELDS, delete_account
+from server.services.locking import lock_row
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What one run changed (or, with `dry_run`, would change)."""
+
+    dry_run: bool
+    inactive_accounts_anonymised: int
+    deleted_accounts_cleaned: int
+    remarks_emptied: int
+    audit_entries_deleted: int
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _cutoffs(now):
+    config = current_app.config
+    return now - timedelta(days=config["RETENTION_DAYS"]), now - timedelta(days=config["AUDIT_RETENTION_DAYS"])
+
+
+def _inactive(cutoff):
+    return and_(User.deleted_at.is_(None), func.coalesce(User.last_login_at, User.created_at) < cutoff)
+
+
+def _leftover_on_deleted():
+    return and_(User.deleted_at.is_not(None), or_(*(getattr(User, field).is_not(None) for field in PERSONAL_FIELDS)))
+
+
+def _old_remarks(cutoff):
+    ended = select(Activity.id).where(Activity.ends_at < cutoff)
+    return and_(Registration.remark != "", Registration.activity_id.in_(ended))
+
+
+def purge_personal_data(dry_run=False, now=None):
+    """Apply the retention rules of this module's docstring; flushes, never commits."""
+    now = now or utcnow()
+    cutoff, audit_cutoff = _cutoffs(now)
+    inactive_ids = db.session.scalars(select(User.id).where(_inactive(cutoff)).order_by(User.id)).all()
+    deleted_ids = db.session.scalars(select(User.id).where(_leftover_on_deleted()).order_by(User.id)).all()
+    old_audit = AuditLog.created_at < audit_cutoff
+    if dry_run:
+        return PurgeResult(
+            dry_run=True,
+            inactive_accounts_anonymised=len(inactive_ids),
+            deleted_accounts_cleaned=len(deleted_ids),
+            remarks_emptied=db.session.scalar(select(func.count()).where(_old_remarks(cutoff))),
+            audit_entries_deleted=db.session.scalar(select(func.count()).where(old_audit)),
+        )
+
+    anonymised = 0
+    for user_id in inactive_ids:
+        user = lock_row(User, user_id)
+        # Checked again under the lock: a login or another run may have come first.
+        if user is not None and db.session.scalar(select(func.count()).where(User.id == user_id, _inactive(cutoff))):
+            delete_account(user, expired=True)
+            anonymised += 1
+
+    cleaned = 0
+    for user_id in deleted_ids:
+        user = lock_row(User, user_id)
+        if user is None or user.deleted_at is None:
+            continue
+        for field in PERSONAL_FIELDS:
+            setattr(user, field, None)
+        db.session.execute(
+            update(Registration)
+            .where(Registration.user_id == user_id, Registration.remark != "")
+            .values(remark="")
+            .execution_options(synchronize_session="fetch")
+        )
+        cleaned += 1
+
+    remarks = db.session.execute(
+        update(Registration).where(_old_remarks(cutoff)).values(remark="").execution_options(synchronize_session="fetch")
+    ).rowcount
+    audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(synchronize_session="fetch")).rowcount
+    db.session.flush()
+    return PurgeResult(
+        dry_run=False,
+        inactive_accounts_anonymised=anonymised,
+        deleted_accounts_cleaned=cleaned,
+        remarks_emptied=remarks,
+        audit_entries_deleted=audit,
+    )
