@@ -78,6 +78,10 @@ def purge_personal_data_command(dry_run):
         db.session.rollback()
     else:
         db.session.commit()
+        from server.services.tokens import revoke_user_tokens
+
+        for user_id in result.expired_user_ids:
+            revoke_user_tokens(user_id)
     for name, value in result.as_dict().items():
         if name != "dry_run":
             click.echo(f"{name}: {value}")

@@ -83,6 +83,9 @@ def test_purge_applies_the_retention_rules_and_keeps_the_totals(clean_app, organ
     assert result.exit_code == 0, result.output
     assert "inactive_accounts_anonymised: 1" in result.output
 
+    # As when deleting an account, its tokens stop working.
+    assert old.get("/api/v1/activities").status_code == 401  # the token itself is refused
+    assert recent.get("/api/v1/me").status_code == 200
     with clean_app.app_context():
         gone = db.session.get(User, old.user["id"])
         assert gone.deleted_at is not None and gone.openid is None and gone.real_name is None
@@ -128,9 +131,11 @@ def test_the_scheduler_job_purges(clean_app, organizer, residents, move_activity
     from server.scheduler import purge
 
     old, *_ = _history(clean_app, organizer, residents, move_activity)
+    assert old.get("/api/v1/activities").status_code == 200
     purge(clean_app)
     with clean_app.app_context():
         assert db.session.get(User, old.user["id"]).deleted_at is not None
+    assert old.get("/api/v1/activities").status_code == 401  # the token itself is refused
 
 
 def test_deleted_account_leftovers_are_emptied(clean_app, resident):

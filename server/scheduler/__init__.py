@@ -42,12 +42,15 @@ def purge(app):
     from server.extensions import db
     from server.logs import request_id
     from server.services.retention import purge_personal_data
+    from server.services.tokens import revoke_user_tokens
 
     bound = request_id.set("purge-" + uuid.uuid4().hex[:12])
     with app.app_context():
         try:
             result = purge_personal_data()
             db.session.commit()
+            for user_id in result.expired_user_ids:
+                revoke_user_tokens(user_id)
             log.info("retention purge: %s", result.as_dict())
         except Exception:
             db.session.rollback()

@@ -23,10 +23,11 @@ Idempotent: a second run (or a second scheduler running at the same time) finds 
 so the daily job needs no exactly-once guarantee across schedulers. Each inactive account is locked
 (its users row) and checked again before it is anonymised, so two runs never anonymise one account
 twice; then the lock order of `delete_account` (its activities, then its bookings, in id order). The
-caller commits once, at the end; with `dry_run` nothing is written and the counts say what would be.
+caller commits once, at the end, then revokes the tokens of the accounts anonymised (as deleting an
+account does); with `dry_run` nothing is written and the counts say what would be.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from flask import current_app
@@ -41,16 +42,19 @@ from server.services.locking import lock_row
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """What one run changed (or, with `dry_run`, would change)."""
+    """What one run changed (or, with `dry_run`, would change). `expired_user_ids`: the accounts
+    anonymised, whose tokens the caller revokes once committed (`tokens.revoke_user_tokens`)."""
 
     dry_run: bool
     inactive_accounts_anonymised: int
     deleted_accounts_cleaned: int
     remarks_emptied: int
     audit_entries_deleted: int
+    expired_user_ids: tuple = field(default=(), repr=False)
 
     def as_dict(self):
-        return asdict(self)
+        """The counts, for logs and the command's output."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "expired_user_ids"}
 
 
 def _cutoffs(now):
@@ -87,13 +91,13 @@ def purge_personal_data(dry_run=False, now=None):
             audit_entries_deleted=db.session.scalar(select(func.count()).where(old_audit)),
         )
 
-    anonymised = 0
+    anonymised = []
     for user_id in inactive_ids:
         user = lock_row(User, user_id)
         # Checked again under the lock: a login or another run may have come first.
         if user is not None and db.session.scalar(select(func.count()).where(User.id == user_id, _inactive(cutoff))):
             delete_account(user, expired=True)
-            anonymised += 1
+            anonymised.append(user_id)
 
     cleaned = 0
     for user_id in deleted_ids:
@@ -117,8 +121,9 @@ def purge_personal_data(dry_run=False, now=None):
     db.session.flush()
     return PurgeResult(
         dry_run=False,
-        inactive_accounts_anonymised=anonymised,
+        inactive_accounts_anonymised=len(anonymised),
         deleted_accounts_cleaned=cleaned,
         remarks_emptied=remarks,
         audit_entries_deleted=audit,
+        expired_user_ids=tuple(anonymised),
     )
