@@ -114,10 +114,11 @@ def purge_personal_data(dry_run=False, now=None):
         )
         cleaned += 1
 
+    fetch = {"synchronize_session": "fetch"}
     remarks = db.session.execute(
-        update(Registration).where(_old_remarks(cutoff)).values(remark="").execution_options(synchronize_session="fetch")
+        update(Registration).where(_old_remarks(cutoff)).values(remark="").execution_options(**fetch)
     ).rowcount
-    audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(synchronize_session="fetch")).rowcount
+    audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(**fetch)).rowcount
     db.session.flush()
     return PurgeResult(
         dry_run=False,
