@@ -1,12 +1,119 @@
-"""Command-line tasks: `flask --app server.wsgi grant-role ...`, `seed-demo`, `openapi-docs` and
-`purge-personal-data`."""
+"""Command-line tasks (`flask --app server.wsgi <command> ...`).
+
+Setting up a real sub-district, without demo data: `create-community`, `import-communities`,
+`rename-community`, `archive-community`, `make-admin`, `grant-role`. `seed-demo` is for local runs
+only. `openapi-docs` regenerates the API documents; `purge-personal-data` applies the retention
+rules. The community commands call the same service as the admin API (`server.services.communities`);
+a refusal prints its message and exits with status 1, having changed nothing.
+"""
+
+import functools
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from server.errors import DomainError
 from server.extensions import db
-from server.models import Community, User
+from server.models import Community
+
+
+def refusals_exit(command):
+    """Print a service refusal (with its field or line details) and exit 1; roll back."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            db.session.rollback()
+            click.echo(f"error: {error.error}: {error.message}", err=True)
+            for where, problems in (error.errors or {}).items():
+                click.echo(f"  {where}: {'; '.join(map(str, problems))}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def _describe(community):
+    state = " (archived)" if community.archived_at else ""
+    return f"{community.code} {community.name} [{community.subdistrict or '-'}] id {community.id}{state}"
+
+
+@click.command("create-community")
+@click.argument("code")
+@click.argument("name")
+@click.option("--subdistrict", help="The 街道 the community belongs to.")
+@with_appcontext
+@refusals_exit
+def create_community_command(code, name, subdistrict):
+    """Create the community CODE (letters, digits, - or _) named NAME."""
+    from server.services import communities
+
+    community = communities.create_community(None, code, name, subdistrict)
+    db.session.commit()
+    click.echo(f"created {_describe(community)}")
+
+
+@click.command("rename-community")
+@click.argument("code")
+@click.argument("name")
+@click.option("--subdistrict", help="Also set the 街道 it belongs to.")
+@with_appcontext
+@refusals_exit
+def rename_community_command(code, name, subdistrict):
+    """Rename the community CODE to NAME (its code never changes)."""
+    from server.services import communities
+
+    changes = {"name": name} if subdistrict is None else {"name": name, "subdistrict": subdistrict}
+    community = communities.update_community(None, communities.get_by_code(code).id, changes)
+    db.session.commit()
+    click.echo(f"renamed {_describe(community)}")
+
+
+@click.command("archive-community")
+@click.argument("code")
+@with_appcontext
+@refusals_exit
+def archive_community_command(code):
+    """Archive the community CODE: it keeps its history, takes no new activities, sites or members."""
+    from server.services import communities
+
+    community = communities.archive_community(None, communities.get_by_code(code).id)
+    db.session.commit()
+    click.echo(f"archived {_describe(community)}")
+
+
+@click.command("import-communities")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+@refusals_exit
+def import_communities_command(file):
+    """Create the communities listed in FILE, a CSV with the header `code,name,subdistrict`.
+
+    UTF-8 (with or without BOM) or GBK as Excel saves it. All or nothing: a repeated or existing code,
+    an empty name or an unreadable line refuses the whole file, naming the lines; nothing is created.
+    """
+    from server.services import communities
+
+    created = communities.import_communities(None, file.read())
+    db.session.commit()
+    for community in created:
+        click.echo(f"created {_describe(community)}")
+    click.echo(f"{len(created)} communities imported")
+
+
+@click.command("make-admin")
+@click.argument("openid")
+@with_appcontext
+@refusals_exit
+def make_admin_command(openid):
+    """Make the user with OPENID an administrator (created if that openid never logged in)."""
+    from server.services import communities
+
+    user = communities.make_admin(openid)
+    db.session.commit()
+    click.echo(f"user {user.id} ({openid}) roles: {', '.join(user.roles)}")
 
 
 @click.command("grant-role")
@@ -14,6 +121,7 @@ from server.models import Community, User
 @click.argument("role", type=click.Choice(["party_member", "organizer", "admin"]))
 @click.option("--community", "community_code", help="Community code; required for organizer.")
 @with_appcontext
+@refusals_exit
 def grant_role_command(openid, role, community_code):
     """Grant ROLE to the user with OPENID (created if they have not logged in yet)."""
     from server.services import users
@@ -26,11 +134,7 @@ def grant_role_command(openid, role, community_code):
         community_id = community.id
     elif role == "organizer":
         raise click.BadParameter("organizer needs --community CODE", param_hint="--community")
-    user = db.session.scalar(select(User).where(User.openid == openid))
-    if user is None:
-        user = User(openid=openid)
-        db.session.add(user)
-        db.session.flush()
+    user = users.user_for_openid(openid)
     users.grant_role(None, user, role, community_id)
     db.session.commit()
     click.echo(f"user {user.id} ({openid}) roles: {', '.join(user.roles)}")
@@ -39,7 +143,8 @@ def grant_role_command(openid, role, community_code):
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Seed communities, demo users, sample activities, sites and a week of shifts (idempotent)."""
+    """LOCAL RUNS ONLY: seed demo communities, demo users, sample activities, sites and a week of shifts
+    (idempotent). Never on a real server: set up with import-communities and make-admin instead."""
     from server.demo import seed_demo
 
     seeded = seed_demo()
@@ -89,6 +194,14 @@ def purge_personal_data_command(dry_run):
 
 
 def init_app(app):
+    for command in (
+        create_community_command,
+        rename_community_command,
+        archive_community_command,
+        import_communities_command,
+        make_admin_command,
+    ):
+        app.cli.add_command(command)
     app.cli.add_command(grant_role_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(openapi_docs_command)

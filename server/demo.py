@@ -2,7 +2,9 @@
 memberships confirmed), sample activities, and sites of each kind with a week of volunteer shifts in
 each community.
 
-The community list is sample data for local runs and tests, not an official register.
+For local runs and tests only: the community list is sample data, not an official register, and the
+demo users are made-up accounts. A real server is set up with `import-communities` (or
+`create-community`) and `make-admin` instead (README, "Operating it").
 """
 
 from datetime import datetime, time, timedelta

@@ -138,6 +138,20 @@ _ACTIVITIES = {
         "社区居民确认码无效或已过期，请重新扫码",
         "The scanned community join code is unknown, expired, or not a join code (`POST /me/community/join`).",
     ),
+
+    "community_archived": ErrorSpec(
+        409,
+        "该社区已撤销归档，不能再添加活动、站点或成员",
+        "The community is archived: it keeps its history but takes no new activities, sites or members "
+        "(creating one there, choosing it in `PATCH /me`, its join code).",
+    ),
+    "community_code_taken": ErrorSpec(409, "社区编码已存在", "Another community already has this code."),
+    "community_csv_invalid": ErrorSpec(
+        422,
+        "社区名单有误，未导入任何社区",
+        "The communities CSV was refused as a whole, nothing created: `errors` maps `line N` (or `file`) "
+        "to what is wrong there (duplicate code, empty name, unreadable encoding, missing column).",
+    ),
 }
 _SHIFTS = {
     "shift_not_open": ErrorSpec(409, "该班次已取消", "The shift was cancelled."),

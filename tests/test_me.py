@@ -97,5 +97,5 @@ def test_communities_are_listed_for_anyone(seeded, client):
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert len(items) == 8
-    assert {"id", "code", "name"} == set(items[0])
+    assert {"id", "code", "name", "subdistrict", "archived_at"} == set(items[0])
     assert items[0]["name"] == "海珠社区"

@@ -1,25 +1,110 @@
-"""The communities (社区) of the sub-district, and their members."""
+"""The communities (社区) of the sub-district, their set-up by admins, and their members."""
+
+import base64
+import binascii
 
 from flask import g
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from server.api.checkin import checkin_code_body
 from server.api.pages import page_body
 from server.api.security import login_required
+from server.errors import ValidationFailed
 from server.extensions import db
-from server.models import Community
-from server.schemas.users import CommunityListSchema, JoinCodeSchema, MemberArgsSchema, MemberPageSchema, MemberSchema
-from server.services import memberships
+from server.schemas.users import (
+    CommunityCreateSchema,
+    CommunityDetailSchema,
+    CommunityImportSchema,
+    CommunityListArgsSchema,
+    CommunityListSchema,
+    CommunityUpdateSchema,
+    JoinCodeSchema,
+    MemberArgsSchema,
+    MemberPageSchema,
+    MemberSchema,
+)
+from server.services import communities, memberships
 
 blp = Blueprint("communities", __name__, url_prefix="/api/v1/communities", description="Communities")
 
 
 @blp.route("", methods=["GET"])
+@blp.arguments(CommunityListArgsSchema(), location="query")
 @blp.response(200, CommunityListSchema)
-def list_communities():
-    """Every community of the sub-district, in a stable order (not paginated: there are a few dozen)."""
-    return {"items": db.session.scalars(select(Community).order_by(Community.id)).all()}
+def list_communities(args):
+    """The communities of the sub-district, in a stable order (not paginated: there are a few dozen).
+
+    Archived ones (no longer taking activities, sites or members) only with `include_archived=true`:
+    their names are not secret, and old activities still name them.
+    """
+    return {"items": communities.list_communities(args["include_archived"])}
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(CommunityCreateSchema())
+@blp.response(201, CommunityDetailSchema)
+def create_community(body):
+    """Create a community (admins only). Audited.
+
+    403 `forbidden`, 409 `community_code_taken`, 422 `validation_failed` (code other than 1-32
+    letters, digits, `-` or `_`; empty name).
+    """
+    community = communities.create_community(g.user, body["code"], body["name"], body.get("subdistrict"))
+    db.session.commit()
+    return community
+
+
+@blp.route("/import", methods=["POST"])
+@login_required
+@blp.arguments(CommunityImportSchema())
+@blp.response(201, CommunityListSchema)
+def import_communities(body):
+    """Create every community of a CSV list, or none (admins only). Audited, one entry per community.
+
+    Send the CSV as text (`csv`) or the file's bytes in base64 (`csv_base64`: UTF-8 with or without
+    BOM, or GBK as Excel saves it, detected). Header row `code,name,subdistrict` (or 编码,名称,街道).
+    The whole file is refused with 422 `community_csv_invalid`, `errors` naming each faulty line
+    (`line 3`: a code repeated in the file or already taken, an empty name or code, a line in neither
+    encoding), and nothing is created; an import never changes an existing community (rename it).
+    403 `forbidden`. Answers the communities created, in file order.
+    """
+    data = body.get("csv")
+    if data is None:
+        try:
+            data = base64.b64decode(body["csv_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed(errors={"csv_base64": ["不是有效的 base64"]}) from None
+    created = communities.import_communities(g.user, data)
+    db.session.commit()
+    return {"items": created}
+
+
+@blp.route("/<id:community_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(CommunityUpdateSchema())
+@blp.response(200, CommunityDetailSchema)
+def update_community(body, community_id):
+    """Rename a community or change its sub-district (admins only; archived ones too). Its code never
+    changes. Audited. 403 `forbidden`, 404 `community_not_found`, 422 `validation_failed`.
+    """
+    community = communities.update_community(g.user, community_id, body)
+    db.session.commit()
+    return community
+
+
+@blp.route("/<id:community_id>/archive", methods=["POST"])
+@login_required
+@blp.response(200, CommunityDetailSchema)
+def archive_community(community_id):
+    """Archive a community (admins only; again changes nothing). Audited. It keeps its activities,
+    sites, members, organizers and history, but takes no new activities, sites or members: those are
+    refused with 409 `community_archived`. There is no un-archiving. 403 `forbidden`,
+    404 `community_not_found`.
+    """
+    community = communities.archive_community(g.user, community_id)
+    db.session.commit()
+    return community
 
 
 @blp.route("/<id:community_id>/members", methods=["GET"])

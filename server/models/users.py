@@ -14,14 +14,21 @@ MEMBERSHIP_STATUSES = ("claimed", "confirmed")
 
 
 class Community(db.Model):
-    """A 社区 of the sub-district; organizers are scoped to communities."""
+    """A 社区 of the sub-district; organizers are scoped to communities.
+
+    `subdistrict` is the name of the 街道 it belongs to (free text: one server usually serves one).
+    An archived community (`archived_at` set) keeps its history but takes no new activities, sites or
+    members (`services.communities`).
+    """
 
     __tablename__ = "communities"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    subdistrict: Mapped[str | None] = mapped_column(String(64))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    archived_at = mapped_column(UTCDateTime)
 
 
 class User(db.Model):

@@ -15,10 +15,68 @@ class CommunitySchema(Schema):
     name = fields.String(dump_only=True)
 
 
-class CommunityListSchema(Schema):
-    """Every community, in a stable order."""
+class CommunityDetailSchema(CommunitySchema):
+    """A community with the 街道 it belongs to and whether it is archived (added after v1)."""
 
-    items = fields.List(fields.Nested(CommunitySchema))
+    subdistrict = fields.String(dump_only=True, allow_none=True, metadata={"description": "The 街道 it belongs to"})
+    archived_at = fields.LocalDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Set once archived: it keeps its history but takes no new activities, sites or members"},
+    )
+
+
+class CommunityListSchema(Schema):
+    """Communities, in a stable order."""
+
+    items = fields.List(fields.Nested(CommunityDetailSchema))
+
+
+class CommunityListArgsSchema(Schema):
+    """Query arguments of the community list."""
+
+    include_archived = fields.Boolean(
+        load_default=False, metadata={"description": "Also list archived communities (default: active ones only)"}
+    )
+
+
+class CommunityCreateSchema(Schema):
+    """A new community (admins only)."""
+
+    code = fields.String(
+        required=True,
+        validate=fields.Length(min=1, max=32),
+        metadata={"description": "Stable short code: letters, digits, `-` or `_`; never changes"},
+    )
+    name = fields.String(required=True, validate=fields.Length(min=1, max=64))
+    subdistrict = fields.String(allow_none=True, validate=fields.Length(max=64), metadata={"description": "The 街道"})
+
+
+class CommunityUpdateSchema(Schema):
+    """A new name or sub-district; fields left out stay as they are (the code never changes)."""
+
+    name = fields.String(validate=fields.Length(min=1, max=64))
+    subdistrict = fields.String(allow_none=True, validate=fields.Length(max=64))
+
+
+class CommunityImportSchema(Schema):
+    """A CSV list of communities (header `code,name,subdistrict`), as text or as the file's bytes."""
+
+    csv = fields.String(
+        validate=fields.Length(min=1, max=1_000_000),
+        metadata={"description": "The CSV as text"},
+    )
+    csv_base64 = fields.String(
+        validate=fields.Length(min=1, max=1_400_000),
+        metadata={
+            "description": "The file's bytes in base64: UTF-8 (with or without BOM) or GBK as Excel saves it, detected"
+        },
+    )
+
+    @ma.validates_schema
+    def _one_of(self, data, **kwargs):
+        if ("csv" in data) == ("csv_base64" in data):
+            raise ma.ValidationError("须提供 csv 或 csv_base64 其中之一", "csv")
 
 
 class MyCommunitySchema(CommunitySchema):

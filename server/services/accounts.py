@@ -43,6 +43,7 @@ ERASED = {
 KEPT = {
     "communities.code": "the community's",
     "communities.name": "the community's",
+    "communities.subdistrict": "the community's",
     "activities.title": "the community's activity, written by its organizers for everyone",
     "activities.description": "the community's activity, written by its organizers for everyone",
     "activities.category": "a fixed choice",

@@ -36,7 +36,7 @@ from server.services.paging import paginate
 from server.services.registrations import _check_eligible, promote_waitlist, release_registration
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
-from server.services.users import record_audit
+from server.services.users import record_audit, refuse_archived
 
 EDITABLE_FIELDS = (
     "title",
@@ -74,12 +74,14 @@ def create_activity(actor, data):
     """Create a draft in a community the actor organizes.
 
     Raises Forbidden, ValidationFailed (unknown community, inconsistent times), DomainError
-    `content_risky` (title, description or venue refused by WeChat's content check).
+    `community_archived`, `content_risky` (title, description or venue refused by WeChat's content check).
     """
-    if db.session.get(Community, data["community_id"]) is None:
+    community = db.session.get(Community, data["community_id"])
+    if community is None:
         raise ValidationFailed(errors={"community_id": ["社区不存在"]})
     if not actor.organizes(data["community_id"]):
         raise Forbidden("forbidden", "只有该社区的组织者可以发布活动")
+    refuse_archived(community)
     _check_times(data)
     refuse_past_start(data["starts_at"], "活动开始时间已过，请选择将来的时间")
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})

@@ -9,6 +9,8 @@ Rules:
   once, whatever the person's community was before.
 - An organizer rejects a claim, or removes a confirmed member who has moved away: the person is left
   without a community. Both are audited; nobody is notified (the person sees the status in 我的).
+- An archived community takes no new members: choosing it, confirming a claim of it, showing or
+  scanning its join code are refused (`community_archived`); its members and their history stay.
 - Only confirmed membership counts: `community_residents` activities (`registrations`) and
   party-member grants by organizers (`users`) read `User.confirmed_community_id`.
 
@@ -27,7 +29,7 @@ from server.services import checkin_tokens
 from server.services.locking import lock_row
 from server.services.paging import paginate
 from server.services.sites import require_organizer
-from server.services.users import get_community, record_audit
+from server.services.users import get_community, record_audit, refuse_archived
 
 
 def _managed_community(actor, community_id, what):
@@ -66,6 +68,7 @@ def confirm(actor, community_id, user_id):
     Raises NotFound (`community_not_found`, `membership_not_found`), Forbidden.
     """
     community = _managed_community(actor, community_id, "确认居民身份")
+    refuse_archived(community)
     member = _locked_member(community.id, user_id)
     if member.community_confirmed_at is None:
         member.community_confirmed_at = utcnow()
@@ -91,6 +94,7 @@ def reject(actor, community_id, user_id):
 def make_join_code(actor, community_id):
     """The community's rotating join token: `(community, token, expires_at_epoch)`. Raises NotFound, Forbidden."""
     community = _managed_community(actor, community_id, "出示社区居民确认码")
+    refuse_archived(community)
     token, expires_at = checkin_tokens.make_token("c", community.id)
     return community, token, expires_at
 
@@ -99,12 +103,13 @@ def join_with_token(user, token):
     """Confirm the caller's membership of the community whose join code they scanned, setting that
     community if they had none or another. Joining again changes nothing.
 
-    Raises DomainError `join_code_invalid` (unknown, expired, or not a join code).
+    Raises DomainError `join_code_invalid` (unknown, expired, or not a join code), `community_archived`.
     """
     subject = checkin_tokens.token_subject(token)
     if subject is None or subject[0] != "c" or not checkin_tokens.token_is_valid(*subject, token):
         raise DomainError("join_code_invalid")
     community = get_community(subject[1])
+    refuse_archived(community)
     member = lock_row(User, user.id)
     if member.community_id != community.id:
         member.community_id = community.id

@@ -17,6 +17,7 @@ from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.paging import paginate
 from server.services.shift_notices import move_reminders, notify_moved
+from server.services.users import refuse_archived
 
 # What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("name", "address", "grid")
@@ -54,11 +55,13 @@ def get_managed_site(actor, site_id):
 
 
 def create_site(actor, data):
-    """Raises ValidationFailed (unknown community), Forbidden, DomainError `content_risky` (text
+    """Raises ValidationFailed (unknown community), Forbidden, DomainError `community_archived`, `content_risky` (text
     refused by WeChat's content check)."""
-    if db.session.get(Community, data["community_id"]) is None:
+    community = db.session.get(Community, data["community_id"])
+    if community is None:
         raise ValidationFailed(errors={"community_id": ["社区不存在"]})
     require_organizer(actor, data["community_id"], "添加站点")
+    refuse_archived(community)
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     site = Site(**data)
     db.session.add(site)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import Forbidden, NotFound, ValidationFailed
+from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import AuditLog, Community, OrganizerScope, User
 from server.models.base import utcnow
@@ -92,16 +92,38 @@ def get_community(community_id):
     return community
 
 
+def refuse_archived(community):
+    """An archived community keeps its history but takes no new activities, sites or members.
+    Raises DomainError `community_archived` (409)."""
+    if community.archived_at is not None:
+        raise DomainError("community_archived", f"{community.name}已归档，不能再添加活动、站点或成员")
+
+
+def user_for_openid(openid):
+    """The live user with this openid, created (a resident who has not logged in yet) if there is none:
+    their first login finds the row and its roles."""
+    user = db.session.scalar(select(User).where(User.openid == openid))
+    if user is None:
+        user = User(openid=openid)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
 def update_profile(user, changes):
     """Change nickname, real name or community. An unknown community is a validation error.
 
     A new nickname or real name passes WeChat's content check first (`content_safety`): raises
     DomainError `content_risky` (422), and nothing changes.
     Another community (or none) is a new, unconfirmed claim (`memberships`); the same one changes nothing.
+    An archived community cannot be chosen (DomainError `community_archived`); keeping it can.
     """
     if "community_id" in changes and changes["community_id"] is not None:
-        if db.session.get(Community, changes["community_id"]) is None:
+        community = db.session.get(Community, changes["community_id"])
+        if community is None:
             raise ValidationFailed(errors={"community_id": ["社区不存在"]})
+        if community.id != user.community_id:
+            refuse_archived(community)
     check_texts(user, PROFILE, changed_texts(user, changes, ("nickname", "real_name")))
     for field in ("nickname", "real_name", "community_id"):
         if field in changes:
