@@ -9,13 +9,14 @@
 
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
-# --- wheels: every pinned requirement built or downloaded once -----------------------------------
-FROM ${PYTHON_IMAGE} AS wheels
+# --- build: a virtualenv with the pinned requirements (all published as wheels) ----------------------
+FROM ${PYTHON_IMAGE} AS build
 ARG PIP_INDEX_URL=
 ARG PIP_TRUSTED_HOST=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.txt /tmp/requirements.txt
-RUN pip wheel --wheel-dir /wheels \
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --only-binary=:all: \
         ${PIP_INDEX_URL:+--index-url "$PIP_INDEX_URL"} \
         ${PIP_TRUSTED_HOST:+--trusted-host "$PIP_TRUSTED_HOST"} \
         -r /tmp/requirements.txt
@@ -29,17 +30,13 @@ RUN sed -i "s|deb.debian.org|${APT_MIRROR}|g" /etc/apt/sources.list.d/debian.sou
     && apt-get install -y --no-install-recommends tini \
     && rm -rf /var/lib/apt/lists/*
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# The virtualenv only: no compiler, no pip cache, no build stage's leftovers.
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
     FLASK_APP=server.wsgi \
     APP_ENV=production
-
-COPY requirements.txt /tmp/requirements.txt
-RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
-    pip install --no-index --find-links /wheels -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
 
 # The code belongs to root and is only read by the service's own unprivileged user.
 RUN groupadd --system --gid 10001 app \

@@ -181,7 +181,7 @@ def test_dockerfile_installs_only_the_production_requirements_as_a_non_root_user
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "requirements-dev" not in re.sub(r"#.*", "", text)
     runs = " ".join(_dockerfile_instructions("RUN"))
-    assert re.findall(r"-r (\S+)", runs) == ["/tmp/requirements.txt", "/tmp/requirements.txt"]
+    assert re.findall(r"-r (\S+)", runs) == ["/tmp/requirements.txt"]
     copies = _dockerfile_instructions("COPY")
     assert "requirements.txt /tmp/requirements.txt" in copies
     assert not any("requirements-dev" in copy for copy in copies)
