@@ -11,6 +11,8 @@ request id; the worker model and its sizes from the environment.
   above nginx's upstream keepalive reuse).
 - `GUNICORN_MAX_REQUESTS` (default 0: never): recycle a worker after that many requests (with a jitter
   of a tenth), a bound on any slow leak.
+- `GUNICORN_CONTROL_SOCKET`: a path for gunicorn's control socket (`gunicornc`). Unset: none, as the
+  default path is under $HOME, read-only in the container and under systemd's ProtectHome.
 Command-line flags override these (gunicorn applies them after the config file)."""
 
 import multiprocessing
@@ -42,3 +44,8 @@ max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 # Temporary files of the worker heartbeat in memory, not on a container's overlay disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+_control_socket = (os.environ.get("GUNICORN_CONTROL_SOCKET") or "").strip()
+if _control_socket:
+    control_socket = _control_socket
+else:
+    control_socket_disable = True

@@ -212,6 +212,7 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
         assert conf.bind == ["127.0.0.1:8001"]
         assert (conf.max_requests, conf.max_requests_jitter) == (1000, 100)
         assert "formatters" in conf.logconfig_dict  # the service's own log format
+        assert conf.control_socket_disable is True  # its default path is under a read-only $HOME
     finally:
         monkeypatch.undo()
         conf = importlib.reload(server.gunicorn_conf)
