@@ -125,9 +125,13 @@ def test_no_secret_values_in_the_compose_file():
         assert not set(environment) & set(SECRET_SETTINGS), name
     assert not re.search(r"(?i)(secret|password)[a-z_]*\s*[:=]\s*\S", text)
     assert not re.search(r"(?i)(postgres(ql)?|redis)://[^\s@/]*:[^\s@/]+@", text)
-    # The env files the services read are never committed.
+    # The env files the services read are never committed; each has a committed example to copy.
     ignored = (ROOT / "deploy/.gitignore").read_text(encoding="utf-8").split()
     assert "*.env" in ignored and "tls/" in ignored
+    env_files = {service["env_file"] for service in compose["services"].values() if "env_file" in service}
+    assert env_files == {"deploy/production.env", "deploy/postgres.env"}
+    for env_file in env_files:
+        assert (ROOT / (env_file + ".example")).is_file(), env_file
 
 
 def _env_example(name):
