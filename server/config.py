@@ -138,6 +138,13 @@ def _str(name, default=None):
     return value or default
 
 
+def _bool(name, default=None):
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
 def _int_list(name, default):
     value = os.environ.get(name, "").strip()
     if not value:
@@ -197,4 +204,11 @@ def load_settings():
         # text (one line per record) or json (one JSON object per line); the level of the root logger.
         "LOG_FORMAT": _str("LOG_FORMAT", "text"),
         "LOG_LEVEL": _str("LOG_LEVEL", "INFO").upper(),
+        # /api/v1/health answers 503 `scheduler` when no scheduler wrote a heartbeat in the last three
+        # ticks. Unset: required in production, not in development (where none may run).
+        "HEALTH_REQUIRE_SCHEDULER": _bool("HEALTH_REQUIRE_SCHEDULER"),
+        # /api/v1/health answers 503 `outbox` when a message has been due and unsent for longer.
+        "OUTBOX_MAX_LAG_SECONDS": _int("OUTBOX_MAX_LAG_SECONDS", 300),
+        # Bearer token of GET /metrics (Prometheus). Unset: /metrics does not exist (404).
+        "METRICS_TOKEN": _str("METRICS_TOKEN"),
     }
