@@ -2,8 +2,8 @@
 protected `/metrics` endpoint.
 
 - `http_request_duration_seconds{route, method, status}`: every request, timed by a WSGI middleware
-  (no Flask request hook; `tests/test_wiring.py`). `route` is the matched URL rule
-  (`/api/v1/activities/<int:activity_id>`), never the raw path; unmatched paths are `<unmatched>`.
+  and Flask's `request_started` signal (no Flask request hook; `tests/test_wiring.py`). `route` is the matched URL rule
+  (`/api/v1/activities/<id:activity_id>`), never the raw path; unmatched paths are `<unmatched>`.
   It costs two clock reads and one histogram update per request: no Redis or database call.
 - `signups_total{outcome, error}`: `confirmed`, `waitlisted`, `repeated` (an active sign-up returned
   again) or `refused` with the `error` id; `bookings_total{outcome, error}`: `booked`, `repeated`,
@@ -27,7 +27,7 @@ import hmac
 import os
 import time
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, request_started
 from prometheus_client import (
     CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
 )
@@ -35,6 +35,7 @@ from prometheus_client import (
 from server.errors import DomainError
 
 UNMATCHED = "<unmatched>"
+RULE_KEY = "server.metrics.rule"
 
 HTTP_LATENCY = Histogram(
     "http_request_duration_seconds", "Time to answer a request, by URL rule, method and status",
@@ -77,8 +78,8 @@ def counted(counter, outcome):
 
 
 class MetricsMiddleware:
-    """WSGI middleware timing each request by the URL rule Flask matched (read from the request
-    object Werkzeug leaves in the environ) and the status it answered."""
+    """WSGI middleware timing each request by the URL rule Flask matched (`note_rule` leaves it in
+    the environ) and the status it answered."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
@@ -94,11 +95,17 @@ class MetricsMiddleware:
         try:
             return self.wsgi_app(environ, start_and_note)
         finally:
-            flask_request = environ.get("werkzeug.request")
-            rule = getattr(flask_request, "url_rule", None)
             status = answered[-1].split(" ", 1)[0] if answered else "500"
-            HTTP_LATENCY.labels(rule.rule if rule is not None else UNMATCHED, environ.get("REQUEST_METHOD", ""),
+            HTTP_LATENCY.labels(environ.get(RULE_KEY, UNMATCHED), environ.get("REQUEST_METHOD", ""),
                                 status).observe(time.perf_counter() - started)
+
+
+def note_rule(_app, **_extra):
+    """`request_started` (sent after Flask matched the URL): leave the rule in the WSGI environ for
+    the middleware. A Flask signal, not a request hook (`tests/test_wiring.py`)."""
+    rule = request.url_rule
+    if rule is not None:
+        request.environ[RULE_KEY] = rule.rule
 
 
 def _registry():
@@ -123,4 +130,5 @@ def metrics_view():
 def init_app(app):
     """Time every request and serve `/metrics` (404 unless METRICS_TOKEN is set)."""
     app.wsgi_app = MetricsMiddleware(app.wsgi_app)
+    request_started.connect(note_rule, app)
     app.add_url_rule("/metrics", "metrics", metrics_view)
