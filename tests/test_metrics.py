@@ -1,7 +1,10 @@
 """Prometheus metrics: counted by real sign-ups, bookings and a dispatch through the emulator, timed by
 URL rule, and served only to the bearer of METRICS_TOKEN."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from factories import book, create_activity, create_shift, create_site
@@ -12,6 +15,8 @@ from server.extensions import db
 from server.scheduler import tick
 from server.services.dispatch import send_due_messages
 from test_dispatch import sign_up_soon, subscribe
+
+from conftest import ROOT
 
 TOKEN = "metrics-token-for-the-tests"
 
@@ -118,3 +123,33 @@ def test_request_latency_is_labelled_by_url_rule_never_the_raw_path(client, orga
     assert value("http_request_duration_seconds_count", route="<unmatched>", method="GET", status="404") == unmatched + 1
     paths = [s.labels["route"] for s in REGISTRY.collect() for s in s.samples if "route" in s.labels]
     assert paths and not [path for path in paths if re.search(r"/\d+(/|$)", path)]
+
+
+def test_with_a_shared_multiprocess_dir_metrics_shows_what_other_processes_counted(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: a scheduler process's counts and tick reach the API's /metrics."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    scheduler = (
+        "from server.metrics import OUTBOX_MESSAGES, SCHEDULER_LAST_TICK\n"
+        "OUTBOX_MESSAGES.labels('sent', '').inc(3)\n"
+        "SCHEDULER_LAST_TICK.set(1234567890)\n"
+    )
+    api = (
+        "from server import create_app\n"
+        "app = create_app({'APP_ENV': 'development', 'SECRET_KEY': 'x' * 32, 'DATABASE_URL': 'sqlite://',\n"
+        f"                  'METRICS_TOKEN': {TOKEN!r}}})\n"
+        "client = app.test_client()\n"
+        "client.get('/api/v1/activities/7')\n"
+        f"print(client.get('/metrics', headers={{'Authorization': 'Bearer {TOKEN}'}}).get_data(as_text=True))\n"
+    )
+    for script in (scheduler, scheduler):  # two schedulers
+        run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert run.returncode == 0, run.stderr
+    run = subprocess.run([sys.executable, "-c", api], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(run.stdout) for s in family.samples}
+    assert samples[("outbox_messages_total", (("errcode", ""), ("outcome", "sent")))] == 6
+    assert samples[("scheduler_last_tick_timestamp_seconds", ())] == 1234567890
+    routes = [dict(labels)["route"] for name, labels in samples if name == "http_request_duration_seconds_count"]
+    assert routes == ["/api/v1/activities/<id:activity_id>"]
