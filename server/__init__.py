@@ -116,7 +116,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logs.init_app(app)
-    metrics.init_app(app)  # inside the request-id middleware: timed with the request's own id bound
+    metrics.init_app(app)  # wraps the request-id middleware: times the whole request
     app.add_url_rule("/static/vendor/<path:filename>", "vendored_asset", _vendored_asset)
 
     _init_sqlite()
