@@ -1,9 +1,11 @@
 """What `/api/v1/health` and `/metrics` tell of the schedulers and the outbox.
 
-Heartbeats: each scheduler process writes `scheduler:heartbeat:<worker id>` = the Unix time, at the
-start and at the end of every tick, with a TTL of three ticks (`SCHEDULER_TICK_SECONDS`). A scheduler
-is alive while its last heartbeat is younger than three ticks: one that stopped, hangs, or cannot
-reach Redis goes stale after that. Reading them is one SCAN and one MGET, on health checks only.
+Heartbeats: each scheduler process records the Unix time as its score in the sorted set
+`scheduler:heartbeats` (member: its worker id, `host:pid`) at the start and at the end of every tick.
+A scheduler is alive while its last heartbeat is younger than three ticks (`SCHEDULER_TICK_SECONDS`):
+one that stopped, hangs, or cannot reach Redis goes stale after that. Members older than a day are
+dropped by the next heartbeat, and the key itself expires a day after the last one. Reading them is
+one ZRANGE, whatever else Redis holds, on health checks only.
 """
 
 import logging
@@ -18,8 +20,9 @@ from server.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_PREFIX = "scheduler:heartbeat:"
+HEARTBEATS = "scheduler:heartbeats"
 STALE_AFTER_TICKS = 3
+FORGET_AFTER_SECONDS = 24 * 3600
 
 
 def _stale_after():
@@ -29,23 +32,22 @@ def _stale_after():
 def beat(worker_id, now=None):
     """Record that `worker_id` is alive now. A Redis failure is logged, never raised: sending goes on,
     and the scheduler shows as down on /api/v1/health until Redis is back."""
+    now = now or time.time()
     try:
-        redis.set(HEARTBEAT_PREFIX + worker_id, repr(now or time.time()), ex=_stale_after())
+        pipeline = redis.pipeline(transaction=False)
+        pipeline.zadd(HEARTBEATS, {worker_id: now})
+        pipeline.zremrangebyscore(HEARTBEATS, "-inf", now - FORGET_AFTER_SECONDS)
+        pipeline.expire(HEARTBEATS, FORGET_AFTER_SECONDS)
+        pipeline.execute()
     except Exception:
         log.warning("scheduler %s: heartbeat not written (Redis unavailable)", worker_id, exc_info=True)
 
 
 def schedulers(now=None):
     """`{"alive": n, "last_tick": unix time or None}`: schedulers with a heartbeat younger than three
-    ticks, and the newest heartbeat of any (stale ones included, until Redis expires them)."""
+    ticks, and the newest heartbeat of any (stale ones included, for a day)."""
     now = now or time.time()
-    keys = list(redis.scan_iter(match=HEARTBEAT_PREFIX + "*", count=100))
-    beats = []
-    for value in redis.mget(keys) if keys else []:
-        try:
-            beats.append(float(value))
-        except (TypeError, ValueError):
-            continue  # expired between SCAN and MGET, or not ours
+    beats = [score for _member, score in redis.zrange(HEARTBEATS, 0, -1, withscores=True)]
     alive = sum(1 for at in beats if now - at < _stale_after())
     return {"alive": alive, "last_tick": max(beats) if beats else None}
 
