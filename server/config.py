@@ -87,6 +87,10 @@ def check_settings(config):
         problems.append(f"LOG_FORMAT={config.get('LOG_FORMAT')!r} is not one of {', '.join(LOG_FORMATS)}")
     if config.get("LOG_LEVEL") not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={config.get('LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
+        problems.append("METRICS_TOKEN must be at least 32 characters, e.g. the output of `openssl rand -hex 32`")
+    if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
+        problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
     if public_base_url and not public_base_url.startswith(("https://", "http://")):
         problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")

@@ -18,7 +18,7 @@ from test_dispatch import sign_up_soon, subscribe
 
 from conftest import ROOT
 
-TOKEN = "metrics-token-for-the-tests"
+TOKEN = "metrics-token-for-the-tests-0123456789"
 
 
 def value(name, **labels):
@@ -41,6 +41,13 @@ def test_metrics_refuse_without_the_token(scrape):
     assert scrape(Authorization="Bearer wrong").status_code == 401
     assert scrape(Authorization=TOKEN).status_code == 401
     assert scrape(Authorization=f"Bearer {TOKEN}").status_code == 200
+
+
+def test_a_short_metrics_token_is_refused_at_start(make_app):
+    from server.config import UnsafeSettings
+
+    with pytest.raises(UnsafeSettings, match="METRICS_TOKEN"):
+        make_app(METRICS_TOKEN="short")
 
 
 def test_without_a_token_setting_there_is_no_metrics_endpoint(client):
