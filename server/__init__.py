@@ -77,7 +77,7 @@ def _vendored_asset(filename):
 
 def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
-    from server import api as api_routes, cli, errors, logs, wechat
+    from server import api as api_routes, cli, errors, logs, metrics, wechat
     from server.api import ratelimit, security
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
@@ -116,6 +116,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logs.init_app(app)
+    metrics.init_app(app)  # wraps the request-id middleware: times the whole request
     app.add_url_rule("/static/vendor/<path:filename>", "vendored_asset", _vendored_asset)
 
     _init_sqlite()

@@ -92,6 +92,10 @@ def check_settings(config):
             problems.append(f"{name} must be at least 30 (days); the default is 1095 (three years)")
     if not 0 <= config.get("RETENTION_PURGE_HOUR_UTC", 19) <= 23:
         problems.append("RETENTION_PURGE_HOUR_UTC must be an hour from 0 to 23")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
+        problems.append("METRICS_TOKEN must be at least 32 characters, e.g. the output of `openssl rand -hex 32`")
+    if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
+        problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
     if public_base_url and not public_base_url.startswith(("https://", "http://")):
         problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")
@@ -141,6 +145,13 @@ def _int(name, default):
 def _str(name, default=None):
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _bool(name, default=None):
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
 
 
 def _int_list(name, default):
@@ -209,4 +220,11 @@ def load_settings():
         "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 1095),
         # Hour of the day (UTC) at which the scheduler runs the daily purge.
         "RETENTION_PURGE_HOUR_UTC": _int("RETENTION_PURGE_HOUR_UTC", 19),
+        # /api/v1/health answers 503 `scheduler` when no scheduler wrote a heartbeat in the last three
+        # ticks. Unset: required in production, not in development (where none may run).
+        "HEALTH_REQUIRE_SCHEDULER": _bool("HEALTH_REQUIRE_SCHEDULER"),
+        # /api/v1/health answers 503 `outbox` when a message has been due and unsent for longer.
+        "OUTBOX_MAX_LAG_SECONDS": _int("OUTBOX_MAX_LAG_SECONDS", 300),
+        # Bearer token of GET /metrics (Prometheus). Unset: /metrics does not exist (404).
+        "METRICS_TOKEN": _str("METRICS_TOKEN"),
     }

@@ -65,8 +65,8 @@ _GENERAL = {
     "dependency_unavailable": ErrorSpec(
         503,
         "依赖服务不可用",
-        "The database or Redis is down or unreachable (the message names which; `GET /health` too): retry "
-        "later. Any request that needs the part answers it.",
+        "The database or Redis is down or unreachable (the message names which): retry later. Any request "
+        "that needs the part answers it. `GET /health` also answers it for the schedulers and the outbox.",
     ),
 }
 _NOT_FOUND = {

@@ -1,7 +1,11 @@
 """The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
 `SCHEDULER_TICK_SECONDS`, and once a day purges personal data past its retention period
 (`RETENTION_PURGE_HOUR_UTC`, services.retention). Run it as its own process, never inside web
-workers; several may run at once."""
+workers; several may run at once.
+
+Each tick writes a heartbeat (`server.scheduler.status`) that /api/v1/health reads, and its metrics go
+to `PROMETHEUS_MULTIPROC_DIR` when set, where the API's /metrics on the same host shows them
+(`server.metrics`)."""
 
 import logging
 import os
@@ -17,21 +21,28 @@ log = logging.getLogger("server.scheduler")
 
 
 def tick(app, worker_id, stop):
-    """One round: expire claims of dead schedulers, then send what is due."""
+    """One round: expire claims of dead schedulers, then send what is due. A heartbeat (Redis, read
+    by /api/v1/health) is written at its start and end; `scheduler_last_tick_timestamp_seconds` is set
+    at its end."""
     from server.extensions import db
     from server.logs import request_id
+    from server.metrics import SCHEDULER_LAST_TICK
+    from server.scheduler.status import beat
     from server.services.dispatch import expire_stale_claims, send_due_messages
 
     # The lines of one tick share an id, as the lines of one request do.
     bound = request_id.set("tick-" + uuid.uuid4().hex[:12])
     with app.app_context():
         try:
+            beat(worker_id)
             expired = expire_stale_claims()
             if expired:
                 log.warning("%d messages were left mid-send by a stopped scheduler; marked failed", expired)
             counts = send_due_messages(worker_id, app.config["SCHEDULER_BATCH_SIZE"], stop)
             if counts:
                 log.info("sent due messages: %s", counts)
+            beat(worker_id)
+            SCHEDULER_LAST_TICK.set_to_current_time()
         finally:
             db.session.remove()
             request_id.reset(bound)

@@ -29,6 +29,7 @@ from sqlalchemy import and_, bindparam, select, update
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
 from server.extensions import db
 from server.localtime import to_local
+from server.metrics import BOOKINGS, counted
 from server.models import Booking, Shift, ShiftPost, User
 from server.models.base import utcnow
 from server.services import cache
@@ -198,6 +199,7 @@ def check_schedule(user, shift):
 # --- booking and cancelling -------------------------------------------------------------------------
 
 
+@counted(BOOKINGS, lambda result: "booked" if result[1] else "repeated")
 def book_shift(user_id, shift_id, post_id):
     """Book one post of a shift. Booking the same post again returns the booking with `created` False.
 

@@ -39,6 +39,7 @@ from sqlalchemy import bindparam, select, update
 from wechatpy.exceptions import WeChatClientException
 
 from server.extensions import db
+from server.metrics import OUTBOX_MESSAGES, WECHAT_LATENCY
 from server.models import REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.base import utcnow
 from server.services.reminders import clear_credits, openid_of, use_credit
@@ -172,12 +173,15 @@ def send_next(worker_id):
         return _commit_finished(message, "skipped", "no subscription credit: the user did not accept this template")
     db.session.commit()  # the claim and the credit are durable before WeChat is called
 
+    errcode = ""
     try:
-        msgid = wechat().send_subscribe_message(
-            openid, template_id, data, page=page, miniprogram_state=current_app.config["WECHAT_MINIPROGRAM_STATE"]
-        )
+        with WECHAT_LATENCY.labels("subscribe_send").time():
+            msgid = wechat().send_subscribe_message(
+                openid, template_id, data, page=page, miniprogram_state=current_app.config["WECHAT_MINIPROGRAM_STATE"]
+            )
     except WeChatError as error:
         log.info("message %s not sent: %s", message_id, error)
+        errcode = "" if error.errcode is None else str(error.errcode)
         _record_failure(message, template_id, error)
     except Exception:  # e.g. a 200 answer that is not JSON: the send may have worked
         log.exception("message %s: unreadable outcome, not retried", message_id)
@@ -186,6 +190,7 @@ def send_next(worker_id):
         _finish(message, "sent", msgid=str(msgid), sent_at=utcnow())
     status = message.status
     db.session.commit()
+    OUTBOX_MESSAGES.labels(status, errcode).inc()
     return status
 
 
@@ -200,6 +205,7 @@ def _has_started(message):
 def _commit_finished(message, status, error):
     _finish(message, status, error)
     db.session.commit()
+    OUTBOX_MESSAGES.labels(status, "").inc()
     return status
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
 from server.extensions import db
+from server.metrics import SIGNUPS, counted
 from server.models import ACTIVE_REGISTRATION, Activity, Registration, User
 from server.models.activities import effective_status, signup_deadline
 from server.models.base import utcnow
@@ -181,6 +182,7 @@ def take_places(activity, places, now):
     return None, None
 
 
+@counted(SIGNUPS, lambda result: result[0]["status"] if result[1] else "repeated")
 def register_for_activity(user_id, activity_id, companions=0, remark=""):
     """Sign the user up: confirmed while `1 + companions` places are free, else waitlisted.
 
