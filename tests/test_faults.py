@@ -12,7 +12,6 @@ touched), and runs only on PostgreSQL and Redis (TEST_DATABASE_URL and TEST_REDI
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import requests
 import sqlalchemy as sa
 from conftest import APPID, ROOT, SECRET, TEST_DATABASE_URL, TEST_REDIS_URL
 from factories import create_activity
+from processes import RedisServer, free_port, wait_until
 
 from server.extensions import db
 from server.models import Activity, OutboxMessage, Registration, User
@@ -33,58 +33,6 @@ from server.services.dispatch import send_due_messages
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
 REFUSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class RedisServer:
-    """Our own redis-server on a free loopback port, in its own directory, without persistence."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.port = free_port()
-        self.process = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_until(self._answers, 10, "redis-server to start")
-
-    def _answers(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
 
 
 @pytest.fixture
