@@ -10,7 +10,6 @@ redis-server (started here on a free port with its own directory; the machine's 
 touched), and runs only on PostgreSQL and Redis (TEST_DATABASE_URL and TEST_REDIS_URL).
 """
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -22,9 +21,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import APPID, ROOT, SECRET, TEST_DATABASE_URL, TEST_REDIS_URL
+from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from factories import create_activity
-from processes import RedisServer, free_port, wait_until
+from processes import RedisServer, free_port, service_env, wait_until
 
 from server.extensions import db
 from server.models import Activity, OutboxMessage, Registration, User
@@ -164,19 +163,8 @@ BURST_SECONDS = 45  # every loop below stops by then
 def service(database_url, emulator_server, own_redis, tmp_path):
     """The service as it runs in production: gunicorn, 2 workers × 4 threads, on our own Redis."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "WECHAT_"))}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": own_redis.url,
-        "WECHAT_API_BASE_URL": emulator_server.url,
-        "WECHAT_APPID": APPID,
-        "WECHAT_SECRET": SECRET,
-        "WECHAT_TIMEOUT_SECONDS": "2",
-        "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
-        "RATE_LIMIT_LOGIN": "1000/minute",
-    })
+    env = service_env(database_url, own_redis.url, emulator_server.url, WECHAT_TIMEOUT_SECONDS=2,
+                      RATE_LIMIT_LOGIN="1000/minute")
     with open(tmp_path / "gunicorn.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",

@@ -1,16 +1,14 @@
 """Exactly once across processes: real `python -m server.scheduler` processes, one killed in the middle
 of a batch, two more started; the emulator must receive every due message exactly once."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import APPID, ROOT, SECRET, TEST_REDIS_URL
+from conftest import TEST_REDIS_URL
+from processes import SCHEDULER, service_env, spawn
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -48,24 +46,11 @@ def due_messages(clean_app, emulator):
 def start_scheduler(database_url, emulator_server, tmp_path):
     """`start_scheduler()`: a real scheduler process on the test database and the emulator."""
     started = []
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "WECHAT_"))}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": TEST_REDIS_URL or "",
-        "WECHAT_API_BASE_URL": emulator_server.url,
-        "WECHAT_APPID": APPID,
-        "WECHAT_SECRET": SECRET,
-        "WECHAT_TIMEOUT_SECONDS": "10",
-        "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
-        "SCHEDULER_TICK_SECONDS": "1",
-    })
+    env = service_env(database_url, TEST_REDIS_URL or "", emulator_server.url, WECHAT_TIMEOUT_SECONDS=10,
+                      SCHEDULER_TICK_SECONDS=1)
 
     def start():
-        with open(tmp_path / f"scheduler-{len(started)}.log", "w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "server.scheduler"], cwd=tmp_path, env=env,
-                                       stdout=log, stderr=subprocess.STDOUT)
+        process = spawn(SCHEDULER, env, str(tmp_path / f"scheduler-{len(started)}.log"))
         started.append(process)
         return process
 

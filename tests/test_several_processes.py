@@ -24,13 +24,14 @@ import requests
 import sqlalchemy as sa
 from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from factories import create_activity, create_shift, create_site
-from processes import GUNICORN, SCHEDULER, RedisServer, answers_health, free_port, service_env, spawn, stop, wait_until
+from processes import GUNICORN, SCHEDULER, RedisServer, answers_health, free_port, service_env, spawn, wait_until
 
 from server.extensions import db
 from server.models import Activity, OutboxMessage, Registration, User
 
 pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="runs on PostgreSQL and Redis only (TEST_DATABASE_URL, TEST_REDIS_URL)"
+    not (TEST_DATABASE_URL and TEST_REDIS_URL),
+    reason="runs on PostgreSQL and Redis only (TEST_DATABASE_URL, TEST_REDIS_URL)",
 )
 
 RESIDENTS = 16
