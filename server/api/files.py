@@ -8,8 +8,8 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# The media types as OpenAPI names them (a CSV is UTF-8 with a BOM).
-DOCUMENTED_MEDIA_TYPES = {"csv": "text/csv", "xlsx": MIMETYPES["xlsx"]}
+# The media types as OpenAPI names them, without parameters (a CSV is UTF-8 with a BOM).
+DOCUMENTED_MEDIA_TYPES = {fmt: mimetype.split(";")[0] for fmt, mimetype in MIMETYPES.items()}
 FILE_SCHEMA = {"type": "string", "format": "binary"}
 
 
