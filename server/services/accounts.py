@@ -75,6 +75,19 @@ KEPT = {
 }
 
 
+def erase_personal_data(user):
+    """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and every remark they wrote on
+    a registration; the rows stay, so counts and hours do too."""
+    for field in PERSONAL_FIELDS:
+        setattr(user, field, None)
+    db.session.execute(
+        update(Registration)
+        .where(Registration.user_id == user.id, Registration.remark != "")
+        .values(remark="")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def delete_account(user, expired=False):
     """Delete the account's personal data and give up its future sign-ups and bookings (waitlists
     move up). The row stays, anonymised, so past rosters and volunteer hours keep their counts; every
@@ -83,18 +96,11 @@ def delete_account(user, expired=False):
     cancel_future_registrations(user)
     cancel_future_bookings(user)
     user_id = user.id
-    for field in PERSONAL_FIELDS:
-        setattr(user, field, None)
+    erase_personal_data(user)
     user.is_party_member = False
     user.is_admin = False
     user.organizer_scopes.clear()
     user.deleted_at = utcnow()
-    db.session.execute(
-        update(Registration)
-        .where(Registration.user_id == user_id, Registration.remark != "")
-        .values(remark="")
-        .execution_options(synchronize_session="fetch")
-    )
     if expired:
         record_audit(None, "account.expire", "user", user_id)
     else:

@@ -191,10 +191,7 @@ def cancel_activity(actor, activity_id, reason):
     activity.status = "cancelled"
     activity.cancelled_at = now
     activity.cancel_reason = reason
-    registrations = db.session.scalars(
-        select(Registration).where(Registration.activity_id == activity.id, Registration.status.in_(ACTIVE_REGISTRATION))
-    )
-    registrations = registrations.all()
+    registrations = _active_registrations(activity)
     void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
         release_registration(activity, registration, now)

@@ -163,12 +163,12 @@ def send_next(worker_id):
         db.session.commit()
         return None
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if _has_started(message):
+        return _commit_finished(message, "expired", "the event had started: a reminder would come too late")
     openid = openid_of(message.user_id)
     template_id, data, page = render_message(message.kind, message.payload)
     if openid is None:
         return _commit_finished(message, "skipped", "the account was deleted")
-    if _has_started(message):
-        return _commit_finished(message, "expired", "the event had started: a reminder would come too late")
     if not use_credit(message.user_id, template_id):
         return _commit_finished(message, "skipped", "no subscription credit: the user did not accept this template")
     db.session.commit()  # the claim and the credit are durable before WeChat is called

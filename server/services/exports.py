@@ -33,7 +33,6 @@ from openpyxl.utils import get_column_letter
 from server.localtime import app_timezone, to_local
 from server.services.users import record_audit
 
-FORMATS = ("json", "csv", "xlsx")
 SIGNATURE_HEADER = "签名"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"

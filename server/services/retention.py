@@ -36,7 +36,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from server.extensions import db
 from server.models import Activity, AuditLog, Registration, User
 from server.models.base import utcnow
-from server.services.accounts import PERSONAL_FIELDS, delete_account
+from server.services.accounts import PERSONAL_FIELDS, delete_account, erase_personal_data
 from server.services.locking import lock_row
 
 
@@ -104,14 +104,7 @@ def purge_personal_data(dry_run=False, now=None):
         user = lock_row(User, user_id)
         if user is None or user.deleted_at is None:
             continue
-        for field in PERSONAL_FIELDS:
-            setattr(user, field, None)
-        db.session.execute(
-            update(Registration)
-            .where(Registration.user_id == user_id, Registration.remark != "")
-            .values(remark="")
-            .execution_options(synchronize_session="fetch")
-        )
+        erase_personal_data(user)
         cleaned += 1
 
     fetch = {"synchronize_session": "fetch"}
