@@ -181,7 +181,7 @@ def load_settings():
         "WECHAT_SECRET": _str("WECHAT_SECRET", DEMO_WECHAT_SECRET),
         "WECHAT_API_BASE_URL": _str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com"),
         "WECHAT_TIMEOUT_SECONDS": float(_str("WECHAT_TIMEOUT_SECONDS", "5")),
-        # Which mini-program version the check-in codes and message cards open.
+        # Which mini-program version the check-in and join codes open (message cards: WECHAT_MINIPROGRAM_STATE).
         "WECHAT_ENV_VERSION": _str("WECHAT_ENV_VERSION", "release"),
         **_template_settings(),
         # developer, trial or formal: which version of the mini-program a message card opens.
