@@ -35,7 +35,7 @@ from server.services.bookings import lock_booking, release_place, schedule_confl
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.locking import lock_row
 from server.services.schedule_changes import refuse_breaking, refuse_past_start
-from server.services.shift_notices import move_reminders, notify_cancelled, notify_moved
+from server.services.shift_notices import notify_cancelled, notify_moved
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift, refuse_existing
 from server.services.users import record_audit
 
@@ -99,7 +99,6 @@ def update_shift(actor, shift_id, changes):
     for field, value in changes.items():
         setattr(shift, field, value)
     if moved:
-        move_reminders(shift)
         notify_moved(shift)
     db.session.flush()
     return shift

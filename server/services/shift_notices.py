@@ -43,18 +43,14 @@ def _booked(shift):
     return db.session.scalars(select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked")).all()
 
 
-def move_reminders(shift):
-    """The shift has new times: void its bookings' pending reminders and schedule them again."""
+def notify_moved(shift):
+    """The shift has new times, or its site a new name or address: each booked volunteer's pending
+    reminders are voided and scheduled again (they carry the time and place), and a `schedule_changed`
+    notice is recorded for each."""
     booked = _booked(shift)
     void_reminders("booking", [b.id for b in booked])
     for booking in booked:
         schedule_booking_reminders(shift, booking)
-
-
-def notify_moved(shift):
-    """The shift has new times, or its site a new name or address: record a `schedule_changed` notice
-    for each booked volunteer."""
-    for booking in _booked(shift):
         enqueue_message(
             "schedule_changed",
             booking.user_id,

@@ -16,7 +16,7 @@ from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.paging import paginate
-from server.services.shift_notices import move_reminders, notify_moved
+from server.services.shift_notices import notify_moved
 from server.services.users import refuse_archived
 
 # What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
@@ -87,7 +87,6 @@ def update_site(actor, site_id, changes):
             select(Shift).where(Shift.site_id == site.id, Shift.status == "open", Shift.ends_at > utcnow())
         )
         for shift in coming:
-            move_reminders(shift)
             notify_moved(shift)
     db.session.flush()
     return site
