@@ -67,9 +67,18 @@ const ERROR_MESSAGES = {
   not_checked_in: '还没有签到，不能签退',
   already_checked_in: '已签到，不能标记缺勤',
 
+  // Web console (管理后台) login by scanning its code
+  console_login_not_found: '二维码已过期或已使用，请在电脑上刷新二维码',
+  console_login_decided: '该登录请求已处理',
+
   // Client-side
   network_error: '网络连接失败，请检查网络后重试',
   network_timeout: '网络超时，请稍后重试',
+};
+
+/** On the console login page, ids whose general text above says too little there. */
+const CONSOLE_LOGIN_MESSAGES = {
+  forbidden: '只有社区工作者或管理员可以登录管理后台',
 };
 
 /** Fallback text by HTTP status when an id is unknown and the server sent no message. */
@@ -101,6 +110,7 @@ function messageFor(errorId, statusCode, serverMessage) {
 
 module.exports = {
   ERROR_MESSAGES,
+  CONSOLE_LOGIN_MESSAGES,
   STATUS_MESSAGES,
   SERVER_ERROR_MESSAGE,
   GENERIC_MESSAGE,

@@ -1,5 +1,6 @@
 /**
- * Profile: nickname, real name, community, phone binding, and deleting the account.
+ * Profile: nickname, real name, community, phone binding, the web console's sessions (organizers and
+ * admins: how many browsers are logged in, and 退出电脑端登录), and deleting the account.
  *
  * Privacy: until the user agrees to the privacy guide (`wx.getPrivacySetting`), the nickname and real
  * name inputs are replaced by a placeholder whose tap asks for the agreement (`<input type="nickname">`
@@ -13,6 +14,7 @@ const { cachedUser, refreshUser } = require('../../utils/user');
 const { profileChanges } = require('../../controllers/forms');
 const { bindPhoneNumber } = require('../../controllers/phone');
 const { membershipView } = require('../../controllers/membership');
+const consoleLogin = require('../../controllers/console-login');
 const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
 const privacy = require('../../components/privacy-popup/privacy');
 
@@ -26,6 +28,7 @@ Page({
     communities: [NO_COMMUNITY],
     communityIndex: 0,
     membership: membershipView(null),
+    consoleSessions: 0, // the web console's sessions; the row shows only when there are some
     saving: false,
     fieldErrors: {},
     // The personal inputs stay locked until WeChat says no privacy agreement is missing.
@@ -39,8 +42,21 @@ Page({
       .then(([body, user]) => {
         this.setData({ communities: [NO_COMMUNITY].concat((body && body.items) || []) });
         this.fill(user);
+        this.loadConsoleSessions(user);
       })
       .catch(showError);
+  },
+
+  /** The count of the console sessions; a failure only hides the row (the page itself still works). */
+  loadConsoleSessions(user) {
+    return consoleLogin
+      .countConsoleSessions(user)
+      .then((count) => this.setData({ consoleSessions: count }))
+      .catch(() => this.setData({ consoleSessions: 0 }));
+  },
+
+  async onEndConsoleSessions() {
+    if (await consoleLogin.endConsoleSessions()) this.setData({ consoleSessions: 0 });
   },
 
   checkPrivacy() {
