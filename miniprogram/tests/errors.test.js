@@ -38,6 +38,8 @@ const SERVER_IDS = [
   'wechat_rate_limited',
   'phone_code_invalid',
   'wechat_login_blocked',
+  'console_login_not_found',
+  'console_login_decided',
 ];
 
 const CHINESE = /[\u4e00-\u9fff]/;

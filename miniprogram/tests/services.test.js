@@ -310,6 +310,46 @@ const CASES = [
     {},
     undefined,
   ],
+  [
+    'console.getConsoleLogin',
+    () => svc('console').getConsoleLogin('Tk_-0123456789abcdefgh'),
+    'GET',
+    '/console-logins/Tk_-0123456789abcdefgh',
+    {},
+    undefined,
+  ],
+  [
+    'console.confirmConsoleLogin',
+    () => svc('console').confirmConsoleLogin('Tk_-0123456789abcdefgh'),
+    'POST',
+    '/console-logins/Tk_-0123456789abcdefgh/confirm',
+    {},
+    undefined,
+  ],
+  [
+    'console.rejectConsoleLogin',
+    () => svc('console').rejectConsoleLogin('Tk_-0123456789abcdefgh'),
+    'POST',
+    '/console-logins/Tk_-0123456789abcdefgh/reject',
+    {},
+    undefined,
+  ],
+  [
+    'console.listConsoleSessions',
+    () => svc('console').listConsoleSessions(),
+    'GET',
+    '/me/console-sessions',
+    {},
+    undefined,
+  ],
+  [
+    'console.endConsoleSessions',
+    () => svc('console').endConsoleSessions(),
+    'DELETE',
+    '/me/console-sessions',
+    {},
+    undefined,
+  ],
 ];
 
 test.each(CASES.map(([label, call, method, path, query, body]) => [label, method, path, call, query, body]))(

@@ -59,8 +59,9 @@ Page({
     this.setData({ busy: true, notice: '' });
     try {
       const login = await withLoading('提交中', () => consoleLogin.decide(this.data.ticket, action));
-      const state = (login && login.status) || (action === 'confirm' ? 'confirmed' : 'rejected');
-      this.setData({ state, message: consoleLogin.RESULT_TEXT[state] || '' });
+      const answered = login && consoleLogin.RESULT_TEXT[login.status] ? login.status : '';
+      const state = answered || (action === 'confirm' ? 'confirmed' : 'rejected');
+      this.setData({ state, message: consoleLogin.RESULT_TEXT[state] });
     } catch (err) {
       const failure = consoleLogin.failureOf(err);
       if (failure.retry) showError(err);
