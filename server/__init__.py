@@ -77,7 +77,7 @@ def _vendored_asset(filename):
 
 def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
-    from server import api as api_routes, cli, errors, logs, metrics, wechat
+    from server import api as api_routes, cli, errors, logs, metrics, web, wechat
     from server.api import ratelimit, security
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
@@ -129,6 +129,7 @@ def create_app(config=None):
     api = Api(app)
     security.init_app(app)
     api_routes.register_blueprints(app, api)
+    web.init_app(app)  # the console at /console (after the API)
     ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -94,6 +94,8 @@ def check_settings(config):
         problems.append("RETENTION_PURGE_HOUR_UTC must be an hour from 0 to 23")
     if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
         problems.append("METRICS_TOKEN must be at least 32 characters, e.g. the output of `openssl rand -hex 32`")
+    if not 1 <= config.get("CONSOLE_SESSION_HOURS", 8) <= 24 * 30:
+        problems.append("CONSOLE_SESSION_HOURS must be from 1 to 720 (hours without a request before a console session ends)")
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
@@ -227,4 +229,6 @@ def load_settings():
         "OUTBOX_MAX_LAG_SECONDS": _int("OUTBOX_MAX_LAG_SECONDS", 300),
         # Bearer token of GET /metrics (Prometheus). Unset: /metrics does not exist (404).
         "METRICS_TOKEN": _str("METRICS_TOKEN"),
+        # The web console (/console): a session ends after this many hours without a request.
+        "CONSOLE_SESSION_HOURS": _int("CONSOLE_SESSION_HOURS", 8),
     }

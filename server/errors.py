@@ -193,12 +193,26 @@ _SHIFTS = {
     ),
 }
 
+_CONSOLE = {
+    "console_login_not_found": ErrorSpec(
+        404, "二维码已过期或已使用，请在电脑上刷新二维码", "No such console login ticket: unknown, expired (2 minutes) or already used."
+    ),
+    "console_login_decided": ErrorSpec(409, "该登录请求已处理", "The console login was already confirmed or rejected."),
+    "stale_form": ErrorSpec(
+        409, "该记录已被他人修改，请刷新后重试", "Console: the record changed after the form was opened; nothing was saved."
+    ),
+    "csrf_failed": ErrorSpec(
+        400, "页面已过期，请刷新后重试", "Console: the form's CSRF token is missing, expired or wrong; nothing was saved."
+    ),
+}
+
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
     ("WeChat", _WECHAT),
     ("Activities and registrations", _ACTIVITIES),
     ("Volunteer shifts", _SHIFTS),
+    ("Web console", _CONSOLE),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

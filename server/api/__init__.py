@@ -13,11 +13,24 @@ import json
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from server.api import activities, auth, checkin, communities, health, me, shifts, subscriptions, users
+from server.api import activities, auth, checkin, communities, console_logins, health, me, shifts, subscriptions, users
 from server.errors import DomainError
 from server.schemas.fields import INT_MAX
 
-BLUEPRINTS = [health.blp, auth.blp, me.blp, communities.blp, users.blp, activities.blp, shifts.blp, subscriptions.blp, checkin.blp]
+BLUEPRINTS = [
+    health.blp,
+    auth.blp,
+    me.blp,
+    communities.blp,
+    users.blp,
+    activities.blp,
+    shifts.blp,
+    subscriptions.blp,
+    checkin.blp,
+    console_logins.blp,
+]
+API_PREFIX = "/api/"
+
 
 BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 MAX_JSON_DEPTH = 32
@@ -48,8 +61,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/
 
 def check_request_body():
     """Refuse a body that is not JSON (415) or that nests too deeply (400), before any view runs."""
-    if request.method not in BODY_METHODS:
-        return
+    if request.method not in BODY_METHODS or not request.path.startswith(API_PREFIX):
+        return  # the console's forms are checked by CSRF (server/web)
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
     if not has_body and request.mimetype not in FORM_TYPES:
         return  # nothing to parse (some clients label an empty body application/octet-stream)

@@ -1,0 +1,124 @@
+"""The organizers' web console (管理后台) at /console: server-rendered pages (Jinja) made interactive
+with htmx, on the same services as the API.
+
+Views parse a form (`forms.parse_form`, with the API's schemas), call the service function the API
+view calls, commit, and redirect with a flash message, or re-render the form with Chinese field errors
+(422) and nothing saved. Authorization is the services' own (organizers their communities, admins the
+sub-district). Every POST is CSRF-checked (Flask-WTF); the API (bearer tokens, JSON only) is not.
+
+`init_app` registers the `console` blueprint (one child blueprint per page family), CSRF, the session
+cookie's settings, the template helpers and the HTML error pages.
+"""
+
+import functools
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, g, make_response, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from server import errors, vendored_url
+from server.errors import CATALOGUE, DomainError
+from server.localtime import to_local
+from server.models import mask_phone
+from server.web import activities, audit, auth, dashboard, duty_roster, hours, members, roster, shifts, sites
+
+console = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp, audit.bp):
+    console.register_blueprint(child)
+
+csrf = CSRFProtect()
+
+# The sidebar: (endpoint, label, admins only).
+NAV = (
+    ("console.dashboard.index", "工作台", False),
+    ("console.activities.index", "活动", False),
+    ("console.sites.index", "站点", False),
+    ("console.shifts.index", "排班", False),
+    ("console.duty_roster.index", "排班表", False),
+    ("console.hours.index", "志愿时长", False),
+    ("console.members.index", "居民与党员", False),
+    ("console.audit.index", "审计日志", True),
+)
+
+
+@console.before_request
+def _check_csrf():
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+def _is_htmx():
+    return bool(request.headers.get("HX-Request"))
+
+
+def render_error(status, message):
+    """An error as an HTML page, or for htmx requests as a message shown above the page."""
+    if _is_htmx():
+        response = make_response(render_template("console/_messages.html", messages=[("error", message)]), status)
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return make_response(render_template("console/error.html", status=status, message=message), status)
+
+
+@console.errorhandler(DomainError)
+def _domain_error(exc):
+    return render_error(exc.status, exc.message)
+
+
+@console.errorhandler(CSRFError)
+def _csrf_error(_exc):
+    return render_error(400, CATALOGUE["csrf_failed"].message)
+
+
+def _http_error(exc):
+    """Werkzeug's errors under /console as HTML pages; elsewhere the API's JSON."""
+    if request.path.startswith("/console/") or request.path == "/console":
+        return render_error(exc.code or 500, errors.HTTP_ERROR_IDS.get(exc.code, ("error", exc.name))[1])
+    return errors.handle_http_exception(exc)
+
+
+def _local_datetime(value, fmt="%Y-%m-%d %H:%M"):
+    return to_local(value).strftime(fmt) if value else ""
+
+
+def _template_globals():
+    user = g.get("user") if "user_id" in g.__dict__ else None
+    return {
+        "nav": [
+            item
+            for item in NAV
+            if item[0] in current_app.view_functions and (not item[2] or (user is not None and user.is_admin))
+        ],
+        "current_user": user,
+    }
+
+
+def init_app(app):
+    """Register the console on `app` (after the API: its 404 and 405 pages defer to the API's JSON)."""
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by the console only, not the API
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    app.config.update(
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["APP_ENV"] != "development",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["CONSOLE_SESSION_HOURS"]),
+    )
+    csrf.init_app(app)
+    app.register_blueprint(console)
+    for status in (404, 405):
+        app.register_error_handler(status, _http_error)
+    app.add_template_filter(_local_datetime, "local_dt")
+    app.add_template_global(functools.cache(vendored_url), "vendored")
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.context_processor(_template_globals)
