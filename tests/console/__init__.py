@@ -1,0 +1,1 @@
+"""The console's browser tests (a package, so its conftest does not shadow tests/conftest.py)."""
