@@ -119,7 +119,7 @@ def may_use_console(user):
 def decide(ticket, user, confirm):
     """Confirm (organizers and admins only) or reject the ticket as `user`. The first decision wins."""
     if confirm and not may_use_console(user):
-        raise Forbidden("只有社区工作者或管理员可以登录管理后台")
+        raise Forbidden("forbidden", "只有社区工作者或管理员可以登录管理后台")
     record, _ = _load(ticket)
     decision = {"status": "confirmed" if confirm else "rejected", "user_id": user.id}
     if not redis.set(_decision_key(ticket), json.dumps(decision), nx=True, ex=DECISION_SECONDS):
