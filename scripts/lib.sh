@@ -32,3 +32,27 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
   export VIRTUAL_ENV="$VENV"
 }
+
+ensure_chromium() {
+  # The console's browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+  # download cannot work on a closed network), with CJK fonts for the Chinese pages. Installs both
+  # with apt-get when missing (as root, or through sudo). CHROMIUM=/path/to/chromium uses another one.
+  if [ -n "${CHROMIUM:-}" ]; then
+    [ -x "$CHROMIUM" ] || { echo "error: CHROMIUM=$CHROMIUM is not an executable" >&2; return 1; }
+    return 0
+  fi
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "error: install ${missing[*]} (the console's browser tests need them), or set CHROMIUM" >&2
+    return 1
+  fi
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  echo "installing ${missing[*]} with apt-get ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
+    || { "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+}

@@ -80,10 +80,12 @@ def test_sqlite_connections_enforce_foreign_keys(app, tmp_path):
 
 def test_no_app_wide_request_hooks_are_registered(app):
     """Except the one body check (`server.api.check_request_body`): every request that carries a
-    body must be refused before a view runs when it is not JSON, whichever view it names."""
+    body must be refused before a view runs when it is not JSON, whichever view it names; and the
+    console's CSRF check, which must run before every console POST, whichever view it names."""
     from server.api import check_request_body
+    from server.web import _check_csrf
 
-    assert app.before_request_funcs == {None: [check_request_body]}
+    assert app.before_request_funcs == {None: [check_request_body], "console": [_check_csrf]}
     assert not any(app.after_request_funcs.values())
     assert not any(app.teardown_request_funcs.values())
 

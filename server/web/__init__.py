@@ -4,9 +4,9 @@ with htmx, on the same services as the API.
 Views parse a form (`forms.parse_form`, with the API's schemas), call the service function the API
 view calls, commit, and redirect with a flash message, or re-render the form with Chinese field errors
 (422) and nothing saved. Authorization is the services' own (organizers their communities, admins the
-sub-district). Every POST is CSRF-checked (Flask-WTF); the API (bearer tokens, JSON only) is not.
+sub-district). Every POST is CSRF-checked (Flask-WTF's token); the API (bearer tokens, JSON only) is not.
 
-`init_app` registers the `console` blueprint (one child blueprint per page family), CSRF, the session
+`init_app` registers the `console` blueprint (one child blueprint per page family), the session
 cookie's settings, the template helpers and the HTML error pages.
 """
 
@@ -14,11 +14,12 @@ import functools
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, make_response, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms.validators import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from server import errors, vendored_url
-from server.errors import CATALOGUE, DomainError
+from server.errors import DomainError
 from server.localtime import to_local
 from server.models import mask_phone
 from server.web import activities, audit, auth, dashboard, duty_roster, hours, members, roster, shifts, sites
@@ -33,8 +34,6 @@ console = Blueprint(
 )
 for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp, audit.bp):
     console.register_blueprint(child)
-
-csrf = CSRFProtect()
 
 # The sidebar: (endpoint, label, admins only).
 NAV = (
@@ -51,8 +50,15 @@ NAV = (
 
 @console.before_request
 def _check_csrf():
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+    """Every console POST carries the session's CSRF token (Flask-WTF's signed, per-session token), as
+    the form's `csrf_token` or htmx's `X-CSRFToken` header. Checked here, for the console only: the
+    API's bearer tokens and JSON-only bodies need none."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    try:
+        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        raise DomainError("csrf_failed") from None
 
 
 def _is_htmx():
@@ -72,11 +78,6 @@ def render_error(status, message):
 @console.errorhandler(DomainError)
 def _domain_error(exc):
     return render_error(exc.status, exc.message)
-
-
-@console.errorhandler(CSRFError)
-def _csrf_error(_exc):
-    return render_error(400, CATALOGUE["csrf_failed"].message)
 
 
 def _http_error(exc):
@@ -104,7 +105,6 @@ def _template_globals():
 
 def init_app(app):
     """Register the console on `app` (after the API: its 404 and 405 pages defer to the API's JSON)."""
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by the console only, not the API
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config.update(
         SESSION_COOKIE_NAME="console_session",
@@ -114,7 +114,7 @@ def init_app(app):
         SESSION_COOKIE_SECURE=app.config["APP_ENV"] != "development",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["CONSOLE_SESSION_HOURS"]),
     )
-    csrf.init_app(app)
+    app.add_template_global(generate_csrf, "csrf_token")
     app.register_blueprint(console)
     for status in (404, 405):
         app.register_error_handler(status, _http_error)
