@@ -2,8 +2,8 @@
 see all), creating, editing (with the move rules of `services.activities.update_activity`),
 publishing, cancelling, and duplicating one to a new date.
 
-Forms are read with the API's schemas (`ActivityCreateSchema`, `ActivityUpdateSchema`, `CancelSchema`)
-and handed to the same service functions as the API. The edit form carries the activity's
+Forms are read with the API's schemas (`ActivityCreateSchema`, also for the edit form, which sends every
+field so none may be left blank; `CancelSchema`) and handed to the same service functions as the API. The edit form carries the activity's
 `updated_at` as its hidden `version`: a form opened before someone else's change is refused (409
 `stale_form`) and nothing is saved. Duplicating copies the activity's fields into a new draft whose
 times all move by the days between its start and the date the organizer picks (`create_activity`:
@@ -21,7 +21,7 @@ from server.localtime import local_date_bounds, to_local
 from server.models import AUDIENCES, CATEGORIES, Activity, Community
 from server.models.base import utcnow
 from server.schemas import fields
-from server.schemas.activities import ActivityCreateSchema, ActivityUpdateSchema, CancelSchema
+from server.schemas.activities import ActivityCreateSchema, CancelSchema
 from server.schemas.common import Schema
 from server.services import activities
 from server.services.activity_access import get_managed_activity
@@ -212,7 +212,9 @@ def edit(activity_id):
         return _render_form(activity, _values_of(activity))
     try:
         check_version(activity, request.form)
-        changes = parse_form(ActivityUpdateSchema(), request.form)
+        # The form sends every field: one left blank is refused as on creation, not skipped.
+        changes = parse_form(ActivityCreateSchema(), request.form, extra={"community_id": activity.community_id})
+        changes.pop("community_id")
         activities.update_activity(g.user, activity_id, changes)
     except FormErrors as exc:
         db.session.rollback()

@@ -135,6 +135,22 @@ def test_a_stale_edit_form_is_refused_and_nothing_saved(desk, organizer, clean_a
         assert (row.title, row.venue) == ("旧标题", "新地点")
 
 
+@pytest.mark.parametrize("overrides, field", [({"title": ""}, "title"), ({"capacity": "-3"}, "capacity"),
+                                              ({"audience": "everyone"}, "audience"), ({"ends_at": "昨天"}, "ends_at")])
+def test_bad_edit_forms_rerender_with_chinese_errors_and_save_nothing(desk, organizer, clean_app, overrides, field):
+    activity = create_activity(organizer, title="原标题")
+    console = desk()
+    url = f"/console/activities/{activity['id']}/edit"
+    html = console.get(url).get_data(as_text=True)
+    values = form(activity["community"]["id"], title="新标题", version=version_in(html))
+    response = console.post(url, {**values, **overrides})
+    assert response.status_code == 422
+    error = re.search(rf'<div class="field-error" data-field="{field}">([^<]+)</div>', response.get_data(as_text=True))
+    assert error and re.search(r"[\u4e00-\u9fff]", error.group(1))
+    with clean_app.app_context():
+        assert db.session.get(Activity, activity["id"]).title == "原标题"
+
+
 def test_edit_keeps_the_move_rules(desk, organizer, residents, clean_app):
     activity = create_activity(organizer, capacity=3)
     for person in residents(2):
