@@ -118,6 +118,11 @@ _ACTIVITIES = {
     "signup_not_open": ErrorSpec(409, "报名尚未开始", "Sign-up has not opened yet."),
     "signup_closed": ErrorSpec(409, "报名已截止", "Sign-up has closed."),
     "capacity_full": ErrorSpec(409, "名额已满", "No place left and the activity keeps no waitlist."),
+    "walk_in_duplicate": ErrorSpec(
+        409,
+        "该手机号已在本活动报名",
+        "A walk-in (代报名) with this phone, or a user whose bound phone it is, already holds a place or waitlist spot.",
+    ),
     "capacity_below_confirmed": ErrorSpec(
         409, "容量不能低于已确认的名额", "An edit would set capacity below the places already confirmed."
     ),

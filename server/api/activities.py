@@ -24,8 +24,11 @@ from server.schemas.activities import (
     PhoneSchema,
     RegisterSchema,
     RegistrationSchema,
+    RosterCancelSchema,
     RosterFormatArgsSchema,
+    RosterItemSchema,
     RosterSchema,
+    WalkInSchema,
 )
 from server.services import activities, activity_checkin, activity_rosters, registrations
 from server.services.cache import cached_page
@@ -228,3 +231,43 @@ def reveal_registration_phone(activity_id, registration_id):
     revealed = activity_rosters.reveal_registration_phone(g.user, activity_id, registration_id)
     db.session.commit()
     return revealed
+
+
+@blp.route("/activities/<id:activity_id>/walk-ins", methods=["POST"])
+@login_required
+@blp.arguments(WalkInSchema())
+@blp.response(201, RosterItemSchema)
+def register_walk_in(body, activity_id):
+    """Register a walk-in (代报名): someone without an account, by the name and phone the organizer types.
+
+    Counted like any sign-up, through the same capacity rules: `confirmed` while `1 + companions` places
+    are free, else `waitlisted` (or 409 `capacity_full` without a waitlist). The audience is not checked
+    (the organizer vouches); nobody is notified or reminded. Returns the roster entry (phone masked).
+
+    403 `forbidden` (not an organizer of its community), 404 `activity_not_found`, 409 `activity_not_open`,
+    `signup_not_open`, `signup_closed`, `capacity_full`, `walk_in_duplicate` (the phone already holds a
+    place on this activity), 422 `validation_failed`.
+    """
+    registration = registrations.register_walk_in(
+        g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"]
+    )
+    db.session.commit()
+    return activity_rosters.entry_of(registration)
+
+
+@blp.route("/activities/<id:activity_id>/roster/<id:registration_id>/cancel", methods=["POST"])
+@login_required
+@blp.arguments(RosterCancelSchema())
+@blp.response(200, CancelledSchema)
+def cancel_registration_for(body, activity_id, registration_id):
+    """Cancel someone's registration (or waitlist spot) on their behalf, with a reason (organizers).
+
+    The waitlist moves up (each promotion is notified); the person, if they have an account, is told
+    with the reason; the cancellation is audited. The cancel cutoff does not bind organizers.
+
+    403 `forbidden` (not an organizer of its community), 404 `activity_not_found`, `registration_not_found`
+    (not on this roster, or already cancelled), 422 `content_risky` (the reason), `validation_failed`.
+    """
+    registrations.cancel_registration_for(g.user, activity_id, registration_id, body["reason"])
+    db.session.commit()
+    return {"status": "cancelled"}

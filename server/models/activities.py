@@ -82,6 +82,11 @@ class Registration(db.Model):
 
     One row per user and activity (unique): cancelling sets the status, signing up again reuses
     the row and goes to the back of the queue. Waitlist order is `(registered_at, id)`.
+
+    A walk-in (代报名: someone an organizer registers at the desk, without an account) has no
+    `user_id`; `walk_in_name` and `walk_in_phone` are what the organizer typed (personal data: emptied
+    by the retention purge once the activity is long over) and `registered_by_id` the organizer. It
+    takes places like any sign-up; nobody is notified or reminded of it.
     """
 
     __tablename__ = "registrations"
@@ -94,7 +99,7 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))  # None: a walk-in
     status: Mapped[str] = mapped_column(String(16))
     companions: Mapped[int] = mapped_column(Integer, default=0)
     remark: Mapped[str] = mapped_column(String(200), default="")
@@ -103,9 +108,14 @@ class Registration(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
     checked_in_at = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Walk-ins (代报名): who registered them, and the name and phone the organizer typed.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    walk_in_name: Mapped[str | None] = mapped_column(String(50))
+    walk_in_phone: Mapped[str | None] = mapped_column(String(20))
 
     activity: Mapped[Activity] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
 
     # 1-based place in the waitlist, null unless waitlisted; loaded only where a query asks for it with
     # `with_expression(Registration.waitlist_position, waitlist_position())` (services.my_registrations).
@@ -114,3 +124,7 @@ class Registration(db.Model):
     @property
     def places(self):
         return 1 + self.companions
+
+    @property
+    def is_walk_in(self):
+        return self.user_id is None

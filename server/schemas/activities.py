@@ -1,5 +1,6 @@
 """Schemas for activities, registrations, check-in and rosters."""
 
+import marshmallow as ma
 
 from server.models import AUDIENCES, CATEGORIES
 from server.models.base import utcnow
@@ -151,6 +152,32 @@ class RegisterSchema(Schema):
     remark = fields.String(load_default="", validate=fields.Length(max=200))
 
 
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+
+
+class WalkInSchema(Schema):
+    """A walk-in (代报名) an organizer registers: someone without an account, by name and phone."""
+
+    name = fields.String(required=True, validate=fields.Length(min=1, max=50), metadata={"example": "王阿姨"})
+    phone = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=ma.validate.Regexp(PHONE_PATTERN, error="请填写 11 位手机号或带区号的固定电话"),
+        metadata={"description": "Optional: a mobile or a landline with its area code", "example": "13812345678"},
+    )
+    companions = fields.Integer(
+        load_default=0, strict=True, validate=fields.Range(min=0, max=10),
+        metadata={"description": "People coming along; each takes a place"},
+    )
+    remark = fields.String(load_default="", validate=fields.Length(max=200))
+
+
+class RosterCancelSchema(Schema):
+    """Why an organizer cancels someone's registration; a person with an account is told."""
+
+    reason = fields.String(required=True, validate=fields.Length(min=1, max=200))
+
+
 class CancelledSchema(Schema):
     """The registration or booking is cancelled."""
 
@@ -225,6 +252,13 @@ class RosterItemSchema(Schema):
     checked_in_at = fields.LocalDateTime(allow_none=True)
     reminder_credits = fields.Integer(
         metadata={"description": "Activity reminders that may still be sent; 0: will not be reminded, phone them"}
+    )
+    walk_in = fields.Boolean(
+        metadata={"description": "A walk-in (代报名) an organizer registered: `user.id` is null, the name and "
+                  "phone are what the organizer typed, and nothing reminds them. Added after v1."}
+    )
+    registered_by = fields.String(
+        allow_none=True, metadata={"description": "The organizer who registered a walk-in; null otherwise"}
     )
 
 

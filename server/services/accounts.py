@@ -37,6 +37,8 @@ ERASED = {
     "users.real_name": "typed by the person",
     "users.phone": "the person's number, verified by WeChat",
     "registrations.remark": "typed by the person when signing up",
+    "registrations.walk_in_name": "a walk-in's name, typed by the organizer (no account: emptied by the retention purge)",
+    "registrations.walk_in_phone": "a walk-in's phone, typed by the organizer (no account: emptied by the retention purge)",
 }
 
 # Every other text column, and why it holds nothing of a person's: it stays when an account is deleted.

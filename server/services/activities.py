@@ -112,6 +112,8 @@ def _refuse_audience_change(activity, audience):
     probe = SimpleNamespace(audience=audience, community_id=activity.community_id, community=activity.community)
     broken = []
     for registration in _active_registrations(activity):
+        if registration.user_id is None:  # a walk-in: the organizer who registered them vouched for them
+            continue
         try:
             _check_eligible(registration.user, probe)
         except DomainError:
@@ -152,7 +154,11 @@ def update_activity(actor, activity_id, changes):
         reschedule_reminders(activity)
     if changed & set(SCHEDULE_FIELDS) and activity.status == "published":
         notify_schedule_changed(
-            [(r.user_id, ("registration", r.id)) for r in _active_registrations(activity, ("confirmed",))],
+            [
+                (r.user_id, ("registration", r.id))
+                for r in _active_registrations(activity, ("confirmed",))
+                if r.user_id is not None  # walk-ins have no account to tell
+            ],
             {**message_payload(activity), "ends_at": activity.ends_at.isoformat()},
         )
     promote_waitlist(activity, now)
@@ -195,6 +201,8 @@ def cancel_activity(actor, activity_id, reason):
     void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
         release_registration(activity, registration, now)
+        if registration.user_id is None:  # a walk-in has no account to tell
+            continue
         enqueue_message(
             "cancelled_by_organizer",
             registration.user_id,

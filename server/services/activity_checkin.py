@@ -63,6 +63,8 @@ def _check_in(registration, by):
         registration.checked_in_at = utcnow()
         registration.checked_in_by_id = by.id
     db.session.flush()
+    if registration.user_id is None:  # a walk-in: the row itself (confirmed, so no waitlist position)
+        return registration
     return own_registration(registration.activity_id, registration.user_id)
 
 

@@ -43,4 +43,5 @@ def reschedule_reminders(activity):
     ).all()
     void_reminders("registration", [r.id for r in confirmed])
     for registration in confirmed:
-        schedule_registration_reminders(activity, registration.id, registration.user_id)
+        if registration.user_id is not None:  # walk-ins have no account to remind
+            schedule_registration_reminders(activity, registration.id, registration.user_id)

@@ -7,7 +7,9 @@ own organizers reveal one person's number at a time (`reveal_registration_phone`
 full numbers in file exports. Admins see masked numbers everywhere and may not reveal them. Someone
 "can't be reminded" (`cannot_be_reminded`) when their place is confirmed but no activity reminder can
 reach them (no subscription credits left): the organizer should phone them. Every file export and
-every reveal is audited.
+every reveal is audited. Walk-ins (代报名, no account: `Registration.walk_in_name` and `walk_in_phone`)
+are on the roster like anyone, shown by the name and phone the organizer typed, with no reminder
+credits (nothing can remind them: phone them), and `代报名` where a nickname would be.
 
 Locks: none; a roster is a read (an export or a reveal writes only its audit row).
 """
@@ -15,7 +17,7 @@ Locks: none; a roster is a read (an export or a reveal writes only its audit row
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 
 from server.extensions import db
 from server.models import Activity, Registration
@@ -23,7 +25,10 @@ from server.errors import Forbidden, NotFound
 from server.services.activity_access import get_managed_activity
 from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
+from server.models import mask_phone
 from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
+
+WALK_IN_NICKNAME = "代报名"
 
 ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
 ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
@@ -43,6 +48,8 @@ class RosterEntry:
     registered_at: datetime
     checked_in_at: datetime | None
     reminder_credits: int  # activity reminders that can still be sent to them
+    walk_in: bool = False  # registered by an organizer for someone without an account (代报名)
+    registered_by: str | None = None  # the organizer who registered a walk-in
 
 
 @dataclass(frozen=True)
@@ -74,29 +81,65 @@ def activity_roster(actor, activity_id, unreminded=False, for_file=False):
     registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
     counts = {status: 0 for status in ROSTER_ORDER}
     full_phone = for_file and sees_full_phone(actor, activity.community_id)
-    credits = remaining_credits({r.user_id for r in registrations}, "activity_reminder")
+    credits = remaining_credits({r.user_id for r in registrations if r.user_id is not None}, "activity_reminder")
     items = []
     for registration in registrations:
         counts[registration.status] += 1
-        items.append(
-            RosterEntry(
-                registration_id=registration.id,
-                user=contact(registration.user, full_phone),
-                status=registration.status,
-                # In waitlist order here, so the count so far is the position.
-                waitlist_position=counts["waitlisted"] if registration.status == "waitlisted" else None,
-                companions=registration.companions,
-                remark=registration.remark,
-                registered_at=registration.registered_at,
-                checked_in_at=registration.checked_in_at,
-                reminder_credits=credits[registration.user_id],
-            )
-        )
+        # In waitlist order here, so the count so far is the position.
+        position = counts["waitlisted"] if registration.status == "waitlisted" else None
+        items.append(roster_entry(registration, full_phone, credits, position))
     counts["checked_in"] = sum(1 for r in registrations if r.checked_in_at is not None)
     counts["places"] = activity.confirmed_count
     if unreminded:
         items = [entry for entry in items if cannot_be_reminded(entry)]
     return Roster(activity, counts, items)
+
+
+def walk_in_contact(registration, full_phone):
+    """A walk-in as a roster shows them (the shape of `users.contact`, with no account id)."""
+    return {
+        "id": None,
+        "real_name": registration.walk_in_name,
+        "nickname": WALK_IN_NICKNAME,
+        "phone_masked": mask_phone(registration.walk_in_phone),
+        "phone": registration.walk_in_phone if full_phone else None,
+    }
+
+
+def roster_entry(registration, full_phone, credits, position):
+    """One registration as its roster shows it; `credits`: `{user_id: reminder credits}`."""
+    walk_in = registration.user_id is None
+    registered_by = registration.registered_by
+    return RosterEntry(
+        registration_id=registration.id,
+        user=walk_in_contact(registration, full_phone) if walk_in else contact(registration.user, full_phone),
+        status=registration.status,
+        waitlist_position=position,
+        companions=registration.companions,
+        remark=registration.remark,
+        registered_at=registration.registered_at,
+        checked_in_at=registration.checked_in_at,
+        reminder_credits=0 if walk_in else credits.get(registration.user_id, 0),
+        walk_in=walk_in,
+        registered_by=(registered_by.real_name or registered_by.nickname) if registered_by is not None else None,
+    )
+
+
+def entry_of(registration):
+    """One registration as the JSON roster shows it (phones masked), its waitlist position counted."""
+    position = None
+    if registration.status == "waitlisted":
+        position = db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.activity_id == registration.activity_id,
+                Registration.status == "waitlisted",
+                tuple_(Registration.registered_at, Registration.id) <= (registration.registered_at, registration.id),
+            )
+        )
+    credits = remaining_credits({registration.user_id}, "activity_reminder") if registration.user_id else {}
+    return roster_entry(registration, False, credits, position)
 
 
 def roster_rows(roster):
@@ -148,6 +191,10 @@ def reveal_registration_phone(actor, activity_id, registration_id):
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.activity_id != activity.id:
         raise NotFound("registration_not_found", "该活动没有这条报名记录")
+    if registration.user_id is None:  # a walk-in: the number the organizer typed
+        record_audit(actor, "phone.reveal", "registration", registration.id, activity_id=activity.id, walk_in=True)
+        db.session.flush()
+        return RevealedPhone(registration.walk_in_phone)
     record_audit(actor, "phone.reveal", "user", registration.user_id,
                  activity_id=activity.id, registration_id=registration.id)
     db.session.flush()

@@ -27,12 +27,19 @@ from server.models import ACTIVE_REGISTRATION, Activity, Registration, User
 from server.models.activities import effective_status, signup_deadline
 from server.models.base import utcnow
 from server.services import cache
-from server.services.activity_access import ActivityNotOpen, activity_not_found, can_see, lock_activity
+from server.services.activity_access import (
+    ActivityNotOpen,
+    activity_not_found,
+    can_see,
+    get_managed_activity,
+    lock_activity,
+)
 from server.services.activity_reminders import message_payload, schedule_registration_reminders
-from server.services.content_safety import COMMENT, check_texts
+from server.services.content_safety import COMMENT, FORUM, check_texts
 from server.services.my_registrations import own_registration
 from server.services.outbox import enqueue_message
 from server.services.reminders import void_reminders
+from server.services.users import record_audit
 
 # A sign-up whose place was freed and retaken between its two UPDATEs tries again this often.
 _SIGNUP_ATTEMPTS = 5
@@ -103,6 +110,12 @@ def check_signup(user_id, activity, places, now):
             raise activity_not_found()
         if activity.status == "published":
             _check_eligible(user, db.session.get(Activity, activity.id, populate_existing=True))
+    check_open(activity, places, now)
+
+
+def check_open(activity, places, now):
+    """The part of `check_signup` that is about the activity, not the person: published and not ended,
+    sign-up open at `now`, `places` within its capacity at all (walk-ins are checked with this alone)."""
     if effective_status(activity, now) != "published":
         raise ActivityNotOpen()
     if activity.signup_opens_at is not None and now < activity.signup_opens_at:
@@ -313,10 +326,11 @@ def promote_waitlist(activity, now):
         activity.confirmed_count += registration.places
         activity.waitlist_count -= 1
         free -= registration.places
-        enqueue_message(
-            "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
-        )
-        schedule_registration_reminders(activity, registration.id, registration.user_id)
+        if registration.user_id is not None:  # a walk-in has no account to tell
+            enqueue_message(
+                "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
+            )
+            schedule_registration_reminders(activity, registration.id, registration.user_id)
         promoted.append(registration)
     db.session.flush()
     return promoted
@@ -337,3 +351,116 @@ def cancel_future_registrations(user):
     ).all()
     for activity_id in activity_ids:
         cancel_registration(user, activity_id, ignore_cutoff=True)
+
+
+# --- the organizer's desk: walk-ins (代报名) and cancelling on someone's behalf -------------------
+
+_INSERT_WALK_IN = insert(Registration.__table__).returning(Registration.__table__.c.id)
+
+
+def _refuse_duplicate_walk_in(activity_id, phone):
+    """409 `walk_in_duplicate` when someone with this phone (a walk-in, or a user whose bound phone it
+    is) already holds a place or waitlist spot on the activity. Without a phone nothing is compared."""
+    if not phone:
+        return
+    taken = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .outerjoin(User, User.id == Registration.user_id)
+        .where(
+            Registration.activity_id == activity_id,
+            Registration.status.in_(ACTIVE_REGISTRATION),
+            or_(Registration.walk_in_phone == phone, User.phone == phone),
+        )
+    )
+    if taken:
+        raise DomainError("walk_in_duplicate", "该手机号已在本活动报名", 409)
+
+
+def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=""):
+    """Register a walk-in (代报名): someone without an account (or without their phone at hand) an
+    organizer of the activity's community signs up at the desk, with the name and phone the organizer
+    typed. Their places are taken like any sign-up's, by `take_places` (the same conditional UPDATE,
+    under the same row lock, so the capacity holds exactly however many sign up at once): confirmed
+    while `1 + companions` places are free, else waitlisted, else 409 `capacity_full` (no waitlist).
+
+    The activity's rules apply as to any sign-up (`check_open`: published, sign-up open, the places
+    within its capacity at all), but not its audience: the organizer vouches for the person. Nobody is
+    notified or reminded of a walk-in (no account). Audited as `registration.walk_in` (ids only).
+
+    Returns the Registration. Raises NotFound, Forbidden (not an organizer of its community), what
+    `check_open` raises, DomainError `capacity_full`, `walk_in_duplicate` (the phone already holds a
+    place on this activity).
+    """
+    get_managed_activity(actor, activity_id)
+    places = 1 + companions
+    activity = read_for_signup(activity_id, None)
+    check_open(activity, places, utcnow())
+    _refuse_duplicate_walk_in(activity_id, phone)
+    for _ in range(_SIGNUP_ATTEMPTS):
+        now = utcnow()
+        status, taken = take_places(activity, places, now)
+        if status is not None:
+            break
+        activity = read_for_signup(activity_id, None)
+        if activity is None:
+            raise activity_not_found()
+        check_open(activity, places, now)
+        if not activity.waitlist_enabled and not places_fit(activity, places):
+            raise DomainError("capacity_full", "名额已满", 409)
+    else:
+        raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+    # Under the activity's lock from here: the duplicate check again, so two desks cannot both add one.
+    _refuse_duplicate_walk_in(activity_id, phone)
+    registration_id = db.session.execute(
+        _INSERT_WALK_IN,
+        {
+            "activity_id": activity_id, "user_id": None, "status": status, "companions": companions,
+            "remark": remark, "registered_at": utcnow(), "registered_by_id": actor.id,
+            "walk_in_name": name, "walk_in_phone": phone or None,
+        },
+    ).scalar()
+    cache.mark_changed(db.session, "activities")
+    record_audit(actor, "registration.walk_in", "registration", registration_id, activity_id=activity_id, status=status)
+    db.session.flush()
+    return db.session.get(Registration, registration_id)
+
+
+def cancel_registration_for(actor, activity_id, registration_id, reason):
+    """An organizer of the activity's community cancels someone's registration (or waitlist spot) with
+    a reason: the place is given up as by its owner (`release_registration`), the waitlist moves up
+    (`promote_waitlist`), reminders are voided, the person (if they have an account) is told with
+    the reason, and the cancellation is audited (`registration.cancel`, with the reason). The
+    organizer is not bound by the cancel cutoff.
+
+    Raises NotFound (`activity_not_found`; `registration_not_found`: not on this activity, or already
+    cancelled), Forbidden, DomainError `content_risky` (the reason, sent to the person).
+    """
+    get_managed_activity(actor, activity_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is not None and registration.user_id is not None:  # the reason is sent to them
+        check_texts(actor, FORUM, {"reason": reason})
+    activity = get_managed_activity(actor, activity_id, lock=True)
+    registration = db.session.scalar(
+        select(Registration)
+        .where(Registration.id == registration_id, Registration.activity_id == activity.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if registration is None or registration.status not in ACTIVE_REGISTRATION:
+        raise NotFound("registration_not_found", "该活动没有这条有效的报名")
+    now = utcnow()
+    release_registration(activity, registration, now)
+    void_reminders("registration", [registration.id])
+    if registration.user_id is not None:
+        enqueue_message(
+            "cancelled_by_organizer",
+            registration.user_id,
+            {**message_payload(activity), "reason": reason},
+            ref=("registration", registration.id),
+        )
+    promote_waitlist(activity, now)
+    cache.mark_changed(db.session, "activities")
+    record_audit(actor, "registration.cancel", "registration", registration.id, activity_id=activity.id, reason=reason)
+    db.session.flush()
+    return registration

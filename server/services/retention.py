@@ -11,7 +11,9 @@ Run once a day by the scheduler (`server.scheduler`, job `purge_personal_data`) 
   left on one (e.g. written before a fix) is emptied again, and its remarks with it.
 - Rosters of past activities: the remark of every registration of an activity that ended more than
   `RETENTION_DAYS` ago is emptied (the only text a person types on a roster; shifts' bookings hold
-  none: `accounts.ERASED` lists every personal text column).
+  none: `accounts.ERASED` lists every personal text column), and so are the name and phone an
+  organizer typed for each walk-in (代报名) of it: a walk-in has no account to delete, so this is
+  when their personal data goes (counted in `remarks_emptied`).
 - Audit entries older than `AUDIT_RETENTION_DAYS` are deleted. Their detail never holds a person's
   text (`accounts.KEPT`), but who revealed or exported what, and when, is itself personal data.
 
@@ -72,7 +74,10 @@ def _leftover_on_deleted():
 
 def _old_remarks(cutoff):
     ended = select(Activity.id).where(Activity.ends_at < cutoff)
-    return and_(Registration.remark != "", Registration.activity_id.in_(ended))
+    personal = or_(
+        Registration.remark != "", Registration.walk_in_name.is_not(None), Registration.walk_in_phone.is_not(None)
+    )
+    return and_(personal, Registration.activity_id.in_(ended))
 
 
 def purge_personal_data(dry_run=False, now=None):
@@ -109,7 +114,10 @@ def purge_personal_data(dry_run=False, now=None):
 
     fetch = {"synchronize_session": "fetch"}
     remarks = db.session.execute(
-        update(Registration).where(_old_remarks(cutoff)).values(remark="").execution_options(**fetch)
+        update(Registration)
+        .where(_old_remarks(cutoff))
+        .values(remark="", walk_in_name=None, walk_in_phone=None)
+        .execution_options(**fetch)
     ).rowcount
     audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(**fetch)).rowcount
     db.session.flush()

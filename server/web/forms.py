@@ -58,6 +58,8 @@ def form_data(schema, formdata, only=None):
             if field.allow_none:
                 data[key] = None
             continue
+        if isinstance(field, ma.fields.Integer) and value.lstrip("-").isdigit() and value.isascii():
+            value = int(value)  # a form sends text; `strict` integer fields take only numbers
         data[key] = value
     return data
 

@@ -1,5 +1,164 @@
-"""An activity's roster: search and filter; check-in by hand; walk-in registrations (代报名); cancel on someone's behalf; exports."""
+"""An activity's roster in the console: search by name or phone, filter by status, page; check in by
+hand; register a walk-in (代报名); cancel a registration on someone's behalf with a reason; export CSV
+or XLSX.
 
-from flask import Blueprint
+Everything goes through the services the API uses: `activity_rosters.activity_roster` (phones masked
+on screen), `activity_checkin.check_in_by_organizer`, `registrations.register_walk_in` (the same
+capacity and waitlist code path as a sign-up), `registrations.cancel_registration_for` (the waitlist
+moves up; audited) and `activity_rosters.export_activity_roster` (audited). Searching by phone
+compares the full number on the server; the page only ever shows it masked.
+"""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from server.api.files import download
+from server.errors import DomainError
+from server.extensions import db
+from server.models import Registration
+from server.models.base import utcnow
+from server.schemas.activities import RosterCancelSchema, WalkInSchema
+from server.services import activity_checkin, activity_rosters, registrations
+from server.web.activities import STATUS_KIND, STATUS_ZH
+from server.web.auth import console_login_required
+from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
+from server.web.paging import paginate_list
 
 bp = Blueprint("roster", __name__)
+
+FILTERS = (("confirmed", "已确认"), ("waitlisted", "候补"), ("cancelled", "已取消"), ("checked_in", "已签到"))
+ENTRY_STATUS = {"confirmed": ("已确认", "ok"), "waitlisted": ("候补", "warn"), "cancelled": ("已取消", "bad")}
+
+
+def _matches(entry, phones, q, status):
+    if status == "checked_in":
+        if entry.checked_in_at is None:
+            return False
+    elif status and entry.status != status:
+        return False
+    if q:
+        user = entry.user
+        names = (user["real_name"] or "", user["nickname"] or "")
+        digits = "".join(ch for ch in q if ch.isdigit())
+        phone = phones.get(entry.registration_id) or ""
+        if not (any(q in name for name in names) or (len(digits) >= 3 and digits in phone)):
+            return False
+    return True
+
+
+def _phones(activity_id, entries):
+    """Full numbers to search in (never shown): walk-ins' typed ones and users' bound ones."""
+    ids = [entry.registration_id for entry in entries]
+    if not ids:
+        return {}
+    rows = db.session.query(Registration).filter(Registration.id.in_(ids)).all()
+    return {r.id: (r.walk_in_phone if r.user_id is None else (r.user.phone if r.user else None)) for r in rows}
+
+
+def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors=None, cancel_for=None, status=200):
+    roster = activity_rosters.activity_roster(g.user, activity_id)
+    q = request.args.get("q", "").strip()[:50]
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in dict(FILTERS) else ""
+    phones = _phones(activity_id, roster.items) if q else {}
+    entries = [entry for entry in roster.items if _matches(entry, phones, q, wanted)]
+    page = paginate_list(entries)
+    activity = roster.activity
+    now = utcnow()
+    return (
+        render_template(
+            "console/roster.html",
+            activity=activity,
+            roster=roster,
+            page=page,
+            q=q,
+            wanted=wanted,
+            filters=FILTERS,
+            entry_status=ENTRY_STATUS,
+            activity_status=activity.effective_status(now),
+            status_zh=STATUS_ZH,
+            status_kind=STATUS_KIND,
+            walk_in_errors=walk_in_errors or {},
+            walk_in_values=walk_in_values or {},
+            cancel_errors=cancel_errors or {},
+            cancel_for=cancel_for,
+            now=now,
+        ),
+        status,
+    )
+
+
+@bp.route("/activities/<int:activity_id>/roster")
+@console_login_required
+def index(activity_id):
+    return _render(activity_id)
+
+
+@bp.route("/activities/<int:activity_id>/roster/export")
+@console_login_required
+def export(activity_id):
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        fmt = "xlsx"
+    exported = activity_rosters.export_activity_roster(g.user, activity_id, fmt)
+    db.session.commit()
+    return download(exported.body, fmt, exported.filename)
+
+
+@bp.route("/activities/<int:activity_id>/roster/walk-ins", methods=["POST"])
+@console_login_required
+def walk_in(activity_id):
+    values = {key: request.form.get(key, "") for key in ("name", "phone", "companions", "remark")}
+    try:
+        body = parse_form(WalkInSchema(), request.form)
+        registration = registrations.register_walk_in(
+            g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"]
+        )
+    except FormErrors as exc:
+        db.session.rollback()
+        return _render(activity_id, walk_in_errors=exc.errors, walk_in_values=values, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        return _render(activity_id, walk_in_errors=domain_error_as_form_errors(exc), walk_in_values=values,
+                       status=exc.status)
+    db.session.commit()
+    outcome = "已确认名额" if registration.status == "confirmed" else "名额已满，已进入候补"
+    flash(f"已为{registration.walk_in_name}代报名：{outcome}", "success")
+    return redirect(url_for(".index", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/roster/<int:registration_id>/check-in", methods=["POST"])
+@console_login_required
+def check_in(activity_id, registration_id):
+    try:
+        activity_checkin.check_in_by_organizer(g.user, activity_id, registration_id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for(".index", activity_id=activity_id))
+    db.session.commit()
+    flash("已签到", "success")
+    return redirect(url_for(".index", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/roster/<int:registration_id>/cancel", methods=["POST"])
+@console_login_required
+def cancel(activity_id, registration_id):
+    try:
+        body = parse_form(RosterCancelSchema(), request.form)
+        registrations.cancel_registration_for(g.user, activity_id, registration_id, body["reason"])
+    except FormErrors as exc:
+        db.session.rollback()
+        return _render(activity_id, cancel_errors=exc.errors, cancel_for=registration_id, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403 or exc.error == "activity_not_found":
+            raise
+        return _render(activity_id, cancel_errors=domain_error_as_form_errors(exc), cancel_for=registration_id,
+                       status=exc.status)
+    db.session.commit()
+    flash("已取消该报名，候补已按顺序递补", "success")
+    return redirect(url_for(".index", activity_id=activity_id))
