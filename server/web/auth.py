@@ -63,7 +63,7 @@ def console_login_required(view):
                 console_logins.end_session(session_id)
                 flash("登录已过期或已退出，请重新扫码登录", "warning")
             session.pop("console_sid", None)
-            return _redirect(url_for("console.auth.login", next=request.full_path if request.method == "GET" else None))
+            return _redirect(url_for("console.auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
         g.user_id, g.user = user.id, user
         return view(*args, **kwargs)
 
