@@ -343,7 +343,17 @@ def edit(shift_id):
     values["party_members_only"] = "party_members_only" in request.form
     try:
         check_version(shift, request.form)
-        changes = parse_form(ShiftUpdateSchema(), request.form)
+        missing = {
+            name: [f"请填写{label}"]
+            for name, label in (("starts_at", "开始时间"), ("ends_at", "结束时间"))
+            if not request.form.get(name, "").strip()
+        }
+        try:
+            changes = parse_form(ShiftUpdateSchema(), request.form)
+        except FormErrors as exc:
+            raise FormErrors({**exc.errors, **missing}) from None
+        if missing:
+            raise FormErrors(missing)
         # The form shows minutes: an unchanged time is not a move (a start already passed stays).
         for name in ("starts_at", "ends_at"):
             if name in changes and _local_input(changes[name]) == _local_input(getattr(shift, name)):
