@@ -59,7 +59,9 @@ def managed_sites(actor, community_id=None, kind=None, archived=False, search=No
         statement = statement.where(Site.archived_at.is_not(None) if archived else Site.archived_at.is_(None))
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(or_(Site.name.ilike(pattern, escape="\\"), Site.address.ilike(pattern, escape="\\")))
+        statement = statement.where(
+            or_(Site.name.ilike(pattern, escape="\\"), Site.address.ilike(pattern, escape="\\"))
+        )
     return statement.order_by(Site.community_id, Site.name, Site.id)
 
 

@@ -192,6 +192,12 @@ def _row_errors(messages, slot_rows, post_rows):
     return errors
 
 
+def _capacity(value):
+    """A whole number as the schema's strict Integer takes it; anything else as typed (refused there)."""
+    number = _int(value)
+    return number if number is not None else value
+
+
 def parse_batch(form):
     """The batch form as `ShiftBatchSchema` loads it. Raises FormErrors with every field's errors."""
     errors = {}
@@ -202,7 +208,7 @@ def parse_batch(form):
         "dates": [day.isoformat() for day in dates],
         "slots": [{key: value for key, value in (("start", a), ("end", b)) if value} for _, a, b in slots],
         "roles": [
-            {key: value for key, value in (("name", a), ("capacity", _int(b) if _int(b) is not None else b)) if value != ""}
+            {key: value for key, value in (("name", a), ("capacity", _capacity(b))) if value != ""}
             for _, a, b in posts
         ],
         "party_members_only": "party_members_only" in form,
