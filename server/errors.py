@@ -159,6 +159,12 @@ _ACTIVITIES = {
     ),
 }
 _SHIFTS = {
+    "site_archived": ErrorSpec(
+        409, "该站点已归档，不能再添加班次", "The site is archived: it keeps its shifts but takes no new ones and shows no check-in code."
+    ),
+    "site_has_shifts": ErrorSpec(
+        409, "该站点还有未结束的班次，请先取消这些班次再归档", "A site with open shifts that have not ended cannot be archived."
+    ),
     "shift_not_open": ErrorSpec(409, "该班次已取消", "The shift was cancelled."),
     "shift_exists": ErrorSpec(409, "该站点在这个时段已有班次", "The site already has a shift at these times."),
     "shift_started": ErrorSpec(409, "班次已开始", "The shift has started: it can no longer be booked."),

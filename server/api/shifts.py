@@ -55,7 +55,7 @@ BOOKING_SCHEMA = BookingSchema()  # used on every list page and booking: built o
 @blp.arguments(SiteQueryArgsSchema(), location="query")
 @blp.response(200, SitePageSchema)
 def list_sites(args):
-    """Sites (卡口, 核酸采样点, 测温点 ...), by community and name."""
+    """Sites (卡口, 核酸采样点, 测温点 ...) that are not archived, by community and name."""
     return page_body(*sites.list_sites(args), args)
 
 
@@ -88,7 +88,7 @@ def update_site(changes, site_id):
 def site_checkin_code(site_id):
     """The site's rotating check-in token and its mini-program code image, for volunteers to scan.
 
-    403 `forbidden`, 404 `site_not_found`.
+    403 `forbidden`, 404 `site_not_found`, 409 `site_archived`.
     """
     _, token, expires_at = sites.make_site_checkin_code(g.user, site_id)
     return checkin_code_body(token, expires_at)
@@ -131,7 +131,7 @@ def get_shift(shift_id):
 def create_shift(data):
     """Create one shift with its posts at a site of your community.
 
-    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), 422 (times, or
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists` (same site and times), `site_archived`, 422 (times, or
     `starts_at` already passed; `content_risky`: notes).
     """
     shift = shift_planning.create_shift(g.user, data)
@@ -146,7 +146,7 @@ def create_shift(data):
 def create_shift_batch(data):
     """One shift per date and slot (local times; an end at or before the start is the next day), all or none.
 
-    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, 422 (over 200 shifts, overlapping slots,
+    403 `forbidden`, 404 `site_not_found`, 409 `shift_exists`, `site_archived`, 422 (over 200 shifts, overlapping slots,
     a slot that has already started: on `dates`).
     """
     created = shift_planning.create_shift_batch(g.user, data)

@@ -14,7 +14,8 @@ BOOKING_STATUSES = ("booked", "cancelled", "no_show")
 
 
 class Site(db.Model):
-    """A place volunteers staff: 卡口, 核酸采样点, 测温点 ..., in one community (and a 网格)."""
+    """A place volunteers staff: 卡口, 核酸采样点, 测温点 ..., in one community (and a 网格); archived
+    (`archived_at`) when no longer used."""
 
     __tablename__ = "sites"
 
@@ -24,6 +25,8 @@ class Site(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(200), default="")
     grid: Mapped[str] = mapped_column(String(64), default="")
+    # Archived: keeps its shifts and their history, takes no new shifts, leaves the site lists.
+    archived_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,7 @@ Rules: only an organizer of the site's community plans its shifts; a shift ends 
 starts in the future (422 on `starts_at`, or `dates` for a batch); a site has at most one shift at
 the same start and end (`shift_exists`; the unique constraint stands behind the check); a post's
 names are unique within a shift; a batch is all or none and at most MAX_BATCH_SHIFTS shifts, whose
-slots may not overlap.
+slots may not overlap; an archived site takes no new shifts (`site_archived`).
 
 Locks: none; a new shift has no bookings, and the unique constraint settles two identical creations.
 """
@@ -23,7 +23,7 @@ from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
 from server.services.paging import paginate
 from server.services.schedule_changes import refuse_past_start
-from server.services.sites import get_managed_site, require_organizer
+from server.services.sites import get_managed_site, refuse_archived_site, require_organizer
 
 MAX_BATCH_SHIFTS = 200
 
@@ -70,8 +70,9 @@ def refuse_existing(site, spans):
 
 def create_shift(actor, data):
     """One shift with its posts. Raises NotFound (site), Forbidden, ValidationFailed (times, a start in
-    the past), DomainError `shift_exists`, `content_risky` (notes refused by WeChat's content check)."""
+    the past), DomainError `site_archived`, `shift_exists`, `content_risky` (notes refused by WeChat's content check)."""
     site = get_managed_site(actor, data["site_id"])
+    refuse_archived_site(site)
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed(errors={"ends_at": ["结束时间必须晚于开始时间"]})
     refuse_past_start(data["starts_at"], "班次开始时间已过，请选择将来的时间")
@@ -98,10 +99,11 @@ def create_shift_batch(actor, data):
     """One shift per date and slot, all or none: any refusal leaves nothing behind.
 
     Raises NotFound (site), Forbidden, ValidationFailed (too many shifts, overlapping slots, a slot
-    that has already started), DomainError `shift_exists`, `content_risky` (notes refused by WeChat's
+    that has already started), DomainError `site_archived`, `shift_exists`, `content_risky` (notes refused by WeChat's
     content check).
     """
     site = get_managed_site(actor, data["site_id"])
+    refuse_archived_site(site)
     _check_posts(data["posts"])
     zone = app_timezone()
     spans = sorted({slot_times(day, slot, zone) for day in data["dates"] for slot in data["slots"]})

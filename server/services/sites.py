@@ -1,15 +1,19 @@
 """Sites (卡口, 核酸采样点, 测温点 ...) where volunteers serve, and the rotating check-in code of each.
 
-Rules: only an organizer of the site's community adds or edits it, or shows its check-in code; the
-code is a short-lived token (`checkin_tokens`) that volunteers scan to check in at any shift there.
+Rules: only an organizer of the site's community adds, edits or archives it, or shows its check-in
+code; the code is a short-lived token (`checkin_tokens`) that volunteers scan to check in at any shift
+there. An archived site keeps its shifts and their history, but takes no new shifts, shows no
+check-in code and leaves the site list (`site_archived`); a site with open shifts that have not ended
+cannot be archived (`site_has_shifts`: cancel them first). Unarchiving is refused in an archived
+community.
 Renaming a site or changing its address tells the volunteers booked on its coming shifts
 (`schedule_changed`) and moves their reminders. Nothing here takes a lock: a site is edited by its
 organizers, last write wins.
 """
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from server.errors import Forbidden, NotFound, ValidationFailed
+from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Community, Shift, Site
 from server.models.base import utcnow
@@ -30,13 +34,41 @@ def require_organizer(actor, community_id, what):
 
 
 def list_sites(args):
-    """Sites, by community then name. Returns `(items, total)`."""
-    statement = select(Site)
+    """Sites that are not archived, by community then name. Returns `(items, total)`."""
+    statement = select(Site).where(Site.archived_at.is_(None))
     if "community_id" in args:
         statement = statement.where(Site.community_id == args["community_id"])
     if "kind" in args:
         statement = statement.where(Site.kind == args["kind"])
     return paginate(statement, args, Site.community_id, Site.name, Site.id)
+
+
+def managed_sites(actor, community_id=None, kind=None, archived=False, search=None):
+    """A statement of the sites of the communities `actor` organizes (an admin: all), by community then
+    name: `archived` True only archived ones, False only active ones, None both; `search` a part of the
+    name. Raises Forbidden for a `community_id` the actor does not organize."""
+    statement = select(Site)
+    if community_id is not None:
+        require_organizer(actor, community_id, "查看此社区的站点")
+        statement = statement.where(Site.community_id == community_id)
+    elif not actor.is_admin:
+        statement = statement.where(Site.community_id.in_(actor.organizer_community_ids or {-1}))
+    if kind:
+        statement = statement.where(Site.kind == kind)
+    if archived is not None:
+        statement = statement.where(Site.archived_at.is_not(None) if archived else Site.archived_at.is_(None))
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(Site.name.ilike(pattern, escape="\\"), Site.address.ilike(pattern, escape="\\"))
+        )
+    return statement.order_by(Site.community_id, Site.name, Site.id)
+
+
+def refuse_archived_site(site):
+    """An archived site takes no new shifts and shows no check-in code. Raises DomainError `site_archived`."""
+    if site.archived_at is not None:
+        raise DomainError("site_archived", f"{site.name}已归档，不能再添加班次或显示签到码")
 
 
 def get_site(site_id):
@@ -92,11 +124,40 @@ def update_site(actor, site_id, changes):
     return site
 
 
+def archive_site(actor, site_id):
+    """Archive a site: it keeps its shifts but takes no new ones. Archiving it again changes nothing.
+
+    Raises NotFound, Forbidden, DomainError `site_has_shifts` (open shifts that have not ended)."""
+    site = get_managed_site(actor, site_id)
+    if site.archived_at is not None:
+        return site
+    coming = db.session.scalar(
+        select(Shift.id).where(Shift.site_id == site.id, Shift.status == "open", Shift.ends_at > utcnow()).limit(1)
+    )
+    if coming is not None:
+        raise DomainError("site_has_shifts")
+    site.archived_at = utcnow()
+    db.session.flush()
+    return site
+
+
+def unarchive_site(actor, site_id):
+    """Take a site back into use. Raises NotFound, Forbidden, DomainError `community_archived`."""
+    site = get_managed_site(actor, site_id)
+    if site.archived_at is None:
+        return site
+    refuse_archived(site.community)
+    site.archived_at = None
+    db.session.flush()
+    return site
+
+
 def make_site_checkin_code(actor, site_id):
     """A rotating token that volunteers scan to check in at this site: `(site, token, expires_at_epoch)`.
 
-    Raises NotFound, Forbidden.
+    Raises NotFound, Forbidden, DomainError `site_archived`.
     """
     site = get_managed_site(actor, site_id)
+    refuse_archived_site(site)
     token, expires_at = checkin_tokens.make_token("s", site.id)
     return site, token, expires_at
