@@ -189,6 +189,8 @@ def describe(entries):
             return ROLE_LABELS.get(raw, str(raw))
         if isinstance(raw, (bool, str)) and raw in VALUE_LABELS:
             return VALUE_LABELS[raw]
+        if key.endswith("_id") and isinstance(raw, int) and not isinstance(raw, bool):
+            return f"#{raw}"
         if isinstance(raw, (dict, list)):
             return "…"
         return str(raw)

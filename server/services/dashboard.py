@@ -5,7 +5,8 @@ What it gathers, for `overview(actor)`:
 - activities published and not yet over, starting between the start of today and the end of the
   sixth day after it, with their places left and waitlist;
 - shifts of the same window, not cancelled and not over, with places still open on a post;
-- volunteers booked on shifts that started today (and are not over) who have not checked in;
+- volunteers booked on shifts under way (started, not over: a night shift begun yesterday too) who
+  have not checked in;
 - people whose membership claim of a managed community awaits confirmation.
 
 Phones are shown masked (`User.phone_masked`): the dashboard is a screen, never a file.
@@ -133,7 +134,6 @@ def overview(actor, today=None, now=None):
         .where(
             _in_communities(Site.community_id, communities),
             Shift.status == "open",
-            Shift.starts_at >= window_start,
             Shift.starts_at <= now,
             Shift.ends_at > now,
             Booking.status == "booked",
