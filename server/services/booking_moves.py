@@ -55,7 +55,7 @@ from server.services.sites import require_organizer
 from server.services.users import record_audit
 
 
-def _booking_for_organizer(actor, booking_id, what):
+def booking_for_organizer(actor, booking_id, what):
     """The booking (unlocked) after checking that `actor` organizes its community. Raises NotFound, Forbidden."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
@@ -118,8 +118,8 @@ def _tell_moved(shift, booking, old_booking_id):
 def _refuse_schedule(user, shift, booking):
     conflict = schedule_conflict(user.id, shift, excluding=booking.id)
     if conflict is not None:
-        message = conflict.message.replace("你", "其")
-        raise DomainError(conflict.error, f"{person_name(user)}{message}", conflict.status)
+        conflict.message = person_name(user) + conflict.message.replace("你", "其")  # the organizer reads it
+        raise conflict
 
 
 def move_booking(actor, booking_id, shift_id, post_id):
@@ -132,7 +132,7 @@ def move_booking(actor, booking_id, shift_id, post_id):
     `shift_started`, `not_eligible`, `already_booked`, `role_full`, `shift_overlap`, `rest_too_short`,
     `daily_limit_exceeded`.
     """
-    current = _booking_for_organizer(actor, booking_id, "为志愿者调岗")
+    current = booking_for_organizer(actor, booking_id, "为志愿者调岗")
     shifts = _lock_shifts(actor, [current.shift_id, shift_id])
     target = shifts[shift_id]
     booking = lock_booking(booking_id)
@@ -199,7 +199,7 @@ def release_booking(actor, booking_id, reason):
         raise ValidationFailed(errors={"reason": ["请填写释放原因"]})
     if len(reason) > 200:
         raise ValidationFailed(errors={"reason": ["长度不能超过 200"]})
-    current = _booking_for_organizer(actor, booking_id, "释放志愿者的预约")
+    current = booking_for_organizer(actor, booking_id, "释放志愿者的预约")
     check_texts(actor, FORUM, {"reason": reason})
     shift = _lock_shifts(actor, [current.shift_id])[current.shift_id]
     booking = lock_booking(booking_id)

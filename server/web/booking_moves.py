@@ -31,7 +31,7 @@ def _back(booking):
 
 
 def _page(booking_id, errors=None, status=200, form=None):
-    booking = booking_moves._booking_for_organizer(g.user, booking_id, "查看该预约")
+    booking = booking_moves.booking_for_organizer(g.user, booking_id, "查看该预约")
     targets = booking_moves.move_targets(g.user, booking)
     return render_template(
         "console/booking_actions.html",
