@@ -24,8 +24,10 @@ from server.schemas.shifts import (
     HoursReportArgsSchema,
     HoursReportSchema,
     HoursSchema,
+    MoveBookingSchema,
     MyBookingPageSchema,
     MyShiftArgsSchema,
+    ReleaseBookingSchema,
     ShiftBatchSchema,
     ShiftCreateSchema,
     ShiftListSchema,
@@ -41,7 +43,7 @@ from server.schemas.shifts import (
     SiteSchema,
     SiteUpdateSchema,
 )
-from server.services import attendance, bookings, shift_changes, shift_planning, shift_rosters, sites
+from server.services import attendance, booking_moves, bookings, shift_changes, shift_planning, shift_rosters, sites
 from server.services.cache import cached_page
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
@@ -261,6 +263,45 @@ def no_show(booking_id):
     booking = attendance.mark_no_show(g.user, booking_id)
     db.session.commit()
     return booking
+
+
+@blp.route("/bookings/<id:booking_id>/move", methods=["POST"])
+@login_required
+@blp.arguments(MoveBookingSchema())
+@blp.response(200, BookingSchema)
+def move_booking(body, booking_id):
+    """An organizer moves a volunteer to another post of the shift, or to a post of another shift of the
+    community (added after v1 of the contract). Returns the booking now held (a move to another shift
+    cancels this booking and books the target). The target post must have room; to another shift, the
+    volunteer's overlap, rest and 24-hour rules apply, leaving out the booking moved. Reminders follow
+    and the volunteer gets a `schedule_changed` notice; audited.
+
+    403 `forbidden`, `not_eligible` (party members only); 404 `booking_not_found`, `shift_not_found`;
+    409 `role_full`, `already_booked`, `booking_not_active`, `already_checked_in`, `shift_started`,
+    `shift_not_open`, `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`; 422.
+    """
+    booking = booking_moves.move_booking(g.user, booking_id, body["shift_id"], body["post_id"])
+    response = jsonify(BOOKING_SCHEMA.dump(booking))
+    db.session.commit()
+    return response
+
+
+@blp.route("/bookings/<id:booking_id>/release", methods=["POST"])
+@login_required
+@blp.arguments(ReleaseBookingSchema())
+@blp.response(200, BookingSchema)
+def release_booking(body, booking_id):
+    """An organizer releases a volunteer's booking with a reason, also after SHIFT_CANCEL_CUTOFF_MINUTES
+    (volunteers cannot cancel then). The place is freed, the volunteer gets a `cancelled_by_organizer`
+    notice with the reason; audited. Added after v1 of the contract.
+
+    403 `forbidden`; 404 `booking_not_found`; 409 `booking_not_active`, `already_checked_in`,
+    `shift_not_open`, `shift_ended`; 422 (`reason` missing or blank; `content_risky`).
+    """
+    booking = booking_moves.release_booking(g.user, booking_id, body["reason"])
+    response = jsonify(BOOKING_SCHEMA.dump(booking))
+    db.session.commit()
+    return response
 
 
 @blp.route("/me/shifts", methods=["GET"])

@@ -200,6 +200,22 @@ class BookSchema(Schema):
     )
 
 
+class MoveBookingSchema(Schema):
+    """Where an organizer moves a volunteer's booking: a post of the same shift or of another shift."""
+
+    shift_id = fields.Id(required=True, strict=True, metadata={"description": "The target shift (may be the booking's own)"})
+    post_id = fields.Id(
+        required=True, strict=True, data_key="role_id",
+        metadata={"description": "A post (岗位) of the target shift; named role_id in the wire format"},
+    )
+
+
+class ReleaseBookingSchema(Schema):
+    """Why an organizer releases a volunteer's booking; the volunteer is told."""
+
+    reason = fields.String(required=True, validate=fields.Length(min=1, max=200))
+
+
 class CheckSchema(Schema):
     """A check-in or check-out: the volunteer's scanned token, or an organizer's time."""
 

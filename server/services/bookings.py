@@ -142,22 +142,26 @@ def busiest_window(shift, others):
     return best
 
 
-def schedule_conflict(user_id, shift):
+def schedule_conflict(user_id, shift, excluding=None):
     """Why `shift` (a Shift, or anything with `id`, `starts_at` and `ends_at`) cannot join the person's
     other open bookings, or None: a DomainError `shift_overlap`, `rest_too_short` or
     `daily_limit_exceeded`. One query serves all three rules: it finds their booked open shifts that
-    come within max(24 hours, the rest) of `shift`.
+    come within max(24 hours, the rest) of `shift`. `excluding`: a booking id left out (the one being
+    moved to `shift`).
     """
     limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
     rest = timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"])
     reach = max(FATIGUE_WINDOW, rest)
-    held = db.session.scalars(
+    statement = (
         select(Shift)
         .join(Booking, Booking.shift_id == Shift.id)
         .where(Booking.user_id == user_id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
         .where(near(Shift.starts_at, Shift.ends_at, shift, reach))
         .order_by(Shift.starts_at)
-    ).all()
+    )
+    if excluding is not None:
+        statement = statement.where(Booking.id != excluding)
+    held = db.session.scalars(statement).all()
     clash = next((h for h in held if overlaps(h.starts_at, h.ends_at, shift)), None)
     if clash is not None:
         return DomainError(
