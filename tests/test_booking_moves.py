@@ -20,7 +20,7 @@ def roles(session, shift):
 
 
 def move(session, booking_id, shift, post_index=0):
-    return session.post(f"/api/v1/bookings/{booking_id}/move",
+    return session.post(f"/api/v1/shift-bookings/{booking_id}/move",
                         json={"shift_id": shift["id"], "role_id": shift["roles"][post_index]["id"]})
 
 
@@ -128,7 +128,7 @@ def test_move_refuses_started_target_checked_in_booking_and_a_second_booking(org
     response = move(organizer, booking_a, started)
     assert (response.status_code, response.get_json()["error"]) == (409, "shift_started")
     # A post of another shift is refused on `role_id`.
-    response = organizer.post(f"/api/v1/bookings/{booking_a}/move",
+    response = organizer.post(f"/api/v1/shift-bookings/{booking_a}/move",
                               json={"shift_id": first["id"], "role_id": second["roles"][0]["id"]})
     assert response.status_code == 422 and "role_id" in response.get_json()["errors"]
     # A checked-in volunteer stays where they are.
@@ -151,15 +151,15 @@ def test_organizer_releases_after_the_cutoff_with_a_reason(organizer, residents,
     response = volunteer.delete(f"/api/v1/shifts/{shift['id']}/bookings/me")
     assert response.get_json()["error"] == "cancel_cutoff_passed"
     # The volunteer cannot release it either.
-    response = volunteer.post(f"/api/v1/bookings/{booking_id}/release", json={"reason": "有事"})
+    response = volunteer.post(f"/api/v1/shift-bookings/{booking_id}/release", json={"reason": "有事"})
     assert response.status_code == 403
     for body in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "长" * 201}):
-        response = organizer.post(f"/api/v1/bookings/{booking_id}/release", json=body)
+        response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/release", json=body)
         assert response.status_code == 422, body
         message = response.get_json()["errors"]["reason"][0]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert roles(organizer, shift) == {"登记": 1}
-    response = organizer.post(f"/api/v1/bookings/{booking_id}/release", json={"reason": "临时调往核酸点"})
+    response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/release", json={"reason": "临时调往核酸点"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "cancelled"
     assert roles(organizer, shift) == {"登记": 0}
@@ -170,7 +170,7 @@ def test_organizer_releases_after_the_cutoff_with_a_reason(organizer, residents,
         audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "booking.release")).one()
         assert audit.detail["after_cutoff"] is True and audit.detail["reason"] == "临时调往核酸点"
     # Released once: again is 409, and the freed place can be booked.
-    response = organizer.post(f"/api/v1/bookings/{booking_id}/release", json={"reason": "再次"})
+    response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/release", json={"reason": "再次"})
     assert (response.status_code, response.get_json()["error"]) == (409, "booking_not_active")
 
 
@@ -179,7 +179,7 @@ def test_release_after_the_shift_ended_is_refused(organizer, residents, move_shi
     (volunteer,) = residents(1)
     booking_id = booked(volunteer, shift)
     move_shift(shift["id"], now() - timedelta(hours=5), now() - timedelta(hours=1))
-    response = organizer.post(f"/api/v1/bookings/{booking_id}/release", json={"reason": "补登"})
+    response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/release", json={"reason": "补登"})
     assert (response.status_code, response.get_json()["error"]) == (409, "shift_ended")
 
 
@@ -193,7 +193,7 @@ def test_an_organizer_of_another_community_may_not_move_or_release(organizer, ot
     booking_id = booked(volunteer, shift)
     for session in (other_organizer, volunteer):
         assert move(session, booking_id, shift, 1).status_code == 403
-        assert session.post(f"/api/v1/bookings/{booking_id}/release", json={"reason": "x"}).status_code == 403
+        assert session.post(f"/api/v1/shift-bookings/{booking_id}/release", json={"reason": "x"}).status_code == 403
     # Nor move a volunteer of theirs into the first community's shift.
     theirs = create_shift(other_organizer, create_site(other_organizer, community="dachong"))
     other_volunteer = residents(2)[1]
@@ -209,12 +209,12 @@ def test_bad_input_is_a_clean_4xx(organizer, residents):
     (volunteer,) = residents(1)
     booking_id = booked(volunteer, shift)
     huge = 2**40
-    assert organizer.post(f"/api/v1/bookings/{huge}/move", json={"shift_id": 1, "role_id": 1}).status_code == 404
-    assert organizer.post("/api/v1/bookings/999999/release", json={"reason": "x"}).status_code == 404
+    assert organizer.post(f"/api/v1/shift-bookings/{huge}/move", json={"shift_id": 1, "role_id": 1}).status_code == 404
+    assert organizer.post("/api/v1/shift-bookings/999999/release", json={"reason": "x"}).status_code == 404
     for body in ({"shift_id": huge, "role_id": 1}, {"shift_id": "1", "role_id": 1}, {}, {"shift_id": 1.5, "role_id": 1}):
-        response = organizer.post(f"/api/v1/bookings/{booking_id}/move", json=body)
+        response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/move", json=body)
         assert response.status_code == 422, body
-    response = organizer.post(f"/api/v1/bookings/{booking_id}/move", json={"shift_id": 999999, "role_id": 1})
+    response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/move", json={"shift_id": 999999, "role_id": 1})
     assert (response.status_code, response.get_json()["error"]) == (404, "shift_not_found")
 
 
@@ -232,7 +232,7 @@ def test_two_moves_into_the_last_place_leave_exactly_one(organizer, residents, l
         movers = people[1 + 2 * round_number: 3 + 2 * round_number]
         booking_ids = [booked(person, source) for person, source in zip(movers, sources)]
         body = {"shift_id": target["id"], "role_id": target["roles"][0]["id"]}
-        results = race(live_server, [("POST", f"/api/v1/bookings/{b}/move", organizer.headers, body)
+        results = race(live_server, [("POST", f"/api/v1/shift-bookings/{b}/move", organizer.headers, body)
                                      for b in booking_ids])
         statuses = sorted(status for status, _ in results)
         if round_number == 0:

@@ -265,7 +265,7 @@ def no_show(booking_id):
     return booking
 
 
-@blp.route("/bookings/<id:booking_id>/move", methods=["POST"])
+@blp.route("/shift-bookings/<id:booking_id>/move", methods=["POST"])
 @login_required
 @blp.arguments(MoveBookingSchema())
 @blp.response(200, BookingSchema)
@@ -286,7 +286,7 @@ def move_booking(body, booking_id):
     return response
 
 
-@blp.route("/bookings/<id:booking_id>/release", methods=["POST"])
+@blp.route("/shift-bookings/<id:booking_id>/release", methods=["POST"])
 @login_required
 @blp.arguments(ReleaseBookingSchema())
 @blp.response(200, BookingSchema)

@@ -204,7 +204,7 @@ def new():
     return redirect(url_for(".edit", activity_id=activity.id))
 
 
-@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
 @console_login_required
 def edit(activity_id):
     activity = get_managed_activity(g.user, activity_id)
@@ -228,7 +228,7 @@ def edit(activity_id):
     return redirect(url_for(".edit", activity_id=activity_id))
 
 
-@bp.route("/activities/<int:activity_id>/publish", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/publish", methods=["POST"])
 @console_login_required
 def publish(activity_id):
     activity = activities.publish_activity(g.user, activity_id)
@@ -237,7 +237,7 @@ def publish(activity_id):
     return redirect(url_for(".edit", activity_id=activity_id))
 
 
-@bp.route("/activities/<int:activity_id>/cancel", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/cancel", methods=["POST"])
 @console_login_required
 def cancel(activity_id):
     activity = get_managed_activity(g.user, activity_id)
@@ -269,7 +269,7 @@ def copy_to_date(activity, day):
     return data
 
 
-@bp.route("/activities/<int:activity_id>/duplicate", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/duplicate", methods=["POST"])
 @console_login_required
 def duplicate(activity_id):
     activity = get_managed_activity(g.user, activity_id)

@@ -131,6 +131,7 @@ def reject(user_id):
 @bp.route("/members/<id:user_id>/party", methods=["POST"])
 @console_login_required
 def party(user_id):
+    people.get_person(g.user, user_id)  # someone the organizer may not see is a 404, whatever the form says
     action = request.form.get("action")
     if action == "grant":
         person = users.grant_role_to(g.user, user_id, "party_member")

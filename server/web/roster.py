@@ -87,13 +87,13 @@ def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors
     )
 
 
-@bp.route("/activities/<int:activity_id>/roster")
+@bp.route("/activities/<id:activity_id>/roster")
 @console_login_required
 def index(activity_id):
     return _render(activity_id)
 
 
-@bp.route("/activities/<int:activity_id>/roster/export")
+@bp.route("/activities/<id:activity_id>/roster/export")
 @console_login_required
 def export(activity_id):
     fmt = request.args.get("format", "xlsx")
@@ -104,7 +104,7 @@ def export(activity_id):
     return download(exported.body, fmt, exported.filename)
 
 
-@bp.route("/activities/<int:activity_id>/roster/walk-ins", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/roster/walk-ins", methods=["POST"])
 @console_login_required
 def walk_in(activity_id):
     values = {key: request.form.get(key, "") for key in ("name", "phone", "companions", "remark")}
@@ -128,7 +128,7 @@ def walk_in(activity_id):
     return redirect(url_for(".index", activity_id=activity_id))
 
 
-@bp.route("/activities/<int:activity_id>/roster/<int:registration_id>/check-in", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/check-in", methods=["POST"])
 @console_login_required
 def check_in(activity_id, registration_id):
     try:
@@ -144,7 +144,7 @@ def check_in(activity_id, registration_id):
     return redirect(url_for(".index", activity_id=activity_id))
 
 
-@bp.route("/activities/<int:activity_id>/roster/<int:registration_id>/cancel", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/cancel", methods=["POST"])
 @console_login_required
 def cancel(activity_id, registration_id):
     try:

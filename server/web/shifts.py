@@ -335,13 +335,13 @@ def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=No
     )
 
 
-@bp.route("/shifts/<int:shift_id>")
+@bp.route("/shifts/<id:shift_id>")
 @console_login_required
 def show(shift_id):
     return _render_shift(shift_id)
 
 
-@bp.route("/shifts/<int:shift_id>/edit", methods=["POST"])
+@bp.route("/shifts/<id:shift_id>/edit", methods=["POST"])
 @console_login_required
 def edit(shift_id):
     shift = shift_planning.get_managed_shift(g.user, shift_id)
@@ -378,7 +378,7 @@ def edit(shift_id):
     return redirect(url_for(".show", shift_id=shift_id))
 
 
-@bp.route("/shifts/<int:shift_id>/cancel", methods=["POST"])
+@bp.route("/shifts/<id:shift_id>/cancel", methods=["POST"])
 @console_login_required
 def cancel(shift_id):
     try:

@@ -113,7 +113,7 @@ def create():
     return redirect(url_for(".index"))
 
 
-@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@bp.route("/sites/<id:site_id>/edit", methods=["GET", "POST"])
 @console_login_required
 def edit(site_id):
     site = sites.get_managed_site(g.user, site_id)
@@ -137,7 +137,7 @@ def edit(site_id):
     return redirect(url_for(".index"))
 
 
-@bp.route("/sites/<int:site_id>/archive", methods=["POST"])
+@bp.route("/sites/<id:site_id>/archive", methods=["POST"])
 @console_login_required
 def archive(site_id):
     site = sites.archive_site(g.user, site_id)
@@ -146,7 +146,7 @@ def archive(site_id):
     return redirect(request.form.get("next") if _local(request.form.get("next")) else url_for(".index"))
 
 
-@bp.route("/sites/<int:site_id>/unarchive", methods=["POST"])
+@bp.route("/sites/<id:site_id>/unarchive", methods=["POST"])
 @console_login_required
 def unarchive(site_id):
     site = sites.unarchive_site(g.user, site_id)
@@ -166,7 +166,7 @@ def _code(site_id):
     return site, body
 
 
-@bp.route("/sites/<int:site_id>/poster")
+@bp.route("/sites/<id:site_id>/poster")
 @console_login_required
 def poster(site_id):
     site, code = _code(site_id)
@@ -179,7 +179,7 @@ def poster(site_id):
     )
 
 
-@bp.route("/sites/<int:site_id>/poster/code")
+@bp.route("/sites/<id:site_id>/poster/code")
 @console_login_required
 def poster_code(site_id):
     """The poster's code, fetched again by htmx before the shown one expires."""

@@ -106,6 +106,19 @@ def test_every_page_and_action_naming_another_communitys_row_is_refused(haizhu_r
     assert snapshot(clean_app) == before
 
 
+def test_creating_anything_in_another_community_is_refused(haizhu_rows, outsider, clean_app):
+    token = csrf_token(outsider.get("/console/"))
+    before = snapshot(clean_app)
+    form = {"csrf_token": token, "community_id": haizhu_rows["community_id"], "site_id": haizhu_rows["site_id"],
+            "title": "越权活动", "name": "越权卡口", "kind": "checkpoint"}
+    creators = [rule for rule in console_rules(clean_app) if not rule.arguments and "POST" in rule.methods]
+    assert creators
+    for rule in creators:
+        response = outsider.post(rule.rule, data=form)
+        assert response.status_code in (403, 404, 422), f"POST {rule.rule}: {response.status_code}"
+    assert snapshot(clean_app) == before
+
+
 def test_no_list_shows_another_communitys_people_or_plans(haizhu_rows, outsider, clean_app):
     queries = ("", f"?community_id={haizhu_rows['community_id']}", f"?community={haizhu_rows['community_id']}",
                f"?site_id={haizhu_rows['site_id']}", f"?site={haizhu_rows['site_id']}", "?q=李", "?q=海珠", "?status=claimed",
