@@ -28,6 +28,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 
 import requests
 from flask import Flask, Response, jsonify, request
@@ -92,18 +93,10 @@ ERRMSG = {
     87014: "risky content",
 }
 
-# An 8x8 white baseline JPEG (160 bytes): JFIF header, a quantisation table of ones and
-# one-symbol Huffman tables. Checked to decode with libjpeg (gdk-pixbuf).
-QR_JPEG = bytes.fromhex(
-    "ffd8ffe000104a46494600010100000100010000"
-    "ffdb004300" + "01" * 64 +
-    "ffc0000b080008000801011100"
-    "ffc4001400010000000000000000000000000000000a"
-    "ffc40014100100000000000000000000000000000000"
-    "ffda0008010100003f00"
-    "7f0f"
-    "ffd9"
-)
+# The image every mini-program code request answers: a 430x430 JPEG that looks like a WeChat code
+# and says it is the emulator's (scripts/wechat_emulator_code.jpg), so pages that show a code look
+# like the real thing in local runs and screenshots. It does not encode the scene.
+QR_JPEG = (Path(__file__).resolve().parent / "wechat_emulator_code.jpg").read_bytes()
 
 # --- value rules for subscribe message data (docs/wechat.md, "Subscribe messages") ---------------------
 
