@@ -135,7 +135,7 @@ def test_an_organizer_of_another_community_can_neither_see_nor_act_on_its_people
 
     assert post(outsider, f"/console/members/{resident_id}/confirm", community_id=haizhu).status_code == 403
     assert post(outsider, f"/console/members/{resident_id}/reject", community_id=haizhu).status_code == 403
-    assert post(outsider, f"/console/members/{confirmed_resident}/party", action="grant").status_code == 403
+    assert post(outsider, f"/console/members/{confirmed_resident}/party", action="grant").status_code == 404
     assert outsider.get(f"/console/members/{resident_id}").status_code == 404
     assert outsider.get(f"/console/members/{confirmed_resident}").status_code == 404
     assert post(outsider, f"/console/members/{confirmed_resident}/phone").status_code == 404
