@@ -104,7 +104,7 @@ def _template_globals():
 
 
 def init_app(app):
-    """Register the console on `app` (after the API: its 404 and 405 pages defer to the API's JSON)."""
+    """Register the console on `app` (after the API: its 404, 405 and 429 pages defer to the API's JSON)."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config.update(
         SESSION_COOKIE_NAME="console_session",
@@ -116,7 +116,7 @@ def init_app(app):
     )
     app.add_template_global(generate_csrf, "csrf_token")
     app.register_blueprint(console)
-    for status in (404, 405):
+    for status in (404, 405, 429):
         app.register_error_handler(status, _http_error)
     app.add_template_filter(_local_datetime, "local_dt")
     app.add_template_global(functools.cache(vendored_url), "vendored")

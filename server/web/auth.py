@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 
+from server.api.ratelimit import rate_limited
 from server.api.security import load_caller
 from server.errors import DomainError, NotAuthenticated
 from server.extensions import db
@@ -93,8 +94,10 @@ def login():
 
 
 @bp.route("/login/code.jpg")
+@rate_limited("RATE_LIMIT_LOGIN")
 def login_code():
-    """The mini-program code of this browser's ticket (getwxacodeunlimit, scene = ticket)."""
+    """The mini-program code of this browser's ticket (getwxacodeunlimit, scene = ticket). Limited per
+    client address like the API's login: each one is a call to WeChat, which has a daily quota."""
     ticket = session.get("console_ticket")
     if not ticket:
         raise DomainError("console_login_not_found")

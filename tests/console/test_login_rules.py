@@ -223,3 +223,12 @@ def test_signed_in_cookie_flags(signed_in, browser_client):
     signed_in()
     cookie = browser_client.get_cookie("console_session", path="/console")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_the_login_codes_a_browser_may_ask_wechat_for_are_limited(seeded, make_app, emulator):
+    client = make_app(RATE_LIMIT_LOGIN="2/minute").test_client()
+    client.get("/console/login")
+    assert [client.get("/console/login/code.jpg").status_code for _ in range(3)] == [200, 200, 429]
+    assert len(emulator.codes()) == 2
+    api = client.post("/api/v1/auth/login", json={"code": "x"})
+    assert api.status_code != 429  # the API's login counts on its own
