@@ -7,6 +7,7 @@ never used. Screenshots go to `build/screenshots/console/` (each run), or with
 """
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -119,3 +120,44 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+# --- a test client at the console (no browser) ---------------------------------------------------
+
+
+def console_client(app, login, emulator, openid):
+    """A test client signed in to the console as `openid`: it shows the code, the phone confirms.
+    `client.csrf` is its session's CSRF token, for the forms it posts."""
+    client = app.test_client()
+    client.get("/console/login")
+    client.get("/console/login/code.jpg")
+    assert login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm").status_code == 200
+    client.get("/console/login/status")
+    page = client.get("/console/")
+    assert page.status_code == 200
+    client.csrf = csrf_of(page)
+    return client
+
+
+def csrf_of(response):
+    return re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+class Console:
+    """A signed-in console client that posts forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = client.csrf
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        return self.client.post(url, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def desk(clean_app, seeded, login, emulator):
+    """`desk(openid)`: a Console signed in as that user."""
+    return lambda openid="demo-organizer": Console(console_client(clean_app, login, emulator, openid))

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Activity
 
-from .console_desk import desk  # noqa: F401 (a fixture)
 
 
 def count_activities(app):

@@ -14,7 +14,7 @@ from server.extensions import db
 from server.models import Activity, AuditLog, Booking, Registration, Shift, ShiftPost, Site, User
 
 from factories import book, create_activity, create_shift, create_site, local
-from console.test_login_rules import ask, csrf_token, poll
+from console.conftest import console_client, csrf_of
 
 # Only 海珠社区 has these: none may appear on a page of the 大冲社区 organizer.
 SECRETS = ("海珠秘密活动", "海珠秘密卡口", "李小梅", "王建国", "13800000001", "0001")
@@ -51,11 +51,7 @@ def haizhu_rows(organizer, resident, login, clean_app):
 @pytest.fixture
 def outsider(seeded, other_organizer, clean_app, emulator, login):
     """A browser signed in to the console as the organizer of 大冲社区 (not 海珠社区)."""
-    client = clean_app.test_client()
-    ticket = ask(client, emulator)
-    assert login("o-dachong-organizer").post(f"/api/v1/console-logins/{ticket}/confirm").status_code == 200
-    assert poll(client).headers["HX-Redirect"] == "/console/"
-    return client
+    return console_client(clean_app, login, emulator, "o-dachong-organizer")
 
 
 def console_rules(app):
@@ -84,7 +80,7 @@ def snapshot(app):
 
 
 def test_every_page_and_action_naming_another_communitys_row_is_refused(haizhu_rows, outsider, clean_app):
-    token = csrf_token(outsider.get("/console/"))
+    token = csrf_of(outsider.get("/console/"))
     before = snapshot(clean_app)
     walked = 0
     for rule in console_rules(clean_app):
@@ -107,7 +103,7 @@ def test_every_page_and_action_naming_another_communitys_row_is_refused(haizhu_r
 
 
 def test_creating_anything_in_another_community_is_refused(haizhu_rows, outsider, clean_app):
-    token = csrf_token(outsider.get("/console/"))
+    token = csrf_of(outsider.get("/console/"))
     before = snapshot(clean_app)
     form = {"csrf_token": token, "community_id": haizhu_rows["community_id"], "site_id": haizhu_rows["site_id"],
             "title": "越权活动", "name": "越权卡口", "kind": "checkpoint"}

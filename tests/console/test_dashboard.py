@@ -8,18 +8,7 @@ import pytest
 from factories import book, community_id, create_activity, create_shift, create_site, local
 from playwright.sync_api import expect
 
-from .conftest import scanned_ticket
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid` through the scan flow."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    response = login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm")
-    assert response.status_code == 200, response.get_json()
-    client.get("/console/login/status")
-    return client
+from console.conftest import console_client
 
 
 @pytest.fixture

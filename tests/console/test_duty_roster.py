@@ -12,6 +12,8 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditLog
 
+from console.conftest import console_client
+
 TOMORROW = local(days=1).date().isoformat()
 
 
@@ -19,17 +21,6 @@ def scanned_ticket(emulator):
     """The ticket of the last console login code the emulator drew: what a phone would scan."""
     codes = [c for c in emulator.codes() if c["page"] == "packageOrganizer/pages/console-login/index"]
     return codes[-1]["scene"]
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid`, through the scan flow."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    ticket = scanned_ticket(emulator)
-    assert login(openid).post(f"/api/v1/console-logins/{ticket}/confirm").status_code == 200
-    client.get("/console/login/status")
-    return client
 
 
 def csrf_of(client, path="/console/duty-roster"):

@@ -12,20 +12,12 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditLog
 
+from console.conftest import console_client
+
 
 def scanned_ticket(emulator):
     codes = [c for c in emulator.codes() if c["page"] == "packageOrganizer/pages/console-login/index"]
     return codes[-1]["scene"]
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid`, through the scan flow."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    assert login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm").status_code == 200
-    client.get("/console/login/status")
-    return client
 
 
 def served(organizer, residents, move_shift, emulator, names=("王五", "赵六"), hours_ago=(5, 2)):

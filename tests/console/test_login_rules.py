@@ -10,13 +10,9 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditLog
 
-from console.conftest import scanned_ticket
+from console.conftest import csrf_of, scanned_ticket
 
 LOGIN_PAGE = "packageOrganizer/pages/console-login/index"
-
-
-def csrf_token(response):
-    return re.search(r'name="csrf-token" content="([^"]+)"', response.get_data(as_text=True)).group(1)
 
 
 def ask(client, emulator):
@@ -178,7 +174,7 @@ def test_every_console_form_needs_the_csrf_token(signed_in, browser_client):
     refused = browser_client.post("/console/logout")
     assert refused.status_code == 400 and "页面已过期" in refused.get_data(as_text=True)
     assert browser_client.get("/console/").status_code == 200  # still signed in: nothing happened
-    token = csrf_token(browser_client.get("/console/"))
+    token = csrf_of(browser_client.get("/console/"))
     assert browser_client.post("/console/logout", data={"csrf_token": token}).status_code == 302
     assert browser_client.get("/console/").status_code == 302
 

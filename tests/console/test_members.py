@@ -12,22 +12,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditLog, User
 
-from .conftest import scanned_ticket
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid` through the scan flow, and its CSRF token."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    response = login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm")
-    assert response.status_code == 200, response.get_json()
-    assert client.get("/console/login/status").status_code in (200, 302)
-    page = client.get("/console/")
-    assert page.status_code == 200
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True)).group(1)
-    client.csrf = token
-    return client
+from console.conftest import console_client
 
 
 def post(client, url, **form):

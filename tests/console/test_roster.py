@@ -19,7 +19,6 @@ from server.extensions import db
 from server.models import Activity, AuditLog, Registration
 from server.models.base import utcnow
 
-from .console_desk import desk  # noqa: F401 (a fixture)
 
 
 def registrations_of(app, activity_id):

@@ -8,23 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from console.conftest import scanned_ticket
+from console.conftest import console_client
 from factories import community_id, local
 from server.extensions import db
 from server.models import Shift
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid` through the scan flow, with its CSRF token."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    response = login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm")
-    assert response.status_code == 200, response.get_json()
-    client.get("/console/login/status")
-    html = client.get("/console/").get_data(as_text=True)
-    client.csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
-    return client
 
 
 @pytest.fixture

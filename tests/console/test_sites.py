@@ -7,22 +7,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from console.conftest import scanned_ticket
+from console.conftest import console_client
 from factories import community_id, local
 from server.extensions import db
 from server.models import Shift, Site
-
-
-def console_client(app, login, emulator, openid):
-    """A test client signed in to the console as `openid` through the scan flow."""
-    client = app.test_client()
-    client.get("/console/login")
-    client.get("/console/login/code.jpg")
-    response = login(openid).post(f"/api/v1/console-logins/{scanned_ticket(emulator)}/confirm")
-    assert response.status_code == 200, response.get_json()
-    client.get("/console/login/status")
-    assert client.get("/console/").status_code == 200
-    return client
 
 
 def csrf_of(client):
