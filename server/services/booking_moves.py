@@ -38,18 +38,17 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from server.errors import DomainError, Forbidden, ValidationFailed
+from server.errors import DomainError, ValidationFailed
 from server.extensions import db
 from server.models import Booking, Shift, ShiftPost, Site, User
 from server.models.base import utcnow
 from server.services import cache
-from server.services.bookings import _booking_not_found, _post_full, lock_booking, release_place, schedule_conflict
+from server.services.bookings import booking_not_found, post_full, lock_booking, release_place, schedule_conflict
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
-from server.services.outbox import enqueue_message
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import person_name
-from server.services.shift_notices import message_payload, schedule_booking_reminders
+from server.services.shift_notices import tell_cancelled, tell_schedule_changed
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift
 from server.services.sites import require_organizer
 from server.services.users import record_audit
@@ -59,7 +58,7 @@ def booking_for_organizer(actor, booking_id, what):
     """The booking (unlocked) after checking that `actor` organizes its community. Raises NotFound, Forbidden."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
-        raise _booking_not_found()
+        raise booking_not_found()
     require_organizer(actor, booking.shift.site.community_id, what)
     return booking
 
@@ -91,7 +90,7 @@ def _take_and_give_back(taken_post, given_post):
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount != 1:
-                raise _post_full(taken_post.name)
+                raise post_full(taken_post.name)
         else:
             db.session.execute(
                 update(ShiftPost)
@@ -106,13 +105,7 @@ def _take_and_give_back(taken_post, given_post):
 def _tell_moved(shift, booking, old_booking_id):
     """Reminders follow the booking to its new shift and post; the volunteer gets `schedule_changed`."""
     void_reminders("booking", sorted({old_booking_id, booking.id}))
-    schedule_booking_reminders(shift, booking)
-    enqueue_message(
-        "schedule_changed",
-        booking.user_id,
-        {**message_payload(shift), "post": booking.post.name, "venue": shift.site.address or shift.site.name},
-        ref=("booking", booking.id),
-    )
+    tell_schedule_changed(shift, booking)
 
 
 def _refuse_schedule(user, shift, booking):
@@ -213,12 +206,7 @@ def release_booking(actor, booking_id, reason):
     booking.updated_by_id = actor.id
     release_place(booking)
     void_reminders("booking", [booking.id])
-    enqueue_message(
-        "cancelled_by_organizer",
-        booking.user_id,
-        {**message_payload(shift), "post": booking.post.name, "reason": reason},
-        ref=("booking", booking.id),
-    )
+    tell_cancelled(shift, booking, reason)
     record_audit(
         actor, "booking.release", "booking", booking.id, user_id=booking.user_id, shift_id=shift.id,
         post=booking.post.name, reason=reason, after_cutoff=now > cutoff,

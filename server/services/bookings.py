@@ -40,11 +40,11 @@ from server.services.shift_notices import schedule_booking_reminders
 from server.services.shift_planning import ShiftNotOpen, get_shift
 
 
-def _booking_not_found():
+def booking_not_found():
     return NotFound("booking_not_found", "没有找到该预约")
 
 
-def _post_full(name):
+def post_full(name):
     return DomainError("role_full", f"“{name}”岗位已约满", 409)
 
 
@@ -83,7 +83,7 @@ def _refuse_full_post(user_id, shift_id, post_id):
     version, full = cache.remembered("shifts", f"full-post:{post_id}")
     if full is not None and full["shift_id"] == shift_id and user_id not in full["holders"]:
         if utcnow().timestamp() < full["starts_at"]:
-            raise _post_full(full["name"])
+            raise post_full(full["name"])
     row = db.session.execute(_BOOKING_READ, {"shift": shift_id, "post": post_id, "user": user_id}).first()
     if row is None or row.mine_status not in (None, "cancelled"):
         return
@@ -95,7 +95,7 @@ def _refuse_full_post(user_id, shift_id, post_id):
         ).all()
         memo = {"shift_id": shift_id, "name": row.name, "starts_at": row.starts_at.timestamp(), "holders": holders}
         cache.remember("shifts", f"full-post:{post_id}", version, memo)
-        raise _post_full(row.name)
+        raise post_full(row.name)
 
 
 # --- a volunteer's schedule: no overlaps, a fatigue limit, rest between shifts -------------------------
@@ -242,7 +242,7 @@ def book_shift(user_id, shift_id, post_id):
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise _post_full(post.name)
+        raise post_full(post.name)
     db.session.expire(post, ["booked"])
     # Booking again after cancelling reuses the row (one per shift and person).
     booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
@@ -273,7 +273,7 @@ def lock_booking(booking_id):
     """The booking, locked for the rest of the transaction. Raises NotFound `booking_not_found`."""
     booking = lock_row(Booking, booking_id)
     if booking is None:
-        raise _booking_not_found()
+        raise booking_not_found()
     return booking
 
 
@@ -286,10 +286,10 @@ def cancel_booking(user, shift_id):
         select(Booking.id).where(Booking.shift_id == shift_id, Booking.user_id == user.id, Booking.status == "booked")
     )
     if booking_id is None:
-        raise _booking_not_found()
+        raise booking_not_found()
     booking = lock_booking(booking_id)
     if booking.status != "booked":  # a double tap cancelled it while we waited for the lock
-        raise _booking_not_found()
+        raise booking_not_found()
     now = utcnow()
     cutoff = booking.shift.starts_at - timedelta(minutes=current_app.config["SHIFT_CANCEL_CUTOFF_MINUTES"])
     if booking.shift.status == "open" and now > cutoff:

@@ -59,6 +59,16 @@ def require_admin(actor):
         raise Forbidden("forbidden", "只有管理员可以管理社区")
 
 
+def managed_communities(actor, include_archived=True):
+    """The communities `actor` manages (admins: every one), by name; archived ones only when asked."""
+    statement = select(Community).order_by(Community.name, Community.id)
+    if not actor.is_admin:
+        statement = statement.where(Community.id.in_(actor.organizer_community_ids or {-1}))
+    if not include_archived:
+        statement = statement.where(Community.archived_at.is_(None))
+    return list(db.session.scalars(statement))
+
+
 def list_communities(include_archived=False):
     """Communities by id; archived ones only when asked for."""
     statement = select(Community).order_by(Community.id)

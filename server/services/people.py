@@ -24,9 +24,10 @@ from sqlalchemy import exists, func, or_, select, true
 
 from server.errors import Forbidden, NotFound
 from server.extensions import db
-from server.models import Activity, Booking, Community, Registration, Shift, Site, User
+from server.models import Activity, Booking, Registration, Shift, Site, User
 from server.models.base import utcnow
 from server.services.dashboard import managed_community_ids
+from server.services.communities import managed_communities
 from server.services.users import RevealedPhone, record_audit, sees_full_phone
 
 SEARCH_MAX = 50
@@ -56,11 +57,7 @@ def name_or_phone_matches(text):
 
 def visible_communities(actor):
     """The communities whose people `actor` may list: every one for admins, else their own, by name."""
-    statement = select(Community).order_by(Community.name, Community.id)
-    ids = managed_community_ids(actor)
-    if ids is not None:
-        statement = statement.where(Community.id.in_(ids or [-1]))
-    return db.session.scalars(statement).all()
+    return managed_communities(actor)
 
 
 def people_statement(actor, community_id=None, status=None, party=None, search=""):

@@ -43,6 +43,28 @@ def _booked(shift):
     return db.session.scalars(select(Booking).where(Booking.shift_id == shift.id, Booking.status == "booked")).all()
 
 
+def tell_schedule_changed(shift, booking):
+    """Schedule the booking's reminders again (for its shift's times and place) and record a
+    `schedule_changed` notice; the caller voids the old reminders."""
+    schedule_booking_reminders(shift, booking)
+    enqueue_message(
+        "schedule_changed",
+        booking.user_id,
+        {**message_payload(shift), "post": booking.post.name, "venue": shift.site.address or shift.site.name},
+        ref=("booking", booking.id),
+    )
+
+
+def tell_cancelled(shift, booking, reason):
+    """Record a `cancelled_by_organizer` notice, with the reason, for one booking of the shift."""
+    enqueue_message(
+        "cancelled_by_organizer",
+        booking.user_id,
+        {**message_payload(shift), "post": booking.post.name, "reason": reason},
+        ref=("booking", booking.id),
+    )
+
+
 def notify_moved(shift):
     """The shift has new times, or its site a new name or address: each booked volunteer's pending
     reminders are voided and scheduled again (they carry the time and place), and a `schedule_changed`
@@ -50,13 +72,7 @@ def notify_moved(shift):
     booked = _booked(shift)
     void_reminders("booking", [b.id for b in booked])
     for booking in booked:
-        schedule_booking_reminders(shift, booking)
-        enqueue_message(
-            "schedule_changed",
-            booking.user_id,
-            {**message_payload(shift), "post": booking.post.name, "venue": shift.site.address or shift.site.name},
-            ref=("booking", booking.id),
-        )
+        tell_schedule_changed(shift, booking)
 
 
 def notify_cancelled(shift, reason, told=None):
@@ -65,9 +81,4 @@ def notify_cancelled(shift, reason, told=None):
     booked = _booked(shift)
     void_reminders("booking", [b.id for b in booked + list(told or [])])
     for booking in booked if told is None else told:
-        enqueue_message(
-            "cancelled_by_organizer",
-            booking.user_id,
-            {**message_payload(shift), "post": booking.post.name, "reason": reason},
-            ref=("booking", booking.id),
-        )
+        tell_cancelled(shift, booking, reason)

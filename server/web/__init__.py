@@ -13,10 +13,9 @@ cookie's settings, the template helpers and the HTML error pages.
 import functools
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, make_response, render_template, request
+from flask import Blueprint, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
-from werkzeug.exceptions import HTTPException
 
 from server import errors, vendored_url
 from server.errors import DomainError

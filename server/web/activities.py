@@ -18,8 +18,9 @@ from sqlalchemy import or_, select
 from server.errors import DomainError
 from server.extensions import db
 from server.localtime import local_date_bounds, to_local
-from server.models import AUDIENCES, CATEGORIES, Activity, Community
+from server.models import AUDIENCES, CATEGORIES, Activity
 from server.models.base import utcnow
+from server.services.communities import managed_communities
 from server.schemas import fields
 from server.schemas.activities import ActivityCreateSchema, CancelSchema
 from server.schemas.common import Schema
@@ -64,14 +65,6 @@ class DuplicateSchema(Schema):
     """The date the copy starts on (its times keep their time of day)."""
 
     date = fields.Date(required=True)
-
-
-def managed_communities(user):
-    """The communities the user may manage (admins: every one), by name."""
-    statement = select(Community).order_by(Community.name)
-    if not user.is_admin:
-        statement = statement.where(Community.id.in_(user.organizer_community_ids or {-1}))
-    return db.session.scalars(statement).all()
 
 
 def _filters():

@@ -5,12 +5,12 @@ Every rule is `services.sites`': an organizer sees and manages the sites of thei
 """
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from server.api.checkin import checkin_code_body
 from server.errors import DomainError
 from server.extensions import db
-from server.models import SITE_KINDS, Community
+from server.models import SITE_KINDS
+from server.services.communities import managed_communities
 from server.schemas.shifts import SiteCreateSchema, SiteUpdateSchema
 from server.services import checkin_tokens, sites
 from server.web.auth import console_login_required
@@ -31,16 +31,6 @@ ARCHIVED_OPTIONS = [("", "使用中"), ("1", "已归档"), ("all", "全部")]
 FIELDS = ("name", "kind", "address", "grid")
 # The poster's page fetches a new code this often (a token lives 5 to 10 minutes).
 POSTER_REFRESH_SECONDS = 240
-
-
-def managed_communities(user, include_archived=False):
-    """The communities `user` organizes (an admin: all), by id."""
-    statement = select(Community).order_by(Community.id)
-    if not user.is_admin:
-        statement = statement.where(Community.id.in_(user.organizer_community_ids or {-1}))
-    if not include_archived:
-        statement = statement.where(Community.archived_at.is_(None))
-    return list(db.session.scalars(statement))
 
 
 def _int_arg(name):
@@ -80,7 +70,7 @@ def _render_form(site=None, values=None, errors=None, status=200):
             site=site,
             values=values,
             errors=errors or {},
-            community_options=[(c.id, c.name) for c in managed_communities(g.user)],
+            community_options=[(c.id, c.name) for c in managed_communities(g.user, include_archived=False)],
             kind_options=KIND_OPTIONS,
             version=version_of(site) if site else "",
         ),
@@ -92,7 +82,7 @@ def _render_form(site=None, values=None, errors=None, status=200):
 @console_login_required
 def create():
     if request.method == "GET":
-        communities = managed_communities(g.user)
+        communities = managed_communities(g.user, include_archived=False)
         return _render_form(values={"community_id": communities[0].id if len(communities) == 1 else ""})
     values = request.form.to_dict()
     try:
