@@ -6,7 +6,7 @@ id. The session itself, and its idle expiry, are in Redis (`services.console_log
 """
 
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
@@ -36,12 +36,16 @@ def _redirect(url):
     return redirect(url)
 
 
-def _safe_next(target):
-    """Only a path inside the console: never another site."""
-    if not target:
+def _safe_next(target, inside="/console/"):
+    """Only a path inside the console (under `inside`): never another site. Control characters and
+    backslashes are refused too: browsers drop or read them as `/` (`/console/\\..`), and a line break
+    cannot go into a Location header at all."""
+    if not target or any(ch < " " or ch in "\x7f\\" for ch in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/console/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not parts.path.startswith(inside) or target.startswith("//"):
+        return None
+    if ".." in unquote(parts.path).split("/"):  # `/console/../x` (or %2e%2e) is read as `/x`
         return None
     return target
 

@@ -17,7 +17,7 @@ from server.schemas.shifts import MoveBookingSchema, ReleaseBookingSchema
 from server.services import booking_moves
 from server.services.schedule_changes import person_name
 from server.web.auth import _safe_next, console_login_required
-from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
+from server.web.forms import FormErrors, digits_to_int, domain_error_as_form_errors, parse_form
 
 bp = Blueprint("booking_moves", __name__)
 
@@ -56,7 +56,8 @@ def _ints(names):
     for name in names:
         value = request.form.get(name, "").strip()
         if value:
-            values[name] = int(value) if value.isdigit() and len(value) < 12 else value
+            number = digits_to_int(value, max_digits=11)
+            values[name] = number if number is not None else value
     return values
 
 

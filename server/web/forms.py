@@ -10,6 +10,7 @@ template; the view re-renders the form (422) and saves nothing.
 import marshmallow as ma
 
 from server.errors import DomainError
+from server.schemas.fields import INT_MAX
 
 
 class FormErrors(Exception):
@@ -35,6 +36,21 @@ def flatten_messages(messages, prefix=""):
     else:
         flat[prefix or "_form"] = [str(messages)]
     return flat
+
+
+def digits_to_int(text, max_digits=10):
+    """`text` (spaces trimmed) as a whole number when it is ASCII digits only, at most `max_digits` of
+    them; else None. `str.isdigit` alone also takes "²" or "١", which `int()` refuses or reads."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
+def id_or_none(text):
+    """A row id (1 .. 2**31-1, what an `integer` column holds) from a query string or form, else None."""
+    value = digits_to_int(text)
+    return value if value is not None and 1 <= value <= INT_MAX else None
 
 
 def form_data(schema, formdata, only=None):

@@ -14,15 +14,13 @@ Every action redirects back to the list it came from (POST/redirect/GET) with a 
 a refusal of the services renders the console's error page with its status (403, 404, 409).
 """
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from server.errors import NotFound
 from server.extensions import db
-from server.schemas.fields import INT_MAX
 from server.services import memberships, people, users
-from server.web.auth import console_login_required
+from server.web.auth import _safe_next, console_login_required
+from server.web.forms import id_or_none
 from server.web.paging import paginate
 
 bp = Blueprint("members", __name__)
@@ -34,11 +32,7 @@ TABS = (("activities", "活动报名"), ("shifts", "志愿值守"))
 
 def _int_arg(text):
     """A positive id from a form or query string, or None."""
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 1 <= value <= INT_MAX else None
+    return id_or_none(text)
 
 
 def _list_filters(args, communities):
@@ -90,11 +84,8 @@ def index():
 
 def _back(default=None):
     """Where an action returns to: the page the form came from (inside /console/members only)."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if not parts.scheme and not parts.netloc and parts.path.startswith("/console/members") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default or url_for("console.members.index"))
+    return redirect(_safe_next(request.form.get("next"), inside="/console/members") or default
+                    or url_for("console.members.index"))
 
 
 def _name(person):

@@ -19,6 +19,7 @@ from server.extensions import db
 from server.localtime import app_timezone, to_local
 from server.models import Shift
 from server.schemas.activities import CancelSchema
+from server.schemas.fields import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from server.schemas.shifts import ShiftBatchSchema, ShiftUpdateSchema
 from server.services import shift_changes, shift_planning, shift_rosters, sites
 from server.services.shift_rosters import STATUS_ZH
@@ -26,8 +27,10 @@ from server.web.auth import console_login_required
 from server.web.forms import (
     FormErrors,
     check_version,
+    digits_to_int,
     domain_error_as_form_errors,
     flatten_messages,
+    id_or_none,
     parse_form,
     version_of,
 )
@@ -39,18 +42,21 @@ SLOT_ROWS = 4
 POST_ROWS = 5
 POST_PRESETS = ("登记", "维持秩序", "测温", "卡口值守", "消杀")
 MAX_BATCH_DAYS = 62
+BAD_DATE = f"日期格式不正确（YYYY-MM-DD），{DATE_RANGE_MESSAGE}"
 
 
 def _int(value):
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 10 else None
+    return digits_to_int(value)
 
 
 def _date(value):
+    """A YYYY-MM-DD date the schemas take (EARLIEST_DATE .. LATEST_DATE: a week or a batch around it
+    stays inside Python's dates), else None."""
     try:
-        return date.fromisoformat((value or "").strip())
+        day = date.fromisoformat((value or "").strip())
     except ValueError:
         return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 def _today():
@@ -113,7 +119,7 @@ def week_grid(site, monday):
 @bp.route("/shifts")
 @console_login_required
 def index():
-    site_id = _int(request.args.get("site"))
+    site_id = id_or_none(request.args.get("site"))
     site = sites.get_managed_site(g.user, site_id) if site_id is not None else None
     options = _site_options(g.user)
     if site is None and options:
@@ -153,11 +159,11 @@ def _batch_dates(form, errors):
     if not raw_from.strip():
         errors["date_from"] = ["请填写开始日期"]
     elif date_from is None:
-        errors["date_from"] = ["日期格式不正确（YYYY-MM-DD）"]
+        errors["date_from"] = [BAD_DATE]
     if not raw_to.strip():
         errors["date_to"] = ["请填写结束日期"]
     elif date_to is None:
-        errors["date_to"] = ["日期格式不正确（YYYY-MM-DD）"]
+        errors["date_to"] = [BAD_DATE]
     weekdays = {int(v) for v in form.getlist("weekday") if v in {"0", "1", "2", "3", "4", "5", "6"}}
     if not weekdays:
         errors["weekday"] = ["请至少选择一个星期几"]

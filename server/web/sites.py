@@ -11,10 +11,19 @@ from server.errors import DomainError
 from server.extensions import db
 from server.models import SITE_KINDS
 from server.services.communities import managed_communities
+from server.services.people import clean_search
 from server.schemas.shifts import SiteCreateSchema, SiteUpdateSchema
 from server.services import checkin_tokens, sites
-from server.web.auth import console_login_required
-from server.web.forms import FormErrors, check_version, domain_error_as_form_errors, parse_form, version_of
+from server.web.auth import _safe_next, console_login_required
+from server.web.forms import (
+    FormErrors,
+    check_version,
+    digits_to_int,
+    domain_error_as_form_errors,
+    id_or_none,
+    parse_form,
+    version_of,
+)
 from server.web.paging import paginate
 
 bp = Blueprint("sites", __name__)
@@ -34,8 +43,7 @@ POSTER_REFRESH_SECONDS = 240
 
 
 def _int_arg(name):
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) <= 10 else None
+    return id_or_none(request.args.get(name))
 
 
 @bp.app_template_filter("site_kind")
@@ -50,7 +58,7 @@ def index():
     kind = request.args.get("kind", "")
     kind = kind if kind in SITE_KINDS else None
     archived = {"": False, "1": True, "all": None}.get(request.args.get("archived", ""), False)
-    search = request.args.get("q", "").strip()[:50]
+    search = clean_search(request.args.get("q", ""))  # no NUL (PostgreSQL refuses it) or control characters
     page = paginate(sites.managed_sites(g.user, community_id, kind, archived, search))
     return render_template(
         "console/sites.html",
@@ -86,8 +94,8 @@ def create():
         return _render_form(values={"community_id": communities[0].id if len(communities) == 1 else ""})
     values = request.form.to_dict()
     try:
-        community = request.form.get("community_id", "").strip()
-        extra = {"community_id": int(community)} if community.isdigit() and len(community) <= 10 else {}
+        community = digits_to_int(request.form.get("community_id"))
+        extra = {"community_id": community} if community is not None else {}
         data = parse_form(SiteCreateSchema(), request.form, extra=extra)
         site = sites.create_site(g.user, data)
     except FormErrors as exc:
@@ -133,7 +141,7 @@ def archive(site_id):
     site = sites.archive_site(g.user, site_id)
     db.session.commit()
     flash(f"已归档站点：{site.name}（不再接受新班次）", "success")
-    return redirect(request.form.get("next") if _local(request.form.get("next")) else url_for(".index"))
+    return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
 
 
 @bp.route("/sites/<id:site_id>/unarchive", methods=["POST"])
@@ -142,11 +150,7 @@ def unarchive(site_id):
     site = sites.unarchive_site(g.user, site_id)
     db.session.commit()
     flash(f"已恢复站点：{site.name}", "success")
-    return redirect(request.form.get("next") if _local(request.form.get("next")) else url_for(".index"))
-
-
-def _local(target):
-    return bool(target) and target.startswith("/console/") and not target.startswith("//")
+    return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
 
 
 def _code(site_id):
