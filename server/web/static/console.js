@@ -9,3 +9,11 @@ document.addEventListener("submit", function (event) {
   var text = (button && button.dataset.confirm) || event.target.dataset.confirm;
   if (text && !window.confirm(text)) event.preventDefault();
 });
+// htmx swaps no 4xx/5xx answer by default. The console's refusals of an htmx request carry
+// HX-Retarget (#messages, see render_error in server/web/__init__.py): show those, and nothing else.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.isError && event.detail.xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
