@@ -477,13 +477,21 @@ def close_session_quietly(_exc=None):
         log.warning("closing the database session failed (the connection is gone)", exc_info=True)
 
 
+# Each kind of error and its handler, which logs what needs logging and returns `(body, status,
+# headers)`. The console (`server.web`) shows the same answers as HTML pages.
+HANDLERS = (
+    (DomainError, handle_domain_error),
+    (HTTPException, handle_http_exception),
+    (IntegrityError, handle_integrity_error),
+    (DBAPIError, handle_database_error),
+    (redis.exceptions.ConnectionError, handle_redis_error),
+    (redis.exceptions.TimeoutError, handle_redis_error),
+    (Exception, handle_unexpected),
+)
+
+
 def init_app(app):
     """The error handlers, and the session teardown that never fails a response (after `db.init_app`)."""
     app.teardown_appcontext(close_session_quietly)
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(DBAPIError, handle_database_error)
-    app.register_error_handler(redis.exceptions.ConnectionError, handle_redis_error)
-    app.register_error_handler(redis.exceptions.TimeoutError, handle_redis_error)
-    app.register_error_handler(Exception, handle_unexpected)
+    for error_class, handler in HANDLERS:
+        app.register_error_handler(error_class, handler)

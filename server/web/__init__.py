@@ -71,18 +71,33 @@ def render_error(status, message):
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return make_response(render_template("console/error.html", status=status, message=message), status)
+    # Without the caller: an error page needs no query (the database may be what failed).
+    return make_response(render_template("console/error.html", status=status, message=message, current_user=None), status)
 
 
-@console.errorhandler(DomainError)
-def _domain_error(exc):
-    return render_error(exc.status, exc.message)
+def _as_page(handler):
+    """The API's handling of an error (its logging, status and Chinese message) shown as a console page."""
+
+    def handle(exc):
+        body, status, headers = handler(exc)
+        response = render_error(status, body["message"])
+        for name in ("Allow", "Retry-After"):
+            if name in headers:
+                response.headers[name] = headers[name]
+        return response
+
+    return handle
+
+
+# Every error raised inside a console view is answered as the API answers it, shown as a page.
+for _error_class, _handler in errors.HANDLERS:
+    console.register_error_handler(_error_class, _as_page(_handler))
 
 
 def _http_error(exc):
-    """Werkzeug's errors under /console as HTML pages; elsewhere the API's JSON."""
+    """An unknown address or method under /console (no console view ran) as a page; elsewhere the API's JSON."""
     if request.path.startswith("/console/") or request.path == "/console":
-        return render_error(exc.code or 500, errors.HTTP_ERROR_IDS.get(exc.code, ("error", exc.name))[1])
+        return _as_page(errors.handle_http_exception)(exc)
     return errors.handle_http_exception(exc)
 
 
@@ -103,7 +118,7 @@ def _template_globals():
 
 
 def init_app(app):
-    """Register the console on `app` (after the API: its 404, 405 and 429 pages defer to the API's JSON)."""
+    """Register the console on `app` (after the API: its 404 and 405 pages defer to the API's JSON)."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config.update(
         SESSION_COOKIE_NAME="console_session",
@@ -115,7 +130,7 @@ def init_app(app):
     )
     app.add_template_global(generate_csrf, "csrf_token")
     app.register_blueprint(console)
-    for status in (404, 405, 429):
+    for status in (404, 405):
         app.register_error_handler(status, _http_error)
     app.add_template_filter(_local_datetime, "local_dt")
     app.add_template_global(functools.cache(vendored_url), "vendored")

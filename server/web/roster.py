@@ -6,7 +6,8 @@ Everything goes through the services the API uses: `activity_rosters.activity_ro
 on screen), `activity_checkin.check_in_by_organizer`, `registrations.register_walk_in` (the same
 capacity and waitlist code path as a sign-up), `registrations.cancel_registration_for` (the waitlist
 moves up; audited) and `activity_rosters.export_activity_roster` (audited). Searching by phone
-compares the full number on the server; the page only ever shows it masked.
+finds the whole number or its last four digits, compared on the server; the page only ever shows it
+masked.
 """
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -38,11 +39,16 @@ def _matches(entry, phones, q, status):
     if q:
         user = entry.user
         names = (user["real_name"] or "", user["nickname"] or "")
-        digits = "".join(ch for ch in q if ch.isdigit())
-        phone = phones.get(entry.registration_id) or ""
-        if not (any(q in name for name in names) or (len(digits) >= 3 and digits in phone)):
+        if not (any(q in name for name in names) or _phone_matches(q, phones.get(entry.registration_id))):
             return False
     return True
+
+
+def _phone_matches(q, phone):
+    """A phone search finds only what the searcher can already see or knows: the whole number, or its
+    last four digits (尾号, shown on the masked number). Any other part would let the hidden middle
+    digits be found out by trying."""
+    return bool(phone) and q.isascii() and q.isdigit() and (q == phone or (len(q) == 4 and phone.endswith(q)))
 
 
 def _phones(activity_id, entries):

@@ -174,3 +174,12 @@ def test_a_week_or_batch_outside_the_dates_the_schemas_take_is_refused_in_chines
         "post_capacity": "2"})
     assert response.status_code == 422
     assert "2000-01-01 至 2099-12-31" in response.get_data(as_text=True)
+
+
+def test_a_refusal_inside_the_console_is_a_page_not_the_apis_json(desk):
+    """What werkzeug or the database refuse inside a console request (here a form larger than the
+    service takes: 413) is answered with the API's status and Chinese message, shown as a console page."""
+    console = desk()
+    response = console.post("/console/activities/new", data={"description": "长" * 300_000})
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "请求体过大" in response.get_data(as_text=True)

@@ -72,7 +72,12 @@ def test_a_walk_in_takes_places_like_a_sign_up_and_is_on_every_roster(desk, orga
     start = [row[0] for row in rows].index("序号")
     assert ["王阿姨", "代报名", "13800001111", "已确认"] in [row[1:5] for row in rows[start + 1:]]
     # Searching by name or by phone finds the walk-in; by status too.
-    assert "王阿姨" in console.get(f"/console/activities/{activity['id']}/roster?q=1111").get_data(as_text=True)
+    roster = f"/console/activities/{activity['id']}/roster"
+    assert "王阿姨" in console.get(f"{roster}?q=1111").get_data(as_text=True)  # the last four digits (尾号)
+    assert "王阿姨" in console.get(f"{roster}?q=13800001111").get_data(as_text=True)  # the whole number
+    # Any other part of the number finds nobody: the hidden middle digits cannot be found out by trying.
+    for part in ("0000", "00001", "138000", "3800001111"):
+        assert "王阿姨" not in console.get(f"{roster}?q={part}").get_data(as_text=True), part
     html = console.get(f"/console/activities/{activity['id']}/roster?status=waitlisted").get_data(as_text=True)
     assert "李伯" in html and "王阿姨" not in html
     with clean_app.app_context():
