@@ -21,3 +21,12 @@ def test_smoke(clean_app, organizer, admin, resident):
             stats = compute_stats(actor, date(2026, 1, 1), date(2026, 12, 31), group_by=group_by)
             print(group_by, stats.totals, stats.groups[:3], stats.top_volunteers)
         print(compute_stats(actor, date(2026, 12, 1), date(2026, 12, 31), group_by="month").groups)
+
+
+def test_api_smoke(organizer, resident):
+    response = organizer.get("/api/v1/stats?from=2026-01-01&to=2026-12-31&group_by=month")
+    assert response.status_code == 200, response.get_json()
+    print(response.get_json())
+    print(resident.get("/api/v1/stats?from=2026-01-01&to=2026-12-31").get_json())
+    print(organizer.get("/api/v1/stats?from=2026-01-01&to=2028-12-31").get_json())
+    print(organizer.get("/api/v1/stats?from=2026-01-01&to=2026-12-31&group_by=x").get_json())
