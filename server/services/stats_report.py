@@ -22,7 +22,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from server.errors import NotFound
 from server.extensions import db
 from server.localtime import app_timezone
 from server.models import Community
@@ -178,8 +177,9 @@ def approx(n):
 
 
 def hours_text(minutes):
-    """Volunteer minutes as whole hours in words (`approx`)."""
-    return approx(minutes // 60) if minutes else "0"
+    """Volunteer minutes as hours in words: to one decimal below 100 hours, else `approx`."""
+    hours = minutes / 60
+    return f"{round(hours, 1):g}" if hours < 100 else approx(int(hours))
 
 
 def headlines(totals):
@@ -236,8 +236,6 @@ def year_report(actor, year, communities, community_id=None):
     numbers = overview(actor, date(year, 1, 1), date(year, 12, 31), community_id,
                        by_community=community_id is None and len(communities) > 1)
     chosen = db.session.get(Community, community_id) if community_id is not None else None
-    if community_id is not None and chosen is None:
-        raise NotFound()
     return YearReport(year=year, scope=scope_title(communities, chosen), overview=numbers, community_id=community_id)
 
 

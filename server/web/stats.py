@@ -23,7 +23,8 @@ from server.api.files import download
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.schemas import fields
-from server.schemas.base import Schema
+from server.schemas.common import Schema
+from server.schemas.stats import StatsArgsSchema
 from server.services import stats_report
 from server.services.communities import managed_communities
 from server.services.shift_rosters import local_today
@@ -33,14 +34,6 @@ from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
 bp = Blueprint("stats", __name__)
 
 PALETTE = ["#c8161d", "#e6a23c", "#2f6fb0", "#15803d", "#7c3aed", "#0e7490", "#9ca3af"]
-
-
-class StatsArgsSchema(Schema):
-    """The page's period and scope."""
-
-    date_from = fields.Date(required=True, data_key="from")
-    date_to = fields.Date(required=True, data_key="to")
-    community_id = fields.Id()
 
 
 class ReportArgsSchema(Schema):
@@ -54,35 +47,47 @@ class ReportArgsSchema(Schema):
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def _chart(labels, series, percent=False, horizontal=False, rotate=None):
+def _data(values, labelled):
+    """Series data: each value, labelled on the chart unless it is zero or null (or `labelled` is off)."""
+    return [{"value": v, "label": {"show": bool(labelled and v)}} for v in values]
+
+
+def _chart(labels, series, percent=False):
     """ECharts options: a category axis of `labels` and `series` [(name, values, type, axis)]; a
-    second value axis when a series asks for axis 1."""
-    category = {"type": "category", "data": labels,
-                "axisLabel": {"interval": 0, "rotate": rotate if rotate is not None else (30 if len(labels) > 8 else 0)}}
+    second value axis when a series asks for axis 1. Bars carry their value; lines do not."""
+    crowded = len(labels) > 12 or (sum(len(label) for label in labels) > 20 and max(map(len, labels), default=0) > 3)
+    category = {"type": "category", "data": labels, "axisLabel": {"interval": 0, "rotate": 30 if crowded else 0}}
     value_axis = {"type": "value", "minInterval": 1}
     if percent:
         value_axis = {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}}
     axes = [value_axis]
     if any(axis == 1 for _name, _values, _kind, axis in series):
         axes.append({"type": "value", "minInterval": 1, "splitLine": {"show": False}})
-    options = {
+    return {
         "animation": False,
         "color": PALETTE,
         "textStyle": {"fontFamily": "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": category,
+        "yAxis": axes,
         "series": [
-            {"name": name, "type": kind, "data": values, **({"yAxisIndex": axis} if not horizontal else {}),
-             **({"label": {"show": True, "position": "right" if horizontal else "top"}} if len(values) <= 12 else {})}
+            {"name": name, "type": kind, "yAxisIndex": axis, "data": _data(values, kind == "bar"),
+             "label": {"position": "top", **({"formatter": "{c}%"} if percent else {})}}
             for name, values, kind, axis in series
         ],
     }
-    if horizontal:
-        options.update(xAxis=axes[0], yAxis={**category, "inverse": True, "axisLabel": {"interval": 0}})
-    else:
-        options.update(xAxis=category, yAxis=axes)
-    return options
+
+
+def _labels(table):
+    return [row["label"] for row in table.rows]
+
+
+def _month_labels(table):
+    """Month labels without the year when the period is inside one year (2026年3月 → 3月)."""
+    years = {row["key"][:4] for row in table.rows}
+    return [row["label"].split("年", 1)[1] if len(years) == 1 else row["label"] for row in table.rows]
 
 
 def _values(table, column):
@@ -97,31 +102,30 @@ def charts(numbers):
     """The page's charts as `{id: ECharts options}`, every value a figure of the overview's tables."""
     found = {}
     tables = numbers.tables
-    labels = lambda table: [row["label"] for row in table.rows]  # noqa: E731
     sr = stats_report
     if "month" in tables:
         month = tables["month"]
-        found["chart-month-activities"] = _chart(labels(month), [
+        found["chart-month-activities"] = _chart(_month_labels(month), [
             ("活动场次", _values(month, sr.ACTIVITIES_HELD), "bar", 0),
             ("服务人次", _values(month, sr.PEOPLE_SERVED), "line", 1),
         ])
-        found["chart-month-hours"] = _chart(labels(month), [("志愿时长（小时）", _values(month, sr.HOURS), "bar", 0)])
+        found["chart-month-hours"] = _chart(_month_labels(month), [("志愿时长（小时）", _values(month, sr.HOURS), "bar", 0)])
     if "category" in tables:
         category = tables["category"]
-        found["chart-category"] = _chart(labels(category), [
+        found["chart-category"] = _chart(_labels(category), [
             ("活动场次", _values(category, sr.ACTIVITIES_HELD), "bar", 0),
             ("服务人次", _values(category, sr.PEOPLE_SERVED), "bar", 1),
         ])
     if "community" in tables:
         community = tables["community"]
-        found["chart-community"] = _chart(labels(community), [
+        found["chart-community"] = _chart(_labels(community), [
             ("活动场次", _values(community, sr.ACTIVITIES_HELD), "bar", 0),
             ("服务人次", _values(community, sr.PEOPLE_SERVED), "bar", 1),
         ])
     if "site_kind" in tables:
         kinds = tables["site_kind"]
-        found["chart-site-hours"] = _chart(labels(kinds), [("志愿时长（小时）", _values(kinds, sr.HOURS), "bar", 0)])
-        found["chart-site-fill"] = _chart(labels(kinds), [("岗位填充率", _percents(kinds, sr.FILL_RATE), "bar", 0)],
+        found["chart-site-hours"] = _chart(_labels(kinds), [("志愿时长（小时）", _values(kinds, sr.HOURS), "bar", 0)])
+        found["chart-site-fill"] = _chart(_labels(kinds), [("岗位填充率", _percents(kinds, sr.FILL_RATE), "bar", 0)],
                                           percent=True)
     return found
 
@@ -152,7 +156,7 @@ def index():
              if not request.args.get(key, "").strip()}
     errors, numbers, status, args = {}, None, 200, {}
     try:
-        args = parse_form(StatsArgsSchema(), request.args, extra=extra)
+        args = parse_form(StatsArgsSchema(), request.args, extra=extra, only=("from", "to", "community_id"))
         community_id = args.get("community_id")
         if community_id is None and not g.user.is_admin and len(communities) == 1:
             community_id = communities[0].id
