@@ -15,8 +15,9 @@ exact definitions in FIGURE_DOCS, the OpenAPI schema and docs/api.md):
 - shifts: `shifts_run`, `posts_capacity`, `posts_filled`, `fill_rate`, `vacancies`, `no_shows`,
   `no_show_rate`: of the open (not cancelled) shifts; `volunteer_minutes`: minutes credited on shifts
   of any status (a shift cancelled after it began keeps the minutes served, as the hours report does);
-- `new_volunteers`: people whose first ever non-cancelled booking (of all communities, all time) is on
-  a shift of the period and scope.
+- `new_volunteers`: people whose first ever booking that made them a volunteer (booked, not a no-show,
+  on an open shift or checked in on one cancelled after it began; of all communities, all time) is on a
+  shift of the period and scope.
 
 Deleted accounts keep their counts (their rows are anonymised, never removed: `services.accounts`);
 a walk-in (代报名, no account) counts as one resident per registration.
@@ -41,7 +42,7 @@ Read-only, no locks.
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, literal_column, select, true
+from sqlalchemy import and_, case, distinct, exists, func, literal, literal_column, or_, select, true
 from sqlalchemy.orm import aliased
 
 from server.errors import Forbidden, NotFound, ValidationFailed
@@ -111,8 +112,10 @@ FIGURE_DOCS = {
     "no_shows": "Bookings of those shifts marked no-show.",
     "no_show_rate": "no_shows / bookings of those shifts that had started by the time of the request and "
     "were not cancelled (booked, checked in or no-show), rounded to 3 decimals; null when there are none.",
-    "new_volunteers": "People whose first ever non-cancelled booking (in any community, at any time) is on "
-    "a shift starting in the period (in the scope, and in the group).",
+    "new_volunteers": "People whose first ever booking that made them a volunteer (in any community, at any "
+    "time, by shift start) is on a shift starting in the period, in the scope (and the group). Such a "
+    "booking is neither cancelled nor a no-show, on an open shift, or checked in on a shift cancelled "
+    "after it began; a booking on a shift cancelled beforehand does not count.",
 }
 
 
@@ -362,21 +365,27 @@ def _posts_subquery(where, now):
     )
 
 
+def _served_or_due(booking, shift):
+    """A booking that makes its volunteer one: booked (neither cancelled nor a no-show), on an open shift
+    or checked in on one cancelled after it began."""
+    return and_(booking.status == "booked", or_(shift.status == "open", booking.checked_in_at.is_not(None)))
+
+
 def _new_volunteers(where, key):
-    """Per group key: people whose first ever non-cancelled booking is on a shift of the period and scope."""
+    """Per group key: people whose first ever counting booking is on a shift of the period and scope."""
     earlier_booking, earlier_shift = aliased(Booking), aliased(Shift)
     earlier = exists().where(
         earlier_booking.user_id == Booking.user_id,
-        earlier_booking.status != "cancelled",
         earlier_shift.id == earlier_booking.shift_id,
         earlier_shift.starts_at < Shift.starts_at,
+        _served_or_due(earlier_booking, earlier_shift),
     )
     statement = (
         select(func.count(distinct(Booking.user_id)))
         .select_from(Booking)
         .join(Shift, Shift.id == Booking.shift_id)
         .join(Site, Site.id == Shift.site_id)
-        .where(Booking.status != "cancelled", *where["shifts"], ~earlier)
+        .where(_served_or_due(Booking, Shift), *where["shifts"], ~earlier)
     )
     return {row[1] if key is not None else None: row[0] for row in db.session.execute(_grouped(statement, key))}
 
