@@ -240,6 +240,7 @@ def test_admins_report_covers_every_community(year_of_history, desk, admin, clea
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "大冲社区" in text and "海珠社区" in text
+    assert f"全街道 {YEAR} 年党群服务年度报告" in text  # the demo's communities name no 街道
     response = console.get(f"/console/report.xlsx?year={YEAR}")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
