@@ -231,7 +231,8 @@ def test_report_prints_on_a4_with_captions_and_its_workbook_equals_the_api(year_
     assert [(row[1], row[2]) for row in top] == [(p["name"], p["community"]) for p in api["top_volunteers"]]
     with clean_app.app_context():
         audits = db.session.scalars(select(AuditLog).where(AuditLog.action == "roster.export")).all()
-    assert [(a.detail["kind"], a.detail["year"], a.detail["format"]) for a in audits] == [("stats_report", YEAR, "xlsx")]
+    assert [(a.detail["kind"], a.detail["year"], a.detail["format"]) for a in audits] == [
+        ("stats_report", YEAR, "xlsx")]
 
 
 def test_admins_report_covers_every_community(year_of_history, desk, admin, clean_app):
