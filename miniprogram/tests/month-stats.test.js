@@ -5,7 +5,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle, waitFor } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -226,10 +227,10 @@ describe('workbench card', () => {
 
   const html = (page) => page.dom.innerHTML;
 
-  /** Wait (up to 2 s, for a busy machine) until `done()` holds. */
+  /** Wait (up to 2 s, for a busy machine) until `done()` holds, then for the scripted wx to be quiet. */
   async function until(done) {
-    for (let waited = 0; !done() && waited < 2000; waited += 5) await flush(5);
-    expect(done()).toBe(true);
+    await waitFor(done);
+    await settle();
   }
 
   /** The workbench and its card have both loaded (or failed). */
@@ -316,7 +317,6 @@ describe('workbench card', () => {
   test('residents never ask for the figures', async () => {
     const { wx, page } = open(RESIDENT, { statusCode: 200, data: body() });
     await until(() => page.data.allowed === false);
-    await flush(20);
     expect(statsRequests(wx)).toHaveLength(0);
     expect(html(page)).toContain('仅社区工作者可以使用工作台');
     expect(html(page)).not.toContain('本月数据');
