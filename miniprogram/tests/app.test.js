@@ -1,5 +1,6 @@
 /** Login without a login page: a silent wx.login on launch when there is no token yet. */
-const { installWx, routes, flush, LOGIN_OK } = require('./helpers/wx');
+const { installWx, routes, LOGIN_OK } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 
 function launch() {
   let app;
@@ -22,7 +23,7 @@ test('without a token: wx.login, POST /auth/login, token and user stored', async
     }),
   );
   launch();
-  await flush(20);
+  await settle();
   expect(wx.login).toHaveBeenCalledTimes(1);
   expect(wx.requests[0]).toMatchObject({ method: 'POST', path: '/auth/login', data: { code: 'wx-code-1' } });
   expect(wx.store.auth_token).toBe('launch-token');
@@ -38,7 +39,7 @@ test('with a stored token: no login until a call earns a 401', async () => {
   const wx = installWx({ storage: { auth_token: 'kept' } });
   wx.setHandler(routes({ 'GET /subscriptions/templates': { statusCode: 200, data: { items: [] } } }));
   launch();
-  await flush(20);
+  await settle();
   expect(wx.login).not.toHaveBeenCalled();
 });
 
@@ -46,6 +47,6 @@ test('a failed launch login is silent (pages show their own errors)', async () =
   const wx = installWx();
   wx.setHandler(() => ({ statusCode: 503, data: { error: 'wechat_unavailable' } }));
   launch();
-  await flush(20);
+  await settle();
   expect(wx.showToast).not.toHaveBeenCalled();
 });

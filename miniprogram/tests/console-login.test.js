@@ -5,7 +5,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -130,7 +131,7 @@ describe('console login page', () => {
     const { wx, page } = open(routes({ [`GET ${LOGIN_PATH}`]: { statusCode: 200, data: login() } }), {
       scene: TICKET.replace(/-/g, '%2D').replace(/_/g, '%5F'),
     });
-    await flush(20);
+    await settle();
     expect(wx.requests).toHaveLength(1);
     expect(wx.requests[0]).toMatchObject({ method: 'GET', path: LOGIN_PATH });
     expect(wx.requests[0].header.Authorization).toBe('Bearer t');
@@ -149,9 +150,9 @@ describe('console login page', () => {
         [`POST ${LOGIN_PATH}/confirm`]: { statusCode: 200, data: login('confirmed') },
       }),
     );
-    await flush(20);
+    await settle();
     page.querySelector('.login__confirm').dispatchEvent('tap');
-    await flush(20);
+    await settle();
     expect(posts(wx)).toEqual([expect.objectContaining({ method: 'POST', path: `${LOGIN_PATH}/confirm` })]);
     expect(posts(wx)[0].data).toBeUndefined();
     expect(page.data.state).toBe('confirmed');
@@ -159,7 +160,7 @@ describe('console login page', () => {
     expect(html(page)).not.toContain('确认登录');
     // Opened by the scan, the page is alone: back goes to 我的.
     page.querySelector('.login__back').dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/mine/index' });
     global.getCurrentPages = () => [{}, {}];
     page.instance.onBack();
@@ -173,9 +174,9 @@ describe('console login page', () => {
         [`POST ${LOGIN_PATH}/reject`]: { statusCode: 200, data: login('rejected') },
       }),
     );
-    await flush(20);
+    await settle();
     page.querySelector('.login__reject').dispatchEvent('tap');
-    await flush(20);
+    await settle();
     expect(posts(wx)).toEqual([expect.objectContaining({ method: 'POST', path: `${LOGIN_PATH}/reject` })]);
     expect(page.data.state).toBe('rejected');
     expect(html(page)).toContain(REJECTED_TEXT);
@@ -189,14 +190,14 @@ describe('console login page', () => {
         [`POST ${LOGIN_PATH}/confirm`]: { statusCode: 200, data: login('confirmed') },
       }),
     );
-    await flush(20);
+    await settle();
     await Promise.all([page.instance.onConfirm(), page.instance.onConfirm(), page.instance.onReject()]);
     expect(posts(wx)).toHaveLength(1);
   });
 
   test('an expired or used code (404 console_login_not_found) says to refresh it', async () => {
     const { page } = open(routes({ [`GET ${LOGIN_PATH}`]: refusal(404, 'console_login_not_found') }));
-    await flush(20);
+    await settle();
     expect(page.data.state).toBe('failed');
     expect(html(page)).toContain(NOT_FOUND_TEXT);
     expect(html(page)).not.toContain('确认登录');
@@ -205,7 +206,7 @@ describe('console login page', () => {
 
   test('a request already decided when loaded says so', async () => {
     const { page } = open(routes({ [`GET ${LOGIN_PATH}`]: { statusCode: 200, data: login('confirmed') } }));
-    await flush(20);
+    await settle();
     expect(html(page)).toContain(DECIDED_TEXT);
     expect(html(page)).not.toContain('确认登录');
   });
@@ -220,9 +221,9 @@ describe('console login page', () => {
         [`POST ${LOGIN_PATH}/confirm`]: refusal(statusCode, error),
       }),
     );
-    await flush(20);
+    await settle();
     await page.instance.onConfirm();
-    await flush();
+    await settle();
     expect(page.data.state).toBe('failed');
     expect(html(page)).toContain(text);
     expect(html(page)).not.toContain(WARNING_TEXT);
@@ -237,15 +238,15 @@ describe('console login page', () => {
         [`POST ${LOGIN_PATH}/reject`]: { statusCode: 200, data: login('rejected') },
       }),
     );
-    await flush(20);
+    await settle();
     await page.instance.onConfirm();
-    await flush();
+    await settle();
     expect(page.data.state).toBe('pending');
     expect(html(page)).toContain(FORBIDDEN_TEXT);
     expect(html(page)).not.toContain('没有权限进行此操作');
     expect(page.querySelector('.login__confirm')).toBeUndefined();
     page.querySelector('.login__reject').dispatchEvent('tap');
-    await flush(20);
+    await settle();
     expect(posts(wx).map((r) => r.path)).toEqual([`${LOGIN_PATH}/confirm`, `${LOGIN_PATH}/reject`]);
     expect(html(page)).toContain(REJECTED_TEXT);
   });
@@ -255,13 +256,13 @@ describe('console login page', () => {
     const { wx, page } = open((req) =>
       offline ? { fail: { errMsg: 'request:fail' } } : { statusCode: 200, data: login() },
     );
-    await flush(20);
+    await settle();
     expect(page.data.state).toBe('error');
     expect(html(page)).toContain('网络连接失败，请检查网络后重试');
     expect(html(page)).toContain('重试');
     offline = false;
     page.querySelector('.login__retry').querySelector('.empty-state__retry').dispatchEvent('tap');
-    await flush(20);
+    await settle();
     expect(wx.requests.filter((r) => r.path === LOGIN_PATH)).toHaveLength(2);
     expect(html(page)).toContain('Chrome 126 · Windows');
   });
@@ -270,7 +271,7 @@ describe('console login page', () => {
     const { wx, page } = open((req) =>
       req.method === 'GET' ? { statusCode: 200, data: login() } : { fail: { errMsg: 'request:fail timeout' } },
     );
-    await flush(20);
+    await settle();
     await page.instance.onConfirm();
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '网络超时，请稍后重试' }));
     expect(page.data.state).toBe('pending');
@@ -280,7 +281,7 @@ describe('console login page', () => {
 
   test('opened without a code: asks to scan, and sends nothing', async () => {
     const { wx, page } = open(() => ({ statusCode: 500 }), {});
-    await flush();
+    await settle();
     expect(wx.requests).toHaveLength(0);
     expect(html(page)).toContain('请用微信扫描电脑上管理后台登录页的二维码');
     expect(html(page)).toContain('扫码登录');
@@ -288,7 +289,7 @@ describe('console login page', () => {
 
   test('a code that is not a login ticket is refused without a request', async () => {
     const { wx, page } = open(() => ({ statusCode: 500 }), { scene: encodeURIComponent('a3.4k9x.AbCdEfGhIjKl') });
-    await flush();
+    await settle();
     expect(wx.requests).toHaveLength(0);
     expect(html(page)).toContain('无法识别的登录二维码');
   });
@@ -354,11 +355,11 @@ describe('profile: 退出电脑端登录', () => {
 
   test('an organizer sees how many browsers are logged in, and ends them after confirming', async () => {
     const { wx, page } = open(me(ORGANIZER), [session(1), session(2)]);
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('电脑端登录');
     expect(page.dom.innerHTML).toContain('已在 2 个浏览器登录管理后台');
     page.querySelector('.profile__console-end').dispatchEvent('tap');
-    await flush(20);
+    await settle();
     expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ title: '退出电脑端登录' }));
     expect(deletes(wx)).toEqual([expect.objectContaining({ path: '/me/console-sessions' })]);
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已退出电脑端登录' }));
@@ -368,9 +369,9 @@ describe('profile: 退出电脑端登录', () => {
 
   test('cancelling the modal does nothing', async () => {
     const { wx, page } = open(me(ORGANIZER), [session(1)], false);
-    await flush(20);
+    await settle();
     await page.instance.onEndConsoleSessions();
-    await flush();
+    await settle();
     expect(wx.showModal).toHaveBeenCalled();
     expect(deletes(wx)).toHaveLength(0);
     expect(wx.showToast).not.toHaveBeenCalled();
@@ -379,7 +380,7 @@ describe('profile: 退出电脑端登录', () => {
 
   test('a refused end is shown, and the row stays', async () => {
     const { wx, page } = open(me(ORGANIZER), [session(1)]);
-    await flush(20);
+    await settle();
     wx.setHandler(() => ({ fail: { errMsg: 'request:fail' } }));
     await page.instance.onEndConsoleSessions();
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '网络连接失败，请检查网络后重试' }));
@@ -388,20 +389,20 @@ describe('profile: 退出电脑端登录', () => {
 
   test('an admin sees it too', async () => {
     const { page } = open(me({ roles: ['resident', 'admin'] }), [session(1)]);
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('退出电脑端登录');
   });
 
   test('hidden for residents, who are not even asked', async () => {
     const { wx, page } = open(me({}), [session(1)]);
-    await flush(20);
+    await settle();
     expect(wx.requests.some((r) => r.path === '/me/console-sessions')).toBe(false);
     expect(page.dom.innerHTML).not.toContain('电脑端登录');
   });
 
   test('hidden when there are no sessions', async () => {
     const { wx, page } = open(me(ORGANIZER), []);
-    await flush(20);
+    await settle();
     expect(wx.requests.some((r) => r.path === '/me/console-sessions')).toBe(true);
     expect(page.dom.innerHTML).not.toContain('电脑端登录');
   });
@@ -418,7 +419,7 @@ describe('profile: 退出电脑端登录', () => {
     );
     const page = mount(ids.profile);
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).not.toContain('电脑端登录');
     expect(wx.showToast).not.toHaveBeenCalled();
   });

@@ -4,7 +4,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle, waitFor } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -15,11 +16,6 @@ function loadPage(route) {
     id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
   });
   return id;
-}
-
-/** Wait (in small steps, up to a second) until `cond()` holds: the flows chain several requests. */
-async function until(cond) {
-  for (let i = 0; i < 100 && !cond(); i += 1) await flush(10);
 }
 
 function mount(id) {
@@ -107,7 +103,7 @@ describe('join page', () => {
     );
     const page = mount(ids.join);
     page.instance.onLoad({ scene: encodeURIComponent('c1.4k9x.AbCdEfGhIjKl') });
-    await flush(20);
+    await settle();
     expect(wx.requests.find((r) => r.path === '/me/community/join').data).toEqual({ token: 'c1.4k9x.AbCdEfGhIjKl' });
     expect(page.dom.innerHTML).toContain('已确认为海珠社区居民');
     expect(wx.store.auth_user.community.status).toBe('confirmed');
@@ -119,7 +115,7 @@ describe('join page', () => {
     wx.setHandler(() => ({ statusCode: 409, data: { error: 'join_code_invalid', message: 'x' } }));
     const page = mount(ids.join);
     page.instance.onLoad({ scene: 'c1.4k9x.AbCdEfGhIjKl' });
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('居民确认码无效或已过期');
   });
 
@@ -128,7 +124,7 @@ describe('join page', () => {
     const wx = installWx({ storage: { auth_token: 't' } });
     const page = mount(ids.join);
     page.instance.onLoad({ scene: 'a3.4k9x.AbCdEfGhIjKl' });
-    await flush();
+    await settle();
     expect(page.dom.innerHTML).toContain('无法识别的居民确认码');
     expect(wx.requests).toHaveLength(0);
   });
@@ -139,7 +135,7 @@ describe('join page', () => {
     wx.redirectTo = jest.fn();
     const page = mount(ids.checkin);
     page.instance.onLoad({ scene: 'c1.4k9x.AbCdEfGhIjKl' });
-    await flush();
+    await settle();
     expect(wx.redirectTo).toHaveBeenCalledWith({
       url: `/pages/community-join/index?token=${encodeURIComponent('c1.4k9x.AbCdEfGhIjKl')}`,
     });
@@ -161,7 +157,7 @@ describe('profile page', () => {
     );
     const page = mount(ids.profile);
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain(text);
     expect(page.dom.innerHTML.includes('扫码确认')).toBe(offersScan);
   });
@@ -194,13 +190,14 @@ describe('members page (organizer)', () => {
     });
     const page = mount(ids.members);
     page.instance.onLoad({ communityId: '1' });
-    await flush(20);
+    await settle();
     const list = wx.requests.find((r) => r.path === '/communities/1/members');
     expect(list.query).toMatchObject({ status: 'claimed', page: '1' });
     expect(page.dom.innerHTML).toContain('居民8');
     expect(page.dom.innerHTML).toContain('138****0001');
     page.querySelector('.member__actions .btn-primary').dispatchEvent('tap');
-    await until(() => !page.dom.innerHTML.includes('居民8'));
+    await waitFor(() => !page.dom.innerHTML.includes('居民8'));
+    await settle();
     expect(wx.requests.some((r) => r.method === 'POST' && r.path === '/communities/1/members/8/confirm')).toBe(true);
     expect(page.dom.innerHTML).not.toContain('居民8');
     expect(page.dom.innerHTML).toContain('居民9');
@@ -218,9 +215,9 @@ describe('members page (organizer)', () => {
     });
     const page = mount(ids.members);
     page.instance.onLoad({ communityId: '1' });
-    await flush(20);
+    await settle();
     await page.instance.onReject({ currentTarget: { dataset: { id: 8, name: '居民8' } } });
-    await flush(20);
+    await settle();
     expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ title: '驳回申请' }));
     expect(wx.requests.some((r) => r.method === 'POST' && r.path === '/communities/1/members/8/reject')).toBe(true);
   });
@@ -232,10 +229,10 @@ describe('members page (organizer)', () => {
     wx.setHandler(() => ({ statusCode: 200, data: { items: [], total: 0, page: 1, page_size: 20 } }));
     const page = mount(ids.members);
     page.instance.onLoad({ communityId: '1' });
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('没有待确认的居民');
     page.instance.onTabTap({ currentTarget: { dataset: { status: 'confirmed' } } });
-    await flush(20);
+    await settle();
     expect(wx.requests[wx.requests.length - 1].query).toMatchObject({ status: 'confirmed' });
     page.instance.onJoinCode();
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packageOrganizer/pages/checkin-code/index?communityId=1' });

@@ -4,7 +4,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 const { pagedList } = require('../utils/paged-list');
 const { withLoadState } = require('../utils/load-state');
@@ -77,7 +78,7 @@ describe('pagedList', () => {
     const page = fakePage(pagedList({ fetch, present }));
     await page.reload();
     page.onReachBottom();
-    await flush();
+    await settle();
     expect(fetch.mock.calls.map((c) => c[0])).toEqual([
       { page: 1, pageSize: 20 },
       { page: 2, pageSize: 20 },
@@ -93,7 +94,7 @@ describe('pagedList', () => {
     await page.reload();
     expect(page.data.finished).toBe(true);
     page.onReachBottom();
-    await flush();
+    await settle();
     expect(fetch).toHaveBeenCalledTimes(1);
   });
 
@@ -120,7 +121,7 @@ describe('pagedList', () => {
     page.loadPage(3);
     expect(fetch).toHaveBeenCalledTimes(2);
     second.resolve(body([3, 4], 6));
-    await flush();
+    await settle();
     expect(page.data).toMatchObject({ page: 2, finished: false, loading: false });
     expect(page.data.raw.map((r) => r.id)).toEqual([1, 2, 3, 4]);
   });
@@ -223,7 +224,7 @@ describe('pagedList', () => {
     const page = fakePage(pagedList({ fetch, present }), { page: 4 });
     page.onPullDownRefresh();
     expect(wx.stopPullDownRefresh).not.toHaveBeenCalled();
-    await flush();
+    await settle();
     expect(fetch).toHaveBeenCalledWith({ page: 1, pageSize: 20 });
     expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1);
     expect(page.data.page).toBe(1);
@@ -233,7 +234,7 @@ describe('pagedList', () => {
     const fetch = jest.fn(() => Promise.resolve(body([1], 1)));
     const page = fakePage(pagedList({ fetch, present, reloadOnShow: true }));
     page.onShow();
-    await flush();
+    await settle();
     expect(fetch).toHaveBeenCalledWith({ page: 1, pageSize: 20 });
     expect(page.data.items).toEqual([{ id: 1, label: '#1' }]);
   });
@@ -305,19 +306,19 @@ describe('pages on the shared lifecycle', () => {
     );
     const page = mount('pages/my-registrations/index');
     page.instance.onShow();
-    await flush(20);
+    await settle();
     expect(page.data.items.map((i) => i.activity.title)).toEqual(['活动1', '活动2']);
     expect(page.dom.innerHTML).toContain('上拉加载更多');
 
     page.instance.onReachBottom();
-    await flush(20);
+    await settle();
     expect(page.data.items.map((i) => i.activity.title)).toEqual(['活动1', '活动2', '活动3']);
     expect(page.data.raw.map((r) => r.id)).toEqual([1, 2, 3]);
     expect(page.dom.innerHTML).toContain('活动3');
     expect(page.dom.innerHTML).toContain('没有更多了');
 
     page.instance.onTabTap({ currentTarget: { dataset: { when: 'past' } } });
-    await flush(20);
+    await settle();
     expect(page.data.items.map((i) => i.activity.title)).toEqual(['活动9']);
     expect(wx.requests.map((r) => [r.query.when, r.query.page, r.query.page_size])).toEqual([
       ['upcoming', '1', '20'],
@@ -340,14 +341,14 @@ describe('pages on the shared lifecycle', () => {
     );
     const page = mount('pages/activities/index');
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     expect(page.data.items).toEqual([{ id: 5, title: '青年读书会' }]);
     expect(page.data).toMatchObject({ page: 1, finished: true, loading: false, error: '' });
     expect(wx.requests.find((r) => r.path === '/activities').query).toMatchObject({ page: '1', page_size: '20' });
 
     fail = true;
     page.instance.reload();
-    await flush(20);
+    await settle();
     expect(page.data.error).not.toBe('');
     expect(page.dom.innerHTML).toContain(page.data.error);
   });

@@ -4,7 +4,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush, TEMPLATES } = require('./helpers/wx');
+const { installWx, routes, TEMPLATES } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -83,10 +84,10 @@ describe('activity detail', () => {
   test('the sign-up tap opens the dialog at once, then registers and reports', async () => {
     const page = mount(ids.detail);
     page.instance.onLoad({ id: '3' });
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('党课：新时代党员学习');
     page.instance.onCompanionsPlus();
-    await flush();
+    await settle();
 
     // j-component delivers the tap in a microtask; the handler must open the dialog synchronously.
     const requestsBefore = wx.requests.length;
@@ -95,7 +96,7 @@ describe('activity detail', () => {
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     expect(wx.requests.length).toBe(requestsBefore);
     expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-ACT', 'T-CHANGE', 'T-CANCEL']);
-    await flush(30);
+    await settle();
 
     const calls = wx.requests.map((r) => `${r.method} ${r.path}`);
     expect(calls.indexOf('POST /activities/3/registrations')).toBeLessThan(calls.indexOf('POST /me/subscriptions'));
@@ -114,7 +115,7 @@ describe('activity detail', () => {
   test('onSignUp opens the dialog before it returns (no await in between)', async () => {
     const page = mount(ids.detail);
     page.instance.onLoad({ id: '3' });
-    await flush(20);
+    await settle();
     const pending = page.instance.onSignUp();
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     await pending;
@@ -131,9 +132,9 @@ describe('activity detail', () => {
     );
     const page = mount(ids.detail);
     page.instance.onLoad({ id: '3' });
-    await flush(20);
+    await settle();
     page.querySelector('.footer-bar .btn-primary').dispatchEvent('tap');
-    await flush(30);
+    await settle();
     expect(wx.showToast).toHaveBeenCalledWith(
       expect.objectContaining({ title: '您不符合报名条件（可能仅限党员或本社区居民）' }),
     );
@@ -144,7 +145,7 @@ describe('activity detail', () => {
     wx.setHandler(() => ({ fail: { errMsg: 'request:fail' } }));
     const page = mount(ids.detail);
     page.instance.onLoad({ id: '3' });
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('网络连接失败，请检查网络后重试');
     expect(page.dom.innerHTML).toContain('重试');
   });
@@ -189,7 +190,7 @@ describe('shifts tab', () => {
     );
     const page = mount(ids.shifts);
     page.instance.onLoad();
-    await flush(30);
+    await settle();
     expect(page.dom.innerHTML).toContain('北门卡口');
     expect(page.dom.innerHTML).toContain('卡口值守');
     expect(page.dom.innerHTML).toContain('已报 1/2，剩余 1');
@@ -201,7 +202,7 @@ describe('shifts tab', () => {
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1);
     expect(wx.requests.length).toBe(requestsBefore);
     expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['T-SHIFT', 'T-CHANGE', 'T-CANCEL']);
-    await flush(30);
+    await settle();
     expect(wx.requests.find((r) => r.path === '/shifts/8/bookings').data).toEqual({ role_id: 21 });
     expect(wx.requests.find((r) => r.path === '/me/subscriptions').data).toEqual({
       accepted: ['T-SHIFT', 'T-CHANGE', 'T-CANCEL'],
@@ -222,21 +223,21 @@ describe('batch shifts (organizer)', () => {
     );
     const page = mount(ids.shiftBatch);
     page.instance.onLoad({ communityId: '1' });
-    await flush(30);
+    await settle();
     const postNames = () => page.instance.data.form.posts.map((post) => post.name);
     expect(postNames()).toEqual(['登记', '维持秩序']);
 
     const presets = page.querySelectorAll('.chip').filter((chip) => chip.dom.textContent === '测温');
     presets[0].dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(postNames()).toEqual(['登记', '维持秩序', '测温']);
     const capacities = page.querySelectorAll('.batch__capacity');
     expect(capacities).toHaveLength(3);
     capacities[2].dispatchEvent('input', { detail: { value: '1' } });
-    await flush();
+    await settle();
     const removes = page.querySelectorAll('.batch__remove');
     removes[removes.length - 2].dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(page.instance.data.form.posts.map((post) => [post.name, post.capacity])).toEqual([
       ['登记', '2'],
       ['测温', '1'],
@@ -244,9 +245,9 @@ describe('batch shifts (organizer)', () => {
 
     page.instance.onSiteChange({ detail: { value: 0 } });
     page.querySelectorAll('.batch__day')[0].dispatchEvent('tap');
-    await flush();
+    await settle();
     await page.instance.onSubmit();
-    await flush(30);
+    await settle();
     expect(page.instance.data.errors).toEqual({});
     const sent = wx.requests.find((r) => r.path === '/shifts/batch').data;
     expect(sent.roles).toEqual([
@@ -269,7 +270,7 @@ describe('check-in page', () => {
     );
     const page = mount(ids.checkin);
     page.instance.onLoad({ scene: encodeURIComponent('a3.4k9x.AbCdEfGhIjKl') });
-    await flush(20);
+    await settle();
     expect(wx.requests.find((r) => r.path === '/activities/3/check-in').data).toEqual({
       token: 'a3.4k9x.AbCdEfGhIjKl',
     });
@@ -281,7 +282,7 @@ describe('check-in page', () => {
     installWx();
     const page = mount(ids.checkin);
     page.instance.onLoad({ scene: 'hello' });
-    await flush();
+    await settle();
     expect(page.dom.innerHTML).toContain('无法识别的签到码');
   });
 });
@@ -316,7 +317,7 @@ describe('mine tab', () => {
     wx.setHandler(routes({ 'GET /me': { statusCode: 200, data: me(extra) } }));
     const page = mount(ids.mine);
     page.instance.onShow();
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML.includes('社区工作者工作台')).toBe(visible);
     expect(page.dom.innerHTML).toContain('1小时30分钟');
   });
@@ -332,9 +333,9 @@ describe('mine tab', () => {
     );
     const page = mount(ids.mine);
     page.instance.onShow();
-    await flush(20);
+    await settle();
     await page.instance.onGetPhoneNumber({ detail: { code: 'phone-code-1' } });
-    await flush();
+    await settle();
     expect(wx.requests.find((r) => r.path === '/auth/phone').data).toEqual({ code: 'phone-code-1' });
     expect(page.dom.innerHTML).toContain('138****5678');
   });

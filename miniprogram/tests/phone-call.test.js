@@ -5,7 +5,8 @@
 const fs = require('fs');
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 const { ROOT, installPageShim } = require('./helpers/project');
 
 installPageShim();
@@ -101,7 +102,7 @@ describe('activity roster', () => {
   test('shows masked numbers and a call button only for people with a number', async () => {
     wx.setHandler(routes({ 'GET /activities/3/roster': { statusCode: 200, data: ACTIVITY_ROSTER } }));
     const page = mount(ids.roster, { id: '3' });
-    await flush(20);
+    await settle();
     const html = page.dom.innerHTML;
     expect(html).toContain('138****5678');
     expect(html.match(/拨打电话/g)).toHaveLength(1);
@@ -115,7 +116,7 @@ describe('activity roster', () => {
       }),
     );
     const page = mount(ids.roster, { id: '3' });
-    await flush(20);
+    await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: expect.stringContaining('张三') }));
     expect(wx.requests.filter((r) => r.path.endsWith('/phone'))).toHaveLength(1);
@@ -127,7 +128,7 @@ describe('activity roster', () => {
     wx.setHandler(routes({ 'GET /activities/3/roster': { statusCode: 200, data: ACTIVITY_ROSTER } }));
     wx.showModal.mockImplementation((options) => options.success({ confirm: false, cancel: true }));
     const page = mount(ids.roster, { id: '3' });
-    await flush(20);
+    await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.requests.filter((r) => r.path.endsWith('/phone'))).toHaveLength(0);
     expect(wx.makePhoneCall).not.toHaveBeenCalled();
@@ -144,7 +145,7 @@ describe('activity roster', () => {
       }),
     );
     const page = mount(ids.roster, { id: '3' });
-    await flush(20);
+    await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.makePhoneCall).not.toHaveBeenCalled();
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ icon: 'none' }));
@@ -158,7 +159,7 @@ describe('activity roster', () => {
       }),
     );
     const page = mount(ids.roster, { id: '3' });
-    await flush(20);
+    await settle();
     await page.instance.onCall(tapOn(13, '李四'));
     expect(wx.makePhoneCall).not.toHaveBeenCalled();
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '对方未绑定手机号' }));
@@ -176,7 +177,7 @@ describe('duty roster', () => {
       }),
     );
     const page = mount(ids.duty, { date: '2025-03-01', communityId: '1' });
-    await flush(20);
+    await settle();
     expect(page.dom.innerHTML).toContain('139****0000');
     expect(page.dom.innerHTML).toContain('拨打电话');
     await page.instance.onCall(tapOn(60, '王五'));

@@ -5,7 +5,8 @@
  */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
-const { installWx, routes, flush } = require('./helpers/wx');
+const { installWx, routes } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 const fs = require('fs');
 const { ROOT, allPages, readJson, installPageShim } = require('./helpers/project');
 
@@ -25,19 +26,17 @@ function installPrivacyWx({ needAuthorization = true } = {}) {
     state.listener = listener;
   });
   wx.getPrivacySetting = jest.fn((options) =>
-    setTimeout(
-      () =>
-        options.success({
-          needAuthorization: state.needAuthorization,
-          privacyContractName: '《党群服务隐私保护指引》',
-        }),
-      0,
+    wx.later(() =>
+      options.success({
+        needAuthorization: state.needAuthorization,
+        privacyContractName: '《党群服务隐私保护指引》',
+      }),
     ),
   );
   // Like WeChat: a privacy interface waits for the listener's resolve when agreement is missing.
   wx.requirePrivacyAuthorize = jest.fn((options) => {
     if (!state.needAuthorization) {
-      setTimeout(() => options.success({ errMsg: 'requirePrivacyAuthorize:ok' }), 0);
+      wx.later(() => options.success({ errMsg: 'requirePrivacyAuthorize:ok' }));
       return;
     }
     state.listener(
@@ -127,12 +126,12 @@ describe('privacy popup', () => {
     expect(popup.querySelector('.privacy-popup')).toBeUndefined();
     const resolve = jest.fn();
     wx.privacy.listener(resolve, { referrer: 'button.getPhoneNumber' });
-    await flush();
+    await settle();
     expect(popup.querySelector('.privacy-popup')).toBeDefined();
     expect(resolve).toHaveBeenCalledWith({ event: 'exposureAuthorization' });
     expect(popup.querySelector('.privacy-popup__link').dom.textContent).toBe('《党群服务隐私保护指引》');
     popup.querySelector('#privacy-agree').dispatchEvent('agreeprivacyauthorization');
-    await flush();
+    await settle();
     expect(resolve).toHaveBeenLastCalledWith({ buttonId: 'privacy-agree', event: 'agree' });
     expect(popup.querySelector('.privacy-popup')).toBeUndefined();
   });
@@ -143,9 +142,9 @@ describe('privacy popup', () => {
     const popup = mount(ids.popup);
     const resolve = jest.fn();
     wx.privacy.listener(resolve, { referrer: 'button.getPhoneNumber' });
-    await flush();
+    await settle();
     popup.querySelector('.privacy-popup__disagree').dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(resolve).toHaveBeenLastCalledWith({ event: 'disagree' });
     expect(popup.querySelector('.privacy-popup')).toBeUndefined();
   });
@@ -155,9 +154,9 @@ describe('privacy popup', () => {
     privacy.install();
     const popup = mount(ids.popup);
     wx.privacy.listener(jest.fn(), {});
-    await flush();
+    await settle();
     popup.querySelector('.privacy-popup__link').dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(wx.openPrivacyContract).toHaveBeenCalledTimes(1);
   });
 
@@ -168,10 +167,10 @@ describe('privacy popup', () => {
     wx.privacy.listener(resolve, {});
     expect(resolve).not.toHaveBeenCalled();
     const popup = mount(ids.popup);
-    await flush();
+    await settle();
     expect(popup.querySelector('.privacy-popup')).toBeDefined();
     popup.querySelector('#privacy-agree').dispatchEvent('agreeprivacyauthorization');
-    await flush();
+    await settle();
     expect(resolve).toHaveBeenLastCalledWith({ buttonId: 'privacy-agree', event: 'agree' });
   });
 
@@ -193,15 +192,15 @@ describe('profile page', () => {
     privacy.install();
     const page = mount(ids.profile);
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     expect(page.querySelector('.profile__nickname')).toBeUndefined();
     page.querySelector('.profile__locked').dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(wx.requirePrivacyAuthorize).toHaveBeenCalledTimes(1);
     expect(popupOf(page).querySelector('.privacy-popup')).toBeDefined();
     expect(page.querySelector('.profile__nickname')).toBeUndefined();
     popupOf(page).querySelector('#privacy-agree').dispatchEvent('agreeprivacyauthorization');
-    await flush();
+    await settle();
     expect(popupOf(page).querySelector('.privacy-popup')).toBeUndefined();
     expect(page.querySelector('.profile__nickname')).toBeDefined();
     expect(page.data.privacyPending).toBe(false);
@@ -212,11 +211,11 @@ describe('profile page', () => {
     privacy.install();
     const page = mount(ids.profile);
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     page.querySelector('.profile__locked').dispatchEvent('tap');
-    await flush();
+    await settle();
     popupOf(page).querySelector('.privacy-popup__disagree').dispatchEvent('tap');
-    await flush();
+    await settle();
     expect(page.querySelector('.profile__nickname')).toBeUndefined();
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '同意隐私保护指引后才能填写' }));
   });
@@ -226,7 +225,7 @@ describe('profile page', () => {
     privacy.install();
     const page = mount(ids.profile);
     page.instance.onLoad();
-    await flush(20);
+    await settle();
     expect(page.querySelector('.profile__nickname')).toBeDefined();
     expect(page.querySelector('.profile__locked')).toBeUndefined();
   });

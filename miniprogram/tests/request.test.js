@@ -195,7 +195,7 @@ describe('401: one silent re-login, then replay', () => {
   });
 
   test('wx.login failing rejects with a login error', async () => {
-    wx.login.mockImplementation((options) => setTimeout(() => options.fail({ errMsg: 'login:fail' }), 0));
+    wx.login.mockImplementation((options) => wx.later(() => options.fail({ errMsg: 'login:fail' })));
     wx.setHandler(routes({ 'GET /me': { statusCode: 401, data: { error: 'token_expired' } } }));
     await expect(api.request('/me')).rejects.toMatchObject({ kind: 'login', error: 'wechat_login_failed' });
   });

@@ -311,6 +311,22 @@ const CASES = [
     undefined,
   ],
   [
+    'stats.getStats',
+    () => svc('stats').getStats({ from: '2025-03-01', to: '2025-03-15', communityId: 2, groupBy: 'month' }),
+    'GET',
+    '/stats',
+    { from: '2025-03-01', to: '2025-03-15', community_id: '2', group_by: 'month' },
+    undefined,
+  ],
+  [
+    'stats.getStats (every community of the caller, no grouping)',
+    () => svc('stats').getStats({ from: '2025-03-01', to: '2025-03-15' }),
+    'GET',
+    '/stats',
+    { from: '2025-03-01', to: '2025-03-15' },
+    undefined,
+  ],
+  [
     'console.getConsoleLogin',
     () => svc('console').getConsoleLogin('Tk_-0123456789abcdefgh'),
     'GET',

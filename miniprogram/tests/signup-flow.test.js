@@ -2,7 +2,8 @@
  * The taps that earn reminders: requestSubscribeMessage is opened inside the tap (before anything is
  * awaited), then the sign-up or booking is sent, then the accepted templates are reported.
  */
-const { installWx, routes, flush, TEMPLATES } = require('./helpers/wx');
+const { installWx, routes, TEMPLATES } = require('./helpers/wx');
+const { settle } = require('./helpers/wait');
 
 let wx;
 let events;
@@ -99,7 +100,7 @@ describe('activity sign-up', () => {
     const handler = wx.request.getMockImplementation();
     wx.request.mockImplementation((options) =>
       options.url.endsWith('/me/subscriptions')
-        ? setTimeout(() => options.fail({ errMsg: 'request:fail' }), 0)
+        ? wx.later(() => options.fail({ errMsg: 'request:fail' }))
         : handler(options),
     );
     await expect(signup().signUpForActivity(3)).resolves.toMatchObject({ message: '报名成功' });
@@ -198,7 +199,7 @@ describe('template ids', () => {
     setup();
     await reminders().preloadTemplates();
     await reminders().preloadTemplates();
-    await flush();
+    await settle();
     expect(wx.requests.filter((r) => r.path === '/subscriptions/templates')).toHaveLength(1);
   });
 });

@@ -33,10 +33,26 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
   const requests = [];
   let loginCount = 0;
   let respond = handler || (() => ({ statusCode: 200, data: {} }));
+  let inFlight = 0;
+
+  /** Run `fn` on a later turn, as WeChat answers; counted until it has run (see helpers/wait.settle). */
+  function later(fn) {
+    inFlight += 1;
+    setTimeout(() => {
+      try {
+        fn();
+      } finally {
+        inFlight -= 1;
+      }
+    }, 0);
+  }
 
   const wx = {
     store,
     requests,
+    later,
+    /** How many answers are scheduled and not yet delivered. */
+    inFlight: () => inFlight,
     /** Replace the request handler: `(req) => ({statusCode, data}) | {fail: {errMsg}}`. */
     setHandler(fn) {
       respond = fn;
@@ -52,18 +68,18 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
         url: options.url,
       };
       requests.push(req);
-      setTimeout(() => {
+      later(() => {
         const outcome = respond(req);
         if (outcome && outcome.fail) options.fail(outcome.fail);
         else options.success(Object.assign({ header: {}, errMsg: 'request:ok' }, outcome));
-      }, 0);
+      });
       return { abort() {} };
     }),
     downloadFile: jest.fn((options) => {
       const { path, query } = parseUrl(options.url);
       const req = { method: 'DOWNLOAD', path, query, header: options.header || {}, url: options.url };
       requests.push(req);
-      setTimeout(() => {
+      later(() => {
         const outcome = respond(req);
         if (outcome && outcome.fail) options.fail(outcome.fail);
         else {
@@ -71,7 +87,7 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
           if (outcome.data !== undefined) store[`file:${tempFilePath}`] = JSON.stringify(outcome.data);
           options.success({ statusCode: outcome.statusCode, tempFilePath });
         }
-      }, 0);
+      });
     }),
     getFileSystemManager: jest.fn(() => ({
       readFileSync: (filePath) => {
@@ -79,22 +95,22 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
         return store[`file:${filePath}`];
       },
     })),
-    openDocument: jest.fn((options) => setTimeout(() => options.success({ errMsg: 'openDocument:ok' }), 0)),
+    openDocument: jest.fn((options) => later(() => options.success({ errMsg: 'openDocument:ok' }))),
     login: jest.fn((options) => {
       loginCount += 1;
       const code = `wx-code-${loginCount}`;
-      setTimeout(() => options.success({ code, errMsg: 'login:ok' }), 0);
+      later(() => options.success({ code, errMsg: 'login:ok' }));
     }),
     requestSubscribeMessage: jest.fn((options) => {
       const answer = subscribeAnswer || ((ids) => Object.fromEntries(ids.map((id) => [id, 'accept'])));
       const result = answer(options.tmplIds);
-      setTimeout(() => {
+      later(() => {
         if (result && result.fail) options.fail(result.fail);
         else options.success(Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, result));
-      }, 0);
+      });
     }),
     scanCode: jest.fn(),
-    makePhoneCall: jest.fn((options) => setTimeout(() => options.success({ errMsg: 'makePhoneCall:ok' }), 0)),
+    makePhoneCall: jest.fn((options) => later(() => options.success({ errMsg: 'makePhoneCall:ok' }))),
     getStorageSync: jest.fn((key) => (key in store ? store[key] : '')),
     setStorageSync: jest.fn((key, value) => {
       store[key] = value;
@@ -126,11 +142,6 @@ function installWx(options) {
   return wx;
 }
 
-/** Let queued timers and promise callbacks run. */
-function flush(ms = 5) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 const LOGIN_OK = (token = 'token-1', user = { id: 7, nickname: '居民' }) => ({
   statusCode: 200,
   data: { token, expires_in: 604800, user },
@@ -150,4 +161,4 @@ const TEMPLATES = {
   },
 };
 
-module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, flush, LOGIN_OK, TEMPLATES };
+module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, LOGIN_OK, TEMPLATES };

@@ -1,4 +1,8 @@
-/** Organizer workbench (社区工作者工作台): pick the community, then activities, shifts and rosters. */
+/**
+ * Organizer workbench (社区工作者工作台): this month's figures (本月数据), then pick the community, then
+ * activities, shifts and rosters. The figures load on their own: when they fail, the card says so and the
+ * rest of the workbench works as before.
+ */
 const {
   refreshUser,
   cachedUser,
@@ -8,9 +12,18 @@ const {
   setOrganizerCommunityId,
 } = require('../../../utils/user');
 const { errorText } = require('../../../api/api-error');
+const { loadMonthStats, UNAVAILABLE_TEXT } = require('../../../controllers/month-stats');
 
 Page({
-  data: { allowed: true, communities: [], communityIndex: 0, error: '' },
+  data: {
+    allowed: true,
+    communities: [],
+    communityIndex: 0,
+    error: '',
+    stats: null,
+    statsLoading: false,
+    statsError: '',
+  },
 
   onShow() {
     this.load();
@@ -28,6 +41,8 @@ Page({
         this.setData({ allowed: false });
         return;
       }
+      this.user = user;
+      this.loadStats();
       const communities = await managedCommunities(user);
       const remembered = organizerCommunityId();
       const index = Math.max(
@@ -39,6 +54,23 @@ Page({
     } catch (err) {
       this.setData({ error: errorText(err) });
     }
+  },
+
+  /** 本月数据: never rejects; a newer load supersedes an older one still on its way. */
+  async loadStats() {
+    this.statsSeq = (this.statsSeq || 0) + 1;
+    const seq = this.statsSeq;
+    this.setData({ statsLoading: true, statsError: '' });
+    try {
+      const stats = await loadMonthStats(this.user);
+      if (seq === this.statsSeq) this.setData({ stats, statsLoading: false });
+    } catch (err) {
+      if (seq === this.statsSeq) this.setData({ stats: null, statsLoading: false, statsError: UNAVAILABLE_TEXT });
+    }
+  },
+
+  onRetryStats() {
+    if (this.user) this.loadStats();
   },
 
   onCommunityChange(e) {
