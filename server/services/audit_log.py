@@ -74,6 +74,12 @@ DETAIL_LABELS = {
     "date": "日期",
     "date_from": "起",
     "date_to": "止",
+    "kind": "内容",
+    "walk_in": "代报名",
+    "year": "年度",
+    "after_cutoff": "截止后",
+    "post": "岗位",
+    "status": "状态",
 }
 VALUE_LABELS = {
     "organizer": "组织者操作",
@@ -82,6 +88,8 @@ VALUE_LABELS = {
     "console_member": "管理后台",
     "claimed": "待确认",
     "confirmed": "已确认",
+    "waitlisted": "候补",
+    "stats_report": "年度报告",
     True: "是",
     False: "否",
 }
