@@ -381,18 +381,25 @@ class History:
         wanted = {i: int(raw[i] * target / total) for i in held}
         for i in rng.sample(held, min(len(held), target - sum(wanted.values()))):
             wanted[i] += 1
+        # Sign-ups an activity could not take (full without a waitlist, too few eligible people) go to
+        # the next one; those open to all with a waitlist come last, so none is lost.
+        held.sort(key=lambda i: self._takes_any(self.activities[i]))
         deficit = 0
-        for position, i in enumerate(held):
+        for n, i in enumerate(held):
             activity = self.activities[i]
             count = wanted[i] + deficit
-            made = self._simulate(i, activity, count)
+            made = self._simulate(i, activity, count, walk_ins=n < len(held) - 1)
             deficit = count - made
         if deficit:
             self.shortfall["registrations"] = deficit
 
-    def _simulate(self, activity_ix, activity, count):
+    def _takes_any(self, activity):
+        return activity["status"] == "published" and activity["audience"] == "all" and activity["waitlist_enabled"]
+
+    def _simulate(self, activity_ix, activity, count, walk_ins=True):
         """Sign-ups, cancellations and promotions of one activity in time order, then check-ins.
-        Returns how many registration rows were made."""
+        Returns how many registration rows were made (`walk_ins`: some may come to the desk, and
+        be turned away when it is full)."""
         rng, now = self.rng, self.now
         starts_at, ends_at, capacity = activity["starts_at"], activity["ends_at"], activity["capacity"]
         opens = activity["published_at"]
@@ -400,9 +407,8 @@ class History:
         if closes <= opens:
             return 0
         finished = activity["status"] == "published" and ends_at <= now
-        walk_ins = 0
-        if finished and activity["category"] in ("elderly", "culture", "other", "volunteer") and count >= 10:
-            walk_ins = min(rng.choice((0, 0, 1, 2, 3)), count)
+        desk = walk_ins and finished and activity["category"] in ("elderly", "culture", "other", "volunteer")
+        walk_ins = min(rng.choice((0, 0, 1, 2, 3)), count) if desk and count >= 10 else 0
         people = self._signups(activity, count - walk_ins)
         companions_p = CATEGORY_PLAN[activity["category"]][4]
         cutoff = starts_at - timedelta(minutes=activity["cancel_cutoff_minutes"])
