@@ -13,7 +13,19 @@ import json
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from server.api import activities, auth, checkin, communities, console_logins, health, me, shifts, subscriptions, users
+from server.api import (
+    activities,
+    auth,
+    checkin,
+    communities,
+    console_logins,
+    health,
+    me,
+    shifts,
+    stats,
+    subscriptions,
+    users,
+)
 from server.errors import DomainError
 from server.schemas.fields import INT_MAX
 
@@ -28,6 +40,7 @@ BLUEPRINTS = [
     subscriptions.blp,
     checkin.blp,
     console_logins.blp,
+    stats.blp,
 ]
 API_PREFIX = "/api/"
 
