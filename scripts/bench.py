@@ -105,6 +105,13 @@ def _cpu_of(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _pids(*command):
     return [int(pid) for pid in subprocess.run(command, capture_output=True, text=True).stdout.split()]
 
@@ -116,14 +123,21 @@ class CpuMeter:
 
     PARTS = ("service", "postgres", "redis", "emulator", "load generator")
 
-    def __init__(self):
+    def __init__(self, database=None):
+        """`database`: count only the PostgreSQL backends of this database (on a machine shared with
+        other databases' work). A process that exits between two snapshots takes its CPU with it, so
+        parallel query workers, which live for one query, are never counted."""
         self.masters = {}
+        self.database = database
 
     def watch(self, part, process):
         self.masters[part] = process.pid
 
     def snapshot(self):
-        usage = {"postgres": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "postgres")),
+        backends = _pids("pgrep", "-x", "postgres")
+        if self.database:
+            backends = [pid for pid in backends if f" {self.database} " in _cmdline(pid)]
+        usage = {"postgres": sum(_cpu_of(pid) for pid in backends),
                  "redis": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "redis-server")),
                  "load generator": _cpu_of(os.getpid())}
         for part, master in self.masters.items():
@@ -289,7 +303,7 @@ async def run(args):
     import redis
 
     processes = Processes()
-    meter = CpuMeter()
+    meter = CpuMeter(sa.engine.make_url(args.database_url).database if args.stats else None)
     api, baseline, emu = (f"http://127.0.0.1:{args.port + n}" for n in range(3))
     redis.Redis.from_url(args.redis_url).flushdb()
     env = {
@@ -589,7 +603,8 @@ def render_stats(args, results):
         lines.append(f"| {name} | {result.count} | {result.rps:.1f} | {result.percentile(50):.1f} | "
                      f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | "
                      f"{mark} | {bound} | {ratio} |")
-    lines += ["", "CPU per request, in ms, by where it was spent:", "",
+    lines += ["", "CPU per request, in ms, by where it was spent (postgres: the backends of the benchmark's database "
+              "only, parallel workers not counted):", "",
               "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |",
               "|---|" + "---:|" * (len(CpuMeter.PARTS) + 1)]
     for name, result in r.items():

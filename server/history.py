@@ -235,7 +235,8 @@ class History:
             self.users.append({
                 "openid": f"{prefix}{i:06d}", "nickname": rng.choice((name[0] + "先生", name[0] + "女士", "居民" + name[-1],
                                                                       name)),
-                "real_name": name if rng.random() < 0.7 else None, "phone": self._phone() if rng.random() < 0.6 else None,
+                "real_name": name if rng.random() < 0.7 else None,
+                "phone": self._phone() if rng.random() < 0.6 else None,
                 "community_ix": community_ix, "confirmed": community_ix is not None and roll < 0.85,
                 "is_party_member": i in party, "volunteer_minutes": 0, "created_at": created, "deleted_at": None,
             })
@@ -340,7 +341,8 @@ class History:
                 "created_at": created_at, "updated_at": created_at, "published_at": published_at, "cancelled_at": None,
             }
             if status == "cancelled":
-                activity["cancelled_at"] = published_at + (min(starts_at, self.now) - published_at) * rng.uniform(0.3, 0.95)
+                window = min(starts_at, self.now) - published_at
+                activity["cancelled_at"] = published_at + window * rng.uniform(0.3, 0.95)
                 activity["cancel_reason"] = rng.choice(("天气原因，活动取消", "场地临时调整，活动取消", "报名人数不足，活动取消"))
                 activity["updated_at"] = activity["cancelled_at"]
             self.activities.append(activity)
@@ -425,7 +427,8 @@ class History:
             events.append((registered_at, len(events), "signup", row))
             last_cancel = min(cutoff, activity["cancelled_at"] or cutoff, now)
             if rng.random() < 0.08 and last_cancel > registered_at:
-                events.append((registered_at + (last_cancel - registered_at) * rng.random(), len(events), "cancel", row))
+                cancelled_at = registered_at + (last_cancel - registered_at) * rng.random()
+                events.append((cancelled_at, len(events), "cancel", row))
         organizer = activity["created_by_ix"]
         for _ in range(walk_ins):
             at = starts_at - timedelta(minutes=rng.uniform(0, 30))
@@ -699,7 +702,8 @@ class History:
                 if user["confirmed"] else None
             user["last_login_at"] = min(max(last.get(i, user["created_at"]), user["created_at"]), self.now)
             if i not in self.organizer_set and rng.random() < 0.01:
-                deleted_at = max(last.get(i, user["created_at"]), user["created_at"]) + timedelta(days=rng.uniform(1, 60))
+                gone = max(last.get(i, user["created_at"]), user["created_at"])
+                deleted_at = gone + timedelta(days=rng.uniform(1, 60))
                 if deleted_at <= self.now:
                     user["deleted_at"] = deleted_at
 
@@ -799,9 +803,9 @@ def seed_history(year, scale=1.0, seed=42, now=None):
             "deleted_at": u["deleted_at"],
         })
     _write(users, rows)
-    _write(OrganizerScope.__table__, [{"user_id": user_ids[s["user_ix"]], "community_id": community_ids[s["community_ix"]],
-                                       "granted_by_id": None, "created_at": history.users[s["user_ix"]]["created_at"]}
-                                      for s in history.scopes])
+    _write(OrganizerScope.__table__, [
+        {"user_id": user_ids[s["user_ix"]], "community_id": community_ids[s["community_ix"]], "granted_by_id": None,
+         "created_at": history.users[s["user_ix"]]["created_at"]} for s in history.scopes])
 
     def user_id(ix):
         return None if ix is None else user_ids[ix]
@@ -810,7 +814,8 @@ def seed_history(year, scale=1.0, seed=42, now=None):
     rows = []
     for i, a in enumerate(history.activities):
         row = {k: v for k, v in a.items() if not k.endswith("_ix")}
-        row.update(id=activity_ids[i], community_id=community_ids[a["community_ix"]], created_by_id=user_id(a["created_by_ix"]))
+        row.update(id=activity_ids[i], community_id=community_ids[a["community_ix"]],
+                   created_by_id=user_id(a["created_by_ix"]))
         rows.append(row)
     _write(Activity.__table__, rows)
     _write(Registration.__table__, [{
@@ -827,11 +832,12 @@ def seed_history(year, scale=1.0, seed=42, now=None):
     _write(Shift.__table__, [{
         "id": shift_ids[i], "site_id": site_ids[s["site_ix"]], "starts_at": s["starts_at"], "ends_at": s["ends_at"],
         "party_members_only": s["party_members_only"], "notes": s["notes"], "status": s["status"],
-        "cancel_reason": s["cancel_reason"], "created_by_id": user_id(s["created_by_ix"]), "created_at": s["created_at"],
-        "updated_at": s["updated_at"], "cancelled_at": s["cancelled_at"]} for i, s in enumerate(history.shifts)])
+        "cancel_reason": s["cancel_reason"], "created_by_id": user_id(s["created_by_ix"]),
+        "created_at": s["created_at"], "updated_at": s["updated_at"], "cancelled_at": s["cancelled_at"]} for i, s in enumerate(history.shifts)])
     post_ids = _reserve_ids(ShiftPost.__table__, len(history.posts))
-    _write(ShiftPost.__table__, [{"id": post_ids[i], "shift_id": shift_ids[p["shift_ix"]], "name": p["name"],
-                                  "capacity": p["capacity"], "booked": p["booked"]} for i, p in enumerate(history.posts)])
+    _write(ShiftPost.__table__, [
+        {"id": post_ids[i], "shift_id": shift_ids[p["shift_ix"]], "name": p["name"], "capacity": p["capacity"],
+         "booked": p["booked"]} for i, p in enumerate(history.posts)])
     _write(Booking.__table__, [{
         "shift_id": shift_ids[b["shift_ix"]], "role_id": post_ids[b["post_ix"]], "user_id": user_ids[b["user_ix"]],
         "status": b["status"], "booked_at": b["booked_at"], "cancelled_at": b["cancelled_at"],

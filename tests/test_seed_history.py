@@ -69,7 +69,8 @@ def check_invariants(now):
         "draft signed up": """SELECT count(*) FROM registrations r JOIN activities a ON a.id = r.activity_id
             WHERE a.status = 'draft'""",
         # Check-ins: confirmed places of published activities that have finished, inside the window.
-        "check-in not confirmed": "SELECT count(*) FROM registrations WHERE checked_in_at IS NOT NULL AND status <> 'confirmed'",
+        "check-in not confirmed": """SELECT count(*) FROM registrations WHERE checked_in_at IS NOT NULL
+            AND status <> 'confirmed'""",
         "check-in unfinished": """SELECT count(*) FROM registrations r JOIN activities a ON a.id = r.activity_id
             WHERE r.checked_in_at IS NOT NULL AND (a.status <> 'published' OR a.ends_at > :now)""",
         "cancelled after the cutoff": """SELECT count(*) FROM registrations r JOIN activities a ON a.id = r.activity_id
@@ -84,7 +85,8 @@ def check_invariants(now):
         # Minutes: a user's total is their bookings' minutes, each inside its shift's window.
         "volunteer_minutes": """SELECT count(*) FROM users u WHERE u.volunteer_minutes <> (SELECT
             coalesce(sum(b.minutes_credited), 0) FROM bookings b WHERE b.user_id = u.id)""",
-        "minutes without check-out": "SELECT count(*) FROM bookings WHERE minutes_credited > 0 AND checked_out_at IS NULL",
+        "minutes without check-out": """SELECT count(*) FROM bookings WHERE minutes_credited > 0
+            AND checked_out_at IS NULL""",
         "check-out before check-in": "SELECT count(*) FROM bookings WHERE checked_out_at < checked_in_at",
         # No-shows: booked, never checked in, marked once the shift had started, before now.
         "no-show before the start": """SELECT count(*) FROM bookings b JOIN shifts s ON s.id = b.shift_id
@@ -94,8 +96,8 @@ def check_invariants(now):
             WHERE b.checked_in_at IS NOT NULL AND (s.starts_at > :now OR b.status <> 'booked' OR s.status <> 'open')""",
         "booking after now": "SELECT count(*) FROM bookings WHERE booked_at > :now",
         # One person is never on two shifts within a day of each other (overlap and daily limit).
-        "overlapping shifts": """SELECT count(*) FROM bookings a JOIN bookings b ON b.user_id = a.user_id AND b.id < a.id
-            JOIN shifts sa ON sa.id = a.shift_id JOIN shifts sb ON sb.id = b.shift_id
+        "overlapping shifts": """SELECT count(*) FROM bookings a
+            JOIN bookings b ON b.user_id = a.user_id AND b.id < a.id JOIN shifts sa ON sa.id = a.shift_id JOIN shifts sb ON sb.id = b.shift_id
             WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' AND sa.starts_at < sb.ends_at
             AND sb.starts_at < sa.ends_at""",
     }
