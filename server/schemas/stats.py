@@ -20,7 +20,8 @@ class StatsArgsSchema(Schema):
     date_to = fields.Date(
         required=True,
         data_key="to",
-        metadata={"description": f"Last local day, included; not before `from`, at most {MAX_RANGE_DAYS} days after it"},
+        metadata={"description": f"Last local day, included; not before `from`, at most {MAX_RANGE_DAYS} days "
+                  "after it"},
     )
     community_id = fields.Id(
         metadata={"description": "One community (organizers: one of theirs). Default: organizers all of "

@@ -15,39 +15,53 @@ exact definitions in FIGURE_DOCS, the OpenAPI schema and docs/api.md):
 - shifts: `shifts_run`, `posts_capacity`, `posts_filled`, `fill_rate`, `vacancies`, `no_shows`,
   `no_show_rate`: of the open (not cancelled) shifts; `volunteer_minutes`: minutes credited on shifts
   of any status (a shift cancelled after it began keeps the minutes served, as the hours report does);
-- `new_volunteers`: people whose first ever non-cancelled booking (of all communities, all time) is on
-  a shift of the period and scope.
+- `new_volunteers`: people whose first ever booking that made them a volunteer (booked, not a no-show,
+  on an open shift or checked in on one cancelled after it began; of all communities, all time) is on a
+  shift of the period and scope.
 
 Deleted accounts keep their counts (their rows are anonymised, never removed: `services.accounts`);
 a walk-in (代报名, no account) counts as one resident per registration.
 
 Groups (`group_by`): `month` (every month of the period, empty ones included), `community` (every
 community in scope), `category` (every activity category; shift figures and new volunteers null),
-`site_kind` (every site kind; activity figures null). Totals are computed over the whole scope, not
-summed from groups (a resident reached in two months is one resident in the total).
+`site_kind` (every site kind; activity figures null). Totals cover the whole period and scope, whatever
+the grouping: a resident reached in two months is one resident in the total.
 
 Top volunteers: the TOP_VOLUNTEERS people with most minutes credited in the period and scope (ties by
 account id), each with the community where they served most of those minutes (ties: the community
 with the lowest id); the name (real name, else nickname) only when the caller organizes that community,
 else null (admins included). A deleted account's name is gone.
 
-Queries: a fixed handful per call whatever the data: two for the activities (groups, totals), two for
-the shifts, two for new volunteers, two or three for the top volunteers, one for the scope's
-communities. All aggregate in SQL; month buckets are CASE expressions over UTC bounds computed here
-(local midnights), which reads the same on PostgreSQL and SQLite and keeps the start indexes usable.
-Read-only, no locks.
+Queries: nine per call whatever the data and the grouping (seven when nobody served a minute): the
+scope's communities; the activities' figures; the accounts reached (groups and total in one
+statement); the shifts' places; their bookings; new volunteers; the top volunteers, where each served
+most, and their names. Each aggregates in SQL, grouped by the group key; the groups partition the
+scope, so every additive figure's total is the sum of its groups, summed here, and only the accounts
+reached need their own total. Month buckets are CASE expressions over UTC bounds computed here (local
+midnights), which read the same on PostgreSQL and SQLite and keep the start indexes usable. The
+existing indexes serve every query (no migration). Read-only, no locks.
 """
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, literal_column, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, or_, select, true
 
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.localtime import app_timezone
-from server.models import CATEGORIES, SITE_KINDS, Activity, Booking, Community, Registration, Shift, ShiftPost, Site, User
+from server.models import (
+    CATEGORIES,
+    SITE_KINDS,
+    Activity,
+    Booking,
+    Community,
+    Registration,
+    Shift,
+    ShiftPost,
+    Site,
+    User,
+)
 from server.models.base import utcnow
 
 MAX_RANGE_DAYS = 366
@@ -101,18 +115,20 @@ FIGURE_DOCS = {
     "shifts_run": "Open (not cancelled) shifts whose start falls in the period.",
     "posts_capacity": "Sum of the capacities of the posts of those shifts.",
     "posts_filled": "Bookings of those shifts not cancelled (booked, checked in, or marked no-show: the "
-    "place was taken), at most each post's capacity.",
+    "place was taken).",
     "fill_rate": "posts_filled / posts_capacity, rounded to 3 decimals (0..1); null when posts_capacity is 0.",
-    "vacancies": "Places of those shifts' posts nobody booked: the sum over posts of "
-    "capacity - posts_filled (never below 0).",
+    "vacancies": "posts_capacity - posts_filled: places of those shifts' posts nobody took (a post never "
+    "holds more bookings than its capacity).",
     "volunteer_minutes": "Minutes credited (check-in to check-out, inside the shift's window) to bookings "
     "of shifts whose start falls in the period, whatever the shift's status (a shift cancelled after it "
     "began keeps the minutes served); deleted accounts included.",
     "no_shows": "Bookings of those shifts marked no-show.",
     "no_show_rate": "no_shows / bookings of those shifts that had started by the time of the request and "
     "were not cancelled (booked, checked in or no-show), rounded to 3 decimals; null when there are none.",
-    "new_volunteers": "People whose first ever non-cancelled booking (in any community, at any time) is on "
-    "a shift starting in the period (in the scope, and in the group).",
+    "new_volunteers": "People whose first ever booking that made them a volunteer (in any community, at any "
+    "time, by shift start) is on a shift starting in the period, in the scope (and the group). Such a "
+    "booking is neither cancelled nor a no-show, on an open shift, or checked in on a shift cancelled "
+    "after it began; a booking on a shift cancelled beforehand does not count.",
 }
 
 
@@ -261,7 +277,7 @@ class _Buckets:
 
 
 def _grouped(statement, key):
-    """`statement` with `key` as its first column and GROUP BY it (or unchanged for no key)."""
+    """`statement` with `key` as its last column and GROUP BY it (or unchanged for no key)."""
     if key is None:
         return statement
     # By the output column's name: PostgreSQL would not see a CASE with bound parameters in the select
@@ -269,116 +285,160 @@ def _grouped(statement, key):
     return statement.add_columns(key.label("group_key")).group_by(literal_column("group_key"))
 
 
-def _activity_figures(where, key):
-    """Per group key (None when ungrouped): the activity figures."""
+def _rows(statement, key, width):
+    """`{group key (None without one): the first `width` columns}` of the rows of the grouped statement."""
+    return {row[width] if key is not None else None: tuple(row[:width]) for row in db.session.execute(
+        _grouped(statement, key))}
+
+
+def _sum(rows, width):
+    """Column sums of `rows` (the values of a `_rows` answer): the totals of additive figures."""
+    return tuple(sum(int(row[i] or 0) for row in rows.values() if row) for i in range(width))
+
+
+def _attended():
+    return and_(Registration.status == "confirmed", Registration.checked_in_at.is_not(None))
+
+
+def _activity_sums(where, key):
+    """Per group key: activities held, sign-ups, confirmed places, places checked in, walk-ins checked in,
+    waitlisted at the start (all additive). The registrations of the period's activities are summed per
+    activity first (one pass), then the activities per group."""
     places = 1 + Registration.companions
-    attended = and_(Registration.status == "confirmed", Registration.checked_in_at.is_not(None))
+    attended = _attended()
+    per_activity = (
+        select(
+            Registration.activity_id.label("activity_id"),
+            func.count().label("signups"),
+            func.coalesce(func.sum(case((Registration.status == "confirmed", places), else_=0)), 0).label("confirmed"),
+            func.coalesce(func.sum(case((attended, places), else_=0)), 0).label("served"),
+            func.count(case((and_(attended, Registration.user_id.is_(None)), Registration.id))).label("walk_ins"),
+            func.count(case((Registration.status == "waitlisted", Registration.id))).label("waitlisted"),
+        )
+        .join(Activity, Activity.id == Registration.activity_id)
+        .where(*where["activities"])
+        .group_by(Registration.activity_id)
+        .subquery("per_activity")
+    )
     statement = (
         select(
-            func.count(distinct(Activity.id)),
-            func.count(Registration.id),
-            func.coalesce(func.sum(case((Registration.status == "confirmed", places), else_=0)), 0),
-            func.coalesce(func.sum(case((attended, places), else_=0)), 0),
-            func.count(distinct(case((and_(attended, Registration.user_id.is_not(None)), Registration.user_id)))),
-            func.count(case((and_(attended, Registration.user_id.is_(None)), Registration.id))),
-            func.count(case((and_(Registration.status == "waitlisted", where["started"]), Registration.id))),
+            func.count(),
+            func.coalesce(func.sum(per_activity.c.signups), 0),
+            func.coalesce(func.sum(per_activity.c.confirmed), 0),
+            func.coalesce(func.sum(per_activity.c.served), 0),
+            func.coalesce(func.sum(per_activity.c.walk_ins), 0),
+            func.coalesce(func.sum(case((where["started"], per_activity.c.waitlisted), else_=0)), 0),
         )
         .select_from(Activity)
-        .outerjoin(Registration, Registration.activity_id == Activity.id)
+        .outerjoin(per_activity, per_activity.c.activity_id == Activity.id)
         .where(*where["activities"])
     )
-    result = {}
-    for row in db.session.execute(_grouped(statement, key)):
-        held, signups, confirmed, served, accounts, walk_ins, unserved = row[:7]
-        result[row[7] if key is not None else None] = {
-            "activities_held": held,
-            "signups": signups,
-            "confirmed_places": int(confirmed),
-            "people_served": int(served),
-            "residents_reached": accounts + walk_ins,
-            "waitlist_unserved": unserved,
-        }
-    return result
+    return _rows(statement, key, 6)
 
 
-def _shift_figures(posts, key):
-    """Per group key: the shift figures, from the per-post subquery `posts`."""
-    is_open = posts.c.status == "open"
-    statement = select(
-        func.count(distinct(case((is_open, posts.c.shift_id)))),
-        func.coalesce(func.sum(case((is_open, posts.c.capacity), else_=0)), 0),
-        func.coalesce(
-            func.sum(case((and_(is_open, posts.c.filled < posts.c.capacity), posts.c.filled),
-                          (is_open, posts.c.capacity), else_=0)),
-            0,
-        ),
-        func.coalesce(func.sum(case((and_(is_open, posts.c.capacity > posts.c.filled),
-                                     posts.c.capacity - posts.c.filled), else_=0)), 0),
-        func.coalesce(func.sum(posts.c.minutes), 0),
-        func.coalesce(func.sum(case((is_open, posts.c.no_shows), else_=0)), 0),
-        func.coalesce(func.sum(case((is_open, posts.c.due), else_=0)), 0),
-    ).select_from(posts)
-    result = {}
-    for row in db.session.execute(_grouped(statement, key)):
-        run, capacity, filled, vacancies, minutes, no_shows, due = (int(value) for value in row[:7])
-        result[row[7] if key is not None else None] = {
-            "shifts_run": run,
-            "posts_capacity": capacity,
-            "posts_filled": filled,
-            "fill_rate": _rate(filled, capacity),
-            "vacancies": vacancies,
-            "volunteer_minutes": minutes,
-            "no_shows": no_shows,
-            "no_show_rate": _rate(no_shows, due),
-        }
-    return result
-
-
-def _posts_subquery(where, now):
-    """One row per post of the shifts starting in the period and scope (any status): its capacity and
-    its bookings' counts."""
-    taken = Booking.status != "cancelled"
-    return (
-        select(
-            ShiftPost.shift_id.label("shift_id"),
-            ShiftPost.capacity.label("capacity"),
-            Shift.status.label("status"),
-            Shift.starts_at.label("starts_at"),
-            Site.community_id.label("community_id"),
-            Site.kind.label("kind"),
-            func.count(case((taken, Booking.id))).label("filled"),
-            func.coalesce(func.sum(Booking.minutes_credited), 0).label("minutes"),
-            func.count(case((Booking.status == "no_show", Booking.id))).label("no_shows"),
-            func.count(case((and_(taken, Shift.starts_at <= now), Booking.id))).label("due"),
+def _accounts_reached(where, key):
+    """`(total, {group key: count})`: distinct accounts checked in at the period's activities, over the
+    whole scope and per group (not additive: one person in two groups is one in the total)."""
+    attended = and_(_attended(), Registration.user_id.is_not(None))
+    if key is None:
+        people = (
+            select(Registration.user_id.label("user_id"))
+            .join(Activity, Activity.id == Registration.activity_id)
+            .where(attended, *where["activities"])
+            .distinct()
+            .subquery("people")
         )
-        .select_from(ShiftPost)
-        .join(Shift, Shift.id == ShiftPost.shift_id)
-        .join(Site, Site.id == Shift.site_id)
-        .outerjoin(Booking, Booking.post_id == ShiftPost.id)
-        .where(*where["shifts"])
-        .group_by(ShiftPost.id, ShiftPost.shift_id, ShiftPost.capacity, Shift.status, Shift.starts_at,
-                  Site.community_id, Site.kind)
-        .subquery()
+        return db.session.scalar(select(func.count()).select_from(people)), {}
+    # The period's activities with their group key, computed once per activity (PostgreSQL would
+    # otherwise inline it and evaluate the key once per registration).
+    activities = (
+        select(Activity.id.label("id"), key.label("group_key"))
+        .where(*where["activities"])
+        .cte("period_activities")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+    people = (
+        select(Registration.user_id.label("user_id"), activities.c.group_key)
+        .join(activities, activities.c.id == Registration.activity_id)
+        .where(attended)
+        .distinct()
+        .cte("people")
+    )
+    per_group = select(literal(0).label("whole"), people.c.group_key, func.count()).group_by(people.c.group_key)
+    whole = select(literal(1).label("whole"), func.min(people.c.group_key), func.count(distinct(people.c.user_id)))
+    total, groups = 0, {}
+    for is_total, group_key, count in db.session.execute(per_group.union_all(whole)):
+        if is_total:
+            total = count
+        else:
+            groups[group_key] = count
+    return total, groups
 
 
-def _new_volunteers(where, key):
-    """Per group key: people whose first ever non-cancelled booking is on a shift of the period and scope."""
-    earlier_booking, earlier_shift = aliased(Booking), aliased(Shift)
-    earlier = exists().where(
-        earlier_booking.user_id == Booking.user_id,
-        earlier_booking.status != "cancelled",
-        earlier_shift.id == earlier_booking.shift_id,
-        earlier_shift.starts_at < Shift.starts_at,
-    )
+def _shift_places(where, key):
+    """Per group key: open shifts and the sum of their posts' capacities."""
     statement = (
-        select(func.count(distinct(Booking.user_id)))
+        select(func.count(distinct(Shift.id)), func.coalesce(func.sum(ShiftPost.capacity), 0))
+        .select_from(Shift)
+        .join(Site, Site.id == Shift.site_id)
+        .join(ShiftPost, ShiftPost.shift_id == Shift.id)
+        .where(Shift.status == "open", *where["shifts"])
+    )
+    return _rows(statement, key, 2)
+
+
+def _shift_bookings(where, key, now):
+    """Per group key: bookings of open shifts that took a place, minutes credited (shifts of any status),
+    no-shows, and bookings that took a place on open shifts already started."""
+    is_open = Shift.status == "open"
+    taken = and_(is_open, Booking.status != "cancelled")
+    statement = (
+        select(
+            func.count(case((taken, Booking.id))),
+            func.coalesce(func.sum(Booking.minutes_credited), 0),
+            func.count(case((and_(is_open, Booking.status == "no_show"), Booking.id))),
+            func.count(case((and_(taken, Shift.starts_at <= now), Booking.id))),
+        )
         .select_from(Booking)
         .join(Shift, Shift.id == Booking.shift_id)
         .join(Site, Site.id == Shift.site_id)
-        .where(Booking.status != "cancelled", *where["shifts"], ~earlier)
+        .where(*where["shifts"])
     )
-    return {row[1] if key is not None else None: row[0] for row in db.session.execute(_grouped(statement, key))}
+    return _rows(statement, key, 4)
+
+
+def _served_or_due(booking, shift):
+    """A booking that makes its volunteer one: booked (neither cancelled nor a no-show), on an open shift
+    or checked in on one cancelled after it began."""
+    return and_(booking.status == "booked", or_(shift.status == "open", booking.checked_in_at.is_not(None)))
+
+
+def _new_volunteers(where, key, ids, start, end):
+    """Per group key: people whose first ever counting booking is on a shift of the period and scope.
+
+    One pass over every counting booking on a shift starting before the period's end (all communities:
+    a first booking elsewhere makes a volunteer no newcomer here), numbered per person by start, then
+    booking id; the first ones inside the period and scope are counted. Additive: a person is new on
+    one shift only. (A probe per candidate for an earlier booking measured twice as slow.)"""
+    order = func.row_number().over(partition_by=Booking.user_id, order_by=(Shift.starts_at, Booking.id))
+    columns = [Shift.starts_at.label("starts_at"), Site.community_id.label("community_id"), order.label("nth")]
+    if key is not None:
+        columns.append(key.label("group_key"))
+    numbered = (
+        select(*columns)
+        .select_from(Booking)
+        .join(Shift, Shift.id == Booking.shift_id)
+        .join(Site, Site.id == Shift.site_id)
+        .where(_served_or_due(Booking, Shift), Shift.starts_at < end)
+        .subquery("numbered")
+    )
+    statement = select(func.count()).select_from(numbered).where(
+        numbered.c.nth == 1, numbered.c.starts_at >= start, _in_scope(numbered.c.community_id, ids)
+    )
+    if key is None:
+        return {None: (db.session.scalar(statement),)}
+    return {row[1]: (row[0],) for row in db.session.execute(
+        statement.add_columns(numbered.c.group_key).group_by(numbered.c.group_key))}
 
 
 def _top_volunteers(actor, where, communities):
@@ -425,8 +485,19 @@ def _top_volunteers(actor, where, communities):
     return tuple(result)
 
 
-def _empty(names):
-    return {name: 0 if name not in ("fill_rate", "no_show_rate") else None for name in names}
+def _activity_figures(sums, reached):
+    held, signups, confirmed, served, walk_ins, unserved = sums
+    return {"activities_held": held, "signups": signups, "confirmed_places": confirmed, "people_served": served,
+            "residents_reached": reached + walk_ins, "waitlist_unserved": unserved}
+
+
+def _shift_figures(places, bookings, new):
+    run, capacity = places
+    filled, minutes, no_shows, due = bookings
+    return {"shifts_run": run, "posts_capacity": capacity, "posts_filled": filled,
+            "fill_rate": _rate(filled, capacity), "vacancies": max(capacity - filled, 0),
+            "volunteer_minutes": minutes, "no_shows": no_shows, "no_show_rate": _rate(no_shows, due),
+            "new_volunteers": new}
 
 
 def compute_stats(actor, date_from, date_to, community_id=None, group_by=None, now=None):
@@ -447,41 +518,40 @@ def compute_stats(actor, date_from, date_to, community_id=None, group_by=None, n
         "shifts": (Shift.starts_at >= start, Shift.starts_at < end, _in_scope(Site.community_id, ids)),
     }
     buckets = _Buckets(group_by, date_from, date_to, communities)
+    # The groups partition the scope, so every additive figure's total is the sum of its groups.
+    activity_key = shift_key = None
+    if group_by in ("month", "community", "category"):
+        activity_key = buckets.expression(Activity.starts_at, Activity.community_id, category=Activity.category)
+    if group_by in ("month", "community", "site_kind"):
+        shift_key = buckets.expression(Shift.starts_at, Site.community_id, kind=Site.kind)
 
-    def key_for(starts_at, community, category=None, kind=None):
-        return buckets.expression(starts_at, community, category, kind)
+    activity_sums = _activity_sums(where, activity_key)
+    accounts_total, accounts = _accounts_reached(where, activity_key)
+    places = _shift_places(where, shift_key)
+    bookings = _shift_bookings(where, shift_key, now)
+    new = _new_volunteers(where, shift_key, ids, start, end)
 
-    posts = _posts_subquery(where, now)
-    totals = {
-        **(_activity_figures(where, None).get(None) or _empty(ACTIVITY_FIGURES)),
-        **(_shift_figures(posts, None).get(None) or _empty(SHIFT_FIGURES)),
-        "new_volunteers": _new_volunteers(where, None).get(None, 0),
-    }
+    totals = Figures(
+        **_activity_figures(_sum(activity_sums, 6), accounts_total),
+        **_shift_figures(_sum(places, 2), _sum(bookings, 4), _sum(new, 1)[0]),
+    )
     groups = []
-    if group_by is not None:
-        by_activity = by_shift = by_volunteer = None
-        if group_by != "site_kind":
-            by_activity = _activity_figures(
-                where, key_for(Activity.starts_at, Activity.community_id, category=Activity.category)
-            )
-        if group_by != "category":
-            by_shift = _shift_figures(posts, key_for(posts.c.starts_at, posts.c.community_id, kind=posts.c.kind))
-            by_volunteer = _new_volunteers(where, key_for(Shift.starts_at, Site.community_id, kind=Site.kind))
-        for key, label in buckets.keys:
-            raw = int(key) if group_by == "community" else key
-            figures = dict.fromkeys(FIGURE_NAMES)
-            if by_activity is not None:
-                figures.update(by_activity.get(raw) or _empty(ACTIVITY_FIGURES))
-            if by_shift is not None:
-                figures.update(by_shift.get(raw) or _empty(SHIFT_FIGURES))
-                figures["new_volunteers"] = by_volunteer.get(raw, 0)
-            groups.append(Group(key=key, label=label, **figures))
+    for key, label in buckets.keys:
+        raw = int(key) if group_by == "community" else key
+        figures = dict.fromkeys(FIGURE_NAMES)
+        if activity_key is not None:
+            figures.update(_activity_figures(_sum({raw: activity_sums.get(raw, ())}, 6), accounts.get(raw, 0)))
+        if shift_key is not None:
+            figures.update(_shift_figures(
+                _sum({raw: places.get(raw, ())}, 2), _sum({raw: bookings.get(raw, ())}, 4), new.get(raw, (0,))[0]
+            ))
+        groups.append(Group(key=key, label=label, **figures))
     return Stats(
         date_from=date_from,
         date_to=date_to,
         community_id=community_id,
         group_by=group_by,
-        totals=Figures(**totals),
+        totals=totals,
         groups=tuple(groups),
         top_volunteers=_top_volunteers(actor, where, communities),
     )
