@@ -9,7 +9,15 @@ the API; then measures, at --concurrency clients:
   4. reminder dispatch: --reminders due reminders, each received by the emulator exactly once;
 and the baseline's /ping and /book. Ours are reported as ratios of the baseline, since absolute
 numbers drift on a shared machine. Usage: scripts/bench [--quick] [--report docs/benchmarks.md]
+
+`--stats` runs the statistics scenario instead: the database holds a large sub-district's year
+(`flask seed-history`, kept between runs while its parameters and generator are unchanged), and
+`GET /api/v1/stats` for the whole year is measured as the admin with each `group_by` and as an
+organizer of one community, against the baseline's /ping and /year-totals (the two bare scans any
+statistics must make). The issue's bound: p95 under 300 ms per request.
 """
+
+import hashlib
 
 import argparse
 import asyncio
@@ -23,6 +31,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import sqlalchemy as sa
@@ -96,6 +105,13 @@ def _cpu_of(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _pids(*command):
     return [int(pid) for pid in subprocess.run(command, capture_output=True, text=True).stdout.split()]
 
@@ -107,14 +123,21 @@ class CpuMeter:
 
     PARTS = ("service", "postgres", "redis", "emulator", "load generator")
 
-    def __init__(self):
+    def __init__(self, database=None):
+        """`database`: count only the PostgreSQL backends of this database (on a machine shared with
+        other databases' work). A process that exits between two snapshots takes its CPU with it, so
+        parallel query workers, which live for one query, are never counted."""
         self.masters = {}
+        self.database = database
 
     def watch(self, part, process):
         self.masters[part] = process.pid
 
     def snapshot(self):
-        usage = {"postgres": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "postgres")),
+        backends = _pids("pgrep", "-x", "postgres")
+        if self.database:
+            backends = [pid for pid in backends if f" {self.database} " in _cmdline(pid)]
+        usage = {"postgres": sum(_cpu_of(pid) for pid in backends),
                  "redis": sum(_cpu_of(pid) for pid in _pids("pgrep", "-x", "redis-server")),
                  "load generator": _cpu_of(os.getpid())}
         for part, master in self.masters.items():
@@ -132,8 +155,8 @@ class CpuMeter:
 # --- database --------------------------------------------------------------------------------------
 
 
-def fresh_database(url):
-    """Create the benchmark database if needed and empty it."""
+def fresh_database(url, wipe=True):
+    """Create the benchmark database if needed and empty it (unless not `wipe`)."""
     engine_url = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
     admin = sa.create_engine(engine_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -141,11 +164,44 @@ def fresh_database(url):
             conn.execute(sa.text(f'CREATE DATABASE "{engine_url.database}"'))
     admin.dispose()
     engine = sa.create_engine(engine_url)
+    if not wipe:
+        return engine
     with engine.begin() as conn:
         metadata = sa.MetaData()
         metadata.reflect(conn)
         metadata.drop_all(conn)
     return engine
+
+
+def history_database(args, env):
+    """The benchmark database with the seeded year: reused when its marker says it was seeded with the
+    same year, scale and generator (`server/history.py`); else wiped and seeded. Returns the engine and
+    the seconds seeding took (None when reused)."""
+    generator = hashlib.sha256((ROOT / "server" / "history.py").read_bytes()).hexdigest()[:16]
+    wanted = f"year={args.stats_year} scale={args.stats_scale} seed=42 generator={generator}"
+    engine = _engine(args.database_url)
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table("bench_history_seed"):
+            if conn.execute(sa.text("SELECT params FROM bench_history_seed")).scalar() == wanted:
+                return engine, None
+    engine.dispose()
+    engine = fresh_database(args.database_url)
+    flask = [sys.executable, "-m", "flask", "--app", "server.wsgi"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    seeded = subprocess.run(flask + ["seed-history", "--year", str(args.stats_year), "--scale", str(args.stats_scale),
+                                     "--seed", "42"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    print(seeded.stdout.strip())
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE bench_history_seed (params text NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO bench_history_seed VALUES (:p)"), {"p": wanted})
+    return engine, seconds
+
+
+def _engine(url):
+    """An engine on the benchmark database, created if missing."""
+    return fresh_database(url, wipe=False)
 
 
 # --- load generator --------------------------------------------------------------------------------
@@ -231,9 +287,15 @@ def main():
     parser.add_argument("--port", type=int, default=5310)
     parser.add_argument("--quick", action="store_true", help="small numbers: checks counts, not speed")
     parser.add_argument("--report", help="also write the results as Markdown to this file")
+    parser.add_argument("--stats", action="store_true", help="run the statistics scenario (only)")
+    parser.add_argument("--stats-year", type=int, default=2025, help="the year seed-history fills and stats asks for")
+    parser.add_argument("--stats-scale", type=float, default=1.0, help="seed-history's scale (1.0: 150,000 sign-ups)")
+    parser.add_argument("--stats-requests", type=int, default=40, help="requests per statistics variant")
+    parser.add_argument("--stats-concurrency", type=int, default=1, help="clients asking for statistics at once")
     args = parser.parse_args()
     if args.quick:
         args.users, args.reminders = 200, 1000
+        args.stats_scale, args.stats_requests = 0.1, 10
     return asyncio.run(run(args))
 
 
@@ -241,9 +303,8 @@ async def run(args):
     import redis
 
     processes = Processes()
-    meter = CpuMeter()
+    meter = CpuMeter(sa.engine.make_url(args.database_url).database if args.stats else None)
     api, baseline, emu = (f"http://127.0.0.1:{args.port + n}" for n in range(3))
-    engine = fresh_database(args.database_url)
     redis.Redis.from_url(args.redis_url).flushdb()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "WECHAT_"))},
@@ -262,6 +323,11 @@ async def run(args):
         "SCHEDULER_TICK_SECONDS": "1",
         "SCHEDULER_BATCH_SIZE": "1000000",
     }
+    seeding = None
+    if args.stats:
+        engine, seeding = history_database(args, env)
+    else:
+        engine = fresh_database(args.database_url)
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
                 "--worker-class", "gthread", "--backlog", "2048", "--log-level", "warning"]
     try:
@@ -278,11 +344,15 @@ async def run(args):
             "--bind", baseline[7:], "--chdir", str(ROOT / "scripts"), "bench_baseline:app"], env))
         for url in (f"{emu}/__emulator/status", f"{api}/api/v1/health", f"{baseline}/ping"):
             wait_http(url)
-        results = await scenarios(args, api, baseline, emu, engine, processes, env, meter)
+        if args.stats:
+            results = await stats_scenarios(args, api, baseline, emu, engine, meter)
+            results["seeding"] = seeding
+        else:
+            results = await scenarios(args, api, baseline, emu, engine, processes, env, meter)
         results["memory_mb"] = worker_rss_mb(server.pid)
     finally:
         processes.stop_all()
-    report = render(args, results)
+    report = (render_stats if args.stats else render)(args, results)
     print(report)
     print(f"logs of the services: {processes.logs}")
     if args.report:
@@ -426,6 +496,130 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     results["checks"] = checks
     results["checks_ok"] = all(checks.values())
     return results
+
+# --- the statistics scenario (--stats) -------------------------------------------------------------
+
+STATS_BOUND_MS = 300
+ADDITIVE = {"month": ("activities_held", "signups", "people_served", "shifts_run", "volunteer_minutes"),
+            "community": ("activities_held", "signups", "people_served", "shifts_run", "volunteer_minutes"),
+            "category": ("activities_held", "signups", "people_served"),
+            "site_kind": ("shifts_run", "posts_filled", "volunteer_minutes")}
+
+
+def _year_bounds(year):
+    zone = ZoneInfo(os.environ.get("APP_TIMEZONE") or "Asia/Shanghai")
+    return (datetime(year, 1, 1, tzinfo=zone).astimezone(timezone.utc),
+            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(timezone.utc))
+
+
+def _expected_totals(engine, year, community_code=None):
+    """A few figures counted directly in SQL, to check the API's totals against."""
+    start, end = _year_bounds(year)
+    scope = "" if community_code is None else "AND community_id = (SELECT id FROM communities WHERE code = :code)"
+    site_scope = "" if community_code is None else \
+        "AND site_id IN (SELECT id FROM sites WHERE community_id = (SELECT id FROM communities WHERE code = :code))"
+    bounds = {"f": start, "t": end, "code": community_code}
+    with engine.connect() as conn:
+        held = conn.execute(sa.text(
+            "SELECT count(*) FROM activities WHERE status IN ('published', 'finished') AND starts_at >= :f "
+            f"AND starts_at < :t {scope}"), bounds).scalar()
+        signups = conn.execute(sa.text(
+            "SELECT count(*) FROM registrations WHERE activity_id IN (SELECT id FROM activities WHERE status IN "
+            f"('published', 'finished') AND starts_at >= :f AND starts_at < :t {scope})"), bounds).scalar()
+        shifts = conn.execute(sa.text(
+            f"SELECT count(*) FROM shifts WHERE status = 'open' AND starts_at >= :f AND starts_at < :t {site_scope}"),
+            bounds).scalar()
+    return {"activities_held": held, "signups": signups, "shifts_run": shifts}
+
+
+async def stats_scenarios(args, api, baseline, emu, engine, meter):
+    results, checks = {}, {}
+    n, year = args.stats_requests, args.stats_year
+
+    async def measured(service, name, requests, **options):
+        before = meter.snapshot()
+        result = await load(name, requests, args.stats_concurrency, **options)
+        result.cpu = CpuMeter.used(before, meter.snapshot(), service)
+        return result
+
+    [admin] = await login_users(api, emu, ["demo-admin"], 1)
+    [organizer] = await login_users(api, emu, ["demo-organizer"], 1)
+    start, end = _year_bounds(year)
+    totals_url = f"{baseline}/year-totals?from={start.isoformat()}&to={end.isoformat()}".replace("+", "%2B")
+    await load("warm-up", [("GET", totals_url, None, None)] * 3, 1)
+    results["bare /ping"] = await measured("baseline", "bare /ping", [("GET", f"{baseline}/ping", None, None)] * n,
+                                           parse=False)
+    results["bare /year-totals"] = await measured("baseline", "bare /year-totals",
+                                                  [("GET", totals_url, None, None)] * n)
+    expected = {None: _expected_totals(engine, year), "haizhu": _expected_totals(engine, year, "haizhu")}
+    variants = [("admin", admin, None, group_by) for group_by in (None, "month", "community", "category", "site_kind")]
+    variants += [("organizer", organizer, "haizhu", group_by) for group_by in (None, "month")]
+    for who, headers, community, group_by in variants:
+        url = f"{api}/api/v1/stats?from={year}-01-01&to={year}-12-31" + (f"&group_by={group_by}" if group_by else "")
+        name = f"5 stats, {who}{' of ' + community if community else ''}, group_by {group_by or '-'}"
+        await load("warm-up", [("GET", url, headers, None)] * 2, 1)
+        result = await measured("api", name, [("GET", url, headers, None)] * n)
+        results[name] = result
+        bodies = [body for status, body in result.bodies if status == 200]
+        ok = len(bodies) == n and all(body == bodies[0] for body in bodies)
+        if ok:
+            body = bodies[0]
+            ok = all(body["totals"][k] == v for k, v in expected[community].items())
+            for figure in ADDITIVE.get(group_by, ()):
+                ok = ok and sum(group[figure] or 0 for group in body["groups"]) == body["totals"][figure]
+        checks[name] = ok
+        if not ok:
+            print(f"{name}: check failed; expected {expected[community]}, answered "
+                  f"{bodies[0]['totals'] if bodies else result.statuses}", file=sys.stderr)
+    results["totals"] = bodies[0]["totals"] if bodies else None
+    results["checks"] = checks
+    results["checks_ok"] = all(checks.values())
+    return results
+
+
+def render_stats(args, results):
+    r = results
+    stats = {name: result for name, result in r.items() if isinstance(result, Result) and name.startswith("5 ")}
+    floor = r["bare /year-totals"]
+    seeding = r.get("seeding")
+    lines = [f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+             f"gunicorn {args.workers} workers x {args.threads} threads (gthread), {args.stats_concurrency} "
+             f"client(s), {args.stats_requests} requests per variant, year {args.stats_year} at scale "
+             f"{args.stats_scale} (" + (f"seeded in {seeding:.1f} s" if seeding is not None else
+                                        "seeded by an earlier run") + ").", "",
+             "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | 5xx + errors | statuses | check | "
+             f"p95 < {STATS_BOUND_MS} ms | p50 / bare year-totals p50 |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|"]
+    for name, result in r.items():
+        if not isinstance(result, Result):
+            continue
+        check = r["checks"].get(name)
+        mark = "" if check is None else ("ok" if check else "FAILED")
+        statuses = ", ".join(f"{s}: {k}" for s, k in sorted(result.statuses.items(), key=str))
+        bound = ratio = ""
+        if name in stats:
+            bound = "ok" if result.percentile(95) < STATS_BOUND_MS else "MISSED"
+            ratio = f"{result.percentile(50) / max(floor.percentile(50), 0.001):.1f}"
+        lines.append(f"| {name} | {result.count} | {result.rps:.1f} | {result.percentile(50):.1f} | "
+                     f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | "
+                     f"{mark} | {bound} | {ratio} |")
+    lines += ["", "CPU per request, in ms, by where it was spent (postgres: the backends of the benchmark's database "
+              "only, parallel workers not counted):", "",
+              "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |",
+              "|---|" + "---:|" * (len(CpuMeter.PARTS) + 1)]
+    for name, result in r.items():
+        if isinstance(result, Result) and getattr(result, "cpu", None):
+            spent = [1000 * result.cpu[part] / result.count for part in CpuMeter.PARTS]
+            lines.append(f"| {name} | " + " | ".join(f"{ms:.2f}" for ms in spent) + f" | {sum(spent):.2f} |")
+    if r.get("totals"):
+        lines += ["", "The organizer's totals: " + ", ".join(f"{k} {v}" for k, v in r["totals"].items())]
+    missed = [name for name, result in stats.items() if result.percentile(95) >= STATS_BOUND_MS]
+    lines += ["", f"Bound (p95 < {STATS_BOUND_MS} ms): " + ("held by every variant" if not missed else
+                                                        "MISSED by " + "; ".join(missed)),
+              "Correctness checks (every answer 200 and the same; totals equal direct SQL counts; groups add up): "
+              + ", ".join(f"{k}: {'ok' if v else 'FAILED'}" for k, v in r["checks"].items())]
+    return "\n".join(lines) + "\n"
+
 
 
 def render(args, results):

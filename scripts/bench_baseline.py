@@ -4,6 +4,9 @@
 capacity UPDATE and the INSERT, in one transaction. Our endpoints are reported as ratios of these.
 `POST /book-or-queue` is /book for an activity with a waitlist, as in the sign-up burst: a request
 that finds no place is counted and recorded as waitlisted instead of refused (shown for comparison).
+`GET /year-totals?from=&to=` is the floor of the statistics scenario (`scripts/bench --stats`): the
+two scans any statistics over a period must make, one aggregate over the registrations of the
+activities starting in it, one over the bookings of its shifts (UTC bounds, no grouping, no scope).
 Run by scripts/bench under gunicorn: `gunicorn bench_baseline:app` with DATABASE_URL set.
 """
 
@@ -75,3 +78,21 @@ def count():
         rows = conn.execute(text("SELECT status, count(*) FROM bench_bookings GROUP BY status")).all()
     counts = dict(rows)
     return {"bookings": counts.get("booked", 0), "waitlisted": counts.get("waitlisted", 0)}
+
+
+YEAR_TOTALS = [
+    text("SELECT count(*), coalesce(sum(1 + r.companions), 0), count(r.checked_in_at) FROM activities a "
+         "JOIN registrations r ON r.activity_id = a.id WHERE a.starts_at >= :f AND a.starts_at < :t"),
+    text("SELECT count(*), coalesce(sum(b.minutes_credited), 0) FROM shifts s JOIN bookings b ON b.shift_id = s.id "
+         "WHERE s.starts_at >= :f AND s.starts_at < :t"),
+]
+
+
+@app.get("/year-totals")
+def year_totals():
+    bounds = {"f": request.args["from"], "t": request.args["to"]}
+    with engine.connect() as conn:
+        registrations, places, checked_in = conn.execute(YEAR_TOTALS[0], bounds).one()
+        bookings, minutes = conn.execute(YEAR_TOTALS[1], bounds).one()
+    return {"registrations": registrations, "places": places, "checked_in": checked_in, "bookings": bookings,
+            "minutes": minutes}

@@ -1,10 +1,11 @@
 """Command-line tasks (`flask --app server.wsgi <command> ...`).
 
 Setting up a real sub-district, without demo data: `create-community`, `import-communities`,
-`rename-community`, `archive-community`, `make-admin`, `grant-role`. `seed-demo` is for local runs
-only. `openapi-docs` regenerates the API documents; `purge-personal-data` applies the retention
-rules. The community commands call the same service as the admin API (`server.services.communities`);
-a refusal prints its message and exits with status 1, having changed nothing.
+`rename-community`, `archive-community`, `make-admin`, `grant-role`. `seed-demo` and `seed-history`
+(a large made-up year, for the statistics' benchmark) are for local runs only. `openapi-docs`
+regenerates the API documents; `purge-personal-data` applies the retention rules. The community
+commands call the same service as the admin API (`server.services.communities`); a refusal prints
+its message and exits with status 1, having changed nothing.
 """
 
 import functools
@@ -155,6 +156,43 @@ def seed_demo_command():
         click.echo(f"demo user {openid}: id {user.id}, roles {', '.join(user.roles)}")
 
 
+@click.command("seed-history")
+@click.option("--year", type=int, help="The calendar year (APP_TIMEZONE) to fill; default: last year.")
+@click.option("--scale", type=click.FloatRange(0, 10, min_open=True), default=1.0, show_default=True,
+              help="1.0: 5,000 activities, 150,000 registrations, 60,000 bookings; 0.01 for a quick run.")
+@click.option("--seed", type=int, default=42, show_default=True, help="The same seed gives the same rows.")
+@click.option("--yes", is_flag=True, help="Run even though APP_ENV is not development.")
+@with_appcontext
+def seed_history_command(year, scale, seed, yes):
+    """LOCAL RUNS ONLY: fill a year with a large sub-district's made-up history (13 communities, tens of
+    thousands of fake residents and volunteers, their activities, sign-ups, shifts and bookings), for
+    the statistics and their benchmark. Refused outside APP_ENV=development unless --yes; refused for
+    a year already seeded in this database."""
+    import time
+
+    from flask import current_app
+
+    from server.history import HistoryRefused, seed_history
+    from server.localtime import app_timezone
+    from server.models.base import utcnow
+
+    if current_app.config["APP_ENV"] != "development" and not yes:
+        click.echo(f"error: APP_ENV is {current_app.config['APP_ENV']}: seed-history adds tens of thousands of "
+                   "fake people; run it on a development database, or pass --yes if this is one", err=True)
+        raise SystemExit(1)
+    year = year or utcnow().astimezone(app_timezone()).year - 1
+    started = time.perf_counter()
+    try:
+        counts = seed_history(year, scale=scale, seed=seed)
+    except HistoryRefused as refusal:
+        db.session.rollback()
+        click.echo(f"error: {refusal}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"seeded {year} (scale {scale}, seed {seed}) in {time.perf_counter() - started:.1f} s: "
+               + ", ".join(f"{what} {n}" for what, n in counts.items()))
+
+
 @click.command("openapi-docs")
 @click.option("--check", is_flag=True, help="Only report whether the committed documents are current.")
 @with_appcontext
@@ -204,5 +242,6 @@ def init_app(app):
         app.cli.add_command(command)
     app.cli.add_command(grant_role_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_history_command)
     app.cli.add_command(openapi_docs_command)
     app.cli.add_command(purge_personal_data_command)
