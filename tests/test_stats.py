@@ -450,3 +450,33 @@ def test_every_definition_is_documented():
     api_md = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
     for name, definition in FIGURE_DOCS.items():
         assert f"| `{name}` | {definition} |" in api_md, name
+
+
+def test_a_remembered_answer_never_outlives_a_write(organizer, resident, login, clean_app):
+    """The answers are cached by version: a sign-up, a booking (a Core write) and a cancellation each
+    show in the very next answer, and an unchanged database answers from the cache without a query."""
+    from server.extensions import db
+
+    today = local(days=0).date()
+    year = {"from": today.isoformat(), "to": (today + timedelta(days=30)).isoformat()}
+    activity = create_activity(organizer, capacity=5, starts_at=local(days=3))
+    shift = create_shift(organizer, create_site(organizer), starts_at=local(days=3, hour=8))
+    first = stats(organizer, **year)["totals"]
+    assert (first["activities_held"], first["signups"], first["posts_filled"]) == (1, 0, 0)
+
+    with clean_app.app_context():
+        queries = []
+        listener = lambda *_args: queries.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert stats(organizer, **year)["totals"] == first
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(queries) <= 3  # the caller, their scopes and the scope's communities; not one figure recomputed
+
+    assert resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert stats(organizer, **year)["totals"]["signups"] == 1
+    assert book(login("demo-party-member"), shift).status_code == 201
+    assert stats(organizer, **year)["totals"]["posts_filled"] == 1
+    assert organizer.post(f"/api/v1/activities/{activity['id']}/cancel", json={"reason": "天气原因"}).status_code == 200
+    assert stats(organizer, **year)["totals"]["activities_held"] == 0

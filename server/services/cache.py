@@ -33,7 +33,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import event
 
 from server.extensions import db
-from server.models import Activity, Booking, Community, Registration, Shift, ShiftPost, Site
+from server.models import Activity, Booking, Community, Registration, Shift, ShiftPost, Site, User
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 NAMESPACES = {
     "activities": (Activity, Registration, Community),
     "shifts": (Shift, ShiftPost, Booking, Site, Community),
+    # services.stats: every figure, and the names of the top volunteers.
+    "stats": (Activity, Registration, Community, Shift, ShiftPost, Booking, Site, User),
 }
 
 
@@ -98,8 +100,8 @@ def cached_page(namespace, args, compute):
 
 def mark_changed(session, *namespaces):
     """Invalidate these namespaces when `session` commits: for writes made with Core statements,
-    which the flush does not see."""
-    session.info.setdefault("cache_changed", set()).update(namespaces)
+    which the flush does not see. `stats` reads what every other namespace shows: it goes too."""
+    session.info.setdefault("cache_changed", set()).update((*namespaces, "stats"))
 
 
 def remembered(namespace, name):

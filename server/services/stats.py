@@ -42,7 +42,7 @@ midnights), which read the same on PostgreSQL and SQLite and keep the start inde
 existing indexes serve every query (no migration). Read-only, no locks.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, distinct, func, literal, literal_column, or_, select, true
@@ -63,6 +63,7 @@ from server.models import (
     User,
 )
 from server.models.base import utcnow
+from server.services import cache
 
 MAX_RANGE_DAYS = 366
 TOP_VOLUNTEERS = 10
@@ -502,10 +503,47 @@ def _shift_figures(places, bookings, new):
 
 def compute_stats(actor, date_from, date_to, community_id=None, group_by=None, now=None):
     """The figures of the period for `actor`'s scope (`Stats`). Raises ValidationFailed (dates, range,
-    group_by), Forbidden, NotFound `community_not_found` (admins: no such community)."""
+    group_by), Forbidden, NotFound `community_not_found` (admins: no such community).
+
+    Remembered in the version-keyed cache (`services.cache`, namespace `stats`): any commit that writes
+    a row the figures are read from retires every remembered answer, so a figure is never older than
+    the data, except for what only the passing of time changes (an activity that has just started),
+    for up to `cache.TTL_SECONDS`. The answer depends on the scope and on whose names the caller may
+    see, and both are in the key. A moment given as `now` (tests) is computed, never remembered."""
     _check_period(date_from, date_to, group_by)
-    now = now or utcnow()
     ids, communities = _scope(actor, community_id)
+    if now is not None:
+        return _compute(actor, date_from, date_to, community_id, group_by, now, ids, communities)
+    args = {
+        "from": date_from.isoformat(), "to": date_to.isoformat(), "group_by": group_by, "community_id": community_id,
+        "scope": sorted(ids) if ids is not None else None,
+        "names_for": sorted(actor.organizer_community_ids),
+    }
+    answer = cache.cached_page(
+        "stats",
+        args,
+        lambda: _as_json(_compute(actor, date_from, date_to, community_id, group_by, utcnow(), ids, communities)),
+    )
+    return _from_json(answer)
+
+
+def _as_json(stats):
+    return {**asdict(stats), "date_from": stats.date_from.isoformat(), "date_to": stats.date_to.isoformat()}
+
+
+def _from_json(data):
+    return Stats(
+        date_from=date.fromisoformat(data["date_from"]),
+        date_to=date.fromisoformat(data["date_to"]),
+        community_id=data["community_id"],
+        group_by=data["group_by"],
+        totals=Figures(**data["totals"]),
+        groups=tuple(Group(**group) for group in data["groups"]),
+        top_volunteers=tuple(TopVolunteer(**volunteer) for volunteer in data["top_volunteers"]),
+    )
+
+
+def _compute(actor, date_from, date_to, community_id, group_by, now, ids, communities):
     start, end = _utc_midnight(date_from), _utc_midnight(date_to + timedelta(days=1))
     where = {
         "activities": (
