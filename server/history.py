@@ -32,7 +32,6 @@ Core `insert()` in chunks on SQLite; ids of rows others refer to are reserved fr
 """
 
 import bisect
-import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone

@@ -6,13 +6,23 @@ from server.models.activities import (
     ACTIVITY_STATUSES,
     AUDIENCES,
     CATEGORIES,
+    CATEGORY_LABELS,
     REGISTRATION_STATUSES,
     Activity,
     Registration,
 )
 from server.models.audit import AuditLog
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
-from server.models.shifts import BOOKING_STATUSES, SHIFT_STATUSES, SITE_KINDS, Booking, Shift, ShiftPost, Site
+from server.models.shifts import (
+    BOOKING_STATUSES,
+    SHIFT_STATUSES,
+    SITE_KIND_LABELS,
+    SITE_KINDS,
+    Booking,
+    Shift,
+    ShiftPost,
+    Site,
+)
 from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, OrganizerScope, User, mask_phone
 
 # Every table of the modules above: what the migrations must match (server/migrations/env.py).
@@ -23,6 +33,7 @@ __all__ = [
     "Booking",
     "SHIFT_STATUSES",
     "SITE_KINDS",
+    "SITE_KIND_LABELS",
     "Shift",
     "ShiftPost",
     "Site",
@@ -32,6 +43,7 @@ __all__ = [
     "Activity",
     "AuditLog",
     "CATEGORIES",
+    "CATEGORY_LABELS",
     "Community",
     "MESSAGE_KINDS",
     "MEMBERSHIP_STATUSES",

@@ -8,6 +8,16 @@ from server.models.base import UTCDateTime, utcnow
 from server.models.users import Community, User
 
 CATEGORIES = ("party_lesson", "youth", "women_children", "elderly", "culture", "volunteer", "other")
+# What users read for each category (the console, the statistics, the report).
+CATEGORY_LABELS = {
+    "party_lesson": "党课学习",
+    "youth": "青年活动",
+    "women_children": "妇女儿童",
+    "elderly": "长者关爱",
+    "culture": "文体活动",
+    "volunteer": "志愿服务",
+    "other": "其他",
+}
 AUDIENCES = ("all", "party_members", "community_residents")
 # Stored statuses; `finished` is also shown for a published activity whose end has passed.
 ACTIVITY_STATUSES = ("draft", "published", "cancelled", "finished")

@@ -9,6 +9,14 @@ from server.models.base import UTCDateTime, utcnow
 from server.models.users import Community, User
 
 SITE_KINDS = ("checkpoint", "testing_site", "temperature_point", "service_center", "other")
+# What users read for each kind of site (the console, the statistics, the report).
+SITE_KIND_LABELS = {
+    "checkpoint": "卡口",
+    "testing_site": "核酸采样点",
+    "temperature_point": "测温点",
+    "service_center": "党群服务中心",
+    "other": "其他",
+}
 SHIFT_STATUSES = ("open", "cancelled")
 BOOKING_STATUSES = ("booked", "cancelled", "no_show")
 

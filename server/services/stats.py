@@ -52,6 +52,8 @@ from server.extensions import db
 from server.localtime import app_timezone
 from server.models import (
     CATEGORIES,
+    CATEGORY_LABELS,
+    SITE_KIND_LABELS,
     SITE_KINDS,
     Activity,
     Booking,
@@ -69,24 +71,6 @@ MAX_RANGE_DAYS = 366
 TOP_VOLUNTEERS = 10
 GROUP_BYS = ("month", "community", "category", "site_kind")
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
-
-# Labels of the groups (the console's pages name categories and kinds the same way).
-CATEGORY_LABELS = {
-    "party_lesson": "党课学习",
-    "youth": "青年活动",
-    "women_children": "妇女儿童",
-    "elderly": "长者关爱",
-    "culture": "文体活动",
-    "volunteer": "志愿服务",
-    "other": "其他",
-}
-SITE_KIND_LABELS = {
-    "checkpoint": "卡口",
-    "testing_site": "核酸采样点",
-    "temperature_point": "测温点",
-    "service_center": "党群服务中心",
-    "other": "其他",
-}
 
 ACTIVITY_FIGURES = (
     "activities_held", "signups", "confirmed_places", "people_served", "residents_reached", "waitlist_unserved",

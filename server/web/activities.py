@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from server.errors import DomainError
 from server.extensions import db
 from server.localtime import local_date_bounds, to_local
-from server.models import AUDIENCES, CATEGORIES, Activity
+from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS, Activity
 from server.models.base import utcnow
 from server.services.communities import managed_communities
 from server.schemas import fields
@@ -33,15 +33,6 @@ from server.web.paging import paginate
 
 bp = Blueprint("activities", __name__)
 
-CATEGORY_ZH = {
-    "party_lesson": "党课学习",
-    "youth": "青年活动",
-    "women_children": "妇女儿童",
-    "elderly": "长者关爱",
-    "culture": "文体活动",
-    "volunteer": "志愿服务",
-    "other": "其他",
-}
 AUDIENCE_ZH = {"all": "所有人", "party_members": "仅党员", "community_residents": "仅本社区居民"}
 STATUS_ZH = {"draft": "草稿", "published": "报名中", "cancelled": "已取消", "finished": "已结束"}
 STATUS_KIND = {"draft": "", "published": "ok", "cancelled": "bad", "finished": "warn"}
@@ -111,10 +102,10 @@ def _list_statement(user, filters, now):
 
 def _choices():
     return {
-        "categories": list(CATEGORY_ZH.items()),
+        "categories": list(CATEGORY_LABELS.items()),
         "audiences": [(key, AUDIENCE_ZH[key]) for key in AUDIENCES],
         "statuses": list(STATUS_ZH.items()),
-        "category_zh": CATEGORY_ZH,
+        "category_zh": CATEGORY_LABELS,
         "audience_zh": AUDIENCE_ZH,
         "status_zh": STATUS_ZH,
         "status_kind": STATUS_KIND,

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from server.api.checkin import checkin_code_body
 from server.errors import DomainError
 from server.extensions import db
-from server.models import SITE_KINDS
+from server.models import SITE_KIND_LABELS, SITE_KINDS
 from server.services.communities import managed_communities
 from server.services.people import clean_search
 from server.schemas.shifts import SiteCreateSchema, SiteUpdateSchema
@@ -28,14 +28,7 @@ from server.web.paging import paginate
 
 bp = Blueprint("sites", __name__)
 
-KIND_LABELS = {
-    "checkpoint": "卡口",
-    "testing_site": "核酸采样点",
-    "temperature_point": "测温点",
-    "service_center": "党群服务中心",
-    "other": "其他",
-}
-KIND_OPTIONS = [(kind, KIND_LABELS[kind]) for kind in SITE_KINDS]
+KIND_OPTIONS = [(kind, SITE_KIND_LABELS[kind]) for kind in SITE_KINDS]
 ARCHIVED_OPTIONS = [("", "使用中"), ("1", "已归档"), ("all", "全部")]
 FIELDS = ("name", "kind", "address", "grid")
 # The poster's page fetches a new code this often (a token lives 5 to 10 minutes).
@@ -48,7 +41,7 @@ def _int_arg(name):
 
 @bp.app_template_filter("site_kind")
 def site_kind_label(kind):
-    return KIND_LABELS.get(kind, kind)
+    return SITE_KIND_LABELS.get(kind, kind)
 
 
 @bp.route("/sites")
