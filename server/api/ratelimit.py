@@ -55,6 +55,12 @@ class RateLimiter:
         """Forget every counter (tests start from fresh ones)."""
         self.storage.reset()
 
+    def close(self):
+        """Close the storage's connections, if it holds any (an app that is being discarded)."""
+        get_connection = getattr(self.storage, "get_connection", None)  # the Redis storages'
+        if get_connection is not None:
+            get_connection().close()
+
 
 def rate_limited(setting):
     """Limit the decorated view per client address to the rate string in the app setting named
