@@ -7,23 +7,9 @@ const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
-const { ROOT, installPageShim } = require('./helpers/project');
+const { installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
-
-function loadPage(route) {
-  let id;
-  jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
-  });
-  return id;
-}
-
-function mount(id) {
-  const page = simulate.render(id, {});
-  page.attach(document.createElement('parent-wrapper'));
-  return page;
-}
 
 const TICKET = 'Ab-c_0123456789xyzXYZ-_';
 const LOGIN_PATH = `/console-logins/${TICKET}`;

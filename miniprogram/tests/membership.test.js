@@ -6,23 +6,9 @@ const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle, waitFor } = require('./helpers/wait');
-const { ROOT, installPageShim } = require('./helpers/project');
+const { installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
-
-function loadPage(route) {
-  let id;
-  jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
-  });
-  return id;
-}
-
-function mount(id) {
-  const page = simulate.render(id, {});
-  page.attach(document.createElement('parent-wrapper'));
-  return page;
-}
 
 const HAIZHU = { id: 1, code: 'haizhu', name: '海珠社区' };
 const me = (community) => ({

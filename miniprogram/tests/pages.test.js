@@ -6,23 +6,9 @@ const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { installWx, routes, TEMPLATES } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
-const { ROOT, installPageShim } = require('./helpers/project');
+const { installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
-
-function loadPage(route) {
-  let id;
-  jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
-  });
-  return id;
-}
-
-function mount(id) {
-  const page = simulate.render(id, {});
-  page.attach(document.createElement('parent-wrapper'));
-  return page;
-}
 
 const FUTURE = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
 const activity = (mine) => ({

@@ -7,21 +7,12 @@ const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
-const { ROOT, installPageShim } = require('./helpers/project');
+const { ROOT, installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
 
-function loadPage(route) {
-  let id;
-  jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
-  });
-  return id;
-}
-
-function mount(id, query) {
-  const page = simulate.render(id, {});
-  page.attach(document.createElement('parent-wrapper'));
+function mountLoaded(id, query) {
+  const page = mount(id);
   page.instance.onLoad(query);
   return page;
 }
@@ -101,7 +92,7 @@ describe('activity roster', () => {
 
   test('shows masked numbers and a call button only for people with a number', async () => {
     wx.setHandler(routes({ 'GET /activities/3/roster': { statusCode: 200, data: ACTIVITY_ROSTER } }));
-    const page = mount(ids.roster, { id: '3' });
+    const page = mountLoaded(ids.roster, { id: '3' });
     await settle();
     const html = page.dom.innerHTML;
     expect(html).toContain('138****5678');
@@ -115,7 +106,7 @@ describe('activity roster', () => {
         'POST /activities/3/roster/12/phone': { statusCode: 200, data: { phone: '13812345678' } },
       }),
     );
-    const page = mount(ids.roster, { id: '3' });
+    const page = mountLoaded(ids.roster, { id: '3' });
     await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: expect.stringContaining('张三') }));
@@ -127,7 +118,7 @@ describe('activity roster', () => {
   test('declining the question reveals nothing', async () => {
     wx.setHandler(routes({ 'GET /activities/3/roster': { statusCode: 200, data: ACTIVITY_ROSTER } }));
     wx.showModal.mockImplementation((options) => options.success({ confirm: false, cancel: true }));
-    const page = mount(ids.roster, { id: '3' });
+    const page = mountLoaded(ids.roster, { id: '3' });
     await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.requests.filter((r) => r.path.endsWith('/phone'))).toHaveLength(0);
@@ -144,7 +135,7 @@ describe('activity roster', () => {
         },
       }),
     );
-    const page = mount(ids.roster, { id: '3' });
+    const page = mountLoaded(ids.roster, { id: '3' });
     await settle();
     await page.instance.onCall(tapOn(12, '张三'));
     expect(wx.makePhoneCall).not.toHaveBeenCalled();
@@ -158,7 +149,7 @@ describe('activity roster', () => {
         'POST /activities/3/roster/13/phone': { statusCode: 200, data: { phone: null } },
       }),
     );
-    const page = mount(ids.roster, { id: '3' });
+    const page = mountLoaded(ids.roster, { id: '3' });
     await settle();
     await page.instance.onCall(tapOn(13, '李四'));
     expect(wx.makePhoneCall).not.toHaveBeenCalled();
@@ -176,7 +167,7 @@ describe('duty roster', () => {
         'POST /shift-bookings/60/phone': { statusCode: 200, data: { phone: '13912340000' } },
       }),
     );
-    const page = mount(ids.duty, { date: '2025-03-01', communityId: '1' });
+    const page = mountLoaded(ids.duty, { date: '2025-03-01', communityId: '1' });
     await settle();
     expect(page.dom.innerHTML).toContain('139****0000');
     expect(page.dom.innerHTML).toContain('拨打电话');

@@ -1,6 +1,10 @@
-/** Walking the project: pages of app.json, their files, and a Page() shim for loading page code. */
+/**
+ * Walking the project: pages of app.json, their files, a Page() shim for loading page code, and
+ * loading and mounting a page or component with miniprogram-simulate.
+ */
 const fs = require('fs');
 const path = require('path');
+const simulate = require('miniprogram-simulate');
 
 const ROOT = path.join(__dirname, '..', '..');
 const readJson = (rel) => JSON.parse(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
@@ -70,6 +74,22 @@ function componentDefinition(route) {
   return captured;
 }
 
+/** Load a page (or component) for miniprogram-simulate, in a fresh module registry; returns its id. */
+function loadPage(route) {
+  let id;
+  jest.isolateModules(() => {
+    id = simulate.load(path.join(ROOT, route), { rootPath: ROOT });
+  });
+  return id;
+}
+
+/** Render a loaded page or component with `props` and attach it to a document node. */
+function mount(id, props = {}) {
+  const rendered = simulate.render(id, props);
+  rendered.attach(document.createElement('parent-wrapper'));
+  return rendered;
+}
+
 module.exports = {
   ROOT,
   readJson,
@@ -79,4 +99,6 @@ module.exports = {
   installPageShim,
   pageDefinition,
   componentDefinition,
+  loadPage,
+  mount,
 };
