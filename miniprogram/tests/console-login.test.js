@@ -3,8 +3,6 @@
  * that shows the asking browser with confirm and reject, each refusal's text, and the profile's
  * 退出电脑端登录 for organizers and admins.
  */
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');

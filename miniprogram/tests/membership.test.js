@@ -2,8 +2,6 @@
  * Community membership: reading a join code, the join page opened by scanning it, the profile's
  * status (待确认 / 已确认), and the organizer's pending list with confirm and reject.
  */
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle, waitFor } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');

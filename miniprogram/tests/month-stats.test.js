@@ -3,8 +3,6 @@
  * request GET /stats, the figures' formatting, the card's failure that leaves the workbench usable, and
  * residents who never ask.
  */
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle, waitFor } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');

@@ -2,8 +2,6 @@
  * Pages rendered with miniprogram-simulate through a Page() shim: the taps are wired to the flows,
  * and the subscribe dialog opens inside the tap itself.
  */
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { installWx, routes, TEMPLATES } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');

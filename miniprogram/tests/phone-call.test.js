@@ -4,7 +4,6 @@
  */
 const fs = require('fs');
 const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { installWx, routes } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { ROOT, installPageShim, loadPage, mount } = require('./helpers/project');
