@@ -17,14 +17,14 @@ notices are written in the caller's one transaction (outbox rows, sent after the
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import or_, select
 
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
-from server.localtime import local_date_bounds
+from server.localtime import local_date_bounds, to_local
 from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
 from server.models.base import utcnow
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
@@ -54,6 +54,7 @@ EDITABLE_FIELDS = (
 )
 # What residents read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("title", "description", "venue")
+TIME_FIELDS = ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at")
 
 
 def _check_times(values):
@@ -120,6 +121,21 @@ def _refuse_audience_change(activity, audience):
             reason = "非党员" if audience == "party_members" else f"非{activity.community.name}居民"
             broken.append((registration.user, reason))
     refuse_breaking(broken)
+
+
+def duplicate_activity(actor, activity_id, day):
+    """A new draft like the activity, on local date `day`: every time (start, end, sign-up window) moves
+    by the same number of days, keeping its time of day. Created by `create_activity`, so its rules
+    apply (times in the past, archived community, content check). Raises what it raises, and NotFound
+    or Forbidden for an activity the actor may not manage."""
+    activity = get_managed_activity(actor, activity_id)
+    moved_by = timedelta(days=(day - to_local(activity.starts_at).date()).days)
+    data = {field: getattr(activity, field) for field in EDITABLE_FIELDS}
+    data["community_id"] = activity.community_id
+    for field in TIME_FIELDS:
+        if data[field] is not None:
+            data[field] = data[field] + moved_by
+    return create_activity(actor, data)
 
 
 def update_activity(actor, activity_id, changes):

@@ -10,8 +10,6 @@ times all move by the days between its start and the date the organizer picks (`
 the same rules as creating one).
 """
 
-from datetime import timedelta
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
@@ -26,7 +24,7 @@ from server.schemas.activities import ActivityCreateSchema, CancelSchema
 from server.schemas.common import Schema
 from server.services import activities
 from server.services.activity_access import get_managed_activity
-from server.services.activities import EDITABLE_FIELDS
+from server.services.activities import EDITABLE_FIELDS, TIME_FIELDS
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, check_version, domain_error_as_form_errors, parse_form, version_of
 from server.web.paging import paginate
@@ -36,7 +34,6 @@ bp = Blueprint("activities", __name__)
 AUDIENCE_ZH = {"all": "所有人", "party_members": "仅党员", "community_residents": "仅本社区居民"}
 STATUS_ZH = {"draft": "草稿", "published": "报名中", "cancelled": "已取消", "finished": "已结束"}
 STATUS_KIND = {"draft": "", "published": "ok", "cancelled": "bad", "finished": "warn"}
-TIME_FIELDS = ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at")
 # The form's datetime-local inputs show local time to the minute.
 FORM_TIME = "%Y-%m-%dT%H:%M"
 
@@ -242,24 +239,13 @@ def cancel(activity_id):
     return redirect(url_for(".edit", activity_id=activity_id))
 
 
-def copy_to_date(activity, day):
-    """The data of a new draft like `activity`, on local date `day`: every time moves by the same days."""
-    shift = timedelta(days=(day - to_local(activity.starts_at).date()).days)
-    data = {field: getattr(activity, field) for field in EDITABLE_FIELDS}
-    data["community_id"] = activity.community_id
-    for field in TIME_FIELDS:
-        if data[field] is not None:
-            data[field] = data[field] + shift
-    return data
-
-
 @bp.route("/activities/<id:activity_id>/duplicate", methods=["POST"])
 @console_login_required
 def duplicate(activity_id):
     activity = get_managed_activity(g.user, activity_id)
     try:
         day = parse_form(DuplicateSchema(), request.form)["date"]
-        copy = activities.create_activity(g.user, copy_to_date(activity, day))
+        copy = activities.duplicate_activity(g.user, activity_id, day)
     except FormErrors as exc:
         db.session.rollback()
         return _render_form(activity, _values_of(activity), status=422, duplicate_errors=exc.errors,
