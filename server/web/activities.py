@@ -6,7 +6,7 @@ Forms are read with the API's schemas (`ActivityCreateSchema`, also for the edit
 field so none may be left blank; `CancelSchema`) and handed to the same service functions as the API. The edit form carries the activity's
 `updated_at` as its hidden `version`: a form opened before someone else's change is refused (409
 `stale_form`) and nothing is saved. Duplicating copies the activity's fields into a new draft whose
-times all move by the days between its start and the date the organizer picks (`create_activity`:
+times all move by the days between its start and the date the organizer picks (`activities.duplicate_activity`:
 the same rules as creating one).
 """
 
