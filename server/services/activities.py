@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
@@ -32,7 +32,7 @@ from server.services.activity_reminders import REMINDER_FIELDS, message_payload,
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
-from server.services.paging import paginate
+from server.services.paging import paginate, text_matches
 from server.services.registrations import _check_eligible, promote_waitlist, release_registration
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
@@ -251,11 +251,16 @@ def list_activities(viewer, args):
         statement = statement.where(Activity.status == status)
         if status == "published" and "date_from" not in args:
             statement = statement.where(Activity.ends_at > now)
+    return paginate(_filtered(statement, args), args, Activity.starts_at, Activity.id)
+
+
+def _filtered(statement, args):
+    """The list filters the API and the console share: community, category, the start's bounds (a date
+    by its whole local day, a date-time (aware, UTC) by that instant) and words in the title or venue."""
     if "community_id" in args:
         statement = statement.where(Activity.community_id == args["community_id"])
     if "category" in args:
         statement = statement.where(Activity.category == args["category"])
-    # `from`/`to`: a date bounds by its whole local day, a date-time (aware, UTC) by that instant.
     if "date_from" in args:
         bound = args["date_from"]
         statement = statement.where(
@@ -267,11 +272,25 @@ def list_activities(viewer, args):
             Activity.starts_at <= (bound if isinstance(bound, datetime) else local_date_bounds(bound)[1])
         )
     if args.get("q"):
-        pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(Activity.title.ilike(pattern, escape="\\"), Activity.venue.ilike(pattern, escape="\\"))
-        )
-    return paginate(statement, args, Activity.starts_at, Activity.id)
+        statement = statement.where(text_matches(args["q"], Activity.title, Activity.venue))
+    return statement
+
+
+def managed_activities(actor, filters, now):
+    """A statement of the activities `actor` manages (an admin: every one), drafts and cancelled ones
+    included, latest first, with the list filters of `_filtered` and a `status`: `published` (open, not
+    ended), `finished` (published and ended), or a stored status. The console's list."""
+    statement = select(Activity)
+    if not actor.is_admin:
+        statement = statement.where(Activity.community_id.in_(actor.organizer_community_ids or {-1}))
+    status = filters.get("status")
+    if status == "published":
+        statement = statement.where(Activity.status == "published", Activity.ends_at > now)
+    elif status == "finished":
+        statement = statement.where(Activity.status.in_(("published", "finished")), Activity.ends_at <= now)
+    elif status:
+        statement = statement.where(Activity.status == status)
+    return _filtered(statement, filters).order_by(Activity.starts_at.desc(), Activity.id.desc())
 
 
 @dataclass(frozen=True)

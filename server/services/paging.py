@@ -1,6 +1,6 @@
 """Paged lists: one page of a list query, and how many rows match in all (`page`, `page_size`, `total`)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from server.extensions import db
 
@@ -13,3 +13,10 @@ def paginate(statement, args, *order_by):
         statement = statement.order_by(*order_by)
     page, size = args["page"], args["page_size"]
     return db.session.scalars(statement.offset((page - 1) * size).limit(size)).all(), total
+
+
+def text_matches(text, *columns):
+    """The condition that any of `columns` contains `text` (case-insensitive), its LIKE wildcards
+    (`%`, `_`, and the escape character `\\`) taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))

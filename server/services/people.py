@@ -27,6 +27,7 @@ from server.extensions import db
 from server.models import Activity, Booking, Registration, Shift, Site, User
 from server.models.base import utcnow
 from server.services.dashboard import managed_community_ids
+from server.services.paging import text_matches
 from server.services.communities import managed_communities
 from server.services.users import RevealedPhone, record_audit, sees_full_phone
 
@@ -41,18 +42,11 @@ def clean_search(text):
     return _CONTROL.sub("", text or "").strip()[:SEARCH_MAX]
 
 
-def _like(text):
-    """`%text%` for LIKE with the wildcards of `text` escaped (escape character `\\`)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def name_or_phone_matches(text):
     """The condition `User` matches a search: the full phone number, or a part of the name or nickname."""
     if PHONE.match(text):
         return User.phone == text
-    pattern = _like(text)
-    return or_(User.real_name.ilike(pattern, escape="\\"), User.nickname.ilike(pattern, escape="\\"))
+    return text_matches(text, User.real_name, User.nickname)
 
 
 def visible_communities(actor):

@@ -11,7 +11,7 @@ Renaming a site or changing its address tells the volunteers booked on its comin
 organizers, last write wins.
 """
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
@@ -19,7 +19,7 @@ from server.models import Community, Shift, Site
 from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
-from server.services.paging import paginate
+from server.services.paging import paginate, text_matches
 from server.services.shift_notices import notify_moved
 from server.services.users import refuse_archived
 
@@ -58,10 +58,7 @@ def managed_sites(actor, community_id=None, kind=None, archived=False, search=No
     if archived is not None:
         statement = statement.where(Site.archived_at.is_not(None) if archived else Site.archived_at.is_(None))
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(Site.name.ilike(pattern, escape="\\"), Site.address.ilike(pattern, escape="\\"))
-        )
+        statement = statement.where(text_matches(search, Site.name, Site.address))
     return statement.order_by(Site.community_id, Site.name, Site.id)
 
 

@@ -11,12 +11,11 @@ the same rules as creating one).
 """
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
 
 from server.errors import DomainError
 from server.extensions import db
-from server.localtime import local_date_bounds, to_local
-from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS, Activity
+from server.localtime import to_local
+from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS
 from server.models.base import utcnow
 from server.services.communities import managed_communities
 from server.schemas import fields
@@ -70,33 +69,6 @@ def _filters():
     return values
 
 
-def _list_statement(user, filters, now):
-    statement = select(Activity)
-    if not user.is_admin:
-        statement = statement.where(Activity.community_id.in_(user.organizer_community_ids or {-1}))
-    if "community_id" in filters:
-        statement = statement.where(Activity.community_id == filters["community_id"])
-    if "category" in filters:
-        statement = statement.where(Activity.category == filters["category"])
-    status = filters.get("status")
-    if status == "published":
-        statement = statement.where(Activity.status == "published", Activity.ends_at > now)
-    elif status == "finished":
-        statement = statement.where(Activity.status.in_(("published", "finished")), Activity.ends_at <= now)
-    elif status:
-        statement = statement.where(Activity.status == status)
-    if "date_from" in filters:
-        statement = statement.where(Activity.starts_at >= local_date_bounds(filters["date_from"])[0])
-    if "date_to" in filters:
-        statement = statement.where(Activity.starts_at <= local_date_bounds(filters["date_to"])[1])
-    if filters.get("q"):
-        pattern = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(Activity.title.ilike(pattern, escape="\\"), Activity.venue.ilike(pattern, escape="\\"))
-        )
-    return statement.order_by(Activity.starts_at.desc(), Activity.id.desc())
-
-
 def _choices():
     return {
         "categories": list(CATEGORY_LABELS.items()),
@@ -114,7 +86,7 @@ def _choices():
 def index():
     now = utcnow()
     filters = _filters()
-    page = paginate(_list_statement(g.user, filters, now))
+    page = paginate(activities.managed_activities(g.user, filters, now))
     return render_template(
         "console/activities.html",
         page=page,
