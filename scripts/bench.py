@@ -605,16 +605,11 @@ def render_stats(args, results):
     for name, result in r.items():
         if not isinstance(result, Result):
             continue
-        check = r["checks"].get(name)
-        mark = "" if check is None else ("ok" if check else "FAILED")
-        statuses = ", ".join(f"{s}: {k}" for s, k in sorted(result.statuses.items(), key=str))
         bound = ratio = ""
         if name in stats:
             bound = "ok" if result.percentile(95) < STATS_BOUND_MS else "MISSED"
             ratio = f"{result.percentile(50) / max(floor.percentile(50), 0.001):.1f}"
-        lines.append(f"| {name} | {result.count} | {result.rps:.1f} | {result.percentile(50):.1f} | "
-                     f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | "
-                     f"{mark} | {bound} | {ratio} |")
+        lines.append(_result_row(name, result, r["checks"].get(name), rps_digits=1) + f" {bound} | {ratio} |")
     lines += ["", "CPU per request, in ms, by where it was spent (postgres: the backends of the benchmark's database "
               "only, parallel workers not counted):", "",
               "| scenario | " + " | ".join(CpuMeter.PARTS) + " | total |",
@@ -633,19 +628,21 @@ def render_stats(args, results):
     return "\n".join(lines) + "\n"
 
 
+def _result_row(name, result, check, rps_digits=0):
+    """A table row's common cells: scenario, requests, req/s, p50, p95, p99, errors, statuses, check."""
+    mark = "" if check is None else ("ok" if check else "FAILED")
+    statuses = ", ".join(f"{s}: {k}" for s, k in sorted(result.statuses.items(), key=str))
+    return (f"| {name} | {result.count} | {result.rps:.{rps_digits}f} | {result.percentile(50):.1f} | "
+            f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | {mark} |")
+
 
 def render(args, results):
     r = results
     rows = ["| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | 5xx + errors | statuses | check |",
             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for name, result in r.items():
-        if not isinstance(result, Result):
-            continue
-        check = r["checks"].get(name)
-        mark = "" if check is None else ("ok" if check else "FAILED")
-        statuses = ", ".join(f"{s}: {k}" for s, k in sorted(result.statuses.items(), key=str))
-        rows.append(f"| {name} | {result.count} | {result.rps:.0f} | {result.percentile(50):.1f} | "
-                    f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} | {statuses} | {mark} |")
+        if isinstance(result, Result):
+            rows.append(_result_row(name, result, r["checks"].get(name)))
     book, ping = r["bare /book"], r["bare /ping"]
     reminders = r["4 reminders"]
     memory = r["memory_mb"]
