@@ -21,6 +21,7 @@ from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds
 from server.models import Activity, Booking, Shift, ShiftPost, Site, User
 from server.models.base import utcnow
+from server.services.paging import count_rows
 
 WEEK_DAYS = 7
 # How many rows each of the dashboard's short tables shows (the counts above them are complete).
@@ -140,7 +141,7 @@ def overview(actor, today=None, now=None):
             Booking.checked_in_at.is_(None),
         )
     )
-    result.not_checked_in_total = db.session.scalar(select(func.count()).select_from(absent.subquery()))
+    result.not_checked_in_total = count_rows(absent)
     result.not_checked_in = db.session.scalars(
         absent.order_by(Shift.starts_at, User.real_name, User.id).limit(SHORT_LIST)
     ).all()

@@ -5,10 +5,15 @@ from sqlalchemy import func, or_, select
 from server.extensions import db
 
 
+def count_rows(statement):
+    """How many rows `statement` matches (its order and paging ignored)."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
 def paginate(statement, args, *order_by):
     """`(items, total)` of a `select(Model)`: page `args["page"]` (from 1) of `args["page_size"]` rows,
     in `order_by` (or the statement's own order), and the count of every row the statement matches."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = count_rows(statement)
     if order_by:
         statement = statement.order_by(*order_by)
     page, size = args["page"], args["page_size"]

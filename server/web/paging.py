@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 
 from flask import request
-from sqlalchemy import func, select
 
 from server.extensions import db
+from server.services.paging import count_rows
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
@@ -37,7 +37,7 @@ class Page:
 def paginate(statement, page=None, size=PAGE_SIZE, scalars=True):
     """One page of `statement`'s rows (ORM entities when `scalars`, else rows) with the total count."""
     page = page or current_page()
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = count_rows(statement)
     pages = max(1, -(-total // size))
     page = min(page, pages)
     query = statement.limit(size).offset((page - 1) * size)
