@@ -30,17 +30,12 @@ PARTY_OPTIONS = (("yes", "是"), ("no", "否"))
 TABS = (("activities", "活动报名"), ("shifts", "志愿值守"))
 
 
-def _int_arg(text):
-    """A positive id from a form or query string, or None."""
-    return id_or_none(text)
-
-
 def _list_filters(args, communities):
     """The list's filters from the query string: `(filters, errors)`; a bad filter is left out."""
     errors = {}
     filters = {"search": people.clean_search(args.get("q", ""))}
     if args.get("community_id", "").strip():
-        community_id = _int_arg(args["community_id"])
+        community_id = id_or_none(args["community_id"])
         if community_id not in {c.id for c in communities}:
             errors["community_id"] = ["社区不存在或不在您的管理范围内"]
         else:
@@ -94,7 +89,7 @@ def _name(person):
 
 def _claimed_community():
     """The community the form's claim was for; an unreadable one is a claim that does not exist."""
-    community_id = _int_arg(request.form.get("community_id"))
+    community_id = id_or_none(request.form.get("community_id"))
     if community_id is None:
         raise NotFound("membership_not_found")
     return community_id

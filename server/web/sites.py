@@ -35,10 +35,6 @@ FIELDS = ("name", "kind", "address", "grid")
 POSTER_REFRESH_SECONDS = 240
 
 
-def _int_arg(name):
-    return id_or_none(request.args.get(name))
-
-
 @bp.app_template_filter("site_kind")
 def site_kind_label(kind):
     return SITE_KIND_LABELS.get(kind, kind)
@@ -47,7 +43,7 @@ def site_kind_label(kind):
 @bp.route("/sites")
 @console_login_required
 def index():
-    community_id = _int_arg("community")
+    community_id = id_or_none(request.args.get("community"))
     kind = request.args.get("kind", "")
     kind = kind if kind in SITE_KINDS else None
     archived = {"": False, "1": True, "all": None}.get(request.args.get("archived", ""), False)
