@@ -13,7 +13,7 @@ cookie's settings, the template helpers and the HTML error pages.
 import functools
 from datetime import timedelta
 
-from flask import Blueprint, current_app, g, make_response, render_template, request
+from flask import Blueprint, g, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
@@ -110,11 +110,7 @@ def _local_datetime(value, fmt="%Y-%m-%d %H:%M"):
 def _template_globals():
     user = g.get("user") if "user_id" in g.__dict__ else None
     return {
-        "nav": [
-            item
-            for item in NAV
-            if item[0] in current_app.view_functions and (not item[2] or (user is not None and user.is_admin))
-        ],
+        "nav": [item for item in NAV if not item[2] or (user is not None and user.is_admin)],
         "current_user": user,
     }
 
