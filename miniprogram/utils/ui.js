@@ -21,14 +21,16 @@ function mounted(selector) {
   return page.selectComponent(selector) ? page : null;
 }
 
-/** A toast with `message`; theme 'success' | 'error' | '' (text only). */
-function toast(message, theme = '', duration = 2000) {
+/** A toast with `message`; theme 'success' | 'error' | '' (text only); duration in ms (default 2000). */
+function toast(message, theme = '', duration) {
   const page = mounted(TOAST);
   if (page) {
-    Toast({ context: page, selector: TOAST, message, theme, duration, direction: 'column' });
+    Toast({ context: page, selector: TOAST, message, theme, duration: duration || 2000, direction: 'column' });
     return;
   }
-  wx.showToast({ title: message, icon: theme === 'success' ? 'success' : 'none', duration });
+  const options = { title: message, icon: theme === 'success' ? 'success' : 'none' };
+  if (duration) options.duration = duration;
+  wx.showToast(options);
 }
 
 /** Show an error (ApiError or not) in Chinese. */
@@ -42,7 +44,7 @@ function showSuccess(title) {
 
 /** A short notice without an icon (a refused scan, a missing field). */
 function showText(title) {
-  toast(title, '', 2000);
+  toast(title, '');
 }
 
 /** Ask before acting: a promise of true (confirmed) or false (cancelled, closed, failed). */

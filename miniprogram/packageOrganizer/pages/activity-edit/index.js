@@ -5,7 +5,8 @@ const { emptyActivityForm, activityToForm, buildActivityPayload } = require('../
 const { cachedUser, managedCommunities } = require('../../../utils/user');
 const { todayString, addDays } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
-const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 const indexOf = (options, value) =>
   Math.max(
@@ -28,7 +29,12 @@ Page({
     error: '',
   },
 
+  onShow() {
+    display.apply(this);
+  },
+
   async onLoad(query) {
+    display.apply(this);
     const id = Number(query.id) || null;
     this.setData({ id });
     wx.setNavigationBarTitle({ title: id ? '编辑活动' : '发布活动' });
@@ -97,7 +103,7 @@ Page({
     const { payload, errors } = buildActivityPayload(this.data.form, { forUpdate: !!this.data.id });
     this.setData({ errors });
     if (Object.keys(errors).length) {
-      wx.showToast({ title: errors[Object.keys(errors)[0]], icon: 'none' });
+      showText(errors[Object.keys(errors)[0]]);
       return;
     }
     this.setData({ saving: true });
