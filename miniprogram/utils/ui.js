@@ -75,6 +75,42 @@ function confirm(content, { title = '请确认', confirmText = '确定', cancelT
   });
 }
 
+/**
+ * Page methods for a choice list in TDesign's action sheet. Mix into the page (Object.assign) with
+ * `data.sheet` = SHEET_DATA, and mount
+ *   <t-action-sheet visible="{{sheet.visible}}" items="{{sheet.items}}" description="{{sheet.description}}"
+ *     cancel-text="取消" bindselected="onSheetSelected" bindcancel="onSheetClose" bindclose="onSheetClose" />
+ * then `const index = await this.chooseAction(['编辑', '取消活动'], '说明')`: the chosen index, or -1.
+ */
+const SHEET_DATA = { visible: false, items: [], description: '' };
+const actionSheet = {
+  chooseAction(items, description = '') {
+    if (this.sheetResolve) this.sheetResolve(-1);
+    return new Promise((resolve) => {
+      this.sheetResolve = resolve;
+      this.setData({
+        sheet: {
+          visible: true,
+          description,
+          items: items.map((item) => (typeof item === 'string' ? { label: item } : item)),
+        },
+      });
+    });
+  },
+  onSheetSelected(e) {
+    this.finishSheet(Number(e.detail.index));
+  },
+  onSheetClose() {
+    this.finishSheet(-1);
+  },
+  finishSheet(index) {
+    const resolve = this.sheetResolve;
+    this.sheetResolve = null;
+    if (this.data.sheet && this.data.sheet.visible) this.setData({ 'sheet.visible': false });
+    if (resolve) resolve(index);
+  },
+};
+
 /** Run `fn` under a loading mask, hidden before the caller shows any toast. */
 async function withLoading(title, fn) {
   wx.showLoading({ title, mask: true });
@@ -85,4 +121,4 @@ async function withLoading(title, fn) {
   }
 }
 
-module.exports = { showError, showSuccess, showText, confirm, withLoading, toast };
+module.exports = { showError, showSuccess, showText, confirm, withLoading, toast, actionSheet, SHEET_DATA };

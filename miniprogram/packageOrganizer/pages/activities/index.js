@@ -2,7 +2,15 @@
 const activityService = require('../../../services/activity');
 const { presentActivity } = require('../../../utils/present');
 const { pagedList } = require('../../../utils/paged-list');
-const { showError, showSuccess, confirm, withLoading, showText } = require('../../../utils/ui');
+const {
+  showError,
+  showSuccess,
+  confirm,
+  withLoading,
+  showText,
+  actionSheet,
+  SHEET_DATA,
+} = require('../../../utils/ui');
 const display = require('../../../utils/display');
 
 const TABS = [
@@ -11,6 +19,9 @@ const TABS = [
   { value: 'finished', label: '已结束' },
   { value: 'cancelled', label: '已取消' },
 ];
+
+/** The usual reasons, offered first in an action sheet; the last one asks for the text. */
+const CANCEL_REASONS = ['天气原因', '场地临时调整', '报名人数不足', '其他原因（手动填写）'];
 
 /** wx.showModal with a text field (base library ≥ 2.17.1); resolves the text, or null when dismissed. */
 function promptReason(title) {
@@ -40,7 +51,7 @@ const listMethods = pagedList({
 });
 
 Page(
-  Object.assign({}, listMethods, {
+  Object.assign({}, listMethods, actionSheet, {
     data: {
       communityId: null,
       tabs: TABS,
@@ -51,6 +62,7 @@ Page(
       finished: false,
       loading: false,
       error: '',
+      sheet: SHEET_DATA,
     },
 
     onShow() {
@@ -99,14 +111,32 @@ Page(
       }
     },
 
-    async onCancelActivity(e) {
-      const id = e.currentTarget.dataset.id;
-      const reason = await promptReason('取消活动');
-      if (reason === null) return;
-      if (!reason) {
-        showText('请填写取消原因');
-        return;
+    /** 更多 on a published activity: 编辑 and 取消活动 in an action sheet. */
+    async onMore(e) {
+      const { id, title } = e.currentTarget.dataset;
+      const index = await this.chooseAction(['编辑活动', { label: '取消活动', color: 'var(--color-danger)' }], title);
+      if (index === 0) this.onEdit(e);
+      else if (index === 1) await this.cancelActivity(id, title);
+    },
+
+    /** Cancel with a reason (a usual one from the action sheet, or typed), after a last confirmation. */
+    async cancelActivity(id, title) {
+      const index = await this.chooseAction(CANCEL_REASONS, '请选择取消原因，已报名的居民会收到通知');
+      if (index < 0) return;
+      let reason = CANCEL_REASONS[index];
+      if (index === CANCEL_REASONS.length - 1) {
+        reason = await promptReason('取消活动');
+        if (reason === null) return;
+        if (!reason) {
+          showText('请填写取消原因');
+          return;
+        }
       }
+      const ok = await confirm(`确定取消「${title || '这个活动'}」吗？取消原因：${reason}`, {
+        confirmText: '取消活动',
+        cancelText: '不取消',
+      });
+      if (!ok) return;
       try {
         await withLoading('取消中', () => activityService.cancelActivity(id, reason));
         showSuccess('活动已取消');
