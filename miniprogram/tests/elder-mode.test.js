@@ -35,6 +35,16 @@ describe.each(allPages().filter((route) => !ELSEWHERE.includes(route)))('page %s
     expect(fixed).toBeNull();
   });
 
+  test('labels its icon-only buttons for screen readers (aria-label)', () => {
+    const wxml = read(`${route}.wxml`);
+    const unlabelled = [];
+    // A tappable element whose whole text is a sign (+, -, ›, ×, ✕ ...) and no Chinese or digits.
+    const re = /<([a-z-]+)\b([^>]*\bbind:?tap="[^"]+"[^>]*)>\s*([^<{\u4e00-\u9fa5A-Za-z0-9]{1,2})\s*<\/\1>/g;
+    let m;
+    while ((m = re.exec(wxml))) if (!/aria-label=/.test(m[2])) unlabelled.push(m[0]);
+    expect(unlabelled).toEqual([]);
+  });
+
   test('mounts the TDesign toast and dialog that utils/ui.js uses', () => {
     const wxml = read(`${route}.wxml`);
     expect(wxml).toContain('<t-toast id="t-toast" />');
