@@ -38,7 +38,6 @@ Page(
 
     onLoad() {
       display.apply(this);
-      display.selectTab(this, 'pages/activities/index');
       this.loadCommunities();
       this.reload();
     },

@@ -53,7 +53,6 @@ Page(
 
     onLoad() {
       display.apply(this);
-      display.selectTab(this, 'pages/shifts/index');
       const today = todayString();
       this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
       preloadTemplates();
