@@ -129,3 +129,13 @@ test('the chosen times reach POST /activities in China time, and 发布 is asked
   expect(wx.requests.map((r) => `${r.method} ${r.path}`)).toContain('POST /activities/41/publish');
   expect(wx.showModal).not.toHaveBeenCalled();
 });
+
+test('the 满员后候补 row is the switch: a tap anywhere on it flips waitlist_enabled', async () => {
+  const { page } = open();
+  await settle();
+  const before = page.data.form.waitlistEnabled;
+  page.querySelector('.edit__switch-row').dispatchEvent('tap');
+  await settle();
+  expect(page.data.form.waitlistEnabled).toBe(!before);
+  expect(page.querySelector('.edit__switch-row').dom.innerHTML).toContain(before ? '关' : '开');
+});

@@ -86,13 +86,14 @@ describe('我的: the 长辈模式 switch', () => {
     expect(page.data.elderMode).toBe(false);
     expect(page.data.fontRoot).toBe('16px');
 
-    page.querySelector('.mine__elder-switch').querySelector('.t-switch').dispatchEvent('tap');
+    page.querySelector('.mine__elder').dispatchEvent('tap');
     await waitFor(() => page.data.elderMode === true);
     expect(wx.store.elder_mode).toBe(true);
     expect(page.data.fontRoot).toBe('20px');
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已开启长辈模式' }));
 
-    page.instance.onElderModeChange({ detail: { value: false } });
+    page.querySelector('.mine__elder').dispatchEvent('tap');
+    await waitFor(() => page.data.elderMode === false);
     expect(wx.store.elder_mode).toBe(false);
     expect(page.data.fontRoot).toBe('16px');
   });

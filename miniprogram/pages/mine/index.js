@@ -50,9 +50,13 @@ Page({
     return bindPhoneNumber(e, (user) => this.show(user));
   },
 
+  /** The whole 长辈模式 row is the switch's tap target. */
+  onElderModeTap() {
+    this.setElderMode(!this.data.elderMode);
+  },
+
   /** 长辈模式: larger text everywhere (display.js) and the two big actions on the activities tab. */
-  onElderModeChange(e) {
-    const on = !!e.detail.value;
+  setElderMode(on) {
     display.setElderMode(on);
     display.apply(this);
     display.selectTab(this, 'pages/mine/index');

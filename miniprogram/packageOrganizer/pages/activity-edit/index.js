@@ -114,8 +114,10 @@ Page({
     this.setData({ [`form.${e.currentTarget.dataset.field}`]: e.detail.value });
   },
 
-  onSwitch(e) {
-    this.setData({ [`form.${e.currentTarget.dataset.field}`]: !!e.detail.value });
+  /** A switch row (the whole row is the tap target): flip the boolean field it names. */
+  onToggle(e) {
+    const field = e.currentTarget.dataset.field;
+    this.setData({ [`form.${field}`]: !this.data.form[field] });
   },
 
   /** Open the date-time picker on one of the four times (WHEN), at its value or a sensible default. */
