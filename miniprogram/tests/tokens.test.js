@@ -87,3 +87,18 @@ test('pages and components take colours from the tokens: no hex colour outside a
   walk('.');
   expect(offenders).toEqual([]);
 });
+
+test('every --td-* variable app.wxss sets is one the vendored TDesign styles read (no misspelt theme names)', () => {
+  const tdDir = path.join(ROOT, 'miniprogram_npm', 'tdesign-miniprogram');
+  const styles = [];
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).forEach((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.wxss')) styles.push(fs.readFileSync(full, 'utf8'));
+    });
+  walk(tdDir);
+  const all = styles.join('\n');
+  const unread = Object.keys(tokens).filter((name) => name.startsWith('--td-') && !all.includes(`var(${name}`));
+  expect(unread).toEqual([]);
+});
