@@ -1,5 +1,5 @@
 /**
- * Feedback shown by the pages, in one place: toasts and confirmation dialogs.
+ * Feedback shown by the pages, in one place: toasts, confirmation dialogs, and choice lists (actionSheet).
  *
  * A page that mounts TDesign's `<t-toast id="t-toast" />` and `<t-dialog id="t-dialog" />` gets them (themed
  * with the app's tokens, sized in rem); any other page, or a base library where the page cannot be found, gets
