@@ -56,7 +56,7 @@ function todayActivities(body, nowMs = Date.now()) {
 }
 
 /**
- * The duty sites of the day (shifts not cancelled), in the order of their first shift:
+ * The duty sites of the day (shifts not cancelled), in the order of their first shift, those done last:
  * `{siteId, siteName, slotsText, bookedText, ended, canShowCode}`.
  */
 function todaySites(roster, nowMs = Date.now()) {
@@ -81,7 +81,10 @@ function todaySites(roster, nowMs = Date.now()) {
     });
     if (nowMs < parseIso(shift.ends_at)) entry.ended = false;
   });
-  return Array.from(bySite.values()).map((entry) => ({
+  const sites = Array.from(bySite.values());
+  // Sites done for the day go last (a stable sort keeps the rest in the order of their first shift).
+  sites.sort((a, b) => Number(a.ended) - Number(b.ended));
+  return sites.map((entry) => ({
     siteId: entry.siteId,
     siteName: entry.siteName,
     slotsText: entry.slots.join('、'),
