@@ -353,7 +353,7 @@ describe('duty roster page', () => {
     await settle();
     expect(page.data.items.map((r) => r.siteName)).toEqual(['南门卡口']);
     expect(page.dom.innerHTML).toContain('只看：南门卡口');
-    page.querySelector('.duty__site-bar .btn-primary').dispatchEvent('tap');
+    button(page, '出示签到码').dispatchEvent('tap');
     await settle();
     expect(wx.navigateTo).toHaveBeenCalledWith({
       url: `/packageOrganizer/pages/checkin-code/index?siteId=5&name=${encodeURIComponent('南门卡口')}`,

@@ -17,6 +17,7 @@ const {
 const activityService = require('../../../services/activity');
 const { formatTime } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
+const display = require('../../../utils/display');
 
 const KIND_TEXT = {
   activity: { heading: '活动签到', tip: '已报名的居民用微信扫一扫，即可签到', code: '签到码' },
@@ -26,6 +27,7 @@ const KIND_TEXT = {
 
 Page({
   data: {
+    fontRoot: '16px',
     kind: 'activity',
     id: null,
     title: '',
@@ -41,6 +43,7 @@ Page({
   },
 
   onLoad(query) {
+    display.apply(this);
     let kind = 'activity';
     if (query.siteId) kind = 'site';
     else if (query.communityId) kind = 'community';
@@ -56,6 +59,7 @@ Page({
   },
 
   onShow() {
+    display.apply(this);
     wx.setKeepScreenOn({ keepScreenOn: true });
     if (!this.brightening) this.brightening = brighten();
     this.ticker = this.ticker || setInterval(() => this.tick(), 1000);

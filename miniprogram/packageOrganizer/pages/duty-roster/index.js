@@ -11,6 +11,7 @@ const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 // `question`: asked first, for what cannot be undone; 签到 goes in one tap.
 const ACTIONS = {
@@ -31,6 +32,7 @@ const ACTIONS = {
 
 Page({
   data: {
+    fontRoot: '16px',
     communityId: null,
     communityName: '',
     siteId: null,
@@ -44,8 +46,13 @@ Page({
   },
 
   onLoad(query) {
+    display.apply(this);
     this.setData({ communityId: Number(query.communityId) || null, siteId: Number(query.siteId) || null });
     this.setDate(query.date || todayString());
+  },
+
+  onShow() {
+    display.apply(this);
   },
 
   onPullDownRefresh() {

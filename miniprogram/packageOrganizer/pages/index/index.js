@@ -18,11 +18,13 @@ const { loadMonthStats, UNAVAILABLE_TEXT } = require('../../../controllers/month
 const { loadTodayActivities, loadTodayDuty } = require('../../../controllers/on-site');
 const { callPerson } = require('../../../controllers/phone-call');
 const rosterService = require('../../../services/roster');
+const display = require('../../../utils/display');
 
 const CODE_PAGE = '/packageOrganizer/pages/checkin-code/index';
 
 Page({
   data: {
+    fontRoot: '16px',
     allowed: true,
     communities: [],
     communityIndex: 0,
@@ -40,7 +42,12 @@ Page({
     statsError: '',
   },
 
+  onLoad() {
+    display.apply(this);
+  },
+
   onShow() {
+    display.apply(this);
     this.load();
   },
 

@@ -7,13 +7,29 @@ const { presentRosterRow } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
 const { withLoadState } = require('../../../utils/load-state');
 const { showError, showSuccess, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 Page({
-  data: { id: null, title: '', counts: null, items: [], filter: 'all', loading: true, busy: false, error: '' },
+  data: {
+    fontRoot: '16px',
+    id: null,
+    title: '',
+    counts: null,
+    items: [],
+    filter: 'all',
+    loading: true,
+    busy: false,
+    error: '',
+  },
 
   onLoad(query) {
+    display.apply(this);
     this.setData({ id: Number(query.id) });
     this.load();
+  },
+
+  onShow() {
+    display.apply(this);
   },
 
   onPullDownRefresh() {
