@@ -173,13 +173,19 @@ async function loadTodayActivities(communityId, nowMs = Date.now()) {
   return todayActivities(body, nowMs);
 }
 
-/** Today's duty roster of the community → `{sites, vacancies, absent}`. */
+/** How many shifts of the day are under way or still to come (not cancelled, not ended). */
+function remainingShifts(roster, nowMs = Date.now()) {
+  return liveShifts(roster).filter((shift) => nowMs < parseIso(shift.ends_at)).length;
+}
+
+/** Today's duty roster of the community → `{sites, vacancies, absent, remainingShifts}`. */
 async function loadTodayDuty(communityId, nowMs = Date.now()) {
   const roster = await rosterService.getDutyRoster({ date: todayString(nowMs), communityId });
   return {
     sites: todaySites(roster, nowMs),
     vacancies: vacantPosts(roster, nowMs),
     absent: absentVolunteers(roster, nowMs),
+    remainingShifts: remainingShifts(roster, nowMs),
   };
 }
 
@@ -188,6 +194,7 @@ module.exports = {
   todaySites,
   vacantPosts,
   absentVolunteers,
+  remainingShifts,
   loadTodayActivities,
   loadTodayDuty,
 };

@@ -300,7 +300,38 @@ describe('workbench page', () => {
     await waitFor(loaded(page));
     await settle();
     expect(page.dom.innerHTML).toContain('今天没有活动和值守安排');
+    expect(page.dom.innerHTML).toContain('今天没有进行中或待开始的班次');
+    page.instance.onUnload();
+  });
+
+  test('every post filled: 空缺岗位 says so', async () => {
+    const full = JSON.parse(JSON.stringify(DUTY_ROSTER));
+    full.shifts[1].roles[1].volunteers = [volunteer(64, '周九')];
+    full.shifts[3].roles[0].volunteers.push(volunteer(65, '吴十'));
+    const { page } = open({ 'GET /rosters/shifts': { statusCode: 200, data: full } });
+    await waitFor(loaded(page));
+    await settle();
+    expect(page.data.vacancies).toEqual([]);
     expect(page.dom.innerHTML).toContain('今天余下的班次岗位都已排满');
+    page.instance.onUnload();
+  });
+
+  test('while on screen, today is read again every two minutes; not once it is left', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const { wx, page } = open();
+      const dutyReads = () => wx.requests.filter((r) => r.path === '/rosters/shifts').length;
+      await jest.advanceTimersByTimeAsync(10);
+      const first = dutyReads();
+      expect(first).toBe(1);
+      await jest.advanceTimersByTimeAsync(120000);
+      expect(dutyReads()).toBe(2);
+      page.instance.onHide();
+      await jest.advanceTimersByTimeAsync(360000);
+      expect(dutyReads()).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('登录管理后台 opens the console login page', async () => {

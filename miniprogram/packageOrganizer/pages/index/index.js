@@ -3,7 +3,8 @@
  * chosen community, each with its check-in code and roster), 空缺岗位 (posts short now or later today, and
  * the volunteers of a shift under way who have not checked in, to call), then 本月数据. Desk work (shift
  * planning, sites, exports ...) is done in the web console; the workbench says so and opens its login.
- * Each block loads on its own: one that fails says so, and the rest of the workbench works.
+ * Each block loads on its own: one that fails says so, and the rest of the workbench works. While the
+ * workbench is on screen, today's blocks are read again every two minutes.
  */
 const {
   refreshUser,
@@ -21,6 +22,8 @@ const rosterService = require('../../../services/roster');
 const display = require('../../../utils/display');
 
 const CODE_PAGE = '/packageOrganizer/pages/checkin-code/index';
+// While the workbench is on screen, 今日现场 and 空缺岗位 are read again this often (who is late changes).
+const TODAY_REFRESH_MS = 120000;
 
 Page({
   data: {
@@ -35,6 +38,7 @@ Page({
     sites: [],
     vacancies: [],
     absent: [],
+    remainingShifts: 0,
     dutyLoading: false,
     dutyError: '',
     stats: null,
@@ -49,6 +53,20 @@ Page({
   onShow() {
     display.apply(this);
     this.load();
+    if (!this.todayTimer) this.todayTimer = setInterval(() => this.loadToday(), TODAY_REFRESH_MS);
+  },
+
+  onHide() {
+    this.stopTimer();
+  },
+
+  onUnload() {
+    this.stopTimer();
+  },
+
+  stopTimer() {
+    if (this.todayTimer) clearInterval(this.todayTimer);
+    this.todayTimer = null;
   },
 
   onPullDownRefresh() {
@@ -104,7 +122,14 @@ Page({
       (today) => current() && this.setData(Object.assign({ dutyLoading: false }, today)),
       (err) =>
         current() &&
-        this.setData({ sites: [], vacancies: [], absent: [], dutyLoading: false, dutyError: errorText(err) }),
+        this.setData({
+          sites: [],
+          vacancies: [],
+          absent: [],
+          remainingShifts: 0,
+          dutyLoading: false,
+          dutyError: errorText(err),
+        }),
     );
     return Promise.all([activities, duty]);
   },
