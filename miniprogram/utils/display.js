@@ -75,4 +75,11 @@ function apply(page) {
   return root;
 }
 
-module.exports = { ELDER_MODE_KEY, systemScale, isElderMode, setElderMode, scale, fontRoot, apply };
+/** On a tab page: mark `route`'s tab in the custom tab bar (custom-tab-bar/), if WeChat gives the page one. */
+function selectTab(page, route) {
+  const bar = typeof page.getTabBar === 'function' ? page.getTabBar() : null;
+  if (bar && typeof bar.select === 'function') bar.select(route);
+  return bar || null;
+}
+
+module.exports = { ELDER_MODE_KEY, systemScale, isElderMode, setElderMode, scale, fontRoot, apply, selectTab };

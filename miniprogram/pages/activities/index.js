@@ -8,6 +8,7 @@ const communityService = require('../../services/community');
 const { CATEGORIES } = require('../../constants/status');
 const { pagedList } = require('../../utils/paged-list');
 const { dayLabel } = require('../../utils/time');
+const display = require('../../utils/display');
 
 const listMethods = pagedList({
   fetch({ page, pageSize }) {
@@ -35,9 +36,18 @@ Page(
       error: '',
       fromCache: false,
       cacheNotice: '',
+      elderMode: false,
+      filtersOpen: false,
+    },
+
+    onShow() {
+      display.apply(this);
+      display.selectTab(this, 'pages/activities/index');
     },
 
     onLoad() {
+      display.apply(this);
+      display.selectTab(this, 'pages/activities/index');
       this.loadCommunities();
       this.reload();
     },
@@ -87,6 +97,16 @@ Page(
     onKeywordConfirm(e) {
       this.setData({ keyword: (e.detail.value || '').trim() });
       this.reload();
+    },
+
+    /** 长辈模式's 找活动: open (or close) the filters above the list. */
+    onFindTap() {
+      this.setData({ filtersOpen: !this.data.filtersOpen });
+    },
+
+    /** 长辈模式's 我的报名. */
+    onMyRegistrations() {
+      wx.navigateTo({ url: '/pages/my-registrations/index' });
     },
 
     onSelect(e) {

@@ -5,7 +5,8 @@ const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
 const { presentActivity, signupState } = require('../../utils/present');
 const { errorText } = require('../../api/api-error');
-const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
+const display = require('../../utils/display');
 
 const MAX_COMPANIONS = 5;
 
@@ -22,7 +23,12 @@ Page({
     error: '',
   },
 
+  onShow() {
+    display.apply(this);
+  },
+
   onLoad(query) {
+    display.apply(this);
     this.setData({ id: Number(query.id) });
     // Template ids must be known before the tap: the subscribe dialog opens inside it.
     preloadTemplates();
@@ -93,7 +99,7 @@ Page({
     if (token === null) return; // cancelled by the user
     const parsed = checkin.parseCheckinToken(token);
     if (!parsed || parsed.kind !== 'activity' || parsed.id !== this.data.id) {
-      wx.showToast({ title: '这不是本活动的签到码', icon: 'none' });
+      showText('这不是本活动的签到码');
       return;
     }
     try {

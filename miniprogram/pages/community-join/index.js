@@ -6,6 +6,7 @@
 const checkin = require('../../controllers/checkin');
 const membership = require('../../controllers/membership');
 const { errorText } = require('../../api/api-error');
+const display = require('../../utils/display');
 
 Page({
   data: {
@@ -14,7 +15,12 @@ Page({
     communityName: '',
   },
 
+  onShow() {
+    display.apply(this);
+  },
+
   onLoad(query) {
+    display.apply(this);
     this.start(checkin.tokenFromQuery(query));
   },
 

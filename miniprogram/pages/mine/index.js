@@ -4,6 +4,8 @@ const { ROLE_LABELS } = require('../../constants/status');
 const { formatMinutes } = require('../../utils/time');
 const { bindPhoneNumber } = require('../../controllers/phone');
 const { errorText } = require('../../api/api-error');
+const display = require('../../utils/display');
+const { showText } = require('../../utils/ui');
 
 function view(user) {
   if (!user) return null;
@@ -17,9 +19,11 @@ function view(user) {
 }
 
 Page({
-  data: { user: null, view: null, organizer: false, error: '' },
+  data: { user: null, view: null, organizer: false, error: '', elderMode: false },
 
   onShow() {
+    display.apply(this);
+    display.selectTab(this, 'pages/mine/index');
     this.show(cachedUser());
     this.refresh();
   },
@@ -44,6 +48,15 @@ Page({
   /** The getPhoneNumber button: send its code (not a wx.login code) to POST /auth/phone. */
   onGetPhoneNumber(e) {
     return bindPhoneNumber(e, (user) => this.show(user));
+  },
+
+  /** 长辈模式: larger text everywhere (display.js) and the two big actions on the activities tab. */
+  onElderModeChange(e) {
+    const on = !!e.detail.value;
+    display.setElderMode(on);
+    display.apply(this);
+    display.selectTab(this, 'pages/mine/index');
+    showText(on ? '已开启长辈模式' : '已关闭长辈模式');
   },
 
   onNavigate(e) {

@@ -2,11 +2,17 @@
 const shiftService = require('../../services/shift');
 const { presentHours } = require('../../utils/present');
 const { withLoadState } = require('../../utils/load-state');
+const display = require('../../utils/display');
 
 Page({
   data: { hours: null, loading: true, error: '' },
 
+  onShow() {
+    display.apply(this);
+  },
+
   onLoad() {
+    display.apply(this);
     this.load();
   },
 

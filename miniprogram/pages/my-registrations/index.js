@@ -2,6 +2,7 @@
 const activityService = require('../../services/activity');
 const { presentRegistration } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
+const display = require('../../utils/display');
 
 const listMethods = pagedList({
   reloadOnShow: true,
@@ -14,6 +15,11 @@ const listMethods = pagedList({
 Page(
   Object.assign({}, listMethods, {
     data: { when: 'upcoming', raw: [], items: [], page: 0, finished: false, loading: false, error: '' },
+
+    onShow() {
+      display.apply(this);
+      listMethods.onShow.call(this);
+    },
 
     onTabTap(e) {
       const when = e.currentTarget.dataset.when;

@@ -3,7 +3,8 @@ const shiftService = require('../../services/shift');
 const checkin = require('../../controllers/checkin');
 const { presentBooking } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
-const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
+const display = require('../../utils/display');
 
 const listMethods = pagedList({
   reloadOnShow: true,
@@ -19,6 +20,11 @@ const listMethods = pagedList({
 Page(
   Object.assign({}, listMethods, {
     data: { when: 'upcoming', raw: [], items: [], page: 0, finished: false, loading: false, busy: false, error: '' },
+
+    onShow() {
+      display.apply(this);
+      listMethods.onShow.call(this);
+    },
 
     onTabTap(e) {
       const when = e.currentTarget.dataset.when;
@@ -50,7 +56,7 @@ Page(
       const parsed = checkin.parseCheckinToken(token);
       const siteId = booking.shift && booking.shift.site && booking.shift.site.id;
       if (!parsed || parsed.kind !== 'site' || parsed.id !== siteId) {
-        wx.showToast({ title: '请扫描本值守点的签到码', icon: 'none' });
+        showText('请扫描本值守点的签到码');
         return;
       }
       this.setData({ busy: true });

@@ -15,8 +15,9 @@ const { profileChanges } = require('../../controllers/forms');
 const { bindPhoneNumber } = require('../../controllers/phone');
 const { membershipView } = require('../../controllers/membership');
 const consoleLogin = require('../../controllers/console-login');
-const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
 const privacy = require('../../components/privacy-popup/privacy');
+const display = require('../../utils/display');
 
 const NO_COMMUNITY = { id: null, name: '暂不选择' };
 
@@ -36,6 +37,7 @@ Page({
   },
 
   onLoad() {
+    display.apply(this);
     this.checkPrivacy();
     this.fill(cachedUser());
     Promise.all([communityService.listCommunities(), refreshUser()])
@@ -67,7 +69,7 @@ Page({
   async onAskPrivacy() {
     const agreed = await privacy.requireAuthorization();
     if (agreed) this.setData({ privacyPending: false });
-    else wx.showToast({ title: '同意隐私保护指引后才能填写', icon: 'none' });
+    else showText('同意隐私保护指引后才能填写');
   },
 
   onPrivacyAgreed() {
@@ -129,6 +131,7 @@ Page({
   },
 
   onShow() {
+    display.apply(this);
     // Back from the join page: the cached user may now be confirmed.
     const user = cachedUser();
     if (user) this.setData({ membership: membershipView(user) });

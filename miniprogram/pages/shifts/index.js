@@ -9,7 +9,8 @@ const { presentShift } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
 const { todayString, nextDays } = require('../../utils/time');
 const { cachedUser } = require('../../utils/user');
-const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
+const display = require('../../utils/display');
 
 const DAYS_AHEAD = 7;
 const SHIFT_PAGE_SIZE = 50;
@@ -45,7 +46,14 @@ Page(
       error: '',
     },
 
+    onShow() {
+      display.apply(this);
+      display.selectTab(this, 'pages/shifts/index');
+    },
+
     onLoad() {
+      display.apply(this);
+      display.selectTab(this, 'pages/shifts/index');
       const today = todayString();
       this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
       preloadTemplates();
@@ -148,7 +156,7 @@ Page(
       const token = await checkin.scanToken();
       if (token === null) return; // cancelled
       if (!checkin.parseCheckinToken(token)) {
-        wx.showToast({ title: '无法识别的签到码', icon: 'none' });
+        showText('无法识别的签到码');
         return;
       }
       wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });

@@ -8,7 +8,8 @@ const {
   SHIFT_TEMPLATE_KEYS,
 } = require('../../constants/status');
 const { withLoadState } = require('../../utils/load-state');
-const { showSuccess } = require('../../utils/ui');
+const { showSuccess, showText } = require('../../utils/ui');
+const display = require('../../utils/display');
 
 const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, waitlist: WAITLIST_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
 
@@ -16,10 +17,12 @@ Page({
   data: { items: [], loading: true, error: '' },
 
   onLoad() {
+    display.apply(this);
     preloadTemplates();
   },
 
   onShow() {
+    display.apply(this);
     this.load();
   },
 
@@ -40,7 +43,7 @@ Page({
     const keys = GROUPS[e.currentTarget.dataset.group] || [];
     return withReminders(keys, () => Promise.resolve(null)).then(({ accepted }) => {
       if (accepted.length) showSuccess('已开启提醒');
-      else wx.showToast({ title: '未开启提醒', icon: 'none' });
+      else showText('未开启提醒');
       return this.load();
     });
   },

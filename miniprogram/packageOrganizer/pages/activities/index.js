@@ -2,7 +2,8 @@
 const activityService = require('../../../services/activity');
 const { presentActivity } = require('../../../utils/present');
 const { pagedList } = require('../../../utils/paged-list');
-const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 const TABS = [
   { value: 'draft', label: '草稿' },
@@ -52,7 +53,13 @@ Page(
       error: '',
     },
 
+    onShow() {
+      display.apply(this);
+      listMethods.onShow.call(this);
+    },
+
     onLoad(query) {
+      display.apply(this);
       this.setData({ communityId: Number(query.communityId) || null });
     },
 
@@ -97,7 +104,7 @@ Page(
       const reason = await promptReason('取消活动');
       if (reason === null) return;
       if (!reason) {
-        wx.showToast({ title: '请填写取消原因', icon: 'none' });
+        showText('请填写取消原因');
         return;
       }
       try {

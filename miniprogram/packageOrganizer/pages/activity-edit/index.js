@@ -5,7 +5,44 @@ const { emptyActivityForm, activityToForm, buildActivityPayload } = require('../
 const { cachedUser, managedCommunities } = require('../../../utils/user');
 const { todayString, addDays } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
-const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, confirm, withLoading, showText } = require('../../../utils/ui');
+const display = require('../../../utils/display');
+
+/**
+ * The four times of the form, each chosen in TDesign's date-time picker and kept as the form's date and
+ * time fields (controllers/forms.js builds the payload from them).
+ */
+const WHEN = [
+  { key: 'start', label: '开始', title: '开始时间', date: 'startDate', time: 'startTime', error: 'starts_at' },
+  { key: 'end', label: '结束', title: '结束时间', date: 'endDate', time: 'endTime', error: 'ends_at' },
+  {
+    key: 'opens',
+    label: '报名开始',
+    title: '报名开始时间',
+    date: 'opensDate',
+    time: 'opensTime',
+    error: 'signup_opens_at',
+  },
+  {
+    key: 'closes',
+    label: '报名截止',
+    title: '报名截止时间',
+    date: 'closesDate',
+    time: 'closesTime',
+    error: 'signup_closes_at',
+  },
+];
+const EMPTY_TEXT = { start: '请选择', end: '请选择', opens: '发布后立即', closes: '活动开始时' };
+
+/** The rows shown for the four times: "2026-06-01 09:00", or what an empty one means. */
+function whenFields(form) {
+  return WHEN.map((w) => {
+    let date = form[w.date];
+    if (w.key === 'end' && !date && form[w.time]) date = form.startDate;
+    const text = date ? `${date} ${form[w.time] || '00:00'}` : EMPTY_TEXT[w.key];
+    return { key: w.key, label: w.label, title: w.title, error: w.error, text, empty: !date };
+  });
+}
 
 const indexOf = (options, value) =>
   Math.max(
@@ -26,9 +63,16 @@ Page({
     errors: {},
     saving: false,
     error: '',
+    whenFields: whenFields(emptyActivityForm(null)),
+    picker: { visible: false, key: '', title: '', value: '', start: '', end: '' },
+  },
+
+  onShow() {
+    display.apply(this);
   },
 
   async onLoad(query) {
+    display.apply(this);
     const id = Number(query.id) || null;
     this.setData({ id });
     wx.setNavigationBarTitle({ title: id ? '编辑活动' : '发布活动' });
@@ -60,6 +104,7 @@ Page({
   setForm(form) {
     this.setData({
       form,
+      whenFields: whenFields(form),
       categoryIndex: indexOf(CATEGORIES, form.category),
       audienceIndex: indexOf(AUDIENCES, form.audience),
     });
@@ -71,6 +116,44 @@ Page({
 
   onSwitch(e) {
     this.setData({ [`form.${e.currentTarget.dataset.field}`]: !!e.detail.value });
+  },
+
+  /** Open the date-time picker on one of the four times (WHEN), at its value or a sensible default. */
+  onOpenPicker(e) {
+    const when = WHEN.find((w) => w.key === e.currentTarget.dataset.key);
+    if (!when) return;
+    const form = this.data.form;
+    const today = todayString();
+    const date = form[when.date] || form.startDate || addDays(today, 1);
+    const time = form[when.time] || (when.key === 'end' ? form.endTime : '') || form.startTime || '09:00';
+    this.setData({
+      picker: {
+        visible: true,
+        key: when.key,
+        title: when.title,
+        value: `${date} ${time}`,
+        start: `${addDays(today, -365)} 00:00`,
+        end: `${addDays(today, 730)} 23:59`,
+      },
+    });
+  },
+
+  /** The picker's 确定: "YYYY-MM-DD HH:mm" into the form's date and time fields. */
+  onPickerChange(e) {
+    const when = WHEN.find((w) => w.key === this.data.picker.key);
+    const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})/.exec(String(e.detail.value || ''));
+    if (!when || !match) return this.onPickerClose();
+    const form = Object.assign({}, this.data.form, { [when.date]: match[1], [when.time]: match[2] });
+    this.setData({
+      [`form.${when.date}`]: match[1],
+      [`form.${when.time}`]: match[2],
+      whenFields: whenFields(form),
+      'picker.visible': false,
+    });
+  },
+
+  onPickerClose() {
+    this.setData({ 'picker.visible': false });
   },
 
   onCategoryChange(e) {
@@ -89,7 +172,8 @@ Page({
   },
 
   onClearSignupWindow() {
-    this.setData({ 'form.opensDate': '', 'form.opensTime': '', 'form.closesDate': '', 'form.closesTime': '' });
+    const form = Object.assign({}, this.data.form, { opensDate: '', opensTime: '', closesDate: '', closesTime: '' });
+    this.setForm(form);
   },
 
   async onSubmit() {
@@ -97,7 +181,7 @@ Page({
     const { payload, errors } = buildActivityPayload(this.data.form, { forUpdate: !!this.data.id });
     this.setData({ errors });
     if (Object.keys(errors).length) {
-      wx.showToast({ title: errors[Object.keys(errors)[0]], icon: 'none' });
+      showText(errors[Object.keys(errors)[0]]);
       return;
     }
     this.setData({ saving: true });

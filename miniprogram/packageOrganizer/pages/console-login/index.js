@@ -9,6 +9,7 @@ const consoleLogin = require('../../../controllers/console-login');
 const consoleService = require('../../../services/console');
 const { ERROR_MESSAGES } = require('../../../constants/errors');
 const { showError, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 Page({
   data: {
@@ -22,7 +23,12 @@ Page({
     busy: false,
   },
 
+  onShow() {
+    display.apply(this);
+  },
+
   onLoad(query) {
+    display.apply(this);
     this.start(checkin.tokenFromQuery(query));
   },
 

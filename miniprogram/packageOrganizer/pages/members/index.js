@@ -6,6 +6,7 @@ const communityService = require('../../../services/community');
 const membership = require('../../../controllers/membership');
 const { pagedList } = require('../../../utils/paged-list');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 const listMethods = pagedList({
   fetch({ page, pageSize }) {
@@ -28,7 +29,12 @@ Page(
       busy: false,
     },
 
+    onShow() {
+      display.apply(this);
+    },
+
     onLoad(query) {
+      display.apply(this);
       this.setData({ communityId: Number(query.communityId) || null });
       this.reload();
     },
