@@ -13,6 +13,7 @@ const { mergePage, PAGE_SIZE } = require('./pager');
 const { withLoadState } = require('./load-state');
 const { readCachedPage, saveCachedPage } = require('./list-cache');
 const { errorText } = require('../api/api-error');
+const { toast } = require('./ui');
 
 const OFFLINE_NOTICE = '网络不可用，显示的是上次保存的内容';
 
@@ -76,7 +77,7 @@ function pagedList({ fetch, present, pageSize = PAGE_SIZE, reloadOnShow = false,
             const cacheNotice =
               err && err.isNetworkError ? OFFLINE_NOTICE : `${errorText(err)}，显示的是上次保存的内容`;
             this.setData({ cacheNotice });
-            wx.showToast({ title: cacheNotice, icon: 'none', duration: 2500 });
+            toast(cacheNotice, '', 3000);
             return;
           }
           if (!current()) return;
