@@ -184,11 +184,17 @@ describe('what the workbench computes', () => {
 
 describe('workbench page', () => {
   let pageId;
+  let shown = null;
   beforeAll(() => {
     installWx();
     pageId = loadPage('packageOrganizer/pages/index/index');
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    // Leaving the page stops its refresh timer.
+    if (shown) shown.instance.onUnload();
+    shown = null;
+    jest.restoreAllMocks();
+  });
 
   function open(table) {
     jest.resetModules();
@@ -209,6 +215,7 @@ describe('workbench page', () => {
     );
     const page = mount(pageId);
     page.instance.onShow();
+    shown = page;
     return { wx, page };
   }
 
@@ -332,6 +339,16 @@ describe('workbench page', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  test("居民确认码 shows the community's join code full screen", async () => {
+    const { wx, page } = open();
+    await waitFor(loaded(page));
+    page.instance.onShowJoinCode();
+    expect(wx.navigateTo).toHaveBeenCalledWith({
+      url: `/packageOrganizer/pages/checkin-code/index?communityId=1&name=${encodeURIComponent('海珠社区')}`,
+    });
+    page.instance.onUnload();
   });
 
   test('登录管理后台 opens the console login page', async () => {
