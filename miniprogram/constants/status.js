@@ -35,9 +35,6 @@ const SITE_KINDS = [
   { value: 'other', label: '其他' },
 ];
 
-/** Common posts on a shift, offered when creating shifts (any other name may be typed). */
-const SHIFT_POST_PRESETS = ['登记', '维持秩序', '测温', '卡口值守', '消杀'];
-
 /** `tone` drives the colour of <status-tag>: primary, success, warning, danger, default. */
 const STATUS_LABELS = {
   activity: {
@@ -114,7 +111,6 @@ module.exports = {
   CATEGORIES,
   AUDIENCES,
   SITE_KINDS,
-  SHIFT_POST_PRESETS,
   STATUS_LABELS,
   categoryLabel,
   audienceLabel,

@@ -10,6 +10,8 @@ const { parseIso } = require('../utils/time');
 const REFRESH_MARGIN_MS = 30000;
 const MIN_REFRESH_MS = 30000;
 const DEFAULT_REFRESH_MS = 240000;
+// After a failed refresh, while the shown code is still valid, try again this soon.
+const RETRY_MS = 10000;
 
 /** Epoch ms of `expires_at`: an ISO string, or epoch seconds / milliseconds. NaN if unknown. */
 function expiryMs(expiresAt) {
@@ -57,4 +59,50 @@ async function loadCheckinCode(kind, id) {
   return { token: code.token, expiresAt: code.expires_at, imagePath, imageError };
 }
 
-module.exports = { expiryMs, refreshDelay, absoluteCodeUrl, loadCheckinCode, REFRESH_MARGIN_MS, MIN_REFRESH_MS };
+/** `4:05` for a countdown of milliseconds (rounded up to the second, never negative). */
+function formatCountdown(ms) {
+  const total = Math.max(0, Math.ceil((Number(ms) || 0) / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** Call a wx API that may be missing (older base libraries, DevTools) as a promise; null when it fails. */
+function callWx(name, options = {}) {
+  return new Promise((resolve) => {
+    if (typeof wx[name] !== 'function') {
+      resolve(null);
+      return;
+    }
+    wx[name](Object.assign({}, options, { success: (res) => resolve(res || {}), fail: () => resolve(null) }));
+  });
+}
+
+/**
+ * Full brightness while the code is shown, so that phones scan it in sunlight or a dark car park.
+ * Resolves the brightness before (0..1) to give back to `restoreBrightness`, or null when unknown: then
+ * nothing is changed, since it could not be put back.
+ */
+async function brighten() {
+  const before = await callWx('getScreenBrightness');
+  if (!before || typeof before.value !== 'number') return null;
+  await callWx('setScreenBrightness', { value: 1 });
+  return before.value;
+}
+
+/** Put the brightness `brighten` found back (nothing when it found none). */
+function restoreBrightness(value) {
+  if (typeof value !== 'number') return Promise.resolve(null);
+  return callWx('setScreenBrightness', { value });
+}
+
+module.exports = {
+  expiryMs,
+  refreshDelay,
+  absoluteCodeUrl,
+  loadCheckinCode,
+  formatCountdown,
+  brighten,
+  restoreBrightness,
+  REFRESH_MARGIN_MS,
+  MIN_REFRESH_MS,
+  RETRY_MS,
+};

@@ -112,69 +112,9 @@ function buildActivityPayload(form, { forUpdate = false } = {}) {
   return { payload, errors };
 }
 
-let rowKey = 0;
-/** A unique `key` for a slot or post row (wx:key needs one; the API never sees it). */
-function nextRowKey() {
-  rowKey += 1;
-  return `row${rowKey}`;
-}
-
-function slotRow(start, end) {
-  return { key: nextRowKey(), start, end };
-}
-
-function postRow(name, capacity) {
-  return { key: nextRowKey(), name, capacity };
-}
-
-/** An empty batch-shift form: one morning slot and two posts. */
-function emptyBatchForm() {
-  return {
-    siteId: null,
-    dates: [],
-    slots: [slotRow('08:00', '12:00')],
-    posts: [postRow('登记', '2'), postRow('维持秩序', '2')],
-    partyMembersOnly: false,
-  };
-}
-
-/**
- * POST /shifts/batch body from the form; `{payload, errors}` as for activities.
- * The body has `posts`; services/shift.js translates them to the API's name on the way out.
- */
-function buildBatchPayload(form) {
-  const errors = {};
-  if (!form.siteId) errors.site_id = '请选择值守点位';
-  const dates = (form.dates || []).slice().sort();
-  if (!dates.length) errors.dates = '请至少选择一天';
-  const slots = (form.slots || []).map((slot) => ({ start: slot.start, end: slot.end }));
-  if (!slots.length) errors.slots = '请至少添加一个时段';
-  else if (slots.some((slot) => !slot.start || !slot.end || slot.end <= slot.start)) {
-    errors.slots = '每个时段的结束时间须晚于开始时间';
-  }
-  const posts = (form.posts || []).map((post) => ({ name: (post.name || '').trim(), capacity: post.capacity }));
-  const names = posts.map((post) => post.name);
-  if (!posts.length) errors.posts = '请至少添加一个岗位';
-  else if (names.some((name) => !name)) errors.posts = '请填写岗位名称';
-  else if (names.some((name, i) => names.indexOf(name) !== i)) errors.posts = '岗位名称不能重复';
-  else if (posts.some((post) => !isInt(post.capacity, 1))) errors.posts = '每个岗位的人数须为正整数';
-  const payload = {
-    site_id: form.siteId,
-    dates,
-    slots,
-    posts: posts.map((post) => ({ name: post.name, capacity: Number(post.capacity) })),
-    party_members_only: !!form.partyMembersOnly,
-  };
-  return { payload, errors };
-}
-
 module.exports = {
   profileChanges,
   emptyActivityForm,
   activityToForm,
   buildActivityPayload,
-  emptyBatchForm,
-  slotRow,
-  postRow,
-  buildBatchPayload,
 };

@@ -3,7 +3,7 @@
  * for this one person (POST .../phone, written to the server's audit log) and handed to wx.makePhoneCall.
  * Nothing is kept: the number is never stored or shown on the page.
  */
-const { confirm, withLoading, showError } = require('../utils/ui');
+const { confirm, withLoading, showError, showText } = require('../utils/ui');
 
 function makePhoneCall(phoneNumber) {
   return new Promise((resolve) => {
@@ -27,7 +27,7 @@ async function callPerson(name, reveal) {
     return false;
   }
   if (!phone) {
-    wx.showToast({ title: '对方未绑定手机号', icon: 'none' });
+    showText('对方未绑定手机号');
     return false;
   }
   return makePhoneCall(phone);

@@ -1,8 +1,8 @@
 /**
- * Rosters (名单) for organizers: JSON for the screens (phones masked), one person's number revealed to call
- * them, XLSX downloads for export.
+ * Rosters (名单) for organizers on site: JSON for the screens (phones masked), one person's number revealed
+ * to call them. Exports (XLSX) are desk work, downloaded in the web console.
  */
-const { request, download } = require('../api/request');
+const { request } = require('../api/request');
 
 /** GET /activities/{id}/roster?format=json → {activity, counts, items}. */
 const getActivityRoster = (id) => request(`/activities/${id}/roster`, { query: { format: 'json' } });
@@ -18,34 +18,17 @@ const checkInRegistration = (id, registrationId) =>
 const revealRegistrationPhone = (id, registrationId) =>
   request(`/activities/${id}/roster/${registrationId}/phone`, { method: 'POST' });
 
-/** GET /activities/{id}/roster?format=xlsx → temp file path. */
-const downloadActivityRoster = (id) => download(`/activities/${id}/roster`, { query: { format: 'xlsx' } });
-
-/** GET /shifts/{id}/roster?format=json → booked volunteers per post (the API calls posts `roles`). */
-const getShiftRoster = (id) => request(`/shifts/${id}/roster`, { query: { format: 'json' } });
-
 /** POST /shift-bookings/{id}/phone → {phone}: one booked volunteer's full number, to call them (audited). */
 const revealBookingPhone = (bookingId) => request(`/shift-bookings/${bookingId}/phone`, { method: 'POST' });
-
-/** GET /shifts/{id}/roster?format=xlsx → temp file path. */
-const downloadShiftRoster = (id) => download(`/shifts/${id}/roster`, { query: { format: 'xlsx' } });
 
 /** GET /rosters/shifts?date&community_id&format=json → the day's duty roster of a community. */
 const getDutyRoster = ({ date, communityId }) =>
   request('/rosters/shifts', { query: { date, community_id: communityId, format: 'json' } });
 
-/** GET /rosters/shifts?date&community_id&format=xlsx → temp file path. */
-const downloadDutyRoster = ({ date, communityId }) =>
-  download('/rosters/shifts', { query: { date, community_id: communityId, format: 'xlsx' } });
-
 module.exports = {
   getActivityRoster,
   checkInRegistration,
   revealRegistrationPhone,
-  downloadActivityRoster,
-  getShiftRoster,
   revealBookingPhone,
-  downloadShiftRoster,
   getDutyRoster,
-  downloadDutyRoster,
 };

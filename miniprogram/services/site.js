@@ -4,12 +4,6 @@ const { request } = require('../api/request');
 /** GET /sites ?community_id&kind → sites. */
 const listSites = (filters = {}) => request('/sites', { query: filters });
 
-/** POST /sites (organizer). */
-const createSite = (fields) => request('/sites', { method: 'POST', data: fields });
-
-/** PATCH /sites/{id} (organizer). */
-const updateSite = (id, changes) => request(`/sites/${id}`, { method: 'PATCH', data: changes });
-
 /**
  * GET /sites/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer): the site's rotating
  * `s<site id>` token that volunteers scan to check in and out. Added after v1 of the contract; the server offers it
@@ -17,4 +11,4 @@ const updateSite = (id, changes) => request(`/sites/${id}`, { method: 'PATCH', d
  */
 const getSiteCheckinCode = (id) => request(`/sites/${id}/checkin-code`);
 
-module.exports = { listSites, createSite, updateSite, getSiteCheckinCode };
+module.exports = { listSites, getSiteCheckinCode };

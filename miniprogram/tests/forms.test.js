@@ -59,37 +59,6 @@ describe('activity form', () => {
   });
 });
 
-describe('batch shift form', () => {
-  test('builds the POST /shifts/batch body', () => {
-    const form = Object.assign(forms.emptyBatchForm(), { siteId: 4, dates: ['2025-03-03', '2025-03-02'] });
-    const { payload, errors } = forms.buildBatchPayload(form);
-    expect(errors).toEqual({});
-    expect(payload).toEqual({
-      site_id: 4,
-      dates: ['2025-03-02', '2025-03-03'],
-      slots: [{ start: '08:00', end: '12:00' }],
-      posts: [
-        { name: '登记', capacity: 2 },
-        { name: '维持秩序', capacity: 2 },
-      ],
-      party_members_only: false,
-    });
-  });
-
-  test('reports field errors', () => {
-    const form = Object.assign(forms.emptyBatchForm(), {
-      slots: [forms.slotRow('12:00', '08:00')],
-      posts: [forms.postRow('登记', '2'), forms.postRow('登记', '1')],
-    });
-    expect(forms.buildBatchPayload(form).errors).toEqual({
-      site_id: '请选择值守点位',
-      dates: '请至少选择一天',
-      slots: '每个时段的结束时间须晚于开始时间',
-      posts: '岗位名称不能重复',
-    });
-  });
-});
-
 test('profile changes: blank nickname left out, blank real name cleared', () => {
   expect(forms.profileChanges({ nickname: ' ', realName: ' ', communityId: 3 })).toEqual({
     community_id: 3,

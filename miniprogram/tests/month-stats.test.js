@@ -202,6 +202,8 @@ describe('workbench card', () => {
         'GET /me': { statusCode: 200, data: user },
         'GET /communities': { statusCode: 200, data: { items: [HAIZHU, BINHAI] } },
         'GET /stats': statsAnswer,
+        'GET /activities': { statusCode: 200, data: { items: [], total: 0 } },
+        'GET /rosters/shifts': { statusCode: 200, data: { date: '2025-03-15', community: HAIZHU, shifts: [] } },
       }),
     );
     const page = mount(pageId);
@@ -232,7 +234,7 @@ describe('workbench card', () => {
       expect(html(page)).toContain(text),
     );
     expect(html(page)).toContain('当前社区');
-    expect(html(page)).toContain('发布新活动');
+    expect(html(page)).toContain('今日现场');
   });
 
   test('an admin sees the whole sub-district', async () => {
@@ -262,7 +264,7 @@ describe('workbench card', () => {
     expect(html(page)).not.toContain('活动场次');
     expect(page.data.error).toBe('');
     expect(html(page)).toContain('海珠社区');
-    expect(html(page)).toContain('发布新活动');
+    expect(html(page)).toContain('今日现场');
     page.instance.onNavigate({ currentTarget: { dataset: { url: '/packageOrganizer/pages/activities/index' } } });
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packageOrganizer/pages/activities/index?communityId=1' });
   });
@@ -290,7 +292,7 @@ describe('workbench card', () => {
     await until(() => release !== null && page.data.communities.length > 0);
     expect(page.data.statsLoading).toBe(true);
     expect(html(page)).toContain('加载中…');
-    expect(html(page)).toContain('发布新活动');
+    expect(html(page)).toContain('今日现场');
     release();
     await until(settled(page));
     expect(page.data.statsLoading).toBe(false);

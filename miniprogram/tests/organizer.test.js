@@ -1,4 +1,4 @@
-/** Organizer helpers: the rotating check-in code and the XLSX export. */
+/** Organizer helpers: the rotating check-in code, and who sees the organizer screens. */
 const { installWx, routes, DEVELOP_BASE } = require('./helpers/wx');
 
 let wx;
@@ -73,32 +73,6 @@ describe('check-in code', () => {
     await expect(code().loadCheckinCode('activity', 3)).rejects.toMatchObject({
       message: '活动未开放（未发布、已取消或已结束）',
     });
-  });
-});
-
-describe('export', () => {
-  test('downloads the XLSX with the token and opens it as xlsx', async () => {
-    wx.setHandler(() => ({ statusCode: 200 }));
-    const { exportXlsx } = require('../controllers/export');
-    const roster = require('../services/roster');
-    const path = await exportXlsx(() => roster.downloadActivityRoster(3));
-    expect(wx.downloadFile.mock.calls[0][0]).toMatchObject({
-      url: `${DEVELOP_BASE}/activities/3/roster?format=xlsx`,
-      header: { Authorization: 'Bearer org-token' },
-    });
-    expect(wx.openDocument).toHaveBeenCalledWith(expect.objectContaining({ filePath: path, fileType: 'xlsx' }));
-  });
-
-  test('a refused export is not opened', async () => {
-    wx.setHandler(() => ({ statusCode: 403, data: { error: 'forbidden' } }));
-    const { exportXlsx } = require('../controllers/export');
-    const roster = require('../services/roster');
-    await expect(
-      exportXlsx(() => roster.downloadDutyRoster({ date: '2025-03-01', communityId: 1 })),
-    ).rejects.toMatchObject({
-      error: 'forbidden',
-    });
-    expect(wx.openDocument).not.toHaveBeenCalled();
   });
 });
 

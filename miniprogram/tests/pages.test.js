@@ -38,7 +38,6 @@ beforeAll(() => {
     shifts: loadPage('pages/shifts/index'),
     checkin: loadPage('pages/checkin/index'),
     mine: loadPage('pages/mine/index'),
-    shiftBatch: loadPage('packageOrganizer/pages/shift-batch/index'),
   };
 });
 
@@ -192,53 +191,6 @@ describe('shifts tab', () => {
       accepted: ['T-SHIFT', 'T-CHANGE', 'T-CANCEL'],
     });
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '预约成功' }));
-  });
-});
-
-describe('batch shifts (organizer)', () => {
-  test("posts are added, edited and removed on the form, and sent as the API's roles", async () => {
-    jest.resetModules();
-    const wx = installWx({ storage: { auth_token: 't' } });
-    wx.setHandler(
-      routes({
-        'GET /sites': { statusCode: 200, data: { items: [{ id: 4, name: '北门卡口', kind: 'checkpoint' }] } },
-        'POST /shifts/batch': { statusCode: 201, data: { items: [{ id: 8 }] } },
-      }),
-    );
-    const page = mount(ids.shiftBatch);
-    page.instance.onLoad({ communityId: '1' });
-    await settle();
-    const postNames = () => page.instance.data.form.posts.map((post) => post.name);
-    expect(postNames()).toEqual(['登记', '维持秩序']);
-
-    const presets = page.querySelectorAll('.chip').filter((chip) => chip.dom.textContent === '测温');
-    presets[0].dispatchEvent('tap');
-    await settle();
-    expect(postNames()).toEqual(['登记', '维持秩序', '测温']);
-    const capacities = page.querySelectorAll('.batch__capacity');
-    expect(capacities).toHaveLength(3);
-    capacities[2].dispatchEvent('input', { detail: { value: '1' } });
-    await settle();
-    const removes = page.querySelectorAll('.batch__remove');
-    removes[removes.length - 2].dispatchEvent('tap');
-    await settle();
-    expect(page.instance.data.form.posts.map((post) => [post.name, post.capacity])).toEqual([
-      ['登记', '2'],
-      ['测温', '1'],
-    ]);
-
-    page.instance.onSiteChange({ detail: { value: 0 } });
-    page.querySelectorAll('.batch__day')[0].dispatchEvent('tap');
-    await settle();
-    await page.instance.onSubmit();
-    await settle();
-    expect(page.instance.data.errors).toEqual({});
-    const sent = wx.requests.find((r) => r.path === '/shifts/batch').data;
-    expect(sent.roles).toEqual([
-      { name: '登记', capacity: 2 },
-      { name: '测温', capacity: 1 },
-    ]);
-    expect(sent).not.toHaveProperty('posts');
   });
 });
 

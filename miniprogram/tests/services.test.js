@@ -172,9 +172,7 @@ const CASES = [
     { community_id: '2', kind: 'checkpoint' },
     undefined,
   ],
-  ['site.createSite', () => svc('site').createSite({ name: '北卡口' }), 'POST', '/sites', {}, { name: '北卡口' }],
   ['site.getSiteCheckinCode', () => svc('site').getSiteCheckinCode(4), 'GET', '/sites/4/checkin-code', {}, undefined],
-  ['site.updateSite', () => svc('site').updateSite(4, { name: '南卡口' }), 'PATCH', '/sites/4', {}, { name: '南卡口' }],
   [
     'shift.listShifts',
     () => svc('shift').listShifts({ date: '2025-03-01', site_id: 4, available: 'true' }),
@@ -183,33 +181,6 @@ const CASES = [
     { date: '2025-03-01', site_id: '4', available: 'true' },
     undefined,
   ],
-  ['shift.createShift', () => svc('shift').createShift({ site_id: 4 }), 'POST', '/shifts', {}, { site_id: 4 }],
-  [
-    "shift.createShift (posts sent as the API's roles)",
-    () => svc('shift').createShift({ site_id: 4, posts: [{ name: '测温', capacity: 1 }] }),
-    'POST',
-    '/shifts',
-    {},
-    { site_id: 4, roles: [{ name: '测温', capacity: 1 }] },
-  ],
-  [
-    'shift.createShiftsBatch',
-    () => svc('shift').createShiftsBatch({ site_id: 4 }),
-    'POST',
-    '/shifts/batch',
-    {},
-    { site_id: 4 },
-  ],
-  [
-    "shift.createShiftsBatch (posts sent as the API's roles)",
-    () =>
-      svc('shift').createShiftsBatch({ site_id: 4, posts: [{ name: '登记', capacity: 2 }], party_members_only: false }),
-    'POST',
-    '/shifts/batch',
-    {},
-    { site_id: 4, roles: [{ name: '登记', capacity: 2 }], party_members_only: false },
-  ],
-  ['shift.cancelShift', () => svc('shift').cancelShift(8, '取消'), 'POST', '/shifts/8/cancel', {}, { reason: '取消' }],
   ['shift.bookShift', () => svc('shift').bookShift(8, 21), 'POST', '/shifts/8/bookings', {}, { role_id: 21 }],
   ['shift.cancelBooking', () => svc('shift').cancelBooking(8), 'DELETE', '/shifts/8/bookings/me', {}, undefined],
   [
@@ -268,14 +239,6 @@ const CASES = [
     'POST',
     '/shift-bookings/60/phone',
     {},
-    undefined,
-  ],
-  [
-    'roster.getShiftRoster',
-    () => svc('roster').getShiftRoster(8),
-    'GET',
-    '/shifts/8/roster',
-    { format: 'json' },
     undefined,
   ],
   [
@@ -375,33 +338,6 @@ test.each(CASES.map(([label, call, method, path, query, body]) => [label, method
     expect(wx.requests).toHaveLength(1);
     expect(wx.requests[0]).toMatchObject({ method, path, query });
     expect(wx.requests[0].data).toEqual(body);
-  },
-);
-
-// [label, call, path, query]
-const DOWNLOADS = [
-  [
-    'roster.downloadActivityRoster',
-    () => svc('roster').downloadActivityRoster(3),
-    '/activities/3/roster',
-    { format: 'xlsx' },
-  ],
-  ['roster.downloadShiftRoster', () => svc('roster').downloadShiftRoster(8), '/shifts/8/roster', { format: 'xlsx' }],
-  [
-    'roster.downloadDutyRoster',
-    () => svc('roster').downloadDutyRoster({ date: '2025-03-01', communityId: 2 }),
-    '/rosters/shifts',
-    { date: '2025-03-01', community_id: '2', format: 'xlsx' },
-  ],
-];
-
-test.each(DOWNLOADS.map(([label, call, path, query]) => [label, path, call, query]))(
-  '%s downloads %s',
-  async (label, path, call, query) => {
-    await call();
-    expect(wx.downloadFile).toHaveBeenCalledTimes(1);
-    expect(wx.requests[0]).toMatchObject({ method: 'DOWNLOAD', path, query });
-    expect(wx.requests[0].header.Authorization).toBe('Bearer t');
   },
 );
 

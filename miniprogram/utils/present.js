@@ -245,12 +245,14 @@ function presentRosterRow(row) {
  * ends_at, status, roles: [{name, capacity, volunteers: [...]}]}]}`): one per volunteer, and one per
  * post with places still open.
  */
-function dutyRosterRows(body) {
+function dutyRosterRows(body, nowMs = Date.now()) {
   const rows = [];
   ((body && body.shifts) || []).forEach((shift) => {
     const site = shift.site || {};
     const timeText = `${formatTimeOnly(shift.starts_at)}-${formatTimeOnly(shift.ends_at)}`;
     const cancelled = shift.status === 'cancelled';
+    // The server takes no-shows only once the shift has started.
+    const started = nowMs >= parseIso(shift.starts_at);
     // The API calls a shift's posts `roles`.
     (shift.roles || []).forEach((post) => {
       const volunteers = post.volunteers || [];
@@ -259,6 +261,7 @@ function dutyRosterRows(body) {
         rows.push({
           key: `b${v.booking_id}`,
           bookingId: v.booking_id,
+          siteId: site.id,
           siteName: site.name || '',
           timeText,
           postName: post.name || '',
@@ -268,7 +271,7 @@ function dutyRosterRows(body) {
           status: cancelled ? 'cancelled' : bookingDisplayStatus(v),
           canCheckIn: action === 'check_in',
           canCheckOut: action === 'check_out',
-          canMarkNoShow: action === 'check_in',
+          canMarkNoShow: action === 'check_in' && started,
           vacancy: 0,
         });
       });
@@ -277,6 +280,7 @@ function dutyRosterRows(body) {
         rows.push({
           key: `r${shift.id}-${post.id}`,
           bookingId: null,
+          siteId: site.id,
           siteName: site.name || '',
           timeText,
           postName: post.name || '',

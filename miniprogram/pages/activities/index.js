@@ -1,4 +1,8 @@
-/** 活动 tab: published activities with filters (community, category, date), soonest first. */
+/**
+ * 活动 tab: published activities with filters (community, category, date), soonest first. The first page
+ * under each filter is kept in storage and shown at once on the next visit (`fromCache`) while the
+ * network is asked; without a network it stays, with a notice (`cacheNotice`).
+ */
 const activityService = require('../../services/activity');
 const communityService = require('../../services/community');
 const { CATEGORIES } = require('../../constants/status');
@@ -9,6 +13,9 @@ const display = require('../../utils/display');
 const listMethods = pagedList({
   fetch({ page, pageSize }) {
     return activityService.listActivities(Object.assign(this.filters(), { page, page_size: pageSize }));
+  },
+  cacheKey() {
+    return `activities:${JSON.stringify(this.filters())}`;
   },
 });
 
@@ -27,6 +34,8 @@ Page(
       finished: false,
       loading: false,
       error: '',
+      fromCache: false,
+      cacheNotice: '',
       elderMode: false,
       filtersOpen: false,
     },

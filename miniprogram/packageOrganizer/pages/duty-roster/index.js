@@ -1,29 +1,58 @@
 /**
- * The day's duty roster across the community's sites (GET /rosters/shifts): check volunteers in and
- * out by hand, mark no-shows, call one (phones are masked; "拨打电话" reveals one number), and export the
- * 排班表 as XLSX.
+ * The day's duty roster across the community's sites (GET /rosters/shifts), or one site's part of it
+ * (`siteId`, from the workbench's 今日现场): 签到 in one tap, 签退 and 缺勤 (no-show, once the shift has
+ * started) after a confirmation since they cannot be taken back, and 拨打电话 (phones are masked; the tap
+ * reveals one number, audited). Exports are desk work, done in the web console.
  */
 const rosterService = require('../../../services/roster');
 const shiftService = require('../../../services/shift');
 const { dutyRosterRows } = require('../../../utils/present');
-const { exportXlsx } = require('../../../controllers/export');
 const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
+// `question`: asked first, for what cannot be undone; 签到 goes in one tap.
 const ACTIONS = {
-  checkIn: { call: (id) => shiftService.checkInBooking(id), question: '为「{name}」签到？', done: '已签到' },
-  checkOut: { call: (id) => shiftService.checkOutBooking(id), question: '为「{name}」签退？', done: '已签退' },
-  noShow: { call: (id) => shiftService.markNoShow(id), question: '将「{name}」标记为缺勤？', done: '已标记缺勤' },
+  checkIn: { call: (id) => shiftService.checkInBooking(id), done: '已签到' },
+  checkOut: {
+    call: (id) => shiftService.checkOutBooking(id),
+    question: '为「{name}」签退？签退后按签到到签退的时间计入志愿时长。',
+    confirmText: '签退',
+    done: '已签退',
+  },
+  noShow: {
+    call: (id) => shiftService.markNoShow(id),
+    question: '将「{name}」标记为缺勤？标记后不能撤销，本班次不再为其签到。',
+    confirmText: '标记缺勤',
+    done: '已标记缺勤',
+  },
 };
 
 Page({
-  data: { communityId: null, communityName: '', date: '', dateText: '', items: [], loading: true, error: '' },
+  data: {
+    fontRoot: '16px',
+    communityId: null,
+    communityName: '',
+    siteId: null,
+    siteName: '',
+    date: '',
+    dateText: '',
+    items: [],
+    loading: true,
+    busy: false,
+    error: '',
+  },
 
   onLoad(query) {
-    this.setData({ communityId: Number(query.communityId) || null });
+    display.apply(this);
+    this.setData({ communityId: Number(query.communityId) || null, siteId: Number(query.siteId) || null });
     this.setDate(query.date || todayString());
+  },
+
+  onShow() {
+    display.apply(this);
   },
 
   onPullDownRefresh() {
@@ -33,19 +62,23 @@ Page({
   setDate(date) {
     const day = dayLabel(date);
     this.setData({ date, dateText: `${day.label} ${day.weekday}` });
-    this.load();
+    return this.load();
   },
 
   onDateChange(e) {
-    this.setDate(e.detail.value);
+    return this.setDate(e.detail.value);
   },
 
   async load() {
     this.setData({ loading: true, error: '' });
     try {
       const body = await rosterService.getDutyRoster({ date: this.data.date, communityId: this.data.communityId });
+      const rows = dutyRosterRows(body);
+      const siteId = this.data.siteId;
+      const items = siteId ? rows.filter((row) => row.siteId === siteId) : rows;
       this.setData({
-        items: dutyRosterRows(body),
+        items,
+        siteName: siteId && items[0] ? items[0].siteName : '',
         communityName: (body && body.community && body.community.name) || '',
       });
     } catch (err) {
@@ -55,19 +88,37 @@ Page({
     }
   },
 
-  /** 签到 / 签退 / 缺勤 by the organizer (no token needed). */
+  /** Every site of the day instead of one. */
+  onAllSites() {
+    this.setData({ siteId: null, siteName: '' });
+    return this.load();
+  },
+
+  onShowSiteCode() {
+    const { siteId, siteName } = this.data;
+    wx.navigateTo({
+      url: `/packageOrganizer/pages/checkin-code/index?siteId=${siteId}&name=${encodeURIComponent(siteName)}`,
+    });
+  },
+
+  /** 签到 / 签退 / 缺勤 by the organizer (no token needed); one at a time. */
   async onAction(e) {
     const { id, name, action } = e.currentTarget.dataset;
     const spec = ACTIONS[action];
-    if (!spec) return;
-    const ok = await confirm(spec.question.replace('{name}', name));
-    if (!ok) return;
+    if (!spec || this.data.busy) return;
+    if (spec.question) {
+      const ok = await confirm(spec.question.replace('{name}', name), { confirmText: spec.confirmText });
+      if (!ok) return;
+    }
+    this.setData({ busy: true });
     try {
       await withLoading('提交中', () => spec.call(id));
       showSuccess(spec.done);
       await this.load();
     } catch (err) {
       showError(err);
+    } finally {
+      this.setData({ busy: false });
     }
   },
 
@@ -75,14 +126,5 @@ Page({
   onCall(e) {
     const { id, name } = e.currentTarget.dataset;
     return callPerson(name, () => rosterService.revealBookingPhone(id));
-  },
-
-  async onExport() {
-    const query = { date: this.data.date, communityId: this.data.communityId };
-    try {
-      await withLoading('导出中', () => exportXlsx(() => rosterService.downloadDutyRoster(query)));
-    } catch (err) {
-      showError(err);
-    }
   },
 });

@@ -1,20 +1,35 @@
 /**
- * An activity's roster: counts, registrants (masked phones, "拨打电话" reveals one) with check-in by hand,
- * XLSX export, and the check-in code.
+ * An activity's roster at the venue: counts, registrants (masked phones, "拨打电话" reveals one) with
+ * 签到 in one tap, and the check-in code. Exports are desk work, done in the web console.
  */
 const rosterService = require('../../../services/roster');
 const { presentRosterRow } = require('../../../utils/present');
-const { exportXlsx } = require('../../../controllers/export');
 const { callPerson } = require('../../../controllers/phone-call');
 const { withLoadState } = require('../../../utils/load-state');
-const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, withLoading } = require('../../../utils/ui');
+const display = require('../../../utils/display');
 
 Page({
-  data: { id: null, title: '', counts: null, items: [], filter: 'all', loading: true, error: '' },
+  data: {
+    fontRoot: '16px',
+    id: null,
+    title: '',
+    counts: null,
+    items: [],
+    filter: 'all',
+    loading: true,
+    busy: false,
+    error: '',
+  },
 
   onLoad(query) {
+    display.apply(this);
     this.setData({ id: Number(query.id) });
     this.load();
+  },
+
+  onShow() {
+    display.apply(this);
   },
 
   onPullDownRefresh() {
@@ -46,16 +61,19 @@ Page({
     this.applyFilter();
   },
 
+  /** 签到 in one tap (it takes nothing away: no confirmation); one at a time. */
   async onCheckIn(e) {
-    const { id, name } = e.currentTarget.dataset;
-    const ok = await confirm(`确认为「${name}」签到吗？`);
-    if (!ok) return;
+    const { id } = e.currentTarget.dataset;
+    if (this.data.busy) return;
+    this.setData({ busy: true });
     try {
       await withLoading('签到中', () => rosterService.checkInRegistration(this.data.id, id));
       showSuccess('已签到');
       await this.load();
     } catch (err) {
       showError(err);
+    } finally {
+      this.setData({ busy: false });
     }
   },
 
@@ -65,15 +83,8 @@ Page({
     return callPerson(name, () => rosterService.revealRegistrationPhone(this.data.id, id));
   },
 
-  async onExport() {
-    try {
-      await withLoading('导出中', () => exportXlsx(() => rosterService.downloadActivityRoster(this.data.id)));
-    } catch (err) {
-      showError(err);
-    }
-  },
-
   onShowCode() {
-    wx.navigateTo({ url: `/packageOrganizer/pages/checkin-code/index?activityId=${this.data.id}` });
+    const name = encodeURIComponent(this.data.title || '');
+    wx.navigateTo({ url: `/packageOrganizer/pages/checkin-code/index?activityId=${this.data.id}&name=${name}` });
   },
 });
