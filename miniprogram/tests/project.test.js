@@ -75,7 +75,8 @@ describe.each(allPages())('page %s', (route) => {
   test('its components exist', () => {
     const using = readJson(`${route}.json`).usingComponents || {};
     Object.values(using).forEach((rel) => {
-      const target = path.join(path.dirname(route), rel);
+      // Absolute paths ('/miniprogram_npm/tdesign-miniprogram/...') start at the project root.
+      const target = rel.startsWith('/') ? rel.slice(1) : path.join(path.dirname(route), rel);
       expect(exists(`${target}.js`)).toBe(true);
       expect(readJson(`${target}.json`).component).toBe(true);
     });

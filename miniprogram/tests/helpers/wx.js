@@ -28,7 +28,7 @@ function routes(table) {
   };
 }
 
-function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnswer } = {}) {
+function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnswer, fontSizeScaleFactor = 1 } = {}) {
   const store = Object.assign({}, storage);
   const requests = [];
   let loginCount = 0;
@@ -131,6 +131,41 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
     stopPullDownRefresh: jest.fn(),
     setNavigationBarTitle: jest.fn(),
     setKeepScreenOn: jest.fn(),
+    // Device and base library, as TDesign and utils/display.js read them. SDKVersion stays below 2.19.2 so that
+    // TDesign does not turn on `virtualHost`, which j-component (miniprogram-simulate) renders without the
+    // host's wx:if children; on a phone TDesign works either way.
+    getAppBaseInfo: jest.fn(() => ({ SDKVersion: '2.19.1', language: 'zh_CN', theme: 'light', fontSizeScaleFactor })),
+    getWindowInfo: jest.fn(() => ({
+      pixelRatio: 2,
+      screenWidth: 375,
+      screenHeight: 812,
+      windowWidth: 375,
+      windowHeight: 812,
+      statusBarHeight: 44,
+      safeArea: { top: 44, bottom: 778, left: 0, right: 375, width: 375, height: 734 },
+    })),
+    getDeviceInfo: jest.fn(() => ({ platform: 'devtools', system: 'iOS 17.0', brand: 'devtools', model: 'iPhone' })),
+    getSystemInfoSync: jest.fn(() => ({
+      SDKVersion: '2.19.1',
+      platform: 'devtools',
+      pixelRatio: 2,
+      windowWidth: 375,
+      windowHeight: 812,
+      screenWidth: 375,
+      screenHeight: 812,
+      statusBarHeight: 44,
+      fontSizeSetting: 16 * fontSizeScaleFactor,
+    })),
+    getMenuButtonBoundingClientRect: jest.fn(() => ({
+      top: 48,
+      bottom: 80,
+      left: 281,
+      right: 368,
+      width: 87,
+      height: 32,
+    })),
+    nextTick: jest.fn((fn) => setTimeout(fn, 0)),
+    canIUse: jest.fn(() => true),
   };
   return wx;
 }

@@ -1,0 +1,1 @@
+const props={badgeProps:{type:Object},icon:{type:null},linkType:{type:String,value:"redirectTo"},subTabBar:{type:Array},url:{type:String,value:""},value:{type:null}};export default props;
