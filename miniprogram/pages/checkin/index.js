@@ -15,7 +15,8 @@ const { parseJoinToken } = require('../../controllers/membership');
 const { presentBooking } = require('../../utils/present');
 const { formatDateTime } = require('../../utils/time');
 const { errorText } = require('../../api/api-error');
-const { showError, showSuccess, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, showText, withLoading } = require('../../utils/ui');
+const display = require('../../utils/display');
 
 const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '扫码签到' };
 
@@ -51,6 +52,7 @@ function withKeptScans(raw) {
 
 Page({
   data: {
+    fontRoot: display.fontRoot(),
     token: '',
     kind: '',
     status: 'idle', // idle | working | done | failed | bookings | queued
@@ -68,12 +70,14 @@ Page({
   },
 
   onLoad(query) {
+    display.apply(this);
     this.stopWatching = offline.onChange(() => this.onQueueChanged());
     this.refreshQueue();
     return this.start(checkin.tokenFromQuery(query));
   },
 
   onShow() {
+    display.apply(this);
     this.refreshQueue();
   },
 
@@ -178,11 +182,7 @@ Page({
       if (offline.isOfflineError(err)) {
         const label = [shown.siteName, shown.postName].filter(Boolean).join(' · ');
         offline.keep({ kind: 'shift', id: booking.id, action, token: this.data.token, label });
-        wx.showToast({
-          title: checkingOut ? '签退已保存，待上传' : '签到已保存，待上传',
-          icon: 'none',
-          duration: 2500,
-        });
+        showText(checkingOut ? '签退已保存，待上传' : '签到已保存，待上传');
         this.setData({ offline: true });
         this.showBookings(this.data.rawBookings);
         this.refreshQueue();
@@ -219,7 +219,7 @@ Page({
       const result = await offline.flush();
       if (result.uploaded.length && !result.remaining) showSuccess('已补传');
       else if (result.remaining) {
-        wx.showToast({ title: '仍无网络，已保存在手机上，稍后自动上传', icon: 'none', duration: 2500 });
+        showText('仍无网络，已保存在手机上，稍后自动上传');
       }
       if (result.uploaded.length && this.data.kind === 'site' && this.data.status === 'bookings') {
         await this.loadBookings(checkin.parseCheckinToken(this.data.token));
