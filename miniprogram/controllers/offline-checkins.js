@@ -19,6 +19,7 @@ const shiftService = require('../services/shift');
 const { isApiError, errorText } = require('../api/api-error');
 const { bookingAction } = require('../utils/present');
 const { parseIso } = require('../utils/time');
+const { showText } = require('../utils/ui');
 
 let flushing = null;
 const listeners = [];
@@ -130,7 +131,7 @@ function flushAndTell() {
   return flush()
     .then((result) => {
       if (result.uploaded.length) {
-        wx.showToast({ title: `离线签到已补传 ${result.uploaded.length} 条`, icon: 'none', duration: 2500 });
+        showText(`离线签到已补传 ${result.uploaded.length} 条`);
       }
       return result;
     })
