@@ -5,14 +5,15 @@ check-in code, at the time of the scan; an organizer of the community needs no c
 the actual time afterwards (never a future one). Check-in opens CHECKIN_EARLY_MINUTES before the
 start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUTES after the end.
 Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
-check-out stand).
+check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
 
 Offline: a volunteer who scanned without a network uploads the scan later with its device time
 `recorded_at`. It is accepted if the token was valid at that time and the time is plausible
 (`checkin_tokens.check_offline_scan`: not in the future, not older than OFFLINE_CHECKIN_MAX_HOURS);
 the rules above then apply at `recorded_at`, which is the time stored (and credited), and the row is
 marked delayed (`checked_in_uploaded_at` / `checked_out_uploaded_at`: when it arrived). Uploading the
-same scan again answers the booking as it stands. An organizer marks a no-show once the shift has started, if nobody checked in.
+same scan again answers the booking as it stands; a booking marked no-show meanwhile stays so.
+
 Cancelling a started shift ends it early and checks out whoever is checked in (`shift_changes`); a
 later check-out answers that booking as it stands.
 
