@@ -18,7 +18,7 @@ const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, showText, withLoading } = require('../../utils/ui');
 const display = require('../../utils/display');
 
-const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '扫码签到' };
+const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '签到或签退' };
 
 /** A kept scan as the page lists it. */
 function presentEntry(entry) {
@@ -129,7 +129,7 @@ Page({
     this.setData({
       status: 'queued',
       queuedKey: entry.key,
-      message: `${ACTION_TEXT[entry.action] || '签到'}已保存在手机上，待上传`,
+      message: `${entry.action === 'scan' ? '扫码记录' : ACTION_TEXT[entry.action] || '签到'}已保存在手机上，待上传`,
     });
     this.refreshQueue();
     return entry;
@@ -148,7 +148,7 @@ Page({
       raw = checkin.cachedBookingsAtSite(parsed.id);
       if (!raw || !raw.length) {
         // No copy of today's bookings here: keep the scan itself; the upload finds the booking.
-        this.keepScan({ kind: 'site', id: parsed.id, action: 'scan', label: '值守点扫码签到' });
+        this.keepScan({ kind: 'site', id: parsed.id, action: 'scan', label: '值守点' });
         return;
       }
       this.setData({ offline: true });
