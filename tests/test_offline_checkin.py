@@ -135,7 +135,7 @@ def test_the_shift_window_is_applied_at_the_recorded_time(organizer, resident, b
     assert response.status_code == 200, response.get_json()
 
 
-def test_an_offline_check_out_too_late_after_the_end_is_refused(resident, booked, token_at):
+def test_an_offline_check_out_too_late_after_the_end_is_refused(resident, booked, token_at, clean_app):
     starts_at = now() - timedelta(hours=7)
     site, booking = booked(starts_at)  # ended 3 hours ago; check-out allowed until 2 hours after the end
     came = starts_at + timedelta(minutes=5)
@@ -143,6 +143,8 @@ def test_an_offline_check_out_too_late_after_the_end_is_refused(resident, booked
     late = starts_at + timedelta(hours=6, minutes=1)
     assert error_of(check(resident, booking, "check-out", token_at("s", site["id"], late), late)) == (
         409, "checkin_window_closed")
+    assert stored(clean_app, booking)[2:] == (None, None)  # nothing changed
+    assert resident.get("/api/v1/me").get_json()["volunteer_minutes"] == 0
     last = starts_at + timedelta(hours=6)
     assert check(resident, booking, "check-out", token_at("s", site["id"], last), last).status_code == 200
 
