@@ -3,6 +3,8 @@ const { login } = require('./api/request');
 const session = require('./api/session');
 const { preloadTemplates } = require('./controllers/reminders');
 const privacy = require('./components/privacy-popup/privacy');
+const offlineCheckins = require('./controllers/offline-checkins');
+const { refreshBookingsCache } = require('./controllers/checkin');
 
 App({
   globalData: {},
@@ -18,5 +20,13 @@ App({
       });
     }
     preloadTemplates();
+    // Check-ins scanned without a network are uploaded as soon as it returns.
+    offlineCheckins.watchNetwork();
+  },
+
+  onShow() {
+    offlineCheckins.flushAndTell();
+    // Keep today's bookings on the phone, for a checkpoint without a network (pages/checkin).
+    if (session.getToken()) refreshBookingsCache();
   },
 });

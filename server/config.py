@@ -96,6 +96,8 @@ def check_settings(config):
         problems.append("METRICS_TOKEN must be at least 32 characters, e.g. the output of `openssl rand -hex 32`")
     if not 1 <= config.get("CONSOLE_SESSION_HOURS", 8) <= 24 * 30:
         problems.append("CONSOLE_SESSION_HOURS must be from 1 to 720 (hours without a request before a console session ends)")
+    if not 1 <= config.get("OFFLINE_CHECKIN_MAX_HOURS", 24) <= 24 * 7:
+        problems.append("OFFLINE_CHECKIN_MAX_HOURS must be from 1 to 168 (hours an offline check-in may wait for upload)")
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
@@ -204,6 +206,9 @@ def load_settings():
         # closes this long after it ends.
         "ACTIVITY_CHECKIN_EARLY_MINUTES": _int("ACTIVITY_CHECKIN_EARLY_MINUTES", 60),
         "ACTIVITY_CHECKIN_LATE_MINUTES": _int("ACTIVITY_CHECKIN_LATE_MINUTES", 120),
+        # A check-in or check-out scanned without a network is accepted when uploaded at most this many
+        # hours after the scan (`recorded_at`); older ones are refused (`recorded_at_too_old`).
+        "OFFLINE_CHECKIN_MAX_HOURS": _int("OFFLINE_CHECKIN_MAX_HOURS", 24),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
         "PORT": _int("PORT", 5000),
         # The service's public address: absolute URLs in responses (check-in code images) are built

@@ -217,6 +217,30 @@ _CONSOLE = {
     ),
 }
 
+_OFFLINE_CHECKIN = {
+    "recorded_at_in_future": ErrorSpec(
+        409,
+        "记录的扫码时间晚于当前时间，请检查手机时间后重新扫码",
+        "An offline check-in's `recorded_at` is more than 2 minutes ahead of the server's clock.",
+    ),
+    "recorded_at_too_old": ErrorSpec(
+        409,
+        "离线签到已超过补传期限，无法补传，请联系组织者补签",
+        "An offline check-in's `recorded_at` is more than `OFFLINE_CHECKIN_MAX_HOURS` (default 24) ago.",
+    ),
+    "recorded_at_before_token": ErrorSpec(
+        409,
+        "记录的扫码时间早于签到码生成的时间，请检查手机时间后重新扫码",
+        "An offline check-in's `recorded_at` is before the scanned token was made (a wrong device clock).",
+    ),
+    "checkin_token_expired": ErrorSpec(
+        409,
+        "扫码时签到码已过期，无法补传，请联系组织者补签",
+        "The scanned token is genuine but had expired at the offline check-in's `recorded_at` (a screenshot "
+        "of an old code, or a wrong device clock).",
+    ),
+}
+
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
@@ -224,6 +248,7 @@ SECTIONS = (
     ("Activities and registrations", _ACTIVITIES),
     ("Volunteer shifts", _SHIFTS),
     ("Web console", _CONSOLE),
+    ("Offline check-in", _OFFLINE_CHECKIN),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

@@ -67,6 +67,12 @@ const ERROR_MESSAGES = {
   not_checked_in: '还没有签到，不能签退',
   already_checked_in: '已签到，不能标记缺勤',
 
+  // Check-ins scanned offline and uploaded later (离线补传)
+  recorded_at_in_future: '扫码时间晚于当前时间，请检查手机时间后重新扫码',
+  recorded_at_too_old: '离线签到已超过补传期限，请联系组织者补签',
+  recorded_at_before_token: '扫码时间早于签到码生成的时间，请检查手机时间后重新扫码',
+  checkin_token_expired: '扫码时签到码已过期，请联系组织者补签',
+
   // Web console (管理后台) login by scanning its code
   console_login_not_found: '二维码已过期或已使用，请在电脑上刷新二维码',
   console_login_decided: '该登录请求已处理',

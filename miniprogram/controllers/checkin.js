@@ -1,11 +1,19 @@
 /**
  * Check-in by scanning. The organizer's code carries a token in its `scene`:
  * `a<activity id>.<window>.<mac>` for an activity, `s<site id>.<window>.<mac>` for a duty site.
+ *
+ * The caller's bookings are kept in storage (BOOKINGS_CACHE_KEY) whenever they are read, and
+ * refreshed when the app is shown: at a checkpoint without a network the page finds the day's
+ * bookings there, and the scan is kept for upload (controllers/offline-checkins).
  */
 const activityService = require('../services/activity');
 const shiftService = require('../services/shift');
 const { dateOf, todayString, parseIso } = require('../utils/time');
 const { bookingAction } = require('../utils/present');
+
+const BOOKINGS_CACHE_KEY = 'checkin_my_bookings';
+// The app refreshes the cached bookings when shown, at most this often.
+const CACHE_REFRESH_MS = 30 * 60000;
 
 const TOKEN_RE = /^([as])(\d+)\.([0-9a-z]+)\.([A-Za-z0-9_-]+)$/;
 const KINDS = { a: 'activity', s: 'site' };
@@ -77,16 +85,28 @@ async function listAllMyShifts(when) {
   return (body && body.items) || [];
 }
 
-/**
- * The caller's bookings at a site today (not cancelled), soonest first. Upcoming and past are both
- * read: a shift that has ended may still need its check-out.
- */
-async function todaysBookingsAtSite(siteId, nowMs = Date.now()) {
-  const today = todayString(nowMs);
+/** Upcoming and past bookings of the caller, read now and kept in storage for offline use. */
+async function readMyBookings(nowMs = Date.now()) {
   const lists = await Promise.all([listAllMyShifts('upcoming'), listAllMyShifts('past')]);
+  const items = lists[0].concat(lists[1]);
+  wx.setStorageSync(BOOKINGS_CACHE_KEY, { saved_at: nowMs, items });
+  return items;
+}
+
+/** Refresh the cached bookings if they are older than CACHE_REFRESH_MS (App.onShow); never rejects. */
+function refreshBookingsCache(nowMs = Date.now()) {
+  const cached = wx.getStorageSync(BOOKINGS_CACHE_KEY);
+  if (cached && nowMs - cached.saved_at < CACHE_REFRESH_MS) return Promise.resolve(false);
+  return readMyBookings(nowMs).then(
+    () => true,
+    () => false,
+  );
+}
+
+function bookingsAtSiteOn(items, siteId, nowMs) {
+  const today = todayString(nowMs);
   const seen = {};
-  return lists[0]
-    .concat(lists[1])
+  return items
     .filter((b) => {
       const shift = b.shift || {};
       const site = shift.site || {};
@@ -95,6 +115,21 @@ async function todaysBookingsAtSite(siteId, nowMs = Date.now()) {
       return bookingAction(b) !== 'none';
     })
     .sort((x, y) => parseIso(x.shift.starts_at) - parseIso(y.shift.starts_at));
+}
+
+/**
+ * The caller's bookings at a site today (not cancelled), soonest first. Upcoming and past are both
+ * read: a shift that has ended may still need its check-out.
+ */
+async function todaysBookingsAtSite(siteId, nowMs = Date.now()) {
+  return bookingsAtSiteOn(await readMyBookings(nowMs), siteId, nowMs);
+}
+
+/** The same from the bookings kept in storage (no network), or null when none were ever kept. */
+function cachedBookingsAtSite(siteId, nowMs = Date.now()) {
+  const cached = wx.getStorageSync(BOOKINGS_CACHE_KEY);
+  if (!cached || !Array.isArray(cached.items)) return null;
+  return bookingsAtSiteOn(cached.items, siteId, nowMs);
 }
 
 /** Check a booking in or out with the site's token, as `bookingAction` says. */
@@ -113,5 +148,8 @@ module.exports = {
   scanToken,
   checkInToActivity,
   todaysBookingsAtSite,
+  cachedBookingsAtSite,
+  refreshBookingsCache,
+  BOOKINGS_CACHE_KEY,
   checkInOrOut,
 };

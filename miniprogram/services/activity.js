@@ -36,8 +36,12 @@ const listMyRegistrations = ({ when = 'upcoming', page = 1, pageSize = 20 } = {}
 /** GET /activities/{id}/checkin-code → {token, expires_at, qrcode_url} (organizer). */
 const getCheckinCode = (id) => request(`/activities/${id}/checkin-code`);
 
-/** POST /activities/{id}/check-in {token}: self check-in with the scanned token. */
-const checkIn = (id, token) => request(`/activities/${id}/check-in`, { method: 'POST', data: { token } });
+/** POST /activities/{id}/check-in {token, recorded_at?}: self check-in with the scanned token (offline: its time). */
+const checkIn = (id, token, recordedAt) =>
+  request(`/activities/${id}/check-in`, {
+    method: 'POST',
+    data: recordedAt ? { token, recorded_at: recordedAt } : { token },
+  });
 
 module.exports = {
   listActivities,

@@ -10,13 +10,20 @@ const bookShift = (id, postId) => request(`/shifts/${id}/bookings`, { method: 'P
 /** DELETE /shifts/{id}/bookings/me. */
 const cancelBooking = (id) => request(`/shifts/${id}/bookings/me`, { method: 'DELETE' });
 
-/** POST /shift-bookings/{id}/check-in {token?}: the volunteer sends the scanned site token. */
-const checkInBooking = (bookingId, token) =>
-  request(`/shift-bookings/${bookingId}/check-in`, { method: 'POST', data: token ? { token } : {} });
+/** `{token?, recorded_at?}`: the scanned token, and the phone's time of a scan made offline. */
+function scanBody(token, recordedAt) {
+  const data = token ? { token } : {};
+  if (recordedAt) data.recorded_at = recordedAt;
+  return data;
+}
 
-/** POST /shift-bookings/{id}/check-out {token?}: credits the minutes worked. */
-const checkOutBooking = (bookingId, token) =>
-  request(`/shift-bookings/${bookingId}/check-out`, { method: 'POST', data: token ? { token } : {} });
+/** POST /shift-bookings/{id}/check-in {token?, recorded_at?}: the volunteer sends the scanned site token. */
+const checkInBooking = (bookingId, token, recordedAt) =>
+  request(`/shift-bookings/${bookingId}/check-in`, { method: 'POST', data: scanBody(token, recordedAt) });
+
+/** POST /shift-bookings/{id}/check-out {token?, recorded_at?}: credits the minutes worked. */
+const checkOutBooking = (bookingId, token, recordedAt) =>
+  request(`/shift-bookings/${bookingId}/check-out`, { method: 'POST', data: scanBody(token, recordedAt) });
 
 /** POST /shift-bookings/{id}/no-show (organizer). */
 const markNoShow = (bookingId) => request(`/shift-bookings/${bookingId}/no-show`, { method: 'POST' });

@@ -179,8 +179,12 @@ def checkin_code(activity_id):
 @blp.arguments(CheckinSchema())
 @blp.response(200, RegistrationSchema)
 def check_in(body, activity_id):
-    """Check myself in with the scanned token. 409 `checkin_token_invalid`, `registration_not_confirmed`; 404."""
-    registration = activity_checkin.check_in_with_token(g.user, activity_id, body["token"])
+    """Check myself in with the scanned token (a scan made offline: with its device time `recorded_at`).
+
+    409 `checkin_token_invalid`, `registration_not_confirmed`, `checkin_window_closed`,
+    `checkin_token_expired`, `recorded_at_in_future`, `recorded_at_too_old`, `recorded_at_before_token`; 404.
+    """
+    registration = activity_checkin.check_in_with_token(g.user, activity_id, body["token"], body.get("recorded_at"))
     db.session.commit()
     return registration
 

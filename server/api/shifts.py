@@ -232,10 +232,13 @@ def cancel_booking(shift_id):
 def check_in(body, booking_id):
     """Check in: the volunteer sends the site's scanned `token`; an organizer needs none (and may give `at`).
 
-    Allowed from 60 minutes before the start until the end. 403, 404 `booking_not_found`, 409
-    `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`, `shift_not_open`.
+    Allowed from 60 minutes before the start until the end. A scan made offline sends its device time
+    `recorded_at` with the token (rules applied at that time; sent again: 200, the booking as it stands).
+    403, 404 `booking_not_found`, 409 `checkin_token_invalid`, `checkin_window_closed`,
+    `booking_not_active`, `shift_not_open`, `checkin_token_expired`, `recorded_at_in_future`,
+    `recorded_at_too_old`, `recorded_at_before_token`; 422.
     """
-    booking = attendance.check_in(g.user, booking_id, body.get("token"), body.get("at"))
+    booking = attendance.check_in(g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"))
     db.session.commit()
     return booking
 
@@ -247,10 +250,12 @@ def check_in(body, booking_id):
 def check_out(body, booking_id):
     """Check out; the minutes worked inside the shift's window are credited to the volunteer.
 
-    Volunteers up to 2 hours after the end (organizers any time, with `at`). 403, 404, 409
-    `not_checked_in`, `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`; 422.
+    Volunteers up to 2 hours after the end (organizers any time, with `at`); a scan made offline sends
+    its device time `recorded_at`, and is credited up to it. 403, 404, 409 `not_checked_in`,
+    `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`, `checkin_token_expired`,
+    `recorded_at_in_future`, `recorded_at_too_old`, `recorded_at_before_token`; 422.
     """
-    booking = attendance.check_out(g.user, booking_id, body.get("token"), body.get("at"))
+    booking = attendance.check_out(g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"))
     db.session.commit()
     return booking
 

@@ -118,6 +118,8 @@ class Registration(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
     checked_in_at = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the check-in was scanned offline and uploaded later: when the server received it.
+    checked_in_uploaded_at = mapped_column(UTCDateTime)
     # Walk-ins (代报名): who registered them, and the name and phone the organizer typed.
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     walk_in_name: Mapped[str | None] = mapped_column(String(50))

@@ -125,6 +125,10 @@ class Booking(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
     checked_in_at = mapped_column(UTCDateTime)
     checked_out_at = mapped_column(UTCDateTime)
+    # Set when the check-in (check-out) was scanned offline and uploaded later: the time the server
+    # received it. `checked_in_at` (`checked_out_at`) is then the scan's device time (`attendance`).
+    checked_in_uploaded_at = mapped_column(UTCDateTime)
+    checked_out_uploaded_at = mapped_column(UTCDateTime)
     minutes_credited: Mapped[int] = mapped_column(Integer, default=0)
     no_show_at = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -25,6 +25,11 @@ class RegistrationSchema(Schema):
     remark = fields.String()
     registered_at = fields.LocalDateTime()
     checked_in_at = fields.LocalDateTime(allow_none=True)
+    checked_in_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
+                  "`checked_in_at` is then the time of the scan. Added after v1."},
+    )
 
 
 class ActivitySchema(Schema):
@@ -215,6 +220,12 @@ class CheckinSchema(Schema):
     """The check-in token scanned from the organizer's code."""
 
     token = fields.String(required=True, validate=fields.Length(min=1, max=64))
+    recorded_at = fields.LocalDateTime(
+        metadata={"description": "A scan made offline: the phone's time of the scan (ISO 8601 with offset). "
+                  "Accepted if the token was valid then, it is not in the future (2 minutes of clock error "
+                  "allowed) and not older than `OFFLINE_CHECKIN_MAX_HOURS`; stored as the time of the "
+                  "check-in and marked as uploaded late. Added after v1."}
+    )
 
 
 class RosterFormatArgsSchema(Schema):
@@ -250,6 +261,11 @@ class RosterItemSchema(Schema):
     remark = fields.String()
     registered_at = fields.LocalDateTime()
     checked_in_at = fields.LocalDateTime(allow_none=True)
+    checked_in_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
+                  "`checked_in_at` is then the time of the scan. Added after v1."},
+    )
     reminder_credits = fields.Integer(
         metadata={"description": "Activity reminders that may still be sent; 0: will not be reminded, phone them"}
     )

@@ -87,6 +87,16 @@ class BookingSchema(Schema):
     checked_in_at = fields.LocalDateTime(allow_none=True)
     checked_out_at = fields.LocalDateTime(allow_none=True)
     minutes_credited = fields.Integer(metadata={"description": "Minutes worked inside the shift's window"})
+    checked_in_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
+                  "`checked_in_at` is then the time of the scan. Added after v1."},
+    )
+    checked_out_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-out was scanned offline (离线补传): when it was uploaded. "
+                  "Added after v1."},
+    )
 
 
 class ShiftSummarySchema(Schema):
@@ -223,6 +233,12 @@ class CheckSchema(Schema):
         validate=fields.Length(max=64), metadata={"description": "The site's scanned token (volunteers)"}
     )
     at = fields.LocalDateTime(metadata={"description": "Organizers only: the actual time, when recording afterwards"})
+    recorded_at = fields.LocalDateTime(
+        metadata={"description": "A scan made offline: the phone's time of the scan (ISO 8601 with offset). "
+                  "Accepted if the token was valid then, it is not in the future (2 minutes of clock error "
+                  "allowed) and not older than `OFFLINE_CHECKIN_MAX_HOURS`; stored as the time of the "
+                  "check-in (check-out) and marked as uploaded late. Added after v1."}
+    )
 
 
 class MyBookingSchema(BookingSchema):
@@ -278,6 +294,16 @@ class RosterVolunteerSchema(Schema):
     checked_in_at = fields.LocalDateTime(allow_none=True)
     checked_out_at = fields.LocalDateTime(allow_none=True)
     minutes_credited = fields.Integer()
+    checked_in_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
+                  "`checked_in_at` is then the time of the scan. Added after v1."},
+    )
+    checked_out_uploaded_at = fields.LocalDateTime(
+        allow_none=True,
+        metadata={"description": "Set when the check-out was scanned offline (离线补传): when it was uploaded. "
+                  "Added after v1."},
+    )
     reminder_credits = fields.Integer(
         allow_none=True, metadata={"description": "Shift reminders that may still be sent; 0: phone them"}
     )

@@ -8,6 +8,11 @@ registrations are cancelled with it), and a check-in, by the code or by hand, is
 ACTIVITY_CHECKIN_EARLY_MINUTES before the start to ACTIVITY_CHECKIN_LATE_MINUTES after the end
 (409 `checkin_window_closed`).
 
+Offline: a scan made without a network is uploaded later with its device time `recorded_at`; it is
+accepted if the token was valid then and the time is plausible (`checkin_tokens.check_offline_scan`),
+the window is applied at `recorded_at`, which is stored as the check-in time, and the row is marked
+delayed (`checked_in_uploaded_at`). Uploading it again answers the registration as it stands.
+
 Locks: none; a check-in only writes its own registration's row, and a second one changes nothing.
 """
 
@@ -50,17 +55,19 @@ def _check_window(activity, now):
         )
 
 
-def _check_in(registration, by):
-    """Check a confirmed registration in; a second check-in keeps the first time. Returns it as
-    `RegistrationSchema` reads it."""
+def _check_in(registration, by, moment=None, uploaded_at=None):
+    """Check a confirmed registration in at `moment` (default now; an offline scan's time, uploaded at
+    `uploaded_at`); a second check-in keeps the first time. Returns it as `RegistrationSchema` reads it."""
+    moment = moment or utcnow()
     if registration.status == "confirmed" and registration.checked_in_at is None:
-        _check_window(registration.activity, utcnow())
+        _check_window(registration.activity, moment)
     if registration.status == "waitlisted":
         raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
     if registration.status != "confirmed":
         raise NotFound("registration_not_found", "没有找到有效的报名")
     if registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
+        registration.checked_in_at = moment
+        registration.checked_in_uploaded_at = uploaded_at
         registration.checked_in_by_id = by.id
     db.session.flush()
     if registration.user_id is None:  # a walk-in: the row itself (confirmed, so no waitlist position)
@@ -68,21 +75,29 @@ def _check_in(registration, by):
     return own_registration(registration.activity_id, registration.user_id)
 
 
-def check_in_with_token(user, activity_id, token):
-    """Self check-in with the token of the organizer's code; checking in twice keeps the first time.
+def check_in_with_token(user, activity_id, token, recorded_at=None):
+    """Self check-in with the token of the organizer's code, or of a scan made offline at
+    `recorded_at` (device time); checking in twice keeps the first time.
 
     Raises NotFound, ActivityNotOpen (cancelled), DomainError `checkin_token_invalid` (bad, other
-    activity's or expired token), `registration_not_confirmed`, `checkin_window_closed`.
+    activity's or expired token), `registration_not_confirmed`, `checkin_window_closed`, and for an
+    offline scan the errors of `checkin_tokens.check_offline_scan`.
     """
     activity = get_visible_activity(user, activity_id)
     if activity.status == "cancelled":
         raise ActivityNotOpen()
-    if not checkin_tokens.token_is_valid("a", activity.id, token):
-        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请重新扫码", 409)
     registration = active_registration(activity.id, user.id)
+    if registration is not None and registration.status == "confirmed" and registration.checked_in_at is not None:
+        return _check_in(registration, user)  # a retried upload, or a second scan: as it stands
+    moment = uploaded_at = None
+    if recorded_at is not None:
+        uploaded_at = utcnow()
+        moment = checkin_tokens.check_offline_scan("a", activity.id, token, recorded_at, uploaded_at)
+    elif not checkin_tokens.token_is_valid("a", activity.id, token):
+        raise DomainError("checkin_token_invalid", "签到码无效或已过期，请重新扫码", 409)
     if registration is None:
         raise NotFound("registration_not_found", "你没有报名此活动")
-    return _check_in(registration, user)
+    return _check_in(registration, user, moment, uploaded_at)
 
 
 def check_in_by_organizer(actor, activity_id, registration_id):

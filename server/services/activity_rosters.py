@@ -50,6 +50,7 @@ class RosterEntry:
     reminder_credits: int  # activity reminders that can still be sent to them
     walk_in: bool = False  # registered by an organizer for someone without an account (代报名)
     registered_by: str | None = None  # the organizer who registered a walk-in
+    checked_in_uploaded_at: datetime | None = None  # set: scanned offline, uploaded then (离线补传)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def roster_entry(registration, full_phone, credits, position):
         reminder_credits=0 if walk_in else credits.get(registration.user_id, 0),
         walk_in=walk_in,
         registered_by=(registered_by.real_name or registered_by.nickname) if registered_by is not None else None,
+        checked_in_uploaded_at=registration.checked_in_uploaded_at,
     )
 
 
@@ -150,7 +152,7 @@ def roster_rows(roster):
             entry.user["real_name"] or "",
             entry.user["nickname"] or "",
             entry.user["phone"] or entry.user["phone_masked"] or "",
-            STATUS_ZH[entry.status],
+            STATUS_ZH[entry.status] + ("（离线补传）" if entry.checked_in_uploaded_at is not None else ""),
             entry.waitlist_position or "",
             entry.companions,
             entry.remark,

@@ -6,6 +6,14 @@ the actual time afterwards (never a future one). Check-in opens CHECKIN_EARLY_MI
 start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUTES after the end.
 Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
 check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
+
+Offline: a volunteer who scanned without a network uploads the scan later with its device time
+`recorded_at`. It is accepted if the token was valid at that time and the time is plausible
+(`checkin_tokens.check_offline_scan`: not in the future, not older than OFFLINE_CHECKIN_MAX_HOURS);
+the rules above then apply at `recorded_at`, which is the time stored (and credited), and the row is
+marked delayed (`checked_in_uploaded_at` / `checked_out_uploaded_at`: when it arrived). Uploading the
+same scan again answers the booking as it stands; a booking marked no-show meanwhile stays so.
+
 Cancelling a started shift ends it early and checks out whoever is checked in (`shift_changes`); a
 later check-out answers that booking as it stands.
 
@@ -45,20 +53,30 @@ def _booking_for(actor, booking_id):
     return booking, as_organizer
 
 
-def _booking_to_record(actor, booking_id, token, at):
-    """`(booking, at, as_organizer)`: the locked, active booking a check-in or check-out is for, the
-    time to record (None: now), and whether the actor acts as the community's organizer.
+def _booking_to_record(actor, booking_id, token, at, recorded_at=None):
+    """`(booking, at, as_organizer, uploaded_at)`: the locked, active booking a check-in or check-out is
+    for, the time to record (None: now), whether the actor acts as the community's organizer, and for
+    an offline scan the upload time (else None).
 
     A volunteer must send the site's valid token and cannot choose the time; an organizer needs no
-    token. Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`.
+    token. An offline scan (`recorded_at`) needs the token, valid at `recorded_at`, whoever sends it.
+    Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`, and
+    for an offline scan the errors of `checkin_tokens.check_offline_scan`; ValidationFailed (`at` and
+    `recorded_at` both given).
     """
     booking, as_organizer = _booking_for(actor, booking_id)
     _check_active(booking)
+    if recorded_at is not None:
+        if at is not None:
+            raise ValidationFailed(errors={"recorded_at": ["不能与 at 同时提供"]})
+        now = utcnow()
+        moment = checkin_tokens.check_offline_scan("s", booking.shift.site_id, token, recorded_at, now)
+        return booking, moment, False, now
     if as_organizer:
-        return booking, at, True
+        return booking, at, True, None
     if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
-    return booking, None, False
+    return booking, None, False, None
 
 
 def _recorded_time(at):
@@ -76,21 +94,25 @@ def _check_active(booking):
         raise ShiftNotOpen()
 
 
-def check_in(actor, booking_id, token=None, at=None):
+def check_in(actor, booking_id, token=None, at=None, recorded_at=None):
     """Check in: the volunteer with the site's scanned token, or an organizer (token not needed;
-    may give the actual time `at`). Checking in twice keeps the first time.
+    may give the actual time `at`); a scan made offline with its device time `recorded_at`.
+    Checking in twice keeps the first time (and answers the booking as it stands).
 
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
-    `checkin_token_invalid`, `checkin_window_closed`.
+    `checkin_token_invalid`, `checkin_window_closed` (at `recorded_at` for an offline scan), the
+    errors of `checkin_tokens.check_offline_scan`, ValidationFailed.
     """
-    booking, at, _ = _booking_to_record(actor, booking_id, token, at)
-    shift = booking.shift
+    booking, _ = _booking_for(actor, booking_id)
     if booking.checked_in_at is not None:
-        return booking
+        return booking  # a retried upload, or a second scan
+    booking, at, _, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
+    shift = booking.shift
     moment = _recorded_time(at)
     if not shift.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES) <= moment <= shift.ends_at:
         raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
     booking.checked_in_at = moment
+    booking.checked_in_uploaded_at = uploaded_at
     booking.updated_by_id = actor.id
     db.session.flush()
     return booking
@@ -117,26 +139,30 @@ def record_check_out(booking, moment, actor):
     )
 
 
-def check_out(actor, booking_id, token=None, at=None):
-    """Check out and credit the minutes worked inside the shift's window to the volunteer.
+def check_out(actor, booking_id, token=None, at=None, recorded_at=None):
+    """Check out and credit the minutes worked inside the shift's window to the volunteer; a scan
+    made offline is checked out at its device time `recorded_at`, and credited up to it.
     Checking out twice keeps the first check-out.
 
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
-    `checkin_token_invalid`, `checkin_window_closed`, ValidationFailed (`at` before the check-in).
+    `checkin_token_invalid`, `checkin_window_closed`, the errors of `checkin_tokens.check_offline_scan`,
+    ValidationFailed (`at` or `recorded_at` before the check-in).
     """
     booking, _ = _booking_for(actor, booking_id)
     if booking.checked_out_at is not None:
         return booking  # also of a shift ended early by its cancellation, which checked everyone out
-    booking, at, as_organizer = _booking_to_record(actor, booking_id, token, at)
+    booking, at, as_organizer, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
     shift = booking.shift
     if booking.checked_in_at is None:
         raise DomainError("not_checked_in", "还没有签到，不能签退", 409)
     moment = _recorded_time(at)
     if moment < booking.checked_in_at:
-        raise ValidationFailed(errors={"at": ["签退时间不能早于签到时间"]})
+        field = "at" if uploaded_at is None else "recorded_at"
+        raise ValidationFailed(errors={field: ["签退时间不能早于签到时间"]})
     if not as_organizer and moment > shift.ends_at + timedelta(minutes=CHECKOUT_LATE_MINUTES):
         raise DomainError("checkin_window_closed", "已超过签退时间，请联系组织者补签", 409)
     record_check_out(booking, moment, actor)
+    booking.checked_out_uploaded_at = uploaded_at
     db.session.flush()
     return booking
 

@@ -18,7 +18,8 @@ from server.models.base import utcnow
 from server.services.paging import paginate
 
 # What `RegistrationSchema` shows of a registration, besides its waitlist position.
-OWN_COLUMNS = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at")
+OWN_COLUMNS = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at",
+               "checked_in_uploaded_at")
 
 
 def waitlist_position():

@@ -234,7 +234,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
         raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
-              "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None}
+              "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
+              "checked_in_uploaded_at": None}
     try:
         if activity.mine_id is None:
             row = {"activity_id": activity_id, "user_id": user_id, **values}

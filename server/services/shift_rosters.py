@@ -45,6 +45,8 @@ class RosterVolunteer:
     checked_out_at: datetime | None
     minutes_credited: int
     reminder_credits: int | None  # shift reminders that can still be sent; None where not counted
+    checked_in_uploaded_at: datetime | None = None  # set: scanned offline, uploaded then (离线补传)
+    checked_out_uploaded_at: datetime | None = None
 
     @property
     def name(self):
@@ -111,6 +113,8 @@ def _volunteer(booking, full_phone, reminder_credits=None):
         checked_out_at=booking.checked_out_at,
         minutes_credited=booking.minutes_credited,
         reminder_credits=reminder_credits,
+        checked_in_uploaded_at=booking.checked_in_uploaded_at,
+        checked_out_uploaded_at=booking.checked_out_uploaded_at,
     )
 
 
@@ -252,6 +256,12 @@ def reveal_booking_phone(actor, booking_id):
 # --- files ---------------------------------------------------------------------------------------------
 
 
+def status_text(volunteer):
+    """The status column of a file: with 离线补传 when a check-in or check-out was uploaded late."""
+    offline = volunteer.checked_in_uploaded_at is not None or volunteer.checked_out_uploaded_at is not None
+    return STATUS_ZH[volunteer.status] + ("（离线补传）" if offline else "")
+
+
 def duty_rows(rosters):
     """排班表 rows (DUTY_HEADERS): one per volunteer, and one per post with places still open."""
     rows = []
@@ -264,7 +274,7 @@ def duty_rows(rosters):
             for volunteer in post.volunteers:
                 rows.append([
                     shift.site.name, period, post.name, volunteer.name, volunteer.phone,
-                    STATUS_ZH[volunteer.status], volunteer.checked_in_at, volunteer.checked_out_at,
+                    status_text(volunteer), volunteer.checked_in_at, volunteer.checked_out_at,
                 ])
             if post.capacity > len(post.volunteers):
                 rows.append([shift.site.name, period, post.name, f"（空缺 {post.capacity - len(post.volunteers)} 人）",

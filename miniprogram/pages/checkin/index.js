@@ -2,29 +2,87 @@
  * Check-in page, opened by scanning an organizer's mini-program code (`scene` = the token) or from
  * an in-app scan (`token`). Activity tokens check in at once; site tokens list today's bookings at
  * that site, each with its check-in or check-out button.
+ *
+ * Without a network (a checkpoint in an underground car park) the scan is kept on the phone with its
+ * time (controllers/offline-checkins) and shown as 待上传; it is uploaded when the network returns,
+ * when the app is shown, or with 立即上传. Today's bookings then come from the copy kept in storage.
  */
 const activityService = require('../../services/activity');
 const checkin = require('../../controllers/checkin');
+const offline = require('../../controllers/offline-checkins');
+const queue = require('../../utils/offline-queue');
 const { parseJoinToken } = require('../../controllers/membership');
 const { presentBooking } = require('../../utils/present');
+const { formatDateTime } = require('../../utils/time');
 const { errorText } = require('../../api/api-error');
-const { showError, showSuccess, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, showText, withLoading } = require('../../utils/ui');
+const display = require('../../utils/display');
+
+const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '签到或签退' };
+
+/** A kept scan as the page lists it. */
+function presentEntry(entry) {
+  const statusText = { pending: '待上传', failed: '上传失败', uploaded: '已补传' }[entry.status] || '';
+  return {
+    key: entry.key,
+    title: entry.label || '签到',
+    actionText: ACTION_TEXT[entry.action] || '签到',
+    timeText: formatDateTime(entry.recorded_at),
+    status: entry.status,
+    statusText,
+    reason: entry.reason || '',
+  };
+}
+
+/** Bookings with the kept scans laid over them: a kept check-in shows as checked in (待上传). */
+function withKeptScans(raw) {
+  return raw.map((b) => {
+    const keptIn = queue.find('shift', b.id, 'check_in');
+    const keptOut = queue.find('shift', b.id, 'check_out');
+    const pendingIn = keptIn && keptIn.status === 'pending';
+    const pendingOut = keptOut && keptOut.status === 'pending';
+    if (!pendingIn && !pendingOut) return { booking: b, pendingText: '' };
+    const booking = Object.assign({}, b, {
+      checked_in_at: b.checked_in_at || (pendingIn ? keptIn.recorded_at : null),
+      checked_out_at: b.checked_out_at || (pendingOut ? keptOut.recorded_at : null),
+    });
+    return { booking, pendingText: pendingOut ? '签退已保存，待上传' : '签到已保存，待上传' };
+  });
+}
 
 Page({
   data: {
+    fontRoot: display.fontRoot(),
     token: '',
     kind: '',
-    status: 'idle', // idle | working | done | failed | bookings
+    status: 'idle', // idle | working | done | failed | bookings | queued
     message: '',
     activityTitle: '',
     activityId: null,
     bookings: [],
     rawBookings: [],
     busy: false,
+    offline: false, // the bookings shown are the copy kept on the phone
+    queuedKey: '', // the kept scan this page made (status 'queued')
+    pending: [],
+    uploadedItems: [],
+    uploading: false,
   },
 
   onLoad(query) {
-    this.start(checkin.tokenFromQuery(query));
+    display.apply(this);
+    this.stopWatching = offline.onChange(() => this.onQueueChanged());
+    this.refreshQueue();
+    return this.start(checkin.tokenFromQuery(query));
+  },
+
+  onShow() {
+    display.apply(this);
+    this.refreshQueue();
+  },
+
+  onUnload() {
+    if (this.stopWatching) this.stopWatching();
   },
 
   start(token) {
@@ -38,7 +96,7 @@ Page({
       this.setData({ status: token ? 'failed' : 'idle', message: token ? '无法识别的签到码，请重新扫码' : '' });
       return Promise.resolve();
     }
-    this.setData({ token: parsed.token, kind: parsed.kind });
+    this.setData({ token: parsed.token, kind: parsed.kind, offline: false, queuedKey: '' });
     return parsed.kind === 'activity' ? this.checkInActivity(parsed) : this.loadBookings(parsed);
   },
 
@@ -52,40 +110,131 @@ Page({
       await checkin.checkInToActivity(parsed);
       this.setData({ status: 'done', message: '签到成功' });
     } catch (err) {
+      if (offline.isOfflineError(err)) {
+        this.keepScan({
+          kind: 'activity',
+          id: parsed.id,
+          action: 'check_in',
+          label: this.data.activityTitle || '活动签到',
+        });
+        return;
+      }
       this.setData({ status: 'failed', message: errorText(err) });
     }
   },
 
+  /** Keep a scan made without a network and say so plainly. */
+  keepScan(fields) {
+    const entry = offline.keep(Object.assign({ token: this.data.token }, fields));
+    this.setData({
+      status: 'queued',
+      queuedKey: entry.key,
+      message: `${entry.action === 'scan' ? '扫码记录' : ACTION_TEXT[entry.action] || '签到'}已保存在手机上，待上传`,
+    });
+    this.refreshQueue();
+    return entry;
+  },
+
   async loadBookings(parsed) {
     this.setData({ status: 'working', message: '正在查找您今天在此的值守…' });
+    let raw;
     try {
-      const raw = await checkin.todaysBookingsAtSite(parsed.id);
-      this.setData({
-        status: raw.length ? 'bookings' : 'failed',
-        message: raw.length ? '' : '您今天在此值守点没有预约的班次',
-        rawBookings: raw,
-        bookings: raw.map((b) => presentBooking(b)),
-      });
+      raw = await checkin.todaysBookingsAtSite(parsed.id);
     } catch (err) {
-      this.setData({ status: 'failed', message: errorText(err) });
+      if (!offline.isOfflineError(err)) {
+        this.setData({ status: 'failed', message: errorText(err) });
+        return;
+      }
+      raw = checkin.cachedBookingsAtSite(parsed.id);
+      if (!raw || !raw.length) {
+        // No copy of today's bookings here: keep the scan itself; the upload finds the booking.
+        this.keepScan({ kind: 'site', id: parsed.id, action: 'scan', label: '值守点' });
+        return;
+      }
+      this.setData({ offline: true });
     }
+    this.showBookings(raw);
+  },
+
+  showBookings(raw) {
+    const shown = withKeptScans(raw);
+    this.setData({
+      status: raw.length ? 'bookings' : 'failed',
+      message: raw.length ? '' : '您今天在此值守点没有预约的班次',
+      rawBookings: shown.map((s) => s.booking),
+      bookings: shown.map((s) => Object.assign(presentBooking(s.booking), { pendingText: s.pendingText })),
+    });
   },
 
   async onBookingAction(e) {
     if (this.data.busy) return;
     const booking = this.data.rawBookings.find((b) => b.id === e.currentTarget.dataset.id);
     if (!booking) return;
-    const checkingOut = presentBooking(booking).action === 'check_out';
+    const action = presentBooking(booking).action;
+    const checkingOut = action === 'check_out';
+    const shown = presentBooking(booking);
     this.setData({ busy: true });
     try {
       await withLoading(checkingOut ? '签退中' : '签到中', () => checkin.checkInOrOut(booking, this.data.token));
       showSuccess(checkingOut ? '签退成功' : '签到成功');
       await this.loadBookings(checkin.parseCheckinToken(this.data.token));
     } catch (err) {
-      showError(err);
+      if (offline.isOfflineError(err)) {
+        const label = [shown.siteName, shown.postName].filter(Boolean).join(' · ');
+        offline.keep({ kind: 'shift', id: booking.id, action, token: this.data.token, label });
+        showText(checkingOut ? '签退已保存，待上传' : '签到已保存，待上传');
+        this.setData({ offline: true });
+        this.showBookings(this.data.rawBookings);
+        this.refreshQueue();
+      } else {
+        showError(err);
+      }
     } finally {
       this.setData({ busy: false });
     }
+  },
+
+  /** The kept scans and the last ones uploaded, as the page lists them. */
+  refreshQueue() {
+    this.setData({
+      pending: queue.list().map(presentEntry),
+      uploadedItems: queue.uploaded().slice(0, 3).map(presentEntry),
+    });
+  },
+
+  /** After a flush by anyone: the list, and this page's own kept scan once it is uploaded or refused. */
+  onQueueChanged() {
+    this.refreshQueue();
+    const key = this.data.queuedKey;
+    if (this.data.status !== 'queued' || !key) return;
+    const kept = queue.list().find((entry) => entry.key === key);
+    if (!kept) this.setData({ status: 'done', message: '已补传，签到成功', queuedKey: '' });
+    else if (kept.status === 'failed') this.setData({ status: 'failed', message: kept.reason, queuedKey: '' });
+  },
+
+  async onUploadNow() {
+    if (this.data.uploading) return;
+    this.setData({ uploading: true });
+    try {
+      const result = await offline.flush();
+      if (result.uploaded.length && !result.remaining) showSuccess('已补传');
+      else if (result.remaining) {
+        showText('仍无网络，已保存在手机上，稍后自动上传');
+      }
+      if (result.uploaded.length && this.data.kind === 'site' && this.data.status === 'bookings') {
+        await this.loadBookings(checkin.parseCheckinToken(this.data.token));
+      }
+    } catch (err) {
+      showError(err);
+    } finally {
+      this.refreshQueue();
+      this.setData({ uploading: false });
+    }
+  },
+
+  onDismiss(e) {
+    queue.remove(e.currentTarget.dataset.key);
+    this.refreshQueue();
   },
 
   async onScan() {
