@@ -99,9 +99,30 @@ const ACTIVITIES = [
 ];
 
 const SITES = [
-  { id: 4, name: '海珠北门卡口', kind: 'checkpoint', address: '海珠路 18 号北门', grid: '第一网格', community: community(1) },
-  { id: 5, name: '文化广场核酸采样点', kind: 'testing_site', address: '海珠社区文化广场', grid: '第二网格', community: community(1) },
-  { id: 6, name: '新河地下停车场测温点', kind: 'temperature_point', address: '新河花园 B1 停车场入口', grid: '第三网格', community: community(2) },
+  {
+    id: 4,
+    name: '海珠北门卡口',
+    kind: 'checkpoint',
+    address: '海珠路 18 号北门',
+    grid: '第一网格',
+    community: community(1),
+  },
+  {
+    id: 5,
+    name: '文化广场核酸采样点',
+    kind: 'testing_site',
+    address: '海珠社区文化广场',
+    grid: '第二网格',
+    community: community(1),
+  },
+  {
+    id: 6,
+    name: '新河地下停车场测温点',
+    kind: 'temperature_point',
+    address: '新河花园 B1 停车场入口',
+    grid: '第三网格',
+    community: community(2),
+  },
 ];
 
 const person = (id, nickname, realName, phone) => ({
@@ -279,7 +300,15 @@ function stats() {
     no_show_rate: 0.027,
     new_volunteers: 9,
   };
-  return { from: day(0).slice(0, 8) + '01', to: day(0), community_id: 1, group_by: null, groups: [], totals, top_volunteers: [] };
+  return {
+    from: day(0).slice(0, 8) + '01',
+    to: day(0),
+    community_id: 1,
+    group_by: null,
+    groups: [],
+    totals,
+    top_volunteers: [],
+  };
 }
 
 const CODE_IMAGE = 'http://127.0.0.1:5000/api/v1/checkin-codes/render-fixture.jpg';
@@ -308,18 +337,28 @@ const ROUTES = {
         }));
     return page(items, req);
   },
-  'GET /communities/:id/join-code': () => ({ token: 'c1.2xk9.Qw3rTy', qrcode_url: CODE_IMAGE, expires_at: at(0, '10:08') }),
+  'GET /communities/:id/join-code': () => ({
+    token: 'c1.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
   'GET /checkin-codes/:name': () => 'JPEG',
   'GET /activities': (req, p, o) => page(o.empty ? [] : ACTIVITIES, req),
   'GET /activities/:id': (req, p, o) =>
-    Number(p.id) === 3 ? detailActivity(o.activity) : ACTIVITIES.find((a) => a.id === Number(p.id)) || activity(Number(p.id)),
+    Number(p.id) === 3
+      ? detailActivity(o.activity)
+      : ACTIVITIES.find((a) => a.id === Number(p.id)) || activity(Number(p.id)),
   'POST /activities': () => ({ statusCode: 201, data: activity(9, { status: 'draft' }) }),
   'PATCH /activities/:id': (req, p) => activity(Number(p.id)),
   'POST /activities/:id/publish': (req, p) => activity(Number(p.id)),
   'POST /activities/:id/cancel': (req, p) => activity(Number(p.id), { status: 'cancelled' }),
   'POST /activities/:id/registrations': () => ({ statusCode: 201, data: myRegistration('confirmed') }),
   'DELETE /activities/:id/registrations/me': () => ({ statusCode: 204, data: '' }),
-  'GET /activities/:id/checkin-code': () => ({ token: 'a3.2xk9.Qw3rTy', qrcode_url: CODE_IMAGE, expires_at: at(0, '10:08') }),
+  'GET /activities/:id/checkin-code': () => ({
+    token: 'a3.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
   'POST /activities/:id/check-in': () => Object.assign(myRegistration('confirmed'), { checked_in_at: at(0, '10:00') }),
   'GET /activities/:id/roster': (req, p, o) => {
     const items = o.empty ? [] : rosterItems();
@@ -327,7 +366,13 @@ const ROUTES = {
     delete a.my_registration;
     return {
       activity: a,
-      counts: { confirmed: o.empty ? 0 : 4, waitlisted: o.empty ? 0 : 1, cancelled: 0, checked_in: o.empty ? 0 : 2, places: 26 },
+      counts: {
+        confirmed: o.empty ? 0 : 4,
+        waitlisted: o.empty ? 0 : 1,
+        cancelled: 0,
+        checked_in: o.empty ? 0 : 2,
+        places: 26,
+      },
       items,
     };
   },
@@ -346,16 +391,26 @@ const ROUTES = {
   'GET /sites': (req, p, o) => page(o.empty ? [] : SITES, req),
   'POST /sites': () => ({ statusCode: 201, data: SITES[0] }),
   'PATCH /sites/:id': () => SITES[0],
-  'GET /sites/:id/checkin-code': () => ({ token: 's4.2xk9.Qw3rTy', qrcode_url: CODE_IMAGE, expires_at: at(0, '10:08') }),
+  'GET /sites/:id/checkin-code': () => ({
+    token: 's4.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
   'GET /shifts': (req, p, o) => page(o.empty ? [] : shifts(o), req),
   'POST /shifts': () => ({ statusCode: 201, data: shifts({})[0] }),
   'POST /shifts/batch': () => ({ statusCode: 201, data: { items: shifts({}) } }),
   'POST /shifts/:id/cancel': () => shifts({})[0],
-  'POST /shifts/:id/bookings': () => ({ statusCode: 201, data: booking(91, shifts({})[1], shifts({})[1].roles[0], {}) }),
+  'POST /shifts/:id/bookings': () => ({
+    statusCode: 201,
+    data: booking(91, shifts({})[1], shifts({})[1].roles[0], {}),
+  }),
   'DELETE /shifts/:id/bookings/me': () => ({ statusCode: 204, data: '' }),
   'GET /shifts/:id/roster': (req, p, o) => {
     const s = shifts(o)[0];
-    return { shift: s, roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: o.empty ? [] : rosterVolunteers(i) })) };
+    return {
+      shift: s,
+      roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: o.empty ? [] : rosterVolunteers(i) })),
+    };
   },
   'GET /rosters/shifts': (req, p, o) => dutyRoster(o, req),
   'POST /shift-bookings/:id/check-in': () => ({}),
@@ -417,7 +472,8 @@ const ROUTES = {
     status: 'pending',
     browser: 'Chrome 131 · Windows',
     ip: '10.12.3.45',
-    user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+    user_agent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
     requested_at: at(0, '09:59'),
     expires_at: at(0, '10:01'),
   }),
@@ -426,7 +482,15 @@ const ROUTES = {
   'GET /me/console-sessions': (req, p, o) => ({
     items:
       o.user === 'organizer' && !o.empty
-        ? [{ id: 1, browser: 'Chrome 131 · Windows', ip: '10.12.3.45', created_at: at(0, '08:30'), last_seen_at: at(0, '09:40') }]
+        ? [
+            {
+              id: 1,
+              browser: 'Chrome 131 · Windows',
+              ip: '10.12.3.45',
+              created_at: at(0, '08:30'),
+              last_seen_at: at(0, '09:40'),
+            },
+          ]
         : [],
   }),
 };

@@ -66,7 +66,8 @@ function install() {
   const register = jComponent.register;
   jComponent.register = (definition) => {
     const o = (definition && definition.options) || {};
-    if (o.classPrefix && (o.addGlobalClass || /shared/.test(o.styleIsolation || ''))) globalClassPrefixes.add(o.classPrefix);
+    if (o.classPrefix && (o.addGlobalClass || /shared/.test(o.styleIsolation || '')))
+      globalClassPrefixes.add(o.classPrefix);
     return register(definition);
   };
 }
@@ -109,7 +110,8 @@ function completeWx(wx, state, context) {
     }),
     getWindowInfo: () => ({ pixelRatio: 2, screenWidth: 375, screenHeight: 812, windowWidth: 375, windowHeight: 724 }),
     getDeviceInfo: () => ({ platform: 'ios', model: 'iPhone 13' }),
-    getNetworkType: (o = {}) => wx.later(() => o.success && o.success({ networkType: state.offline ? 'none' : 'wifi' })),
+    getNetworkType: (o = {}) =>
+      wx.later(() => o.success && o.success({ networkType: state.offline ? 'none' : 'wifi' })),
     onNetworkStatusChange: () => {},
     offNetworkStatusChange: () => {},
     onNeedPrivacyAuthorization: () => {},
@@ -194,7 +196,11 @@ function serialize(root) {
       Object.assign(meta, attrs);
       return '';
     }
-    const isHidden = hidden || attrs.hidden === true || attrs.hidden === 'true' || /display:\s*none/.test(node.getAttribute('style') || '');
+    const isHidden =
+      hidden ||
+      attrs.hidden === true ||
+      attrs.hidden === 'true' ||
+      /display:\s*none/.test(node.getAttribute('style') || '');
     const out = [];
     Array.from(node.attributes).forEach((a) => out.push(`${a.name}="${escAttr(a.value)}"`));
     if (isHidden && !hidden) out.push('hidden');
@@ -203,14 +209,26 @@ function serialize(root) {
       .filter((e) => e && e.handler && TAP_EVENTS.has(e.name))
       .map((e) => e.handler);
     if (taps.length) out.push(`data-tap="${escAttr(taps.join(' '))}"`);
-    ['type', 'size', 'plain', 'disabled', 'loading', 'open-type', 'openType', 'mode', 'checked', 'aria-label', 'ariaLabel', 'scrollX', 'scrollY'].forEach(
-      (name) => {
-        const v = attrs[name];
-        if (v === undefined || v === false || v === null || v === '') return;
-        const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-        out.push(v === true ? dashed : `${dashed}="${escAttr(v)}"`);
-      },
-    );
+    [
+      'type',
+      'size',
+      'plain',
+      'disabled',
+      'loading',
+      'open-type',
+      'openType',
+      'mode',
+      'checked',
+      'aria-label',
+      'ariaLabel',
+      'scrollX',
+      'scrollY',
+    ].forEach((name) => {
+      const v = attrs[name];
+      if (v === undefined || v === false || v === null || v === '') return;
+      const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      out.push(v === true ? dashed : `${dashed}="${escAttr(v)}"`);
+    });
     let inner = '';
     if (VOID_TEXT_TAGS.has(node.tagName)) {
       const value = attrs.value === undefined || attrs.value === null ? '' : String(attrs.value);
@@ -227,7 +245,9 @@ function serialize(root) {
       inner = `<span class="wx-switch__track${attrs.checked ? ' wx-switch--on' : ''}"></span>`;
     } else if (tag === 'wx-checkbox' || tag === 'wx-radio') {
       inner = `<span class="wx-check${attrs.checked ? ' wx-check--on' : ''}"></span>`;
-      inner += Array.from(node.childNodes).map((c) => walk(c, isHidden)).join('');
+      inner += Array.from(node.childNodes)
+        .map((c) => walk(c, isHidden))
+        .join('');
     } else if (tag === 'wx-progress') {
       const pct = Math.max(0, Math.min(100, Number(attrs.percent) || 0));
       inner = `<span class="wx-progress__bar" style="width:${pct}%"></span>`;
@@ -237,7 +257,9 @@ function serialize(root) {
       if (!isHidden && tmp.textContent.trim()) texts.push(tmp.textContent.trim());
       inner = attrs.nodes;
     } else {
-      inner = Array.from(node.childNodes).map((c) => walk(c, isHidden)).join('');
+      inner = Array.from(node.childNodes)
+        .map((c) => walk(c, isHidden))
+        .join('');
     }
     return `<${tag}${out.length ? ' ' + out.join(' ') : ''}>${inner}</${tag}>`;
   }
@@ -326,7 +348,9 @@ async function renderPage(route, state = {}) {
     if (tab && tab.custom && exists('custom-tab-bar/index.json')) {
       let tabId;
       jest.isolateModules(() => {
-        tabId = simulate.load(path.join(currentRoot, 'custom-tab-bar/index'), 'custom-tab-bar', { rootPath: currentRoot });
+        tabId = simulate.load(path.join(currentRoot, 'custom-tab-bar/index'), 'custom-tab-bar', {
+          rootPath: currentRoot,
+        });
       });
       context.tabBar = simulate.render(tabId, {});
       context.tabBar.attach(document.createElement('parent-wrapper'));
@@ -357,10 +381,24 @@ async function renderPage(route, state = {}) {
     const tabHtml = tabSer ? tabSer.html : null;
     const json = pageJson(route);
     const app = readJson('app.json');
-    const title = context.title || json.navigationBarTitleText || (app.window && app.window.navigationBarTitleText) || '';
-    const fontRoot = body.meta.rootFontSize || body.meta['root-font-size'] || (page.data && page.data.fontRoot) || '16px';
+    const title =
+      context.title || json.navigationBarTitleText || (app.window && app.window.navigationBarTitleText) || '';
+    const fontRoot =
+      body.meta.rootFontSize || body.meta['root-font-size'] || (page.data && page.data.fontRoot) || '16px';
     const css = [cssFor(id), context.tabBarId ? cssFor(context.tabBarId) : '', appCss()].join('\n');
-    const html = documentHtml({ route, state, title, fontRoot, pageMeta: body.meta, css, body: body.html, tab, tabHtml, json, app });
+    const html = documentHtml({
+      route,
+      state,
+      title,
+      fontRoot,
+      pageMeta: body.meta,
+      css,
+      body: body.html,
+      tab,
+      tabHtml,
+      json,
+      app,
+    });
     try {
       if (inst.onHide) inst.onHide();
       if (inst.onUnload) inst.onUnload();
@@ -370,7 +408,16 @@ async function renderPage(route, state = {}) {
     page.detach();
     if (context.tabBar) context.tabBar.detach();
     const text = [title, body.text, tabSer ? tabSer.text : tabText(tab)].filter(Boolean).join('\n');
-    return { html, text, title, fontRoot, requests: wx.requests.map((r) => `${r.method} ${r.path}`), unrouted, held: context.held, errors };
+    return {
+      html,
+      text,
+      title,
+      fontRoot,
+      requests: wx.requests.map((r) => `${r.method} ${r.path}`),
+      unrouted,
+      held: context.held,
+      errors,
+    };
   } finally {
     jest.useRealTimers();
     currentRoot = ROOT;
@@ -402,7 +449,7 @@ function documentHtml({ route, state, title, fontRoot, pageMeta, css, body, tab,
               `<div class="frame-tab" style="color:${t.pagePath === route ? tab.selectedColor || '#c8161d' : tab.color || '#666666'}">${esc(t.text)}</div>`,
           )
           .join('')}</div>`;
-  const isFirst = (app.tabBar && app.tabBar.list || []).some((t) => t.pagePath === route) || route === app.pages[0];
+  const isFirst = ((app.tabBar && app.tabBar.list) || []).some((t) => t.pagePath === route) || route === app.pages[0];
   return `<!doctype html>
 <html lang="zh-CN" style="font-size:${escAttr(fontRoot)}">
 <head>

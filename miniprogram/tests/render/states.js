@@ -32,14 +32,21 @@ const PAGES = {
     query: { scene: encodeURIComponent('a3.2xk9.Qw3rTy') },
     states: { site: { query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') } }, idle: { query: {} } },
   },
-  'pages/community-join/index': { query: { scene: encodeURIComponent('c1.2xk9.Qw3rTy') }, states: { idle: { query: {} } } },
+  'pages/community-join/index': {
+    query: { scene: encodeURIComponent('c1.2xk9.Qw3rTy') },
+    states: { idle: { query: {} } },
+  },
   'pages/profile/index': {},
   'pages/my-registrations/index': { states: { empty: { api: EMPTY } } },
   'pages/my-shifts/index': { states: { empty: { api: EMPTY } } },
   'pages/my-hours/index': { states: { empty: { api: EMPTY } } },
   'pages/subscriptions/index': { states: { empty: { api: EMPTY } } },
   'packageOrganizer/pages/index/index': { api: ORGANIZER },
-  'packageOrganizer/pages/activities/index': { query: { communityId: '1' }, api: ORGANIZER, states: { empty: { api: EMPTY } } },
+  'packageOrganizer/pages/activities/index': {
+    query: { communityId: '1' },
+    api: ORGANIZER,
+    states: { empty: { api: EMPTY } },
+  },
   'packageOrganizer/pages/activity-edit/index': {
     query: { communityId: '1' },
     api: ORGANIZER,
@@ -57,8 +64,16 @@ const PAGES = {
     api: ORGANIZER,
     states: { empty: { api: EMPTY } },
   },
-  'packageOrganizer/pages/sites/index': { query: { communityId: '1' }, api: ORGANIZER, states: { empty: { api: EMPTY } } },
-  'packageOrganizer/pages/members/index': { query: { communityId: '1' }, api: ORGANIZER, states: { empty: { api: EMPTY } } },
+  'packageOrganizer/pages/sites/index': {
+    query: { communityId: '1' },
+    api: ORGANIZER,
+    states: { empty: { api: EMPTY } },
+  },
+  'packageOrganizer/pages/members/index': {
+    query: { communityId: '1' },
+    api: ORGANIZER,
+    states: { empty: { api: EMPTY } },
+  },
   'packageOrganizer/pages/console-login/index': { query: { scene: 'Tk3mQ9xW2pLr8vNa5cYd' }, api: ORGANIZER },
 };
 

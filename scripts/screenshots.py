@@ -1,0 +1,280 @@
+"""Photograph the mini-program's rendered pages and check them in the browser.
+
+`scripts/screenshots` first renders every page and state to standalone HTML (the jest render test,
+miniprogram/tests/render.test.js, with RENDER_HTML_DIR set), then runs this: Debian's Chromium, driven
+by Playwright, opens each file at a phone's viewport (375x812 CSS px, device scale 2), saves a
+full-page PNG named after the file, and checks what a phone user would suffer from:
+
+- overflow: the page is wider than the screen, or an element clips its text (overflow hidden or an
+  ellipsis with more content than room), at any font size, the largest included;
+- touch-target: something tappable smaller than 44x44 CSS px. Tappable means an element the harness
+  marked with data-tap (it has a bindtap/catchtap/longpress handler: j-component keeps the bound
+  events on each node), or a built-in control (button, picker, switch, checkbox, radio, navigator,
+  input, textarea);
+- contrast: text whose colour against its effective background (the nearest ancestors' background
+  colours, composed with their alpha and opacity) is below 4.5:1.
+
+Offenders listed in miniprogram/tests/render/known-offenders.txt are printed but do not fail the run
+(the pages are being fixed); any other offender fails it (exit status 1). `--strict` fails on every
+offender; `--update-known` rewrites the list with the offenders found.
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWN = ROOT / "miniprogram" / "tests" / "render" / "known-offenders.txt"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# As tests/console/conftest.py: a closed network and a root user.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--font-render-hinting=none",
+]
+VIEWPORT = {"width": 375, "height": 812}
+MIN_TARGET = 44
+MIN_CONTRAST = 4.5
+
+# Runs in the page; returns [{check, target, text, detail}].
+CHECKS_JS = r"""
+({minTarget, minContrast}) => {
+  const out = [];
+  const vw = document.documentElement.clientWidth;
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return false;
+    const cs = getComputedStyle(el);
+    return cs.visibility !== 'hidden' && cs.display !== 'none';
+  };
+  const name = (el) => {
+    const cls = Array.from(el.classList).filter((c) => !/--(active|on|primary|full|disabled)$/.test(c))[0];
+    return el.tagName.toLowerCase() + (cls ? '.' + cls : '');
+  };
+  const target = (el) => {
+    const parts = [];
+    for (let n = el; n && n.tagName && parts.length < 3 && n.tagName !== 'WX-PAGE' && n.tagName !== 'MAIN'; n = n.parentElement) {
+      parts.unshift(name(n));
+    }
+    return parts.join(' > ');
+  };
+  const textOf = (el) => (el.getAttribute('aria-label') || el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 16);
+  const scope = Array.from(document.querySelectorAll('wx-page *, .frame-tabbar *'));
+
+  // Overflow: wider than the screen, or clipped text.
+  if (document.documentElement.scrollWidth > vw + 1) {
+    out.push({ check: 'overflow', target: 'page', text: '', detail: `page ${document.documentElement.scrollWidth}px wide, screen ${vw}px` });
+  }
+  const inScroller = (el) => {
+    for (let n = el.parentElement; n; n = n.parentElement) {
+      const o = getComputedStyle(n).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  for (const el of scope) {
+    if (!visible(el) || el.tagName === 'WX-IMAGE' || el.tagName === 'IMG') continue;
+    const text = (el.innerText || '').trim();
+    if (!text) continue;
+    const cs = getComputedStyle(el);
+    const clipsX = ['hidden', 'clip'].includes(cs.overflowX) || cs.textOverflow === 'ellipsis';
+    const clipsY = ['hidden', 'clip'].includes(cs.overflowY) || (cs.webkitLineClamp && cs.webkitLineClamp !== 'none');
+    if (clipsX && el.scrollWidth > el.clientWidth + 1) {
+      out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollWidth}px of text in ${el.clientWidth}px` });
+    } else if (clipsY && el.scrollHeight > el.clientHeight + 1) {
+      out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollHeight}px high in ${el.clientHeight}px` });
+    } else if (el.getBoundingClientRect().right > vw + 1 && !inScroller(el) && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > vw + 1)) {
+      out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `runs off the screen to ${Math.round(el.getBoundingClientRect().right)}px` });
+    }
+  }
+
+  // Touch targets.
+  const TAPPABLE = 'wx-page [data-tap], .frame-tabbar [data-tap], wx-button, wx-picker, wx-switch, wx-checkbox, wx-radio, wx-navigator, wx-input, wx-textarea';
+  for (const el of document.querySelectorAll(TAPPABLE)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < minTarget - 0.5 || r.height < minTarget - 0.5) {
+      const handler = el.getAttribute('data-tap');
+      out.push({ check: 'touch-target', target: target(el), text: textOf(el) || (handler ? `@${handler}` : ''), detail: `${Math.round(r.width)}x${Math.round(r.height)} px` });
+    }
+  }
+
+  // Contrast.
+  const parse = (c) => {
+    const m = /rgba?\(([^)]+)\)/.exec(c);
+    if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const over = (top, bottom) => {
+    const a = top.a + bottom.a * (1 - top.a);
+    if (a === 0) return { r: 255, g: 255, b: 255, a: 0 };
+    const mix = (k) => (top[k] * top.a + bottom[k] * bottom.a * (1 - top.a)) / a;
+    return { r: mix('r'), g: mix('g'), b: mix('b'), a };
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let n = el; n; n = n.parentElement) {
+      const cs = getComputedStyle(n);
+      const c = parse(cs.backgroundColor);
+      if (c && c.a > 0) layers.push(c);
+      if (c && c.a >= 1) break;
+    }
+    let bg = { r: 255, g: 255, b: 255, a: 1 };
+    for (let i = layers.length - 1; i >= 0; i -= 1) bg = over(layers[i], bg);
+    return bg;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const opacity = (el) => {
+    let o = 1;
+    for (let n = el; n; n = n.parentElement) o *= Number(getComputedStyle(n).opacity);
+    return o;
+  };
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.querySelector('.frame'), NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    if (!t.data.trim()) continue;
+    const el = t.parentElement;
+    if (!el || seen.has(el) || !visible(el) || el.closest('.frame-status, .frame-nav')) continue;
+    seen.add(el);
+    const cs = getComputedStyle(el);
+    const fg = parse(cs.color);
+    if (!fg) continue;
+    const bg = background(el);
+    const text = over({ r: fg.r, g: fg.g, b: fg.b, a: fg.a * opacity(el) }, bg);
+    const l1 = lum(text), l2 = lum(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < minContrast) {
+      const hex = (c) => '#' + [c.r, c.g, c.b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+      out.push({ check: 'contrast', target: target(el), text: t.data.trim().slice(0, 16), detail: `${ratio.toFixed(2)}:1 (${hex(text)} on ${hex(bg)})` });
+    }
+  }
+  return out;
+}
+"""
+
+
+def offender_key(item):
+    """The line that stands for an offender in known-offenders.txt (the same on every state of a page)."""
+    text = f" “{item['text']}”" if item["text"] else ""
+    return f"{item['check']} {item['target']}{text}"
+
+
+def read_known(path=KNOWN):
+    if not path.exists():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def write_known(keys, path=KNOWN):
+    header = (
+        "# Offenders of the browser checks (scripts/screenshots.py) known on the pages today: printed,\n"
+        "# not failing. Remove a line once its page is fixed; `scripts/screenshots --strict` ignores this list.\n"
+    )
+    path.write_text(header + "".join(f"{k}\n" for k in sorted(keys)), encoding="utf-8")
+
+
+async def check_and_shoot(browser, html_files, out_dir, workers=3):
+    """Screenshot every HTML file into out_dir; returns {file stem: [offender]}."""
+    results = {}
+    queue = list(html_files)
+
+    async def worker():
+        context = await browser.new_context(viewport=VIEWPORT, device_scale_factor=2, locale="zh-CN")
+        page = await context.new_page()
+        while queue:
+            html = queue.pop(0)
+            await page.goto(html.resolve().as_uri())
+            await page.evaluate("document.fonts.ready")
+            if out_dir is not None:
+                await page.screenshot(path=str(out_dir / f"{html.stem}.png"), full_page=True)
+            results[html.stem] = await page.evaluate(CHECKS_JS, {"minTarget": MIN_TARGET, "minContrast": MIN_CONTRAST})
+        await context.close()
+
+    await asyncio.gather(*(worker() for _ in range(min(workers, len(queue)) or 1)))
+    return results
+
+
+async def run(html_files, out_dir):
+    from playwright.async_api import async_playwright
+
+    if not os.path.exists(CHROMIUM):
+        raise SystemExit(f"error: Chromium not found at {CHROMIUM} (scripts/test installs it: apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return await check_and_shoot(browser, html_files, out_dir)
+        finally:
+            await browser.close()
+
+
+def report(results, known, strict):
+    """Print the offenders grouped by key; returns the keys that fail the run."""
+    by_key = {}
+    for shot, items in sorted(results.items()):
+        for item in items:
+            entry = by_key.setdefault(offender_key(item), {"shots": [], "detail": item["detail"]})
+            if shot not in entry["shots"]:
+                entry["shots"].append(shot)
+    failing = [k for k in by_key if strict or k not in known]
+    tolerated = [k for k in by_key if k not in failing]
+    for title, keys in (("known offenders (tolerated)", tolerated), ("OFFENDERS", failing)):
+        if not keys:
+            continue
+        print(f"\n{title}: {len(keys)}")
+        for key in sorted(keys):
+            entry = by_key[key]
+            shots = entry["shots"]
+            where = ", ".join(shots[:3]) + (f" and {len(shots) - 3} more" if len(shots) > 3 else "")
+            print(f"  {key}  [{entry['detail']}]  in {where}")
+    return failing, set(by_key)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", default=str(ROOT / "build" / "miniprogram-html"), help="the rendered HTML files")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "miniprogram"), help="where the PNGs go")
+    parser.add_argument("--no-shots", action="store_true", help="only check, write no PNG")
+    parser.add_argument("--strict", action="store_true", help="fail on known offenders too")
+    parser.add_argument("--update-known", action="store_true", help="rewrite the list of known offenders")
+    args = parser.parse_args(argv)
+
+    html_files = sorted(Path(args.html).glob("*.html"))
+    if not html_files:
+        raise SystemExit(f"error: no HTML in {args.html} (scripts/screenshots renders it first)")
+    out_dir = None
+    if not args.no_shots:
+        out_dir = Path(args.out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        wanted = {f.stem for f in html_files}
+        for old in out_dir.glob("*.png"):
+            if old.stem not in wanted:
+                old.unlink()
+    results = asyncio.run(run(html_files, out_dir))
+    failing, found = report(results, read_known(), args.strict)
+    if out_dir is not None:
+        print(f"\n{len(html_files)} screenshots in {out_dir}")
+    if args.update_known:
+        write_known(found)
+        print(f"wrote {len(found)} known offenders to {KNOWN.relative_to(ROOT)}")
+        return 0
+    if failing:
+        print(f"\n{len(failing)} offender(s) fail the browser checks (fix the page, or see --update-known)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
