@@ -49,9 +49,21 @@ CHECKS_JS = r"""
 ({minTarget, minContrast}) => {
   const out = [];
   const vw = document.documentElement.clientWidth;
-  const visible = (el) => {
+  // A custom component's host (activity-card, t-button ...) is an inline element around block
+  // children: its box is the union of theirs.
+  const rect = (el) => {
     const r = el.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) return false;
+    const custom = el.tagName.includes('-') && !el.tagName.startsWith('WX-');
+    if (!custom || getComputedStyle(el).display !== 'inline' || !el.children.length) return r;
+    const boxes = Array.from(el.children).map((c) => c.getBoundingClientRect()).filter((b) => b.width && b.height);
+    if (!boxes.length) return r;
+    const left = Math.min(...boxes.map((b) => b.left)), top = Math.min(...boxes.map((b) => b.top));
+    const right = Math.max(...boxes.map((b) => b.right)), bottom = Math.max(...boxes.map((b) => b.bottom));
+    return { left, top, right, bottom, width: right - left, height: bottom - top };
+  };
+  const visible = (el) => {
+    const r = rect(el);
+    if (r.width === 0 || r.height === 0) return false;
     const cs = getComputedStyle(el);
     return cs.visibility !== 'hidden' && cs.display !== 'none';
   };
@@ -100,7 +112,7 @@ CHECKS_JS = r"""
   const TAPPABLE = 'wx-page [data-tap], .frame-tabbar [data-tap], wx-button, wx-picker, wx-switch, wx-checkbox, wx-radio, wx-navigator, wx-input, wx-textarea';
   for (const el of document.querySelectorAll(TAPPABLE)) {
     if (!visible(el)) continue;
-    const r = el.getBoundingClientRect();
+    const r = rect(el);
     if (r.width < minTarget - 0.5 || r.height < minTarget - 0.5) {
       const handler = el.getAttribute('data-tap');
       out.push({ check: 'touch-target', target: target(el), text: textOf(el) || (handler ? `@${handler}` : ''), detail: `${Math.round(r.width)}x${Math.round(r.height)} px` });

@@ -41,6 +41,8 @@ describe('the checks can fail', () => {
     expect(found.join(' ')).toMatch(/object Object/);
     expect(found.join(' ')).toMatch(/English shown to a user: title, Sign, up, now$/);
     expect(problems('导出 XLSX 文件，距离 2 km')).toEqual([]);
+    // Codes shown to be read out are not words.
+    expect(problems('签到码 a3.2xk9.Qw3rTy，登录码 Tk3mQ9xW2pLr8vNa5cYd')).toEqual([]);
   });
 
   test('a deliberately broken page is caught by the render itself', async () => {

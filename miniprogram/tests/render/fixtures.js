@@ -1,7 +1,7 @@
 /**
  * The API fake the render harness answers the mini-program with: a route for every endpoint the
  * services call (docs/api.md, shapes from docs/openapi.json), with realistic Chinese data around a
- * fixed "now" (NOW, Tuesday 2026-12-01 10:00 China time) so that the screenshots do not change from day
+ * fixed "now" (NOW, Thursday 2026-12-10 10:00 China time) so that the screenshots do not change from day
  * to day.
  *
  * `api(options)` returns a request handler for helpers/wx.js (`(req) => {statusCode, data}`). The
@@ -13,7 +13,7 @@
  *   fail: 'network' | 'server'      every call fails (no connection / 500);
  *   hold: true                      no call is ever answered (loading).
  */
-const NOW = Date.parse('2026-12-01T10:00:00+08:00');
+const NOW = Date.parse('2026-12-10T10:00:00+08:00');
 const DAY = 86400000;
 
 /** 'YYYY-MM-DD' in China time, `days` after NOW. */
@@ -255,13 +255,15 @@ function rosterItems() {
   }));
 }
 
-function rosterVolunteers(roleIndex) {
+/** The volunteers on a post; the first one has checked in if the shift has started. */
+function rosterVolunteers(roleIndex, s) {
+  const started = Date.parse(s.starts_at) <= NOW;
   const base = roleIndex === 0 ? [PEOPLE[0], PEOPLE[1]] : [PEOPLE[2]];
   return base.map((p, i) => ({
     booking_id: 80 + roleIndex * 10 + i,
     user: p,
     status: 'booked',
-    checked_in_at: i === 0 ? at(0, '07:56') : null,
+    checked_in_at: started && i === 0 ? new Date(Date.parse(s.starts_at) - 4 * 60000).toISOString() : null,
     checked_out_at: null,
     minutes_credited: 0,
     reminder_credits: i === 1 ? 0 : 1,
@@ -276,7 +278,7 @@ function dutyRoster(options, req) {
     shifts: list.map((s) =>
       Object.assign({}, s, {
         my_booking: undefined,
-        roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: options.empty ? [] : rosterVolunteers(i) })),
+        roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: options.empty ? [] : rosterVolunteers(i, s) })),
       }),
     ),
   };
@@ -409,7 +411,7 @@ const ROUTES = {
     const s = shifts(o)[0];
     return {
       shift: s,
-      roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: o.empty ? [] : rosterVolunteers(i) })),
+      roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: o.empty ? [] : rosterVolunteers(i, s) })),
     };
   },
   'GET /rosters/shifts': (req, p, o) => dutyRoster(o, req),

@@ -131,8 +131,10 @@ function completeWx(wx, state, context) {
     },
     getStorageInfoSync: () => ({ keys: Object.keys(wx.store), currentSize: 0, limitSize: 10240 }),
   };
+  // What the state decides (font scale, title capture) replaces helpers/wx.js's answers; the rest fills gaps.
+  const OWN = ['getAppBaseInfo', 'getSystemInfoSync', 'getWindowInfo', 'setNavigationBarTitle'];
   Object.keys(add).forEach((name) => {
-    if (name === 'setNavigationBarTitle' || typeof wx[name] !== 'function') wx[name] = add[name];
+    if (OWN.includes(name) || typeof wx[name] !== 'function') wx[name] = add[name];
   });
   // A call the fake holds (state "loading") is recorded and never answered.
   const request = wx.request;
@@ -331,7 +333,7 @@ async function renderPage(route, state = {}) {
   try {
     jest.resetModules();
     const storage = Object.assign({ auth_token: 'render-token' }, state.storage || {});
-    const wx = installWx({ storage });
+    const wx = installWx({ storage, fontSizeScaleFactor: state.fontScale || 1 });
     const fake = fixtures.api(state.api || {});
     context.hold = !!(state.api && state.api.hold);
     wx.setHandler((req) => {
