@@ -96,6 +96,8 @@ CHECKS_JS = r"""
     if (!visible(el) || el.tagName === 'WX-IMAGE' || el.tagName === 'IMG') continue;
     const text = (el.innerText || '').trim();
     if (!text) continue;
+    // A typed value longer than its input scrolls inside it, as on a phone; a placeholder must fit.
+    if ((el.tagName === 'WX-INPUT' || el.tagName === 'WX-TEXTAREA') && el.querySelector('.wx-input__value')) continue;
     const cs = getComputedStyle(el);
     const clipsX = ['hidden', 'clip'].includes(cs.overflowX) || cs.textOverflow === 'ellipsis';
     const clipsY = ['hidden', 'clip'].includes(cs.overflowY) || (cs.webkitLineClamp && cs.webkitLineClamp !== 'none');
@@ -110,10 +112,14 @@ CHECKS_JS = r"""
 
   // Touch targets.
   const TAPPABLE = 'wx-page [data-tap], .frame-tabbar [data-tap], wx-button, wx-picker, wx-switch, wx-checkbox, wx-radio, wx-navigator, wx-input, wx-textarea';
-  for (const el of document.querySelectorAll(TAPPABLE)) {
-    if (!visible(el)) continue;
+  const tappable = Array.from(document.querySelectorAll(TAPPABLE));
+  const big = (el) => { const r = rect(el); return r.width >= minTarget - 0.5 && r.height >= minTarget - 0.5; };
+  // A tap on an element inside a large enough tappable one lands on that one (an icon in a tab item).
+  const covered = (el) => tappable.some((other) => other !== el && other.contains(el) && visible(other) && big(other));
+  for (const el of tappable) {
+    if (!visible(el) || big(el) || covered(el)) continue;
     const r = rect(el);
-    if (r.width < minTarget - 0.5 || r.height < minTarget - 0.5) {
+    {
       const handler = el.getAttribute('data-tap');
       out.push({ check: 'touch-target', target: target(el), text: textOf(el) || (handler ? `@${handler}` : ''), detail: `${Math.round(r.width)}x${Math.round(r.height)} px` });
     }

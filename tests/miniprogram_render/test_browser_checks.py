@@ -25,6 +25,8 @@ BAD = """
 <wx-view class="card"><wx-view class="main--wide" style="width: 500px">这一行比手机还宽</wx-view></wx-view>
 <wx-view class="card"><wx-view class="main--link" data-tap="onClear" style="display: inline-block">清除</wx-view></wx-view>
 <wx-view class="card"><wx-view class="main--muted" style="color: #bbbbbb">浅灰色的提示文字</wx-view></wx-view>
+<wx-view class="card"><wx-input class="main--venue" style="display: block; width: 100px; height: 44px; overflow: hidden;
+  white-space: nowrap"><span class="wx-input__placeholder" style="color: #666666">如：党群服务中心二楼多功能室</span></wx-input></wx-view>
 """
 
 GOOD = """
@@ -32,6 +34,10 @@ GOOD = """
 <wx-view class="card"><wx-view class="main--link" data-tap="onClear"
   style="display: inline-block; min-width: 44px; min-height: 44px; color: #c8161d">清除</wx-view></wx-view>
 <wx-view class="card"><wx-view class="main--muted" style="color: #666666">提示文字</wx-view></wx-view>
+<wx-view class="card"><wx-view class="main--tab" data-tap="toggle" style="height: 50px; color: #222222">
+  <wx-view class="main--icon" data-tap="onTap" style="display: inline-block; width: 24px; height: 24px">活</wx-view> 活动</wx-view></wx-view>
+<wx-view class="card"><wx-input class="main--venue" style="display: block; width: 100px; height: 44px; overflow: hidden;
+  white-space: nowrap"><span class="wx-input__value">海珠社区党群服务中心三楼会议室</span></wx-input></wx-view>
 """
 
 
@@ -54,6 +60,11 @@ def test_clipped_text_and_a_page_wider_than_the_phone_are_overflow(checked):
     assert any("main--title" in k for k in found), found
     assert "overflow page" in found
     assert any("main--wide" in k for k in found), found
+    assert any("main--venue" in k for k in found), found  # a placeholder cut off
+
+
+def test_a_typed_value_may_scroll_inside_its_input_and_a_small_icon_inside_a_tab_is_covered(checked):
+    assert checked["good"] == []
 
 
 def test_a_tap_target_under_44px_is_reported_with_its_text(checked):

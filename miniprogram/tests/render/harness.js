@@ -367,6 +367,16 @@ async function renderPage(route, state = {}) {
     page.attach(document.createElement('parent-wrapper'));
     context.page = page;
     const inst = page.instance;
+    // j-component's selectComponent throws when nothing matches; WeChat answers null (utils/ui.js
+    // looks for a page's <t-toast> that way).
+    const selectComponent = inst.selectComponent;
+    inst.selectComponent = function select(selector) {
+      try {
+        return selectComponent.call(this, selector);
+      } catch (err) {
+        return null;
+      }
+    };
     inst.route = route;
     inst.options = state.query || {};
     try {
