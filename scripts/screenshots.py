@@ -85,10 +85,11 @@ CHECKS_JS = r"""
   if (document.documentElement.scrollWidth > vw + 1) {
     out.push({ check: 'overflow', target: 'page', text: '', detail: `page ${document.documentElement.scrollWidth}px wide, screen ${vw}px` });
   }
-  const inScroller = (el) => {
-    for (let n = el.parentElement; n; n = n.parentElement) {
-      const o = getComputedStyle(n).overflowX;
-      if (o === 'auto' || o === 'scroll') return true;
+  // Inside a scroller or a clipping box, an element past the screen's edge is scrolled or clipped
+  // there (and a clipping box with text is checked itself).
+  const inClipper = (el) => {
+    for (let n = el.parentElement; n && n !== document.body; n = n.parentElement) {
+      if (getComputedStyle(n).overflowX !== 'visible') return true;
     }
     return false;
   };
@@ -105,7 +106,7 @@ CHECKS_JS = r"""
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollWidth}px of text in ${el.clientWidth}px` });
     } else if (clipsY && el.scrollHeight > el.clientHeight + 1) {
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollHeight}px high in ${el.clientHeight}px` });
-    } else if (el.getBoundingClientRect().right > vw + 1 && !inScroller(el) && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > vw + 1)) {
+    } else if (el.getBoundingClientRect().right > vw + 1 && !inClipper(el) && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > vw + 1)) {
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `runs off the screen to ${Math.round(el.getBoundingClientRect().right)}px` });
     }
   }
@@ -184,9 +185,9 @@ CHECKS_JS = r"""
 
 
 def offender_key(item):
-    """The line that stands for an offender in known-offenders.txt (the same on every state of a page)."""
-    text = f" “{item['text']}”" if item["text"] else ""
-    return f"{item['check']} {item['target']}{text}"
+    """The line that stands for an offender in known-offenders.txt: the check and the element's place
+    (classes), the same on every state of a page and whatever text the element holds."""
+    return f"{item['check']} {item['target']}"
 
 
 def read_known(path=KNOWN):
@@ -239,13 +240,14 @@ async def run(html_files, out_dir):
 
 
 def report(results, known, strict):
-    """Print the offenders grouped by key; returns the keys that fail the run."""
+    """Print the offenders grouped by key; returns (the keys that fail the run, every key found)."""
     by_key = {}
     for shot, items in sorted(results.items()):
         for item in items:
-            entry = by_key.setdefault(offender_key(item), {"shots": [], "detail": item["detail"]})
-            if shot not in entry["shots"]:
-                entry["shots"].append(shot)
+            entry = by_key.setdefault(offender_key(item), {"shots": [], "details": [], "texts": []})
+            for field, value in (("shots", shot), ("details", item["detail"]), ("texts", item["text"])):
+                if value and value not in entry[field]:
+                    entry[field].append(value)
     failing = [k for k in by_key if strict or k not in known]
     tolerated = [k for k in by_key if k not in failing]
     for title, keys in (("known offenders (tolerated)", tolerated), ("OFFENDERS", failing)):
@@ -254,9 +256,10 @@ def report(results, known, strict):
         print(f"\n{title}: {len(keys)}")
         for key in sorted(keys):
             entry = by_key[key]
+            texts = " ".join(f"“{t}”" for t in entry["texts"][:3])
             shots = entry["shots"]
             where = ", ".join(shots[:3]) + (f" and {len(shots) - 3} more" if len(shots) > 3 else "")
-            print(f"  {key}  [{entry['detail']}]  in {where}")
+            print(f"  {key} {texts}  [{entry['details'][0]}]  in {where}")
     return failing, set(by_key)
 
 
