@@ -454,7 +454,8 @@ function documentHtml({ route, state, title, fontRoot, pageMeta, css, body, tab,
   const tabs = !tab
     ? ''
     : tabHtml
-      ? `<div class="frame-tabbar frame-tabbar--custom">${tabHtml}</div>`
+      ? // Inside wx-page: the bar inherits the page's variables (app.wxss tokens), as in WeChat.
+        `<div class="frame-tabbar frame-tabbar--custom">${tabHtml}</div>`
       : `<div class="frame-tabbar" style="background:${tab.backgroundColor || '#ffffff'}">${tab.list
           .map(
             (t) =>
@@ -476,8 +477,7 @@ function documentHtml({ route, state, title, fontRoot, pageMeta, css, body, tab,
 <div class="frame" data-route="${escAttr(route)}" data-state="${escAttr(state.name || 'normal')}">
 <div class="frame-status" style="background:${customNav ? 'transparent' : navBg};color:${navFg}"><span>9:41</span><span class="frame-status__icons">▮▮▮ ◔ ▭</span></div>
 ${customNav ? '' : `<div class="frame-nav" style="background:${navBg};color:${navFg}"><span class="frame-nav__back">${isFirst ? '' : '‹'}</span><span class="frame-nav__title">${esc(title)}</span><span class="frame-nav__capsule">··· ◉</span></div>`}
-<wx-page style="${escAttr(pageStyle)}">${body}</wx-page>
-${tabs}
+<wx-page style="${escAttr(pageStyle)}">${body}${tabs}</wx-page>
 </div>
 </body>
 </html>
