@@ -48,6 +48,16 @@ describe('the checks can fail', () => {
   test('a deliberately broken page is caught by the render itself', async () => {
     const { renderBroken } = require('./render/broken');
     const result = await renderBroken();
-    expect(problems(result.text).join(' ')).toMatch(/undefined|template syntax|English/);
+    expect(result.errors).toEqual([]);
+    const found = problems(result.text).join(' ');
+    expect(found).toMatch(/"undefined"/);
+    expect(found).toMatch(/template syntax/);
+    expect(found).toMatch(/English shown to a user: Loading/);
+  });
+
+  test('a page that throws while loading is reported', async () => {
+    const { renderBroken } = require('./render/broken');
+    const result = await renderBroken('pages/throws/index');
+    expect(result.errors.map(String).join(' ')).toMatch(/Cannot read properties of null/);
   });
 });
