@@ -37,6 +37,7 @@ const fixtures = require('./fixtures');
 const ROOT = path.join(__dirname, '..', '..');
 // The project being rendered: the mini-program, or another root (state.root) for the test of a broken page.
 let currentRoot = ROOT;
+let lastRoot = ROOT;
 const readJson = (rel) => JSON.parse(fs.readFileSync(path.join(currentRoot, rel), 'utf8'));
 const exists = (rel) => fs.existsSync(path.join(currentRoot, rel));
 
@@ -304,6 +305,12 @@ function tabBarOf(route) {
 async function renderPage(route, state = {}) {
   install();
   currentRoot = state.root || ROOT;
+  if (currentRoot !== lastRoot) {
+    // wcc's output keeps its constant pools in one global (`__WXML_GLOBAL__.ops_cached.$gwx_1` ...),
+    // named alike in every project: another project's templates would read this one's pools.
+    if (global.__WXML_GLOBAL__) global.__WXML_GLOBAL__.ops_cached = {};
+    lastRoot = currentRoot;
+  }
   const context = { tabBar: null, page: null, held: [], title: null, hold: false };
   const errors = [];
   const onRejection = (reason) => errors.push(reason instanceof Error ? reason : new Error(String(reason)));
