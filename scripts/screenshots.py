@@ -93,6 +93,21 @@ CHECKS_JS = r"""
     }
     return false;
   };
+  // Vertically, a line box taller than its box is harmless until the glyphs themselves are clipped
+  // (fonts differ in their line gap): compare the text's own boxes with the element's padding box.
+  const glyphsCut = (el) => {
+    const box = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    const top = box.top + parseFloat(cs.borderTopWidth), bottom = box.bottom - parseFloat(cs.borderBottomWidth);
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (!t.data.trim()) continue;
+      range.selectNodeContents(t);
+      for (const r of range.getClientRects()) if (r.top < top - 1 || r.bottom > bottom + 1) return true;
+    }
+    return false;
+  };
   for (const el of scope) {
     if (!visible(el) || el.tagName === 'WX-IMAGE' || el.tagName === 'IMG') continue;
     const text = (el.innerText || '').trim();
@@ -104,7 +119,7 @@ CHECKS_JS = r"""
     const clipsY = ['hidden', 'clip'].includes(cs.overflowY) || (cs.webkitLineClamp && cs.webkitLineClamp !== 'none');
     if (clipsX && el.scrollWidth > el.clientWidth + 1) {
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollWidth}px of text in ${el.clientWidth}px` });
-    } else if (clipsY && el.scrollHeight > el.clientHeight + 1) {
+    } else if (clipsY && el.scrollHeight > el.clientHeight + 1 && glyphsCut(el)) {
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `text cut off: ${el.scrollHeight}px high in ${el.clientHeight}px` });
     } else if (el.getBoundingClientRect().right > vw + 1 && !inClipper(el) && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > vw + 1)) {
       out.push({ check: 'overflow', target: target(el), text: textOf(el), detail: `runs off the screen to ${Math.round(el.getBoundingClientRect().right)}px` });
@@ -218,7 +233,8 @@ async def check_and_shoot(browser, html_files, out_dir, workers=3):
             await page.goto(html.resolve().as_uri())
             await page.evaluate("document.fonts.ready")
             if out_dir is not None:
-                await page.screenshot(path=str(out_dir / f"{html.stem}.png"), full_page=True)
+                # Finite animations and transitions (a toast fading in) are shown at their end.
+                await page.screenshot(path=str(out_dir / f"{html.stem}.png"), full_page=True, animations="disabled")
             results[html.stem] = await page.evaluate(CHECKS_JS, {"minTarget": MIN_TARGET, "minContrast": MIN_CONTRAST})
         await context.close()
 

@@ -27,6 +27,7 @@ BAD = """
 <wx-view class="card"><wx-view class="main--muted" style="color: #bbbbbb">浅灰色的提示文字</wx-view></wx-view>
 <wx-view class="card"><wx-input class="main--venue" style="display: block; width: 100px; height: 44px; overflow: hidden;
   white-space: nowrap"><span class="wx-input__placeholder" style="color: #666666">如：党群服务中心二楼多功能室</span></wx-input></wx-view>
+<wx-view class="card"><wx-view class="main--notes" style="width: 120px; height: 24px; overflow: hidden">请提前十分钟到岗并穿好红马甲</wx-view></wx-view>
 """
 
 GOOD = """
@@ -38,6 +39,7 @@ GOOD = """
   <wx-view class="main--icon" data-tap="onTap" style="display: inline-block; width: 24px; height: 24px">活</wx-view> 活动</wx-view></wx-view>
 <wx-view class="card"><wx-input class="main--venue" style="display: block; width: 100px; height: 44px; overflow: hidden;
   white-space: nowrap"><span class="wx-input__value">海珠社区党群服务中心三楼会议室</span></wx-input></wx-view>
+<wx-view class="card"><wx-view class="main--button" style="height: 44px; line-height: 48px; overflow: hidden">签到</wx-view></wx-view>
 """
 
 
@@ -61,6 +63,11 @@ def test_clipped_text_and_a_page_wider_than_the_phone_are_overflow(checked):
     assert "overflow page" in found
     assert any("main--wide" in k for k in found), found
     assert any("main--venue" in k for k in found), found  # a placeholder cut off
+    assert any("main--notes" in k for k in found), found  # a second line hidden under the first
+
+
+def test_a_line_box_taller_than_its_box_is_not_cut_off_while_the_glyphs_fit(checked):
+    assert "main--button" not in " ".join(keys(checked["good"], "overflow"))
 
 
 def test_a_typed_value_may_scroll_inside_its_input_and_a_small_icon_inside_a_tab_is_covered(checked):

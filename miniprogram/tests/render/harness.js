@@ -54,6 +54,7 @@ function scopeSelectors(wxss, tag) {
 }
 
 const globalClassPrefixes = new Set(['main']);
+const componentPaths = {}; // j-component id → the component's file path (without extension)
 let installed = false;
 
 /** Patch simulate and j-component once (see the choices above) and install the Page() shim. */
@@ -66,6 +67,7 @@ function install() {
   simWxss.compile = (wxss, options = {}) => compile(scopeSelectors(wxss, options.prefix || 'main'), options);
   const register = jComponent.register;
   jComponent.register = (definition) => {
+    if (definition && definition.id && definition.path) componentPaths[definition.id] = definition.path;
     const o = (definition && definition.options) || {};
     if (o.classPrefix && (o.addGlobalClass || /shared/.test(o.styleIsolation || '')))
       globalClassPrefixes.add(o.classPrefix);
@@ -93,8 +95,11 @@ function installPageShim(context) {
 /** The APIs pages call beyond helpers/wx.js, as plain functions, added only where wx lacks them. */
 function completeWx(wx, state, context) {
   const scale = state.fontScale || 1;
+  // Base library 2.19.1, as tests/helpers/setup.js reports it: TDesign turns on `virtualHost` from
+  // 2.19.2, which j-component renders without the children of the host's wx:if.
+  const SDK = '2.19.1';
   const add = {
-    getAppBaseInfo: () => ({ SDKVersion: '3.7.0', language: 'zh_CN', theme: 'light', fontSizeScaleFactor: scale }),
+    getAppBaseInfo: () => ({ SDKVersion: SDK, language: 'zh_CN', theme: 'light', fontSizeScaleFactor: scale }),
     getSystemInfoSync: () => ({
       platform: 'ios',
       model: 'iPhone 13',
@@ -106,7 +111,7 @@ function completeWx(wx, state, context) {
       statusBarHeight: 44,
       fontSizeSetting: 16 * scale,
       fontSizeScaleFactor: scale,
-      SDKVersion: '3.7.0',
+      SDKVersion: SDK,
       safeArea: { top: 44, bottom: 778, left: 0, right: 375, width: 375, height: 734 },
     }),
     getWindowInfo: () => ({ pixelRatio: 2, screenWidth: 375, screenHeight: 812, windowWidth: 375, windowHeight: 724 }),
@@ -173,6 +178,31 @@ const TAP_EVENTS = new Set(['tap', 'longpress', 'longtap']);
 const VOID_TEXT_TAGS = new Set(['WX-INPUT', 'WX-TEXTAREA']);
 
 /**
+ * Whether a tap handler on `node` does something for the user. A library component (miniprogram_npm)
+ * binds taps inside itself whether or not anyone listens (t-icon re-emits every tap as `click`): such
+ * a tap counts only when a library component around it, up to the first of our own, has an event
+ * bound by its user (t-button bindtap, t-switch bindchange, t-tab-bar bindchange around its items).
+ * Taps in our own pages and components always count.
+ */
+const isLibrary = (file) => /[\\/]miniprogram_npm[\\/]/.test(file || '');
+
+function reachesUser(node) {
+  const el = node.__wxElement;
+  const root = el && el.ownerShadowRoot;
+  const host = root && typeof root.getHostNode === 'function' ? root.getHostNode() : null;
+  if (!host || !isLibrary(componentPaths[host.is])) return true;
+  for (let n = node.parentElement; n; n = n.parentElement) {
+    const w = n.__wxElement;
+    const file = w && componentPaths[w.is];
+    if (!file) continue;
+    if (!isLibrary(file)) return false;
+    const events = (w._vt && w._vt.event) || {};
+    if (Object.keys(events).some((k) => events[k] && events[k].handler)) return true;
+  }
+  return false;
+}
+
+/**
  * Serialise a rendered tree. Returns {html, text, meta}: `text` is what a user reads (text nodes,
  * input values or placeholders, button labels), `meta` the page-meta attributes.
  */
@@ -211,6 +241,7 @@ function serialize(root) {
       .map((k) => events[k])
       .filter((e) => e && e.handler && TAP_EVENTS.has(e.name))
       .map((e) => e.handler);
+    if (taps.length && !reachesUser(node)) taps.length = 0;
     if (taps.length) out.push(`data-tap="${escAttr(taps.join(' '))}"`);
     [
       'type',
@@ -295,6 +326,17 @@ function tabBarOf(route) {
   const app = readJson('app.json');
   const list = (app.tabBar && app.tabBar.list) || [];
   return list.some((t) => t.pagePath === route) ? app.tabBar : null;
+}
+
+/**
+ * Wait (at most a second) while an element is between the classes of an enter or leave transition
+ * (`t-fade-enter-active` ...): a toast or dialog is pictured once it is shown, as a user sees it.
+ */
+async function transitionsDone(rendered) {
+  const moving = /[a-z]-(?:enter|leave)(?:-active|-to)?(?=[\s"])/;
+  for (let i = 0; i < 50 && moving.test(rendered.dom.innerHTML); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -386,11 +428,22 @@ async function renderPage(route, state = {}) {
     };
     inst.route = route;
     inst.options = state.query || {};
+    // As WeChat, call the lifecycles without waiting for what they return (a call held in the
+    // "loading" state never ends); a rejection is an error of the page.
+    const lifecycle = (name, arg) => {
+      if (typeof inst[name] !== 'function') return;
+      try {
+        Promise.resolve(inst[name](arg)).catch((err) => errors.push(err));
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    lifecycle('onLoad', Object.assign({}, state.query || {}));
+    lifecycle('onShow');
+    lifecycle('onReady');
     try {
-      if (inst.onLoad) await inst.onLoad(Object.assign({}, state.query || {}));
-      if (inst.onShow) await inst.onShow();
-      if (inst.onReady) await inst.onReady();
       await settle({ wx, timeout: 5000 });
+      await transitionsDone(page);
     } catch (err) {
       errors.push(err);
     }
