@@ -220,6 +220,19 @@ def write_known(keys, path=KNOWN):
     path.write_text(header + "".join(f"{k}\n" for k in sorted(keys)), encoding="utf-8")
 
 
+async def shoot(page, path):
+    """The whole page as one tall phone screen: the viewport grows to the page's height first, so that
+    fixed bars (the tab bar, a sign-up footer) sit at the bottom of the picture, as after scrolling
+    down, instead of across the middle as in a stitched full-page capture."""
+    for _ in range(3):
+        height = await page.evaluate("document.documentElement.scrollHeight")
+        if height <= page.viewport_size["height"]:
+            break
+        await page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    # Finite animations and transitions are shown at their end.
+    await page.screenshot(path=str(path), animations="disabled")
+
+
 async def check_and_shoot(browser, html_files, out_dir, workers=3):
     """Screenshot every HTML file into out_dir; returns {file stem: [offender]}."""
     results = {}
@@ -230,12 +243,12 @@ async def check_and_shoot(browser, html_files, out_dir, workers=3):
         page = await context.new_page()
         while queue:
             html = queue.pop(0)
+            await page.set_viewport_size(VIEWPORT)
             await page.goto(html.resolve().as_uri())
             await page.evaluate("document.fonts.ready")
-            if out_dir is not None:
-                # Finite animations and transitions (a toast fading in) are shown at their end.
-                await page.screenshot(path=str(out_dir / f"{html.stem}.png"), full_page=True, animations="disabled")
             results[html.stem] = await page.evaluate(CHECKS_JS, {"minTarget": MIN_TARGET, "minContrast": MIN_CONTRAST})
+            if out_dir is not None:
+                await shoot(page, out_dir / f"{html.stem}.png")
         await context.close()
 
     await asyncio.gather(*(worker() for _ in range(min(workers, len(queue)) or 1)))

@@ -502,6 +502,18 @@ function tabText(tab) {
   return tab ? tab.list.map((t) => t.text).join(' ') : '';
 }
 
+/**
+ * WeChat draws a custom tab bar in the tab bar's own area below the page, not over it: its fixed
+ * elements (t-tab-bar is position: fixed) are put back in the flow of the frame's tab bar.
+ */
+const TAB_BAR_SCRIPT = `<script>
+for (const el of document.querySelectorAll('.frame-tabbar--custom *')) {
+  if (getComputedStyle(el).position === 'fixed') {
+    Object.assign(el.style, { position: 'relative', top: 'auto', bottom: 'auto', left: 'auto', right: 'auto' });
+  }
+}
+</script>`;
+
 /** The standalone HTML of one screenshot. */
 function documentHtml({ route, state, title, fontRoot, pageMeta, css, body, tab, tabHtml, json, app }) {
   const win = Object.assign({}, app.window || {}, json);
@@ -539,6 +551,7 @@ function documentHtml({ route, state, title, fontRoot, pageMeta, css, body, tab,
 ${customNav ? '' : `<div class="frame-nav" style="background:${navBg};color:${navFg}"><span class="frame-nav__back">${isFirst ? '' : '‹'}</span><span class="frame-nav__title">${esc(title)}</span><span class="frame-nav__capsule">··· ◉</span></div>`}
 <wx-page style="${escAttr(pageStyle)}">${body}${tabs}</wx-page>
 </div>
+${tabHtml ? TAB_BAR_SCRIPT : ''}
 </body>
 </html>
 `;
