@@ -118,6 +118,7 @@ function completeWx(wx, state, context) {
     getDeviceInfo: () => ({ platform: 'ios', model: 'iPhone 13' }),
     getNetworkType: (o = {}) =>
       wx.later(() => o.success && o.success({ networkType: state.offline ? 'none' : 'wifi' })),
+    getNetworkTypeSync: () => ({ networkType: state.offline ? 'none' : 'wifi' }),
     onNetworkStatusChange: () => {},
     offNetworkStatusChange: () => {},
     onNeedPrivacyAuthorization: () => {},
@@ -138,7 +139,7 @@ function completeWx(wx, state, context) {
     getStorageInfoSync: () => ({ keys: Object.keys(wx.store), currentSize: 0, limitSize: 10240 }),
   };
   // What the state decides (font scale, title capture) replaces helpers/wx.js's answers; the rest fills gaps.
-  const OWN = ['getAppBaseInfo', 'getSystemInfoSync', 'getWindowInfo', 'setNavigationBarTitle'];
+  const OWN = ['getAppBaseInfo', 'getSystemInfoSync', 'getWindowInfo', 'setNavigationBarTitle', 'getNetworkType'];
   Object.keys(add).forEach((name) => {
     if (OWN.includes(name) || typeof wx[name] !== 'function') wx[name] = add[name];
   });

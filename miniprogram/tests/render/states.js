@@ -3,7 +3,8 @@
  * common states; PAGES adds the query a page is opened with and the states that matter for it.
  * A page missing from PAGES still renders (with an empty query), so new pages are never skipped.
  *
- * A state: {name, query, storage, api (fixtures.api options), fontScale}. Names become file names:
+ * A state: {name, query, storage, api (fixtures.api options), fontScale, offline (wx.getNetworkType
+ * answers none)}. Names become file names:
  * `<page path with / → ->[-<state>]` ('normal' has no suffix), e.g. pages-activity-detail-full.
  */
 const { readJson } = require('./harness');
@@ -30,7 +31,17 @@ const PAGES = {
   },
   'pages/checkin/index': {
     query: { scene: encodeURIComponent('a3.2xk9.Qw3rTy') },
-    states: { site: { query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') } }, idle: { query: {} } },
+    states: {
+      site: { query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') } },
+      idle: { query: {} },
+      // Scanned in an underground car park: no network at all.
+      offline: { api: { fail: 'network' }, offline: true },
+      'site-offline': {
+        query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') },
+        api: { fail: 'network' },
+        offline: true,
+      },
+    },
   },
   'pages/community-join/index': {
     query: { scene: encodeURIComponent('c1.2xk9.Qw3rTy') },
@@ -100,6 +111,7 @@ function allRenders() {
       api: Object.assign({}, base.api, extra.api || {}),
       storage: Object.assign({}, base.storage, extra.storage || {}),
       fontScale: extra.fontScale || 1,
+      offline: !!extra.offline,
     });
     const states = [
       merge('normal'),
