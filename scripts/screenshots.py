@@ -21,6 +21,7 @@ offender; `--update-known` rewrites the list with the offenders found.
 
 import argparse
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import sys
@@ -268,6 +269,13 @@ async def run(html_files, out_dir):
             await browser.close()
 
 
+def check_files(html_files, out_dir=None):
+    """run() on a thread of its own: callable where an event loop is already running (pytest with the
+    console tests' synchronous Playwright), which asyncio.run() refuses."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run(html_files, out_dir)).result()
+
+
 def report(results, known, strict):
     """Print the offenders grouped by key; returns (the keys that fail the run, every key found)."""
     by_key = {}
@@ -312,7 +320,7 @@ def main(argv=None):
         for old in out_dir.glob("*.png"):
             if old.stem not in wanted:
                 old.unlink()
-    results = asyncio.run(run(html_files, out_dir))
+    results = check_files(html_files, out_dir)
     failing, found = report(results, read_known(), args.strict)
     if out_dir is not None:
         print(f"\n{len(html_files)} screenshots in {out_dir}")

@@ -2,7 +2,6 @@
 caught (text wider than its box, a page wider than the phone, a small tap target, grey on white),
 and a clean page passes."""
 
-import asyncio
 import importlib.util
 import os
 from pathlib import Path
@@ -50,7 +49,7 @@ def checked(tmp_path_factory):
     folder = tmp_path_factory.mktemp("html")
     (folder / "bad.html").write_text(FRAME.format(body=BAD), encoding="utf-8")
     (folder / "good.html").write_text(FRAME.format(body=GOOD), encoding="utf-8")
-    return asyncio.run(screenshots.run(sorted(folder.glob("*.html")), None))
+    return screenshots.check_files(sorted(folder.glob("*.html")))
 
 
 def keys(items, check):
