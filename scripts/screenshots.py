@@ -324,6 +324,11 @@ def main(argv=None):
     failing, found = report(results, read_known(), args.strict)
     if out_dir is not None:
         print(f"\n{len(html_files)} screenshots in {out_dir}")
+    stale = sorted(read_known() - found)
+    if stale and not args.update_known:
+        print(f"\n{len(stale)} known offender(s) no longer found (fixed: remove them, or run --update-known):")
+        for key in stale:
+            print(f"  {key}")
     if args.update_known:
         write_known(found)
         print(f"wrote {len(found)} known offenders to {KNOWN.relative_to(ROOT)}")
