@@ -69,7 +69,7 @@ function install() {
   jComponent.register = (definition) => {
     if (definition && definition.id && definition.path) componentPaths[definition.id] = definition.path;
     const o = (definition && definition.options) || {};
-    if (o.classPrefix && (o.addGlobalClass || /shared/.test(o.styleIsolation || '')))
+    if (o.classPrefix && (o.addGlobalClass || /^(apply-)?shared$/.test(o.styleIsolation || '')))
       globalClassPrefixes.add(o.classPrefix);
     return register(definition);
   };
