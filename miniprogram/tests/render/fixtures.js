@@ -1,0 +1,541 @@
+/**
+ * The API fake the render harness answers the mini-program with: a route for every endpoint the
+ * services call (docs/api.md, shapes from docs/openapi.json), with realistic Chinese data around a
+ * fixed "now" (NOW, Thursday 2026-12-10 10:00 China time) so that the screenshots do not change from day
+ * to day.
+ *
+ * `api(options)` returns a request handler for helpers/wx.js (`(req) => {statusCode, data}`). The
+ * options are what a state changes, never per page:
+ *   user: 'resident' | 'organizer'  who is logged in (GET /me);
+ *   empty: true                     every list answers no items;
+ *   activity: 'open' | 'full' | 'waitlisted' | 'registered'   the activity of GET /activities/3;
+ *   booked: true                    the caller holds a post on the first shifts;
+ *   fail: 'network' | 'server'      every call fails (no connection / 500);
+ *   hold: true                      no call is ever answered (loading).
+ */
+const NOW = Date.parse('2026-12-10T10:00:00+08:00');
+const DAY = 86400000;
+
+/** 'YYYY-MM-DD' in China time, `days` after NOW. */
+function day(days = 0) {
+  return new Date(NOW + days * DAY + 8 * 3600000).toISOString().slice(0, 10);
+}
+const at = (days, hhmm) => `${day(days)}T${hhmm}:00+08:00`;
+
+const COMMUNITIES = [
+  { id: 1, code: 'haizhu', name: '海珠社区', subdistrict: '南园街道', archived_at: null },
+  { id: 2, code: 'xinhe', name: '新河社区', subdistrict: '南园街道', archived_at: null },
+  { id: 3, code: 'nanyuan', name: '南园社区', subdistrict: '南园街道', archived_at: null },
+];
+const community = (id = 1) => {
+  const c = COMMUNITIES.find((x) => x.id === id);
+  return { id: c.id, code: c.code, name: c.name };
+};
+
+function activity(id, fields = {}) {
+  return Object.assign(
+    {
+      id,
+      title: '党课：学习贯彻党的二十届三中全会精神',
+      description: '由街道党工委书记主讲，请党员同志携带党员证准时参加。活动结束后集体合影。',
+      category: 'party_lesson',
+      community: community(1),
+      venue: '海珠社区党群服务中心三楼会议室',
+      starts_at: at(2, '09:00'),
+      ends_at: at(2, '11:00'),
+      signup_opens_at: null,
+      signup_closes_at: null,
+      capacity: 40,
+      confirmed_count: 26,
+      waitlist_count: 0,
+      waitlist_enabled: true,
+      audience: 'all',
+      cancel_cutoff_minutes: 120,
+      cancel_reason: null,
+      status: 'published',
+      my_registration: null,
+    },
+    fields,
+  );
+}
+
+const ACTIVITIES = [
+  activity(3),
+  activity(4, {
+    title: '青年学堂：短视频剪辑入门',
+    description: '自带手机即可，现场有老师一对一指导。',
+    category: 'youth',
+    community: community(2),
+    venue: '新河社区青年之家',
+    starts_at: at(3, '19:00'),
+    ends_at: at(3, '21:00'),
+    capacity: 30,
+    confirmed_count: 30,
+    waitlist_count: 4,
+  }),
+  activity(5, {
+    title: '长者智能手机课堂：学会视频通话',
+    description: '志愿者手把手教长者使用微信视频通话和健康码。',
+    category: 'elderly',
+    venue: '海珠社区长者饭堂',
+    starts_at: at(4, '14:30'),
+    ends_at: at(4, '16:00'),
+    capacity: 20,
+    confirmed_count: 7,
+    audience: 'community_residents',
+  }),
+  activity(6, {
+    title: '亲子绘本共读会',
+    description: '适合 3 至 8 岁儿童及家长。',
+    category: 'women_children',
+    community: community(3),
+    venue: '南园社区妇儿之家',
+    starts_at: at(5, '10:00'),
+    ends_at: at(5, '11:30'),
+    capacity: 15,
+    confirmed_count: 15,
+    waitlist_enabled: false,
+  }),
+];
+
+const SITES = [
+  {
+    id: 4,
+    name: '海珠北门卡口',
+    kind: 'checkpoint',
+    address: '海珠路 18 号北门',
+    grid: '第一网格',
+    community: community(1),
+  },
+  {
+    id: 5,
+    name: '文化广场核酸采样点',
+    kind: 'testing_site',
+    address: '海珠社区文化广场',
+    grid: '第二网格',
+    community: community(1),
+  },
+  {
+    id: 6,
+    name: '新河地下停车场测温点',
+    kind: 'temperature_point',
+    address: '新河花园 B1 停车场入口',
+    grid: '第三网格',
+    community: community(2),
+  },
+];
+
+const person = (id, nickname, realName, phone) => ({
+  id,
+  nickname,
+  real_name: realName,
+  phone: null,
+  phone_masked: phone,
+});
+const PEOPLE = [
+  person(21, '阿明', '陈志明', '138****2046'),
+  person(22, '小芳', '李芳', '139****7713'),
+  person(23, '老黄', '黄国强', '136****0958'),
+  person(24, '王姨', '王秀英', '137****3321'),
+  person(25, '志愿者小刘', '刘洋', '135****8890'),
+];
+
+function shift(id, site, days, from, to, roles, fields = {}) {
+  return Object.assign(
+    {
+      id,
+      site,
+      starts_at: at(days, from),
+      ends_at: at(days, to),
+      status: 'open',
+      notes: '请提前 10 分钟到岗，穿红马甲。',
+      party_members_only: false,
+      cancel_reason: null,
+      roles,
+      my_booking: null,
+    },
+    fields,
+  );
+}
+const role = (id, name, booked, capacity) => ({ id, name, booked, capacity });
+
+function shifts(options) {
+  const list = [
+    shift(11, SITES[0], 0, '08:00', '12:00', [role(31, '登记', 2, 2), role(32, '维持秩序', 1, 3)]),
+    shift(12, SITES[1], 0, '14:00', '18:00', [role(33, '扫码登记', 1, 2), role(34, '引导', 0, 2)], {
+      party_members_only: true,
+      notes: '党员先锋岗。',
+    }),
+    shift(13, SITES[2], 1, '07:00', '11:00', [role(35, '测温', 2, 2), role(36, '登记', 2, 2)]),
+  ];
+  if (options.booked) {
+    list[1].my_booking = booking(91, list[1], list[1].roles[0], {});
+  }
+  return list;
+}
+
+function booking(id, s, r, fields) {
+  return Object.assign(
+    {
+      id,
+      shift_id: s.id,
+      role: { id: r.id, name: r.name },
+      status: 'booked',
+      booked_at: at(-3, '20:15'),
+      checked_in_at: null,
+      checked_out_at: null,
+      minutes_credited: 0,
+    },
+    fields,
+  );
+}
+
+function me(options) {
+  const organizer = options.user === 'organizer';
+  return {
+    id: organizer ? 2 : 7,
+    nickname: organizer ? '海珠社区小陈' : '阿明',
+    real_name: organizer ? '陈晓' : '陈志明',
+    phone_masked: '138****2046',
+    is_party_member: true,
+    roles: organizer ? ['resident', 'party_member', 'organizer'] : ['resident', 'party_member'],
+    organizer_communities: organizer ? [community(1)] : [],
+    community: { id: 1, code: 'haizhu', name: '海珠社区', status: 'confirmed' },
+    volunteer_minutes: 1530,
+  };
+}
+
+function myRegistration(status, position) {
+  return {
+    id: 50,
+    activity_id: 3,
+    status,
+    companions: 1,
+    remark: '',
+    waitlist_position: position || null,
+    registered_at: at(-1, '20:31'),
+    checked_in_at: null,
+  };
+}
+
+/** GET /activities/3 in each of the detail page's situations. */
+function detailActivity(kind) {
+  switch (kind) {
+    case 'full':
+      return activity(3, { confirmed_count: 40, waitlist_count: 6 });
+    case 'waitlisted':
+      return activity(3, { confirmed_count: 40, waitlist_count: 6, my_registration: myRegistration('waitlisted', 3) });
+    case 'registered':
+      return activity(3, { confirmed_count: 27, my_registration: myRegistration('confirmed') });
+    default:
+      return activity(3);
+  }
+}
+
+const page = (items, req) => ({
+  items,
+  page: Number(req.query.page) || 1,
+  page_size: Number(req.query.page_size) || 20,
+  total: items.length,
+});
+
+function rosterItems() {
+  return PEOPLE.map((p, i) => ({
+    registration_id: 60 + i,
+    user: p,
+    status: i === 4 ? 'waitlisted' : 'confirmed',
+    waitlist_position: i === 4 ? 1 : null,
+    companions: i === 1 ? 1 : 0,
+    remark: i === 2 ? '需要轮椅通道' : '',
+    registered_at: at(-2, `1${i}:05`),
+    registered_by: null,
+    walk_in: false,
+    checked_in_at: i < 2 ? at(0, '09:52') : null,
+    reminder_credits: i === 3 ? 0 : 1,
+  }));
+}
+
+/** The volunteers on a post; the first one has checked in if the shift has started. */
+function rosterVolunteers(roleIndex, s) {
+  const started = Date.parse(s.starts_at) <= NOW;
+  const base = roleIndex === 0 ? [PEOPLE[0], PEOPLE[1]] : [PEOPLE[2]];
+  return base.map((p, i) => ({
+    booking_id: 80 + roleIndex * 10 + i,
+    user: p,
+    status: 'booked',
+    checked_in_at: started && i === 0 ? new Date(Date.parse(s.starts_at) - 4 * 60000).toISOString() : null,
+    checked_out_at: null,
+    minutes_credited: 0,
+    reminder_credits: i === 1 ? 0 : 1,
+  }));
+}
+
+function dutyRoster(options, req) {
+  const list = options.empty ? [] : shifts(options).filter((s) => s.starts_at.startsWith(req.query.date || day(0)));
+  return {
+    date: req.query.date || day(0),
+    community: community(Number(req.query.community_id) || 1),
+    shifts: list.map((s) =>
+      Object.assign({}, s, {
+        my_booking: undefined,
+        roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: options.empty ? [] : rosterVolunteers(i, s) })),
+      }),
+    ),
+  };
+}
+
+function stats() {
+  const totals = {
+    activities_held: 18,
+    signups: 412,
+    confirmed_places: 388,
+    people_served: 356,
+    residents_reached: 241,
+    waitlist_unserved: 12,
+    shifts_run: 64,
+    posts_capacity: 210,
+    posts_filled: 187,
+    fill_rate: 0.89,
+    vacancies: 23,
+    volunteer_minutes: 30240,
+    no_shows: 5,
+    no_show_rate: 0.027,
+    new_volunteers: 9,
+  };
+  return {
+    from: day(0).slice(0, 8) + '01',
+    to: day(0),
+    community_id: 1,
+    group_by: null,
+    groups: [],
+    totals,
+    top_volunteers: [],
+  };
+}
+
+const CODE_IMAGE = 'http://127.0.0.1:5000/api/v1/checkin-codes/render-fixture.jpg';
+
+/** The routes: `METHOD /path` (with :params) → (req, params, options) => data (200) or {statusCode, data}. */
+const ROUTES = {
+  'POST /auth/login': () => ({ token: 'render-token', expires_in: 604800, user: me({}) }),
+  'POST /auth/logout': () => ({}),
+  'POST /auth/phone': (req, p, o) => me(o),
+  'GET /me': (req, p, o) => me(o),
+  'PATCH /me': (req, p, o) => me(o),
+  'POST /me/community/join': (req, p, o) => me(o),
+  'GET /communities': () => ({ items: COMMUNITIES }),
+  'GET /communities/:id/members': (req, p, o) => {
+    const status = req.query.status || 'claimed';
+    const items = o.empty
+      ? []
+      : PEOPLE.slice(0, status === 'claimed' ? 2 : 5).map((x, i) => ({
+          id: x.id,
+          nickname: x.nickname,
+          real_name: x.real_name,
+          phone_masked: x.phone_masked,
+          status,
+          claimed_at: at(-i - 1, '19:20'),
+          confirmed_at: status === 'confirmed' ? at(-i, '10:02') : null,
+        }));
+    return page(items, req);
+  },
+  'GET /communities/:id/join-code': () => ({
+    token: 'c1.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
+  'GET /checkin-codes/:name': () => 'JPEG',
+  'GET /activities': (req, p, o) => page(o.empty ? [] : ACTIVITIES, req),
+  'GET /activities/:id': (req, p, o) =>
+    Number(p.id) === 3
+      ? detailActivity(o.activity)
+      : ACTIVITIES.find((a) => a.id === Number(p.id)) || activity(Number(p.id)),
+  'POST /activities': () => ({ statusCode: 201, data: activity(9, { status: 'draft' }) }),
+  'PATCH /activities/:id': (req, p) => activity(Number(p.id)),
+  'POST /activities/:id/publish': (req, p) => activity(Number(p.id)),
+  'POST /activities/:id/cancel': (req, p) => activity(Number(p.id), { status: 'cancelled' }),
+  'POST /activities/:id/registrations': () => ({ statusCode: 201, data: myRegistration('confirmed') }),
+  'DELETE /activities/:id/registrations/me': () => ({ statusCode: 204, data: '' }),
+  'GET /activities/:id/checkin-code': () => ({
+    token: 'a3.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
+  'POST /activities/:id/check-in': () => Object.assign(myRegistration('confirmed'), { checked_in_at: at(0, '10:00') }),
+  'GET /activities/:id/roster': (req, p, o) => {
+    const items = o.empty ? [] : rosterItems();
+    const a = Object.assign({}, activity(Number(p.id)));
+    delete a.my_registration;
+    return {
+      activity: a,
+      counts: {
+        confirmed: o.empty ? 0 : 4,
+        waitlisted: o.empty ? 0 : 1,
+        cancelled: 0,
+        checked_in: o.empty ? 0 : 2,
+        places: 26,
+      },
+      items,
+    };
+  },
+  'POST /activities/:id/roster/:rid/check-in': () => ({}),
+  'POST /activities/:id/roster/:rid/phone': () => ({ phone: '13800002046' }),
+  'GET /me/registrations': (req, p, o) =>
+    page(
+      o.empty
+        ? []
+        : [
+            Object.assign(myRegistration('confirmed'), { activity: ACTIVITIES[0] }),
+            Object.assign(myRegistration('waitlisted', 2), { id: 51, activity_id: 4, activity: ACTIVITIES[1] }),
+          ],
+      req,
+    ),
+  'GET /sites': (req, p, o) => page(o.empty ? [] : SITES, req),
+  'POST /sites': () => ({ statusCode: 201, data: SITES[0] }),
+  'PATCH /sites/:id': () => SITES[0],
+  'GET /sites/:id/checkin-code': () => ({
+    token: 's4.2xk9.Qw3rTy',
+    qrcode_url: CODE_IMAGE,
+    expires_at: at(0, '10:08'),
+  }),
+  'GET /shifts': (req, p, o) => page(o.empty ? [] : shifts(o), req),
+  'POST /shifts': () => ({ statusCode: 201, data: shifts({})[0] }),
+  'POST /shifts/batch': () => ({ statusCode: 201, data: { items: shifts({}) } }),
+  'POST /shifts/:id/cancel': () => shifts({})[0],
+  'POST /shifts/:id/bookings': () => ({
+    statusCode: 201,
+    data: booking(91, shifts({})[1], shifts({})[1].roles[0], {}),
+  }),
+  'DELETE /shifts/:id/bookings/me': () => ({ statusCode: 204, data: '' }),
+  'GET /shifts/:id/roster': (req, p, o) => {
+    const s = shifts(o)[0];
+    return {
+      shift: s,
+      roles: s.roles.map((r, i) => Object.assign({}, r, { volunteers: o.empty ? [] : rosterVolunteers(i, s) })),
+    };
+  },
+  'GET /rosters/shifts': (req, p, o) => dutyRoster(o, req),
+  'POST /shift-bookings/:id/check-in': () => ({}),
+  'POST /shift-bookings/:id/check-out': () => ({}),
+  'POST /shift-bookings/:id/no-show': () => ({}),
+  'POST /shift-bookings/:id/phone': () => ({ phone: '13800002046' }),
+  'GET /me/shifts': (req, p, o) => {
+    if (o.empty) return page([], req);
+    const list = shifts(o);
+    return page(
+      [
+        Object.assign(booking(90, list[0], list[0].roles[0], { checked_in_at: at(0, '07:56') }), { shift: list[0] }),
+        Object.assign(booking(91, list[1], list[1].roles[0], {}), { shift: list[1] }),
+        Object.assign(
+          booking(89, list[2], list[2].roles[1], {
+            checked_in_at: at(-6, '06:58'),
+            checked_out_at: at(-6, '11:02'),
+            minutes_credited: 240,
+          }),
+          { shift: Object.assign({}, list[2], { starts_at: at(-6, '07:00'), ends_at: at(-6, '11:00') }) },
+        ),
+      ],
+      req,
+    );
+  },
+  'GET /me/hours': (req, p, o) =>
+    o.empty
+      ? { total_minutes: 0, by_month: [] }
+      : {
+          total_minutes: 1530,
+          by_month: [
+            { month: '2026-12', minutes: 240 },
+            { month: '2026-11', minutes: 690 },
+            { month: '2026-10', minutes: 600 },
+          ],
+        },
+  'GET /stats': () => stats(),
+  'GET /subscriptions/templates': () => ({
+    items: [
+      { key: 'activity_reminder', template_id: 'T-ACT' },
+      { key: 'shift_reminder', template_id: 'T-SHIFT' },
+      { key: 'waitlist_promoted', template_id: 'T-WAIT' },
+      { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
+      { key: 'schedule_changed', template_id: 'T-CHANGE' },
+    ],
+  }),
+  'GET /me/subscriptions': (req, p, o) => ({
+    items: o.empty
+      ? []
+      : [
+          { key: 'activity_reminder', template_id: 'T-ACT', remaining: 2 },
+          { key: 'shift_reminder', template_id: 'T-SHIFT', remaining: 0 },
+          { key: 'waitlist_promoted', template_id: 'T-WAIT', remaining: 1 },
+        ],
+  }),
+  'POST /me/subscriptions': () => ({}),
+  'GET /console-logins/:ticket': (req, p) => ({
+    ticket: p.ticket,
+    status: 'pending',
+    browser: 'Chrome 131 · Windows',
+    ip: '10.12.3.45',
+    user_agent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+    requested_at: at(0, '09:59'),
+    expires_at: at(0, '10:01'),
+  }),
+  'POST /console-logins/:ticket/confirm': () => ({}),
+  'POST /console-logins/:ticket/reject': () => ({}),
+  'GET /me/console-sessions': (req, p, o) => ({
+    items:
+      o.user === 'organizer' && !o.empty
+        ? [
+            {
+              id: 1,
+              browser: 'Chrome 131 · Windows',
+              ip: '10.12.3.45',
+              created_at: at(0, '08:30'),
+              last_seen_at: at(0, '09:40'),
+            },
+          ]
+        : [],
+  }),
+};
+
+const COMPILED = Object.keys(ROUTES).map((key) => {
+  const [method, pattern] = key.split(' ');
+  const names = [];
+  const re = new RegExp(
+    '^' +
+      pattern.replace(/:([a-z]+)/g, (m, name) => {
+        names.push(name);
+        return '([^/]+)';
+      }) +
+      '$',
+  );
+  return { method, re, names, answer: ROUTES[key] };
+});
+
+/** Marker a handler returns for a call that is never answered (helpers in harness.js hold it). */
+const HOLD = { hold: true };
+
+/** A request handler for the scripted wx (helpers/wx.js): see the options at the top of this file. */
+function api(options = {}) {
+  return (req) => {
+    if (options.hold) return HOLD;
+    if (options.fail === 'network') return { fail: { errMsg: 'request:fail timeout' } };
+    if (options.fail === 'server') {
+      return { statusCode: 500, data: { error: 'internal_error', message: '服务器开小差了，请稍后再试' } };
+    }
+    for (const route of COMPILED) {
+      if (route.method !== req.method && !(req.method === 'DOWNLOAD' && route.method === 'GET')) continue;
+      const m = route.re.exec(req.path);
+      if (!m) continue;
+      const params = {};
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]);
+      });
+      const out = route.answer(req, params, options);
+      if (out && typeof out.statusCode === 'number') return out;
+      return { statusCode: 200, data: out };
+    }
+    return { statusCode: 404, data: { error: 'not_found', message: `渲染数据缺少接口 ${req.method} ${req.path}` } };
+  };
+}
+
+module.exports = { NOW, day, at, api, HOLD, ROUTES };
