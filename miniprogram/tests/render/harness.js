@@ -269,7 +269,13 @@ function serialize(root) {
       const value = attrs.value === undefined || attrs.value === null ? '' : String(attrs.value);
       const shown = value || String(attrs.placeholder || '');
       if (shown && !isHidden) texts.push(shown);
-      const cls = value ? 'wx-input__value' : 'wx-input__placeholder';
+      let cls = value ? 'wx-input__value' : 'wx-input__placeholder';
+      // placeholder-class names a class of the input's own component: prefix it as simulate does.
+      const phClass = attrs['placeholder-class'] || attrs.placeholderClass;
+      if (!value && phClass) {
+        const prefix = (/(?:^|\s)([\w-]+?--)/.exec(node.getAttribute('class') || '') || [null, 'main--'])[1];
+        cls += ' ' + String(phClass).split(/\s+/).filter(Boolean).map((c) => prefix + c).join(' ');
+      }
       inner = `<span class="${cls}">${esc(attrs.password && value ? '•'.repeat(value.length) : shown) || '&#8203;'}</span>`;
     } else if (tag === 'wx-image') {
       const src = String(attrs.src || '');
