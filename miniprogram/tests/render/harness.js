@@ -274,7 +274,13 @@ function serialize(root) {
       const phClass = attrs['placeholder-class'] || attrs.placeholderClass;
       if (!value && phClass) {
         const prefix = (/(?:^|\s)([\w-]+?--)/.exec(node.getAttribute('class') || '') || [null, 'main--'])[1];
-        cls += ' ' + String(phClass).split(/\s+/).filter(Boolean).map((c) => prefix + c).join(' ');
+        cls +=
+          ' ' +
+          String(phClass)
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((c) => prefix + c)
+            .join(' ');
       }
       inner = `<span class="${cls}">${esc(attrs.password && value ? '•'.repeat(value.length) : shown) || '&#8203;'}</span>`;
     } else if (tag === 'wx-image') {
