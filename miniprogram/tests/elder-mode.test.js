@@ -10,19 +10,9 @@ const { ROOT, allPages, installPageShim, loadPage, mount } = require('./helpers/
 
 installPageShim();
 
-// Pages other issue-16 work owns; they follow the same convention when it lands.
-const ELSEWHERE = [
-  'pages/checkin/index',
-  'packageOrganizer/pages/index/index',
-  'packageOrganizer/pages/checkin-code/index',
-  'packageOrganizer/pages/duty-roster/index',
-  'packageOrganizer/pages/roster/index',
-  'packageOrganizer/pages/sites/index',
-  'packageOrganizer/pages/shift-batch/index',
-];
 const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8');
 
-describe.each(allPages().filter((route) => !ELSEWHERE.includes(route)))('page %s', (route) => {
+describe.each(allPages())('page %s', (route) => {
   test('starts with <page-meta root-font-size="{{fontRoot}}"> and sets fontRoot on load and show', () => {
     expect(read(`${route}.wxml`)).toMatch(/^<page-meta root-font-size="\{\{fontRoot\}\}"><\/page-meta>/);
     const js = read(`${route}.js`);

@@ -69,13 +69,7 @@ const PAGES = {
     api: ORGANIZER,
     states: { site: { query: { siteId: '4', name: encodeURIComponent('海珠北门卡口') } } },
   },
-  'packageOrganizer/pages/shift-batch/index': { query: { communityId: '1' }, api: ORGANIZER },
   'packageOrganizer/pages/duty-roster/index': {
-    query: { communityId: '1' },
-    api: ORGANIZER,
-    states: { empty: { api: EMPTY } },
-  },
-  'packageOrganizer/pages/sites/index': {
     query: { communityId: '1' },
     api: ORGANIZER,
     states: { empty: { api: EMPTY } },
