@@ -43,7 +43,8 @@ ensure_chromium() {
   fi
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
-  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  # (not `fc-list | grep -q`: under pipefail, fc-list killed by the early exit would count as missing)
+  grep -q "Noto Sans CJK" < <(fc-list 2>/dev/null) || missing+=(fonts-noto-cjk)
   [ "${#missing[@]}" -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null; then
     echo "error: install ${missing[*]} (the console's browser tests need them), or set CHROMIUM" >&2
