@@ -76,17 +76,9 @@ class RoleBriefSchema(Schema):
     name = fields.String()
 
 
-class BookingSchema(Schema):
-    """A booking of a post (岗位, `role` in the wire format for released clients) as its volunteer sees it."""
+class OfflineUploadSchema(Schema):
+    """When a check-in or check-out scanned offline arrived (both null for a live scan)."""
 
-    id = fields.Integer()
-    shift_id = fields.Integer()
-    status = fields.String(metadata={"description": "`booked`, `cancelled` or `no_show`"})
-    post = fields.Nested(RoleBriefSchema, data_key="role")  # no description: it would wrap the $ref in allOf
-    booked_at = fields.LocalDateTime()
-    checked_in_at = fields.LocalDateTime(allow_none=True)
-    checked_out_at = fields.LocalDateTime(allow_none=True)
-    minutes_credited = fields.Integer(metadata={"description": "Minutes worked inside the shift's window"})
     checked_in_uploaded_at = fields.LocalDateTime(
         allow_none=True,
         metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
@@ -97,6 +89,19 @@ class BookingSchema(Schema):
         metadata={"description": "Set when the check-out was scanned offline (离线补传): when it was uploaded. "
                   "Added after v1."},
     )
+
+
+class BookingSchema(OfflineUploadSchema):
+    """A booking of a post (岗位, `role` in the wire format for released clients) as its volunteer sees it."""
+
+    id = fields.Integer()
+    shift_id = fields.Integer()
+    status = fields.String(metadata={"description": "`booked`, `cancelled` or `no_show`"})
+    post = fields.Nested(RoleBriefSchema, data_key="role")  # no description: it would wrap the $ref in allOf
+    booked_at = fields.LocalDateTime()
+    checked_in_at = fields.LocalDateTime(allow_none=True)
+    checked_out_at = fields.LocalDateTime(allow_none=True)
+    minutes_credited = fields.Integer(metadata={"description": "Minutes worked inside the shift's window"})
 
 
 class ShiftSummarySchema(Schema):
@@ -285,7 +290,7 @@ class PersonSchema(RosterPersonSchema):
     )
 
 
-class RosterVolunteerSchema(Schema):
+class RosterVolunteerSchema(OfflineUploadSchema):
     """A volunteer booked on a post, with their attendance."""
 
     booking_id = fields.Integer()
@@ -294,16 +299,6 @@ class RosterVolunteerSchema(Schema):
     checked_in_at = fields.LocalDateTime(allow_none=True)
     checked_out_at = fields.LocalDateTime(allow_none=True)
     minutes_credited = fields.Integer()
-    checked_in_uploaded_at = fields.LocalDateTime(
-        allow_none=True,
-        metadata={"description": "Set when the check-in was scanned offline (离线补传): when it was uploaded; "
-                  "`checked_in_at` is then the time of the scan. Added after v1."},
-    )
-    checked_out_uploaded_at = fields.LocalDateTime(
-        allow_none=True,
-        metadata={"description": "Set when the check-out was scanned offline (离线补传): when it was uploaded. "
-                  "Added after v1."},
-    )
     reminder_credits = fields.Integer(
         allow_none=True, metadata={"description": "Shift reminders that may still be sent; 0: phone them"}
     )
