@@ -108,11 +108,13 @@ describe('activities tab from the cache', () => {
     expect(second.page.data.fromCache).toBe(true);
     expect(second.page.data.items.map((a) => a.title)).toEqual(['党课：新时代党员学习', '重阳敬老活动']);
     expect(second.page.dom.innerHTML).toContain('重阳敬老活动');
+    expect(second.page.dom.innerHTML).toContain('正在更新…');
 
     await second.release();
     expect(second.page.data.fromCache).toBe(false);
     expect(second.page.data.items.map((a) => a.title)).toEqual(['垃圾分类宣传']);
     expect(second.page.dom.innerHTML).not.toContain('重阳敬老活动');
+    expect(second.page.dom.innerHTML).not.toContain('正在更新…');
   });
 
   test('without a network the kept activities stay, with a notice and no error', async () => {
@@ -131,6 +133,7 @@ describe('activities tab from the cache', () => {
       expect.objectContaining({ title: '网络不可用，显示的是上次保存的内容' }),
     );
     expect(offline.page.dom.innerHTML).toContain('重阳敬老活动');
+    expect(offline.page.dom.innerHTML).toContain('网络不可用，显示的是上次保存的内容');
   });
 
   test('each filter has its own kept page; a filter never kept waits for the network', async () => {
