@@ -191,6 +191,8 @@ def load_settings():
         # developer, trial or formal: which version of the mini-program a message card opens.
         "WECHAT_MINIPROGRAM_STATE": _str("WECHAT_MINIPROGRAM_STATE", "formal"),
         "APP_TIMEZONE": _str("APP_TIMEZONE", "Asia/Shanghai"),
+        # Who issues certificates of participation; unset: the community's name + 党群服务中心.
+        "CERTIFICATE_ISSUER": _str("CERTIFICATE_ISSUER"),
         "TOKEN_TTL_SECONDS": _int("TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         "REMINDER_LEADS_MINUTES": _int_list("REMINDER_LEADS_MINUTES", [1440, 60]),
         "SCHEDULER_TICK_SECONDS": _int("SCHEDULER_TICK_SECONDS", 30),

@@ -241,6 +241,14 @@ _OFFLINE_CHECKIN = {
     ),
 }
 
+_ATTENDANCE_RECORD = {
+    "not_attended": ErrorSpec(
+        409, "您没有在该活动签到，暂无参加证明", "A certificate is only for an attendee who was checked in."
+    ),
+    "certificate_not_enabled": ErrorSpec(
+        409, "该活动未开放参加证明", "The organizer has not enabled certificates (`certificate_enabled`) for this activity."
+    ),
+}
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
@@ -249,6 +257,7 @@ SECTIONS = (
     ("Volunteer shifts", _SHIFTS),
     ("Web console", _CONSOLE),
     ("Offline check-in", _OFFLINE_CHECKIN),
+    ("Attendance record", _ATTENDANCE_RECORD),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

@@ -1,12 +1,15 @@
 """The caller's own account."""
 
-from flask import g
+from urllib.parse import quote
+
+from flask import Response, g
 from flask_smorest import Blueprint
 
 from server.api.security import login_required
 from server.extensions import db
+from server.schemas.attendance_record import AttendanceArgsSchema, AttendanceRecordSchema
 from server.schemas.users import JoinSchema, MeUpdateSchema, UserSchema
-from server.services import accounts, memberships, tokens, users
+from server.services import accounts, attendance_record, memberships, tokens, users
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's account")
 
@@ -60,3 +63,32 @@ def delete_me():
     accounts.delete_account(g.user)
     db.session.commit()
     tokens.revoke_user_tokens(g.user_id)
+
+
+@blp.route("/attendance", methods=["GET"])
+@login_required
+@blp.arguments(AttendanceArgsSchema(), location="query")
+@blp.response(200, AttendanceRecordSchema)
+def my_attendance(args):
+    """The activities I attended (was checked in at) in one calendar year, newest first, each saying
+    whether a certificate of participation is available; `years` lists the years with any."""
+    return attendance_record.list_attendance(g.user, args.get("year"))
+
+
+@blp.route("/attendance/<id:registration_id>/certificate.pdf", methods=["GET"])
+@login_required
+@blp.alt_response(
+    200, schema={"type": "string", "format": "binary"}, content_type="application/pdf", success=True,
+    description="An A4 PDF 参加活动证明",
+)
+def my_certificate(registration_id):
+    """My certificate of participation (参加活动证明) for an activity I attended: an A4 PDF with the
+    activity, its date, my name and the issuing centre.
+
+    404 `registration_not_found` (none, or another person's); 409 `not_attended` (not checked in),
+    `certificate_not_enabled` (the organizer has not enabled certificates).
+    """
+    pdf, filename = attendance_record.certificate_for(g.user, registration_id)
+    disposition = f"inline; filename=certificate.pdf; filename*=UTF-8''{quote(filename + '.pdf')}"
+    return Response(pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": disposition,
+                                  "Cache-Control": "private, no-store"})

@@ -49,6 +49,7 @@ class ActivitySchema(Schema):
     waitlist_enabled = fields.Boolean()
     audience = fields.String(metadata={"description": AUDIENCE_DOC})
     cancel_cutoff_minutes = fields.Integer()
+    certificate_enabled = fields.Boolean(metadata={"description": "Attendees may download a certificate"})
     status = fields.Method(
         "_status", metadata={"description": "`draft`, `published`, `cancelled`, `finished` (published and ended)"}
     )
@@ -98,6 +99,7 @@ class ActivityCreateSchema(Schema.from_dict(_times(required=True))):
     waitlist_enabled = fields.Boolean(load_default=True)
     audience = fields.String(load_default="all", validate=fields.OneOf(AUDIENCES))
     cancel_cutoff_minutes = fields.Integer(load_default=0, strict=True, validate=fields.Range(min=0, max=43200))
+    certificate_enabled = fields.Boolean(load_default=False)
 
 
 class ActivityUpdateSchema(Schema.from_dict(_times(required=False))):
@@ -111,6 +113,7 @@ class ActivityUpdateSchema(Schema.from_dict(_times(required=False))):
     waitlist_enabled = fields.Boolean()
     audience = fields.String(validate=fields.OneOf(AUDIENCES))
     cancel_cutoff_minutes = fields.Integer(strict=True, validate=fields.Range(min=0, max=43200))
+    certificate_enabled = fields.Boolean()
 
 
 class ActivityQueryArgsSchema(PageArgsSchema):

@@ -51,6 +51,7 @@ EDITABLE_FIELDS = (
     "waitlist_enabled",
     "audience",
     "cancel_cutoff_minutes",
+    "certificate_enabled",
 )
 # What residents read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("title", "description", "venue")
