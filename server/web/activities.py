@@ -114,6 +114,7 @@ def _values_sent():
     """What the organizer typed, shown again on a refused form."""
     values = {key: request.form.get(key, "") for key in (*EDITABLE_FIELDS, "community_id")}
     values["waitlist_enabled"] = "waitlist_enabled" in request.form
+    values["certificate_enabled"] = "certificate_enabled" in request.form
     return values
 
 
