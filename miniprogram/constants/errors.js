@@ -77,6 +77,10 @@ const ERROR_MESSAGES = {
   console_login_not_found: '二维码已过期或已使用，请在电脑上刷新二维码',
   console_login_decided: '该登录请求已处理',
 
+  // Attendance record (参加记录) and certificates
+  not_attended: '您没有在该活动签到，暂无参加证明',
+  certificate_not_enabled: '该活动未开放参加证明',
+
   // Client-side
   network_error: '网络连接失败，请检查网络后重试',
   network_timeout: '网络超时，请稍后重试',

@@ -1,8 +1,12 @@
-/** Activity detail: sign up (with companions and a remark), cancel, waitlist position, check-in by scanning. */
+/**
+ * Activity detail: sign up (with companions and a remark), cancel, waitlist position, check-in by scanning, and
+ * 添加到手机日历 for a confirmed place.
+ */
 const activityService = require('../../services/activity');
 const { signUpForActivity } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
+const { addActivityToCalendar } = require('../../controllers/calendar');
 const { presentActivity, signupState } = require('../../utils/present');
 const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
@@ -109,6 +113,11 @@ Page({
     } catch (err) {
       showError(err);
     }
+  },
+
+  /** A tap: WeChat opens its own "add event" sheet only from one. */
+  onAddToCalendar() {
+    return addActivityToCalendar(this.data.activity);
   },
 
   onShareAppMessage() {

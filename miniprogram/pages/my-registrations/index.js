@@ -1,8 +1,9 @@
-/** My registrations: upcoming and past, with status and waitlist position. */
+/** My registrations: upcoming and past, with status and waitlist position; 添加到手机日历 on confirmed places. */
 const activityService = require('../../services/activity');
 const { presentRegistration } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
 const display = require('../../utils/display');
+const { addActivityToCalendar } = require('../../controllers/calendar');
 
 const listMethods = pagedList({
   reloadOnShow: true,
@@ -26,6 +27,14 @@ Page(
       if (when === this.data.when) return;
       this.setData({ when, raw: [], items: [] });
       this.reload();
+    },
+
+    /** 添加到手机日历 on a confirmed place (a tap: it must not open the activity too, hence catchtap). */
+    onAddToCalendar(e) {
+      const id = e.currentTarget.dataset.id;
+      const registration = this.data.raw.find((r) => r.id === id);
+      if (!registration) return Promise.resolve('failed');
+      return addActivityToCalendar(registration.activity);
     },
 
     onOpen(e) {

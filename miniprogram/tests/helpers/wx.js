@@ -28,7 +28,14 @@ function routes(table) {
   };
 }
 
-function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnswer, fontSizeScaleFactor = 1 } = {}) {
+function createWx({
+  envVersion = 'develop',
+  storage = {},
+  handler,
+  subscribeAnswer,
+  calendarAnswer,
+  fontSizeScaleFactor = 1,
+} = {}) {
   const store = Object.assign({}, storage);
   const requests = [];
   let loginCount = 0;
@@ -111,6 +118,14 @@ function createWx({ envVersion = 'develop', storage = {}, handler, subscribeAnsw
     }),
     scanCode: jest.fn(),
     makePhoneCall: jest.fn((options) => later(() => options.success({ errMsg: 'makePhoneCall:ok' }))),
+    // `calendarAnswer(options)` may answer `{fail: {errMsg}}` (e.g. 'addPhoneCalendar:fail cancel'); default: added.
+    addPhoneCalendar: jest.fn((options) => {
+      const result = calendarAnswer ? calendarAnswer(options) : null;
+      later(() => {
+        if (result && result.fail) options.fail(result.fail);
+        else options.success({ errMsg: 'addPhoneCalendar:ok' });
+      });
+    }),
     getStorageSync: jest.fn((key) => (key in store ? store[key] : '')),
     setStorageSync: jest.fn((key, value) => {
       store[key] = value;

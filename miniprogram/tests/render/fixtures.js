@@ -449,6 +449,37 @@ const ROUTES = {
             { month: '2026-10', minutes: 600 },
           ],
         },
+  'GET /me/attendance': (req, p, o) => {
+    const year = Number(req.query.year) || 2026;
+    const items =
+      o.empty || year !== 2026
+        ? []
+        : [
+            {
+              registration_id: 61,
+              activity_id: 8,
+              title: '重阳节敬老茶话会',
+              starts_at: at(-60, '14:30'),
+              ends_at: at(-60, '16:30'),
+              venue: '海珠社区党群服务中心一楼活动室',
+              community: community(1),
+              checked_in_at: at(-60, '14:21'),
+              certificate_available: true,
+            },
+            {
+              registration_id: 52,
+              activity_id: 6,
+              title: '党课：学习贯彻党的二十届三中全会精神',
+              starts_at: at(-120, '09:00'),
+              ends_at: at(-120, '11:00'),
+              venue: '海珠社区党群服务中心三楼会议室',
+              community: community(1),
+              checked_in_at: at(-120, '08:52'),
+              certificate_available: false,
+            },
+          ];
+    return { year, years: o.empty ? [] : [2026, 2025], total: items.length, items };
+  },
   'GET /stats': () => stats(),
   'GET /subscriptions/templates': () => ({
     items: [

@@ -51,6 +51,7 @@ const PAGES = {
   'pages/my-registrations/index': { states: { empty: { api: EMPTY } } },
   'pages/my-shifts/index': { states: { empty: { api: EMPTY } } },
   'pages/my-hours/index': { states: { empty: { api: EMPTY } } },
+  'pages/my-attendance/index': { states: { empty: { api: EMPTY } } },
   'pages/subscriptions/index': { states: { empty: { api: EMPTY } } },
   'packageOrganizer/pages/index/index': { api: ORGANIZER },
   'packageOrganizer/pages/activities/index': {
