@@ -5,7 +5,9 @@
  */
 const { installWx, routes } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
-const { installPageShim, loadPage, mount } = require('./helpers/project');
+const fs = require('fs');
+const path = require('path');
+const { ROOT, allPages, installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
 
@@ -94,6 +96,18 @@ describe('adding to the calendar', () => {
     delete wx.addPhoneCalendar;
     await expect(calendar().addActivityToCalendar(ACTIVITY)).resolves.toBe('unsupported');
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: calendar().MESSAGES.unsupported }));
+  });
+});
+
+test('every page that adds to the calendar mounts <privacy-popup> (wx.addPhoneCalendar is a privacy interface)', () => {
+  const users = allPages().filter((route) =>
+    /onAddToCalendar/.test(fs.readFileSync(path.join(ROOT, `${route}.wxml`), 'utf8')),
+  );
+  expect(users.sort()).toEqual(['pages/activity-detail/index', 'pages/my-registrations/index']);
+  users.forEach((route) => {
+    expect(fs.readFileSync(path.join(ROOT, `${route}.wxml`), 'utf8')).toMatch(/<privacy-popup id="privacy-popup"/);
+    const using = JSON.parse(fs.readFileSync(path.join(ROOT, `${route}.json`), 'utf8')).usingComponents;
+    expect(using['privacy-popup']).toBe('../../components/privacy-popup/index');
   });
 });
 
