@@ -173,7 +173,7 @@ def render_certificate(name, title, time, venue, issuer, issued_on, number):
         firstLineIndent=32,
     )
     text = (
-        f"兹证明 <u>{escape(name)}</u> 同志于 {escape(time)}"
+        f"兹证明 <u>{escape(name)}</u> 于 {escape(time)}"
         + (f"在{escape(venue)}" if venue else "")
         + f"参加了{escape(issuer)}组织的「{escape(title)}」活动，特此证明。"
     )
