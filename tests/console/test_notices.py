@@ -77,7 +77,7 @@ def test_a_notice_in_the_browser_lists_whom_to_phone_and_reveals_a_number(consol
     form.locator("textarea[name=text]").fill("排练改到周六下午三点")
     form.get_by_role("button", name="发送通知").click()
     result = page.locator("#notice-result")
-    expect(result).to_contain_text("已发送 1 人，无法送达 1 人")
+    expect(result).to_contain_text("微信通知 1 人，无法送达 1 人")
     row = page.locator(f"#unreachable-{walk_in['registration_id']}")
     expect(row).to_contain_text("陈阿婆")
     expect(row).to_contain_text("139****2222")
