@@ -184,3 +184,16 @@ def test_risky_text_is_refused_and_nothing_is_queued(organizer, scene, emulator,
     assert (response.status_code, response.get_json()["error"]) == (422, "content_risky")
     assert messages("notice") == []
     assert organizer.get(f"/api/v1/activities/{activity['id']}/notices").get_json()["items"] == []
+
+
+def test_requests_racing_with_one_key_make_one_notice(organizer, scene, live_server, messages, clean_app):
+    from conftest import race
+
+    activity, *_ = scene
+    path = f"/api/v1/activities/{activity['id']}/notices"
+    results = race(live_server, [("POST", path, organizer.headers, {"text": TEXT, "key": "double-tap"})] * 4)
+    assert {status for status, _ in results} == {201}, results
+    assert len({body["id"] for _, body in results}) == 1
+    with clean_app.app_context():
+        assert len(db.session.scalars(select(ActivityNotice)).all()) == 1
+    assert len(messages("notice")) == 1
