@@ -21,19 +21,23 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 TEMPLATE_KEYS = (
-    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
+    "notice",
 )
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
 # (thing1, time2 ...) come from the template chosen in the WeChat console; the prefix is the field's
 # type, and every value is fitted to that type's limits before sending. Values: title, starts_at,
-# period, venue, site, post (a shift's 岗位; `role` is read as post), address, reason, status, tip.
+# period, venue, site, post (a shift's 岗位; `role` is read as post), address, reason, status, tip;
+# for `notice`: text (the organizer's notice, up to 60 characters), text_1, text_2, text_3 (its three
+# 20-character parts, one `thing` field each; see services/notices.py).
 DEFAULT_TEMPLATE_FIELDS = {
     "activity_reminder": "thing1=title,time2=starts_at,thing3=venue,thing4=tip",
     "shift_reminder": "thing1=site,thing2=post,time3=period,thing4=address,thing5=tip",
     "waitlist_promoted": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
     "cancelled_by_organizer": "thing1=title,time2=starts_at,thing3=reason",
     "schedule_changed": "thing1=title,time2=period,thing3=venue,thing4=tip",
+    "notice": "thing1=title,thing2=text_1,thing3=text_2,thing4=text_3,time5=starts_at",
 }
 # The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
 DEFAULT_TEMPLATE_PAGES = {
@@ -42,6 +46,7 @@ DEFAULT_TEMPLATE_PAGES = {
     "waitlist_promoted": "pages/activity-detail/index?id={activity_id}",
     "cancelled_by_organizer": "pages/mine/index",
     "schedule_changed": "pages/mine/index",
+    "notice": "pages/activity-detail/index?id={activity_id}",
 }
 
 

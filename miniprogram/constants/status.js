@@ -85,6 +85,7 @@ const TEMPLATE_KEYS = {
   WAITLIST_PROMOTED: 'waitlist_promoted',
   CANCELLED_BY_ORGANIZER: 'cancelled_by_organizer',
   SCHEDULE_CHANGED: 'schedule_changed',
+  NOTICE: 'notice',
 };
 const TEMPLATE_LABELS = {
   activity_reminder: '活动开始提醒',
@@ -92,6 +93,7 @@ const TEMPLATE_LABELS = {
   waitlist_promoted: '候补转正通知',
   cancelled_by_organizer: '活动/班次取消通知',
   schedule_changed: '时间地点变更通知',
+  notice: '组织者活动通知',
 };
 // WeChat shows at most 3 templates in one dialog. A confirmed place is told of moves and venue changes
 // (`schedule_changed`); a waitlist place is not (it hears the times when promoted), so joining the
@@ -99,6 +101,9 @@ const TEMPLATE_LABELS = {
 const ACTIVITY_TEMPLATE_KEYS = ['activity_reminder', 'schedule_changed', 'cancelled_by_organizer'];
 const WAITLIST_TEMPLATE_KEYS = ['waitlist_promoted', 'activity_reminder', 'cancelled_by_organizer'];
 const SHIFT_TEMPLATE_KEYS = ['shift_reminder', 'schedule_changed', 'cancelled_by_organizer'];
+// An organizer's notice to an activity's participants (POST /activities/{id}/notices): asked for on
+// its own from the subscriptions page (the sign-up dialogs already hold WeChat's 3 templates).
+const NOTICE_TEMPLATE_KEYS = ['notice'];
 
 const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
 const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
@@ -121,6 +126,7 @@ module.exports = {
   ACTIVITY_TEMPLATE_KEYS,
   WAITLIST_TEMPLATE_KEYS,
   SHIFT_TEMPLATE_KEYS,
+  NOTICE_TEMPLATE_KEYS,
   ROLES,
   ROLE_LABELS,
 };

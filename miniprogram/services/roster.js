@@ -25,8 +25,16 @@ const revealBookingPhone = (bookingId) => request(`/shift-bookings/${bookingId}/
 const getDutyRoster = ({ date, communityId }) =>
   request('/rosters/shifts', { query: { date, community_id: communityId, format: 'json' } });
 
+/**
+ * POST /activities/{id}/notices {text, include_waitlist, key} → {id, queued, unreachable_count, unreachable}:
+ * a short notice to the participants; `key` makes a repeated tap send once.
+ */
+const sendNotice = (id, { text, includeWaitlist, key }) =>
+  request(`/activities/${id}/notices`, { method: 'POST', data: { text, include_waitlist: includeWaitlist, key } });
+
 module.exports = {
   getActivityRoster,
+  sendNotice,
   checkInRegistration,
   revealRegistrationPhone,
   revealBookingPhone,

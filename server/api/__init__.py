@@ -21,6 +21,7 @@ from server.api import (
     console_logins,
     health,
     me,
+    notices,  # noqa: F401 (routes on the activities blueprint)
     shifts,
     stats,
     subscriptions,

@@ -12,6 +12,7 @@ from server.models.activities import (
     Registration,
 )
 from server.models.audit import AuditLog
+from server.models.notices import ActivityNotice
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.shifts import (
     BOOKING_STATUSES,
@@ -39,6 +40,7 @@ __all__ = [
     "Site",
     "ACTIVE_REGISTRATION",
     "ACTIVITY_STATUSES",
+    "ActivityNotice",
     "AUDIENCES",
     "Activity",
     "AuditLog",

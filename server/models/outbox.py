@@ -8,7 +8,8 @@ from server.models.base import UTCDateTime, utcnow
 from server.models.users import User
 
 MESSAGE_KINDS = (
-    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed"
+    "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
+    "notice",
 )
 REMINDER_KINDS = ("activity_reminder", "shift_reminder")
 # pending → sending (claimed by one scheduler) → sent | skipped | failed | unknown | pending again

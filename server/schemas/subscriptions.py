@@ -10,7 +10,8 @@ class TemplateSchema(Schema):
     key = fields.String(
         metadata={
             "description": "`activity_reminder`, `shift_reminder`, `waitlist_promoted`, `cancelled_by_organizer`, "
-            "`schedule_changed` (an activity or shift the user holds moved, or its venue changed)"
+            "`schedule_changed` (an activity or shift the user holds moved, or its venue changed), `notice` (an "
+            "organizer's notice to an activity's participants; added after v1)"
         }
     )
     template_id = fields.String(metadata={"description": "Pass to `wx.requestSubscribeMessage({tmplIds})`"})

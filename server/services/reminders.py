@@ -79,7 +79,7 @@ def record_accepts(user, accepted):
 
 
 def credits_of(user):
-    """`[{key, template_id, remaining}]` for the four templates."""
+    """`[{key, template_id, remaining}]` for every template (`TEMPLATE_KEYS`)."""
     rows = db.session.execute(
         select(SubscriptionCredit.template_id, SubscriptionCredit.remaining).where(
             SubscriptionCredit.user_id == user.id

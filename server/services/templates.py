@@ -19,8 +19,13 @@ TIPS = {
     "waitlist_promoted": "您已从候补转为正式报名",
     "cancelled_by_organizer": "给您带来不便，敬请谅解",
     "schedule_changed": "时间或地点有调整，请留意",
+    "notice": "组织者发来通知，请留意",
 }
-STATUS = {"waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消", "schedule_changed": "已调整"}
+# A notice's text is cut into parts of this many characters, one `thing` field each.
+NOTICE_PART = 20
+STATUS = {
+    "waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消", "schedule_changed": "已调整", "notice": "通知",
+}
 # Value names as released before a shift's post (岗位) got its own word: settings written then, and
 # messages queued then, call the post `role`. Both are read as the new name.
 LEGACY_VALUE_NAMES = {"role": "post"}
@@ -87,6 +92,10 @@ def message_values(kind, payload):
             values.setdefault(new, values.pop(old))
     values.setdefault("tip", TIPS[kind])
     values.setdefault("status", STATUS.get(kind, ""))
+    if "text" in payload:  # a notice: its parts, one `thing` field each
+        text = re.sub(r"\s+", " ", str(payload["text"])).strip()
+        for index in range(3):
+            values.setdefault(f"text_{index + 1}", text[index * NOTICE_PART : (index + 1) * NOTICE_PART])
     if "site" in payload:
         values.setdefault("title", f"{values['site']}{values.get('post', '')}值守")
     if "ends_at" in payload:

@@ -1,6 +1,7 @@
 """An activity's roster in the console: search by name or phone, filter by status, page; check in by
 hand; register a walk-in (代报名); cancel a registration on someone's behalf with a reason; export CSV
-or XLSX.
+or XLSX; send a notice (发送通知) to the participants, listing whom it could not reach, each with a
+button that reveals their number (audited, htmx) to phone them.
 
 Everything goes through the services the API uses: `activity_rosters.activity_roster` (phones masked
 on screen), `activity_checkin.check_in_by_organizer`, `registrations.register_walk_in` (the same
@@ -10,6 +11,8 @@ finds the whole number or its last four digits, compared on the server; the page
 masked.
 """
 
+import secrets
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from server.api.files import download
@@ -18,7 +21,8 @@ from server.extensions import db
 from server.models import Registration
 from server.models.base import utcnow
 from server.schemas.activities import RosterCancelSchema, WalkInSchema
-from server.services import activity_checkin, activity_rosters, registrations
+from server.schemas.notices import NoticeCreateSchema
+from server.services import activity_checkin, activity_rosters, notices, registrations
 from server.web.activities import STATUS_KIND, STATUS_ZH
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
@@ -60,7 +64,8 @@ def _phones(activity_id, entries):
     return {r.id: (r.walk_in_phone if r.user_id is None else (r.user.phone if r.user else None)) for r in rows}
 
 
-def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors=None, cancel_for=None, status=200):
+def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors=None, cancel_for=None, status=200,
+            notice_errors=None, notice_values=None, notice=None):
     roster = activity_rosters.activity_roster(g.user, activity_id)
     q = request.args.get("q", "").strip()[:50]
     wanted = request.args.get("status", "")
@@ -87,6 +92,11 @@ def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors
             walk_in_values=walk_in_values or {},
             cancel_errors=cancel_errors or {},
             cancel_for=cancel_for,
+            notice_errors=notice_errors or {},
+            notice_values=notice_values or {},
+            notice=notice,
+            # Each form carries a fresh key: submitting it again (a reload, a double click) sends nothing more.
+            notice_key=secrets.token_hex(16),
             now=now,
         ),
         status,
@@ -168,3 +178,33 @@ def cancel(activity_id, registration_id):
     db.session.commit()
     flash("已取消该报名，候补已按顺序递补", "success")
     return redirect(url_for(".index", activity_id=activity_id))
+
+
+@bp.route("/activities/<id:activity_id>/roster/notices", methods=["POST"])
+@console_login_required
+def send_notice(activity_id):
+    """Send a notice; the page shows how many were queued and whom to phone."""
+    values = {"text": request.form.get("text", ""), "include_waitlist": request.form.get("include_waitlist", "")}
+    try:
+        body = parse_form(NoticeCreateSchema(), request.form)
+        result = notices.send_notice(g.user, activity_id, body["text"], body["include_waitlist"], body["key"])
+    except FormErrors as exc:
+        db.session.rollback()
+        return _render(activity_id, notice_errors=exc.errors, notice_values=values, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        return _render(activity_id, notice_errors=domain_error_as_form_errors(exc), notice_values=values,
+                       status=exc.status)
+    db.session.commit()
+    return _render(activity_id, notice=result)
+
+
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/phone", methods=["POST"])
+@console_login_required
+def reveal_phone(activity_id, registration_id):
+    """One registrant's full number (htmx swaps it in); audited like the API's reveal."""
+    revealed = activity_rosters.reveal_registration_phone(g.user, activity_id, registration_id)
+    db.session.commit()
+    return render_template("console/members_phone.html", phone=revealed.phone)

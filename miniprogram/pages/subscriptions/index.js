@@ -6,12 +6,18 @@ const {
   ACTIVITY_TEMPLATE_KEYS,
   WAITLIST_TEMPLATE_KEYS,
   SHIFT_TEMPLATE_KEYS,
+  NOTICE_TEMPLATE_KEYS,
 } = require('../../constants/status');
 const { withLoadState } = require('../../utils/load-state');
 const { showSuccess, showText } = require('../../utils/ui');
 const display = require('../../utils/display');
 
-const GROUPS = { activity: ACTIVITY_TEMPLATE_KEYS, waitlist: WAITLIST_TEMPLATE_KEYS, shift: SHIFT_TEMPLATE_KEYS };
+const GROUPS = {
+  activity: ACTIVITY_TEMPLATE_KEYS,
+  waitlist: WAITLIST_TEMPLATE_KEYS,
+  shift: SHIFT_TEMPLATE_KEYS,
+  notice: NOTICE_TEMPLATE_KEYS,
+};
 
 Page({
   data: { items: [], loading: true, error: '' },

@@ -1,12 +1,13 @@
 /**
  * An activity's roster at the venue: counts, registrants (masked phones, "拨打电话" reveals one) with
- * 签到 in one tap, and the check-in code. Exports are desk work, done in the web console.
+ * 签到 in one tap, and the check-in code; 发送通知 sends a short notice to the participants and lists
+ * whom it could not reach (tab 需电话联系), each with 拨打电话. Exports are desk work, done in the web console.
  */
 const rosterService = require('../../../services/roster');
 const { presentRosterRow } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
 const { withLoadState } = require('../../../utils/load-state');
-const { showError, showSuccess, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, showText, withLoading } = require('../../../utils/ui');
 const display = require('../../../utils/display');
 
 Page({
@@ -20,6 +21,11 @@ Page({
     loading: true,
     busy: false,
     error: '',
+    noticeOpen: false,
+    noticeText: '',
+    noticeWaitlist: false,
+    noticeError: '',
+    unreachableCount: 0,
   },
 
   onLoad(query) {
@@ -52,7 +58,13 @@ Page({
     const filter = this.data.filter;
     const rows = this.rows || [];
     const items =
-      filter === 'all' ? rows : rows.filter((r) => (filter === 'pending' ? r.canCheckIn : r.status === filter));
+      filter === 'all'
+        ? rows
+        : rows.filter((r) => {
+            if (filter === 'pending') return r.canCheckIn;
+            if (filter === 'unreachable') return (this.unreachableIds || []).includes(r.registrationId);
+            return r.status === filter;
+          });
     this.setData({ items });
   },
 
@@ -81,6 +93,61 @@ Page({
   onCall(e) {
     const { id, name } = e.currentTarget.dataset;
     return callPerson(name, () => rosterService.revealRegistrationPhone(this.data.id, id));
+  },
+
+  /** 发送通知: open the dialog; one key per opening, so a repeated 发送 sends once. */
+  onOpenNotice() {
+    this.noticeKey = `n-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+    this.setData({ noticeOpen: true, noticeError: '' });
+  },
+
+  onNoticeInput(e) {
+    this.setData({ noticeText: e.detail.value, noticeError: '' });
+  },
+
+  onNoticeWaitlist(e) {
+    this.setData({ noticeWaitlist: !!e.detail.value });
+  },
+
+  onNoticeCancel() {
+    this.setData({ noticeOpen: false });
+  },
+
+  async onNoticeConfirm() {
+    const text = (this.data.noticeText || '').trim();
+    if (!text) {
+      this.setData({ noticeError: '请填写通知内容' });
+      return;
+    }
+    if (this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      const result = await withLoading('发送中', () =>
+        rosterService.sendNotice(this.data.id, {
+          text,
+          includeWaitlist: this.data.noticeWaitlist,
+          key: this.noticeKey,
+        }),
+      );
+      const unreachable = (result && result.unreachable) || [];
+      this.unreachableIds = unreachable.map((u) => u.registration_id);
+      this.setData({
+        noticeOpen: false,
+        noticeText: '',
+        unreachableCount: unreachable.length,
+        filter: unreachable.length ? 'unreachable' : this.data.filter,
+      });
+      this.applyFilter();
+      const queued = (result && result.queued) || 0;
+      if (unreachable.length) showText(`已通知 ${queued} 人，${unreachable.length} 人未订阅，请电话联系`);
+      else showSuccess(`已通知 ${queued} 人`);
+    } catch (err) {
+      const fields = (err && err.errors) || {};
+      if (fields.text) this.setData({ noticeError: fields.text[0] });
+      else showError(err);
+    } finally {
+      this.setData({ busy: false });
+    }
   },
 
   onShowCode() {
