@@ -4,7 +4,7 @@ An organizer may let the attendees of an activity download a certificate of part
 (参加活动证明). Existing activities have none.
 
 Revision ID: e3f1a7c2d940
-Revises: c7a4e1f9d206
+Revises: d3f8a61c2e47
 Create Date: 2026-11-29 05:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3f1a7c2d940'
-down_revision = 'c7a4e1f9d206'
+down_revision = 'd3f8a61c2e47'
 branch_labels = None
 depends_on = None
 
