@@ -77,16 +77,16 @@ def _recipients(activity, include_waitlist):
     ).all()
 
 
-def _unreachable_entries(registration_ids):
-    if not registration_ids:
-        return []
-    rows = db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))).all()
-    by_id = {r.id: r for r in rows}
-    return [roster_entry(by_id[i], False, {}, None) for i in registration_ids if i in by_id]
+def _unreachable_entries(registrations):
+    return [roster_entry(registration, False, {}, None) for registration in registrations]
 
 
 def _result(notice):
-    return NoticeResult(notice, _unreachable_entries(list(notice.unreachable or [])))
+    """The result of a notice sent earlier: its unreachable registrations loaded again by id."""
+    ids = list(notice.unreachable or [])
+    rows = db.session.scalars(select(Registration).where(Registration.id.in_(ids))).all() if ids else []
+    by_id = {r.id: r for r in rows}
+    return NoticeResult(notice, _unreachable_entries(by_id[i] for i in ids if i in by_id))
 
 
 def send_notice(actor, activity_id, text, include_waitlist=False, key=None):
@@ -120,10 +120,10 @@ def send_notice(actor, activity_id, text, include_waitlist=False, key=None):
             enqueue_message("notice", registration.user_id, payload, ref=("notice", notice.id))
             notice.queued += 1
         else:
-            unreachable.append(registration.id)
-    notice.unreachable = unreachable
+            unreachable.append(registration)
+    notice.unreachable = [registration.id for registration in unreachable]
     db.session.flush()
-    return _result(notice)
+    return NoticeResult(notice, _unreachable_entries(unreachable))
 
 
 def list_notices(actor, activity_id):
