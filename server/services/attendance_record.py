@@ -47,19 +47,16 @@ def _year_bounds(year):
     return start, end
 
 
-def _attended(user_id):
-    return select(Registration, Activity).join(Registration.activity).where(
+def _attended(user_id, *columns):
+    """`columns` (default: the registration and its activity) of the user's checked-in registrations."""
+    return select(*(columns or (Registration, Activity))).join(Registration.activity).where(
         Registration.user_id == user_id, Registration.checked_in_at.is_not(None)
     )
 
 
 def attended_years(user):
     """The local calendar years in which the user attended anything, newest first."""
-    starts = db.session.scalars(
-        select(Activity.starts_at)
-        .join(Registration, Registration.activity_id == Activity.id)
-        .where(Registration.user_id == user.id, Registration.checked_in_at.is_not(None))
-    )
+    starts = db.session.scalars(_attended(user.id, Activity.starts_at))
     return sorted({to_local(start).year for start in starts}, reverse=True)
 
 
