@@ -22,7 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 TEMPLATE_KEYS = (
     "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
-    "notice",
+    "notice", "signup_result",
 )
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
@@ -30,7 +30,9 @@ TEMPLATE_KEYS = (
 # type, and every value is fitted to that type's limits before sending. Values: title, starts_at,
 # period, venue, site, post (a shift's 岗位; `role` is read as post), address, reason, status, tip;
 # for `notice`: text (the organizer's notice, up to 60 characters), text_1, text_2, text_3 (its three
-# 20-character parts, one `thing` field each; see services/notices.py).
+# 20-character parts, one `thing` field each; see services/notices.py). `signup_result` (a lottery's
+# outcome, a place offered to claim, an approval decision) fills `status` (中签, 未中签, 待确认 ...)
+# and `tip` (the claim deadline, a rejection's reason) from what its sender puts in the payload.
 DEFAULT_TEMPLATE_FIELDS = {
     "activity_reminder": "thing1=title,time2=starts_at,thing3=venue,thing4=tip",
     "shift_reminder": "thing1=site,thing2=post,time3=period,thing4=address,thing5=tip",
@@ -38,6 +40,7 @@ DEFAULT_TEMPLATE_FIELDS = {
     "cancelled_by_organizer": "thing1=title,time2=starts_at,thing3=reason",
     "schedule_changed": "thing1=title,time2=period,thing3=venue,thing4=tip",
     "notice": "thing1=title,thing2=text_1,thing3=text_2,thing4=text_3,time5=starts_at",
+    "signup_result": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
 }
 # The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
 DEFAULT_TEMPLATE_PAGES = {
@@ -47,6 +50,7 @@ DEFAULT_TEMPLATE_PAGES = {
     "cancelled_by_organizer": "pages/mine/index",
     "schedule_changed": "pages/mine/index",
     "notice": "pages/activity-detail/index?id={activity_id}",
+    "signup_result": "pages/activity-detail/index?id={activity_id}",
 }
 
 

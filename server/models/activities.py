@@ -1,6 +1,18 @@
 """Activities (党群活动) and registrations for them."""
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from server.extensions import db
@@ -21,8 +33,26 @@ CATEGORY_LABELS = {
 AUDIENCES = ("all", "party_members", "community_residents")
 # Stored statuses; `finished` is also shown for a published activity whose end has passed.
 ACTIVITY_STATUSES = ("draft", "published", "cancelled", "finished")
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+# How places are given out: `first_come` (先到先得), `lottery` (抽签: sign-ups are entries, drawn at
+# `draw_at`), `approval` (报名审核: an organizer approves each sign-up before it takes a place).
+SIGNUP_MODES = ("first_come", "lottery", "approval")
+# confirmed: holds its places. waitlisted: in the queue. offered: its places are held for it until
+# `offer_expires_at` (claim_hours > 0); accepting confirms it. pending: awaits the organizer's
+# approval, holds nothing. entered: a lottery entry, holds nothing until the draw. Final: cancelled
+# (by its owner or an organizer; also a declined offer or a withdrawn entry), expired (an offer not
+# claimed in time), rejected (by the organizer, with `reject_reason`), not_drawn (a lottery entry
+# that drew no place on an activity without a waitlist).
+REGISTRATION_STATUSES = (
+    "confirmed", "waitlisted", "offered", "pending", "entered", "cancelled", "expired", "rejected", "not_drawn",
+)
+# Holding a place or a waitlist spot (rosters, notices, check-in, statistics count these).
 ACTIVE_REGISTRATION = ("confirmed", "waitlisted")
+# The user's live sign-up for the activity, whatever its state: a second tap answers it, and
+# `DELETE /activities/{id}/registrations/me` gives it up.
+OPEN_REGISTRATION = ("confirmed", "waitlisted", "offered", "pending", "entered")
+# Question kinds an activity may ask at sign-up (at most MAX_QUESTIONS).
+QUESTION_KINDS = ("text", "choice", "number")
+MAX_QUESTIONS = 5
 
 
 class Activity(db.Model):
@@ -35,6 +65,7 @@ class Activity(db.Model):
         CheckConstraint("confirmed_count >= 0 AND confirmed_count <= capacity", name="confirmed_within_capacity"),
         CheckConstraint("waitlist_count >= 0", name="waitlist_count_nonnegative"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("claim_hours >= 0 AND claim_hours <= 168", name="claim_hours_range"),
         Index("ix_activities_status_starts_at", "status", "starts_at"),
         Index("ix_activities_community_status_starts_at", "community_id", "status", "starts_at"),
         Index("ix_activities_category_starts_at", "category", "starts_at"),
@@ -60,6 +91,22 @@ class Activity(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # Attendees may download a certificate of participation (参加活动证明) once checked in.
     certificate_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How places are given out (SIGNUP_MODES); fixed once published.
+    signup_mode: Mapped[str] = mapped_column(String(16), default="first_come", server_default="first_come")
+    # Lottery (抽签): when the scheduler draws (after sign-up closes, before the start); the sha256 of
+    # `draw_salt`, shown from publication (a commitment); the salt itself, secret until the entries are
+    # sealed at sign-up close; the seed then fixed (services/lottery.py documents the method); when
+    # the entries were sealed and when the draw happened (once: `drawn_at` is set in its transaction).
+    draw_at = mapped_column(UTCDateTime)
+    draw_commitment: Mapped[str | None] = mapped_column(String(64))
+    draw_salt: Mapped[str | None] = mapped_column(String(64))
+    draw_seed: Mapped[str | None] = mapped_column(String(64))
+    draw_sealed_at = mapped_column(UTCDateTime)
+    drawn_at = mapped_column(UTCDateTime)
+    # Hours a waitlisted party has to claim a freed place (0: it is confirmed at once).
+    claim_hours: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Up to MAX_QUESTIONS questions asked at sign-up: [{id, kind, label, required, options, min, max}].
+    questions: Mapped[list | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -107,6 +154,7 @@ class Registration(db.Model):
         CheckConstraint("companions >= 0", name="companions_nonnegative"),
         Index("ix_registrations_activity_status_registered_at", "activity_id", "status", "registered_at"),
         Index("ix_registrations_user_status", "user_id", "status"),
+        Index("ix_registrations_status_offer_expires_at", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,10 +174,22 @@ class Registration(db.Model):
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     walk_in_name: Mapped[str | None] = mapped_column(String(50))
     walk_in_phone: Mapped[str | None] = mapped_column(String(20))
+    # Lottery: the 1-based place in the drawn order (the waitlist then follows it).
+    draw_rank: Mapped[int | None] = mapped_column(Integer)
+    # Offers: until when the held places wait for the person to claim them.
+    offer_expires_at = mapped_column(UTCDateTime)
+    # Approval: when and by whom the sign-up was approved or rejected, and why it was rejected.
+    decided_at = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    # Answers to the activity's questions, {question id: value}; what the person typed (deleted with
+    # the account, like the remark).
+    answers: Mapped[dict | None] = mapped_column(JSON)
 
     activity: Mapped[Activity] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     # 1-based place in the waitlist, null unless waitlisted; loaded only where a query asks for it with
     # `with_expression(Registration.waitlist_position, waitlist_position())` (services.my_registrations).

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from server.models import AUDIENCES, CATEGORIES
+from server.models import AUDIENCES, CATEGORIES, MAX_QUESTIONS, QUESTION_KINDS, SIGNUP_MODES
 from server.models.base import utcnow
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
@@ -10,6 +10,36 @@ from server.schemas.users import CommunitySchema, RosterPersonSchema
 
 CATEGORY_DOC = "`party_lesson` 党课, `youth` 青年, `women_children` 妇儿, `elderly` 长者, `culture` 文体, `volunteer` 志愿服务, `other`"
 AUDIENCE_DOC = "`all`; `party_members`; `community_residents` (the activity's community only)"
+SIGNUP_MODE_DOC = (
+    "`first_come` 先到先得; `lottery` 抽签 (sign-ups are entries until the draw at `draw_at`); "
+    "`approval` 报名审核 (a sign-up is `pending` until an organizer approves it). Fixed once published."
+)
+REGISTRATION_STATUS_DOC = (
+    "`confirmed`; `waitlisted`; `offered` (a freed place is held for you until `offer_expires_at`: accept "
+    "or decline it); `pending` (awaits the organizer's approval); `entered` (a lottery entry, until the "
+    "draw); final: `cancelled`, `expired` (an offer not claimed in time), `rejected` (see "
+    "`reject_reason`), `not_drawn` (the draw gave no place and the activity has no waitlist)"
+)
+
+
+class QuestionSchema(Schema):
+    """A question an activity asks at sign-up."""
+
+    id = fields.String(dump_only=True, metadata={"description": "Stable id the answers are keyed by", "example": "q1"})
+    kind = fields.String(
+        required=True, validate=fields.OneOf(QUESTION_KINDS),
+        metadata={"description": "`text` (up to 100 characters), `choice` (one of `options`), `number` (an integer)"},
+    )
+    label = fields.String(required=True, validate=fields.Length(min=1, max=50), metadata={"example": "孩子的年龄"})
+    required = fields.Boolean(load_default=False)
+    options = fields.List(
+        fields.String(validate=fields.Length(min=1, max=30)), load_default=list,
+        metadata={"description": "The choices of a `choice` question (2 to 10); empty otherwise"},
+    )
+    min = fields.Integer(allow_none=True, load_default=None, strict=True, validate=fields.Range(min=-1000000, max=1000000),
+                         metadata={"description": "Smallest answer of a `number` question"})
+    max = fields.Integer(allow_none=True, load_default=None, strict=True, validate=fields.Range(min=-1000000, max=1000000),
+                         metadata={"description": "Largest answer of a `number` question"})
 
 
 class RegistrationSchema(Schema):
@@ -17,9 +47,20 @@ class RegistrationSchema(Schema):
 
     id = fields.Integer()
     activity_id = fields.Integer()
-    status = fields.String(metadata={"description": "`confirmed`, `waitlisted` or `cancelled`"})
+    status = fields.String(metadata={"description": REGISTRATION_STATUS_DOC})
     waitlist_position = fields.Integer(
         allow_none=True, metadata={"description": "1-based place in the waitlist; null unless waitlisted"}
+    )
+    offer_expires_at = fields.LocalDateTime(
+        allow_none=True, metadata={"description": "`offered`: the held places wait until then. Added after v1."}
+    )
+    reject_reason = fields.String(allow_none=True, metadata={"description": "`rejected`: the organizer's reason"})
+    draw_rank = fields.Integer(
+        allow_none=True, metadata={"description": "Lottery: 1-based place in the drawn order; null before the draw"}
+    )
+    answers = fields.Dict(
+        keys=fields.String(), values=fields.Raw(), allow_none=True,
+        metadata={"description": "Answers to the activity's questions, by question id"},
     )
     companions = fields.Integer()
     remark = fields.String()
@@ -50,6 +91,13 @@ class ActivitySchema(Schema):
     audience = fields.String(metadata={"description": AUDIENCE_DOC})
     cancel_cutoff_minutes = fields.Integer()
     certificate_enabled = fields.Boolean(metadata={"description": "Attendees may download a certificate"})
+    signup_mode = fields.String(metadata={"description": SIGNUP_MODE_DOC})
+    draw_at = fields.LocalDateTime(allow_none=True, metadata={"description": "Lottery: when the draw happens"})
+    drawn_at = fields.LocalDateTime(allow_none=True, metadata={"description": "Lottery: when it was drawn; null before"})
+    claim_hours = fields.Integer(
+        metadata={"description": "Hours a waitlisted party has to claim a freed place; 0: confirmed at once"}
+    )
+    questions = fields.List(fields.Nested(QuestionSchema), metadata={"description": "Asked at sign-up"})
     status = fields.Method(
         "_status", metadata={"description": "`draft`, `published`, `cancelled`, `finished` (published and ended)"}
     )
@@ -100,6 +148,13 @@ class ActivityCreateSchema(Schema.from_dict(_times(required=True))):
     audience = fields.String(load_default="all", validate=fields.OneOf(AUDIENCES))
     cancel_cutoff_minutes = fields.Integer(load_default=0, strict=True, validate=fields.Range(min=0, max=43200))
     certificate_enabled = fields.Boolean(load_default=False)
+    signup_mode = fields.String(load_default="first_come", validate=fields.OneOf(SIGNUP_MODES),
+                                metadata={"description": SIGNUP_MODE_DOC})
+    draw_at = fields.LocalDateTime(allow_none=True, load_default=None,
+                                   metadata={"description": "Lottery only: after sign-up closes, before the start"})
+    claim_hours = fields.Integer(load_default=0, strict=True, validate=fields.Range(min=0, max=168))
+    questions = fields.List(fields.Nested(QuestionSchema), load_default=list,
+                            validate=fields.Length(max=MAX_QUESTIONS))
 
 
 class ActivityUpdateSchema(Schema.from_dict(_times(required=False))):
@@ -114,6 +169,10 @@ class ActivityUpdateSchema(Schema.from_dict(_times(required=False))):
     audience = fields.String(validate=fields.OneOf(AUDIENCES))
     cancel_cutoff_minutes = fields.Integer(strict=True, validate=fields.Range(min=0, max=43200))
     certificate_enabled = fields.Boolean()
+    signup_mode = fields.String(validate=fields.OneOf(SIGNUP_MODES), metadata={"description": SIGNUP_MODE_DOC})
+    draw_at = fields.LocalDateTime(allow_none=True)
+    claim_hours = fields.Integer(strict=True, validate=fields.Range(min=0, max=168))
+    questions = fields.List(fields.Nested(QuestionSchema), validate=fields.Length(max=MAX_QUESTIONS))
 
 
 class ActivityQueryArgsSchema(PageArgsSchema):
@@ -158,6 +217,11 @@ class RegisterSchema(Schema):
         metadata={"description": "People coming along (children, family); each takes a place"},
     )
     remark = fields.String(load_default="", validate=fields.Length(max=200))
+    answers = fields.Dict(
+        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(), load_default=dict,
+        metadata={"description": "Answers to the activity's questions by question id: a string (`text`, "
+                  "`choice`) or an integer (`number`)", "example": {"q1": "7"}},
+    )
 
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
