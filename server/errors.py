@@ -118,6 +118,11 @@ _ACTIVITIES = {
     "signup_not_open": ErrorSpec(409, "报名尚未开始", "Sign-up has not opened yet."),
     "signup_closed": ErrorSpec(409, "报名已截止", "Sign-up has closed."),
     "capacity_full": ErrorSpec(409, "名额已满", "No place left and the activity keeps no waitlist."),
+    "signup_rejected": ErrorSpec(
+        409,
+        "你在本活动的报名未通过审核，不能再次报名",
+        "An organizer rejected the caller's sign-up for this activity (报名审核); it cannot be made again.",
+    ),
     "walk_in_duplicate": ErrorSpec(
         409,
         "该手机号已在本活动报名",

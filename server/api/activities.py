@@ -134,7 +134,7 @@ def register(body, activity_id):
     422 `content_risky` (a remark WeChat's content check refuses; nothing is saved).
     """
     registration, created = registrations.register_for_activity(
-        g.user_id, activity_id, body["companions"], body["remark"]
+        g.user_id, activity_id, body["companions"], body["remark"], body["answers"]
     )
     db.session.commit()
     return registration, 201 if created else 200

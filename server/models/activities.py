@@ -106,7 +106,7 @@ class Activity(db.Model):
     # Hours a waitlisted party has to claim a freed place (0: it is confirmed at once).
     claim_hours: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Up to MAX_QUESTIONS questions asked at sign-up: [{id, kind, label, required, options, min, max}].
-    questions: Mapped[list | None] = mapped_column(JSON)
+    questions: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -184,7 +184,7 @@ class Registration(db.Model):
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     # Answers to the activity's questions, {question id: value}; what the person typed (deleted with
     # the account, like the remark).
-    answers: Mapped[dict | None] = mapped_column(JSON)
+    answers: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     activity: Mapped[Activity] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -16,7 +16,7 @@ in id order (`cancel_future_bookings`): a fixed order, so two deletions cannot d
 are blanked last, with one UPDATE of the person's own registration rows.
 """
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from server.extensions import db
 from server.models import Registration
@@ -37,6 +37,8 @@ ERASED = {
     "users.real_name": "typed by the person",
     "users.phone": "the person's number, verified by WeChat",
     "registrations.remark": "typed by the person when signing up",
+    "registrations.answers": "typed by the person when signing up (answers to the activity's questions)",
+    "registrations.reject_reason": "the organizer's reason for rejecting the person's sign-up: about them",
     "registrations.walk_in_name": "a walk-in's name, typed by the organizer (no account: emptied by the retention purge)",
     "registrations.walk_in_phone": "a walk-in's phone, typed by the organizer (no account: emptied by the retention purge)",
 }
@@ -53,6 +55,11 @@ KEPT = {
     "activities.audience": "a fixed choice",
     "activities.status": "a fixed choice",
     "activities.cancel_reason": "the organizers' notice to everyone registered, about the activity",
+    "activities.signup_mode": "a fixed choice",
+    "activities.draw_commitment": "the lottery's published commitment (a hash of a random value)",
+    "activities.draw_salt": "the lottery's random value, published when its entries are sealed",
+    "activities.draw_seed": "the lottery's published seed",
+    "activities.questions": "the organizers' questions, asked of everyone signing up",
     "registrations.status": "a fixed choice",
     "activity_notices.text": "the organizers' notice to the activity's participants, about the activity",
     "activity_notices.client_key": "an idempotency key the organizer's client chose",
@@ -81,14 +88,18 @@ KEPT = {
 
 
 def erase_personal_data(user):
-    """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and every remark they wrote on
-    a registration; the rows stay, so counts and hours do too."""
+    """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
+    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; the
+    rows stay, so counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
     db.session.execute(
         update(Registration)
-        .where(Registration.user_id == user.id, Registration.remark != "")
-        .values(remark="")
+        .where(
+            Registration.user_id == user.id,
+            or_(Registration.remark != "", Registration.answers.is_not(None), Registration.reject_reason.is_not(None)),
+        )
+        .values(remark="", answers=None, reject_reason=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -1,10 +1,12 @@
 """A person's own registrations as they see them: waitlist positions, "my registrations", and the
 caller's rows laid over the shared (cached) activity list pages.
 
-Rules: the waitlist is ordered by `(registered_at, id)`; a registration's position is 1 + the
-waitlisted registrations of the same activity ahead of it, null unless it is waitlisted. Only
-active registrations (`confirmed`, `waitlisted`) are the caller's "own" on an activity; the list
-of my registrations shows cancelled ones only when asked.
+Rules: the waitlist is ordered by `WAITLIST_ORDER`: the drawn order on a lottery activity (every
+waitlisted registration of one has its `draw_rank`; sign-up is closed after the draw), else
+`(registered_at, id)`. A registration's position is 1 + the waitlisted registrations of the same
+activity ahead of it, null unless it is waitlisted. Open registrations (`OPEN_REGISTRATION`:
+confirmed, waitlisted, offered, pending, entered) are the caller's "own" on an activity; the list of
+my registrations shows the ended ones (cancelled, expired, rejected, not_drawn) only when asked.
 
 Locks: none; these are reads.
 """
@@ -13,13 +15,19 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import with_expression
 
 from server.extensions import db
-from server.models import ACTIVE_REGISTRATION, Activity, Registration
+from server.models import OPEN_REGISTRATION, Activity, Registration
 from server.models.base import utcnow
 from server.services.paging import paginate
 
 # What `RegistrationSchema` shows of a registration, besides its waitlist position.
 OWN_COLUMNS = ("id", "activity_id", "status", "companions", "remark", "registered_at", "checked_in_at",
-               "checked_in_uploaded_at")
+               "checked_in_uploaded_at", "offer_expires_at", "reject_reason", "draw_rank", "answers")
+# The waitlist's order, as ORDER BY columns of `registrations` (see the module's rules).
+WAITLIST_ORDER = (
+    func.coalesce(Registration.__table__.c.draw_rank, 0),
+    Registration.__table__.c.registered_at,
+    Registration.__table__.c.id,
+)
 
 
 def waitlist_position():
@@ -27,12 +35,15 @@ def waitlist_position():
     of any select from `registrations`."""
     registrations = Registration.__table__
     ahead = registrations.alias("ahead")
+    rank, ahead_rank = func.coalesce(registrations.c.draw_rank, 0), func.coalesce(ahead.c.draw_rank, 0)
     before = select(func.count()).where(
         ahead.c.activity_id == registrations.c.activity_id,
         ahead.c.status == "waitlisted",
         or_(
-            ahead.c.registered_at < registrations.c.registered_at,
-            and_(ahead.c.registered_at == registrations.c.registered_at, ahead.c.id < registrations.c.id),
+            ahead_rank < rank,
+            and_(ahead_rank == rank, ahead.c.registered_at < registrations.c.registered_at),
+            and_(ahead_rank == rank, ahead.c.registered_at == registrations.c.registered_at,
+                 ahead.c.id < registrations.c.id),
         ),
     )
     return case((registrations.c.status == "waitlisted", before.scalar_subquery() + 1), else_=None)
@@ -52,7 +63,7 @@ def _own_registrations_statement():
 
 
 _OWN_REGISTRATIONS = _own_registrations_statement()
-_MY_REGISTRATIONS = _OWN_REGISTRATIONS.where(Registration.__table__.c.status.in_(ACTIVE_REGISTRATION))
+_MY_REGISTRATIONS = _OWN_REGISTRATIONS.where(Registration.__table__.c.status.in_(OPEN_REGISTRATION))
 
 
 def own_registration(activity_id, user_id):
@@ -63,7 +74,7 @@ def own_registration(activity_id, user_id):
 
 
 def my_registrations_for(viewer_id, activity_ids):
-    """`{activity_id: registration}` of the viewer's active registrations among these activities, as
+    """`{activity_id: registration}` of the viewer's open registrations among these activities, as
     `RegistrationSchema` reads them, waitlist positions included: one query, no ORM objects (list
     pages ask this on every read). `viewer_id` None: anonymous, none."""
     if viewer_id is None or not activity_ids:
@@ -74,12 +85,12 @@ def my_registrations_for(viewer_id, activity_ids):
 
 def list_my_registrations(user, args):
     """The user's registrations with their activities: `upcoming` (not ended) or `past`, newest
-    relevant first; those the user cancelled only with `include_cancelled`. Returns `(items, total)`,
+    relevant first; ended ones (cancelled, expired, rejected, not_drawn) only with `include_cancelled`. Returns `(items, total)`,
     each registration with its `waitlist_position` loaded."""
     now = utcnow()
     statement = select(Registration).join(Registration.activity).where(Registration.user_id == user.id)
     if not args.get("include_cancelled"):
-        statement = statement.where(Registration.status.in_(ACTIVE_REGISTRATION))
+        statement = statement.where(Registration.status.in_(OPEN_REGISTRATION))
     if args.get("when", "upcoming") == "upcoming":
         statement = statement.where(Activity.ends_at > now).order_by(Activity.starts_at, Registration.id)
     else:

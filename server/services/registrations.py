@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
 from server.extensions import db
 from server.metrics import SIGNUPS, counted
-from server.models import ACTIVE_REGISTRATION, Activity, Registration, User
+from server.models import ACTIVE_REGISTRATION, OPEN_REGISTRATION, Activity, Registration, User
 from server.models.activities import effective_status, signup_deadline
 from server.models.base import utcnow
 from server.services import cache
@@ -36,7 +36,7 @@ from server.services.activity_access import (
 )
 from server.services.activity_reminders import message_payload, schedule_registration_reminders
 from server.services.content_safety import COMMENT, FORUM, check_texts
-from server.services.my_registrations import own_registration
+from server.services.my_registrations import WAITLIST_ORDER, own_registration
 from server.services.outbox import enqueue_message
 from server.services.reminders import void_reminders
 from server.services.users import record_audit
@@ -55,12 +55,13 @@ def _check_eligible(user, activity):
         raise DomainError("not_eligible", f"该活动仅限{activity.community.name}居民报名", 403)
 
 
-def active_registration(activity_id, user_id, lock=False):
-    """The user's confirmed or waitlisted registration for the activity, or None."""
+def active_registration(activity_id, user_id, lock=False, statuses=ACTIVE_REGISTRATION):
+    """The user's registration for the activity in one of `statuses` (default: confirmed or
+    waitlisted), or None."""
     statement = select(Registration).where(
         Registration.activity_id == activity_id,
         Registration.user_id == user_id,
-        Registration.status.in_(ACTIVE_REGISTRATION),
+        Registration.status.in_(statuses),
     )
     return db.session.scalar(statement.with_for_update() if lock else statement)
 
@@ -73,7 +74,7 @@ def _signup_statement():
     whether the caller's account is live (tokens of deleted accounts are refused in Redis already)."""
     table, mine, users = Activity.__table__, Registration.__table__, User.__table__
     columns = ("id", "status", "audience", "community_id", "starts_at", "ends_at", "signup_opens_at",
-               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count")
+               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count", "signup_mode")
     caller_active = select(users.c.id).where(users.c.id == bindparam("user"), users.c.deleted_at.is_(None)).exists()
     return (
         select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"),
@@ -168,7 +169,10 @@ _CONFIRM, _QUEUE = _place_statements()
 _INSERT_REGISTRATION = insert(Registration.__table__).returning(Registration.__table__.c.id)
 _REUSE_REGISTRATION = (
     update(Registration.__table__)
-    .where(Registration.__table__.c.id == bindparam("b_id"), Registration.__table__.c.status == "cancelled")
+    .where(
+        Registration.__table__.c.id == bindparam("b_id"),
+        Registration.__table__.c.status.in_(("cancelled", "expired", "not_drawn")),
+    )
     .returning(Registration.__table__.c.id)
 )
 
@@ -195,9 +199,32 @@ def take_places(activity, places, now):
     return None, None
 
 
+# What a sign-up without a place is recorded as, by the activity's `signup_mode`.
+_WITHOUT_PLACE = {"lottery": "entered", "approval": "pending"}
+
+
+def _take_places_for(user_id, activity, places):
+    """`take_places` for a sign-up, read and checked again while nothing matched: returns `(status,
+    taken, activity)`. Raises what `check_signup` raises, `capacity_full` (no waitlist), `conflict`."""
+    for _ in range(_SIGNUP_ATTEMPTS):
+        now = utcnow()
+        status, taken = take_places(activity, places, now)
+        if status is not None:
+            return status, taken, activity
+        activity = read_for_signup(activity.id, user_id)
+        check_signup(user_id, activity, places, now)
+        if not activity.waitlist_enabled and not places_fit(activity, places):
+            raise DomainError("capacity_full", "名额已满", 409)
+    raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+
+
 @counted(SIGNUPS, lambda result: result[0]["status"] if result[1] else "repeated")
-def register_for_activity(user_id, activity_id, companions=0, remark=""):
+def register_for_activity(user_id, activity_id, companions=0, remark="", answers=None):
     """Sign the user up: confirmed while `1 + companions` places are free, else waitlisted.
+
+    On a lottery activity the sign-up is an `entered` entry and on one that needs approval a
+    `pending` sign-up: neither takes a place (nor touches the activity's row) until it is drawn
+    or approved.
 
     Idempotent: an active registration of the same user is returned as it is, with `created` False.
     Returns `(registration, created)`, the registration as a dict of what `RegistrationSchema`
@@ -215,27 +242,22 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
     if activity is not None and not activity.caller_active:
         raise AccountDeleted()
     # A repeated tap is answered without queueing for the lock.
-    if activity is not None and activity.mine_status in ACTIVE_REGISTRATION:
+    if activity is not None and activity.mine_status in OPEN_REGISTRATION:
         return own_registration(activity_id, user_id), False
+    if activity is not None and activity.mine_status == "rejected":
+        raise DomainError("signup_rejected", "你在本活动的报名未通过审核，不能再次报名", 409)
     places = 1 + companions
     check_signup(user_id, activity, places, utcnow())
     if remark:  # organizers read it: WeChat checks it first, outside any lock; an empty one costs nothing
         check_texts(db.session.get(User, user_id), COMMENT, {"remark": remark})
-    for _ in range(_SIGNUP_ATTEMPTS):
-        now = utcnow()
-        status, taken = take_places(activity, places, now)
-        if status is not None:
-            break
-        activity = read_for_signup(activity_id, user_id)
-        check_signup(user_id, activity, places, now)
-        if not activity.waitlist_enabled and not places_fit(activity, places):
-            raise DomainError("capacity_full", "名额已满", 409)
-    else:
-        raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+    status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
+    if status is None:
+        status, taken, activity = _take_places_for(user_id, activity, places)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
               "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
-              "checked_in_uploaded_at": None}
+              "checked_in_uploaded_at": None, "answers": answers or None, "draw_rank": None,
+              "offer_expires_at": None, "decided_at": None, "decided_by_id": None, "reject_reason": None}
     try:
         if activity.mine_id is None:
             row = {"activity_id": activity_id, "user_id": user_id, **values}
@@ -249,10 +271,11 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
         # A simultaneous tap of the same user signed up first: ours gives back what it took.
         db.session.rollback()
         other = own_registration(activity_id, user_id)
-        if other is None or other["status"] not in ACTIVE_REGISTRATION:  # ...and was cancelled again since
+        if other is None or other["status"] not in OPEN_REGISTRATION:  # ...and was given up again since
             raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
         return other, False
-    cache.mark_changed(db.session, "activities")
+    if taken is not None:  # counts changed (an entry or a pending sign-up changes none)
+        cache.mark_changed(db.session, "activities")
     if status == "confirmed":
         schedule_registration_reminders(taken, registration_id, user_id)
     registration = {"id": registration_id, "activity_id": activity_id, **values}
@@ -264,28 +287,30 @@ def register_for_activity(user_id, activity_id, companions=0, remark=""):
 # --- giving a place up, and the waitlist moving up -----------------------------------------------
 
 
-def release_registration(activity, registration, now):
-    """Give the registration's place (or waitlist spot) up; the caller holds the activity's lock."""
-    if registration.status == "confirmed":
+def release_registration(activity, registration, now, status="cancelled"):
+    """Give the registration's place (confirmed, or held for an offer) or waitlist spot up (an entry or
+    a pending sign-up holds neither) and end it as `status`; the caller holds the activity's lock."""
+    if registration.status in ("confirmed", "offered"):
         activity.confirmed_count -= registration.places
-    else:
+    elif registration.status == "waitlisted":
         activity.waitlist_count -= 1
-    registration.status = "cancelled"
+    registration.status = status
     registration.cancelled_at = now
 
 
 def cancel_registration(user, activity_id, ignore_cutoff=False):
-    """Cancel the user's registration; the waitlist moves up in the same transaction.
+    """Cancel the user's open registration (a place, a waitlist spot, an offer, a lottery entry before
+    its draw, a pending sign-up); the waitlist moves up in the same transaction.
 
-    A confirmed place cannot be given up later than `cancel_cutoff_minutes` before the start (a
-    waitlist spot can, any time). Raises NotFound (`activity_not_found`, `registration_not_found`),
+    A confirmed place cannot be given up later than `cancel_cutoff_minutes` before the start (the
+    others can, any time). Raises NotFound (`activity_not_found`, `registration_not_found`),
     DomainError `cancel_cutoff_passed`.
     """
     activity = lock_activity(activity_id)
     now = utcnow()
     if activity is None or not can_see(user, activity):
         raise activity_not_found()
-    registration = active_registration(activity.id, user.id, lock=True)
+    registration = active_registration(activity.id, user.id, lock=True, statuses=OPEN_REGISTRATION)
     if registration is None:
         raise NotFound("registration_not_found", "没有找到你的报名")
     cutoff = activity.starts_at - timedelta(minutes=activity.cancel_cutoff_minutes)
@@ -314,7 +339,7 @@ def promote_waitlist(activity, now):
     waitlist = db.session.scalars(
         select(Registration)
         .where(Registration.activity_id == activity.id, Registration.status == "waitlisted")
-        .order_by(Registration.registered_at, Registration.id)
+        .order_by(*WAITLIST_ORDER)
         .with_for_update()
     )
     for registration in waitlist:
@@ -338,14 +363,15 @@ def promote_waitlist(activity, now):
 
 
 def cancel_future_registrations(user):
-    """Account deletion: give up every place in activities that have not started (waitlists move up)."""
+    """Account deletion: give up every open registration in activities that have not started (waitlists
+    move up)."""
     now = utcnow()
     activity_ids = db.session.scalars(
         select(Registration.activity_id)
         .join(Registration.activity)
         .where(
             Registration.user_id == user.id,
-            Registration.status.in_(ACTIVE_REGISTRATION),
+            Registration.status.in_(OPEN_REGISTRATION),
             Activity.starts_at > now,
         )
         .order_by(Registration.activity_id)  # a fixed lock order, so two deletions cannot deadlock
