@@ -8,9 +8,10 @@ the places already confirmed; raising it promotes the waitlist. Narrowing its au
 members, or residents of its community) is refused while someone registered or waitlisted no longer
 fits (409 `schedule_change_refused`, naming them). Moving it (or changing its title or venue) moves
 its reminders; moving it or changing its venue also tells every confirmed registrant
-(`schedule_changed`). Cancelling sets every registration and waitlist place `cancelled` and notifies
-each of them. A published activity whose end has passed shows as `finished`; cancelled and finished
-ones can no longer be edited or cancelled.
+(`schedule_changed`). Cancelling sets every open registration (places, waitlist spots, offers,
+pending sign-ups, lottery entries) `cancelled` and notifies each of them. A published activity
+whose end has passed shows as `finished`; cancelled and finished ones can no longer be edited or
+cancelled.
 
 Lock order: the activity's row (`lock_activity`) before its registrations; changes, promotions and
 notices are written in the caller's one transaction (outbox rows, sent after the commit).
@@ -25,7 +26,7 @@ from sqlalchemy import select
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
 from server.localtime import local_date_bounds, to_local
-from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
+from server.models import ACTIVE_REGISTRATION, OPEN_REGISTRATION, Activity, Community, Registration
 from server.models.base import utcnow
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
 from server.services.activity_reminders import REMINDER_FIELDS, message_payload, reschedule_reminders
@@ -199,8 +200,9 @@ def publish_activity(actor, activity_id):
 
 
 def cancel_activity(actor, activity_id, reason):
-    """Cancel the activity: every registration and waitlist place becomes `cancelled` (nobody can
-    check in any more, and none shows as upcoming), and each of them gets a notice.
+    """Cancel the activity: every open registration (`OPEN_REGISTRATION`: a place, a waitlist spot, an
+    offer, a pending sign-up, a lottery entry) becomes `cancelled` (nobody can check in any more, and
+    none shows as upcoming), and each of them gets a notice.
 
     Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished), DomainError
     `content_risky` (the reason, sent to residents, refused by WeChat's content check).
@@ -214,7 +216,7 @@ def cancel_activity(actor, activity_id, reason):
     activity.status = "cancelled"
     activity.cancelled_at = now
     activity.cancel_reason = reason
-    registrations = _active_registrations(activity)
+    registrations = _active_registrations(activity, OPEN_REGISTRATION)
     void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
         release_registration(activity, registration, now)
