@@ -46,8 +46,7 @@ class OfferExpired(DomainError):
     """409 `offer_expired`: the offer's deadline has passed. When raised by `accept_offer` or
     `decline_offer` the offer has just been expired in the caller's transaction: commit it."""
 
-    def __init__(self):
-        super().__init__("offer_expired", "名额保留已过期，已顺延给下一位候补", 409)
+    status, error, message = 409, "offer_expired", "名额保留已过期，已顺延给下一位候补"
 
 
 def offer_deadline(activity, now):
