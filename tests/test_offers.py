@@ -326,3 +326,14 @@ def test_deleting_the_account_gives_the_offer_up(organizer, residents, clean_app
     assert response.status_code in (200, 204), response.get_data(as_text=True)
     assert mine(second, activity)["status"] == "offered"
     assert counts(clean_app, activity) == (1, 0)
+
+
+def test_the_scheduler_job_expires_due_offers(organizer, residents, clean_app):
+    from server.scheduler import expire_offers
+
+    activity, (holder,), (first, second) = queue(organizer, residents)
+    cancel(holder, activity)
+    pass_deadline(clean_app, mine(first, activity)["id"])
+    expire_offers(clean_app)
+    assert mine(second, activity)["status"] == "offered"
+    assert counts(clean_app, activity) == (1, 0)
