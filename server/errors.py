@@ -129,7 +129,9 @@ _ACTIVITIES = {
         "The offer's deadline (`offer_expires_at`) has passed, even if the sweeper has not run yet: the offer "
         "is now `expired` and the place has passed to the next on the waitlist.",
     ),
-    "no_offer": ErrorSpec(409, "你在本活动没有待确认的名额", "The caller has no offered place on this activity to accept or decline."),
+    "no_offer": ErrorSpec(
+        409, "你在本活动没有待确认的名额", "The caller has no offered place on this activity to accept or decline."
+    ),
     "not_pending": ErrorSpec(
         409,
         "该报名已不在待审核状态",

@@ -20,7 +20,8 @@ def approve(organizer, activity, registration_id):
 
 
 def reject(organizer, activity, registration_id, reason="名额仅限本小区儿童"):
-    return organizer.post(f"/api/v1/activities/{activity['id']}/roster/{registration_id}/reject", json={"reason": reason})
+    path = f"/api/v1/activities/{activity['id']}/roster/{registration_id}/reject"
+    return organizer.post(path, json={"reason": reason})
 
 
 def mine(person, activity):

@@ -241,7 +241,8 @@ def test_the_deadline_rule():
     now = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
 
     def rule(claim_hours, hours_to_start):
-        return offer_deadline(SimpleNamespace(claim_hours=claim_hours, starts_at=now + timedelta(hours=hours_to_start)), now)
+        activity = SimpleNamespace(claim_hours=claim_hours, starts_at=now + timedelta(hours=hours_to_start))
+        return offer_deadline(activity, now)
 
     assert rule(0, 100) is None
     assert rule(24, 100) == now + timedelta(hours=24)

@@ -366,9 +366,8 @@ def promote_waitlist(activity, now):
         activity.confirmed_count += registration.places
         activity.waitlist_count -= 1
         if registration.user_id is not None:  # a walk-in has no account to tell
-            enqueue_message(
-                "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
-            )
+            enqueue_message("waitlist_promoted", registration.user_id, message_payload(activity),
+                            ref=("registration", registration.id))
             schedule_registration_reminders(activity, registration.id, registration.user_id)
     db.session.flush()
     return promoted
