@@ -338,3 +338,37 @@ def test_the_scheduler_job_expires_due_offers(organizer, residents, clean_app):
     expire_offers(clean_app)
     assert mine(second, activity)["status"] == "offered"
     assert counts(clean_app, activity) == (1, 0)
+
+
+def test_moving_the_activity_tells_a_person_holding_an_offer(organizer, residents, messages):
+    activity, (holder,), (first, second) = queue(organizer, residents)
+    cancel(holder, activity)
+    response = organizer.patch(f"/api/v1/activities/{activity['id']}", json={"venue": "二楼活动室"})
+    assert response.status_code == 200, response.get_json()
+    told = [m["user_id"] for m in messages("schedule_changed")]
+    assert first.user["id"] in told and second.user["id"] not in told
+
+
+def test_narrowing_the_audience_counts_a_person_holding_an_offer(organizer, residents, login):
+    activity = create_activity(organizer, capacity=1, claim_hours=24)
+    (holder,) = residents(1)
+    outsider = login("o-outsider")  # no community: not a resident of the activity's
+    signup(holder, activity)
+    signup(outsider, activity)
+    cancel(holder, activity)
+    assert mine(outsider, activity)["status"] == "offered"
+    response = organizer.patch(f"/api/v1/activities/{activity['id']}", json={"audience": "community_residents"})
+    assert (response.status_code, response.get_json()["error"]) == (409, "schedule_change_refused")
+
+
+def test_a_walk_in_is_refused_for_a_phone_holding_an_offer(organizer, residents, emulator):
+    activity = create_activity(organizer, capacity=1, claim_hours=24)
+    holder, first = residents(2)
+    first.post("/api/v1/auth/phone", json={"code": emulator.mint_phone_code("13912345678")["code"]})
+    signup(holder, activity)
+    signup(first, activity)
+    cancel(holder, activity)
+    assert mine(first, activity)["status"] == "offered"
+    response = organizer.post(f"/api/v1/activities/{activity['id']}/walk-ins",
+                              json={"name": "张三", "phone": "13912345678"})
+    assert (response.status_code, response.get_json()["error"]) == (409, "walk_in_duplicate")

@@ -107,14 +107,15 @@ def _active_registrations(activity, statuses=ACTIVE_REGISTRATION):
 
 
 def _refuse_audience_change(activity, audience):
-    """409 `schedule_change_refused` when registrants (confirmed or waitlisted) would not fit `audience`.
+    """409 `schedule_change_refused` when registrants (any open registration: a place, the waitlist, an
+    offer, a pending sign-up, a lottery entry) would not fit `audience`.
 
     Fitting is decided by the sign-up's own rule (`registrations._check_eligible`)."""
     if audience == "all":
         return
     probe = SimpleNamespace(audience=audience, community_id=activity.community_id, community=activity.community)
     broken = []
-    for registration in _active_registrations(activity):
+    for registration in _active_registrations(activity, OPEN_REGISTRATION):
         if registration.user_id is None:  # a walk-in: the organizer who registered them vouched for them
             continue
         try:
@@ -174,7 +175,7 @@ def update_activity(actor, activity_id, changes):
         notify_schedule_changed(
             [
                 (r.user_id, ("registration", r.id))
-                for r in _active_registrations(activity, ("confirmed",))
+                for r in _active_registrations(activity, ("confirmed", "offered"))  # an offer: a held place
                 if r.user_id is not None  # walk-ins have no account to tell
             ],
             {**message_payload(activity), "ends_at": activity.ends_at.isoformat()},

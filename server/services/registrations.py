@@ -398,7 +398,8 @@ _INSERT_WALK_IN = insert(Registration.__table__).returning(Registration.__table_
 
 def _refuse_duplicate_walk_in(activity_id, phone):
     """409 `walk_in_duplicate` when someone with this phone (a walk-in, or a user whose bound phone it
-    is) already holds a place or waitlist spot on the activity. Without a phone nothing is compared."""
+    is) already has an open registration on the activity (a place, a waitlist spot, an offer, a
+    pending sign-up, a lottery entry). Without a phone nothing is compared."""
     if not phone:
         return
     taken = db.session.scalar(
@@ -407,7 +408,7 @@ def _refuse_duplicate_walk_in(activity_id, phone):
         .outerjoin(User, User.id == Registration.user_id)
         .where(
             Registration.activity_id == activity_id,
-            Registration.status.in_(ACTIVE_REGISTRATION),
+            Registration.status.in_(OPEN_REGISTRATION),
             or_(Registration.walk_in_phone == phone, User.phone == phone),
         )
     )
