@@ -7,7 +7,8 @@ of its community whose membership is confirmed: a claimed one does not count, se
 those places are free, else `waitlisted` (or 409 `capacity_full` without a waitlist). One active
 registration per user and activity (a unique constraint); a repeated tap answers the existing one.
 Giving a place up is allowed until `cancel_cutoff_minutes` before the start (a waitlist spot any
-time), and the waitlist moves up first-fit in sign-up order.
+time), and the waitlist moves up first-fit in its order (`WAITLIST_ORDER`): confirmed at once, or
+on an activity with `claim_hours` offered the places until a deadline (services/offers.py).
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
 with the conditional UPDATE that counts its place (`take_places`); everything else locks with
