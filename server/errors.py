@@ -123,6 +123,20 @@ _ACTIVITIES = {
         "你在本活动的报名未通过审核，不能再次报名",
         "An organizer rejected the caller's sign-up for this activity (报名审核); it cannot be made again.",
     ),
+    "offer_expired": ErrorSpec(
+        409,
+        "名额保留已过期，已顺延给下一位候补",
+        "The offer's deadline (`offer_expires_at`) has passed, even if the sweeper has not run yet: the offer "
+        "is now `expired` and the place has passed to the next on the waitlist.",
+    ),
+    "no_offer": ErrorSpec(
+        409, "你在本活动没有待确认的名额", "The caller has no offered place on this activity to accept or decline."
+    ),
+    "not_pending": ErrorSpec(
+        409,
+        "该报名已不在待审核状态",
+        "The sign-up is no longer pending approval (its owner gave it up, or another organizer decided it).",
+    ),
     "walk_in_duplicate": ErrorSpec(
         409,
         "该手机号已在本活动报名",
@@ -141,7 +155,12 @@ _ACTIVITIES = {
         "`GET /checkin-codes/{token}.jpg` answers it with 404 (for join codes too).",
         also=(404,),
     ),
-    "registration_not_confirmed": ErrorSpec(409, "候补中的报名不能签到", "A waitlisted sign-up cannot check in."),
+    "registration_not_confirmed": ErrorSpec(
+        409,
+        "候补中的报名不能签到",
+        "Only a confirmed place checks in: not a waitlisted sign-up, an offer not yet accepted, a pending "
+        "sign-up or a lottery entry (the message says which).",
+    ),
 
     "join_code_invalid": ErrorSpec(
         409,

@@ -33,6 +33,7 @@ def test_json_roster_counts_agree_with_items(organizer, residents, emulator):
         "confirmed": statuses.count("confirmed"),
         "waitlisted": statuses.count("waitlisted"),
         "cancelled": 1,
+        **dict.fromkeys(("offered", "pending", "entered", "expired", "rejected", "not_drawn"), 0),
         "checked_in": 0,
         "places": body["activity"]["confirmed_count"],
     }

@@ -22,6 +22,7 @@ from server.api import (
     health,
     me,
     notices,  # noqa: F401 (routes on the activities blueprint)
+    offers,  # noqa: F401 (routes on the activities blueprint)
     shifts,
     stats,
     subscriptions,

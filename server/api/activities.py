@@ -211,12 +211,15 @@ def roster(args, activity_id):
     """The roster: JSON with counts, or a CSV/XLSX file (every file export is audited).
 
     JSON shows every phone masked (reveal one with `POST .../roster/{registration_id}/phone`); files
-    have full numbers for the community's own organizers (an admin gets them masked).
+    have full numbers for the community's own organizers (an admin gets them masked). `status` keeps
+    the registrations of one status (`pending`: the sign-ups to approve).
 
     403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
     if args["format"] == "json":
-        return activity_rosters.activity_roster(g.user, activity_id, unreminded=args["unreminded"])
+        return activity_rosters.activity_roster(
+            g.user, activity_id, unreminded=args["unreminded"], status=args["status"]
+        )
     exported = activity_rosters.export_activity_roster(g.user, activity_id, args["format"])
     db.session.commit()
     return download(exported.body, args["format"], exported.filename)

@@ -1,7 +1,7 @@
 """The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
-`SCHEDULER_TICK_SECONDS`, and once a day purges personal data past its retention period
-(`RETENTION_PURGE_HOUR_UTC`, services.retention). Run it as its own process, never inside web
-workers; several may run at once.
+`SCHEDULER_TICK_SECONDS`, expires unclaimed offers every minute (services.offers), and once a day
+purges personal data past its retention period (`RETENTION_PURGE_HOUR_UTC`, services.retention).
+Run it as its own process, never inside web workers; several may run at once.
 
 Each tick writes a heartbeat (`server.scheduler.status`) that /api/v1/health reads, and its metrics go
 to `PROMETHEUS_MULTIPROC_DIR` when set, where the API's /metrics on the same host shows them
@@ -71,6 +71,25 @@ def purge(app):
             request_id.reset(bound)
 
 
+def expire_offers(app):
+    """Expire the offers past their deadline (services.offers); several schedulers may run it at once."""
+    from server.extensions import db
+    from server.logs import request_id
+    from server.services.offers import expire_due_offers
+
+    bound = request_id.set("offers-" + uuid.uuid4().hex[:12])
+    with app.app_context():
+        try:
+            expired = expire_due_offers()
+            if expired:
+                log.info("expired %d unclaimed offers", expired)
+        except Exception:
+            log.exception("expiring offers failed; the next run tries again")
+        finally:
+            db.session.remove()
+            request_id.reset(bound)
+
+
 def run(app, once=False):
     """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
     finished before stopping. With `once`, tick once and return."""
@@ -101,6 +120,16 @@ def run(app, once=False):
         max_instances=1,
         coalesce=True,
         id="purge_personal_data",
+    )
+
+    scheduler.add_job(
+        expire_offers,
+        "interval",
+        args=(app,),
+        minutes=1,
+        max_instances=1,
+        coalesce=True,
+        id="expire_offers",
     )
 
     def request_stop(signum, _frame):

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from server.models import AUDIENCES, CATEGORIES, MAX_QUESTIONS, QUESTION_KINDS, SIGNUP_MODES
+from server.models import AUDIENCES, CATEGORIES, MAX_QUESTIONS, QUESTION_KINDS, REGISTRATION_STATUSES, SIGNUP_MODES
 from server.models.base import utcnow
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
@@ -303,6 +303,11 @@ class RosterFormatArgsSchema(Schema):
         load_default=False,
         metadata={"description": "JSON only: just the confirmed people no reminder can reach (no credits left)"},
     )
+    status = fields.String(
+        load_default=None, validate=fields.OneOf(REGISTRATION_STATUSES),
+        metadata={"description": "JSON only: just the registrations of this status, e.g. `pending` (待审核) or "
+                  "`offered` (待确认). Default: every registration. Added after v1."},
+    )
 
 
 class RosterUserSchema(RosterPersonSchema):
@@ -343,6 +348,12 @@ class RosterItemSchema(Schema):
     registered_by = fields.String(
         allow_none=True, metadata={"description": "The organizer who registered a walk-in; null otherwise"}
     )
+    offer_expires_at = fields.LocalDateTime(
+        allow_none=True, metadata={"description": "`offered`: the held places wait until then. Added after v1."}
+    )
+    reject_reason = fields.String(
+        allow_none=True, metadata={"description": "`rejected`: the organizer's reason. Added after v1."}
+    )
 
 
 class RosterCountsSchema(Schema):
@@ -351,8 +362,22 @@ class RosterCountsSchema(Schema):
     confirmed = fields.Integer()
     waitlisted = fields.Integer()
     cancelled = fields.Integer()
+    offered = fields.Integer(metadata={"description": "Places held for an offer (待确认). Added after v1."})
+    pending = fields.Integer(metadata={"description": "Sign-ups awaiting approval (待审核). Added after v1."})
+    entered = fields.Integer(metadata={"description": "Lottery entries before the draw. Added after v1."})
+    expired = fields.Integer(metadata={"description": "Offers not claimed in time. Added after v1."})
+    rejected = fields.Integer(metadata={"description": "Sign-ups rejected by an organizer. Added after v1."})
+    not_drawn = fields.Integer(metadata={"description": "Lottery entries that drew no place. Added after v1."})
     checked_in = fields.Integer()
-    places = fields.Integer(metadata={"description": "Places taken by confirmed registrations, companions included"})
+    places = fields.Integer(
+        metadata={"description": "Places taken by confirmed registrations and held for offers, companions included"}
+    )
+
+
+class RosterRejectSchema(Schema):
+    """Why an organizer rejects a pending sign-up (报名审核); the person is told."""
+
+    reason = fields.String(required=True, validate=fields.Length(min=1, max=200))
 
 
 class PhoneSchema(Schema):

@@ -25,7 +25,9 @@ class UnreachableSchema(Schema):
 
     registration_id = fields.Integer()
     user = fields.Nested(RosterUserSchema)
-    status = fields.String(metadata={"description": "`confirmed` or `waitlisted` (when the notice was sent)"})
+    status = fields.String(
+        metadata={"description": "`confirmed`, `offered` or `waitlisted` (when the notice was sent)"}
+    )
     walk_in = fields.Boolean()
 
 

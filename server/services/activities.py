@@ -8,9 +8,10 @@ the places already confirmed; raising it promotes the waitlist. Narrowing its au
 members, or residents of its community) is refused while someone registered or waitlisted no longer
 fits (409 `schedule_change_refused`, naming them). Moving it (or changing its title or venue) moves
 its reminders; moving it or changing its venue also tells every confirmed registrant
-(`schedule_changed`). Cancelling sets every registration and waitlist place `cancelled` and notifies
-each of them. A published activity whose end has passed shows as `finished`; cancelled and finished
-ones can no longer be edited or cancelled.
+(`schedule_changed`). Cancelling sets every open registration (places, waitlist spots, offers,
+pending sign-ups, lottery entries) `cancelled` and notifies each of them. A published activity
+whose end has passed shows as `finished`; cancelled and finished ones can no longer be edited or
+cancelled.
 
 Lock order: the activity's row (`lock_activity`) before its registrations; changes, promotions and
 notices are written in the caller's one transaction (outbox rows, sent after the commit).
@@ -25,7 +26,7 @@ from sqlalchemy import select
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
 from server.localtime import local_date_bounds, to_local
-from server.models import ACTIVE_REGISTRATION, Activity, Community, Registration
+from server.models import ACTIVE_REGISTRATION, OPEN_REGISTRATION, Activity, Community, Registration
 from server.models.base import utcnow
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
 from server.services.activity_reminders import REMINDER_FIELDS, message_payload, reschedule_reminders
@@ -106,14 +107,15 @@ def _active_registrations(activity, statuses=ACTIVE_REGISTRATION):
 
 
 def _refuse_audience_change(activity, audience):
-    """409 `schedule_change_refused` when registrants (confirmed or waitlisted) would not fit `audience`.
+    """409 `schedule_change_refused` when registrants (any open registration: a place, the waitlist, an
+    offer, a pending sign-up, a lottery entry) would not fit `audience`.
 
     Fitting is decided by the sign-up's own rule (`registrations._check_eligible`)."""
     if audience == "all":
         return
     probe = SimpleNamespace(audience=audience, community_id=activity.community_id, community=activity.community)
     broken = []
-    for registration in _active_registrations(activity):
+    for registration in _active_registrations(activity, OPEN_REGISTRATION):
         if registration.user_id is None:  # a walk-in: the organizer who registered them vouched for them
             continue
         try:
@@ -173,7 +175,7 @@ def update_activity(actor, activity_id, changes):
         notify_schedule_changed(
             [
                 (r.user_id, ("registration", r.id))
-                for r in _active_registrations(activity, ("confirmed",))
+                for r in _active_registrations(activity, ("confirmed", "offered"))  # an offer: a held place
                 if r.user_id is not None  # walk-ins have no account to tell
             ],
             {**message_payload(activity), "ends_at": activity.ends_at.isoformat()},
@@ -199,8 +201,9 @@ def publish_activity(actor, activity_id):
 
 
 def cancel_activity(actor, activity_id, reason):
-    """Cancel the activity: every registration and waitlist place becomes `cancelled` (nobody can
-    check in any more, and none shows as upcoming), and each of them gets a notice.
+    """Cancel the activity: every open registration (`OPEN_REGISTRATION`: a place, a waitlist spot, an
+    offer, a pending sign-up, a lottery entry) becomes `cancelled` (nobody can check in any more, and
+    none shows as upcoming), and each of them gets a notice.
 
     Raises NotFound, Forbidden, ActivityNotOpen (already cancelled or finished), DomainError
     `content_risky` (the reason, sent to residents, refused by WeChat's content check).
@@ -214,7 +217,7 @@ def cancel_activity(actor, activity_id, reason):
     activity.status = "cancelled"
     activity.cancelled_at = now
     activity.cancel_reason = reason
-    registrations = _active_registrations(activity)
+    registrations = _active_registrations(activity, OPEN_REGISTRATION)
     void_reminders("registration", [r.id for r in registrations])
     for registration in registrations:
         release_registration(activity, registration, now)

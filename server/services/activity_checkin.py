@@ -2,7 +2,8 @@
 
 Rules: only a published activity's organizers get a code; its token rotates every few minutes (see
 `checkin_tokens`) and a token of another activity, or an expired one, is refused. Only a confirmed
-registration checks in (a waitlisted one is 409 `registration_not_confirmed`); checking in twice
+registration checks in (a waitlisted one, an offer not yet accepted, a pending sign-up or a lottery
+entry is 409 `registration_not_confirmed`, its message saying which); checking in twice
 keeps the first time. Nobody checks in to a cancelled activity (409 `activity_not_open`; its
 registrations are cancelled with it), and a check-in, by the code or by hand, is accepted only from
 ACTIVITY_CHECKIN_EARLY_MINUTES before the start to ACTIVITY_CHECKIN_LATE_MINUTES after the end
@@ -22,12 +23,20 @@ from flask import current_app
 
 from server.errors import DomainError, NotFound
 from server.extensions import db
-from server.models import Registration
+from server.models import OPEN_REGISTRATION, Registration
 from server.models.base import utcnow
 from server.services import checkin_tokens
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
 from server.services.my_registrations import own_registration
 from server.services.registrations import active_registration
+
+# Open registrations that hold no confirmed place yet, and why they cannot check in.
+NOT_CONFIRMED = {
+    "waitlisted": "候补中的报名不能签到",
+    "offered": "名额待确认：请先在小程序中确认参加，再签到",
+    "pending": "报名尚待组织者审核，不能签到",
+    "entered": "抽签尚未开奖，不能签到",
+}
 
 
 def make_checkin_code(actor, activity_id):
@@ -61,8 +70,8 @@ def _check_in(registration, by, moment=None, uploaded_at=None):
     moment = moment or utcnow()
     if registration.status == "confirmed" and registration.checked_in_at is None:
         _check_window(registration.activity, moment)
-    if registration.status == "waitlisted":
-        raise DomainError("registration_not_confirmed", "候补中的报名不能签到", 409)
+    if registration.status in NOT_CONFIRMED:
+        raise DomainError("registration_not_confirmed", NOT_CONFIRMED[registration.status], 409)
     if registration.status != "confirmed":
         raise NotFound("registration_not_found", "没有找到有效的报名")
     if registration.checked_in_at is None:
@@ -86,7 +95,7 @@ def check_in_with_token(user, activity_id, token, recorded_at=None):
     activity = get_visible_activity(user, activity_id)
     if activity.status == "cancelled":
         raise ActivityNotOpen()
-    registration = active_registration(activity.id, user.id)
+    registration = active_registration(activity.id, user.id, statuses=OPEN_REGISTRATION)
     if registration is not None and registration.status == "confirmed" and registration.checked_in_at is not None:
         return _check_in(registration, user)  # a retried upload, or a second scan: as it stands
     moment = uploaded_at = None

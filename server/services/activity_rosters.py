@@ -1,7 +1,9 @@
 """An activity's roster for its organizers, and how it is shown: JSON rows, and CSV/XLSX files with
 Chinese headers.
 
-Rules: confirmed registrations first, then the waitlist in its order, then cancellations. The JSON
+Rules: confirmed registrations first, then places held for an offer (待确认, with their deadline), the
+waitlist in its order, pending sign-ups (待审核), lottery entries, then the ended ones (cancelled,
+expired offers, rejected with their reason, not drawn); a `status` filter keeps one of them. The JSON
 roster shows every phone masked, to everyone (PIPL: no lists of numbers on screens); the community's
 own organizers reveal one person's number at a time (`reveal_registration_phone`, audited) and get
 full numbers in file exports. Admins see masked numbers everywhere and may not reveal them. Someone
@@ -17,22 +19,32 @@ Locks: none; a roster is a read (an export or a reveal writes only its audit row
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Activity, Registration
 from server.errors import Forbidden, NotFound
 from server.services.activity_access import get_managed_activity
 from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
+from server.services.my_registrations import WAITLIST_ORDER, waitlist_position
 from server.services.reminders import remaining_credits
 from server.models import mask_phone
 from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
 
 WALK_IN_NICKNAME = "代报名"
 
-ROSTER_ORDER = {"confirmed": 0, "waitlisted": 1, "cancelled": 2}
+# Every registration status (`REGISTRATION_STATUSES`; a test checks), in the order the roster lists them.
+ROSTER_ORDER = {
+    status: index
+    for index, status in enumerate(
+        ("confirmed", "offered", "waitlisted", "pending", "entered", "cancelled", "expired", "rejected", "not_drawn")
+    )
+}
 ROSTER_HEADERS = ["序号", "姓名", "昵称", "手机号", "状态", "候补顺位", "同行人数", "备注", "报名时间", "签到时间"]
-STATUS_ZH = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+STATUS_ZH = {
+    "confirmed": "已确认", "waitlisted": "候补", "offered": "待确认", "pending": "待审核", "entered": "已参与抽签",
+    "cancelled": "已取消", "expired": "名额邀请已过期", "rejected": "未通过", "not_drawn": "未中签",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ class RosterEntry:
     walk_in: bool = False  # registered by an organizer for someone without an account (代报名)
     registered_by: str | None = None  # the organizer who registered a walk-in
     checked_in_uploaded_at: datetime | None = None  # set: scanned offline, uploaded then (离线补传)
+    offer_expires_at: datetime | None = None  # offered: the held places wait until then
+    reject_reason: str | None = None  # rejected: the organizer's reason
 
 
 @dataclass(frozen=True)
@@ -67,20 +81,18 @@ def cannot_be_reminded(entry):
     return entry.status == "confirmed" and entry.reminder_credits == 0
 
 
-def activity_roster(actor, activity_id, unreminded=False, for_file=False):
-    """The roster of an activity the actor organizes: confirmed first, then the waitlist in its order,
-    then cancellations; with `unreminded`, only the entries that `cannot_be_reminded` (the counts
-    still count everyone). Phones are masked, except `for_file` for the community's own organizers.
-    Raises NotFound, Forbidden.
+def activity_roster(actor, activity_id, unreminded=False, for_file=False, status=None):
+    """The roster of an activity the actor organizes, in `ROSTER_ORDER` (the waitlist in its order);
+    with `status`, only the entries of that status, with `unreminded`, only the entries that
+    `cannot_be_reminded` (the counts still count everyone). Phones are masked, except `for_file` for
+    the community's own organizers. Raises NotFound, Forbidden.
     """
     activity = get_managed_activity(actor, activity_id)
     registrations = db.session.scalars(
-        select(Registration)
-        .where(Registration.activity_id == activity.id)
-        .order_by(Registration.registered_at, Registration.id)
+        select(Registration).where(Registration.activity_id == activity.id).order_by(*WAITLIST_ORDER)
     ).all()
     registrations.sort(key=lambda r: ROSTER_ORDER[r.status])
-    counts = {status: 0 for status in ROSTER_ORDER}
+    counts = dict.fromkeys(ROSTER_ORDER, 0)
     full_phone = for_file and sees_full_phone(actor, activity.community_id)
     credits = remaining_credits({r.user_id for r in registrations if r.user_id is not None}, "activity_reminder")
     items = []
@@ -91,6 +103,8 @@ def activity_roster(actor, activity_id, unreminded=False, for_file=False):
         items.append(roster_entry(registration, full_phone, credits, position))
     counts["checked_in"] = sum(1 for r in registrations if r.checked_in_at is not None)
     counts["places"] = activity.confirmed_count
+    if status is not None:
+        items = [entry for entry in items if entry.status == status]
     if unreminded:
         items = [entry for entry in items if cannot_be_reminded(entry)]
     return Roster(activity, counts, items)
@@ -124,6 +138,8 @@ def roster_entry(registration, full_phone, credits, position):
         walk_in=walk_in,
         registered_by=(registered_by.real_name or registered_by.nickname) if registered_by is not None else None,
         checked_in_uploaded_at=registration.checked_in_uploaded_at,
+        offer_expires_at=registration.offer_expires_at,
+        reject_reason=registration.reject_reason,
     )
 
 
@@ -131,15 +147,7 @@ def entry_of(registration):
     """One registration as the JSON roster shows it (phones masked), its waitlist position counted."""
     position = None
     if registration.status == "waitlisted":
-        position = db.session.scalar(
-            select(func.count())
-            .select_from(Registration)
-            .where(
-                Registration.activity_id == registration.activity_id,
-                Registration.status == "waitlisted",
-                tuple_(Registration.registered_at, Registration.id) <= (registration.registered_at, registration.id),
-            )
-        )
+        position = db.session.scalar(select(waitlist_position()).where(Registration.id == registration.id))
     credits = remaining_credits({registration.user_id}, "activity_reminder") if registration.user_id else {}
     return roster_entry(registration, False, credits, position)
 

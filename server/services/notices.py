@@ -5,8 +5,8 @@ Rules:
 - only the organizers of the activity's community (or an admin, as for every managed activity),
   only while it is published and has not ended (409 `activity_not_open`), and the text is 1 to
   `MAX_TEXT` characters (422) and passes the content check used for activity text (FORUM scene);
-- recipients are the active registrations (confirmed; with `include_waitlist` also waitlisted) at
-  the moment of sending, one per person;
+- recipients are the registrations holding a place (confirmed, and offered: a place held for them
+  to claim; with `include_waitlist` also waitlisted) at the moment of sending, one per person;
 - a person with at least one `notice` credit gets exactly one `notice` outbox row (`ref` =
   `("notice", id)`), sent by the dispatcher, which takes the credit then, once (see dispatch.py);
   everyone else (no credit, or a walk-in without an account) is `unreachable`: the organizer phones
@@ -69,7 +69,7 @@ def clean_text(text):
 
 
 def _recipients(activity, include_waitlist):
-    statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
+    statuses = ("confirmed", "offered", "waitlisted") if include_waitlist else ("confirmed", "offered")
     return db.session.scalars(
         select(Registration)
         .where(Registration.activity_id == activity.id, Registration.status.in_(statuses))

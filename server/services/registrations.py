@@ -7,7 +7,8 @@ of its community whose membership is confirmed: a claimed one does not count, se
 those places are free, else `waitlisted` (or 409 `capacity_full` without a waitlist). One active
 registration per user and activity (a unique constraint); a repeated tap answers the existing one.
 Giving a place up is allowed until `cancel_cutoff_minutes` before the start (a waitlist spot any
-time), and the waitlist moves up first-fit in sign-up order.
+time), and the waitlist moves up first-fit in its order (`WAITLIST_ORDER`): confirmed at once, or
+on an activity with `claim_hours` offered the places until a deadline (services/offers.py).
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
 with the conditional UPDATE that counts its place (`take_places`); everything else locks with
@@ -324,18 +325,27 @@ def cancel_registration(user, activity_id, ignore_cutoff=False):
 
 
 def promote_waitlist(activity, now):
-    """Confirm waitlisted registrations in sign-up order while their places fit (first fit: a
-    family of four that does not fit yet keeps its position while a single person behind it moves up).
+    """Move the waitlist up in its order while places fit (first fit: a family of four that does not
+    fit yet keeps its position while a single person behind it moves up).
 
-    Only before the start of a published activity; each promotion records a notice. The caller
-    holds the activity's lock. Returns the promoted registrations.
+    Each party moved up is confirmed at once and told (`waitlist_promoted`), or, on an activity with
+    `claim_hours` > 0, `offered` the places until a deadline (services/offers.py: the deadline rule,
+    and a place confirmed at once when too little time is left to claim it). Either way its places
+    are counted in `confirmed_count` now, so they are never given twice. A walk-in (no account to
+    claim with) is confirmed at once.
+
+    Only before the start of a published activity. The caller holds the activity's lock. Returns the
+    registrations moved up.
     """
+    from server.services.offers import make_offer, offer_deadline  # offers builds on this module
+
     if activity.effective_status(now) != "published" or now >= activity.starts_at:
         return []
     free = activity.capacity - activity.confirmed_count
     promoted = []
     if free <= 0 or activity.waitlist_count == 0:
         return promoted
+    deadline = offer_deadline(activity, now)
     waitlist = db.session.scalars(
         select(Registration)
         .where(Registration.activity_id == activity.id, Registration.status == "waitlisted")
@@ -347,17 +357,19 @@ def promote_waitlist(activity, now):
             break
         if registration.places > free:
             continue
+        free -= registration.places
+        promoted.append(registration)
+        if deadline is not None and registration.user_id is not None:  # a walk-in cannot claim: confirmed
+            make_offer(activity, registration, deadline, now)
+            continue
         registration.status = "confirmed"
         registration.promoted_at = now
         activity.confirmed_count += registration.places
         activity.waitlist_count -= 1
-        free -= registration.places
         if registration.user_id is not None:  # a walk-in has no account to tell
-            enqueue_message(
-                "waitlist_promoted", registration.user_id, message_payload(activity), ref=("registration", registration.id)
-            )
+            enqueue_message("waitlist_promoted", registration.user_id, message_payload(activity),
+                            ref=("registration", registration.id))
             schedule_registration_reminders(activity, registration.id, registration.user_id)
-        promoted.append(registration)
     db.session.flush()
     return promoted
 
@@ -387,7 +399,8 @@ _INSERT_WALK_IN = insert(Registration.__table__).returning(Registration.__table_
 
 def _refuse_duplicate_walk_in(activity_id, phone):
     """409 `walk_in_duplicate` when someone with this phone (a walk-in, or a user whose bound phone it
-    is) already holds a place or waitlist spot on the activity. Without a phone nothing is compared."""
+    is) already has an open registration on the activity (a place, a waitlist spot, an offer, a
+    pending sign-up, a lottery entry). Without a phone nothing is compared."""
     if not phone:
         return
     taken = db.session.scalar(
@@ -396,7 +409,7 @@ def _refuse_duplicate_walk_in(activity_id, phone):
         .outerjoin(User, User.id == Registration.user_id)
         .where(
             Registration.activity_id == activity_id,
-            Registration.status.in_(ACTIVE_REGISTRATION),
+            Registration.status.in_(OPEN_REGISTRATION),
             or_(Registration.walk_in_phone == phone, User.phone == phone),
         )
     )
@@ -453,8 +466,14 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     return db.session.get(Registration, registration_id)
 
 
+# What an organizer may cancel on someone's behalf: a place, a waitlist spot, a place held for an offer
+# (a pending sign-up is rejected with a reason instead: services/approvals.py).
+CANCELLABLE_BY_ORGANIZER = ("confirmed", "waitlisted", "offered")
+
+
 def cancel_registration_for(actor, activity_id, registration_id, reason):
-    """An organizer of the activity's community cancels someone's registration (or waitlist spot) with
+    """An organizer of the activity's community cancels someone's registration (a place, a waitlist
+    spot or an offer: `CANCELLABLE_BY_ORGANIZER`) with
     a reason: the place is given up as by its owner (`release_registration`), the waitlist moves up
     (`promote_waitlist`), reminders are voided, the person (if they have an account) is told with
     the reason, and the cancellation is audited (`registration.cancel`, with the reason). The
@@ -474,7 +493,7 @@ def cancel_registration_for(actor, activity_id, registration_id, reason):
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if registration is None or registration.status not in ACTIVE_REGISTRATION:
+    if registration is None or registration.status not in CANCELLABLE_BY_ORGANIZER:
         raise NotFound("registration_not_found", "该活动没有这条有效的报名")
     now = utcnow()
     release_registration(activity, registration, now)

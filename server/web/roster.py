@@ -1,12 +1,15 @@
 """An activity's roster in the console: search by name or phone, filter by status, page; check in by
-hand; register a walk-in (代报名); cancel a registration on someone's behalf with a reason; export CSV
+hand; register a walk-in (代报名); cancel a registration on someone's behalf with a reason; approve
+(通过) or reject (不通过, with a reason) the sign-ups pending approval (报名审核); export CSV
 or XLSX; send a notice (发送通知) to the participants, listing whom it could not reach, each with a
 button that reveals their number (audited, htmx) to phone them.
 
 Everything goes through the services the API uses: `activity_rosters.activity_roster` (phones masked
 on screen), `activity_checkin.check_in_by_organizer`, `registrations.register_walk_in` (the same
 capacity and waitlist code path as a sign-up), `registrations.cancel_registration_for` (the waitlist
-moves up; audited) and `activity_rosters.export_activity_roster` (audited). Searching by phone
+moves up; audited), `approvals.approve_registration` / `reject_registration` (the same capacity
+rules; audited) and `activity_rosters.export_activity_roster` (audited). Places held for an offer
+show 待确认 with their deadline. Searching by phone
 finds the whole number or its last four digits, compared on the server; the page only ever shows it
 masked.
 """
@@ -20,9 +23,9 @@ from server.errors import DomainError
 from server.extensions import db
 from server.models import Registration
 from server.models.base import utcnow
-from server.schemas.activities import RosterCancelSchema, WalkInSchema
+from server.schemas.activities import RosterCancelSchema, RosterRejectSchema, WalkInSchema
 from server.schemas.notices import NoticeCreateSchema
-from server.services import activity_checkin, activity_rosters, notices, registrations
+from server.services import activity_checkin, activity_rosters, approvals, notices, registrations
 from server.web.activities import STATUS_KIND, STATUS_ZH
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
@@ -30,8 +33,16 @@ from server.web.paging import paginate_list
 
 bp = Blueprint("roster", __name__)
 
-FILTERS = (("confirmed", "已确认"), ("waitlisted", "候补"), ("cancelled", "已取消"), ("checked_in", "已签到"))
-ENTRY_STATUS = {"confirmed": ("已确认", "ok"), "waitlisted": ("候补", "warn"), "cancelled": ("已取消", "bad")}
+FILTERS = (
+    ("confirmed", "已确认"), ("offered", "待确认"), ("waitlisted", "候补"), ("pending", "待审核"),
+    ("entered", "已参与抽签"), ("cancelled", "已取消"), ("expired", "邀请已过期"), ("rejected", "未通过"),
+    ("not_drawn", "未中签"), ("checked_in", "已签到"),
+)
+ENTRY_STATUS = {
+    "confirmed": ("已确认", "ok"), "offered": ("待确认", "warn"), "waitlisted": ("候补", "warn"),
+    "pending": ("待审核", "warn"), "entered": ("已参与抽签", ""), "cancelled": ("已取消", "bad"),
+    "expired": ("邀请已过期", "bad"), "rejected": ("未通过", "bad"), "not_drawn": ("未中签", "bad"),
+}
 
 
 def _matches(entry, phones, q, status):
@@ -65,7 +76,7 @@ def _phones(activity_id, entries):
 
 
 def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors=None, cancel_for=None, status=200,
-            notice_errors=None, notice_values=None, notice=None):
+            notice_errors=None, notice_values=None, notice=None, decide_errors=None, decide_for=None):
     roster = activity_rosters.activity_roster(g.user, activity_id)
     q = request.args.get("q", "").strip()[:50]
     wanted = request.args.get("status", "")
@@ -95,6 +106,10 @@ def _render(activity_id, walk_in_errors=None, walk_in_values=None, cancel_errors
             notice_errors=notice_errors or {},
             notice_values=notice_values or {},
             notice=notice,
+            # 报名审核: the sign-ups to decide, whatever the filter shows below
+            pending=[entry for entry in roster.items if entry.status == "pending"],
+            decide_errors=decide_errors or {},
+            decide_for=decide_for,
             # Each form carries a fresh key: submitting it again (a reload, a double click) sends nothing more.
             notice_key=secrets.token_hex(16),
             now=now,
@@ -177,6 +192,45 @@ def cancel(activity_id, registration_id):
                        status=exc.status)
     db.session.commit()
     flash("已取消该报名，候补已按顺序递补", "success")
+    return redirect(url_for(".index", activity_id=activity_id))
+
+
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/approve", methods=["POST"])
+@console_login_required
+def approve(activity_id, registration_id):
+    """通过: the sign-up takes a place, or the waitlist (or stays pending when neither is left)."""
+    try:
+        registration = approvals.approve_registration(g.user, activity_id, registration_id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403 or exc.error == "activity_not_found":
+            raise
+        return _render(activity_id, decide_errors=domain_error_as_form_errors(exc), decide_for=registration_id,
+                       status=exc.status)
+    db.session.commit()
+    outcome = "已确认名额" if registration.status == "confirmed" else "名额已满，已进入候补"
+    flash(f"已通过报名：{outcome}", "success")
+    return redirect(url_for(".index", activity_id=activity_id))
+
+
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/reject", methods=["POST"])
+@console_login_required
+def reject(activity_id, registration_id):
+    """不通过, with a reason the person is told."""
+    try:
+        body = parse_form(RosterRejectSchema(), request.form)
+        approvals.reject_registration(g.user, activity_id, registration_id, body["reason"])
+    except FormErrors as exc:
+        db.session.rollback()
+        return _render(activity_id, decide_errors=exc.errors, decide_for=registration_id, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403 or exc.error == "activity_not_found":
+            raise
+        return _render(activity_id, decide_errors=domain_error_as_form_errors(exc), decide_for=registration_id,
+                       status=exc.status)
+    db.session.commit()
+    flash("已驳回该报名，并已通知报名人", "success")
     return redirect(url_for(".index", activity_id=activity_id))
 
 
