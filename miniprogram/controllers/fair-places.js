@@ -134,6 +134,18 @@ function lotteryResultText(activity) {
   return '';
 }
 
+const CJK = /[\u4e00-\u9fff]/;
+
+/**
+ * The method as residents read it: the server describes it in English and Chinese; the page shows the
+ * lines with Chinese (all of it when none has), and copies the whole text on a long press.
+ */
+function methodText(method) {
+  const text = String(method || '');
+  const chinese = text.split(/\n+/).filter((line) => CJK.test(line));
+  return chinese.length ? chinese.join('\n') : text;
+}
+
 const DRAW_STATES = { open: '报名中（尚未封存）', sealed: '已封存，等待开奖', drawn: '已开奖' };
 
 // Results shown at first; the rest behind 显示更多 (a draw may have thousands of entries).
@@ -171,6 +183,7 @@ function presentDraw(draw, { limit = DRAW_PAGE } = {}) {
     salt: d.salt || '',
     seed: d.seed || '',
     method: d.method || '',
+    methodText: methodText(d.method),
     entryCount: entries ? entries.length : null,
     placesEntered: entries ? entries.reduce((n, e) => n + (Number(e.places) || 0), 0) : null,
     total: results.length,
@@ -189,5 +202,6 @@ module.exports = {
   answerErrorsFromServer,
   offerCountdown,
   lotteryResultText,
+  methodText,
   presentDraw,
 };

@@ -23,7 +23,24 @@ const PAGES = {
       full: { api: { activity: 'full' } },
       waitlisted: { api: { activity: 'waitlisted' } },
       registered: { api: { activity: 'registered' } },
+      // Fair places (issue 17): lottery, approval, offers, questions.
+      'lottery-open': { api: { activity: 'lottery-open' } },
+      'lottery-entered': { api: { activity: 'lottery-entered' } },
+      'lottery-drawn': { api: { activity: 'lottery-drawn' } },
+      'lottery-won': { api: { activity: 'lottery-won' } },
+      'approval-open': { api: { activity: 'approval-open' } },
+      'approval-pending': { api: { activity: 'approval-pending' } },
+      rejected: { api: { activity: 'rejected' } },
+      offered: { api: { activity: 'offered' } },
+      'offered-large-font': { api: { activity: 'offered' }, fontScale: LARGEST_FONT },
+      'offer-expired': { api: { activity: 'offer-expired' } },
+      questions: { api: { activity: 'questions' } },
+      'questions-large-font': { api: { activity: 'questions' }, fontScale: LARGEST_FONT },
     },
+  },
+  'pages/draw/index': {
+    query: { id: '3' },
+    states: { sealed: { api: { draw: 'sealed' } }, open: { api: { draw: 'open' } } },
   },
   'pages/shifts/index': { states: { empty: { api: EMPTY }, booked: { api: { booked: true } } } },
   'pages/mine/index': {
@@ -64,7 +81,11 @@ const PAGES = {
     api: ORGANIZER,
     states: { edit: { query: { id: '3', communityId: '1' } } },
   },
-  'packageOrganizer/pages/roster/index': { query: { id: '3' }, api: ORGANIZER, states: { empty: { api: EMPTY } } },
+  'packageOrganizer/pages/roster/index': {
+    query: { id: '3' },
+    api: ORGANIZER,
+    states: { empty: { api: EMPTY }, pending: { query: { id: '3', status: 'pending' } } },
+  },
   'packageOrganizer/pages/checkin-code/index': {
     query: { activityId: '3', name: encodeURIComponent('党课：学习贯彻党的二十届三中全会精神') },
     api: ORGANIZER,
