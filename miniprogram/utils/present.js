@@ -139,7 +139,8 @@ function signupState(activity, nowMs = Date.now()) {
   }
   const closes = parseIso(a.signup_closes_at || a.starts_at);
   if (nowMs >= closes) {
-    const hint = a.signup_mode === SIGNUP_MODE.LOTTERY && !a.drawn_at && a.draw_at ? `${formatDateTime(a.draw_at)} 开奖` : '';
+    const hint =
+      a.signup_mode === SIGNUP_MODE.LOTTERY && !a.drawn_at && a.draw_at ? `${formatDateTime(a.draw_at)} 开奖` : '';
     return { action: 'none', label: '报名已截止', hint, canCancel: false };
   }
   if (a.signup_mode === SIGNUP_MODE.LOTTERY) {
@@ -318,7 +319,8 @@ function presentRosterRow(row, questions) {
     checkedInText: r.checked_in_at ? formatDateTime(r.checked_in_at) : '',
     canCheckIn: r.status === REGISTRATION_STATUS.CONFIRMED && !r.checked_in_at,
     canDecide: pending,
-    offerDeadlineText: r.status === REGISTRATION_STATUS.OFFERED && r.offer_expires_at ? formatDateTime(r.offer_expires_at) : '',
+    offerDeadlineText:
+      r.status === REGISTRATION_STATUS.OFFERED && r.offer_expires_at ? formatDateTime(r.offer_expires_at) : '',
     answers: presentAnswers(r.answers, questions),
   };
 }

@@ -81,7 +81,10 @@ Page({
         lotteryResult: lotteryResultText(activity),
         offer:
           mine && mine.status === 'offered'
-            ? Object.assign({ deadlineText: formatDateTime(mine.offer_expires_at) }, offerCountdown(mine.offer_expires_at))
+            ? Object.assign(
+                { deadlineText: formatDateTime(mine.offer_expires_at) },
+                offerCountdown(mine.offer_expires_at),
+              )
             : null,
         error: '',
       });
@@ -157,10 +160,9 @@ Page({
   async onWithdraw() {
     if (this.data.submitting) return;
     const entered = this.data.view && this.data.view.myStatus === 'entered';
-    const ok = await confirm(
-      entered ? '确定撤回抽签吗？撤回后将不参加本次抽签。' : '确定撤回报名申请吗？',
-      { confirmText: '撤回' },
-    );
+    const ok = await confirm(entered ? '确定撤回抽签吗？撤回后将不参加本次抽签。' : '确定撤回报名申请吗？', {
+      confirmText: '撤回',
+    });
     if (!ok) return;
     this.setData({ submitting: true });
     try {

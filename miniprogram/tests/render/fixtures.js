@@ -239,7 +239,15 @@ function myRegistration(status, position, fields = {}) {
 /** The questions of a 亲子 activity: a number, a single choice and a text. */
 const QUESTIONS = [
   { id: 'q1', kind: 'number', label: '孩子年龄（周岁）', required: true, options: [], min: 3, max: 12 },
-  { id: 'q2', kind: 'choice', label: '是否需要借用绘本', required: true, options: ['需要', '不需要'], min: null, max: null },
+  {
+    id: 'q2',
+    kind: 'choice',
+    label: '是否需要借用绘本',
+    required: true,
+    options: ['需要', '不需要'],
+    min: null,
+    max: null,
+  },
   { id: 'q3', kind: 'text', label: '过敏或特殊情况', required: false, options: [], min: null, max: null },
 ];
 

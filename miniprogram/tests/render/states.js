@@ -40,7 +40,11 @@ const PAGES = {
   },
   'pages/draw/index': {
     query: { id: '3' },
-    states: { sealed: { api: { draw: 'sealed' } }, open: { api: { draw: 'open' } } },
+    api: { activity: 'lottery-drawn' },
+    states: {
+      sealed: { api: { draw: 'sealed', activity: 'lottery-entered' } },
+      open: { api: { draw: 'open', activity: 'lottery-entered' } },
+    },
   },
   'pages/shifts/index': { states: { empty: { api: EMPTY }, booked: { api: { booked: true } } } },
   'pages/mine/index': {
