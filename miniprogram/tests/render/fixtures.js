@@ -94,6 +94,7 @@ const ACTIVITIES = [
     capacity: 20,
     confirmed_count: 7,
     audience: 'community_residents',
+    signup_mode: 'approval',
   }),
   activity(6, {
     title: '亲子绘本共读会',
