@@ -138,7 +138,7 @@ const CJK = /[\u4e00-\u9fff]/;
 
 /**
  * The method as residents read it: the server describes it in English and Chinese; the page shows the
- * lines with Chinese (all of it when none has), and copies the whole text on a long press.
+ * lines with Chinese (all of it when none has). The whole text stays in GET /activities/{id}/draw.
  */
 function methodText(method) {
   const text = String(method || '');

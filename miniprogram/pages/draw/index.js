@@ -6,7 +6,6 @@
 const activityService = require('../../services/activity');
 const { presentDraw, DRAW_PAGE } = require('../../controllers/fair-places');
 const { withLoadState } = require('../../utils/load-state');
-const { showSuccess } = require('../../utils/ui');
 const display = require('../../utils/display');
 
 Page({
@@ -42,12 +41,5 @@ Page({
   onMore() {
     const limit = this.data.limit + DRAW_PAGE;
     this.setData({ limit, draw: presentDraw(this.raw, { limit }) });
-  },
-
-  /** Copy a long value (commitment, salt, seed) to check it elsewhere. */
-  onCopy(e) {
-    const value = e.currentTarget.dataset.value;
-    if (!value) return;
-    wx.setClipboardData({ data: String(value), success: () => showSuccess('已复制') });
   },
 });
