@@ -52,6 +52,14 @@ const ERROR_MESSAGES = {
   registration_not_confirmed: '候补中的报名不能签到',
   join_code_invalid: '社区居民确认码无效或已过期，请重新扫码',
 
+  // Lottery, offers that must be claimed, approval, questions (报名方式)
+  signup_rejected: '您在本活动的报名未通过审核，不能再次报名',
+  offer_expired: '名额邀请已过期，名额已让给下一位候补居民',
+  no_offer: '您没有待确认的名额邀请，请刷新页面',
+  not_pending: '该报名已不是待审核状态（可能已撤回或已由其他工作人员处理），请刷新名单',
+  signup_mode_locked: '活动发布后不能修改报名方式和开奖时间',
+  questions_locked: '已有居民报名，不能再修改报名问题',
+
   // Volunteer shifts
   role_full: '该岗位已约满，请选择其他岗位或班次',
   shift_overlap: '与您已预约的其他班次时间冲突',

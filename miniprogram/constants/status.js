@@ -1,7 +1,26 @@
 /** Status enums, categories and their Chinese labels: the one place pages and components read them from. */
 
 const ACTIVITY_STATUS = { DRAFT: 'draft', PUBLISHED: 'published', CANCELLED: 'cancelled', FINISHED: 'finished' };
-const REGISTRATION_STATUS = { CONFIRMED: 'confirmed', WAITLISTED: 'waitlisted', CANCELLED: 'cancelled' };
+const REGISTRATION_STATUS = {
+  CONFIRMED: 'confirmed',
+  WAITLISTED: 'waitlisted',
+  OFFERED: 'offered',
+  PENDING: 'pending',
+  ENTERED: 'entered',
+  CANCELLED: 'cancelled',
+  EXPIRED: 'expired',
+  REJECTED: 'rejected',
+  NOT_DRAWN: 'not_drawn',
+};
+// The caller's live sign-up in any of these (a repeated tap answers it; DELETE registrations/me gives it up).
+const OPEN_REGISTRATION = ['confirmed', 'waitlisted', 'offered', 'pending', 'entered'];
+// How an activity gives out places (fixed once published).
+const SIGNUP_MODE = { FIRST_COME: 'first_come', LOTTERY: 'lottery', APPROVAL: 'approval' };
+const SIGNUP_MODES = [
+  { value: 'first_come', label: '先到先得' },
+  { value: 'lottery', label: '抽签' },
+  { value: 'approval', label: '需审核' },
+];
 const SHIFT_STATUS = { OPEN: 'open', CANCELLED: 'cancelled' };
 const BOOKING_STATUS = {
   BOOKED: 'booked',
@@ -46,8 +65,21 @@ const STATUS_LABELS = {
   registration: {
     confirmed: { label: '已报名', tone: 'success' },
     waitlisted: { label: '候补中', tone: 'warning' },
+    offered: { label: '待确认', tone: 'warning' },
+    pending: { label: '待审核', tone: 'warning' },
+    entered: { label: '待开奖', tone: 'primary' },
     cancelled: { label: '已取消', tone: 'default' },
+    expired: { label: '已过期', tone: 'default' },
+    rejected: { label: '未通过', tone: 'danger' },
+    not_drawn: { label: '未中签', tone: 'default' },
     checked_in: { label: '已签到', tone: 'primary' },
+  },
+  // The outcome of a lottery entry on the draw page (GET /activities/{id}/draw `results[].outcome`).
+  draw: {
+    confirmed: { label: '中签', tone: 'success' },
+    waitlisted: { label: '候补', tone: 'warning' },
+    not_drawn: { label: '未中签', tone: 'default' },
+    withdrawn: { label: '已撤回', tone: 'default' },
   },
   shift: {
     open: { label: '可预约', tone: 'primary' },
@@ -70,6 +102,7 @@ function optionLabel(options, value) {
 
 const categoryLabel = (value) => optionLabel(CATEGORIES, value);
 const audienceLabel = (value) => optionLabel(AUDIENCES, value);
+const signupModeLabel = (value) => optionLabel(SIGNUP_MODES, value);
 const siteKindLabel = (value) => optionLabel(SITE_KINDS, value);
 
 /** `{label, tone}` of a status of one kind (activity, registration, shift, booking); unknown values pass through. */
@@ -86,6 +119,7 @@ const TEMPLATE_KEYS = {
   CANCELLED_BY_ORGANIZER: 'cancelled_by_organizer',
   SCHEDULE_CHANGED: 'schedule_changed',
   NOTICE: 'notice',
+  SIGNUP_RESULT: 'signup_result',
 };
 const TEMPLATE_LABELS = {
   activity_reminder: '活动开始提醒',
@@ -94,6 +128,7 @@ const TEMPLATE_LABELS = {
   cancelled_by_organizer: '活动/班次取消通知',
   schedule_changed: '时间地点变更通知',
   notice: '组织者活动通知',
+  signup_result: '报名结果通知',
 };
 // WeChat shows at most 3 templates in one dialog. A confirmed place is told of moves and venue changes
 // (`schedule_changed`); a waitlist place is not (it hears the times when promoted), so joining the
@@ -104,6 +139,13 @@ const SHIFT_TEMPLATE_KEYS = ['shift_reminder', 'schedule_changed', 'cancelled_by
 // An organizer's notice to an activity's participants (POST /activities/{id}/notices): asked for on
 // its own from the subscriptions page (the sign-up dialogs already hold WeChat's 3 templates).
 const NOTICE_TEMPLATE_KEYS = ['notice'];
+// A lottery entry or a sign-up awaiting approval: the result (中签 / 审核通过 / 未通过) comes as
+// `signup_result`; the start reminder and a cancellation still matter once a place is won.
+const RESULT_TEMPLATE_KEYS = ['signup_result', 'activity_reminder', 'cancelled_by_organizer'];
+// Accepting an offered place: the start reminder and changes, as a confirmed place.
+const OFFER_TEMPLATE_KEYS = ['activity_reminder', 'schedule_changed', 'cancelled_by_organizer'];
+// Joining a waitlist of an activity whose freed places must be claimed: the offer comes as `signup_result`.
+const CLAIM_WAITLIST_TEMPLATE_KEYS = ['signup_result', 'activity_reminder', 'cancelled_by_organizer'];
 
 const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
 const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
@@ -111,6 +153,10 @@ const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '�
 module.exports = {
   ACTIVITY_STATUS,
   REGISTRATION_STATUS,
+  OPEN_REGISTRATION,
+  SIGNUP_MODE,
+  SIGNUP_MODES,
+  signupModeLabel,
   SHIFT_STATUS,
   BOOKING_STATUS,
   CATEGORIES,
@@ -127,6 +173,9 @@ module.exports = {
   WAITLIST_TEMPLATE_KEYS,
   SHIFT_TEMPLATE_KEYS,
   NOTICE_TEMPLATE_KEYS,
+  RESULT_TEMPLATE_KEYS,
+  OFFER_TEMPLATE_KEYS,
+  CLAIM_WAITLIST_TEMPLATE_KEYS,
   ROLES,
   ROLE_LABELS,
 };

@@ -32,6 +32,10 @@ function emptyActivityForm(communityId) {
     waitlistEnabled: true,
     audience: 'all',
     cancelCutoffMinutes: '60',
+    signupMode: 'first_come',
+    drawDate: '',
+    drawTime: '',
+    claimHours: '0',
   };
 }
 
@@ -42,6 +46,7 @@ function activityToForm(activity) {
   const end = splitIso(a.ends_at);
   const opens = splitIso(a.signup_opens_at);
   const closes = splitIso(a.signup_closes_at);
+  const draw = splitIso(a.draw_at);
   return {
     title: a.title || '',
     category: a.category || 'other',
@@ -60,7 +65,20 @@ function activityToForm(activity) {
     waitlistEnabled: !!a.waitlist_enabled,
     audience: a.audience || 'all',
     cancelCutoffMinutes: String(a.cancel_cutoff_minutes || 0),
+    signupMode: a.signup_mode || 'first_come',
+    drawDate: draw.date,
+    drawTime: draw.time,
+    claimHours: String(a.claim_hours || 0),
   };
+}
+
+/**
+ * Why the sign-up mode and draw time of an activity cannot change, or '' when they can: both are fixed once
+ * the activity is published (the server answers 409 signup_mode_locked).
+ */
+function signupModeLock(activity) {
+  const status = activity && activity.status;
+  return status && status !== 'draft' ? '活动已发布，报名方式和开奖时间不能再修改' : '';
 }
 
 function optionalIso(date, time) {
@@ -70,8 +88,11 @@ function optionalIso(date, time) {
 /**
  * POST /activities (or PATCH, `forUpdate`) body from the form. Resolves `{payload, errors}`;
  * `errors` maps field names to a Chinese message and is empty when the form is fine.
+ * `modeLocked` (a published activity): the sign-up mode and draw time are left out of the body.
+ * A lottery needs 报名截止 and 开奖时间 with 报名截止 <= 开奖 < 开始; only a lottery has a draw time.
+ * The questions are edited in the web console and never sent from here (a PATCH without them keeps them).
  */
-function buildActivityPayload(form, { forUpdate = false } = {}) {
+function buildActivityPayload(form, { forUpdate = false, modeLocked = false } = {}) {
   const errors = {};
   const title = (form.title || '').trim();
   if (!title) errors.title = '请填写活动名称';
@@ -94,6 +115,21 @@ function buildActivityPayload(form, { forUpdate = false } = {}) {
   if (closesAt && startsAt && parseIso(closesAt) > parseIso(startsAt)) {
     errors.signup_closes_at = '报名截止不能晚于活动开始';
   }
+  const mode = form.signupMode || 'first_come';
+  const lottery = mode === 'lottery';
+  const drawAt = lottery ? optionalIso(form.drawDate, form.drawTime) : null;
+  if (lottery && !modeLocked) {
+    if (!closesAt) errors.signup_closes_at = '抽签活动须设置报名截止时间';
+    if (!drawAt) errors.draw_at = '请选择开奖时间';
+    else if (closesAt && parseIso(drawAt) < parseIso(closesAt)) errors.draw_at = '开奖时间不能早于报名截止';
+    else if (startsAt && parseIso(drawAt) >= parseIso(startsAt)) errors.draw_at = '开奖时间须早于活动开始';
+  }
+  if (
+    !/^\d+$/.test(String(form.claimHours === undefined ? '0' : form.claimHours).trim()) ||
+    Number(form.claimHours) > 168
+  ) {
+    errors.claim_hours = '请填写 0 至 168 的整数';
+  }
   const payload = {
     title,
     description: (form.description || '').trim(),
@@ -107,7 +143,12 @@ function buildActivityPayload(form, { forUpdate = false } = {}) {
     waitlist_enabled: !!form.waitlistEnabled,
     audience: form.audience || 'all',
     cancel_cutoff_minutes: Number(form.cancelCutoffMinutes),
+    claim_hours: Number(form.claimHours || 0),
   };
+  if (!modeLocked) {
+    payload.signup_mode = mode;
+    payload.draw_at = drawAt;
+  }
   if (!forUpdate) payload.community_id = form.communityId;
   return { payload, errors };
 }
@@ -116,5 +157,6 @@ module.exports = {
   profileChanges,
   emptyActivityForm,
   activityToForm,
+  signupModeLock,
   buildActivityPayload,
 };

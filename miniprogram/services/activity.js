@@ -22,12 +22,34 @@ const publishActivity = (id) => request(`/activities/${id}/publish`, { method: '
 /** POST /activities/{id}/cancel {reason} (organizer); every registrant is notified. */
 const cancelActivity = (id, reason) => request(`/activities/${id}/cancel`, { method: 'POST', data: { reason } });
 
-/** POST /activities/{id}/registrations {companions?, remark?} → {id, status, waitlist_position}. */
-const register = (id, { companions = 0, remark = '' } = {}) =>
-  request(`/activities/${id}/registrations`, { method: 'POST', data: { companions, remark } });
+/**
+ * POST /activities/{id}/registrations {companions?, remark?, answers?} → registration: `confirmed` or
+ * `waitlisted` (先到先得), `entered` (抽签), `pending` (需审核). `answers` keyed by question id; a wrong one:
+ * 422 validation_failed with `errors.answers.<id>`.
+ */
+const register = (id, { companions = 0, remark = '', answers } = {}) =>
+  request(`/activities/${id}/registrations`, {
+    method: 'POST',
+    data: answers && Object.keys(answers).length ? { companions, remark, answers } : { companions, remark },
+  });
 
-/** DELETE /activities/{id}/registrations/me → {status: 'cancelled'}. */
+/**
+ * DELETE /activities/{id}/registrations/me → {status: 'cancelled'}: cancel a place, leave the waitlist,
+ * withdraw a lottery entry, withdraw a sign-up awaiting approval, or decline an offer.
+ */
 const cancelRegistration = (id) => request(`/activities/${id}/registrations/me`, { method: 'DELETE' });
+
+/** POST /activities/{id}/registrations/me/accept → the registration, `confirmed`; 409 offer_expired / no_offer. */
+const acceptOffer = (id) => request(`/activities/${id}/registrations/me/accept`, { method: 'POST' });
+
+/** POST /activities/{id}/registrations/me/decline → {status: 'cancelled'}; 409 offer_expired / no_offer. */
+const declineOffer = (id) => request(`/activities/${id}/registrations/me/decline`, { method: 'POST' });
+
+/**
+ * GET /activities/{id}/draw → the lottery's public record: {state: open|sealed|drawn, draw_at, commitment, salt,
+ * seed, sealed_at, drawn_at, method, entries, results, my_entry} (no names: entries are registration ids).
+ */
+const getDraw = (id) => request(`/activities/${id}/draw`);
 
 /** GET /me/registrations ?when=upcoming|past&page&page_size → page of registrations with their activities. */
 const listMyRegistrations = ({ when = 'upcoming', page = 1, pageSize = 20 } = {}) =>
@@ -52,6 +74,9 @@ module.exports = {
   cancelActivity,
   register,
   cancelRegistration,
+  acceptOffer,
+  declineOffer,
+  getDraw,
   listMyRegistrations,
   getCheckinCode,
   checkIn,

@@ -4,8 +4,23 @@
  */
 const { request } = require('../api/request');
 
-/** GET /activities/{id}/roster?format=json → {activity, counts, items}. */
-const getActivityRoster = (id) => request(`/activities/${id}/roster`, { query: { format: 'json' } });
+/**
+ * GET /activities/{id}/roster?format=json[&status] → {activity, counts, items}. Without `status`: confirmed,
+ * waitlisted and offered places; `status` (an open status, e.g. `pending`) lists that status only.
+ */
+const getActivityRoster = (id, { status } = {}) =>
+  request(`/activities/${id}/roster`, { query: status ? { format: 'json', status } : { format: 'json' } });
+
+/**
+ * POST /activities/{id}/roster/{registration_id}/approve → the registration: `confirmed` if its places fit,
+ * else `waitlisted`; 409 capacity_full (no waitlist), 409 not_pending (withdrawn or decided meanwhile).
+ */
+const approveRegistration = (id, registrationId) =>
+  request(`/activities/${id}/roster/${registrationId}/approve`, { method: 'POST' });
+
+/** POST /activities/{id}/roster/{registration_id}/reject {reason (1-200)} → the registration, `rejected`. */
+const rejectRegistration = (id, registrationId, reason) =>
+  request(`/activities/${id}/roster/${registrationId}/reject`, { method: 'POST', data: { reason } });
 
 /** POST /activities/{id}/roster/{registration_id}/check-in: check a registrant in by hand. */
 const checkInRegistration = (id, registrationId) =>
@@ -34,6 +49,8 @@ const sendNotice = (id, { text, includeWaitlist, key }) =>
 
 module.exports = {
   getActivityRoster,
+  approveRegistration,
+  rejectRegistration,
   sendNotice,
   checkInRegistration,
   revealRegistrationPhone,

@@ -141,3 +141,94 @@ test('the 满员后候补 row is the switch: a tap anywhere on it flips waitlist
   const body = page.querySelector('.edit__switch-row').dom.innerHTML;
   expect(body.includes('t-switch__body--checked')).toBe(!before);
 });
+
+test('报名方式 抽签 adds the 开奖时间 row; its time and claim hours reach POST /activities', async () => {
+  const { page, created } = open();
+  await settle();
+  expect(text(page)).not.toContain('开奖时间');
+  const chips = page.querySelectorAll('.edit__modes .chip');
+  expect(chips.map((c) => c.dom.textContent)).toEqual(['先到先得', '抽签', '需审核']);
+  chips[1].dispatchEvent('tap');
+  await settle();
+  expect(page.data.form.signupMode).toBe('lottery');
+  expect(text(page)).toContain('开奖时间');
+  page.instance.onInput({ currentTarget: { dataset: { field: 'title' } }, detail: { value: '亲子烘焙' } });
+  page.instance.onInput({ currentTarget: { dataset: { field: 'claimHours' } }, detail: { value: '6' } });
+  page.instance.onOpenPicker({ currentTarget: { dataset: { key: 'start' } } });
+  page.instance.onPickerChange({ detail: { value: '2030-10-11 09:00' } });
+  page.instance.onOpenPicker({ currentTarget: { dataset: { key: 'end' } } });
+  page.instance.onPickerChange({ detail: { value: '2030-10-11 11:00' } });
+  page.instance.onOpenPicker({ currentTarget: { dataset: { key: 'closes' } } });
+  page.instance.onPickerChange({ detail: { value: '2030-10-09 20:00' } });
+  // Without a draw time the form refuses, next to the row.
+  await page.instance.onSubmit();
+  expect(page.data.errors.draw_at).toBe('请选择开奖时间');
+  expect(created).toHaveLength(0);
+  page.instance.onOpenPicker({ currentTarget: { dataset: { key: 'draw' } } });
+  page.instance.onPickerChange({ detail: { value: '2030-10-10 20:00' } });
+  await settle();
+  const submitted = page.instance.onSubmit();
+  await waitFor(() => text(page).includes('现在发布'));
+  page.querySelector('#t-dialog').instance.onConfirm();
+  await submitted;
+  await settle();
+  expect(created).toHaveLength(1);
+  expect(created[0]).toMatchObject({
+    signup_mode: 'lottery',
+    draw_at: '2030-10-10T20:00:00+08:00',
+    signup_closes_at: '2030-10-09T20:00:00+08:00',
+    claim_hours: 6,
+  });
+  expect(created[0]).not.toHaveProperty('questions');
+});
+
+test('a published activity shows its mode read-only and leaves it out of the PATCH', async () => {
+  const wx = installWx({ storage: { auth_token: 't', auth_user: ORGANIZER } });
+  const patched = [];
+  wx.setHandler(
+    routes({
+      'GET /activities/5': {
+        statusCode: 200,
+        data: {
+          id: 5,
+          title: '亲子烘焙',
+          category: 'women_children',
+          community: { id: 1, code: 'haizhu', name: '海珠社区' },
+          starts_at: '2030-10-11T09:00:00+08:00',
+          ends_at: '2030-10-11T11:00:00+08:00',
+          signup_closes_at: '2030-10-09T20:00:00+08:00',
+          capacity: 12,
+          waitlist_enabled: true,
+          cancel_cutoff_minutes: 60,
+          status: 'published',
+          signup_mode: 'lottery',
+          draw_at: '2030-10-10T20:00:00+08:00',
+          claim_hours: 12,
+          questions: [{ id: 'q1', kind: 'number', label: '孩子年龄', required: true }],
+        },
+      },
+      'PATCH /activities/5': (req) => {
+        patched.push(req.data);
+        return { statusCode: 200, data: { id: 5 } };
+      },
+    }),
+  );
+  const page = mount(editId);
+  global.getCurrentPages = () => [page.instance];
+  page.instance.onLoad({ id: '5' });
+  await settle();
+  expect(text(page)).toContain('活动已发布，报名方式和开奖时间不能再修改');
+  expect(text(page)).toContain('1 个（请在管理后台编辑）');
+  page.querySelectorAll('.edit__modes .chip')[0].dispatchEvent('tap');
+  await settle();
+  expect(page.data.form.signupMode).toBe('lottery');
+  page.instance.onOpenPicker({ currentTarget: { dataset: { key: 'draw' } } });
+  expect(page.data.picker.visible).toBe(false);
+  page.instance.onInput({ currentTarget: { dataset: { field: 'claimHours' } }, detail: { value: '24' } });
+  await page.instance.onSubmit();
+  await settle();
+  expect(patched).toHaveLength(1);
+  expect(patched[0].claim_hours).toBe(24);
+  expect(patched[0]).not.toHaveProperty('signup_mode');
+  expect(patched[0]).not.toHaveProperty('draw_at');
+});

@@ -29,6 +29,9 @@ describe('activity form', () => {
       waitlist_enabled: true,
       audience: 'all',
       cancel_cutoff_minutes: 60,
+      claim_hours: 0,
+      signup_mode: 'first_come',
+      draw_at: null,
     });
   });
 

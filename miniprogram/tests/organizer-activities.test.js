@@ -124,3 +124,25 @@ test('closing the sheet does nothing', async () => {
   expect(page.data.sheet.visible).toBe(false);
   expect(cancels).toEqual([]);
 });
+
+test('an activity needing approval is marked 需审核 and 审核报名 opens its roster on 待审核', async () => {
+  const wx = installWx({ storage: { auth_token: 't' } });
+  const approval = Object.assign({}, ACTIVITY, { signup_mode: 'approval' });
+  wx.setHandler(
+    routes({
+      'GET /activities': {
+        statusCode: 200,
+        data: { items: [approval, Object.assign({}, ACTIVITY, { id: 6 })], total: 2, page: 1, page_size: 20 },
+      },
+    }),
+  );
+  const page = mount(listId);
+  global.getCurrentPages = () => [page.instance];
+  page.instance.onLoad({ communityId: '1' });
+  page.instance.onShow();
+  await settle();
+  expect(page.dom.textContent).toContain('需审核');
+  expect(page.dom.textContent.split('审核报名')).toHaveLength(2);
+  page.instance.onReview({ currentTarget: { dataset: { id: 5 } } });
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/packageOrganizer/pages/roster/index?id=5&status=pending' });
+});

@@ -3,8 +3,10 @@ const {
   categoryLabel,
   audienceLabel,
   siteKindLabel,
+  signupModeLabel,
   ACTIVITY_STATUS,
   REGISTRATION_STATUS,
+  SIGNUP_MODE,
 } = require('../constants/status');
 const {
   parseIso,
@@ -58,6 +60,12 @@ function presentActivity(activity) {
     waitlist: toInt(a.waitlist_count),
     waitlistEnabled: !!a.waitlist_enabled,
     myStatus: myRegistrationStatus(a.my_registration),
+    // 先到先得 shows no badge; 抽签 and 需审核 do.
+    mode: a.signup_mode || SIGNUP_MODE.FIRST_COME,
+    modeText: a.signup_mode && a.signup_mode !== SIGNUP_MODE.FIRST_COME ? signupModeLabel(a.signup_mode) : '',
+    drawAtText: a.signup_mode === SIGNUP_MODE.LOTTERY && a.draw_at ? formatDateTime(a.draw_at) : '',
+    drawn: !!a.drawn_at,
+    claimHours: toInt(a.claim_hours),
     signupOpensText: a.signup_opens_at ? formatDateTime(a.signup_opens_at) : '',
     signupClosesText: formatDateTime(a.signup_closes_at || a.starts_at),
   };
@@ -65,25 +73,54 @@ function presentActivity(activity) {
 
 /**
  * What the detail page offers the caller, from the activity and the time:
- * `{action: 'signup'|'waitlist'|'cancel'|'none', label, hint, canCancel}`.
+ * `{action, label, hint, canCancel}`; action is one of
+ *   signup | waitlist   the sign-up sheet and its button (立即报名 / 参与抽签 / 提交报名申请 / 加入候补);
+ *   cancel              取消报名 (a place or a waitlist spot);
+ *   withdraw            撤回抽签 / 撤回申请 (a lottery entry, a sign-up awaiting approval);
+ *   offer               确认参加 / 放弃 (a freed place held for the caller until `offer_expires_at`);
+ *   none                a disabled button with `label`.
  * The server decides for real; this only avoids offering buttons that would surely be refused.
  */
 function signupState(activity, nowMs = Date.now()) {
   const a = activity || {};
   const mine = a.my_registration;
   const starts = parseIso(a.starts_at);
-  if (mine && (mine.status === REGISTRATION_STATUS.CONFIRMED || mine.status === REGISTRATION_STATUS.WAITLISTED)) {
+  const status = mine && mine.status;
+  if (status === REGISTRATION_STATUS.CONFIRMED || status === REGISTRATION_STATUS.WAITLISTED) {
     const cutoff = starts - toInt(a.cancel_cutoff_minutes) * 60000;
     const canCancel = !(nowMs >= cutoff);
     let hint =
-      mine.status === REGISTRATION_STATUS.WAITLISTED
+      status === REGISTRATION_STATUS.WAITLISTED
         ? `候补第 ${mine.waitlist_position || '-'} 位，有人取消后将按顺序递补`
         : '您已报名成功';
     if (mine.checked_in_at) hint = '您已签到';
     if (canCancel) return { action: 'cancel', label: '取消报名', hint, canCancel };
-    const label = mine.status === REGISTRATION_STATUS.WAITLISTED ? '候补中' : '已报名';
+    const label = status === REGISTRATION_STATUS.WAITLISTED ? '候补中' : '已报名';
     return { action: 'none', label, hint: `${hint}（已过可取消时间）`, canCancel };
   }
+  if (status === REGISTRATION_STATUS.OFFERED) {
+    const deadline = parseIso(mine.offer_expires_at);
+    if (!(nowMs < deadline)) {
+      return { action: 'none', label: '名额邀请已过期', hint: '未在期限内确认，名额已让给下一位', canCancel: false };
+    }
+    return {
+      action: 'offer',
+      label: '确认参加',
+      hint: `有名额空出，为你保留到 ${formatDateTime(mine.offer_expires_at)}`,
+      canCancel: true,
+    };
+  }
+  if (status === REGISTRATION_STATUS.ENTERED) {
+    const when = a.draw_at ? `，${formatDateTime(a.draw_at)} 开奖` : '';
+    return { action: 'withdraw', label: '撤回抽签', hint: `已参与抽签${when}`, canCancel: true };
+  }
+  if (status === REGISTRATION_STATUS.PENDING) {
+    return { action: 'withdraw', label: '撤回申请', hint: '报名申请已提交，等待组织者审核', canCancel: true };
+  }
+  if (status === REGISTRATION_STATUS.REJECTED) {
+    return { action: 'none', label: '报名未通过', hint: '', canCancel: false };
+  }
+  // No live sign-up (none, or cancelled / expired / not_drawn): what a new sign-up would do.
   if (a.status === ACTIVITY_STATUS.CANCELLED)
     return { action: 'none', label: '活动已取消', hint: '', canCancel: false };
   if (a.status === ACTIVITY_STATUS.FINISHED || nowMs >= parseIso(a.ends_at)) {
@@ -101,18 +138,31 @@ function signupState(activity, nowMs = Date.now()) {
     };
   }
   const closes = parseIso(a.signup_closes_at || a.starts_at);
-  if (nowMs >= closes) return { action: 'none', label: '报名已截止', hint: '', canCancel: false };
+  if (nowMs >= closes) {
+    const hint =
+      a.signup_mode === SIGNUP_MODE.LOTTERY && !a.drawn_at && a.draw_at ? `${formatDateTime(a.draw_at)} 开奖` : '';
+    return { action: 'none', label: '报名已截止', hint, canCancel: false };
+  }
+  if (a.signup_mode === SIGNUP_MODE.LOTTERY) {
+    // Entries take no place: everyone may enter until the window closes, however many have.
+    const when = a.draw_at ? `${formatDateTime(a.draw_at)} 开奖，` : '';
+    return { action: 'signup', label: '参与抽签', hint: `${when}共 ${toInt(a.capacity)} 个名额`, canCancel: false };
+  }
   const p = places(a.confirmed_count, a.capacity);
+  const claim = toInt(a.claim_hours);
+  if (p.full && !a.waitlist_enabled) return { action: 'none', label: '名额已满', hint: '', canCancel: false };
+  if (a.signup_mode === SIGNUP_MODE.APPROVAL) {
+    const hint = p.full ? '名额已满，审核通过后将进入候补' : '提交后需组织者审核，通过后为您保留名额';
+    return { action: p.full ? 'waitlist' : 'signup', label: '提交报名申请', hint, canCancel: false };
+  }
   if (p.full) {
-    if (a.waitlist_enabled) {
-      return {
-        action: 'waitlist',
-        label: '加入候补',
-        hint: `名额已满，当前 ${toInt(a.waitlist_count)} 人候补`,
-        canCancel: false,
-      };
-    }
-    return { action: 'none', label: '名额已满', hint: '', canCancel: false };
+    const claimHint = claim ? `；有名额空出时，请在 ${claim} 小时内确认` : '';
+    return {
+      action: 'waitlist',
+      label: '加入候补',
+      hint: `名额已满，当前 ${toInt(a.waitlist_count)} 人候补${claimHint}`,
+      canCancel: false,
+    };
   }
   return { action: 'signup', label: '立即报名', hint: `剩余 ${p.free} 个名额`, canCancel: false };
 }
@@ -124,6 +174,12 @@ function presentRegistration(registration) {
     status: myRegistrationStatus(r),
     companions: toInt(r.companions),
     waitlistPosition: r.waitlist_position || null,
+    offerDeadlineText: r.status === REGISTRATION_STATUS.OFFERED ? formatDateTime(r.offer_expires_at) : '',
+    rejectReason: r.status === REGISTRATION_STATUS.REJECTED ? r.reject_reason || '' : '',
+    drawAtText:
+      r.status === REGISTRATION_STATUS.ENTERED && r.activity && r.activity.draw_at
+        ? formatDateTime(r.activity.draw_at)
+        : '',
     activity: presentActivity(r.activity),
   };
 }
@@ -222,9 +278,34 @@ function personName(user) {
   return u.real_name || u.nickname || u.name || '未填写姓名';
 }
 
-/** One row of GET /activities/{id}/roster. */
-function presentRosterRow(row) {
+/**
+ * The answers of a registration as `[{id, label, value}]`, in the order of the activity's questions
+ * (`answers` keyed by question id; a question without an answer is left out, an answer to a question
+ * since removed is shown under its id).
+ */
+function presentAnswers(answers, questions) {
+  const given = answers || {};
+  const out = [];
+  const seen = {};
+  (questions || []).forEach((q) => {
+    if (!q || !q.id) return;
+    seen[q.id] = true;
+    const value = given[q.id];
+    if (value === undefined || value === null || value === '') return;
+    out.push({ id: q.id, label: q.label || q.id, value: String(value) });
+  });
+  Object.keys(given).forEach((id) => {
+    const value = given[id];
+    if (seen[id] || value === undefined || value === null || value === '') return;
+    out.push({ id, label: id, value: String(value) });
+  });
+  return out;
+}
+
+/** One row of GET /activities/{id}/roster; `questions`: the activity's, to label the answers. */
+function presentRosterRow(row, questions) {
   const r = row || {};
+  const pending = r.status === REGISTRATION_STATUS.PENDING;
   return {
     registrationId: r.registration_id,
     name: personName(r.user),
@@ -237,6 +318,10 @@ function presentRosterRow(row) {
     registeredText: formatDateTime(r.registered_at),
     checkedInText: r.checked_in_at ? formatDateTime(r.checked_in_at) : '',
     canCheckIn: r.status === REGISTRATION_STATUS.CONFIRMED && !r.checked_in_at,
+    canDecide: pending,
+    offerDeadlineText:
+      r.status === REGISTRATION_STATUS.OFFERED && r.offer_expires_at ? formatDateTime(r.offer_expires_at) : '',
+    answers: presentAnswers(r.answers, questions),
   };
 }
 
@@ -307,6 +392,7 @@ module.exports = {
   presentBooking,
   presentHours,
   personName,
+  presentAnswers,
   presentRosterRow,
   dutyRosterRows,
 };

@@ -1,4 +1,7 @@
-/** An activity in a list: title, category, time, place and places left. Emits `select` with `{id}`. */
+/**
+ * An activity in a list: title, category, 抽签 / 需审核 when not first come, time, place and places left.
+ * Emits `select` with `{id}`.
+ */
 const { presentActivity } = require('../../utils/present');
 
 Component({

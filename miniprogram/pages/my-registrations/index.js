@@ -1,4 +1,8 @@
-/** My registrations: upcoming and past, with status and waitlist position; 添加到手机日历 on confirmed places. */
+/**
+ * My registrations: upcoming and past, with status and waitlist position; 添加到手机日历 on confirmed places.
+ * Lottery entries (待开奖), sign-ups awaiting approval (待审核), offered places to confirm (待确认, with the
+ * deadline) and rejected ones (未通过, with the reason) show here too; a tap opens the activity to act on them.
+ */
 const activityService = require('../../services/activity');
 const { presentRegistration } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');

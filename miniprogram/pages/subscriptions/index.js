@@ -7,6 +7,7 @@ const {
   WAITLIST_TEMPLATE_KEYS,
   SHIFT_TEMPLATE_KEYS,
   NOTICE_TEMPLATE_KEYS,
+  RESULT_TEMPLATE_KEYS,
 } = require('../../constants/status');
 const { withLoadState } = require('../../utils/load-state');
 const { showSuccess, showText } = require('../../utils/ui');
@@ -17,6 +18,8 @@ const GROUPS = {
   waitlist: WAITLIST_TEMPLATE_KEYS,
   shift: SHIFT_TEMPLATE_KEYS,
   notice: NOTICE_TEMPLATE_KEYS,
+  // 报名结果: a draw's result, an approval's decision, a place offered to claim.
+  result: RESULT_TEMPLATE_KEYS,
 };
 
 Page({

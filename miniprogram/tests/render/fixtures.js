@@ -8,7 +8,12 @@
  * options are what a state changes, never per page:
  *   user: 'resident' | 'organizer'  who is logged in (GET /me);
  *   empty: true                     every list answers no items;
- *   activity: 'open' | 'full' | 'waitlisted' | 'registered'   the activity of GET /activities/3;
+ *   activity: 'open' | 'full' | 'waitlisted' | 'registered'   the activity of GET /activities/3, or one of
+ *     the fair-places situations (issue 17): 'lottery-open', 'lottery-entered', 'lottery-drawn' (drawn, the
+ *     caller waitlisted by the draw), 'lottery-won', 'approval-open', 'approval-pending', 'rejected',
+ *     'offered', 'offer-expired', 'questions' (a sign-up sheet with the activity's questions);
+ *   draw: 'drawn' | 'sealed' | 'open'   the state of GET /activities/3/draw (default drawn);
+ *   roster: 'pending'               GET /activities/3/roster answers its pending sign-ups whatever the filter;
  *   booked: true                    the caller holds a post on the first shifts;
  *   fail: 'network' | 'server'      every call fails (no connection / 500);
  *   hold: true                      no call is ever answered (loading).
@@ -52,6 +57,12 @@ function activity(id, fields = {}) {
       audience: 'all',
       cancel_cutoff_minutes: 120,
       cancel_reason: null,
+      certificate_enabled: false,
+      signup_mode: 'first_come',
+      draw_at: null,
+      drawn_at: null,
+      claim_hours: 0,
+      questions: [],
       status: 'published',
       my_registration: null,
     },
@@ -83,6 +94,7 @@ const ACTIVITIES = [
     capacity: 20,
     confirmed_count: 7,
     audience: 'community_residents',
+    signup_mode: 'approval',
   }),
   activity(6, {
     title: '亲子绘本共读会',
@@ -205,22 +217,127 @@ function me(options) {
   };
 }
 
-function myRegistration(status, position) {
-  return {
-    id: 50,
-    activity_id: 3,
-    status,
-    companions: 1,
-    remark: '',
-    waitlist_position: position || null,
-    registered_at: at(-1, '20:31'),
-    checked_in_at: null,
-  };
+function myRegistration(status, position, fields = {}) {
+  return Object.assign(
+    {
+      id: 50,
+      activity_id: 3,
+      status,
+      companions: 1,
+      remark: '',
+      waitlist_position: position || null,
+      offer_expires_at: null,
+      reject_reason: null,
+      draw_rank: null,
+      answers: null,
+      registered_at: at(-1, '20:31'),
+      checked_in_at: null,
+    },
+    fields,
+  );
+}
+
+/** The questions of a 亲子 activity: a number, a single choice and a text. */
+const QUESTIONS = [
+  { id: 'q1', kind: 'number', label: '孩子年龄（周岁）', required: true, options: [], min: 3, max: 12 },
+  {
+    id: 'q2',
+    kind: 'choice',
+    label: '是否需要借用绘本',
+    required: true,
+    options: ['需要', '不需要'],
+    min: null,
+    max: null,
+  },
+  { id: 'q3', kind: 'text', label: '过敏或特殊情况', required: false, options: [], min: null, max: null },
+];
+
+/** A 亲子 lottery: sign-up closes tomorrow 20:00, drawn at 21:00 (or, `drawn`, both a day ago). */
+function lottery(fields = {}, drawn = false) {
+  return activity(
+    3,
+    Object.assign(
+      {
+        title: '亲子烘焙体验课（抽签）',
+        description: '名额有限，报名截止后统一抽签，中签家庭将收到通知。每个家庭限报 1 名儿童和 1 名家长。',
+        category: 'women_children',
+        venue: '海珠社区党群服务中心一楼烘焙室',
+        capacity: 12,
+        confirmed_count: drawn ? 12 : 0,
+        waitlist_count: drawn ? 5 : 0,
+        signup_mode: 'lottery',
+        signup_closes_at: drawn ? at(-1, '20:00') : at(1, '20:00'),
+        draw_at: drawn ? at(-1, '21:00') : at(1, '21:00'),
+        drawn_at: drawn ? at(-1, '21:00') : null,
+        claim_hours: 12,
+        questions: QUESTIONS.slice(0, 2),
+      },
+      fields,
+    ),
+  );
+}
+
+/** An activity whose sign-ups an organizer approves one by one. */
+function approval(fields = {}) {
+  return activity(
+    3,
+    Object.assign(
+      {
+        title: '长者书法兴趣班（需审核）',
+        description: '面向本社区 60 岁以上长者，报名后由社区工作人员电话核实。',
+        category: 'elderly',
+        capacity: 20,
+        confirmed_count: 14,
+        signup_mode: 'approval',
+        audience: 'community_residents',
+      },
+      fields,
+    ),
+  );
 }
 
 /** GET /activities/3 in each of the detail page's situations. */
 function detailActivity(kind) {
   switch (kind) {
+    case 'lottery-open':
+      return lottery();
+    case 'lottery-entered':
+      return lottery({ my_registration: myRegistration('entered', null, { answers: { q1: 7, q2: '需要' } }) });
+    case 'lottery-drawn':
+      return lottery({ my_registration: myRegistration('waitlisted', 5, { draw_rank: 14 }) }, true);
+    case 'lottery-won':
+      return lottery({ my_registration: myRegistration('confirmed', null, { draw_rank: 4 }) }, true);
+    case 'approval-open':
+      return approval();
+    case 'approval-pending':
+      return approval({ my_registration: myRegistration('pending') });
+    case 'rejected':
+      return approval({
+        my_registration: myRegistration('rejected', null, { reject_reason: '本班仅限本社区 60 岁以上长者报名' }),
+      });
+    case 'offered':
+      return activity(3, {
+        confirmed_count: 40,
+        waitlist_count: 5,
+        claim_hours: 12,
+        my_registration: myRegistration('offered', null, { offer_expires_at: at(0, '20:00') }),
+      });
+    case 'offer-expired':
+      return activity(3, {
+        confirmed_count: 40,
+        waitlist_count: 5,
+        claim_hours: 12,
+        my_registration: myRegistration('expired', null, { offer_expires_at: at(0, '08:00') }),
+      });
+    case 'questions':
+      return activity(3, {
+        title: '亲子绘本共读会',
+        description: '适合 3 至 12 岁儿童及家长。',
+        category: 'women_children',
+        confirmed_count: 8,
+        capacity: 15,
+        questions: QUESTIONS,
+      });
     case 'full':
       return activity(3, { confirmed_count: 40, waitlist_count: 6 });
     case 'waitlisted':
@@ -232,6 +349,48 @@ function detailActivity(kind) {
   }
 }
 
+const DRAW_METHOD =
+  'SHA-256 ordering. seed = sha256(salt + ":" + sorted entry ids joined by ","). Each entry gets the key ' +
+  'sha256(seed + ":" + entry id); entries are ranked by key ascending. Parties are drawn as a unit: in rank ' +
+  'order, a party whose places fit what is left is confirmed, the rest are waitlisted in rank order.\n' +
+  '按种子与抽签号计算 SHA-256，从小到大排序；同行家庭整体抽取，按顺位依次确认名额，放不下的按顺位候补。';
+
+/** GET /activities/3/draw: 20 entries for 12 places; the caller's entry (50) drawn 14th, waitlisted. */
+function draw(state = 'drawn') {
+  const entries = [];
+  for (let i = 0; i < 20; i += 1) entries.push({ entry: 31 + i, places: i % 3 === 0 ? 2 : 1 });
+  const order = [44, 33, 47, 38, 31, 42, 36, 49, 34, 40, 45, 32, 37, 50, 39, 43, 35, 46, 41, 48];
+  const places = {};
+  entries.forEach((e) => {
+    places[e.entry] = e.places;
+  });
+  places[50] = 2;
+  let left = 12;
+  const results = order.map((entry, i) => {
+    let outcome;
+    if (entry === 41) outcome = 'withdrawn';
+    else if (places[entry] <= left) {
+      outcome = 'confirmed';
+      left -= places[entry];
+    } else outcome = 'waitlisted';
+    return { rank: i + 1, entry, places: places[entry], outcome };
+  });
+  const sealed = state !== 'open';
+  return {
+    state,
+    draw_at: at(-1, '21:00'),
+    commitment: '9f2b6c1e0d4a8b7c3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5',
+    salt: sealed ? '5c0e7d2a9b14f3e86a7d0c5b2e9f1a48d3c6b7e0f2a5d8c1b4e7f0a3d6c9b2e5' : null,
+    seed: sealed ? 'e4d909c290d0fb1ca068ffaddf22cbd0a7f1c4e3b2d5a6f708192a3b4c5d6e7f' : null,
+    sealed_at: sealed ? at(-1, '20:00') : null,
+    drawn_at: state === 'drawn' ? at(-1, '21:00') : null,
+    method: DRAW_METHOD,
+    entries: sealed ? entries.map((e) => ({ entry: e.entry, places: places[e.entry] })) : null,
+    results: state === 'drawn' ? results : null,
+    my_entry: 50,
+  };
+}
+
 const page = (items, req) => ({
   items,
   page: Number(req.query.page) || 1,
@@ -239,12 +398,34 @@ const page = (items, req) => ({
   total: items.length,
 });
 
+/** The pending sign-ups of an approval activity, with their answers. */
+function pendingItems() {
+  return PEOPLE.slice(0, 3).map((p, i) => ({
+    registration_id: 70 + i,
+    user: p,
+    status: 'pending',
+    waitlist_position: null,
+    offer_expires_at: null,
+    companions: i === 0 ? 1 : 0,
+    remark: i === 1 ? '腿脚不便，需坐前排' : '',
+    answers: { q1: 6 + i, q2: i === 1 ? '不需要' : '需要', q3: i === 2 ? '对坚果过敏' : '' },
+    registered_at: at(-1, `1${i + 4}:20`),
+    registered_by: null,
+    walk_in: false,
+    checked_in_at: null,
+    reminder_credits: 1,
+  }));
+}
+
 function rosterItems() {
   return PEOPLE.map((p, i) => ({
     registration_id: 60 + i,
     user: p,
-    status: i === 4 ? 'waitlisted' : 'confirmed',
+    // The fourth holds an offered place (claim_hours) until tonight.
+    status: i === 4 ? 'waitlisted' : i === 3 ? 'offered' : 'confirmed',
     waitlist_position: i === 4 ? 1 : null,
+    offer_expires_at: i === 3 ? at(0, '20:00') : null,
+    answers: i === 0 ? { q1: 7, q2: '需要' } : null,
     companions: i === 1 ? 1 : 0,
     remark: i === 2 ? '需要轮椅通道' : '',
     registered_at: at(-2, `1${i}:05`),
@@ -356,6 +537,9 @@ const ROUTES = {
   'POST /activities/:id/cancel': (req, p) => activity(Number(p.id), { status: 'cancelled' }),
   'POST /activities/:id/registrations': () => ({ statusCode: 201, data: myRegistration('confirmed') }),
   'DELETE /activities/:id/registrations/me': () => ({ statusCode: 204, data: '' }),
+  'POST /activities/:id/registrations/me/accept': () => myRegistration('confirmed'),
+  'POST /activities/:id/registrations/me/decline': () => ({ status: 'cancelled' }),
+  'GET /activities/:id/draw': (req, p, o) => draw(o.draw || 'drawn'),
   'GET /activities/:id/checkin-code': () => ({
     token: 'a3.2xk9.Qw3rTy',
     qrcode_url: CODE_IMAGE,
@@ -363,14 +547,22 @@ const ROUTES = {
   }),
   'POST /activities/:id/check-in': () => Object.assign(myRegistration('confirmed'), { checked_in_at: at(0, '10:00') }),
   'GET /activities/:id/roster': (req, p, o) => {
-    const items = o.empty ? [] : rosterItems();
-    const a = Object.assign({}, activity(Number(p.id)));
+    const pending = req.query.status === 'pending' || o.roster === 'pending';
+    let items = [];
+    if (!o.empty) items = pending ? pendingItems() : rosterItems();
+    const a = Object.assign({}, activity(Number(p.id)), {
+      signup_mode: 'approval',
+      claim_hours: 12,
+      questions: QUESTIONS,
+    });
     delete a.my_registration;
     return {
       activity: a,
       counts: {
-        confirmed: o.empty ? 0 : 4,
+        confirmed: o.empty ? 0 : 3,
         waitlisted: o.empty ? 0 : 1,
+        offered: o.empty ? 0 : 1,
+        pending: o.empty ? 0 : 3,
         cancelled: 0,
         checked_in: o.empty ? 0 : 2,
         places: 26,
@@ -378,6 +570,10 @@ const ROUTES = {
       items,
     };
   },
+  'POST /activities/:id/roster/:rid/approve': (req, p) =>
+    Object.assign(pendingItems()[0], { registration_id: Number(p.rid), status: 'confirmed' }),
+  'POST /activities/:id/roster/:rid/reject': (req, p) =>
+    Object.assign(pendingItems()[0], { registration_id: Number(p.rid), status: 'rejected', reject_reason: '名额已满' }),
   'POST /activities/:id/roster/:rid/check-in': () => ({}),
   'POST /activities/:id/roster/:rid/phone': () => ({ phone: '13800002046' }),
   'GET /me/registrations': (req, p, o) =>
@@ -385,8 +581,18 @@ const ROUTES = {
       o.empty
         ? []
         : [
+            Object.assign(myRegistration('offered', null, { offer_expires_at: at(0, '20:00') }), {
+              id: 55,
+              activity: ACTIVITIES[1],
+            }),
             Object.assign(myRegistration('confirmed'), { activity: ACTIVITIES[0] }),
             Object.assign(myRegistration('waitlisted', 2), { id: 51, activity_id: 4, activity: ACTIVITIES[1] }),
+            Object.assign(myRegistration('entered'), { id: 52, activity: lottery() }),
+            Object.assign(myRegistration('pending'), { id: 53, activity: approval() }),
+            Object.assign(myRegistration('rejected', null, { reject_reason: '本班仅限本社区 60 岁以上长者报名' }), {
+              id: 54,
+              activity: approval({ id: 7, title: '长者书法兴趣班（第二期）' }),
+            }),
           ],
       req,
     ),
@@ -488,6 +694,8 @@ const ROUTES = {
       { key: 'waitlist_promoted', template_id: 'T-WAIT' },
       { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
       { key: 'schedule_changed', template_id: 'T-CHANGE' },
+      { key: 'notice', template_id: 'T-NOTICE' },
+      { key: 'signup_result', template_id: 'T-RESULT' },
     ],
   }),
   'GET /me/subscriptions': (req, p, o) => ({
@@ -497,6 +705,7 @@ const ROUTES = {
           { key: 'activity_reminder', template_id: 'T-ACT', remaining: 2 },
           { key: 'shift_reminder', template_id: 'T-SHIFT', remaining: 0 },
           { key: 'waitlist_promoted', template_id: 'T-WAIT', remaining: 1 },
+          { key: 'signup_result', template_id: 'T-RESULT', remaining: 1 },
         ],
   }),
   'POST /me/subscriptions': () => ({}),

@@ -24,6 +24,7 @@ const ALLOWED_WORDS = new Set([
   'Win64',
   'x64',
   'IP', // the asking browser's address
+  'SHA', // 抽签公示: SHA-256, the hash anyone recomputes a draw with, named as every tool names it
 ]);
 
 const PATTERNS = [

@@ -1,4 +1,7 @@
-/** Organizer's activities of one community by status: edit, publish, cancel, roster, check-in code. */
+/**
+ * Organizer's activities of one community by status: edit, publish, cancel, roster, check-in code; an
+ * activity needing approval (需审核) also has 审核报名, the roster opened on its 待审核 tab.
+ */
 const activityService = require('../../../services/activity');
 const { presentActivity } = require('../../../utils/present');
 const { pagedList } = require('../../../utils/paged-list');
@@ -92,6 +95,10 @@ Page(
 
     onRoster(e) {
       wx.navigateTo({ url: `/packageOrganizer/pages/roster/index?id=${e.currentTarget.dataset.id}` });
+    },
+
+    onReview(e) {
+      wx.navigateTo({ url: `/packageOrganizer/pages/roster/index?id=${e.currentTarget.dataset.id}&status=pending` });
     },
 
     onCode(e) {

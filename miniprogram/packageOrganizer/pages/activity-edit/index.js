@@ -1,7 +1,17 @@
-/** Create an activity (saved as a draft, then optionally published) or edit an existing one. */
+/**
+ * Create an activity (saved as a draft, then optionally published) or edit an existing one. 报名方式: 先到先得,
+ * 抽签 (with its draw time) or 需审核, fixed once published; 确认时限 (claim_hours) for freed places. The
+ * questions asked at sign-up are edited in the web console (a form of up to five rows fits a desk better);
+ * here their number is shown and an edit keeps them.
+ */
 const activityService = require('../../../services/activity');
-const { CATEGORIES, AUDIENCES } = require('../../../constants/status');
-const { emptyActivityForm, activityToForm, buildActivityPayload } = require('../../../controllers/forms');
+const { CATEGORIES, AUDIENCES, SIGNUP_MODES } = require('../../../constants/status');
+const {
+  emptyActivityForm,
+  activityToForm,
+  signupModeLock,
+  buildActivityPayload,
+} = require('../../../controllers/forms');
 const { cachedUser, managedCommunities } = require('../../../utils/user');
 const { todayString, addDays } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
@@ -31,16 +41,18 @@ const WHEN = [
     time: 'closesTime',
     error: 'signup_closes_at',
   },
+  { key: 'draw', label: '开奖时间', title: '开奖时间', date: 'drawDate', time: 'drawTime', error: 'draw_at' },
 ];
-const EMPTY_TEXT = { start: '请选择', end: '请选择', opens: '发布后立即', closes: '活动开始时' };
+const EMPTY_TEXT = { start: '请选择', end: '请选择', opens: '发布后立即', closes: '活动开始时', draw: '请选择' };
 
-/** The rows shown for the four times: "2026-06-01 09:00", or what an empty one means. */
-function whenFields(form) {
-  return WHEN.map((w) => {
+/** The rows shown for the times: "2026-06-01 09:00", or what an empty one means; 开奖时间 for a lottery only. */
+function whenFields(form, { locked = false } = {}) {
+  return WHEN.filter((w) => w.key !== 'draw' || form.signupMode === 'lottery').map((w) => {
     let date = form[w.date];
     if (w.key === 'end' && !date && form[w.time]) date = form.startDate;
     const text = date ? `${date} ${form[w.time] || '00:00'}` : EMPTY_TEXT[w.key];
-    return { key: w.key, label: w.label, title: w.title, error: w.error, text, empty: !date };
+    const readOnly = w.key === 'draw' && locked;
+    return { key: w.key, label: w.label, title: w.title, error: w.error, text, empty: !date, readOnly };
   });
 }
 
@@ -58,6 +70,9 @@ Page({
     categoryIndex: 0,
     audiences: AUDIENCES,
     audienceIndex: 0,
+    modes: SIGNUP_MODES,
+    modeLock: '',
+    questionCount: 0,
     communities: [],
     communityIndex: 0,
     errors: {},
@@ -79,6 +94,10 @@ Page({
     try {
       if (id) {
         const activity = await activityService.getActivity(id);
+        this.setData({
+          modeLock: signupModeLock(activity),
+          questionCount: (activity.questions || []).length,
+        });
         this.setForm(activityToForm(activity));
       } else {
         const communities = await managedCommunities(cachedUser());
@@ -104,7 +123,7 @@ Page({
   setForm(form) {
     this.setData({
       form,
-      whenFields: whenFields(form),
+      whenFields: whenFields(form, { locked: !!this.data.modeLock }),
       categoryIndex: indexOf(CATEGORIES, form.category),
       audienceIndex: indexOf(AUDIENCES, form.audience),
     });
@@ -120,10 +139,21 @@ Page({
     this.setData({ [`form.${field}`]: !this.data.form[field] });
   },
 
-  /** Open the date-time picker on one of the four times (WHEN), at its value or a sensible default. */
+  /** 报名方式 chosen (not once published: the row is read-only then). */
+  onModeTap(e) {
+    if (this.data.modeLock) return;
+    const form = Object.assign({}, this.data.form, { signupMode: e.currentTarget.dataset.value });
+    this.setForm(form);
+  },
+
+  /** Open the date-time picker on one of the times (WHEN), at its value or a sensible default. */
   onOpenPicker(e) {
     const when = WHEN.find((w) => w.key === e.currentTarget.dataset.key);
     if (!when) return;
+    if (when.key === 'draw' && this.data.modeLock) {
+      showText(this.data.modeLock);
+      return;
+    }
     const form = this.data.form;
     const today = todayString();
     const date = form[when.date] || form.startDate || addDays(today, 1);
@@ -149,7 +179,7 @@ Page({
     this.setData({
       [`form.${when.date}`]: match[1],
       [`form.${when.time}`]: match[2],
-      whenFields: whenFields(form),
+      whenFields: whenFields(form, { locked: !!this.data.modeLock }),
       'picker.visible': false,
     });
   },
@@ -180,7 +210,10 @@ Page({
 
   async onSubmit() {
     if (this.data.saving) return;
-    const { payload, errors } = buildActivityPayload(this.data.form, { forUpdate: !!this.data.id });
+    const { payload, errors } = buildActivityPayload(this.data.form, {
+      forUpdate: !!this.data.id,
+      modeLocked: !!this.data.modeLock,
+    });
     this.setData({ errors });
     if (Object.keys(errors).length) {
       showText(errors[Object.keys(errors)[0]]);

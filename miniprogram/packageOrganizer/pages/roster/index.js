@@ -2,6 +2,9 @@
  * An activity's roster at the venue: counts, registrants (masked phones, "拨打电话" reveals one) with
  * 签到 in one tap, and the check-in code; 发送通知 sends a short notice to the participants and lists
  * whom it could not reach (tab 需电话联系), each with 拨打电话. Exports are desk work, done in the web console.
+ * 报名审核: the tab 待审核 lists sign-ups awaiting approval with 通过 / 不通过 (a reason, in a dialog); an
+ * offered place shows 待确认 and its deadline; each person's answers to the activity's questions show under them.
+ * Opened with `status=pending`, the page starts on 待审核.
  */
 const rosterService = require('../../../services/roster');
 const { presentRosterRow } = require('../../../utils/present');
@@ -26,11 +29,17 @@ Page({
     noticeWaitlist: false,
     noticeError: '',
     unreachableCount: 0,
+    approval: false,
+    pendingCount: 0,
+    rejectOpen: false,
+    rejectName: '',
+    rejectReason: '',
+    rejectError: '',
   },
 
   onLoad(query) {
     display.apply(this);
-    this.setData({ id: Number(query.id) });
+    this.setData({ id: Number(query.id), filter: query.status === 'pending' ? 'pending_approval' : 'all' });
     this.load();
   },
 
@@ -44,11 +53,22 @@ Page({
 
   load() {
     return withLoadState(this, async () => {
-      const roster = await rosterService.getActivityRoster(this.data.id);
-      this.rows = ((roster && roster.items) || []).map(presentRosterRow);
+      // The roster holds places (confirmed, offered, waitlisted); sign-ups awaiting approval come apart.
+      const [roster, pending] = await Promise.all([
+        rosterService.getActivityRoster(this.data.id),
+        rosterService.getActivityRoster(this.data.id, { status: 'pending' }),
+      ]);
+      const activity = (roster && roster.activity) || {};
+      const questions = activity.questions || [];
+      this.rows = ((roster && roster.items) || []).map((row) => presentRosterRow(row, questions));
+      this.pendingRows = ((pending && pending.items) || [])
+        .filter((row) => row.status === 'pending')
+        .map((row) => presentRosterRow(row, questions));
       this.setData({
-        title: (roster.activity && roster.activity.title) || '',
+        title: activity.title || '',
         counts: roster.counts || null,
+        approval: activity.signup_mode === 'approval' || this.pendingRows.length > 0,
+        pendingCount: this.pendingRows.length,
       });
       this.applyFilter();
     });
@@ -57,6 +77,10 @@ Page({
   applyFilter() {
     const filter = this.data.filter;
     const rows = this.rows || [];
+    if (filter === 'pending_approval') {
+      this.setData({ items: this.pendingRows || [] });
+      return;
+    }
     const items =
       filter === 'all'
         ? rows
@@ -84,6 +108,70 @@ Page({
       await this.load();
     } catch (err) {
       showError(err);
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+
+  /** 通过: approve a pending sign-up (it takes a place if one fits, else the waitlist); one at a time. */
+  async onApprove(e) {
+    const { id, name } = e.currentTarget.dataset;
+    if (this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      const result = await withLoading('处理中', () => rosterService.approveRegistration(this.data.id, id));
+      if (result && result.status === 'waitlisted') showText(`已通过，名额已满，${name || ''}已进入候补`);
+      else showSuccess('已通过');
+      await this.load();
+    } catch (err) {
+      showError(err);
+      // Withdrawn or decided by someone else meanwhile: show the list as it is now.
+      if (err && err.error === 'not_pending') await this.load();
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+
+  /** 不通过: ask for the reason (shown to the resident) in a dialog. */
+  onOpenReject(e) {
+    const { id, name } = e.currentTarget.dataset;
+    this.rejectId = id;
+    this.setData({ rejectOpen: true, rejectName: name || '', rejectReason: '', rejectError: '' });
+  },
+
+  onRejectInput(e) {
+    this.setData({ rejectReason: e.detail.value, rejectError: '' });
+  },
+
+  onRejectCancel() {
+    this.setData({ rejectOpen: false });
+  },
+
+  async onRejectConfirm() {
+    const reason = (this.data.rejectReason || '').trim();
+    if (!reason) {
+      this.setData({ rejectError: '请填写不通过的原因，居民会看到它' });
+      return;
+    }
+    if (reason.length > 200) {
+      this.setData({ rejectError: '原因不能超过 200 字' });
+      return;
+    }
+    if (this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      await withLoading('处理中', () => rosterService.rejectRegistration(this.data.id, this.rejectId, reason));
+      this.setData({ rejectOpen: false, rejectReason: '' });
+      showSuccess('已设为不通过');
+      await this.load();
+    } catch (err) {
+      const fields = (err && err.errors) || {};
+      if (fields.reason) this.setData({ rejectError: [].concat(fields.reason)[0] });
+      else {
+        this.setData({ rejectOpen: false });
+        showError(err);
+        if (err && err.error === 'not_pending') await this.load();
+      }
     } finally {
       this.setData({ busy: false });
     }
