@@ -102,10 +102,14 @@ class ActivitySchema(Schema):
         "_status", metadata={"description": "`draft`, `published`, `cancelled`, `finished` (published and ended)"}
     )
     cancel_reason = fields.String(allow_none=True)
-    confirmed_count = fields.Integer(metadata={"description": "Places taken, companions included"})
+    confirmed_count = fields.Integer(
+        metadata={"description": "Places taken, companions included: confirmed ones and those held for an offer"}
+    )
     waitlist_count = fields.Integer(metadata={"description": "Registrations on the waitlist"})
     my_registration = fields.Nested(
-        RegistrationSchema, allow_none=True, metadata={"description": "The caller's active registration, or null"}
+        RegistrationSchema, allow_none=True, metadata={"description": "The caller's open registration (confirmed, waitlisted, offered, pending, "
+                  "entered), or the last one if it ended as expired, rejected or not_drawn; null if none (or "
+                  "cancelled)"}
     )
 
     def _status(self, activity):

@@ -5,8 +5,9 @@ Rules: the waitlist is ordered by `WAITLIST_ORDER`: the drawn order on a lottery
 waitlisted registration of one has its `draw_rank`; sign-up is closed after the draw), else
 `(registered_at, id)`. A registration's position is 1 + the waitlisted registrations of the same
 activity ahead of it, null unless it is waitlisted. Open registrations (`OPEN_REGISTRATION`:
-confirmed, waitlisted, offered, pending, entered) are the caller's "own" on an activity; the list of
-my registrations shows the ended ones (cancelled, expired, rejected, not_drawn) only when asked.
+confirmed, waitlisted, offered, pending, entered) are the caller's "own" on an activity, and so is one that
+ended without their doing (expired, rejected, not_drawn: `SHOWN_REGISTRATION`); the list of my
+registrations shows the ended ones (those and cancelled) only when asked.
 
 Locks: none; these are reads.
 """
@@ -63,7 +64,10 @@ def _own_registrations_statement():
 
 
 _OWN_REGISTRATIONS = _own_registrations_statement()
-_MY_REGISTRATIONS = _OWN_REGISTRATIONS.where(Registration.__table__.c.status.in_(OPEN_REGISTRATION))
+# On an activity the caller sees their open registration, or how their last one ended when it was not
+# their own doing (an offer not claimed, a rejection, a lottery without a place): not a cancellation.
+SHOWN_REGISTRATION = (*OPEN_REGISTRATION, "expired", "rejected", "not_drawn")
+_MY_REGISTRATIONS = _OWN_REGISTRATIONS.where(Registration.__table__.c.status.in_(SHOWN_REGISTRATION))
 
 
 def own_registration(activity_id, user_id):
@@ -74,7 +78,8 @@ def own_registration(activity_id, user_id):
 
 
 def my_registrations_for(viewer_id, activity_ids):
-    """`{activity_id: registration}` of the viewer's open registrations among these activities, as
+    """`{activity_id: registration}` of the viewer's registrations among these activities (open, or
+    ended in `SHOWN_REGISTRATION`), as
     `RegistrationSchema` reads them, waitlist positions included: one query, no ORM objects (list
     pages ask this on every read). `viewer_id` None: anonymous, none."""
     if viewer_id is None or not activity_ids:
