@@ -253,7 +253,7 @@ def register_walk_in(body, activity_id):
     place on this activity), 422 `validation_failed`.
     """
     registration = registrations.register_walk_in(
-        g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"]
+        g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"], body["answers"]
     )
     db.session.commit()
     return activity_rosters.entry_of(registration)

@@ -218,9 +218,10 @@ class RegisterSchema(Schema):
     )
     remark = fields.String(load_default="", validate=fields.Length(max=200))
     answers = fields.Dict(
-        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(), load_default=dict,
+        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(allow_none=True), load_default=dict,
         metadata={"description": "Answers to the activity's questions by question id: a string (`text`, "
-                  "`choice`) or an integer (`number`)", "example": {"q1": "7"}},
+                  "`choice`) or an integer (`number`; a string of digits is read as one); null or an empty "
+                  "string is no answer. See Questions in docs/api.md", "example": {"q1": 7}},
     )
 
 
@@ -242,6 +243,11 @@ class WalkInSchema(Schema):
         metadata={"description": "People coming along; each takes a place"},
     )
     remark = fields.String(load_default="", validate=fields.Length(max=200))
+    answers = fields.Dict(
+        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(allow_none=True), load_default=dict,
+        metadata={"description": "Answers to the activity's questions, checked as a sign-up's except that "
+                  "required ones may be left out. Added after v1."},
+    )
 
 
 class RosterCancelSchema(Schema):
@@ -342,6 +348,11 @@ class RosterItemSchema(Schema):
     )
     registered_by = fields.String(
         allow_none=True, metadata={"description": "The organizer who registered a walk-in; null otherwise"}
+    )
+    answers = fields.Dict(
+        keys=fields.String(), values=fields.Raw(), allow_none=True,
+        metadata={"description": "Answers to the activity's questions by question id (`activity.questions`); "
+                  "null: none. Added after v1."},
     )
 
 
