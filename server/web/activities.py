@@ -16,6 +16,8 @@ read-only with the reason, not sent, and kept as they are: the mode and draw tim
 questions once anyone has signed up.
 """
 
+import re
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -145,6 +147,9 @@ def _values_sent():
 # --- the questions editor: up to MAX_QUESTIONS rows named q-<row>-<field> -------------------------
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,8}")
+
+
 def _question_rows():
     """The editor's filled rows in order, each as typed (options as text) and as the API's
     `QuestionSchema` reads it: a list of `(typed, question)`. A row without a label and options is
@@ -164,8 +169,7 @@ def _question_rows():
             for bound in ("min", "max"):
                 text = typed[bound].strip()
                 # A form sends text; the schema's strict integer refuses what is not a whole number.
-                question[bound] = (int(text) if text.lstrip("-").isascii() and text.lstrip("-").isdigit()
-                                   and len(text) <= 8 else text) if text else None
+                question[bound] = (int(text) if _WHOLE_NUMBER.fullmatch(text) else text) if text else None
         rows.append((typed, question))
     return rows
 

@@ -110,14 +110,26 @@ def test_bad_questions_are_shown_next_to_their_row_and_nothing_is_created(desk, 
     console = desk()
     values = form(community_id(client, "haizhu"),
                   **question_rows(AGE, ("choice", "衣服尺码", False, "S", "", ""), ("number", "人数", False, "", "9", "2"),
-                                  ("number", "孩子的年龄", False, "", "一", "")))
+                                  ("text", "孩子的年龄", False, "", "", "")))
     response = console.post("/console/activities/new", values)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    for field in ("questions.1.options", "questions.2.max", "questions.3.min"):
+    for field in ("questions.1.options", "questions.2.max", "questions.3.label"):
         assert f'data-field="{field}"' in html, field
-    assert "单选题需要 2 到 10 个选项" in html and "最大值不能小于最小值" in html
-    assert 'name="q-3-min" value="一"' in html  # what was typed is shown again
+    assert "单选题需要 2 到 10 个选项" in html and "最大值不能小于最小值" in html and "问题不能重复" in html
+    assert 'name="q-1-options"' in html and ">S</textarea>" in html  # what was typed is shown again
+    with clean_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_bounds_that_are_not_whole_numbers_are_refused_and_shown_again(desk, clean_app, client):
+    console = desk()
+    values = form(community_id(client, "haizhu"), **question_rows(("number", "年龄", False, "", "一", "--5")))
+    response = console.post("/console/activities/new", values)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-field="questions.0.min"' in html and 'data-field="questions.0.max"' in html
+    assert 'name="q-0-min" value="一"' in html
     with clean_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
 
@@ -236,3 +248,4 @@ def test_choose_a_mode_and_ask_questions_in_the_browser(console_login, shot, cle
     expect(page.locator("#messages")).to_contain_text("已发布")
     expect(page.locator("[data-locked=signup_mode]")).to_contain_text("活动发布后报名方式和开奖时间不能再修改")
     expect(page.locator("input[name=q-0-label]")).to_have_value("参加的孩子年级")  # nobody signed up yet
+    shot(page, "activity-edit-lottery")
