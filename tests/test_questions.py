@@ -42,7 +42,7 @@ def registration_count(app):
 
 
 def test_questions_get_ids_by_position_and_every_key(organizer):
-    activity = create_activity(organizer, questions=[NOTE, AGE, {**SIZE, "options": [" S ", "M"]}])
+    activity = create_activity(organizer, questions=[{**NOTE, "id": "q9"}, AGE, {**SIZE, "options": [" S ", "M"]}])
     assert activity["questions"] == [
         {"id": "q1", "kind": "text", "label": "过敏情况", "required": False, "options": [], "min": None, "max": None},
         {"id": "q2", "kind": "number", "label": "孩子的年龄", "required": True, "options": [], "min": 3, "max": 12},
@@ -108,9 +108,9 @@ def test_questions_may_change_until_someone_signs_up_then_are_locked(organizer, 
     assert sign_up(resident, activity, answers={"q2": 7}).status_code == 201
     errors_of(organizer.patch(url, json={"questions": [NOTE]}), 409, "questions_locked")
     errors_of(organizer.patch(url, json={"questions": []}), 409, "questions_locked")
-    # The same questions (as sent back by a form, ids and all) are no change; other fields still save.
+    # The same questions (as read from the activity, ids and all) are no change; other fields still save.
     same = organizer.get(url).get_json()["questions"]
-    response = organizer.patch(url, json={"title": "亲子活动", "questions": [NOTE, AGE]})
+    response = organizer.patch(url, json={"title": "亲子活动", "questions": same})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["questions"] == same
     assert organizer.get(url).get_json()["questions"] == same

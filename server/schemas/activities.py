@@ -25,7 +25,11 @@ REGISTRATION_STATUS_DOC = (
 class QuestionSchema(Schema):
     """A question an activity asks at sign-up."""
 
-    id = fields.String(dump_only=True, metadata={"description": "Stable id the answers are keyed by", "example": "q1"})
+    id = fields.String(
+        load_default=None, allow_none=True, validate=fields.Length(max=16),
+        metadata={"description": "Stable id the answers are keyed by: given by position (`q1`..`q5`); one sent "
+                  "is ignored, so questions read from the activity may be sent back as they are", "example": "q1"},
+    )
     kind = fields.String(
         required=True, validate=fields.OneOf(QUESTION_KINDS),
         metadata={"description": "`text` (up to 100 characters), `choice` (one of `options`), `number` (an integer)"},
