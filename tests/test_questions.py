@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from conftest import TEST_DATABASE_URL
+from sqlalchemy import create_engine, func, select, text
 
 from server.extensions import db
 from server.localtime import to_local
@@ -303,3 +304,62 @@ def test_answers_are_erased_with_the_account(organizer, resident, clean_app):
     with clean_app.app_context():
         assert db.session.scalar(text("select count(*) from registrations where answers is not null")) == 0
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
+# --- an edit of the questions racing the first sign-up ---------------------------------------------
+
+
+def _waiting_for_a_lock(engine, seconds=10):
+    """Wait until another backend waits for a row lock (the sign-up queued behind ours)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as probe:
+            waiting = probe.scalar(text(
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()"
+            ))
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL: two connections really wait for each other")
+def test_a_sign_up_racing_an_edit_of_the_questions_is_checked_against_the_new_ones(
+    organizer, resident, live_server, clean_app
+):
+    """The sign-up reads the questions (a number), then waits for the activity's lock while the edit
+    (to a text question) commits: its answer is checked again against what is asked now."""
+    import threading
+
+    import requests
+
+    activity = create_activity(organizer, questions=[AGE])
+    engine = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    result = {}
+
+    def sign_up_now():
+        response = requests.post(f"{live_server}/api/v1/activities/{activity['id']}/registrations",
+                                 headers=resident.headers, json={"answers": {"q1": 5}}, timeout=30)
+        result["response"] = (response.status_code, response.json())
+
+    try:
+        with engine.connect() as editor:
+            editor.execute(text("select id from activities where id = :id for update"), {"id": activity["id"]})
+            thread = threading.Thread(target=sign_up_now)
+            thread.start()
+            assert _waiting_for_a_lock(engine), "the sign-up never queued for the activity's lock"
+            editor.execute(
+                text("update activities set questions = cast(:q as json) where id = :id"),
+                {"id": activity["id"], "q": json.dumps([{"id": "q1", **NOTE, "options": [], "min": None, "max": None}])},
+            )
+            editor.commit()
+            thread.join(30)
+    finally:
+        engine.dispose()
+    status, body = result["response"]
+    assert (status, body["error"], body["errors"]) == (422, "validation_failed", {"answers.q1": ["请填写文字"]})
+    assert registration_count(clean_app) == 0
+    with clean_app.app_context():
+        assert db.session.get(Activity, activity["id"]).confirmed_count == 0

@@ -21,18 +21,19 @@ refusal is 422 `validation_failed`, `errors` naming `answers.<question id>`. Wal
 answers too, checked the same way except that required questions may be left out: the organizer at
 the desk may not know them.
 
-A known gap: a sign-up checks its answers against the questions it read before taking the activity's
-lock, so an edit of the questions committed in the instant between that read and the sign-up's
-insert (the very first sign-up racing the organizer's save) leaves that one registration with answers
-to the previous questions. Closing it would put a comparison of the questions into every sign-up's
-conditional UPDATE; the window is one sign-up wide and the organizer sees the answers on the roster.
+A sign-up checks its answers against the questions it read before taking the activity's lock; an
+edit of the questions may commit in between (the very first sign-up racing the organizer's save).
+So, once it holds the lock (a place taken), a sign-up of an activity with questions reads them again
+(`answers_still_fit`) and checks its answers against the new ones. An edit that comes after waits
+for the lock and then finds the registration (409 `questions_locked`). A sign-up that takes no place
+(a lottery entry, a pending one) holds no exclusive lock: there the re-read narrows the window.
 """
 
 from sqlalchemy import select
 
 from server.errors import DomainError, ValidationFailed
 from server.extensions import db
-from server.models import MAX_QUESTIONS, QUESTION_KINDS, Registration
+from server.models import MAX_QUESTIONS, QUESTION_KINDS, Activity, Registration
 
 TEXT_ANSWER_MAX = 100
 LABEL_MAX = 50
@@ -129,6 +130,17 @@ def refuse_questions_change(activity):
     registered = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity.id).limit(1))
     if registered is not None:
         raise DomainError("questions_locked")
+
+
+def answers_still_fit(activity_id, asked, sent, stored, require=True):
+    """The answers to store, checked again if the activity's questions changed since `asked` were read
+    (the caller holds the activity's lock: see the module docstring). `sent` are the answers as the
+    client sent them, `stored` what `validate_answers` made of them against `asked`. An activity that
+    asked nothing is not read again (no cost on the hot path). Raises ValidationFailed."""
+    if not asked:
+        return stored
+    current = db.session.scalar(select(Activity.questions).where(Activity.id == activity_id))
+    return stored if current == asked else validate_answers(current, sent, require)
 
 
 def _number(value):

@@ -38,7 +38,7 @@ from server.services.activity_reminders import message_payload, schedule_registr
 from server.services.content_safety import COMMENT, FORUM, check_texts
 from server.services.my_registrations import WAITLIST_ORDER, own_registration
 from server.services.outbox import enqueue_message
-from server.services.questions import typed_answers, validate_answers
+from server.services.questions import answers_still_fit, typed_answers, validate_answers
 from server.services.reminders import void_reminders
 from server.services.users import record_audit
 
@@ -250,13 +250,14 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
         raise DomainError("signup_rejected", "你在本活动的报名未通过审核，不能再次报名", 409)
     places = 1 + companions
     check_signup(user_id, activity, places, utcnow())
-    answers = validate_answers(activity.questions, answers)
+    asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers)
     typed = {"remark": remark, **typed_answers(activity.questions, answers)}
     if any(typed.values()):  # organizers read them: WeChat checks them first, outside any lock; empty costs nothing
         check_texts(db.session.get(User, user_id), COMMENT, typed)
     status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
     if status is None:
         status, taken, activity = _take_places_for(user_id, activity, places)
+    answers = answers_still_fit(activity_id, asked, sent, answers)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
               "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
@@ -429,7 +430,7 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     places = 1 + companions
     activity = read_for_signup(activity_id, None)
     check_open(activity, places, utcnow())
-    answers = validate_answers(activity.questions, answers, require=False)
+    asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers, require=False)
     _refuse_duplicate_walk_in(activity_id, phone)
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
@@ -446,6 +447,7 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
         raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
     # Under the activity's lock from here: the duplicate check again, so two desks cannot both add one.
     _refuse_duplicate_walk_in(activity_id, phone)
+    answers = answers_still_fit(activity_id, asked, sent, answers, require=False)
     registration_id = db.session.execute(
         _INSERT_WALK_IN,
         {
