@@ -10,7 +10,8 @@ fits (409 `schedule_change_refused`, naming them). Moving it (or changing its ti
 its reminders; moving it or changing its venue also tells every confirmed registrant
 (`schedule_changed`). Cancelling sets every registration and waitlist place `cancelled` and notifies
 each of them. A published activity whose end has passed shows as `finished`; cancelled and finished
-ones can no longer be edited or cancelled.
+ones can no longer be edited or cancelled. Sign-up questions are checked and given their ids by
+`services.questions` and cannot change once anyone has signed up (409 `questions_locked`).
 
 Lock order: the activity's row (`lock_activity`) before its registrations; changes, promotions and
 notices are written in the caller's one transaction (outbox rows, sent after the commit).
