@@ -249,3 +249,25 @@ def test_choose_a_mode_and_ask_questions_in_the_browser(console_login, shot, cle
     expect(page.locator("[data-locked=signup_mode]")).to_contain_text("活动发布后报名方式和开奖时间不能再修改")
     expect(page.locator("input[name=q-0-label]")).to_have_value("参加的孩子年级")  # nobody signed up yet
     shot(page, "activity-edit-lottery")
+
+
+def test_hostile_question_rows_are_refused_cleanly(desk, clean_app, client):
+    console = desk()
+    haizhu = community_id(client, "haizhu")
+    for rows in (
+        question_rows(("text", "a\x00b", False, "", "", "")),
+        question_rows(("date", "日期", False, "", "", "")),
+        question_rows(("choice", "尺码", False, "\n".join(["很长" * 20, "M"]), "", "")),
+        question_rows(("choice", "尺码", False, "\n".join(str(i) for i in range(11)), "", "")),
+        question_rows(("number", "年龄", False, "", "9" * 5000, "")),
+        {**form(haizhu), "signup_mode": "raffle"},
+        {**form(haizhu), "claim_hours": "-1"},
+    ):
+        response = console.post("/console/activities/new", {**form(haizhu), **rows})
+        assert response.status_code == 422, rows
+    # Rows past the fifth are not read at all.
+    values = form(haizhu, **{"q-5-kind": "text", "q-5-label": "第六题"})
+    activity_id = created_id(console.post("/console/activities/new", values))
+    assert stored(clean_app, activity_id)["questions"] == []
+    with clean_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 1
