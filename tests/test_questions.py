@@ -352,7 +352,8 @@ def test_a_sign_up_racing_an_edit_of_the_questions_is_checked_against_the_new_on
             assert _waiting_for_a_lock(engine), "the sign-up never queued for the activity's lock"
             editor.execute(
                 text("update activities set questions = cast(:q as json) where id = :id"),
-                {"id": activity["id"], "q": json.dumps([{"id": "q1", **NOTE, "options": [], "min": None, "max": None}])},
+                {"id": activity["id"],
+                 "q": json.dumps([{"id": "q1", **NOTE, "options": [], "min": None, "max": None}])},
             )
             editor.commit()
             thread.join(30)

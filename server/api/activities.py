@@ -88,7 +88,8 @@ def create_activity(data):
 def update_activity(changes, activity_id):
     """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
 
-    409 `capacity_below_confirmed`, `questions_locked` (anyone signed up), 409 `activity_not_open` (cancelled or finished), 422 (`content_risky`:
+    409 `capacity_below_confirmed`, `questions_locked` (the questions, once anyone signed up), 409
+    `activity_not_open` (cancelled or finished), 422 (`content_risky`:
     title, description or venue), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
     activity = activities.update_activity(g.user, activity_id, changes)

@@ -168,7 +168,8 @@ def roster_rows(roster):
 
 def export_activity_roster(actor, activity_id, fmt):
     """The whole roster as a `csv` or `xlsx` sign-in sheet named `<title>-报名名单`, its title block naming
-    the activity, its time and venue, a column per question the activity asks (its label, the answers); records the export in the audit log (flushes).
+    the activity, its time and venue, and a column per question the activity asks (headed by its label);
+    records the export in the audit log (flushes).
     Raises NotFound, Forbidden."""
     roster = activity_roster(actor, activity_id, for_file=True)
     activity = roster.activity

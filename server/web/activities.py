@@ -147,6 +147,7 @@ def _values_sent():
 # --- the questions editor: up to MAX_QUESTIONS rows named q-<row>-<field> -------------------------
 
 
+QUESTION_FORM_FIELDS = ("kind", "label", "options", "min", "max")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,8}")
 
 
@@ -157,7 +158,7 @@ def _question_rows():
     A row keeps only what its kind uses (the form hides the options of a text question)."""
     rows = []
     for row in range(MAX_QUESTIONS):
-        typed = {field: request.form.get(f"q-{row}-{field}", "") for field in ("kind", "label", "options", "min", "max")}
+        typed = {field: request.form.get(f"q-{row}-{field}", "") for field in QUESTION_FORM_FIELDS}
         typed["required"] = f"q-{row}-required" in request.form
         if not typed["label"].strip() and not typed["options"].strip():
             continue
