@@ -145,6 +145,11 @@ _ACTIVITIES = {
     "capacity_below_confirmed": ErrorSpec(
         409, "容量不能低于已确认的名额", "An edit would set capacity below the places already confirmed."
     ),
+    "questions_locked": ErrorSpec(
+        409,
+        "已有人报名，报名问题不能再修改",
+        "An edit would change an activity's sign-up questions after someone signed up (answers are keyed by them).",
+    ),
     "cancel_cutoff_passed": ErrorSpec(
         409, "已过取消的截止时间", "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts)."
     ),

@@ -9,6 +9,8 @@ like); one that names another type is refused all the same. JSON nested deeper t
 """
 
 import json
+import re
+import sys
 
 from flask import request
 from werkzeug.routing import IntegerConverter
@@ -74,6 +76,9 @@ def _json_depth(value):
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
 
+_LONG_DIGIT_RUN = re.compile(rb"\d{%d,}" % (sys.get_int_max_str_digits() or 4300))
+
+
 def check_request_body():
     """Refuse a body that is not JSON (415) or that nests too deeply (400), before any view runs."""
     if request.method not in BODY_METHODS or not request.path.startswith(API_PREFIX):
@@ -84,6 +89,15 @@ def check_request_body():
     if request.mimetype != "application/json":
         raise DomainError("unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）")
     body = request.get_data(cache=True)
+    # Python refuses to read an integer of more digits than `sys.get_int_max_str_digits()` (a ValueError the
+    # JSON parser does not turn into a decode error): a body with so long a run of digits is read here first.
+    if _LONG_DIGIT_RUN.search(body):
+        try:
+            json.loads(body)
+        except (json.JSONDecodeError, RecursionError):
+            pass  # not JSON (the parser answers malformed_body), or too deep (answered below)
+        except ValueError:
+            raise DomainError("malformed_body", "JSON 中的数字位数过多") from None
     # Only a body with many brackets can nest deeply: check those (json raises RecursionError past ~1000).
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
         try:

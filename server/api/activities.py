@@ -88,7 +88,8 @@ def create_activity(data):
 def update_activity(changes, activity_id):
     """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
 
-    409 `capacity_below_confirmed`, 409 `activity_not_open` (cancelled or finished), 422 (`content_risky`:
+    409 `capacity_below_confirmed`, `questions_locked` (the questions, once anyone signed up), 409
+    `activity_not_open` (cancelled or finished), 422 (`content_risky`:
     title, description or venue), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
     """
     activity = activities.update_activity(g.user, activity_id, changes)
@@ -131,7 +132,8 @@ def register(body, activity_id):
 
     Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
     `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions),
-    422 `content_risky` (a remark WeChat's content check refuses; nothing is saved).
+    422 `content_risky` (a remark or text answer WeChat's content check refuses; nothing is saved), 422
+    `validation_failed` with `errors` at `answers.<question id>` (answers that do not fit the questions).
     """
     registration, created = registrations.register_for_activity(
         g.user_id, activity_id, body["companions"], body["remark"], body["answers"]
@@ -256,7 +258,7 @@ def register_walk_in(body, activity_id):
     place on this activity), 422 `validation_failed`.
     """
     registration = registrations.register_walk_in(
-        g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"]
+        g.user, activity_id, body["name"], body["phone"], body["companions"], body["remark"], body["answers"]
     )
     db.session.commit()
     return activity_rosters.entry_of(registration)

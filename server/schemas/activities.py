@@ -25,7 +25,11 @@ REGISTRATION_STATUS_DOC = (
 class QuestionSchema(Schema):
     """A question an activity asks at sign-up."""
 
-    id = fields.String(dump_only=True, metadata={"description": "Stable id the answers are keyed by", "example": "q1"})
+    id = fields.String(
+        load_default=None, allow_none=True, validate=fields.Length(max=16),
+        metadata={"description": "Stable id the answers are keyed by: given by position (`q1`..`q5`); one sent "
+                  "is ignored, so questions read from the activity may be sent back as they are", "example": "q1"},
+    )
     kind = fields.String(
         required=True, validate=fields.OneOf(QUESTION_KINDS),
         metadata={"description": "`text` (up to 100 characters), `choice` (one of `options`), `number` (an integer)"},
@@ -222,9 +226,10 @@ class RegisterSchema(Schema):
     )
     remark = fields.String(load_default="", validate=fields.Length(max=200))
     answers = fields.Dict(
-        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(), load_default=dict,
+        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(allow_none=True), load_default=dict,
         metadata={"description": "Answers to the activity's questions by question id: a string (`text`, "
-                  "`choice`) or an integer (`number`)", "example": {"q1": "7"}},
+                  "`choice`) or an integer (`number`; a string of digits is read as one); null or an empty "
+                  "string is no answer. See Questions in docs/api.md", "example": {"q1": 7}},
     )
 
 
@@ -246,6 +251,11 @@ class WalkInSchema(Schema):
         metadata={"description": "People coming along; each takes a place"},
     )
     remark = fields.String(load_default="", validate=fields.Length(max=200))
+    answers = fields.Dict(
+        keys=fields.String(validate=fields.Length(max=16)), values=fields.Raw(allow_none=True), load_default=dict,
+        metadata={"description": "Answers to the activity's questions, checked as a sign-up's except that "
+                  "required ones may be left out. Added after v1."},
+    )
 
 
 class RosterCancelSchema(Schema):
@@ -357,6 +367,11 @@ class RosterItemSchema(Schema):
     )
     reject_reason = fields.String(
         allow_none=True, metadata={"description": "`rejected`: the organizer's reason. Added after v1."}
+    )
+    answers = fields.Dict(
+        keys=fields.String(), values=fields.Raw(), allow_none=True,
+        metadata={"description": "Answers to the activity's questions by question id (`activity.questions`); "
+                  "null: none. Added after v1."},
     )
 
 

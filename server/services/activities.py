@@ -11,7 +11,8 @@ its reminders; moving it or changing its venue also tells every confirmed regist
 (`schedule_changed`). Cancelling sets every open registration (places, waitlist spots, offers,
 pending sign-ups, lottery entries) `cancelled` and notifies each of them. A published activity
 whose end has passed shows as `finished`; cancelled and finished ones can no longer be edited or
-cancelled.
+cancelled. Sign-up questions are checked and given their ids by
+`services.questions` and cannot change once anyone has signed up (409 `questions_locked`).
 
 Lock order: the activity's row (`lock_activity`) before its registrations; changes, promotions and
 notices are written in the caller's one transaction (outbox rows, sent after the commit).
@@ -34,6 +35,7 @@ from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
 from server.services.paging import paginate, text_matches
+from server.services.questions import normalize_questions, questions_changed, refuse_questions_change
 from server.services.registrations import _check_eligible, promote_waitlist, release_registration
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
@@ -53,6 +55,7 @@ EDITABLE_FIELDS = (
     "audience",
     "cancel_cutoff_minutes",
     "certificate_enabled",
+    "questions",
 )
 # What residents read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("title", "description", "venue")
@@ -76,7 +79,8 @@ def _check_times(values):
 def create_activity(actor, data):
     """Create a draft in a community the actor organizes.
 
-    Raises Forbidden, ValidationFailed (unknown community, inconsistent times), DomainError
+    Raises Forbidden, ValidationFailed (unknown community, inconsistent times, questions:
+    `services.questions.normalize_questions`), DomainError
     `community_archived`, `content_risky` (title, description or venue refused by WeChat's content check).
     """
     community = db.session.get(Community, data["community_id"])
@@ -86,6 +90,7 @@ def create_activity(actor, data):
         raise Forbidden("forbidden", "只有该社区的组织者可以发布活动")
     refuse_archived(community)
     _check_times(data)
+    data = {**data, "questions": normalize_questions(data.get("questions"))}
     refuse_past_start(data["starts_at"], "活动开始时间已过，请选择将来的时间")
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     activity = Activity(**data, status="draft", created_by_id=actor.id)
@@ -146,16 +151,21 @@ def update_activity(actor, activity_id, changes):
     changing its venue notifies confirmed registrants (`schedule_changed`).
 
     Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed (inconsistent
-    times, a new start in the past), DomainError `capacity_below_confirmed` (capacity under the places
+    times, a new start in the past, questions: `services.questions`), DomainError `questions_locked`
+    (questions changed once anyone has signed up), `capacity_below_confirmed` (capacity under the places
     already confirmed), `schedule_change_refused` (a narrower audience some registrants do not fit), `content_risky`
     (changed text refused by WeChat's content check, asked before the row is locked).
     """
+    if "questions" in changes:
+        changes = {**changes, "questions": normalize_questions(changes["questions"])}
     current = get_managed_activity(actor, activity_id)
     check_texts(actor, FORUM, changed_texts(current, changes, TEXT_FIELDS))
     activity = get_managed_activity(actor, activity_id, lock=True)
     now = utcnow()
     if activity.effective_status(now) in ("cancelled", "finished"):
         raise ActivityNotOpen()
+    if "questions" in changes and questions_changed(activity.questions, changes["questions"]):
+        refuse_questions_change(activity)
     merged = {field: changes.get(field, getattr(activity, field)) for field in EDITABLE_FIELDS}
     _check_times(merged)
     if "starts_at" in changes and changes["starts_at"] != activity.starts_at:

@@ -27,6 +27,7 @@ from server.errors import Forbidden, NotFound
 from server.services.activity_access import get_managed_activity
 from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.my_registrations import WAITLIST_ORDER, waitlist_position
+from server.services.questions import answer_cells, answer_headers
 from server.services.reminders import remaining_credits
 from server.models import mask_phone
 from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
@@ -65,6 +66,7 @@ class RosterEntry:
     checked_in_uploaded_at: datetime | None = None  # set: scanned offline, uploaded then (离线补传)
     offer_expires_at: datetime | None = None  # offered: the held places wait until then
     reject_reason: str | None = None  # rejected: the organizer's reason
+    answers: dict | None = None  # answers to the activity's questions, by question id
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ def roster_entry(registration, full_phone, credits, position):
         checked_in_uploaded_at=registration.checked_in_uploaded_at,
         offer_expires_at=registration.offer_expires_at,
         reject_reason=registration.reject_reason,
+        answers=registration.answers,
     )
 
 
@@ -173,14 +176,16 @@ def roster_rows(roster):
 
 def export_activity_roster(actor, activity_id, fmt):
     """The whole roster as a `csv` or `xlsx` sign-in sheet named `<title>-报名名单`, its title block naming
-    the activity, its time and venue; records the export in the audit log (flushes).
+    the activity, its time and venue, and a column per question the activity asks (headed by its label);
+    records the export in the audit log (flushes).
     Raises NotFound, Forbidden."""
     roster = activity_roster(actor, activity_id, for_file=True)
     activity = roster.activity
+    questions = activity.questions or []
     document = Document(
         title=activity.title,
-        headers=ROSTER_HEADERS,
-        rows=roster_rows(roster),
+        headers=ROSTER_HEADERS + answer_headers(questions),
+        rows=[row + answer_cells(questions, entry.answers) for row, entry in zip(roster_rows(roster), roster.items)],
         details=[("活动时间", period_text(activity.starts_at, activity.ends_at)), ("活动地点", activity.venue or "")],
         signatures=True,
     )

@@ -39,6 +39,7 @@ from server.services.activity_reminders import message_payload, schedule_registr
 from server.services.content_safety import COMMENT, FORUM, check_texts
 from server.services.my_registrations import WAITLIST_ORDER, own_registration
 from server.services.outbox import enqueue_message
+from server.services.questions import answers_still_fit, typed_answers, validate_answers
 from server.services.reminders import void_reminders
 from server.services.users import record_audit
 
@@ -75,7 +76,7 @@ def _signup_statement():
     whether the caller's account is live (tokens of deleted accounts are refused in Redis already)."""
     table, mine, users = Activity.__table__, Registration.__table__, User.__table__
     columns = ("id", "status", "audience", "community_id", "starts_at", "ends_at", "signup_opens_at",
-               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count", "signup_mode")
+               "signup_closes_at", "capacity", "waitlist_enabled", "confirmed_count", "signup_mode", "questions")
     caller_active = select(users.c.id).where(users.c.id == bindparam("user"), users.c.deleted_at.is_(None)).exists()
     return (
         select(*(table.c[name] for name in columns), mine.c.id.label("mine_id"), mine.c.status.label("mine_status"),
@@ -230,7 +231,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     Idempotent: an active registration of the same user is returned as it is, with `created` False.
     Returns `(registration, created)`, the registration as a dict of what `RegistrationSchema`
     shows. Raises what `check_signup` raises, DomainError `capacity_full` (no waitlist), and
-    DomainError `content_risky` (a remark WeChat's content check refuses; `content_safety`).
+    DomainError `content_risky` (a remark or text answer WeChat's content check refuses; `content_safety`),
+    ValidationFailed (answers that do not fit the activity's questions: `services.questions`).
 
     The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
     row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
@@ -249,11 +251,14 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
         raise DomainError("signup_rejected", "你在本活动的报名未通过审核，不能再次报名", 409)
     places = 1 + companions
     check_signup(user_id, activity, places, utcnow())
-    if remark:  # organizers read it: WeChat checks it first, outside any lock; an empty one costs nothing
-        check_texts(db.session.get(User, user_id), COMMENT, {"remark": remark})
+    asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers)
+    typed = {"remark": remark, **typed_answers(activity.questions, answers)}
+    if any(typed.values()):  # organizers read them: WeChat checks them first, outside any lock; empty costs nothing
+        check_texts(db.session.get(User, user_id), COMMENT, typed)
     status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
     if status is None:
         status, taken, activity = _take_places_for(user_id, activity, places)
+    answers = answers_still_fit(activity_id, asked, sent, answers)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
               "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
@@ -417,7 +422,7 @@ def _refuse_duplicate_walk_in(activity_id, phone):
         raise DomainError("walk_in_duplicate", "该手机号已在本活动报名", 409)
 
 
-def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=""):
+def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark="", answers=None):
     """Register a walk-in (代报名): someone without an account (or without their phone at hand) an
     organizer of the activity's community signs up at the desk, with the name and phone the organizer
     typed. Their places are taken like any sign-up's, by `take_places` (the same conditional UPDATE,
@@ -427,15 +432,18 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     The activity's rules apply as to any sign-up (`check_open`: published, sign-up open, the places
     within its capacity at all), but not its audience: the organizer vouches for the person. Nobody is
     notified or reminded of a walk-in (no account). Audited as `registration.walk_in` (ids only).
+    Answers to the activity's questions are checked as a sign-up's, but required ones may be left
+    out (the organizer may not know them: `services.questions`).
 
     Returns the Registration. Raises NotFound, Forbidden (not an organizer of its community), what
     `check_open` raises, DomainError `capacity_full`, `walk_in_duplicate` (the phone already holds a
-    place on this activity).
+    place on this activity), ValidationFailed (answers).
     """
     get_managed_activity(actor, activity_id)
     places = 1 + companions
     activity = read_for_signup(activity_id, None)
     check_open(activity, places, utcnow())
+    asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers, require=False)
     _refuse_duplicate_walk_in(activity_id, phone)
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
@@ -452,12 +460,13 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
         raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
     # Under the activity's lock from here: the duplicate check again, so two desks cannot both add one.
     _refuse_duplicate_walk_in(activity_id, phone)
+    answers = answers_still_fit(activity_id, asked, sent, answers, require=False)
     registration_id = db.session.execute(
         _INSERT_WALK_IN,
         {
             "activity_id": activity_id, "user_id": None, "status": status, "companions": companions,
             "remark": remark, "registered_at": utcnow(), "registered_by_id": actor.id,
-            "walk_in_name": name, "walk_in_phone": phone or None,
+            "walk_in_name": name, "walk_in_phone": phone or None, "answers": answers,
         },
     ).scalar()
     cache.mark_changed(db.session, "activities")

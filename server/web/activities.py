@@ -8,14 +8,23 @@ field so none may be left blank; `CancelSchema`) and handed to the same service 
 `stale_form`) and nothing is saved. Duplicating copies the activity's fields into a new draft whose
 times all move by the days between its start and the date the organizer picks (`activities.duplicate_activity`:
 the same rules as creating one).
+
+How places are given out (先到先得 / 抽签 / 报名审核, the draw time, the hours to claim a freed place) and the
+sign-up questions (an editor of up to five rows, `q-<row>-<field>`) are on the same form and checked by the
+same services (`services.questions` for the questions). Fields that can no longer change are shown
+read-only with the reason, not sent, and kept as they are: the mode and draw time once published, the
+questions once anyone has signed up.
 """
 
+import re
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from server.errors import DomainError
 from server.extensions import db
 from server.localtime import to_local
-from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS
+from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS, MAX_QUESTIONS, QUESTION_KINDS, Registration
 from server.models.base import utcnow
 from server.services.communities import managed_communities
 from server.schemas import fields
@@ -31,6 +40,10 @@ from server.web.paging import paginate
 bp = Blueprint("activities", __name__)
 
 AUDIENCE_ZH = {"all": "所有人", "party_members": "仅党员", "community_residents": "仅本社区居民"}
+SIGNUP_MODE_ZH = {"first_come": "先到先得", "lottery": "抽签", "approval": "报名审核"}
+QUESTION_KIND_ZH = {"text": "文字", "choice": "单选", "number": "数字"}
+MODE_LOCKED = "活动发布后报名方式和开奖时间不能再修改"
+QUESTIONS_LOCKED = "已有人报名，报名问题不能再修改"
 STATUS_ZH = {"draft": "草稿", "published": "报名中", "cancelled": "已取消", "finished": "已结束"}
 STATUS_KIND = {"draft": "", "published": "ok", "cancelled": "bad", "finished": "warn"}
 # The form's datetime-local inputs show local time to the minute.
@@ -78,6 +91,11 @@ def _choices():
         "audience_zh": AUDIENCE_ZH,
         "status_zh": STATUS_ZH,
         "status_kind": STATUS_KIND,
+        "signup_modes": list(SIGNUP_MODE_ZH.items()),
+        "signup_mode_zh": SIGNUP_MODE_ZH,
+        "question_kinds": [(key, QUESTION_KIND_ZH[key]) for key in QUESTION_KINDS],
+        "question_kind_zh": QUESTION_KIND_ZH,
+        "max_questions": MAX_QUESTIONS,
     }
 
 
@@ -101,21 +119,97 @@ def index():
 # --- the form ----------------------------------------------------------------------------------
 
 
+# Fields of the form besides EDITABLE_FIELDS: how places are given out (抽签, 报名审核, claimable offers).
+MODE_FIELDS = ("signup_mode", "draw_at", "claim_hours")
+
+
 def _values_of(activity):
     """What the form shows of an activity (times as local datetime-local values)."""
-    values = {field: getattr(activity, field) for field in EDITABLE_FIELDS}
+    values = {field: getattr(activity, field) for field in (*EDITABLE_FIELDS, *MODE_FIELDS)}
     values["community_id"] = activity.community_id
-    for field in TIME_FIELDS:
+    for field in (*TIME_FIELDS, "draw_at"):
         values[field] = to_local(values[field]).strftime(FORM_TIME) if values[field] else ""
+    values["questions"] = [
+        {**question, "options": "\n".join(question.get("options") or [])} for question in activity.questions or []
+    ]
     return values
 
 
 def _values_sent():
     """What the organizer typed, shown again on a refused form."""
-    values = {key: request.form.get(key, "") for key in (*EDITABLE_FIELDS, "community_id")}
+    values = {key: request.form.get(key, "") for key in (*EDITABLE_FIELDS, *MODE_FIELDS, "community_id")}
     values["waitlist_enabled"] = "waitlist_enabled" in request.form
     values["certificate_enabled"] = "certificate_enabled" in request.form
+    values["questions"] = [row for row, _ in _question_rows()]
     return values
+
+
+# --- the questions editor: up to MAX_QUESTIONS rows named q-<row>-<field> -------------------------
+
+
+QUESTION_FORM_FIELDS = ("kind", "label", "options", "min", "max")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,8}")
+
+
+def _question_rows():
+    """The editor's filled rows in order, each as typed (options as text) and as the API's
+    `QuestionSchema` reads it: a list of `(typed, question)`. A row without a label and options is
+    empty and left out, so the rows shown again close up and `questions.<index>` errors match them.
+    A row keeps only what its kind uses (the form hides the options of a text question)."""
+    rows = []
+    for row in range(MAX_QUESTIONS):
+        typed = {field: request.form.get(f"q-{row}-{field}", "") for field in QUESTION_FORM_FIELDS}
+        typed["required"] = f"q-{row}-required" in request.form
+        if not typed["label"].strip() and not typed["options"].strip():
+            continue
+        kind = typed["kind"]
+        question = {"kind": kind, "label": typed["label"], "required": typed["required"]}
+        if kind == "choice":
+            question["options"] = [line.strip() for line in typed["options"].splitlines() if line.strip()]
+        if kind == "number":
+            for bound in ("min", "max"):
+                text = typed[bound].strip()
+                # A form sends text; the schema's strict integer refuses what is not a whole number.
+                question[bound] = (int(text) if _WHOLE_NUMBER.fullmatch(text) else text) if text else None
+        rows.append((typed, question))
+    return rows
+
+
+def questions_locked(activity):
+    """Whether the activity's questions can no longer change (anyone signed up: `questions_locked`)."""
+    return activity is not None and db.session.scalar(
+        select(Registration.id).where(Registration.activity_id == activity.id).limit(1)
+    ) is not None
+
+
+def mode_locked(activity):
+    """Whether the sign-up mode and draw time can no longer change (published: `signup_mode_locked`)."""
+    return activity is not None and activity.status != "draft"
+
+
+def _form_extra(activity):
+    """What the form sends besides its plain fields: the questions (unless locked: then not sent, and
+    kept), and for a locked mode the activity's own mode and draw time."""
+    extra = {}
+    if not questions_locked(activity):
+        extra["questions"] = [question for _, question in _question_rows()]
+    if request.form.get("signup_mode") != "lottery":
+        extra["draw_at"] = None  # the form hides the draw time unless it is a lottery
+    return extra
+
+
+def _parse_activity_form(activity):
+    """The form read with `ActivityCreateSchema` (every field sent: one left blank is refused, not
+    skipped); locked fields take the activity's values. Raises FormErrors."""
+    extra = _form_extra(activity)
+    if activity is not None:
+        extra["community_id"] = activity.community_id
+    data = parse_form(ActivityCreateSchema(), request.form, extra=extra)
+    if activity is not None and questions_locked(activity):
+        data.pop("questions", None)
+    if mode_locked(activity):
+        data["signup_mode"], data["draw_at"] = activity.signup_mode, activity.draw_at
+    return data
 
 
 def _render_form(activity, values, errors=None, status=200, **extra):
@@ -129,6 +223,10 @@ def _render_form(activity, values, errors=None, status=200, **extra):
             communities=[(c.id, c.name) for c in communities if c.archived_at is None or (activity and c.id == activity.community_id)],
             version=version_of(activity) if activity else "",
             now=utcnow(),
+            questions_locked=questions_locked(activity),
+            mode_locked=mode_locked(activity),
+            questions_locked_reason=QUESTIONS_LOCKED,
+            mode_locked_reason=MODE_LOCKED,
             **_choices(),
             **extra,
         ),
@@ -142,10 +240,11 @@ def new():
     if request.method == "GET":
         communities = managed_communities(g.user)
         values = {"capacity": 30, "waitlist_enabled": True, "audience": "all", "category": "party_lesson",
-                  "cancel_cutoff_minutes": 0, "community_id": communities[0].id if len(communities) == 1 else ""}
+                  "cancel_cutoff_minutes": 0, "community_id": communities[0].id if len(communities) == 1 else "",
+                  "signup_mode": "first_come", "claim_hours": 0, "questions": []}
         return _render_form(None, values)
     try:
-        data = parse_form(ActivityCreateSchema(), request.form)
+        data = _parse_activity_form(None)
         activity = activities.create_activity(g.user, data)
     except FormErrors as exc:
         db.session.rollback()
@@ -166,8 +265,7 @@ def edit(activity_id):
         return _render_form(activity, _values_of(activity))
     try:
         check_version(activity, request.form)
-        # The form sends every field: one left blank is refused as on creation, not skipped.
-        changes = parse_form(ActivityCreateSchema(), request.form, extra={"community_id": activity.community_id})
+        changes = _parse_activity_form(activity)
         changes.pop("community_id")
         activities.update_activity(g.user, activity_id, changes)
     except FormErrors as exc:
