@@ -79,22 +79,27 @@ function validateAnswers(questions, raw) {
 }
 
 /**
- * The per-question messages of a refused sign-up (422 `errors: {answers: {q1: ['请填写…']}}`), `{}` if none.
+ * The per-question messages of a refused sign-up, `{}` if none. The server names each field by its
+ * dotted path (422 `errors: {'answers.q1': ['请填写…']}`); a nested `{answers: {q1: [...]}}` is read too.
  * An answer error not tied to one question (`errors.answers: ['…']`) lands on `_form`.
  */
 function answerErrorsFromServer(err) {
   const fields = (err && err.errors) || {};
-  const raw = fields.answers;
   const out = {};
+  const put = (id, value) => {
+    const msg = [].concat(value)[0];
+    if (msg) out[id] = typeof msg === 'string' ? msg : '填写有误';
+  };
+  Object.keys(fields).forEach((key) => {
+    if (key.indexOf('answers.') === 0) put(key.slice('answers.'.length), fields[key]);
+  });
+  const raw = fields.answers;
   if (!raw) return out;
   if (Array.isArray(raw) || typeof raw === 'string') {
     out._form = [].concat(raw)[0];
     return out;
   }
-  Object.keys(raw).forEach((id) => {
-    const msg = [].concat(raw[id])[0];
-    if (msg) out[id] = typeof msg === 'string' ? msg : '填写有误';
-  });
+  Object.keys(raw).forEach((id) => put(id, raw[id]));
   return out;
 }
 

@@ -128,7 +128,7 @@ describe('questions in the sign-up sheet', () => {
       'GET /activities/3': { statusCode: 200, data: activity({ questions: QUESTIONS }) },
       'POST /activities/3/registrations': {
         statusCode: 422,
-        data: { error: 'validation_failed', message: 'x', errors: { answers: { q1: ['年龄须在 3 至 12 之间'] } } },
+        data: { error: 'validation_failed', message: 'x', errors: { 'answers.q1': ['年龄须在 3 至 12 之间'] } },
       },
     });
     const page = await openDetail();
