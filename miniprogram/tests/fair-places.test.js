@@ -61,7 +61,9 @@ describe('answers', () => {
 
   test('the server 422 answer errors land on their questions', () => {
     // as the server sends them: each field by its dotted path
-    const flat = { errors: { 'answers.q1': ['请填写 3 到 12 之间的整数'], 'answers.q3': ['没有这个问题'], remark: ['x'] } };
+    const flat = {
+      errors: { 'answers.q1': ['请填写 3 到 12 之间的整数'], 'answers.q3': ['没有这个问题'], remark: ['x'] },
+    };
     expect(fp.answerErrorsFromServer(flat)).toEqual({ q1: '请填写 3 到 12 之间的整数', q3: '没有这个问题' });
     const err = { errors: { answers: { q1: ['请填写孩子年龄'], q2: '请从选项中选择' } } };
     expect(fp.answerErrorsFromServer(err)).toEqual({ q1: '请填写孩子年龄', q2: '请从选项中选择' });
