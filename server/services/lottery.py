@@ -220,7 +220,7 @@ def run_due_lotteries(now=None):
             log.exception("sealing the lottery of activity %s failed; the next tick tries again", activity_id)
     for activity_id in to_draw:
         try:
-            drawn += draw_lottery(activity_id, utcnow()) is not None
+            drawn += draw_lottery(activity_id, now) is not None
             db.session.commit()
         except Exception:
             db.session.rollback()
