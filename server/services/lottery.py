@@ -36,16 +36,15 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from server.errors import DomainError
 from server.extensions import db
-from server.models import Activity, Registration
+from server.models import Activity, OutboxMessage, Registration
 from server.models.base import utcnow
 from server.services import cache
 from server.services.activity_access import get_visible_activity, lock_activity
 from server.services.activity_reminders import message_payload, schedule_registration_reminders
-from server.services.outbox import enqueue_message
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +140,13 @@ def seal_lottery(activity_id, now=None):
     return True
 
 
+_DRAWN = (
+    update(Registration.__table__)
+    .where(Registration.__table__.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), draw_rank=bindparam("b_rank"), cancelled_at=bindparam("b_cancelled_at"))
+)
+
+
 def draw_lottery(activity_id, now=None):
     """Draw the lottery once: only a published lottery whose `draw_at` has come and that has not been
     drawn (checked under the row lock). Seals first when the seal has not happened yet. Returns the
@@ -153,40 +159,48 @@ def draw_lottery(activity_id, now=None):
     if activity.draw_sealed_at is None:
         _seal(activity, now)
     entries = activity.draw_entries or []
-    registrations = {
-        registration.id: registration
-        for registration in db.session.scalars(
-            select(Registration)
-            .where(Registration.activity_id == activity.id, Registration.status == "entered",
-                   Registration.id.in_([item["entry"] for item in entries]))
+    table = Registration.__table__
+    # The entries still in (not withdrawn since the seal), locked after the activity; rows, not ORM
+    # objects: a popular lottery draws thousands.
+    live = {
+        row.id: row
+        for row in db.session.execute(
+            select(table.c.id, table.c.user_id, table.c.companions)
+            .where(table.c.activity_id == activity.id, table.c.status == "entered",
+                   table.c.id.in_([item["entry"] for item in entries]))
             .with_for_update()
         )
     }
     places_available = max(activity.capacity - activity.confirmed_count, 0)
-    results = allocate(activity.draw_seed, entries, set(registrations), places_available,
-                       activity.waitlist_enabled)
+    results = allocate(activity.draw_seed, entries, set(live), places_available, activity.waitlist_enabled)
     payload = message_payload(activity)
+    changes, notices, winners = [], [], []
     for result in results:
-        registration = registrations.get(result["entry"])
-        if registration is None:
+        row = live.get(result["entry"])
+        if row is None:
             continue  # withdrawn since the seal
-        registration.draw_rank = result["rank"]
-        registration.status = result["outcome"]
-        if result["outcome"] == "confirmed":
-            activity.confirmed_count += registration.places
+        outcome = result["outcome"]
+        if outcome == "confirmed":
+            activity.confirmed_count += 1 + row.companions
             status, tip = WON
-        elif result["outcome"] == "waitlisted":
+            winners.append(row)
+        elif outcome == "waitlisted":
             activity.waitlist_count += 1
             status, tip = WAITLISTED[0], WAITLISTED[1].format(position=activity.waitlist_count)
         else:
-            registration.cancelled_at = now
             status, tip = NOT_DRAWN
-        if registration.user_id is None:
-            continue
-        enqueue_message("signup_result", registration.user_id, {**payload, "status": status, "tip": tip},
-                        ref=("registration", registration.id))
-        if result["outcome"] == "confirmed":
-            schedule_registration_reminders(activity, registration.id, registration.user_id)
+        changes.append({"b_id": row.id, "b_status": outcome, "b_rank": result["rank"],
+                        "b_cancelled_at": now if outcome == "not_drawn" else None})
+        if row.user_id is not None:
+            notices.append({"kind": "signup_result", "user_id": row.user_id, "due_at": now, "ref_type": "registration",
+                            "ref_id": row.id, "payload": {**payload, "status": status, "tip": tip}})
+    if changes:
+        db.session.execute(_DRAWN, changes)
+    if notices:
+        db.session.execute(insert(OutboxMessage.__table__), notices)
+    for row in winners:
+        if row.user_id is not None:
+            schedule_registration_reminders(activity, row.id, row.user_id)
     activity.draw_results = {"places_available": places_available, "waitlist": activity.waitlist_enabled,
                              "results": results}
     activity.drawn_at = now
