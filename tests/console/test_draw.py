@@ -4,6 +4,7 @@ after the draw; only for the activity's organizers."""
 from datetime import timedelta
 
 from factories import create_activity, local
+from playwright.sync_api import expect
 
 from server.services.lottery import run_due_lotteries
 
@@ -40,3 +41,16 @@ def test_the_draw_page_is_for_its_organizers_and_lotteries_only(desk, organizer,
     assert desk("o-dachong-organizer").get(f"/console/activities/{activity['id']}/draw").status_code == 403
     plain = create_activity(organizer)
     assert desk().get(f"/console/activities/{plain['id']}/draw").status_code == 404
+
+
+def test_the_drawn_page_in_a_browser(console_login, organizer, residents, clean_app, shot):
+    activity = lottery(organizer)
+    for index, person in enumerate(residents(5)):
+        person.post(f"/api/v1/activities/{activity['id']}/registrations", json={"companions": index % 2})
+    with clean_app.app_context():
+        run_due_lotteries(DRAW_AT + timedelta(minutes=1))
+    page = console_login()
+    page.goto(f"/console/activities/{activity['id']}/draw")
+    expect(page.locator("#draw-results tbody tr")).to_have_count(5)
+    expect(page.locator("#draw-proof")).to_contain_text("承诺值")
+    shot(page, "activity-draw")
