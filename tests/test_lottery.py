@@ -121,7 +121,8 @@ def test_mode_and_draw_time_are_locked_once_published(organizer):
                                json={"draw_at": (DRAW_AT + timedelta(minutes=30)).isoformat()})
     assert response.status_code == 200, response.get_json()
     published = lottery(organizer)
-    for change in ({"signup_mode": "first_come", "draw_at": None}, {"draw_at": (DRAW_AT + timedelta(minutes=5)).isoformat()}):
+    later = (DRAW_AT + timedelta(minutes=5)).isoformat()
+    for change in ({"signup_mode": "first_come", "draw_at": None}, {"draw_at": later}):
         response = organizer.patch(f"/api/v1/activities/{published['id']}", json=change)
         assert response.status_code == 409
         assert response.get_json()["error"] == "signup_mode_locked"

@@ -31,8 +31,10 @@ class DrawSchema(Schema):
     draw_at = fields.LocalDateTime(allow_none=True, metadata={"description": "When the draw happens"})
     signup_closes_at = fields.LocalDateTime(allow_none=True, metadata={"description": "When the entries are sealed"})
     commitment = fields.String(allow_none=True, metadata={"description": "sha256 of the salt, hex; from publication"})
-    salt = fields.String(allow_none=True, metadata={"description": "The secret chosen at publication; null until sealed"})
-    seed = fields.String(allow_none=True, metadata={"description": "sha256(salt + \"|\" + sha256(entries text)); null until sealed"})
+    salt = fields.String(allow_none=True,
+                         metadata={"description": "The secret chosen at publication; null until sealed"})
+    seed = fields.String(allow_none=True,
+                         metadata={"description": "sha256(salt + \"|\" + sha256(entries text)); null until sealed"})
     sealed_at = fields.LocalDateTime(allow_none=True)
     drawn_at = fields.LocalDateTime(allow_none=True)
     method = fields.String(metadata={"description": "The algorithm, in English and Chinese"})

@@ -78,7 +78,8 @@ def _check_times(values):
 def _check_lottery(values):
     """Field errors of a lottery's times: it needs `signup_closes_at` and `draw_at` with
     signup_closes_at <= draw_at < starts_at; `draw_at` is for lotteries only."""
-    mode, draw_at, closes = values.get("signup_mode", "first_come"), values.get("draw_at"), values.get("signup_closes_at")
+    mode, draw_at = values.get("signup_mode", "first_come"), values.get("draw_at")
+    closes = values.get("signup_closes_at")
     errors = {}
     if mode != "lottery":
         if draw_at is not None:

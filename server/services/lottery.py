@@ -156,7 +156,8 @@ _DRAWN_PG = text(
 _NOTICES_PG = text(
     "INSERT INTO outbox_messages (kind, user_id, payload, due_at, status, attempts, ref_type, ref_id, created_at) "
     "SELECT 'signup_result', v.user_id, v.payload, CAST(:now AS timestamptz), 'pending', 0, 'registration', v.ref_id, "
-    "CAST(:now AS timestamptz) FROM json_to_recordset(CAST(:rows AS json)) AS v(user_id integer, ref_id integer, payload json)"
+    "CAST(:now AS timestamptz) "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS v(user_id integer, ref_id integer, payload json)"
 )
 
 
