@@ -11,7 +11,8 @@ time), and the waitlist moves up first-fit in sign-up order.
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
 with the conditional UPDATE that counts its place (`take_places`); everything else locks with
-`lock_activity`. The `confirmed <= capacity` check constraint stands behind both. Promotions are
+`lock_activity`; a lottery entry holds the row FOR SHARE instead (`_hold_entry_window`, see
+services/lottery.py). The `confirmed <= capacity` check constraint stands behind both. Promotions are
 recorded as outbox rows in the same transaction; nothing is sent before the commit.
 """
 
