@@ -7,6 +7,8 @@ the API; then measures, at --concurrency clients:
   2. burst booking: everyone races for one shift's posts;
   3. activity and shift list reads, alone and while a sign-up burst runs (no stale place counts);
   4. reminder dispatch: --reminders due reminders, each received by the emulator exactly once;
+  5. lottery (抽签): everyone enters one lottery at once, then one draw (seal and draw timed in a
+     process of their own, as a scheduler runs them); entries/s against scenario 1's sign-ups/s;
 and the baseline's /ping and /book. Ours are reported as ratios of the baseline, since absolute
 numbers drift on a shared machine. Usage: scripts/bench [--quick] [--report docs/benchmarks.md]
 
@@ -21,6 +23,7 @@ import hashlib
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import signal
@@ -372,9 +375,10 @@ async def call(method, url, headers=None, json=None):
             return response.status, await response.json(content_type=None)
 
 
-async def create_activity(api, organizer, title, starts_at, capacity):
+async def create_activity(api, organizer, title, starts_at, capacity, **extra):
     body = {"community_id": 1, "title": title, "category": "culture", "venue": "社区广场", "capacity": capacity,
-            "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=2)).isoformat()}
+            "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+            **{key: value.isoformat() if isinstance(value, datetime) else value for key, value in extra.items()}}
     _, activity = await call("POST", f"{api}/api/v1/activities", organizer, body)
     await call("POST", f"{api}/api/v1/activities/{activity['id']}/publish", organizer)
     return activity
@@ -416,6 +420,19 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     statuses = Counter(body["status"] for _, body in results["1 sign-up burst"].bodies if body)
     checks["1 sign-up burst"] = (roster["counts"]["places"] == 100 and roster["counts"]["confirmed"] == 100
                                  and roster["counts"]["waitlisted"] == n - 100 and statuses["confirmed"] == 100)
+
+    # 5. Lottery: everyone enters at once (run right after 1, on the same warm service), then one draw.
+    lottery = await create_activity(api, organizer, "亲子运动会（抽签）", soon, 100, signup_mode="lottery",
+                                    signup_closes_at=soon - timedelta(days=1), draw_at=soon - timedelta(hours=23))
+    url = f"{api}/api/v1/activities/{lottery['id']}/registrations"
+    results["5 lottery entries"] = await measured("api", "5 lottery entries", [("POST", url, h, {}) for h in users])
+    entered = Counter(body["status"] for _, body in results["5 lottery entries"].bodies if body)
+    results["5 lottery draw"] = timed_draw(engine, env, lottery["id"])
+    with engine.connect() as conn:
+        drawn = conn.execute(sa.text("SELECT confirmed_count, waitlist_count, jsonb_array_length(draw_entries::jsonb) "
+                                     "FROM activities WHERE id = :id"), {"id": lottery["id"]}).one()
+        notices = conn.execute(sa.text("SELECT count(*) FROM outbox_messages WHERE kind = 'signup_result'")).scalar()
+    checks["5 lottery entries"] = entered["entered"] == n and tuple(drawn) == (100, n - 100, n) and notices == n
 
     # 2. Burst booking: three posts of 20 places.
     _, site = await call("POST", f"{api}/api/v1/sites", organizer,
@@ -496,6 +513,27 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     results["checks"] = checks
     results["checks_ok"] = all(checks.values())
     return results
+
+def timed_draw(engine, env, activity_id):
+    """Close the lottery's sign-up and make its draw due (time moved into the past), then seal and draw
+    it in a process of its own, as a scheduler does; `{seal, draw}` in seconds, timed in that process."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE activities SET signup_closes_at = now() - interval '2 minutes', "
+                             "draw_at = now() - interval '1 minute' WHERE id = :id"), {"id": activity_id})
+    script = (
+        "import json, time\n"
+        "from server import create_app\n"
+        "from server.extensions import db\n"
+        "from server.services.lottery import draw_lottery, seal_lottery\n"
+        "with create_app().app_context():\n"
+        "    db.session.execute(db.text('SELECT 1')); db.session.commit()  # connected, as a running scheduler is\n"
+        "    t0 = time.perf_counter(); seal_lottery(%d); db.session.commit(); t1 = time.perf_counter()\n"
+        "    draw_lottery(%d); db.session.commit(); t2 = time.perf_counter()\n"
+        "    print(json.dumps({'seal': t1 - t0, 'draw': t2 - t1}))\n" % (activity_id, activity_id)
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
 
 # --- the statistics scenario (--stats) -------------------------------------------------------------
 
@@ -654,6 +692,8 @@ def render(args, results):
         ("booking throughput / bare book", r["2 booking burst"].rps / book.rps, ">= 0.60"),
         ("booking p99 / bare book p99", r["2 booking burst"].percentile(99) / book.percentile(99), "<= 1.5"),
         ("list reads throughput / bare ping", r["3 list reads"].rps / ping.rps, ">= 0.50"),
+        ("lottery entries throughput / sign-up throughput", r["5 lottery entries"].rps / r["1 sign-up burst"].rps,
+         ">= 1.00"),
     ]
     lines = [f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
              f"gunicorn {args.workers} workers x {args.threads} threads (gthread), {args.concurrency} clients, "
@@ -670,6 +710,9 @@ def render(args, results):
                  f"<= 60 {'ok' if reminders['seconds'] <= 60 else 'MISSED'} |")
     lines.append(f"| reminders received / duplicates | {reminders['received']} / {reminders['duplicates']} | "
                  f"each once {'ok' if r['checks']['4 reminders'] else 'FAILED'} |")
+    draw = r["5 lottery draw"]
+    lines.append(f"| lottery: seconds to draw {r['5 lottery entries'].count} entries (seal {draw['seal']:.2f} s) | "
+                 f"{draw['draw']:.2f} | < 2 {'ok' if draw['draw'] < 2 else 'MISSED'} |")
     lines.append(f"| worker RSS after the run (MB, max of {len(memory)}) | {max(memory or [0]):.0f} | "
                  f"< 150 {'ok' if max(memory or [0]) < 150 else 'MISSED'} |")
     lines += ["", "CPU per request, in ms, by where it was spent (all processes on the machine's 2 cores):", "",

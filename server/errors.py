@@ -73,6 +73,7 @@ _NOT_FOUND = {
     "user_not_found": ErrorSpec(404, "用户不存在", "No such user, or the account was deleted."),
     "community_not_found": ErrorSpec(404, "社区不存在", "No such community."),
     "activity_not_found": ErrorSpec(404, "活动不存在", "No such activity, or the caller may not see it (a draft)."),
+    "draw_not_found": ErrorSpec(404, "该活动不是抽签活动", "The activity allocates its places without a lottery: it has no draw."),
     "registration_not_found": ErrorSpec(404, "没有找到报名记录", "The caller (or the named person) has no such sign-up."),
     "site_not_found": ErrorSpec(404, "站点不存在", "No such duty site."),
     "shift_not_found": ErrorSpec(404, "班次不存在", "No such shift."),
@@ -136,6 +137,11 @@ _ACTIVITIES = {
         409,
         "该报名已不在待审核状态",
         "The sign-up is no longer pending approval (its owner gave it up, or another organizer decided it).",
+    ),
+    "signup_mode_locked": ErrorSpec(
+        409,
+        "活动发布后不能更改报名方式或抽签时间",
+        "`signup_mode` and `draw_at` are fixed once the activity is published (a lottery's entrants rely on them).",
     ),
     "walk_in_duplicate": ErrorSpec(
         409,

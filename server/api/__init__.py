@@ -21,6 +21,7 @@ from server.api import (
     checkin,
     communities,
     console_logins,
+    draw,  # noqa: F401 (routes on the activities blueprint)
     health,
     me,
     notices,  # noqa: F401 (routes on the activities blueprint)

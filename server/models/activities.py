@@ -103,6 +103,11 @@ class Activity(db.Model):
     draw_seed: Mapped[str | None] = mapped_column(String(64))
     draw_sealed_at = mapped_column(UTCDateTime)
     drawn_at = mapped_column(UTCDateTime)
+    # The lottery's public record (services/lottery.py): the entries as sealed, [{entry, places}] in id
+    # order, and the draw's outcome, {places_available, waitlist, results: [{rank, entry, places,
+    # outcome}]}; both written once, in the transaction that seals or draws.
+    draw_entries: Mapped[list | None] = mapped_column(JSON)
+    draw_results: Mapped[dict | None] = mapped_column(JSON)
     # Hours a waitlisted party has to claim a freed place (0: it is confirmed at once).
     claim_hours: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Up to MAX_QUESTIONS questions asked at sign-up: [{id, kind, label, required, options, min, max}].

@@ -1,7 +1,8 @@
 """The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
-`SCHEDULER_TICK_SECONDS`, expires unclaimed offers every minute (services.offers), and once a day
-purges personal data past its retention period (`RETENTION_PURGE_HOUR_UTC`, services.retention).
-Run it as its own process, never inside web workers; several may run at once.
+`SCHEDULER_TICK_SECONDS`, seals and draws due lotteries as often (services.lottery), expires unclaimed
+offers every minute (services.offers), and once a day purges personal data past its retention period
+(`RETENTION_PURGE_HOUR_UTC`, services.retention). Run it as its own process, never inside web
+workers; several may run at once.
 
 Each tick writes a heartbeat (`server.scheduler.status`) that /api/v1/health reads, and its metrics go
 to `PROMETHEUS_MULTIPROC_DIR` when set, where the API's /metrics on the same host shows them
@@ -109,6 +110,20 @@ def run(app, once=False):
         max_instances=1,
         coalesce=True,
         id="send_due_messages",
+    )
+
+    # Lotteries: seal those whose sign-up closed, draw those due (services/lottery.py; once, under locks).
+    from server.services.lottery import scheduled_draws
+
+    scheduler.add_job(
+        scheduled_draws,
+        "interval",
+        args=(app,),
+        seconds=app.config["SCHEDULER_TICK_SECONDS"],
+        next_run_time=datetime.now(timezone.utc),
+        max_instances=1,
+        coalesce=True,
+        id="draw_lotteries",
     )
 
     scheduler.add_job(

@@ -59,6 +59,8 @@ KEPT = {
     "activities.draw_commitment": "the lottery's published commitment (a hash of a random value)",
     "activities.draw_salt": "the lottery's random value, published when its entries are sealed",
     "activities.draw_seed": "the lottery's published seed",
+    "activities.draw_entries": "the lottery's sealed entries: registration ids and party sizes, no names",
+    "activities.draw_results": "the lottery's published outcome: registration ids, ranks and outcomes, no names",
     "activities.questions": "the organizers' questions, asked of everyone signing up",
     "registrations.status": "a fixed choice",
     "activity_notices.text": "the organizers' notice to the activity's participants, about the activity",

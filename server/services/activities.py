@@ -32,6 +32,7 @@ from server.models.base import utcnow
 from server.services.activity_access import ActivityNotOpen, get_managed_activity, get_visible_activity
 from server.services.activity_reminders import REMINDER_FIELDS, message_payload, reschedule_reminders
 from server.services.content_safety import FORUM, changed_texts, check_texts
+from server.services.lottery import commit_to_salt
 from server.services.my_registrations import my_registrations_for
 from server.services.outbox import enqueue_message
 from server.services.paging import paginate, text_matches
@@ -60,6 +61,8 @@ EDITABLE_FIELDS = (
 # What residents read, checked by WeChat's content check before it is saved (`content_safety`).
 TEXT_FIELDS = ("title", "description", "venue")
 TIME_FIELDS = ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at")
+# How places are given out; both fixed once published (409 `signup_mode_locked`).
+LOTTERY_FIELDS = ("signup_mode", "draw_at")
 
 
 def _check_times(values):
@@ -74,6 +77,35 @@ def _check_times(values):
         errors["signup_opens_at"] = ["报名开始时间必须早于报名截止时间"]
     if errors:
         raise ValidationFailed(errors=errors)
+
+
+def _check_lottery(values):
+    """Field errors of a lottery's times: it needs `signup_closes_at` and `draw_at` with
+    signup_closes_at <= draw_at < starts_at; `draw_at` is for lotteries only."""
+    mode, draw_at = values.get("signup_mode", "first_come"), values.get("draw_at")
+    closes = values.get("signup_closes_at")
+    errors = {}
+    if mode != "lottery":
+        if draw_at is not None:
+            errors["draw_at"] = ["只有抽签活动可以设置抽签时间"]
+    elif closes is None:
+        errors["signup_closes_at"] = ["抽签活动须设置报名截止时间"]
+    if mode == "lottery" and draw_at is None:
+        errors["draw_at"] = ["抽签活动须设置抽签时间"]
+    elif mode == "lottery" and closes is not None and draw_at < closes:
+        errors["draw_at"] = ["抽签时间不能早于报名截止时间"]
+    elif mode == "lottery" and draw_at >= values["starts_at"]:
+        errors["draw_at"] = ["抽签时间必须早于活动开始时间"]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _refuse_mode_change(activity, changes):
+    """409 `signup_mode_locked`: a published activity keeps its sign-up mode and draw time."""
+    if activity.status != "draft" and any(
+        field in changes and changes[field] != getattr(activity, field) for field in LOTTERY_FIELDS
+    ):
+        raise DomainError("signup_mode_locked")
 
 
 def create_activity(actor, data):
@@ -91,6 +123,7 @@ def create_activity(actor, data):
     refuse_archived(community)
     _check_times(data)
     data = {**data, "questions": normalize_questions(data.get("questions"))}
+    _check_lottery(data)
     refuse_past_start(data["starts_at"], "活动开始时间已过，请选择将来的时间")
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     activity = Activity(**data, status="draft", created_by_id=actor.id)
@@ -143,6 +176,8 @@ def duplicate_activity(actor, activity_id, day):
     for field in TIME_FIELDS:
         if data[field] is not None:
             data[field] = data[field] + moved_by
+    data["signup_mode"] = activity.signup_mode
+    data["draw_at"] = activity.draw_at + moved_by if activity.draw_at is not None else None
     return create_activity(actor, data)
 
 
@@ -151,8 +186,9 @@ def update_activity(actor, activity_id, changes):
     changing its venue notifies confirmed registrants (`schedule_changed`).
 
     Raises NotFound, Forbidden, ActivityNotOpen (cancelled or finished), ValidationFailed (inconsistent
-    times, a new start in the past, questions: `services.questions`), DomainError `questions_locked`
-    (questions changed once anyone has signed up), `capacity_below_confirmed` (capacity under the places
+    times or lottery times, a new start in the past, questions: `services.questions`), DomainError
+    `signup_mode_locked` (a published activity's `signup_mode` or `draw_at`), `questions_locked` (questions
+    changed once anyone has signed up), `capacity_below_confirmed` (capacity under the places
     already confirmed), `schedule_change_refused` (a narrower audience some registrants do not fit), `content_risky`
     (changed text refused by WeChat's content check, asked before the row is locked).
     """
@@ -168,6 +204,8 @@ def update_activity(actor, activity_id, changes):
         refuse_questions_change(activity)
     merged = {field: changes.get(field, getattr(activity, field)) for field in EDITABLE_FIELDS}
     _check_times(merged)
+    _refuse_mode_change(activity, changes)
+    _check_lottery({**merged, **{field: changes.get(field, getattr(activity, field)) for field in LOTTERY_FIELDS}})
     if "starts_at" in changes and changes["starts_at"] != activity.starts_at:
         refuse_past_start(changes["starts_at"], "不能把活动改到已经过去的时间")
     if "audience" in changes and changes["audience"] != activity.audience:
@@ -196,7 +234,8 @@ def update_activity(actor, activity_id, changes):
 
 
 def publish_activity(actor, activity_id):
-    """Publish a draft that starts in the future.
+    """Publish a draft that starts in the future; a lottery commits to its secret salt
+    (`lottery.commit_to_salt`).
 
     Raises NotFound, Forbidden, DomainError `activity_not_draft`, ValidationFailed (`starts_at` passed).
     """
@@ -206,6 +245,8 @@ def publish_activity(actor, activity_id):
     refuse_past_start(activity.starts_at, "活动开始时间已过，请先修改时间再发布")
     activity.status = "published"
     activity.published_at = utcnow()
+    if activity.signup_mode == "lottery":
+        commit_to_salt(activity)
     db.session.flush()
     return activity
 

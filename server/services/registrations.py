@@ -12,7 +12,8 @@ on an activity with `claim_hours` offered the places until a deadline (services/
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
 with the conditional UPDATE that counts its place (`take_places`); everything else locks with
-`lock_activity`. The `confirmed <= capacity` check constraint stands behind both. Promotions are
+`lock_activity`; a lottery entry holds the row FOR SHARE instead (`_hold_entry_window`, see
+services/lottery.py). The `confirmed <= capacity` check constraint stands behind both. Promotions are
 recorded as outbox rows in the same transaction; nothing is sent before the commit.
 """
 
@@ -220,6 +221,29 @@ def _take_places_for(user_id, activity, places):
     raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
 
 
+def _entry_window_statement():
+    """Lock the activity's row FOR SHARE if its lottery still takes entries (see `_hold_entry_window`)."""
+    table = Activity.__table__
+    still_open, _ = _signup_conditions(table, bindparam("now"), bindparam("places"), bindparam("audience"))
+    return (select(table.c.id).where(table.c.id == bindparam("activity"), still_open, table.c.draw_sealed_at.is_(None))
+            .with_for_update(read=True))
+
+
+_ENTRY_WINDOW = _entry_window_statement()
+
+
+def _hold_entry_window(user_id, activity, places):
+    """A lottery entry holds the activity's row FOR SHARE until its commit, re-checking under it that
+    sign-up is open and the entries unsealed: the seal (FOR UPDATE) waits for entries in flight and
+    every entry after it is refused, so each accepted entry is in the sealed list. Entries share the
+    lock and write nothing to the row. Raises what `check_signup` raises, `signup_closed` (sealed)."""
+    now = utcnow()
+    params = {"activity": activity.id, "now": now, "places": places, "audience": activity.audience}
+    if db.session.execute(_ENTRY_WINDOW, params).first() is None:
+        check_signup(user_id, read_for_signup(activity.id, user_id), places, now)
+        raise DomainError("signup_closed", "抽签报名已截止", 409)
+
+
 @counted(SIGNUPS, lambda result: result[0]["status"] if result[1] else "repeated")
 def register_for_activity(user_id, activity_id, companions=0, remark="", answers=None):
     """Sign the user up: confirmed while `1 + companions` places are free, else waitlisted.
@@ -256,6 +280,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     if any(typed.values()):  # organizers read them: WeChat checks them first, outside any lock; empty costs nothing
         check_texts(db.session.get(User, user_id), COMMENT, typed)
     status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
+    if status == "entered":
+        _hold_entry_window(user_id, activity, places)
     if status is None:
         status, taken, activity = _take_places_for(user_id, activity, places)
     answers = answers_still_fit(activity_id, asked, sent, answers)
