@@ -288,3 +288,24 @@ def test_verify_draw_recomputes_a_real_draw_and_catches_a_change(organizer, resi
     path.write_text(json.dumps(record))
     done = subprocess.run([*script, str(path)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and "seed" in done.stdout
+
+
+def test_a_walk_in_enters_the_lottery_and_is_drawn_without_a_message(organizer, residents, clean_app, client):
+    activity = lottery(organizer, capacity=1, waitlist_enabled=False)
+    walk_in = organizer.post(f"/api/v1/activities/{activity['id']}/walk-ins", json={"name": "王阿姨"})
+    assert walk_in.status_code == 201, walk_in.get_json()
+    assert walk_in.get_json()["status"] == "entered"
+    assert counts(clean_app, activity["id"]) == (0, 0)  # no place taken before the draw
+    person = residents(1)[0]
+    entry = enter(person, activity).get_json()["id"]
+    draw(clean_app)
+    record = client.get(f"/api/v1/activities/{activity['id']}/draw").get_json()
+    assert {e["entry"] for e in record["entries"]} == {walk_in.get_json()["registration_id"], entry}
+    assert record["results"] == recompute(record)
+    rows = registrations(clean_app, activity["id"])
+    assert sorted(status for status, _, _ in rows.values()) == ["confirmed", "not_drawn"]
+    # only the resident with an account is told
+    assert [ref for ref, _, _ in signup_results(clean_app)] == [entry]
+    # after the seal a desk cannot add an entry either
+    late = organizer.post(f"/api/v1/activities/{activity['id']}/walk-ins", json={"name": "李伯"})
+    assert (late.status_code, late.get_json()["error"]) == (409, "signup_closed")

@@ -221,15 +221,18 @@ def _take_places_for(user_id, activity, places):
     raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
 
 
-def _entry_window_statement():
-    """Lock the activity's row FOR SHARE if its lottery still takes entries (see `_hold_entry_window`)."""
+def _entry_window_statement(read=True):
+    """Lock the activity's row FOR SHARE (`read`; else FOR UPDATE) if its lottery still takes entries
+    (see `_hold_entry_window`)."""
     table = Activity.__table__
     still_open, _ = _signup_conditions(table, bindparam("now"), bindparam("places"), bindparam("audience"))
     return (select(table.c.id).where(table.c.id == bindparam("activity"), still_open, table.c.draw_sealed_at.is_(None))
-            .with_for_update(read=True))
+            .with_for_update(read=read))
 
 
 _ENTRY_WINDOW = _entry_window_statement()
+# A walk-in's entry locks the row outright: its duplicate check must see every other desk's.
+_WALK_IN_ENTRY_WINDOW = _entry_window_statement(read=False)
 
 
 def _hold_entry_window(user_id, activity, places):
@@ -454,6 +457,8 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     typed. Their places are taken like any sign-up's, by `take_places` (the same conditional UPDATE,
     under the same row lock, so the capacity holds exactly however many sign up at once): confirmed
     while `1 + companions` places are free, else waitlisted, else 409 `capacity_full` (no waitlist).
+    On a lottery the walk-in is an entry (`entered`) like anyone's, drawn with the rest; on an
+    activity that needs approval the organizer's own sign-up needs none and takes places at once.
 
     The activity's rules apply as to any sign-up (`check_open`: published, sign-up open, the places
     within its capacity at all), but not its audience: the organizer vouches for the person. Nobody is
@@ -471,19 +476,14 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     check_open(activity, places, utcnow())
     asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers, require=False)
     _refuse_duplicate_walk_in(activity_id, phone)
-    for _ in range(_SIGNUP_ATTEMPTS):
-        now = utcnow()
-        status, taken = take_places(activity, places, now)
-        if status is not None:
-            break
-        activity = read_for_signup(activity_id, None)
-        if activity is None:
-            raise activity_not_found()
-        check_open(activity, places, now)
-        if not activity.waitlist_enabled and not places_fit(activity, places):
-            raise DomainError("capacity_full", "名额已满", 409)
+    if activity.signup_mode == "lottery":
+        status = "entered"
+        params = {"activity": activity_id, "now": utcnow(), "places": places, "audience": activity.audience}
+        if db.session.execute(_WALK_IN_ENTRY_WINDOW, params).first() is None:
+            check_open(read_for_signup(activity_id, None), places, utcnow())
+            raise DomainError("signup_closed", "抽签报名已截止", 409)
     else:
-        raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
+        status = _take_places_for_walk_in(activity, places)
     # Under the activity's lock from here: the duplicate check again, so two desks cannot both add one.
     _refuse_duplicate_walk_in(activity_id, phone)
     answers = answers_still_fit(activity_id, asked, sent, answers, require=False)
@@ -499,6 +499,22 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     record_audit(actor, "registration.walk_in", "registration", registration_id, activity_id=activity_id, status=status)
     db.session.flush()
     return db.session.get(Registration, registration_id)
+
+
+def _take_places_for_walk_in(activity, places):
+    """`take_places` for a walk-in, read and checked again while nothing matched: returns the status."""
+    for _ in range(_SIGNUP_ATTEMPTS):
+        now = utcnow()
+        status, _taken = take_places(activity, places, now)
+        if status is not None:
+            return status
+        activity = read_for_signup(activity.id, None)
+        if activity is None:
+            raise activity_not_found()
+        check_open(activity, places, now)
+        if not activity.waitlist_enabled and not places_fit(activity, places):
+            raise DomainError("capacity_full", "名额已满", 409)
+    raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
 
 
 # What an organizer may cancel on someone's behalf: a place, a waitlist spot, a place held for an offer
