@@ -113,6 +113,8 @@ def test_publishing_a_lottery_commits_to_a_secret_salt(organizer, client):
     assert record["salt"] is None and record["seed"] is None and record["entries"] is None
     assert record["results"] is None and record["my_entry"] is None
     assert "sha256" in record["method"]
+    # English, then the Chinese line the mini-program shows residents
+    assert record["method"].split("\n")[1].startswith("抽签方法")
 
 
 def test_mode_and_draw_time_are_locked_once_published(organizer):

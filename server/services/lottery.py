@@ -55,10 +55,10 @@ METHOD = (
     "sha256(seed + \":\" + <entry>) ascending (hex digests, UTF-8); walking that order, a withdrawn entry "
     "is skipped, a party that fits in the places left is confirmed (first fit, never split), the rest are "
     "waitlisted in that order (not_drawn without a waitlist); sha256(salt) equals the commitment published "
-    "with the activity. "
-    "抽签方法：报名截止时封存参与名单（按编号排列的“编号:人数”），种子 = sha256(盐值|名单摘要)；"
-    "各参与者按 sha256(种子:编号) 从小到大排序，依次分配名额（同行人一起中签，不拆分；放不下的跳过），"
-    "其余按此顺序候补；盐值的 sha256 即发布时公示的承诺值，任何人可据此复算。"
+    "with the activity.\n"
+    "抽签方法：报名截止时封存参与名单（按编号排列的“编号:人数”），种子 = SHA-256(盐值|名单摘要)；"
+    "各参与者按 SHA-256(种子:编号) 从小到大排序，依次分配名额（同行人一起中签，不拆分；放不下的跳过），"
+    "其余按此顺序候补；盐值的 SHA-256 即发布时公示的承诺值，任何人可据此复算。"
 )
 
 # The notice each outcome sends (`signup_result`: status <= 5 characters, tip <= 20).

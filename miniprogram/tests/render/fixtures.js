@@ -349,11 +349,16 @@ function detailActivity(kind) {
   }
 }
 
+// The text GET /activities/{id}/draw sends (server/services/lottery.py METHOD): English, then Chinese.
 const DRAW_METHOD =
-  'SHA-256 ordering. seed = sha256(salt + ":" + sorted entry ids joined by ","). Each entry gets the key ' +
-  'sha256(seed + ":" + entry id); entries are ranked by key ascending. Parties are drawn as a unit: in rank ' +
-  'order, a party whose places fit what is left is confirmed, the rest are waitlisted in rank order.\n' +
-  '按种子与抽签号计算 SHA-256，从小到大排序；同行家庭整体抽取，按顺位依次确认名额，放不下的按顺位候补。';
+  'seed = sha256(salt + "|" + sha256(entries_text)), entries_text = concatenation of "<entry>:<places>\\n" ' +
+  'over the sealed entries in id order; entries are ordered by sha256(seed + ":" + <entry>) ascending (hex ' +
+  'digests, UTF-8); walking that order, a withdrawn entry is skipped, a party that fits in the places left is ' +
+  'confirmed (first fit, never split), the rest are waitlisted in that order (not_drawn without a waitlist); ' +
+  'sha256(salt) equals the commitment published with the activity.\n' +
+  '抽签方法：报名截止时封存参与名单（按编号排列的“编号:人数”），种子 = SHA-256(盐值|名单摘要)；' +
+  '各参与者按 SHA-256(种子:编号) 从小到大排序，依次分配名额（同行人一起中签，不拆分；放不下的跳过），' +
+  '其余按此顺序候补；盐值的 SHA-256 即发布时公示的承诺值，任何人可据此复算。';
 
 /** GET /activities/3/draw: 20 entries for 12 places; the caller's entry (50) drawn 14th, waitlisted. */
 function draw(state = 'drawn') {
