@@ -2,6 +2,7 @@
 the last second before the seal, withdrawals during the draw, two schedulers drawing at once, and a
 scheduler killed (SIGKILL) in the middle of a draw."""
 
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -240,3 +241,22 @@ def _backend_waiting(engine):
         return probe.execute(sa.text(
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%FROM registrations%FOR UPDATE%' "
             "AND state <> 'idle' AND pid <> pg_backend_pid()")).scalar()
+
+
+def test_a_scheduler_run_once_draws_a_due_lottery_and_sends_its_notices(
+    organizer, residents, clean_app, database_url, emulator_server, tmp_path
+):
+    closes = datetime.now(SHANGHAI) + timedelta(minutes=5)
+    activity = lottery(organizer, closes, closes + timedelta(minutes=30), capacity=1)
+    people = residents(3)
+    for person in people:
+        assert person.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    make_due(clean_app, activity["id"])
+    env = service_env(database_url, TEST_REDIS_URL or "", emulator_server.url)
+    done = subprocess.run([*SCHEDULER, "--once"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert state(clean_app, activity["id"]).drawn_at is not None
+    with clean_app.app_context():
+        statuses = db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "signup_result")).all()
+    # one notice each, handled in the same run (nobody allowed a message here: skipped, not left pending)
+    assert len(statuses) == 3 and "pending" not in statuses

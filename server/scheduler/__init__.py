@@ -93,11 +93,16 @@ def expire_offers(app):
 
 def run(app, once=False):
     """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
-    finished before stopping. With `once`, tick once and return."""
+    finished before stopping. With `once`, do what is due now once (draw and seal lotteries, expire
+    offers, send messages: the messages those queued go out in the same run) and return."""
+    from server.services.lottery import scheduled_draws
+
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     stop = threading.Event()
     if once:
         log.info("scheduler %s: one tick", worker_id)
+        scheduled_draws(app)
+        expire_offers(app)
         tick(app, worker_id, stop)
         return
     scheduler = BlockingScheduler(timezone=timezone.utc)
@@ -113,8 +118,6 @@ def run(app, once=False):
     )
 
     # Lotteries: seal those whose sign-up closed, draw those due (services/lottery.py; once, under locks).
-    from server.services.lottery import scheduled_draws
-
     scheduler.add_job(
         scheduled_draws,
         "interval",

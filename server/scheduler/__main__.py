@@ -10,7 +10,7 @@ from server.scheduler import run
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m server.scheduler", description=__doc__)
-    parser.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    parser.add_argument("--once", action="store_true", help="draw due lotteries, expire due offers and send due messages once, then exit")
     args = parser.parse_args(argv)
     try:
         app = create_app()  # configures logging (server.logs), as in the web processes

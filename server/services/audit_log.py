@@ -31,7 +31,13 @@ ACTION_LABELS = {
     "account.delete": "注销账号",
     "account.expire": "清理长期未登录账号",
     "activity.cancel": "取消活动",
+    "registration.walk_in": "代报名",
+    "registration.cancel": "代为取消报名",
+    "registration.approve": "通过报名审核",
+    "registration.reject": "驳回报名申请",
     "shift.cancel": "取消班次",
+    "booking.move": "调换值守班次或岗位",
+    "booking.release": "代为取消值守预约",
     "community.create": "新建社区",
     "community.update": "修改社区",
     "community.archive": "归档社区",
@@ -45,12 +51,16 @@ ACTION_GROUPS = {
     "login": ("管理后台登录", ("console_login", "console_logout_all"), None),
     "membership": ("社区居民确认", ("membership.confirm", "membership.reject"), None),
     "cancel": ("取消活动或班次", ("activity.cancel", "shift.cancel"), None),
+    "registration": ("代报名、代取消与报名审核",
+                     ("registration.walk_in", "registration.cancel", "registration.approve", "registration.reject"), None),
+    "booking": ("值守调换与代取消", ("booking.move", "booking.release"), None),
     "account": ("账号注销", ("account.delete", "account.expire"), None),
     "community": ("社区管理", ("community.create", "community.update", "community.archive"), None),
 }
 
 ROLE_LABELS = {"party_member": "党员", "organizer": "组织者", "admin": "管理员", "resident": "居民"}
-TARGET_LABELS = {"user": "用户", "activity": "活动", "shift": "班次", "community": "社区", "site": "站点"}
+TARGET_LABELS = {"user": "用户", "activity": "活动", "shift": "班次", "community": "社区", "site": "站点",
+                 "registration": "报名", "booking": "值守预约"}
 DETAIL_LABELS = {
     "role": "角色",
     "community_id": "社区",
