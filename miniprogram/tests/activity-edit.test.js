@@ -142,6 +142,19 @@ test('the 满员后候补 row is the switch: a tap anywhere on it flips waitlist
   expect(body.includes('t-switch__body--checked')).toBe(!before);
 });
 
+test('the 参加证明 row flips certificate_enabled, which the saved activity carries', async () => {
+  const { page } = open();
+  await settle();
+  const row = page.querySelectorAll('.edit__switch-row')[1];
+  expect(row.dom.textContent).toContain('参加证明');
+  expect(page.data.form.certificateEnabled).toBe(false);
+  row.dispatchEvent('tap');
+  await settle();
+  expect(page.data.form.certificateEnabled).toBe(true);
+  const { payload } = require('../controllers/forms').buildActivityPayload(page.data.form);
+  expect(payload.certificate_enabled).toBe(true);
+});
+
 test('报名方式 抽签 adds the 开奖时间 row; its time and claim hours reach POST /activities', async () => {
   const { page, created } = open();
   await settle();
