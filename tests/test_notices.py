@@ -197,3 +197,21 @@ def test_requests_racing_with_one_key_make_one_notice(organizer, scene, live_ser
     with clean_app.app_context():
         assert len(db.session.scalars(select(ActivityNotice)).all()) == 1
     assert len(messages("notice")) == 1
+
+
+def test_a_queued_notice_is_voided_when_its_person_leaves_or_the_activity_is_cancelled(
+    organizer, scene, messages, residents, emulator
+):
+    activity, people, regs, walk_in = scene
+    path = f"/api/v1/activities/{activity['id']}"
+    assert organizer.post(f"{path}/notices", json={"text": TEXT, "include_waitlist": True}).status_code == 201
+    queued = {m["user_id"]: m["status"] for m in messages("notice")}
+    assert queued == {people[0].user["id"]: "pending", people[2].user["id"]: "pending"}
+    # the waitlisted person gives up their spot: their notice is not sent; the other stays queued
+    assert people[2].delete(f"{path}/registrations/me").status_code == 200
+    assert {m["user_id"]: m["status"] for m in messages("notice")} == {
+        people[0].user["id"]: "pending", people[2].user["id"]: "void"}
+    # the activity is cancelled: nothing about it goes out but the cancellation
+    assert organizer.post(f"{path}/cancel", json={"reason": "场地维修"}).status_code == 200
+    assert {m["status"] for m in messages("notice")} == {"void"}
+    assert [m["user_id"] for m in messages("cancelled_by_organizer")] == [people[0].user["id"], people[1].user["id"]]

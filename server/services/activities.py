@@ -38,7 +38,7 @@ from server.services.outbox import enqueue_message
 from server.services.paging import paginate, text_matches
 from server.services.questions import normalize_questions, questions_changed, refuse_questions_change
 from server.services.registrations import _check_eligible, promote_waitlist, release_registration
-from server.services.reminders import void_reminders
+from server.services.reminders import void_notices, void_reminders
 from server.services.schedule_changes import notify_schedule_changed, refuse_breaking, refuse_past_start
 from server.services.users import record_audit, refuse_archived
 
@@ -270,6 +270,7 @@ def cancel_activity(actor, activity_id, reason):
     activity.cancel_reason = reason
     registrations = _active_registrations(activity, OPEN_REGISTRATION)
     void_reminders("registration", [r.id for r in registrations])
+    void_notices(activity.id)
     for registration in registrations:
         release_registration(activity, registration, now)
         if registration.user_id is None:  # a walk-in has no account to tell

@@ -41,7 +41,7 @@ from server.services.content_safety import COMMENT, FORUM, check_texts
 from server.services.my_registrations import WAITLIST_ORDER, own_registration
 from server.services.outbox import enqueue_message
 from server.services.questions import answers_still_fit, typed_answers, validate_answers
-from server.services.reminders import void_reminders
+from server.services.reminders import void_notices, void_reminders
 from server.services.users import record_audit
 
 # A sign-up whose place was freed and retaken between its two UPDATEs tries again this often.
@@ -353,6 +353,7 @@ def cancel_registration(user, activity_id, ignore_cutoff=False):
         raise DomainError("cancel_cutoff_passed", "已过取消报名的截止时间", 409)
     release_registration(activity, registration, now)
     void_reminders("registration", [registration.id])
+    void_notices(activity.id, [user.id])  # an organizer's notice still queued no longer concerns them
     promote_waitlist(activity, now)
     db.session.flush()
     return registration
@@ -550,6 +551,7 @@ def cancel_registration_for(actor, activity_id, registration_id, reason):
     release_registration(activity, registration, now)
     void_reminders("registration", [registration.id])
     if registration.user_id is not None:
+        void_notices(activity.id, [registration.user_id])  # a notice still queued no longer concerns them
         enqueue_message(
             "cancelled_by_organizer",
             registration.user_id,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import ValidationFailed
 from server.extensions import db
-from server.models import REMINDER_KINDS, OutboxMessage, SubscriptionCredit, User
+from server.models import REMINDER_KINDS, ActivityNotice, OutboxMessage, SubscriptionCredit, User
 from server.models.base import utcnow
 from server.services.outbox import enqueue_message
 from server.services.templates import template_ids
@@ -48,6 +48,22 @@ def void_reminders(ref_type, ref_ids):
         .values(status="void")
         .execution_options(synchronize_session=False)
     )
+
+
+def void_notices(activity_id, user_ids=None):
+    """Void the organizers' notices about this activity still waiting to go out: to everyone (the
+    activity was cancelled), or to `user_ids` (they gave their place up or had it cancelled). A notice
+    already claimed by a scheduler is sent."""
+    notices = select(ActivityNotice.id).where(ActivityNotice.activity_id == activity_id)
+    statement = update(OutboxMessage).where(
+        OutboxMessage.kind == "notice",
+        OutboxMessage.ref_type == "notice",
+        OutboxMessage.ref_id.in_(notices.scalar_subquery()),
+        OutboxMessage.status == "pending",
+    )
+    if user_ids is not None:
+        statement = statement.where(OutboxMessage.user_id.in_(list(user_ids)))
+    db.session.execute(statement.values(status="void").execution_options(synchronize_session=False))
 
 
 def record_accepts(user, accepted):
