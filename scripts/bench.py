@@ -19,10 +19,9 @@ organizer of one community, against the baseline's /ping and /year-totals (the t
 statistics must make). The issue's bound: p95 under 300 ms per request.
 """
 
-import hashlib
-
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
