@@ -27,6 +27,7 @@ describe('activity form', () => {
       signup_closes_at: null,
       capacity: 40,
       waitlist_enabled: true,
+      certificate_enabled: false,
       audience: 'all',
       cancel_cutoff_minutes: 60,
       claim_hours: 0,
