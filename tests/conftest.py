@@ -4,6 +4,11 @@ the WeChat emulator over real HTTP, and a logged-in client per demo role.
 The schema is built by the Alembic migrations, not `create_all`, so every run exercises them.
 Each test starts from empty tables, an empty Redis database and a reset emulator.
 WARNING: the database of `TEST_DATABASE_URL` and the Redis database of `TEST_REDIS_URL` are wiped.
+
+In parallel (pytest-xdist, `-n N`, as scripts/test runs) each worker has its own of everything: worker
+`gwK` uses the database `<name>_gwK` beside the one named (created when missing), Redis db `<db> - K`
+(so `redis://.../15` with four workers wipes dbs 15, 14, 13 and 12), its own emulator, SQLite file
+and fakeredis, and its processes' ports are free ones.
 """
 
 import os
@@ -22,8 +27,33 @@ from wechat_emulator import EmulatorClient, EmulatorServer  # noqa: E402
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+# "gw0", "gw1" ... in a pytest-xdist worker, None in a serial run (and in xdist's controller).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER") or None
+
+
+def worker_database_url(url, worker):
+    """The database of one xdist worker: `<name>_<worker>` on the same server as `url`."""
+    if not url or not worker:
+        return url
+    return sa.make_url(url).set(database=f"{sa.make_url(url).database}_{worker}").render_as_string(hide_password=False)
+
+
+def worker_redis_url(url, worker):
+    """The Redis db of one xdist worker: worker `gwK` counts down K dbs from the one in `url`."""
+    if not url or not worker:
+        return url
+    base, _, number = url.rpartition("/")
+    if not number.isdigit():
+        base, number = url.rstrip("/"), "0"
+    index = int(worker.removeprefix("gw"))
+    if int(number) < index:
+        raise pytest.UsageError(f"TEST_REDIS_URL {url}: worker {worker} would need Redis db {int(number) - index}; "
+                                "name a higher db (e.g. /15) or run fewer workers")
+    return f"{base}/{int(number) - index}"
+
+
+TEST_DATABASE_URL = worker_database_url(os.environ.get("TEST_DATABASE_URL") or None, WORKER)
+TEST_REDIS_URL = worker_redis_url(os.environ.get("TEST_REDIS_URL") or None, WORKER)
 APPID = "wxtest0000000000"
 SECRET = "test-secret"
 
@@ -35,10 +65,13 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return [
+    header = [
         f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temporary file)'}",
         f"redis: {TEST_REDIS_URL or 'fakeredis (in-process)'}",
     ]
+    if config.getoption("numprocesses", None):
+        header.append("xdist: one of each per worker gwK (database <name>_gwK, Redis db <db> - K, emulator, SQLite)")
+    return header
 
 
 @pytest.fixture(scope="session")
@@ -66,9 +99,24 @@ def _drop_everything(url):
     engine.dispose()
 
 
+def _create_database(url):
+    """Create the database of `url` when it does not exist (an xdist worker's, on first use)."""
+    url = sa.make_url(url).set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database})
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if TEST_DATABASE_URL:
+        if WORKER:
+            _create_database(TEST_DATABASE_URL)
         _drop_everything(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
