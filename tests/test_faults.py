@@ -180,7 +180,7 @@ def service(database_url, emulator_server, own_redis, tmp_path):
             return False
 
     try:
-        wait_until(up, 30, "the service to start")
+        wait_until(up, 90, "the service to start")
         yield url
     finally:
         process.terminate()

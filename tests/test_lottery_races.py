@@ -215,7 +215,7 @@ def test_a_scheduler_killed_mid_draw_leaves_nothing_and_the_next_draws_once(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND query LIKE '%FROM registrations%FOR UPDATE%'")).scalar()
 
-        wait_until(draw_waiting, 30, "the first scheduler's draw to wait for the held row")
+        wait_until(draw_waiting, 90, "the first scheduler's draw to wait for the held row")
         first.kill()
         first.wait(timeout=10)
     finally:
@@ -227,7 +227,7 @@ def test_a_scheduler_killed_mid_draw_leaves_nothing_and_the_next_draws_once(
     assert notices_per_registration(clean_app) == Counter()
 
     second, third = start_scheduler(), start_scheduler()
-    wait_until(lambda: state(clean_app, activity["id"]).drawn_at is not None, 30, "the draw")
+    wait_until(lambda: state(clean_app, activity["id"]).drawn_at is not None, 90, "the draw")
     time.sleep(1.5)  # both schedulers tick again: nothing more may happen
     second.kill(), third.kill()
     engine.dispose()

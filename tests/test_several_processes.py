@@ -76,7 +76,7 @@ def processes(database_url, emulator_server, tmp_path):
         for _ in range(2):
             Processes.start_scheduler()
         for url in Processes.api:
-            wait_until(lambda url=url: answers_health(url), 30, f"the API at {url} to start")
+            wait_until(lambda url=url: answers_health(url), 90, f"the API at {url} to start")
         yield Processes
     finally:
         for process in started:
