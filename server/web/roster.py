@@ -175,22 +175,37 @@ def check_in(activity_id, registration_id):
     return redirect(url_for(".index", activity_id=activity_id))
 
 
-@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/cancel", methods=["POST"])
-@console_login_required
-def cancel(activity_id, registration_id):
+def _row_action(activity_id, registration_id, form, act, schema=None):
+    """Do what a roster row's form asks: `act(body)`, the form parsed with `schema` (if any) first.
+    Returns `(result, None)` once committed, or `(None, response)`: the roster again, the refusal shown
+    beside that row's form (`<form>_errors`, `<form>_for`), nothing changed. A 403 or a missing
+    activity is raised as it is."""
+    beside = {f"{form}_for": registration_id}
     try:
-        body = parse_form(RosterCancelSchema(), request.form)
-        registrations.cancel_registration_for(g.user, activity_id, registration_id, body["reason"])
+        result = act(parse_form(schema, request.form) if schema is not None else None)
     except FormErrors as exc:
         db.session.rollback()
-        return _render(activity_id, cancel_errors=exc.errors, cancel_for=registration_id, status=422)
+        return None, _render(activity_id, status=422, **{f"{form}_errors": exc.errors}, **beside)
     except DomainError as exc:
         db.session.rollback()
         if exc.status == 403 or exc.error == "activity_not_found":
             raise
-        return _render(activity_id, cancel_errors=domain_error_as_form_errors(exc), cancel_for=registration_id,
-                       status=exc.status)
+        return None, _render(activity_id, status=exc.status, **{f"{form}_errors": domain_error_as_form_errors(exc)},
+                             **beside)
     db.session.commit()
+    return result, None
+
+
+@bp.route("/activities/<id:activity_id>/roster/<id:registration_id>/cancel", methods=["POST"])
+@console_login_required
+def cancel(activity_id, registration_id):
+    _, refused = _row_action(
+        activity_id, registration_id, "cancel",
+        lambda body: registrations.cancel_registration_for(g.user, activity_id, registration_id, body["reason"]),
+        RosterCancelSchema(),
+    )
+    if refused is not None:
+        return refused
     flash("已取消该报名，候补已按顺序递补", "success")
     return redirect(url_for(".index", activity_id=activity_id))
 
@@ -199,15 +214,12 @@ def cancel(activity_id, registration_id):
 @console_login_required
 def approve(activity_id, registration_id):
     """通过: the sign-up takes a place, or the waitlist (or stays pending when neither is left)."""
-    try:
-        registration = approvals.approve_registration(g.user, activity_id, registration_id)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 403 or exc.error == "activity_not_found":
-            raise
-        return _render(activity_id, decide_errors=domain_error_as_form_errors(exc), decide_for=registration_id,
-                       status=exc.status)
-    db.session.commit()
+    registration, refused = _row_action(
+        activity_id, registration_id, "decide",
+        lambda _body: approvals.approve_registration(g.user, activity_id, registration_id),
+    )
+    if refused is not None:
+        return refused
     outcome = "已确认名额" if registration.status == "confirmed" else "名额已满，已进入候补"
     flash(f"已通过报名：{outcome}", "success")
     return redirect(url_for(".index", activity_id=activity_id))
@@ -217,19 +229,13 @@ def approve(activity_id, registration_id):
 @console_login_required
 def reject(activity_id, registration_id):
     """不通过, with a reason the person is told."""
-    try:
-        body = parse_form(RosterRejectSchema(), request.form)
-        approvals.reject_registration(g.user, activity_id, registration_id, body["reason"])
-    except FormErrors as exc:
-        db.session.rollback()
-        return _render(activity_id, decide_errors=exc.errors, decide_for=registration_id, status=422)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 403 or exc.error == "activity_not_found":
-            raise
-        return _render(activity_id, decide_errors=domain_error_as_form_errors(exc), decide_for=registration_id,
-                       status=exc.status)
-    db.session.commit()
+    _, refused = _row_action(
+        activity_id, registration_id, "decide",
+        lambda body: approvals.reject_registration(g.user, activity_id, registration_id, body["reason"]),
+        RosterRejectSchema(),
+    )
+    if refused is not None:
+        return refused
     flash("已驳回该报名，并已通知报名人", "success")
     return redirect(url_for(".index", activity_id=activity_id))
 
