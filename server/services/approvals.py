@@ -30,7 +30,7 @@ from server.services.activity_reminders import message_payload, schedule_registr
 from server.services.content_safety import FORUM, check_texts
 from server.services.my_registrations import waitlist_position
 from server.services.outbox import enqueue_message
-from server.services.registrations import places_fit
+from server.services.registrations import lock_registration, places_fit
 from server.services.users import record_audit
 
 APPROVED_TIP = "已为您保留名额，请准时参加"
@@ -40,12 +40,7 @@ def _locked_pending(actor, activity_id, registration_id):
     """Lock the activity (managed by `actor`) and the registration on it: `(activity, registration)`.
     Raises NotFound, Forbidden, DomainError `not_pending`."""
     activity = get_managed_activity(actor, activity_id, lock=True)
-    registration = db.session.scalar(
-        select(Registration)
-        .where(Registration.id == registration_id, Registration.activity_id == activity.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    registration = lock_registration(activity, registration_id)
     if registration is None:
         raise NotFound("registration_not_found", "该活动没有这条报名记录")
     if registration.status != "pending":

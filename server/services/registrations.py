@@ -518,6 +518,17 @@ def _take_places_for_walk_in(activity, places):
     raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
 
 
+def lock_registration(activity, registration_id):
+    """The registration with this id on the activity (whose lock the caller holds), locked and read
+    afresh; None if the activity has none such."""
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.id == registration_id, Registration.activity_id == activity.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 # What an organizer may cancel on someone's behalf: a place, a waitlist spot, a place held for an offer
 # (a pending sign-up is rejected with a reason instead: services/approvals.py).
 CANCELLABLE_BY_ORGANIZER = ("confirmed", "waitlisted", "offered")
@@ -539,12 +550,7 @@ def cancel_registration_for(actor, activity_id, registration_id, reason):
     if registration is not None and registration.user_id is not None:  # the reason is sent to them
         check_texts(actor, FORUM, {"reason": reason})
     activity = get_managed_activity(actor, activity_id, lock=True)
-    registration = db.session.scalar(
-        select(Registration)
-        .where(Registration.id == registration_id, Registration.activity_id == activity.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    registration = lock_registration(activity, registration_id)
     if registration is None or registration.status not in CANCELLABLE_BY_ORGANIZER:
         raise NotFound("registration_not_found", "该活动没有这条有效的报名")
     now = utcnow()
