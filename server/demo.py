@@ -16,7 +16,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Activity, Community, Shift, ShiftPost, Site, User
 from server.models.base import utcnow
-from server.services import users
+from server.services import lottery, users
 from server.services.shift_planning import slot_times
 
 COMMUNITIES = [
@@ -61,6 +61,28 @@ DEMO_ACTIVITIES = [
     ("垃圾分类志愿宣传", "volunteer", "all", 15, True, 9, time(9, 0), 3, "社区东门", "draft"),
 ]
 
+# How some of them give out places (docs/api.md, "Sign-up modes and registration states"): the
+# 亲子 reading is a lottery whose sign-up closes two days before, drawn an hour later, asking the
+# child's age; the carnival's freed places are offered to the waitlist for 12 hours.
+DEMO_MODES = {
+    "亲子绘本共读会": {
+        "signup_mode": "lottery", "closes_days_before": 2,
+        "questions": [{"id": "q1", "kind": "number", "label": "孩子年龄", "required": True, "options": [],
+                       "min": 3, "max": 12}],
+    },
+    "社区邻里嘉年华": {"claim_hours": 12},
+}
+
+
+def _mode_columns(title, starts_at):
+    """The sign-up mode columns of a demo activity (`DEMO_MODES`)."""
+    mode = dict(DEMO_MODES.get(title, {}))
+    closes_days_before = mode.pop("closes_days_before", None)
+    if closes_days_before is not None:
+        closes = (starts_at - timedelta(days=closes_days_before)).replace(hour=20, minute=0)
+        mode.update(signup_closes_at=closes, draw_at=closes + timedelta(hours=1))
+    return mode
+
 
 def seed_activities(communities, organizer_ids):
     """Sample activities in every community, relative to today; existing ones (same title) are kept."""
@@ -72,24 +94,27 @@ def seed_activities(communities, organizer_ids):
             if (community.id, title) in existing:
                 continue
             starts_at = datetime.combine(today + timedelta(days=days), start, zone)
-            db.session.add(
-                Activity(
-                    community_id=community.id,
-                    title=title,
-                    description=f"{community.name}{title}，欢迎报名参加。",
-                    category=category,
-                    venue=f"{community.name}{venue}",
-                    starts_at=starts_at,
-                    ends_at=starts_at + timedelta(hours=hours),
-                    capacity=capacity,
-                    waitlist_enabled=waitlist,
-                    audience=audience,
-                    cancel_cutoff_minutes=120,
-                    status=status,
-                    published_at=datetime.now(zone) if status == "published" else None,
-                    created_by_id=organizer_ids.get(community.id),
-                )
+            modes = _mode_columns(title, starts_at)
+            activity = Activity(
+                community_id=community.id,
+                title=title,
+                description=f"{community.name}{title}，欢迎报名参加。",
+                category=category,
+                venue=f"{community.name}{venue}",
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=hours),
+                capacity=capacity,
+                waitlist_enabled=waitlist,
+                audience=audience,
+                cancel_cutoff_minutes=120,
+                status=status,
+                published_at=datetime.now(zone) if status == "published" else None,
+                created_by_id=organizer_ids.get(community.id),
+                **modes,
             )
+            if modes.get("signup_mode") == "lottery" and status == "published":
+                lottery.commit_to_salt(activity)  # as publishing does
+            db.session.add(activity)
     db.session.flush()
 
 

@@ -311,3 +311,16 @@ def test_a_walk_in_enters_the_lottery_and_is_drawn_without_a_message(organizer, 
     # after the seal a desk cannot add an entry either
     late = organizer.post(f"/api/v1/activities/{activity['id']}/walk-ins", json={"name": "李伯"})
     assert (late.status_code, late.get_json()["error"]) == (409, "signup_closed")
+
+
+def test_the_demo_data_has_a_published_lottery_with_a_question_open_to_enter(clean_app, client):
+    assert clean_app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with clean_app.app_context():
+        lotteries = db.session.scalars(select(Activity).where(Activity.signup_mode == "lottery")).all()
+        assert lotteries and all(a.status == "published" and a.draw_commitment for a in lotteries)
+        assert all(a.signup_closes_at <= a.draw_at < a.starts_at for a in lotteries)
+        assert lotteries[0].questions[0]["label"] == "孩子年龄"
+        assert db.session.scalars(select(Activity.claim_hours).where(Activity.claim_hours > 0)).all()
+        activity_id = lotteries[0].id
+    record = client.get(f"/api/v1/activities/{activity_id}/draw").get_json()
+    assert record["state"] == "open" and record["commitment"]
