@@ -324,3 +324,18 @@ def test_the_demo_data_has_a_published_lottery_with_a_question_open_to_enter(cle
         activity_id = lotteries[0].id
     record = client.get(f"/api/v1/activities/{activity_id}/draw").get_json()
     assert record["state"] == "open" and record["commitment"]
+
+
+def test_an_organizer_cancels_an_entry_before_the_draw_and_it_is_withdrawn(organizer, residents, clean_app, client,
+                                                                         messages):
+    activity = lottery(organizer, capacity=1)
+    first, second = residents(2)
+    kept, cancelled = enter(first, activity).get_json()["id"], enter(second, activity).get_json()["id"]
+    seal(clean_app)
+    path = f"/api/v1/activities/{activity['id']}/roster/{cancelled}/cancel"
+    assert organizer.post(path, json={"reason": "重复报名"}).status_code == 200
+    assert [m["user_id"] for m in messages("cancelled_by_organizer")] == [second.user["id"]]
+    draw(clean_app)
+    record = client.get(f"/api/v1/activities/{activity['id']}/draw").get_json()
+    assert {r["entry"]: r["outcome"] for r in record["results"]} == {kept: "confirmed", cancelled: "withdrawn"}
+    assert record["results"] == recompute(record)

@@ -372,3 +372,24 @@ def test_a_walk_in_is_refused_for_a_phone_holding_an_offer(organizer, residents,
     response = organizer.post(f"/api/v1/activities/{activity['id']}/walk-ins",
                               json={"name": "张三", "phone": "13912345678"})
     assert (response.status_code, response.get_json()["error"]) == (409, "walk_in_duplicate")
+
+
+def test_moving_the_activity_earlier_shortens_open_offers_or_confirms_them(organizer, residents, clean_app):
+    activity, (holder,), (first, second) = queue(organizer, residents, starts_at=soon(3 * 24 * 60))
+    cancel(holder, activity)
+    assert mine(first, activity)["status"] == "offered"  # 24 hours to claim
+    path = f"/api/v1/activities/{activity['id']}"
+
+    def move(minutes):
+        starts = soon(minutes)
+        response = organizer.patch(path, json={"starts_at": starts.isoformat(),
+                                               "ends_at": (starts + timedelta(hours=2)).isoformat()})
+        assert response.status_code == 200, response.get_json()
+
+    move(600)  # 10 hours from now: half of it is left to claim, not the 24 hours first given
+    left = datetime.fromisoformat(mine(first, activity)["offer_expires_at"]) - datetime.now(timezone.utc)
+    assert timedelta(hours=4, minutes=50) < left <= timedelta(hours=5)
+    move(50)  # too close for an offer: the place is confirmed, as a new offer would be
+    assert mine(first, activity)["status"] == "confirmed"
+    assert mine(second, activity)["status"] == "waitlisted"
+    assert counts(clean_app, activity) == (1, 1)

@@ -34,6 +34,7 @@ from server.services.activity_reminders import REMINDER_FIELDS, message_payload,
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.lottery import commit_to_salt
 from server.services.my_registrations import my_registrations_for
+from server.services.offers import shorten_offers
 from server.services.outbox import enqueue_message
 from server.services.paging import paginate, text_matches
 from server.services.questions import normalize_questions, questions_changed, refuse_questions_change
@@ -217,6 +218,8 @@ def update_activity(actor, activity_id, changes):
     changed = {field for field in changes if changes[field] != getattr(activity, field)}
     for field, value in changes.items():
         setattr(activity, field, value)
+    if "starts_at" in changed:
+        shorten_offers(activity, now)
     if changed & set(REMINDER_FIELDS):
         reschedule_reminders(activity)
     if changed & set(SCHEDULE_FIELDS) and activity.status == "published":

@@ -13,6 +13,9 @@ near the start leaves time for the next one. When that leaves less than `MIN_CLA
 claim it, or the start is that close, the place is confirmed at once, as with `claim_hours` = 0: a
 place is never lost to an offer nobody could answer in time.
 
+Moving the activity brings open offers within the rule again (`shorten_offers`): a deadline is
+never later than half the time left, and an offer with under `MIN_CLAIM` left is confirmed.
+
 A deadline is a deadline even before the sweeper runs: accepting or declining after it answers 409
 `offer_expired`, and that request expires the offer (the place passes on); the boundary commits that
 before answering. `expire_due_offers` (the scheduler, every minute) expires the rest.
@@ -129,6 +132,25 @@ def decline_offer(user, activity_id):
     cache.mark_changed(db.session, "activities")
     db.session.flush()
     return registration
+
+
+def shorten_offers(activity, now):
+    """The activity moved: bring each open offer's deadline within the rule again from `now` (never
+    later than it was). An offer left less than `MIN_CLAIM` is confirmed at once, as a new one would
+    be (its owner is told of the move with everyone holding a place). The caller holds the lock."""
+    offers = db.session.scalars(
+        select(Registration)
+        .where(Registration.activity_id == activity.id, Registration.status == "offered")
+        .with_for_update()
+    ).all()
+    for registration in offers:
+        deadline = offer_deadline(activity, now)
+        if deadline is None:
+            registration.status = "confirmed"
+            if registration.user_id is not None:
+                schedule_registration_reminders(activity, registration.id, registration.user_id)
+        elif deadline < registration.offer_expires_at:
+            registration.offer_expires_at = deadline
 
 
 def expire_offers_of(activity_id, now):

@@ -529,14 +529,14 @@ def lock_registration(activity, registration_id):
     )
 
 
-# What an organizer may cancel on someone's behalf: a place, a waitlist spot, a place held for an offer
-# (a pending sign-up is rejected with a reason instead: services/approvals.py).
-CANCELLABLE_BY_ORGANIZER = ("confirmed", "waitlisted", "offered")
+# What an organizer may cancel on someone's behalf: a place, a waitlist spot, a place held for an offer,
+# a lottery entry before its draw (a pending sign-up is rejected with a reason instead: services/approvals.py).
+CANCELLABLE_BY_ORGANIZER = ("confirmed", "waitlisted", "offered", "entered")
 
 
 def cancel_registration_for(actor, activity_id, registration_id, reason):
     """An organizer of the activity's community cancels someone's registration (a place, a waitlist
-    spot or an offer: `CANCELLABLE_BY_ORGANIZER`) with
+    spot, an offer or a lottery entry before its draw: `CANCELLABLE_BY_ORGANIZER`) with
     a reason: the place is given up as by its owner (`release_registration`), the waitlist moves up
     (`promote_waitlist`), reminders are voided, the person (if they have an account) is told with
     the reason, and the cancellation is audited (`registration.cancel`, with the reason). The
