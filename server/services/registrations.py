@@ -206,16 +206,19 @@ def take_places(activity, places, now):
 _WITHOUT_PLACE = {"lottery": "entered", "approval": "pending"}
 
 
-def _take_places_for(user_id, activity, places):
-    """`take_places` for a sign-up, read and checked again while nothing matched: returns `(status,
-    taken, activity)`. Raises what `check_signup` raises, `capacity_full` (no waitlist), `conflict`."""
+def _take_places_for(user_id, activity, places, check):
+    """`take_places`, the activity read (for `user_id`; None: a walk-in) and `check(row, now)`ed again
+    while nothing matched: returns `(status, taken, activity)`. Raises NotFound, what `check` raises,
+    DomainError `capacity_full` (no waitlist), `conflict`."""
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
         status, taken = take_places(activity, places, now)
         if status is not None:
             return status, taken, activity
         activity = read_for_signup(activity.id, user_id)
-        check_signup(user_id, activity, places, now)
+        if activity is None:
+            raise activity_not_found()
+        check(activity, now)
         if not activity.waitlist_enabled and not places_fit(activity, places):
             raise DomainError("capacity_full", "名额已满", 409)
     raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
@@ -235,15 +238,20 @@ _ENTRY_WINDOW = _entry_window_statement()
 _WALK_IN_ENTRY_WINDOW = _entry_window_statement(read=False)
 
 
-def _hold_entry_window(user_id, activity, places):
+def _hold_entry_window(user_id, activity, places, check, statement=_ENTRY_WINDOW):
     """A lottery entry holds the activity's row FOR SHARE until its commit, re-checking under it that
     sign-up is open and the entries unsealed: the seal (FOR UPDATE) waits for entries in flight and
     every entry after it is refused, so each accepted entry is in the sealed list. Entries share the
-    lock and write nothing to the row. Raises what `check_signup` raises, `signup_closed` (sealed)."""
+    lock and write nothing to the row (a walk-in's takes it outright: `_WALK_IN_ENTRY_WINDOW`). When
+    the window is shut, the activity is read again (for `user_id`; None: a walk-in) and `check(row,
+    now)`ed, else `signup_closed` (sealed)."""
     now = utcnow()
     params = {"activity": activity.id, "now": now, "places": places, "audience": activity.audience}
-    if db.session.execute(_ENTRY_WINDOW, params).first() is None:
-        check_signup(user_id, read_for_signup(activity.id, user_id), places, now)
+    if db.session.execute(statement, params).first() is None:
+        again = read_for_signup(activity.id, user_id)
+        if again is None:
+            raise activity_not_found()
+        check(again, now)
         raise DomainError("signup_closed", "抽签报名已截止", 409)
 
 
@@ -282,11 +290,14 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     typed = {"remark": remark, **typed_answers(activity.questions, answers)}
     if any(typed.values()):  # organizers read them: WeChat checks them first, outside any lock; empty costs nothing
         check_texts(db.session.get(User, user_id), COMMENT, typed)
+    def check(row, now):
+        check_signup(user_id, row, places, now)
+
     status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
     if status == "entered":
-        _hold_entry_window(user_id, activity, places)
+        _hold_entry_window(user_id, activity, places, check)
     if status is None:
-        status, taken, activity = _take_places_for(user_id, activity, places)
+        status, taken, activity = _take_places_for(user_id, activity, places, check)
     answers = answers_still_fit(activity_id, asked, sent, answers)
     # Read the clock under the lock: sign-up times then follow the order places were handed out.
     values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
@@ -477,14 +488,15 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     check_open(activity, places, utcnow())
     asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers, require=False)
     _refuse_duplicate_walk_in(activity_id, phone)
+
+    def check(row, now):
+        check_open(row, places, now)
+
     if activity.signup_mode == "lottery":
         status = "entered"
-        params = {"activity": activity_id, "now": utcnow(), "places": places, "audience": activity.audience}
-        if db.session.execute(_WALK_IN_ENTRY_WINDOW, params).first() is None:
-            check_open(read_for_signup(activity_id, None), places, utcnow())
-            raise DomainError("signup_closed", "抽签报名已截止", 409)
+        _hold_entry_window(None, activity, places, check, _WALK_IN_ENTRY_WINDOW)
     else:
-        status = _take_places_for_walk_in(activity, places)
+        status, _taken, activity = _take_places_for(None, activity, places, check)
     # Under the activity's lock from here: the duplicate check again, so two desks cannot both add one.
     _refuse_duplicate_walk_in(activity_id, phone)
     answers = answers_still_fit(activity_id, asked, sent, answers, require=False)
@@ -500,22 +512,6 @@ def register_walk_in(actor, activity_id, name, phone=None, companions=0, remark=
     record_audit(actor, "registration.walk_in", "registration", registration_id, activity_id=activity_id, status=status)
     db.session.flush()
     return db.session.get(Registration, registration_id)
-
-
-def _take_places_for_walk_in(activity, places):
-    """`take_places` for a walk-in, read and checked again while nothing matched: returns the status."""
-    for _ in range(_SIGNUP_ATTEMPTS):
-        now = utcnow()
-        status, _taken = take_places(activity, places, now)
-        if status is not None:
-            return status
-        activity = read_for_signup(activity.id, None)
-        if activity is None:
-            raise activity_not_found()
-        check_open(activity, places, now)
-        if not activity.waitlist_enabled and not places_fit(activity, places):
-            raise DomainError("capacity_full", "名额已满", 409)
-    raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
 
 
 def lock_registration(activity, registration_id):
