@@ -5,8 +5,9 @@
 const { request } = require('../api/request');
 
 /**
- * GET /activities/{id}/roster?format=json[&status] → {activity, counts, items}. Without `status`: confirmed,
- * waitlisted and offered places; `status` (an open status, e.g. `pending`) lists that status only.
+ * GET /activities/{id}/roster?format=json[&status] → {activity, counts, items}. Without `status`: every
+ * registration, in roster order (places, offers, waitlist, pending, entries, then the ended ones); `status`
+ * lists that status only.
  */
 const getActivityRoster = (id, { status } = {}) =>
   request(`/activities/${id}/roster`, { query: status ? { format: 'json', status } : { format: 'json' } });

@@ -399,7 +399,7 @@ describe('organizer roster: 待审核', () => {
         data: {
           activity: { id: 3, title: '长者书法班', signup_mode: 'approval', questions: QUESTIONS },
           counts: { confirmed: 0, waitlisted: 0, cancelled: 0, checked_in: 0, places: 0 },
-          items: req.query.status === 'pending' ? pending : [],
+          items: pending, // every status without a filter, as the server: here only pending sign-ups
         },
       }),
       'POST /activities/3/roster/70/approve': (req) => {
@@ -431,6 +431,8 @@ describe('organizer roster: 待审核', () => {
     const page = await openRoster();
     expect(page.data.filter).toBe('pending_approval');
     expect(page.data.items.map((r) => r.name)).toEqual(['张三', '李四']);
+    // one read of the roster serves every tab, 待审核 included
+    expect(wx.requests.filter((r) => r.method === 'GET' && r.path === '/activities/3/roster')).toHaveLength(1);
     expect(page.dom.innerHTML).toContain('孩子年龄：7');
     expect(page.dom.innerHTML).toContain('待审核(2)');
 

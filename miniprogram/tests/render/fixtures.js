@@ -13,7 +13,7 @@
  *     caller waitlisted by the draw), 'lottery-won', 'approval-open', 'approval-pending', 'rejected',
  *     'offered', 'offer-expired', 'questions' (a sign-up sheet with the activity's questions);
  *   draw: 'drawn' | 'sealed' | 'open'   the state of GET /activities/3/draw (default drawn);
- *   roster: 'pending'               GET /activities/3/roster answers its pending sign-ups whatever the filter;
+ *   roster: 'pending'               GET /activities/3/roster lists pending sign-ups among the others;
  *   booked: true                    the caller holds a post on the first shifts;
  *   fail: 'network' | 'server'      every call fails (no connection / 500);
  *   hold: true                      no call is ever answered (loading).
@@ -552,9 +552,12 @@ const ROUTES = {
   }),
   'POST /activities/:id/check-in': () => Object.assign(myRegistration('confirmed'), { checked_in_at: at(0, '10:00') }),
   'GET /activities/:id/roster': (req, p, o) => {
-    const pending = req.query.status === 'pending' || o.roster === 'pending';
+    // As the server: every status without a filter (pending sign-ups too), one status with `status`.
     let items = [];
-    if (!o.empty) items = pending ? pendingItems() : rosterItems();
+    if (!o.empty) {
+      if (req.query.status === 'pending') items = pendingItems();
+      else items = rosterItems().concat(o.roster === 'pending' ? pendingItems() : []);
+    }
     const a = Object.assign({}, activity(Number(p.id)), {
       signup_mode: 'approval',
       claim_hours: 12,

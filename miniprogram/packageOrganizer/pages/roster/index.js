@@ -53,17 +53,12 @@ Page({
 
   load() {
     return withLoadState(this, async () => {
-      // The roster holds places (confirmed, offered, waitlisted); sign-ups awaiting approval come apart.
-      const [roster, pending] = await Promise.all([
-        rosterService.getActivityRoster(this.data.id),
-        rosterService.getActivityRoster(this.data.id, { status: 'pending' }),
-      ]);
+      // One read: the roster lists every status; sign-ups awaiting approval also get a tab of their own.
+      const roster = await rosterService.getActivityRoster(this.data.id);
       const activity = (roster && roster.activity) || {};
       const questions = activity.questions || [];
       this.rows = ((roster && roster.items) || []).map((row) => presentRosterRow(row, questions));
-      this.pendingRows = ((pending && pending.items) || [])
-        .filter((row) => row.status === 'pending')
-        .map((row) => presentRosterRow(row, questions));
+      this.pendingRows = this.rows.filter((row) => row.status === 'pending');
       this.setData({
         title: activity.title || '',
         counts: roster.counts || null,
