@@ -12,8 +12,6 @@ const REGISTRATION_STATUS = {
   REJECTED: 'rejected',
   NOT_DRAWN: 'not_drawn',
 };
-// The caller's live sign-up in any of these (a repeated tap answers it; DELETE registrations/me gives it up).
-const OPEN_REGISTRATION = ['confirmed', 'waitlisted', 'offered', 'pending', 'entered'];
 // How an activity gives out places (fixed once published).
 const SIGNUP_MODE = { FIRST_COME: 'first_come', LOTTERY: 'lottery', APPROVAL: 'approval' };
 const SIGNUP_MODES = [
@@ -143,9 +141,9 @@ const NOTICE_TEMPLATE_KEYS = ['notice'];
 // `signup_result`; the start reminder and a cancellation still matter once a place is won.
 const RESULT_TEMPLATE_KEYS = ['signup_result', 'activity_reminder', 'cancelled_by_organizer'];
 // Accepting an offered place: the start reminder and changes, as a confirmed place.
-const OFFER_TEMPLATE_KEYS = ['activity_reminder', 'schedule_changed', 'cancelled_by_organizer'];
+const OFFER_TEMPLATE_KEYS = ACTIVITY_TEMPLATE_KEYS;
 // Joining a waitlist of an activity whose freed places must be claimed: the offer comes as `signup_result`.
-const CLAIM_WAITLIST_TEMPLATE_KEYS = ['signup_result', 'activity_reminder', 'cancelled_by_organizer'];
+const CLAIM_WAITLIST_TEMPLATE_KEYS = RESULT_TEMPLATE_KEYS;
 
 const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
 const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
@@ -153,7 +151,6 @@ const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '�
 module.exports = {
   ACTIVITY_STATUS,
   REGISTRATION_STATUS,
-  OPEN_REGISTRATION,
   SIGNUP_MODE,
   SIGNUP_MODES,
   signupModeLabel,
