@@ -124,11 +124,18 @@ def questions_changed(current, new):
     return (current or []) != (new or [])
 
 
+def questions_locked(activity):
+    """Whether the activity's questions can no longer change: it has a registration, whatever its
+    status (answers are keyed by the questions' ids). None (a new activity): False."""
+    return activity is not None and db.session.scalar(
+        select(Registration.id).where(Registration.activity_id == activity.id).limit(1)
+    ) is not None
+
+
 def refuse_questions_change(activity):
-    """409 `questions_locked` once the activity has any registration, whatever its status (answers
-    are keyed by the questions' ids). The caller holds the activity's row lock."""
-    registered = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity.id).limit(1))
-    if registered is not None:
+    """409 `questions_locked` once the activity has any registration (`questions_locked`). The caller
+    holds the activity's row lock."""
+    if questions_locked(activity):
         raise DomainError("questions_locked")
 
 

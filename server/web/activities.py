@@ -19,12 +19,11 @@ questions once anyone has signed up.
 import re
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from server.errors import DomainError
 from server.extensions import db
 from server.localtime import to_local
-from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS, MAX_QUESTIONS, QUESTION_KINDS, Registration
+from server.models import AUDIENCES, CATEGORIES, CATEGORY_LABELS, MAX_QUESTIONS, QUESTION_KINDS
 from server.models.base import utcnow
 from server.services.communities import managed_communities
 from server.schemas import fields
@@ -33,6 +32,7 @@ from server.schemas.common import Schema
 from server.services import activities
 from server.services.activity_access import get_managed_activity
 from server.services.activities import EDITABLE_FIELDS, TIME_FIELDS
+from server.services.questions import questions_locked
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, check_version, domain_error_as_form_errors, parse_form, version_of
 from server.web.paging import paginate
@@ -175,23 +175,16 @@ def _question_rows():
     return rows
 
 
-def questions_locked(activity):
-    """Whether the activity's questions can no longer change (anyone signed up: `questions_locked`)."""
-    return activity is not None and db.session.scalar(
-        select(Registration.id).where(Registration.activity_id == activity.id).limit(1)
-    ) is not None
-
-
 def mode_locked(activity):
     """Whether the sign-up mode and draw time can no longer change (published: `signup_mode_locked`)."""
     return activity is not None and activity.status != "draft"
 
 
-def _form_extra(activity):
-    """What the form sends besides its plain fields: the questions (unless locked: then not sent, and
-    kept), and for a locked mode the activity's own mode and draw time."""
+def _form_extra(locked):
+    """What the form sends besides its plain fields: the questions (unless `locked`: then not sent,
+    and kept), and no draw time unless it is a lottery."""
     extra = {}
-    if not questions_locked(activity):
+    if not locked:
         extra["questions"] = [question for _, question in _question_rows()]
     if request.form.get("signup_mode") != "lottery":
         extra["draw_at"] = None  # the form hides the draw time unless it is a lottery
@@ -200,12 +193,14 @@ def _form_extra(activity):
 
 def _parse_activity_form(activity):
     """The form read with `ActivityCreateSchema` (every field sent: one left blank is refused, not
-    skipped); locked fields take the activity's values. Raises FormErrors."""
-    extra = _form_extra(activity)
+    skipped); locked fields (questions once anyone signed up, the mode once published) take the
+    activity's values. Raises FormErrors."""
+    locked = questions_locked(activity)
+    extra = _form_extra(locked)
     if activity is not None:
         extra["community_id"] = activity.community_id
     data = parse_form(ActivityCreateSchema(), request.form, extra=extra)
-    if activity is not None and questions_locked(activity):
+    if locked:
         data.pop("questions", None)
     if mode_locked(activity):
         data["signup_mode"], data["draw_at"] = activity.signup_mode, activity.draw_at
