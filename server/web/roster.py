@@ -33,16 +33,14 @@ from server.web.paging import paginate_list
 
 bp = Blueprint("roster", __name__)
 
-FILTERS = (
-    ("confirmed", "已确认"), ("offered", "待确认"), ("waitlisted", "候补"), ("pending", "待审核"),
-    ("entered", "已参与抽签"), ("cancelled", "已取消"), ("expired", "邀请已过期"), ("rejected", "未通过"),
-    ("not_drawn", "未中签"), ("checked_in", "已签到"),
-)
+# Each status as the roster files name it (`activity_rosters.STATUS_ZH`), in roster order, with its colour.
+TONES = {"confirmed": "ok", "offered": "warn", "waitlisted": "warn", "pending": "warn", "entered": "",
+         "cancelled": "bad", "expired": "bad", "rejected": "bad", "not_drawn": "bad"}
 ENTRY_STATUS = {
-    "confirmed": ("已确认", "ok"), "offered": ("待确认", "warn"), "waitlisted": ("候补", "warn"),
-    "pending": ("待审核", "warn"), "entered": ("已参与抽签", ""), "cancelled": ("已取消", "bad"),
-    "expired": ("邀请已过期", "bad"), "rejected": ("未通过", "bad"), "not_drawn": ("未中签", "bad"),
+    status: (activity_rosters.STATUS_ZH[status], TONES[status])
+    for status in sorted(activity_rosters.ROSTER_ORDER, key=activity_rosters.ROSTER_ORDER.get)
 }
+FILTERS = (*((status, label) for status, (label, _tone) in ENTRY_STATUS.items()), ("checked_in", "已签到"))
 
 
 def _matches(entry, phones, q, status):
