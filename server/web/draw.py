@@ -5,7 +5,6 @@ as `GET /activities/{id}/draw` (`lottery.draw_record`), which anyone can check w
 
 from flask import Blueprint, g, render_template
 
-from server.models.base import utcnow
 from server.services import lottery
 from server.services.activity_access import get_managed_activity
 from server.web.auth import console_login_required
@@ -24,4 +23,4 @@ def index(activity_id):
     activity = get_managed_activity(g.user, activity_id)
     record = lottery.draw_record(g.user, activity_id)
     return render_template("console/draw.html", activity=activity, record=record, state_zh=STATE_ZH,
-                           outcome_zh=OUTCOME_ZH, now=utcnow())
+                           outcome_zh=OUTCOME_ZH)
