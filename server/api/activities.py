@@ -88,9 +88,11 @@ def create_activity(data):
 def update_activity(changes, activity_id):
     """Edit an activity. Raising `capacity` promotes the waitlist (each promotion is notified).
 
-    409 `capacity_below_confirmed`, `questions_locked` (the questions, once anyone signed up), 409
-    `activity_not_open` (cancelled or finished), 422 (`content_risky`:
-    title, description or venue), 403 `forbidden` (not an organizer of its community), 404 `activity_not_found`.
+    409 `capacity_below_confirmed`, `questions_locked` (the questions, once anyone signed up),
+    `signup_mode_locked` (`signup_mode` or `draw_at` of a published activity), 409 `activity_not_open`
+    (cancelled or finished), 422 `validation_failed` (times, a lottery's `draw_at`, the questions) or
+    `content_risky` (title, description or venue), 403 `forbidden` (not an organizer of its community),
+    404 `activity_not_found`.
     """
     activity = activities.update_activity(g.user, activity_id, changes)
     db.session.commit()
@@ -128,9 +130,10 @@ def cancel_activity(body, activity_id):
 @blp.response(201, RegistrationSchema)
 @blp.alt_response(200, schema=RegistrationSchema, description="Already registered: the existing registration")
 def register(body, activity_id):
-    """Sign up (`confirmed` while places are free, else `waitlisted`); a second tap returns 200 with the same one.
+    """Sign up (`confirmed` while places are free, else `waitlisted`; on a lottery an `entered` entry, on an
+    activity that needs approval a `pending` sign-up); a second tap returns 200 with the same one.
 
-    Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`,
+    Errors: 403 `not_eligible`, 404 `activity_not_found`, 409 `signup_not_open`, `signup_closed`, `signup_rejected`,
     `capacity_full` (no waitlist), `activity_not_open` (cancelled or finished), 422 (too many companions),
     422 `content_risky` (a remark or text answer WeChat's content check refuses; nothing is saved), 422
     `validation_failed` with `errors` at `answers.<question id>` (answers that do not fit the questions).
