@@ -430,7 +430,9 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     with engine.connect() as conn:
         drawn = conn.execute(sa.text("SELECT confirmed_count, waitlist_count, jsonb_array_length(draw_entries::jsonb) "
                                      "FROM activities WHERE id = :id"), {"id": lottery["id"]}).one()
-        notices = conn.execute(sa.text("SELECT count(*) FROM outbox_messages WHERE kind = 'signup_result'")).scalar()
+        notices = conn.execute(sa.text(
+            "SELECT count(*) FROM outbox_messages WHERE kind = 'signup_result' AND ref_type = 'registration' "
+            "AND ref_id IN (SELECT id FROM registrations WHERE activity_id = :id)"), {"id": lottery["id"]}).scalar()
     checks["5 lottery entries"] = entered["entered"] == n and tuple(drawn) == (100, n - 100, n) and notices == n
 
     # 2. Burst booking: three posts of 20 places.
