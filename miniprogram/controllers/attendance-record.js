@@ -6,11 +6,11 @@
  */
 const attendanceService = require('../services/attendance');
 const { showError, showText, withLoading } = require('../utils/ui');
-const { formatRange, formatDateTime } = require('../utils/time');
+const { chinaParts, formatRange, formatDateTime } = require('../utils/time');
 
 /** This year in China time (the server's APP_TIMEZONE). */
 function currentYear(nowMs = Date.now()) {
-  return new Date(nowMs + 8 * 3600000).getUTCFullYear();
+  return chinaParts(nowMs).year;
 }
 
 /** What the page shows of GET /me/attendance: the year tabs (this year always) and the items. */
