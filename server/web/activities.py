@@ -16,7 +16,6 @@ read-only with the reason, not sent, and kept as they are: the mode and draw tim
 questions once anyone has signed up.
 """
 
-import re
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
@@ -31,10 +30,17 @@ from server.schemas.activities import ActivityCreateSchema, CancelSchema
 from server.schemas.common import Schema
 from server.services import activities
 from server.services.activity_access import get_managed_activity
-from server.services.activities import EDITABLE_FIELDS, TIME_FIELDS
+from server.services.activities import EDITABLE_FIELDS, LOTTERY_FIELDS, TIME_FIELDS
 from server.services.questions import questions_locked
 from server.web.auth import console_login_required
-from server.web.forms import FormErrors, check_version, domain_error_as_form_errors, parse_form, version_of
+from server.web.forms import (
+    FormErrors,
+    check_version,
+    domain_error_as_form_errors,
+    parse_form,
+    text_to_int,
+    version_of,
+)
 from server.web.paging import paginate
 
 bp = Blueprint("activities", __name__)
@@ -120,7 +126,7 @@ def index():
 
 
 # Fields of the form besides EDITABLE_FIELDS: how places are given out (抽签, 报名审核, claimable offers).
-MODE_FIELDS = ("signup_mode", "draw_at", "claim_hours")
+MODE_FIELDS = (*LOTTERY_FIELDS, "claim_hours")
 
 
 def _values_of(activity):
@@ -148,7 +154,6 @@ def _values_sent():
 
 
 QUESTION_FORM_FIELDS = ("kind", "label", "options", "min", "max")
-_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,8}")
 
 
 def _question_rows():
@@ -170,7 +175,7 @@ def _question_rows():
             for bound in ("min", "max"):
                 text = typed[bound].strip()
                 # A form sends text; the schema's strict integer refuses what is not a whole number.
-                question[bound] = (int(text) if _WHOLE_NUMBER.fullmatch(text) else text) if text else None
+                question[bound] = text_to_int(text) if text else None
         rows.append((typed, question))
     return rows
 

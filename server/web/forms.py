@@ -74,10 +74,16 @@ def form_data(schema, formdata, only=None):
             if field.allow_none:
                 data[key] = None
             continue
-        if isinstance(field, ma.fields.Integer) and value.lstrip("-").isdigit() and value.isascii():
-            value = int(value)  # a form sends text; `strict` integer fields take only numbers
-        data[key] = value
+        data[key] = text_to_int(value) if isinstance(field, ma.fields.Integer) else value
     return data
+
+
+def text_to_int(value):
+    """A form's text as an integer when it is a whole number of at most 18 digits, else the text as it
+    is: `strict` integer fields take only numbers, and refuse the rest with their own message (a
+    number thousands of digits long is text to them, never an `int()` that Python refuses)."""
+    digits = value.removeprefix("-")
+    return int(value) if digits.isdigit() and digits.isascii() and len(digits) <= 18 else value
 
 
 def parse_form(schema, formdata, extra=None, only=None):

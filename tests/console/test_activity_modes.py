@@ -262,6 +262,8 @@ def test_hostile_question_rows_are_refused_cleanly(desk, clean_app, client):
         question_rows(("number", "年龄", False, "", "9" * 5000, "")),
         {**form(haizhu), "signup_mode": "raffle"},
         {**form(haizhu), "claim_hours": "-1"},
+        {**form(haizhu), "claim_hours": "--3"},  # not a number, whatever int() makes of dashes
+        {**form(haizhu), "capacity": "9" * 5000},  # past what Python turns into an int
     ):
         response = console.post("/console/activities/new", {**form(haizhu), **rows})
         assert response.status_code == 422, rows
