@@ -4,24 +4,11 @@
  * in onHide and onUnload) with 确认参加 opening the subscribe dialog inside the tap and 放弃 asked first,
  * the draw page's highlighted entry, and the organizer's 待审核 tab with 通过 / 不通过.
  */
-const { installWx, routes } = require('./helpers/wx');
+const { installWx, routes, TEMPLATES } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');
 
 installPageShim();
-
-const TEMPLATES = {
-  statusCode: 200,
-  data: {
-    items: [
-      { key: 'activity_reminder', template_id: 'T-ACT' },
-      { key: 'waitlist_promoted', template_id: 'T-WAIT' },
-      { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
-      { key: 'schedule_changed', template_id: 'T-CHANGE' },
-      { key: 'signup_result', template_id: 'T-RESULT' },
-    ],
-  },
-};
 
 const FUTURE = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
 const QUESTIONS = [

@@ -207,6 +207,7 @@ const TEMPLATES = {
       { key: 'waitlist_promoted', template_id: 'T-WAIT' },
       { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
       { key: 'schedule_changed', template_id: 'T-CHANGE' },
+      { key: 'signup_result', template_id: 'T-RESULT' },
     ],
   },
 };
