@@ -13,7 +13,6 @@
  *     caller waitlisted by the draw), 'lottery-won', 'approval-open', 'approval-pending', 'rejected',
  *     'offered', 'offer-expired', 'questions' (a sign-up sheet with the activity's questions);
  *   draw: 'drawn' | 'sealed' | 'open'   the state of GET /activities/3/draw (default drawn);
- *   roster: 'pending'               GET /activities/3/roster lists pending sign-ups among the others;
  *   booked: true                    the caller holds a post on the first shifts;
  *   fail: 'network' | 'server'      every call fails (no connection / 500);
  *   hold: true                      no call is ever answered (loading).
@@ -556,7 +555,7 @@ const ROUTES = {
     let items = [];
     if (!o.empty) {
       if (req.query.status === 'pending') items = pendingItems();
-      else items = rosterItems().concat(o.roster === 'pending' ? pendingItems() : []);
+      else items = rosterItems().concat(pendingItems());
     }
     const a = Object.assign({}, activity(Number(p.id)), {
       signup_mode: 'approval',
