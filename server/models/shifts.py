@@ -1,6 +1,6 @@
 """Volunteer shifts (志愿值守) at sites: checkpoints, testing sites, temperature points."""
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +33,12 @@ class Site(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(200), default="")
     grid: Mapped[str] = mapped_column(String(64), default="")
+    # Where it is, in GCJ-02 (what `wx.getLocation({type: 'gcj02'})` returns and `wx.openLocation`
+    # takes), and how far from that point a self check-in is accepted (`services.geo`). No
+    # coordinates: no location check, no map, not sorted by distance.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    checkin_radius_m: Mapped[int] = mapped_column(Integer, default=200, server_default="200")
     # Archived: keeps its shifts and their history, takes no new shifts, leaves the site lists.
     archived_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

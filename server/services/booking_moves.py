@@ -43,7 +43,9 @@ from server.extensions import db
 from server.models import Booking, Shift, ShiftPost, Site, User
 from server.models.base import utcnow
 from server.services import cache
-from server.services.bookings import booking_not_found, post_full, lock_booking, release_place, schedule_conflict
+from server.services.bookings import (
+    booking_not_found, lock_booking, post_full, refuse_ineligible, release_place, schedule_conflict,
+)
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
 from server.services.reminders import void_reminders
@@ -141,8 +143,7 @@ def move_booking(actor, booking_id, shift_id, post_id):
     now = utcnow()
     if now >= target.starts_at:
         raise DomainError("shift_started", "目标班次已开始，不能调入", 409)
-    if target.party_members_only and not user.is_party_member:
-        raise DomainError("not_eligible", f"该班次仅限党员，{person_name(user)}不是党员", 403)
+    refuse_ineligible(user, target, post, person_name(user))
     old_post = booking.post
     old_shift_id, old_booking_id = booking.shift_id, booking.id
     if booking.shift_id == target.id:

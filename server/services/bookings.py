@@ -200,6 +200,29 @@ def check_schedule(user, shift):
         raise conflict
 
 
+# --- who may hold a post -------------------------------------------------------------------------------
+
+
+def eligibility_problem(user, shift, post, who=None):
+    """Why `user` may not hold `post` of `shift`, or None: a DomainError (403 `not_eligible` for a shift
+    for party members only). Every way a booking is made or changes hands asks this one function: a
+    booking, an organizer's move, a swap's taker and the choice of whom a vacancy alert reaches.
+    `who`: the person's name, for a message read by someone else (an organizer); None: addressed to
+    the person."""
+    if shift.party_members_only and not user.is_party_member:
+        if who is None:
+            return DomainError("not_eligible", "该班次仅限党员预约", 403)
+        return DomainError("not_eligible", f"该班次仅限党员，{who}不是党员", 403)
+    return None
+
+
+def refuse_ineligible(user, shift, post, who=None):
+    """Raise `eligibility_problem`, if any."""
+    problem = eligibility_problem(user, shift, post, who)
+    if problem is not None:
+        raise problem
+
+
 # --- booking and cancelling -------------------------------------------------------------------------
 
 
@@ -230,8 +253,7 @@ def book_shift(user_id, shift_id, post_id):
         raise DomainError("already_booked", "你已预约了该班次的其他岗位", 409)
     if shift.status != "open":
         raise ShiftNotOpen()
-    if shift.party_members_only and not user.is_party_member:
-        raise DomainError("not_eligible", "该班次仅限党员预约", 403)
+    refuse_ineligible(user, shift, post)
     if now >= shift.starts_at:
         raise DomainError("shift_started", "班次已开始，不能预约", 409)
     check_schedule(user, shift)
