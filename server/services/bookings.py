@@ -216,6 +216,15 @@ def eligibility_problem(user, shift, post, who=None):
     return None
 
 
+def eligible_users(statement, shift, post):
+    """`statement` (a select over User) narrowed to the people `eligibility_problem` lets hold `post` of
+    `shift`: the same rule in SQL, for choosing among many people at once (whom a vacancy alert
+    reaches). Keep the two in step."""
+    if shift.party_members_only:
+        statement = statement.where(User.is_party_member.is_(True))
+    return statement
+
+
 def refuse_ineligible(user, shift, post, who=None):
     """Raise `eligibility_problem`, if any."""
     problem = eligibility_problem(user, shift, post, who)
