@@ -325,13 +325,21 @@ def cancel_booking(user, shift_id):
     now = utcnow()
     cutoff = booking.shift.starts_at - timedelta(minutes=current_app.config["SHIFT_CANCEL_CUTOFF_MINUTES"])
     if booking.shift.status == "open" and now > cutoff:
-        raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，请联系组织者", 409)
+        raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，不能前来请发起换班，由其他志愿者接班", 409)
     booking.status = "cancelled"
     booking.cancelled_at = now
     release_place(booking)
     void_reminders("booking", [booking.id])
+    _end_swaps([booking.id], "booking_cancelled")
     db.session.flush()
     return booking
+
+
+def _end_swaps(booking_ids, reason):
+    """The bookings' live swaps (换班) end with them (`services.swaps`, which imports this module)."""
+    from server.services.swaps import end_swaps
+
+    end_swaps(booking_ids, reason)
 
 
 def cancel_future_bookings(user):
@@ -349,6 +357,7 @@ def cancel_future_bookings(user):
         booking.cancelled_at = now
         release_place(booking)
         void_reminders("booking", [booking.id])
+        _end_swaps([booking.id], "account_deleted")
 
 
 # --- my bookings --------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from server.services.locking import lock_row
 from server.services.schedule_changes import refuse_breaking, refuse_past_start
 from server.services.shift_notices import notify_cancelled, notify_moved
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift, refuse_existing
+from server.services.swaps import end_swaps_of_shift
 from server.services.users import record_audit
 
 # A booked volunteer's broken rule, as a refusal names it.
@@ -145,6 +146,7 @@ def cancel_shift(actor, shift_id, reason):
     shift.status = "cancelled"
     shift.cancelled_at = now
     shift.cancel_reason = reason
+    end_swaps_of_shift(shift)
     notify_cancelled(shift, reason, told)
     record_audit(actor, "shift.cancel", "shift", shift.id, reason=reason, ended_early=started)
     db.session.flush()
