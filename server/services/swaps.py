@@ -609,3 +609,16 @@ def view(swap, viewer):
     organizer = viewer is not None and viewer.organizes(swap.shift.site.community_id) and viewer.id not in (
         swap.giver_id, swap.named_user_id, swap.taker_id)
     return SwapView(swap, viewer, organizer)
+
+
+def my_live_swaps(user):
+    """The live swaps of `user`'s bookings (as giver) and their claims waiting for approval, soonest first."""
+    now = utcnow()
+    return db.session.scalars(
+        select(ShiftSwap)
+        .join(ShiftSwap.shift)
+        .join(Booking, Booking.id == ShiftSwap.booking_id)
+        .where(_live_filter(now), or_(ShiftSwap.giver_id == user.id,
+                                      and_(ShiftSwap.taker_id == user.id, ShiftSwap.status == "pending")))
+        .order_by(Shift.starts_at, ShiftSwap.id)
+    ).all()
