@@ -622,3 +622,14 @@ def my_live_swaps(user):
                                       and_(ShiftSwap.taker_id == user.id, ShiftSwap.status == "pending")))
         .order_by(Shift.starts_at, ShiftSwap.id)
     ).all()
+
+
+# What organizers and volunteers read for a swap's state and for how it ended.
+STATE_LABELS = {
+    "open": "待接班", "pending": "待审核", "done": "已换班", "withdrawn": "已撤回", "rejected": "未通过",
+    "ended": "已结束", "expired": "已过期",
+}
+END_LABELS = {
+    "booking_cancelled": "预约已取消", "booking_moved": "已调岗", "booking_released": "预约已释放",
+    "shift_cancelled": "班次已取消", "account_deleted": "账号已注销",
+}
