@@ -40,7 +40,7 @@ def test_the_shift_page_lists_swaps_and_approves_a_claim(console_login, organize
     expect(row).to_contain_text("王五")
     expect(card.locator(f"tr[data-swap-id='{offer['id']}']")).to_contain_text("任何符合条件的志愿者")
     shot(page, "shift-swaps")
-    row.get_by_role("button", name="通过").click()
+    row.get_by_role("button", name="通过", exact=True).click()
     expect(page.locator(".flash, .alert").first).to_contain_text("王五接替张三")
     expect(page.locator(f"#shift-swaps tr[data-swap-id='{pending['id']}']")).to_contain_text("已换班")
     expect(page.locator("#shift-bookings")).to_contain_text("王五")
