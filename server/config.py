@@ -228,6 +228,8 @@ def load_settings():
         # hours after the scan (`recorded_at`); older ones are refused (`recorded_at_too_old`).
         "OFFLINE_CHECKIN_MAX_HOURS": _int("OFFLINE_CHECKIN_MAX_HOURS", 24),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
+        # A swap offered to a phone number tells whether the number has an account: few per client.
+        "RATE_LIMIT_SWAP_PHONE": _str("RATE_LIMIT_SWAP_PHONE", "20/hour"),
         "PORT": _int("PORT", 5000),
         # The service's public address: absolute URLs in responses (check-in code images) are built
         # from it. Unset: only in development, the request's own host.

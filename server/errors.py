@@ -59,7 +59,8 @@ _GENERAL = {
         422, "输入有误", "A field is missing, unknown or invalid; `errors` maps each field to its messages."
     ),
     "rate_limited": ErrorSpec(
-        429, "请求过于频繁，请稍后再试", "Too many logins from this address (`RATE_LIMIT_LOGIN`); see `Retry-After`."
+        429, "请求过于频繁，请稍后再试", "Too many logins (`RATE_LIMIT_LOGIN`), or swaps offered by phone number "
+        "(`RATE_LIMIT_SWAP_PHONE`), from this address; see `Retry-After`."
     ),
     "internal_error": ErrorSpec(500, "服务器内部错误", "A bug: the server logged it. Nothing changed."),
     "dependency_unavailable": ErrorSpec(

@@ -123,6 +123,20 @@ def test_named_offer_is_for_that_person_only(clean_app, organizer, residents, me
     assert counts(clean_app, shift)[1] == [named.user["id"]]
 
 
+def test_offers_by_phone_are_rate_limited_per_client(clean_app, organizer, residents):
+    shift = create_shift(organizer, create_site(organizer))
+    (giver,) = residents(1)
+    booking_id = booked(giver, shift)
+    clean_app.config["RATE_LIMIT_SWAP_PHONE"] = "2/hour"
+    try:
+        answers = [offer(giver, booking_id, "13900000000").status_code for _ in range(3)]
+    finally:
+        clean_app.config["RATE_LIMIT_SWAP_PHONE"] = "1000/minute"
+        clean_app.extensions["rate_limiter"].reset()
+    assert answers == [404, 404, 429]
+    assert offer(giver, booking_id).status_code == 201  # to anyone: not limited
+
+
 def test_one_live_offer_per_booking_and_withdrawal(organizer, residents):
     shift = create_shift(organizer, create_site(organizer))
     giver, taker = residents(2)
@@ -407,3 +421,15 @@ def test_approval_racing_withdrawal(clean_app, live_server, organizer, residents
         else:
             assert approve_body["error"] == "swap_not_pending" and withdraw_status == 200, results
             assert holders == [giver.user["id"]]
+
+
+def test_demo_data_shows_an_offer_and_a_pending_claim(clean_app):
+    runner = clean_app.test_cli_runner()
+    for _ in range(2):  # idempotent
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    with clean_app.app_context():
+        swaps = db.session.scalars(select(ShiftSwap).order_by(ShiftSwap.id)).all()
+        assert sorted(s.status for s in swaps) == ["open", "pending"]
+        for swap in swaps:
+            assert swap.booking.status == "booked" and swap.booking.user_id == swap.giver_id

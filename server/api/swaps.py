@@ -1,6 +1,6 @@
 """Swaps and hand-overs (换班/转让) of shift bookings: offer, withdraw, list, claim, approve, reject."""
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 from flask_smorest import Blueprint
 
 from server.api.pages import page_body
@@ -37,8 +37,11 @@ def offer_swap(body, booking_id):
 
     404 `booking_not_found` (not mine), `swap_person_not_found` (no account with that number); 409
     `swap_exists` (one live offer per booking), `booking_not_active`, `already_checked_in`,
-    `shift_started`, `shift_not_open`; 422 (`phone`: not a mobile number, or my own).
+    `shift_started`, `shift_not_open`; 422 (`phone`: not a mobile number, or my own); 429 `rate_limited`
+    (offers by phone beyond `RATE_LIMIT_SWAP_PHONE` per client address).
     """
+    if body.get("phone"):  # it answers whether the number has an account: few per client address
+        current_app.extensions["rate_limiter"].hit(current_app.config["RATE_LIMIT_SWAP_PHONE"], "swap-phone")
     swap = swaps.offer_swap(g.user, booking_id, body.get("phone"))
     response = _dump(swap)
     db.session.commit()
