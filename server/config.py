@@ -112,7 +112,10 @@ def check_settings(config):
     if not 1 <= config.get("OFFLINE_CHECKIN_MAX_HOURS", 24) <= 24 * 7:
         problems.append("OFFLINE_CHECKIN_MAX_HOURS must be from 1 to 168 (hours an offline check-in may wait for upload)")
     if not 0 <= config.get("SWAP_APPROVAL_HOURS", 24) <= 24 * 14:
-        problems.append("SWAP_APPROVAL_HOURS must be from 0 to 336 (hours before a shift within which a swap needs an organizer's approval; 0: never)")
+        problems.append(
+            "SWAP_APPROVAL_HOURS must be from 0 to 336 (hours before a shift within which a swap needs an "
+            "organizer's approval; 0: never)"
+        )
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, Booking, Community, Shift, ShiftPost, ShiftSwap, Site, User
+from server.models import Activity, Community, Shift, ShiftPost, ShiftSwap, Site, User
 from server.models.base import utcnow
 from server.services import bookings, lottery, users
 from server.services.shift_planning import slot_times

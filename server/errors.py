@@ -158,8 +158,9 @@ _ACTIVITIES = {
         "An edit would change an activity's sign-up questions after someone signed up (answers are keyed by them).",
     ),
     "cancel_cutoff_passed": ErrorSpec(
-        409, "已过取消的截止时间", "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts; a booking "
-        "can then be offered as a swap, 换班)."
+        409, "已过取消的截止时间",
+        "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts; a booking can then "
+        "be offered as a swap, 换班).",
     ),
     "checkin_token_invalid": ErrorSpec(
         409,
@@ -292,7 +293,9 @@ _SWAPS = {
     "swap_closed": ErrorSpec(
         409, "该换班已结束", "The offer was withdrawn or rejected, or its booking, shift or an account went away.",
     ),
-    "swap_expired": ErrorSpec(409, "班次已开始，换班已结束", "The shift has started (or the giver checked in): the offer is over."),
+    "swap_expired": ErrorSpec(
+        409, "班次已开始，换班已结束", "The shift has started (or the giver checked in): the offer is over."
+    ),
     "swap_own": ErrorSpec(409, "这是你自己发起的换班", "The giver cannot take their own offer."),
     "swap_not_pending": ErrorSpec(
         409, "该换班不在待审核状态",

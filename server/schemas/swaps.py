@@ -41,16 +41,26 @@ class SwapSchema(Schema):
     booking_id = fields.Integer(metadata={"description": "The giver's booking"})
     shift = fields.Nested(ShiftSummarySchema)
     post = fields.Nested(RoleBriefSchema, data_key="role")
-    named = fields.Boolean(metadata={"description": "Offered to one named fellow volunteer (else to anyone eligible)"})
+    named = fields.Boolean(
+        metadata={"description": "Offered to one named fellow volunteer (else to anyone eligible)"}
+    )
     to_me = fields.Boolean(metadata={"description": "Offered by name to the caller"})
     mine = fields.Boolean(metadata={"description": "The caller is the giver"})
     giver_name = fields.String()
-    named_name = fields.String(allow_none=True, metadata={"description": "Whom it is offered to: for the giver and organizers"})
-    taker_name = fields.String(allow_none=True, metadata={"description": "Who claimed or took it: for the giver, the taker and organizers"})
-    needs_approval = fields.Boolean(metadata={"description": "A claim now waits for an organizer (SWAP_APPROVAL_HOURS)"})
+    named_name = fields.String(
+        allow_none=True, metadata={"description": "Whom it is offered to: for the giver and organizers"}
+    )
+    taker_name = fields.String(
+        allow_none=True, metadata={"description": "Who claimed or took it: for the giver, the taker and organizers"}
+    )
+    needs_approval = fields.Boolean(
+        metadata={"description": "A claim now waits for an organizer (SWAP_APPROVAL_HOURS)"}
+    )
     claim_problem = fields.String(
         allow_none=True,
-        metadata={"description": "Why the caller cannot take it now (the rules a claim checks), in Chinese; null: they can"},
+        metadata={
+            "description": "Why the caller cannot take it now (the rules a claim checks), in Chinese; null: they can"
+        },
     )
     reject_reason = fields.String(allow_none=True)
     end_reason = fields.String(allow_none=True, metadata={"description": END_DOC})

@@ -275,8 +275,20 @@ def book_shift(user_id, shift_id, post_id):
     if taken.rowcount != 1:
         raise post_full(post.name)
     db.session.expire(post, ["booked"])
-    # Booking again after cancelling reuses the row (one per shift and person).
-    booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
+    booking = renew_booking(shift, user.id, existing.id if existing else None, post, now)
+    db.session.flush()
+    schedule_booking_reminders(shift, booking)
+    return booking, True
+
+
+def renew_booking(shift, user_id, existing_id, post, now):
+    """The person's booking of `post` on the shift, booked `now`: a new row, or their cancelled row on the
+    shift (`existing_id`) reused (one per shift and person). The caller holds the locks and took the
+    place (or, handing a booking over, keeps the post's count)."""
+    if existing_id is None:
+        booking = Booking(shift_id=shift.id, user_id=user_id)
+    else:
+        booking = db.session.get(Booking, existing_id)
     booking.post = post  # the relationship, not only the id: the reminder and the response name the post
     booking.status = "booked"
     booking.booked_at = now
@@ -284,9 +296,7 @@ def book_shift(user_id, shift_id, post_id):
     booking.checked_in_uploaded_at = booking.checked_out_uploaded_at = None
     booking.minutes_credited = 0
     db.session.add(booking)
-    db.session.flush()
-    schedule_booking_reminders(shift, booking)
-    return booking, True
+    return booking
 
 
 def release_place(booking):

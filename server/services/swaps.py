@@ -56,12 +56,11 @@ from server.models.base import utcnow
 from server.models.swaps import LIVE_SWAP_STATUSES
 from server.services import cache
 from server.services.bookings import (
-    booking_not_found, eligibility_problem, lock_booking, refuse_ineligible, schedule_conflict,
+    booking_not_found, eligibility_problem, lock_booking, refuse_ineligible, renew_booking, schedule_conflict,
 )
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
-from server.services.paging import paginate
 from server.services.reminders import void_reminders
 from server.services.schedule_changes import person_name
 from server.services.shift_notices import message_payload, schedule_booking_reminders
@@ -293,6 +292,17 @@ def _lock_for_change(swap_id):
     return shift, booking, swap
 
 
+def _refuse_gone(shift, booking, now):
+    """The giver's place is still there to hand over: the shift open and not started, the booking booked
+    and not checked in. Raises ShiftNotOpen, DomainError `swap_expired`, `swap_closed`."""
+    if shift.status != "open":
+        raise ShiftNotOpen()
+    if now >= shift.starts_at or booking.checked_in_at is not None:
+        raise _expired()
+    if booking.status != "booked":
+        raise _closed()
+
+
 def _refuse_taker(taker, shift, booking, who=None):
     """Every booking rule the taker must pass to hold the giver's post (`who`: the taker's name, for
     an organizer's eyes). Returns their row on the shift (cancelled) or None."""
@@ -316,14 +326,7 @@ def _hand_over(swap, shift, booking, taker, held, now):
     booking.status = "cancelled"
     booking.cancelled_at = now
     void_reminders("booking", [booking.id])
-    taken = Booking(shift_id=shift.id, user_id=taker.id) if held is None else db.session.get(Booking, held.id)
-    taken.post = booking.post
-    taken.status = "booked"
-    taken.booked_at = now
-    taken.cancelled_at = taken.checked_in_at = taken.checked_out_at = taken.no_show_at = None
-    taken.checked_in_uploaded_at = taken.checked_out_uploaded_at = None
-    taken.minutes_credited = 0
-    db.session.add(taken)
+    taken = renew_booking(shift, taker.id, held.id if held is not None else None, booking.post, now)
     db.session.flush()
     cache.mark_changed(db.session, "shifts")  # who holds a place changed: the full-post memo names holders
     schedule_booking_reminders(shift, taken)
@@ -359,12 +362,7 @@ def claim_swap(user, swap_id):
     if swap.status != "open":
         raise _closed()
     now = utcnow()
-    if shift.status != "open":
-        raise ShiftNotOpen()
-    if now >= shift.starts_at or booking.checked_in_at is not None:
-        raise _expired()
-    if booking.status != "booked":
-        raise _closed()
+    _refuse_gone(shift, booking, now)
     held = _refuse_taker(taker, shift, booking)
     if needs_approval(shift, now):
         swap.status = "pending"
@@ -401,12 +399,7 @@ def approve_swap(actor, swap_id):
     if taker is None or taker.deleted_at is not None:
         raise _closed()
     now = utcnow()
-    if shift.status != "open":
-        raise ShiftNotOpen()
-    if now >= shift.starts_at or booking.checked_in_at is not None:
-        raise _expired()
-    if booking.status != "booked":
-        raise _closed()
+    _refuse_gone(shift, booking, now)
     held = _refuse_taker(taker, shift, booking, person_name(taker))
     swap.decided_by_id = actor.id
     _hand_over(swap, shift, booking, taker, held, now)
@@ -463,42 +456,40 @@ def _live_filter(now):
     )
 
 
+# Open offers read at most for one list (a sub-district has a handful at a time).
+OPEN_SWAPS_READ = 500
+
+
 def list_open_swaps(user, args):
     """Offers `user` may take: open, their shift not started, named to them or to anyone (then only
-    those the eligibility rule lets them hold), not their own, not on a shift they hold. `date` (local)
-    and `shift_id` narrow it. Soonest first. Returns `(items, total)`."""
+    those `bookings.eligibility_problem`, the one eligibility rule, lets them hold), not their own, not
+    on a shift they hold. `date` (local) and `shift_id` narrow it. Soonest first. Returns
+    `(items, total)` of the page `args` asks for."""
     now = utcnow()
+    bookings_table = Booking.__table__
     statement = (
         select(ShiftSwap)
         .join(ShiftSwap.shift)
         .join(Booking, Booking.id == ShiftSwap.booking_id)
         .where(_live_filter(now), ShiftSwap.status == "open", ShiftSwap.giver_id != user.id)
         .where(or_(ShiftSwap.named_user_id == user.id, ShiftSwap.named_user_id.is_(None)))
-        .where(~exists().where(Booking.__table__.c.shift_id == ShiftSwap.shift_id,
-                               Booking.__table__.c.user_id == user.id,
-                               Booking.__table__.c.status != "cancelled").correlate(ShiftSwap))
+        .where(~exists().where(bookings_table.c.shift_id == ShiftSwap.shift_id,
+                               bookings_table.c.user_id == user.id,
+                               bookings_table.c.status != "cancelled").correlate(ShiftSwap))
         .order_by(Shift.starts_at, ShiftSwap.id)
+        .limit(OPEN_SWAPS_READ)
     )
-    if not user.is_party_member:
-        statement = statement.where(Shift.party_members_only.is_(False))
     if args.get("shift_id") is not None:
         statement = statement.where(ShiftSwap.shift_id == args["shift_id"])
     if args.get("date") is not None:
         start, end = local_date_bounds(args["date"])
         statement = statement.where(Shift.starts_at >= start, Shift.starts_at < end)
-    items, total = paginate(statement, args)
-    return [s for s in items if eligibility_problem(user, s.shift, s.booking.post) is None or s.named_user_id], total
-
-
-def my_swaps_for(user_id, booking_ids):
-    """`{booking_id: swap}` of the live swaps of these bookings (the giver's own list)."""
-    if not booking_ids:
-        return {}
-    swaps = db.session.scalars(
-        select(ShiftSwap).where(ShiftSwap.booking_id.in_(list(booking_ids)), ShiftSwap.giver_id == user_id,
-                                ShiftSwap.status.in_(LIVE_SWAP_STATUSES))
-    ).all()
-    return {s.booking_id: s for s in swaps}
+    offers = [
+        s for s in db.session.scalars(statement)
+        if s.named_user_id == user.id or eligibility_problem(user, s.shift, s.booking.post) is None
+    ]
+    page, size = args.get("page", 1), args.get("page_size", 20)
+    return offers[(page - 1) * size: page * size], len(offers)
 
 
 def swaps_of_shift(actor, shift):
