@@ -77,3 +77,14 @@ def test_another_communitys_organizer_is_refused(desk, organizer, residents, oth
     console = desk("o-dachong-organizer")
     assert console.post(f"/console/swaps/{pending['id']}/approve").status_code == 404
     assert console.post(f"/console/swaps/{pending['id']}/reject", data={"reason": "不行"}).status_code == 404
+
+
+def test_the_duty_roster_lists_the_days_swaps_with_a_link_to_decide(desk, organizer, residents, near_start):
+    shift, pending, offer, _ = plan_swaps(organizer, residents)
+    page = desk().get(f"/console/duty-roster?date={local(days=2).date().isoformat()}").get_data(as_text=True)
+    assert "换班（1 个待审核）" in page
+    assert f'data-swap-id="{pending["id"]}"' in page and f'data-swap-id="{offer["id"]}"' in page
+    assert f'/console/shifts/{shift["id"]}#shift-swaps">去审核' in page
+    assert "王五" in page and "任何符合条件的志愿者" in page
+    other_day = desk().get(f"/console/duty-roster?date={local(days=3).date().isoformat()}").get_data(as_text=True)
+    assert "换班（" not in other_day
