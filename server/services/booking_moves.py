@@ -23,7 +23,9 @@ Rules:
 - a release needs a reason (1 to 200 characters; it is sent to the volunteer, so WeChat's content
   check reads it first), is allowed until the shift ends (`shift_ended`), frees the place, voids the
   reminders, records a `cancelled_by_organizer` notice with the reason, and is audited
-  (`booking.release`, saying whether the cutoff had passed); a move is audited as `booking.move`.
+  (`booking.release`, saying whether the cutoff had passed); a move is audited as `booking.move`;
+- a move or a release ends the booking's live swap (换班: `services.swaps.end_swaps`, the swap's row
+  locked after the booking's).
 
 Lock order: the shifts' rows (the booking's shift and the target shift, in id order; as moving or
 cancelling a shift does), then the booking's row (as check-in, check-out and cancelling take it), then

@@ -11,12 +11,15 @@ Rules, in the order a booking meets them:
   the minutes of their shifts inside any 24 hours (a sliding window, not a calendar day; a shift
   counts with the part of it inside the window) add up to at most MAX_SHIFT_MINUTES_PER_DAY
   (`daily_limit_exceeded`): `check_schedule`, one query for the three rules;
-- a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts.
+- a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts; after that the
+  volunteer's way out is a swap (换班, `services.swaps`), which the refusal's message points to.
+  Cancelling ends the booking's live swap.
 
 Lock order: booking locks the person's row (so their overlap and daily-limit checks cannot race
 another booking of theirs), then takes a place on the post with a conditional
 `UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
-Cancelling locks the booking's row, then gives the place back with the opposite UPDATE.
+Cancelling locks the booking's row, then gives the place back with the opposite UPDATE (and ends its
+live swap, the swap's row after the booking's, as `services.swaps` takes them).
 The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
 """
 

@@ -14,7 +14,8 @@ Rules:
 - cancelling a shift that has started ends it early: its end becomes now; a volunteer who checked in
   and not out is checked out now and credited the minutes worked; a booking nobody checked in to is
   cancelled (its place released) and told; a finished check-out or a no-show stays as it is;
-- a shift that has ended cannot be cancelled (`shift_ended`).
+- a shift that has ended cannot be cancelled (`shift_ended`);
+- cancelling ends every live swap (换班) of the shift (`swaps.end_swaps_of_shift`, under the shift's lock).
 
 Lock order: the shift's row, then the booked volunteers' rows in id order (a move: so none of them
 books a clashing shift meanwhile; booking locks the person first and never the shift), or the
