@@ -22,7 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 TEMPLATE_KEYS = (
     "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
-    "notice", "signup_result",
+    "notice", "signup_result", "shift_swap",
 )
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
@@ -33,6 +33,8 @@ TEMPLATE_KEYS = (
 # 20-character parts, one `thing` field each; see services/notices.py). `signup_result` (a lottery's
 # outcome, a place offered to claim, an approval decision) fills `status` (中签, 未中签, 待确认 ...)
 # and `tip` (the claim deadline, a rejection's reason) from what its sender puts in the payload.
+# `shift_swap` (换班: an offer named to you, your booking taken, a claim approved or rejected) fills
+# `status` (换班邀请, 已接班, 待审核, 未通过 ...) and `tip` the same way; {swap_id} opens the swap.
 DEFAULT_TEMPLATE_FIELDS = {
     "activity_reminder": "thing1=title,time2=starts_at,thing3=venue,thing4=tip",
     "shift_reminder": "thing1=site,thing2=post,time3=period,thing4=address,thing5=tip",
@@ -41,6 +43,7 @@ DEFAULT_TEMPLATE_FIELDS = {
     "schedule_changed": "thing1=title,time2=period,thing3=venue,thing4=tip",
     "notice": "thing1=title,thing2=text_1,thing3=text_2,thing4=text_3,time5=starts_at",
     "signup_result": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
+    "shift_swap": "thing1=title,time2=period,phrase3=status,thing4=tip",
 }
 # The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
 DEFAULT_TEMPLATE_PAGES = {
@@ -51,6 +54,7 @@ DEFAULT_TEMPLATE_PAGES = {
     "schedule_changed": "pages/mine/index",
     "notice": "pages/activity-detail/index?id={activity_id}",
     "signup_result": "pages/activity-detail/index?id={activity_id}",
+    "shift_swap": "pages/swap/index?id={swap_id}",
 }
 
 
@@ -107,6 +111,11 @@ def check_settings(config):
         problems.append("CONSOLE_SESSION_HOURS must be from 1 to 720 (hours without a request before a console session ends)")
     if not 1 <= config.get("OFFLINE_CHECKIN_MAX_HOURS", 24) <= 24 * 7:
         problems.append("OFFLINE_CHECKIN_MAX_HOURS must be from 1 to 168 (hours an offline check-in may wait for upload)")
+    if not 0 <= config.get("SWAP_APPROVAL_HOURS", 24) <= 24 * 14:
+        problems.append(
+            "SWAP_APPROVAL_HOURS must be from 0 to 336 (hours before a shift within which a swap needs an "
+            "organizer's approval; 0: never)"
+        )
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
@@ -213,6 +222,7 @@ def load_settings():
         "MAX_SHIFT_MINUTES_PER_DAY": _int("MAX_SHIFT_MINUTES_PER_DAY", 600),
         "MIN_REST_MINUTES_BETWEEN_SHIFTS": _int("MIN_REST_MINUTES_BETWEEN_SHIFTS", 0),
         "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
+        "SWAP_APPROVAL_HOURS": _int("SWAP_APPROVAL_HOURS", 24),
         # Check-in at an activity (self or by an organizer) opens this long before it starts and
         # closes this long after it ends.
         "ACTIVITY_CHECKIN_EARLY_MINUTES": _int("ACTIVITY_CHECKIN_EARLY_MINUTES", 60),
@@ -221,6 +231,8 @@ def load_settings():
         # hours after the scan (`recorded_at`); older ones are refused (`recorded_at_too_old`).
         "OFFLINE_CHECKIN_MAX_HOURS": _int("OFFLINE_CHECKIN_MAX_HOURS", 24),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
+        # A swap offered to a phone number tells whether the number has an account: few per client.
+        "RATE_LIMIT_SWAP_PHONE": _str("RATE_LIMIT_SWAP_PHONE", "20/hour"),
         "PORT": _int("PORT", 5000),
         # The service's public address: absolute URLs in responses (check-in code images) are built
         # from it. Unset: only in development, the request's own host.

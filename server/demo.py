@@ -1,6 +1,6 @@
 """Demo data for `flask seed-demo`: the sub-district's communities, one user per role (their
 memberships confirmed), sample activities, and sites of each kind with a week of volunteer shifts in
-each community.
+each community, with a swap (换班) offered and one claimed, waiting for approval.
 
 For local runs and tests only: the community list is sample data, not an official register, and the
 demo users are made-up accounts. A real server is set up with `import-communities` (or
@@ -14,9 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, Community, Shift, ShiftPost, Site, User
+from server.models import Activity, Community, Shift, ShiftPost, ShiftSwap, Site, User
 from server.models.base import utcnow
-from server.services import lottery, users
+from server.services import bookings, lottery, users
 from server.services.shift_planning import slot_times
 
 COMMUNITIES = [
@@ -157,6 +157,34 @@ def seed_sites_and_shifts(communities, organizer_ids):
     db.session.flush()
 
 
+def seed_swaps(people, community):
+    """换班 to see: 李小梅 (demo-resident) offered her place on the first coming shift to anyone and 王建国
+    (demo-party-member) claimed it, waiting for the organizer (as near the start); he offers his own
+    place on a later shift to anyone. Only when no swap exists yet."""
+    if db.session.scalar(select(ShiftSwap.id).limit(1)) is not None:
+        return
+    coming = db.session.scalars(
+        select(Shift).join(Shift.site)
+        .where(Site.community_id == community.id, Shift.status == "open", Shift.party_members_only.is_(False),
+               Shift.starts_at > utcnow() + timedelta(hours=2))
+        .order_by(Shift.starts_at, Shift.id)
+    ).all()
+    giver, taker = people["demo-resident"], people["demo-party-member"]
+    first = coming[0] if coming else None
+    later = next((s for s in coming if first is not None and s.starts_at >= first.ends_at + timedelta(hours=24)), None)
+    if first is None or later is None:
+        return
+    given, _ = bookings.book_shift(giver.id, first.id, first.posts[0].id)
+    offered, _ = bookings.book_shift(taker.id, later.id, later.posts[0].id)
+    now = utcnow()
+    db.session.add_all([
+        ShiftSwap(booking_id=given.id, shift_id=first.id, giver_id=giver.id, status="pending", taker_id=taker.id,
+                  claimed_at=now),
+        ShiftSwap(booking_id=offered.id, shift_id=later.id, giver_id=taker.id, status="open"),
+    ])
+    db.session.flush()
+
+
 def seed_demo(sample_activities=True):
     """Idempotent: running it twice leaves the same data. Returns the demo users by openid."""
     communities = seed_communities()
@@ -185,5 +213,6 @@ def seed_demo(sample_activities=True):
         organizer_ids = {cid: organizer.id for cid in organizer.organizer_community_ids}
         seed_activities(communities, organizer_ids)
         seed_sites_and_shifts(communities, organizer_ids)
+        seed_swaps(result, communities["haizhu"])
     db.session.flush()
     return result

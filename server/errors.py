@@ -59,7 +59,8 @@ _GENERAL = {
         422, "输入有误", "A field is missing, unknown or invalid; `errors` maps each field to its messages."
     ),
     "rate_limited": ErrorSpec(
-        429, "请求过于频繁，请稍后再试", "Too many logins from this address (`RATE_LIMIT_LOGIN`); see `Retry-After`."
+        429, "请求过于频繁，请稍后再试", "Too many logins (`RATE_LIMIT_LOGIN`), or swaps offered by phone number "
+        "(`RATE_LIMIT_SWAP_PHONE`), from this address; see `Retry-After`."
     ),
     "internal_error": ErrorSpec(500, "服务器内部错误", "A bug: the server logged it. Nothing changed."),
     "dependency_unavailable": ErrorSpec(
@@ -157,7 +158,9 @@ _ACTIVITIES = {
         "An edit would change an activity's sign-up questions after someone signed up (answers are keyed by them).",
     ),
     "cancel_cutoff_passed": ErrorSpec(
-        409, "已过取消的截止时间", "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts)."
+        409, "已过取消的截止时间",
+        "Too late to cancel the sign-up or booking (`SHIFT_CANCEL_CUTOFF_MINUTES` for shifts; a booking can then "
+        "be offered as a swap, 换班).",
     ),
     "checkin_token_invalid": ErrorSpec(
         409,
@@ -276,6 +279,30 @@ _OFFLINE_CHECKIN = {
     ),
 }
 
+_SWAPS = {
+    "swap_not_found": ErrorSpec(
+        404, "没有找到该换班信息",
+        "No such swap, or it is offered by name to someone else (the caller may not know it exists).",
+    ),
+    "swap_person_not_found": ErrorSpec(
+        404, "没有找到使用该手机号的志愿者",
+        "No live account has the phone number the giver typed; nothing else about anyone is said.",
+    ),
+    "swap_exists": ErrorSpec(409, "该预约已发起换班", "The booking already has an open or pending offer (one per booking)."),
+    "swap_taken": ErrorSpec(409, "已有其他志愿者接班", "Someone else claimed or took the offered booking first."),
+    "swap_closed": ErrorSpec(
+        409, "该换班已结束", "The offer was withdrawn or rejected, or its booking, shift or an account went away.",
+    ),
+    "swap_expired": ErrorSpec(
+        409, "班次已开始，换班已结束", "The shift has started (or the giver checked in): the offer is over."
+    ),
+    "swap_own": ErrorSpec(409, "这是你自己发起的换班", "The giver cannot take their own offer."),
+    "swap_not_pending": ErrorSpec(
+        409, "该换班不在待审核状态",
+        "Only a claim waiting for approval is approved or rejected (it was withdrawn, ended or decided).",
+    ),
+}
+
 _ATTENDANCE_RECORD = {
     "not_attended": ErrorSpec(
         409, "您没有在该活动签到，暂无参加证明", "A certificate is only for an attendee who was checked in."
@@ -290,6 +317,7 @@ SECTIONS = (
     ("WeChat", _WECHAT),
     ("Activities and registrations", _ACTIVITIES),
     ("Volunteer shifts", _SHIFTS),
+    ("Swaps and hand-over", _SWAPS),
     ("Web console", _CONSOLE),
     ("Offline check-in", _OFFLINE_CHECKIN),
     ("Attendance record", _ATTENDANCE_RECORD),

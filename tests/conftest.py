@@ -135,6 +135,7 @@ def make_config(database_url, emulator_url, **overrides):
         "WECHAT_API_BASE_URL": emulator_url,
         "WECHAT_TIMEOUT_SECONDS": 2,
         "RATE_LIMIT_LOGIN": "1000/minute",
+        "RATE_LIMIT_SWAP_PHONE": "1000/minute",
     }
     config.update(overrides)
     return config

@@ -75,6 +75,16 @@ const ERROR_MESSAGES = {
   not_checked_in: '还没有签到，不能签退',
   already_checked_in: '已签到，不能标记缺勤',
 
+  // Swaps and hand-over (换班)
+  swap_not_found: '没有找到该换班信息，可能已撤回',
+  swap_person_not_found: '没有找到使用该手机号的志愿者，请核对号码，或改为“任何符合条件的志愿者”',
+  swap_exists: '该预约已发起换班，请先撤回再重新发起',
+  swap_taken: '已有其他志愿者接班',
+  swap_closed: '该换班已结束（已撤回、未通过或预约已取消）',
+  swap_expired: '班次已开始，换班已结束',
+  swap_own: '这是你自己发起的换班',
+  swap_not_pending: '该换班已不在待审核状态，请刷新',
+
   // Check-ins scanned offline and uploaded later (离线补传)
   recorded_at_in_future: '扫码时间晚于当前时间，请检查手机时间后重新扫码',
   recorded_at_too_old: '离线签到已超过补传期限，请联系组织者补签',

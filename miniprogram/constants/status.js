@@ -118,6 +118,7 @@ const TEMPLATE_KEYS = {
   SCHEDULE_CHANGED: 'schedule_changed',
   NOTICE: 'notice',
   SIGNUP_RESULT: 'signup_result',
+  SHIFT_SWAP: 'shift_swap',
 };
 const TEMPLATE_LABELS = {
   activity_reminder: '活动开始提醒',
@@ -127,6 +128,7 @@ const TEMPLATE_LABELS = {
   schedule_changed: '时间地点变更通知',
   notice: '组织者活动通知',
   signup_result: '报名结果通知',
+  shift_swap: '换班通知',
 };
 // WeChat shows at most 3 templates in one dialog. A confirmed place is told of moves and venue changes
 // (`schedule_changed`); a waitlist place is not (it hears the times when promoted), so joining the
@@ -144,6 +146,10 @@ const RESULT_TEMPLATE_KEYS = ['signup_result', 'activity_reminder', 'cancelled_b
 const OFFER_TEMPLATE_KEYS = ACTIVITY_TEMPLATE_KEYS;
 // Joining a waitlist of an activity whose freed places must be claimed: the offer comes as `signup_result`.
 const CLAIM_WAITLIST_TEMPLATE_KEYS = RESULT_TEMPLATE_KEYS;
+// Offering a booking (换班): whether it is taken, waits for approval or is refused comes as `shift_swap`.
+const SWAP_TEMPLATE_KEYS = ['shift_swap'];
+// Taking one (接班): the result, then the shift's start reminder and changes, as for a booking.
+const CLAIM_SWAP_TEMPLATE_KEYS = ['shift_swap', 'shift_reminder', 'schedule_changed'];
 
 const ROLES = { RESIDENT: 'resident', PARTY_MEMBER: 'party_member', ORGANIZER: 'organizer', ADMIN: 'admin' };
 const ROLE_LABELS = { resident: '居民', party_member: '党员', organizer: '社区工作者', admin: '街道管理员' };
@@ -173,6 +179,8 @@ module.exports = {
   RESULT_TEMPLATE_KEYS,
   OFFER_TEMPLATE_KEYS,
   CLAIM_WAITLIST_TEMPLATE_KEYS,
+  SWAP_TEMPLATE_KEYS,
+  CLAIM_SWAP_TEMPLATE_KEYS,
   ROLES,
   ROLE_LABELS,
 };

@@ -29,6 +29,7 @@ from server.api import (
     shifts,
     stats,
     subscriptions,
+    swaps,
     users,
 )
 from server.errors import DomainError
@@ -42,6 +43,7 @@ BLUEPRINTS = [
     users.blp,
     activities.blp,
     shifts.blp,
+    swaps.blp,
     subscriptions.blp,
     checkin.blp,
     console_logins.blp,

@@ -28,6 +28,7 @@ from server.models.shifts import (
     ShiftPost,
     Site,
 )
+from server.models.swaps import LIVE_SWAP_STATUSES, SWAP_END_REASONS, SWAP_STATUSES, ShiftSwap
 from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, OrganizerScope, User, mask_phone
 
 # Every table of the modules above: what the migrations must match (server/migrations/env.py).
@@ -42,6 +43,10 @@ __all__ = [
     "Shift",
     "ShiftPost",
     "Site",
+    "LIVE_SWAP_STATUSES",
+    "SWAP_END_REASONS",
+    "SWAP_STATUSES",
+    "ShiftSwap",
     "ACTIVE_REGISTRATION",
     "ACTIVITY_STATUSES",
     "ActivityNotice",

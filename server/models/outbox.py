@@ -9,7 +9,7 @@ from server.models.users import User
 
 MESSAGE_KINDS = (
     "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
-    "notice", "signup_result",
+    "notice", "signup_result", "shift_swap",
 )
 REMINDER_KINDS = ("activity_reminder", "shift_reminder")
 # pending → sending (claimed by one scheduler) → sent | skipped | failed | unknown | pending again

@@ -11,7 +11,8 @@ class TemplateSchema(Schema):
         metadata={
             "description": "`activity_reminder`, `shift_reminder`, `waitlist_promoted`, `cancelled_by_organizer`, "
             "`schedule_changed` (an activity or shift the user holds moved, or its venue changed), `notice` (an "
-            "organizer's notice to an activity's participants; added after v1)"
+            "organizer's notice to an activity's participants; added after v1), `signup_result`, `shift_swap` (换班: "
+            "a swap offered to you, your booking taken, a claim approved or rejected; added with issue 18)"
         }
     )
     template_id = fields.String(metadata={"description": "Pass to `wx.requestSubscribeMessage({tmplIds})`"})

@@ -12,7 +12,9 @@ listed either in `ERASED` or in `KEPT` with the reason it holds nothing of the p
 `tests/test_account_deletion.py` fails for a new text column listed in neither.
 
 Lock order: each activity's row in id order (`cancel_future_registrations`), then each booking's row
-in id order (`cancel_future_bookings`): a fixed order, so two deletions cannot deadlock. The remarks
+in id order (`cancel_future_bookings`, which ends their bookings' swaps), then the swaps they were named
+in or had claimed (`swaps.end_swaps_of_person`: each swap's booking, then the swap, in booking id
+order, the order of `services.swaps`): a fixed order, so two deletions cannot deadlock. The remarks
 are blanked last, with one UPDATE of the person's own registration rows.
 """
 
@@ -23,6 +25,7 @@ from server.models import Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.registrations import cancel_future_registrations
+from server.services.swaps import end_swaps_of_person
 from server.services.users import record_audit
 
 # What the person typed or WeChat told us about them; cleared on deletion.
@@ -41,6 +44,7 @@ ERASED = {
     "registrations.reject_reason": "the organizer's reason for rejecting the person's sign-up: about them",
     "registrations.walk_in_name": "a walk-in's name, typed by the organizer (no account: emptied by the retention purge)",
     "registrations.walk_in_phone": "a walk-in's phone, typed by the organizer (no account: emptied by the retention purge)",
+    "shift_swaps.reject_reason": "the organizer's reason for refusing a swap the person gave or claimed: about them",
 }
 
 # Every other text column, and why it holds nothing of a person's: it stays when an account is deleted.
@@ -75,6 +79,8 @@ KEPT = {
     "shifts.cancel_reason": "the organizers' notice to everyone booked, about the shift",
     "shift_roles.name": "the post's name, set by organizers",
     "bookings.status": "a fixed choice",
+    "shift_swaps.status": "a fixed choice",
+    "shift_swaps.end_reason": "a fixed choice",
     "audit_log.action": "a fixed action name",
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
@@ -113,6 +119,7 @@ def delete_account(user, expired=False):
     purge does it to an inactive account (`services.retention`), audited as `account.expire` with no actor."""
     cancel_future_registrations(user)
     cancel_future_bookings(user)
+    end_swaps_of_person(user)
     user_id = user.id
     erase_personal_data(user)
     user.is_party_member = False

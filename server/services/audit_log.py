@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "shift.cancel": "取消班次",
     "booking.move": "调换值守班次或岗位",
     "booking.release": "代为取消值守预约",
+    "swap.approve": "同意换班",
+    "swap.reject": "不同意换班",
     "community.create": "新建社区",
     "community.update": "修改社区",
     "community.archive": "归档社区",
@@ -54,6 +56,7 @@ ACTION_GROUPS = {
     "registration": ("代报名、代取消与报名审核",
                      ("registration.walk_in", "registration.cancel", "registration.approve", "registration.reject"), None),
     "booking": ("值守调换与代取消", ("booking.move", "booking.release"), None),
+    "swap": ("换班审核", ("swap.approve", "swap.reject"), None),
     "account": ("账号注销", ("account.delete", "account.expire"), None),
     "community": ("社区管理", ("community.create", "community.update", "community.archive"), None),
 }

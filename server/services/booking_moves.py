@@ -23,7 +23,9 @@ Rules:
 - a release needs a reason (1 to 200 characters; it is sent to the volunteer, so WeChat's content
   check reads it first), is allowed until the shift ends (`shift_ended`), frees the place, voids the
   reminders, records a `cancelled_by_organizer` notice with the reason, and is audited
-  (`booking.release`, saying whether the cutoff had passed); a move is audited as `booking.move`.
+  (`booking.release`, saying whether the cutoff had passed); a move is audited as `booking.move`;
+- a move or a release ends the booking's live swap (换班: `services.swaps.end_swaps`, the swap's row
+  locked after the booking's).
 
 Lock order: the shifts' rows (the booking's shift and the target shift, in id order; as moving or
 cancelling a shift does), then the booking's row (as check-in, check-out and cancelling take it), then
@@ -52,6 +54,7 @@ from server.services.reminders import void_reminders
 from server.services.schedule_changes import person_name
 from server.services.shift_notices import tell_cancelled, tell_schedule_changed
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift
+from server.services.swaps import end_swaps
 from server.services.sites import require_organizer
 from server.services.users import record_audit
 
@@ -146,6 +149,7 @@ def move_booking(actor, booking_id, shift_id, post_id):
     refuse_ineligible(user, target, post, person_name(user))
     old_post = booking.post
     old_shift_id, old_booking_id = booking.shift_id, booking.id
+    end_swaps([booking.id], "booking_moved")  # an offer of the old place ends (the swap's row after the booking's)
     if booking.shift_id == target.id:
         _take_and_give_back(post, old_post)
         booking.post = post
@@ -208,6 +212,7 @@ def release_booking(actor, booking_id, reason):
     booking.updated_by_id = actor.id
     release_place(booking)
     void_reminders("booking", [booking.id])
+    end_swaps([booking.id], "booking_released")
     tell_cancelled(shift, booking, reason)
     record_audit(
         actor, "booking.release", "booking", booking.id, user_id=booking.user_id, shift_id=shift.id,

@@ -11,12 +11,15 @@ Rules, in the order a booking meets them:
   the minutes of their shifts inside any 24 hours (a sliding window, not a calendar day; a shift
   counts with the part of it inside the window) add up to at most MAX_SHIFT_MINUTES_PER_DAY
   (`daily_limit_exceeded`): `check_schedule`, one query for the three rules;
-- a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts.
+- a booking may be cancelled until SHIFT_CANCEL_CUTOFF_MINUTES before its shift starts; after that the
+  volunteer's way out is a swap (换班, `services.swaps`), which the refusal's message points to.
+  Cancelling ends the booking's live swap.
 
 Lock order: booking locks the person's row (so their overlap and daily-limit checks cannot race
 another booking of theirs), then takes a place on the post with a conditional
 `UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
-Cancelling locks the booking's row, then gives the place back with the opposite UPDATE.
+Cancelling locks the booking's row, then gives the place back with the opposite UPDATE (and ends its
+live swap, the swap's row after the booking's, as `services.swaps` takes them).
 The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
 """
 
@@ -275,8 +278,20 @@ def book_shift(user_id, shift_id, post_id):
     if taken.rowcount != 1:
         raise post_full(post.name)
     db.session.expire(post, ["booked"])
-    # Booking again after cancelling reuses the row (one per shift and person).
-    booking = Booking(shift_id=shift.id, user_id=user.id) if existing is None else db.session.get(Booking, existing.id)
+    booking = renew_booking(shift, user.id, existing.id if existing else None, post, now)
+    db.session.flush()
+    schedule_booking_reminders(shift, booking)
+    return booking, True
+
+
+def renew_booking(shift, user_id, existing_id, post, now):
+    """The person's booking of `post` on the shift, booked `now`: a new row, or their cancelled row on the
+    shift (`existing_id`) reused (one per shift and person). The caller holds the locks and took the
+    place (or, handing a booking over, keeps the post's count)."""
+    if existing_id is None:
+        booking = Booking(shift_id=shift.id, user_id=user_id)
+    else:
+        booking = db.session.get(Booking, existing_id)
     booking.post = post  # the relationship, not only the id: the reminder and the response name the post
     booking.status = "booked"
     booking.booked_at = now
@@ -284,9 +299,7 @@ def book_shift(user_id, shift_id, post_id):
     booking.checked_in_uploaded_at = booking.checked_out_uploaded_at = None
     booking.minutes_credited = 0
     db.session.add(booking)
-    db.session.flush()
-    schedule_booking_reminders(shift, booking)
-    return booking, True
+    return booking
 
 
 def release_place(booking):
@@ -325,13 +338,21 @@ def cancel_booking(user, shift_id):
     now = utcnow()
     cutoff = booking.shift.starts_at - timedelta(minutes=current_app.config["SHIFT_CANCEL_CUTOFF_MINUTES"])
     if booking.shift.status == "open" and now > cutoff:
-        raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，请联系组织者", 409)
+        raise DomainError("cancel_cutoff_passed", "已过取消预约的截止时间，不能前来请发起换班，由其他志愿者接班", 409)
     booking.status = "cancelled"
     booking.cancelled_at = now
     release_place(booking)
     void_reminders("booking", [booking.id])
+    _end_swaps([booking.id], "booking_cancelled")
     db.session.flush()
     return booking
+
+
+def _end_swaps(booking_ids, reason):
+    """The bookings' live swaps (换班) end with them (`services.swaps`, which imports this module)."""
+    from server.services.swaps import end_swaps
+
+    end_swaps(booking_ids, reason)
 
 
 def cancel_future_bookings(user):
@@ -349,6 +370,7 @@ def cancel_future_bookings(user):
         booking.cancelled_at = now
         release_place(booking)
         void_reminders("booking", [booking.id])
+        _end_swaps([booking.id], "account_deleted")
 
 
 # --- my bookings --------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ Rules:
 - cancelling a shift that has started ends it early: its end becomes now; a volunteer who checked in
   and not out is checked out now and credited the minutes worked; a booking nobody checked in to is
   cancelled (its place released) and told; a finished check-out or a no-show stays as it is;
-- a shift that has ended cannot be cancelled (`shift_ended`).
+- a shift that has ended cannot be cancelled (`shift_ended`);
+- cancelling ends every live swap (换班) of the shift (`swaps.end_swaps_of_shift`, under the shift's lock).
 
 Lock order: the shift's row, then the booked volunteers' rows in id order (a move: so none of them
 books a clashing shift meanwhile; booking locks the person first and never the shift), or the
@@ -37,6 +38,7 @@ from server.services.locking import lock_row
 from server.services.schedule_changes import refuse_breaking, refuse_past_start
 from server.services.shift_notices import notify_cancelled, notify_moved
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift, refuse_existing
+from server.services.swaps import end_swaps_of_shift
 from server.services.users import record_audit
 
 # A booked volunteer's broken rule, as a refusal names it.
@@ -145,6 +147,7 @@ def cancel_shift(actor, shift_id, reason):
     shift.status = "cancelled"
     shift.cancelled_at = now
     shift.cancel_reason = reason
+    end_swaps_of_shift(shift)
     notify_cancelled(shift, reason, told)
     record_audit(actor, "shift.cancel", "shift", shift.id, reason=reason, ended_early=started)
     db.session.flush()

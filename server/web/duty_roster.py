@@ -18,7 +18,7 @@ from server.extensions import db
 from server.localtime import local_date_bounds
 from server.models import Community, Shift, Site
 from server.schemas.shifts import DutyRosterArgsSchema
-from server.services import shift_rosters
+from server.services import shift_rosters, swaps
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
 
@@ -99,6 +99,11 @@ def _args():
     return parse_form(DutyRosterArgsSchema(), request.args, only=("date", "community_id"))
 
 
+def _live_swaps(community_id, day):
+    """The community's open swap offers and claims waiting for approval on shifts of `day` (换班)."""
+    return [swaps.view(s, g.user) for s in swaps.community_swaps(g.user, community_id, day, live_only=True)]
+
+
 @bp.route("/duty-roster")
 @console_login_required
 def index():
@@ -128,6 +133,9 @@ def index():
         totals=totals(rosters),
         by_site=by_site,
         site_rows=site_rows,
+        # 换班: each community's open offers and claims waiting for approval that day (decided on the shift's page)
+        live_swaps={r.community.id: _live_swaps(r.community.id, day) for r in rosters},
+        swap_labels=swaps.STATE_LABELS,
         community_options=[(c.id, c.name) for c in communities],
         errors=errors,
         raw_date=request.args.get("date", ""),

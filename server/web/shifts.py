@@ -21,7 +21,7 @@ from server.models import Shift
 from server.schemas.activities import CancelSchema
 from server.schemas.fields import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from server.schemas.shifts import ShiftBatchSchema, ShiftUpdateSchema
-from server.services import shift_changes, shift_planning, shift_rosters, sites
+from server.services import shift_changes, shift_planning, shift_rosters, sites, swaps
 from server.services.shift_rosters import STATUS_ZH
 from server.web.auth import console_login_required
 from server.web.forms import (
@@ -315,7 +315,7 @@ def _local_input(value):
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=None, status=200):
+def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=None, status=200, swap_errors=None):
     roster = shift_rosters.shift_roster(g.user, shift_id)
     shift = roster.shift
     if edit_values is None:
@@ -336,6 +336,10 @@ def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=No
             edit_errors=edit_errors or {},
             cancel_errors=cancel_errors or {},
             week=_monday(to_local(shift.starts_at).date()),
+            swaps=[swaps.view(s, g.user) for s in swaps.swaps_of_shift(g.user, shift)],  # 换班
+            swap_errors=swap_errors or {},
+            swap_labels=swaps.STATE_LABELS,
+            swap_end_labels=swaps.END_LABELS,
         ),
         status,
     )

@@ -35,7 +35,10 @@ def haizhu_rows(organizer, resident, login, clean_app):
     with clean_app.app_context():
         booking_id = db.session.scalar(select(Booking.id).where(Booking.shift_id == shift["id"]))
         registration_id = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity["id"]))
+    swap = party_member.post(f"/api/v1/shift-bookings/{booking_id}/swap", json={})  # 换班, offered to anyone
+    assert swap.status_code == 201, swap.get_json()
     return {
+        "swap_id": swap.get_json()["id"],
         "activity_id": activity["id"],
         "registration_id": registration_id,
         "site_id": site["id"],

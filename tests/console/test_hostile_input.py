@@ -64,11 +64,15 @@ def own_rows(organizer, resident, login, clean_app):
     assert resident.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
     site = create_site(organizer, name="海珠卡口")
     shift = create_shift(organizer, site, starts_at=local(days=2, hour=8))
-    assert book(login("demo-party-member"), shift).status_code == 201
+    party_member = login("demo-party-member")
+    assert book(party_member, shift).status_code == 201
     with clean_app.app_context():
         booking_id = db.session.scalar(select(Booking.id).where(Booking.shift_id == shift["id"]))
         registration_id = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity["id"]))
+    swap = party_member.post(f"/api/v1/shift-bookings/{booking_id}/swap", json={})  # 换班, offered to anyone
+    assert swap.status_code == 201, swap.get_json()
     return {
+        "swap_id": swap.get_json()["id"],
         "activity_id": activity["id"], "registration_id": registration_id, "site_id": site["id"],
         "shift_id": shift["id"], "post_id": shift["roles"][0]["id"], "role_id": shift["roles"][0]["id"],
         "booking_id": booking_id, "user_id": resident.user["id"],

@@ -1,5 +1,10 @@
-/** 志愿值守 tab: shifts by date and site with free places per post; book and cancel; scan to check in. */
+/**
+ * 志愿值守 tab: shifts by date and site with free places per post; book and cancel; scan to check in.
+ * 换班求助: the day's open swap offers the caller may take (GET /shift-swaps), each opening pages/swap.
+ */
 const shiftService = require('../../services/shift');
+const swapService = require('../../services/swap');
+const { presentSwap } = require('../../controllers/swap');
 const siteService = require('../../services/site');
 const communityService = require('../../services/community');
 const { bookShiftPost } = require('../../controllers/signup');
@@ -19,6 +24,7 @@ const ALL_SITES = { id: null, name: '全部点位' };
 const listMethods = pagedList({
   pageSize: SHIFT_PAGE_SIZE,
   fetch(paging) {
+    if (paging.page === 1) this.loadSwaps();
     return shiftService.listShifts(this.filters(paging));
   },
   present: (raw) => {
@@ -44,6 +50,7 @@ Page(
       loading: false,
       busy: false,
       error: '',
+      swaps: [],
     },
 
     onShow() {
@@ -99,6 +106,21 @@ Page(
       };
     },
 
+    /** The day's swap offers I may take; a failure just leaves the section out (the shifts still show). */
+    async loadSwaps() {
+      const date = this.data.date;
+      try {
+        const body = await swapService.listSwaps({ date, page_size: 20 });
+        if (date === this.data.date) this.setData({ swaps: ((body && body.items) || []).map(presentSwap) });
+      } catch (err) {
+        this.setData({ swaps: [] });
+      }
+    },
+
+    onOpenSwap(e) {
+      wx.navigateTo({ url: `/pages/swap/index?id=${e.currentTarget.dataset.id}` });
+    },
+
     onDayTap(e) {
       this.setData({ date: e.currentTarget.dataset.date });
       this.reload();
@@ -145,7 +167,19 @@ Page(
         showSuccess('已取消预约');
         await this.reload();
       } catch (err) {
-        showError(err);
+        if (err && err.error === 'cancel_cutoff_passed') {
+          // Too late to cancel: the way out is 换班, offered from 我的值守.
+          const go = await confirm(
+            '已过取消预约的截止时间。不能前来的话，可以在“我的值守”发起换班，请其他志愿者接班。',
+            {
+              title: '不能取消',
+              confirmText: '去换班',
+            },
+          );
+          if (go) wx.navigateTo({ url: '/pages/my-shifts/index' });
+        } else {
+          showError(err);
+        }
       } finally {
         this.setData({ busy: false });
       }

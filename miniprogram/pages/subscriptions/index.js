@@ -8,6 +8,7 @@ const {
   SHIFT_TEMPLATE_KEYS,
   NOTICE_TEMPLATE_KEYS,
   RESULT_TEMPLATE_KEYS,
+  SWAP_TEMPLATE_KEYS,
 } = require('../../constants/status');
 const { withLoadState } = require('../../utils/load-state');
 const { showSuccess, showText } = require('../../utils/ui');
@@ -20,6 +21,8 @@ const GROUPS = {
   notice: NOTICE_TEMPLATE_KEYS,
   // 报名结果: a draw's result, an approval's decision, a place offered to claim.
   result: RESULT_TEMPLATE_KEYS,
+  // 换班: an offer named to me, my booking taken, a claim approved or refused.
+  swap: SWAP_TEMPLATE_KEYS,
 };
 
 Page({

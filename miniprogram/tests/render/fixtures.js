@@ -14,6 +14,9 @@
  *     'offered', 'offer-expired', 'questions' (a sign-up sheet with the activity's questions);
  *   draw: 'drawn' | 'sealed' | 'open'   the state of GET /activities/3/draw (default drawn);
  *   booked: true                    the caller holds a post on the first shifts;
+ *   swap: 'open' | 'named' | 'pending' | 'done' | 'problem' | 'mine'   the swap of GET /shift-swaps/51
+ *     (换班, issue 18): offered to anyone, offered by name to the caller, claimed and waiting for
+ *     approval, taken, one the caller can't take (its `claim_problem`), the caller's own offer;
  *   fail: 'network' | 'server'      every call fails (no connection / 500);
  *   hold: true                      no call is ever answered (loading).
  */
@@ -199,6 +202,76 @@ function booking(id, s, r, fields) {
     },
     fields,
   );
+}
+
+/** A swap (换班) of booking `bookingId` on shift `s`, post `r`, as GET /shift-swaps/{id} answers it. */
+function swap(id, s, r, bookingId, fields) {
+  return Object.assign(
+    {
+      id,
+      status: 'open',
+      booking_id: bookingId,
+      shift: Object.assign({}, s, { my_booking: undefined }),
+      role: { id: r.id, name: r.name },
+      named: false,
+      to_me: false,
+      mine: false,
+      giver_name: '王**',
+      named_name: null,
+      taker_name: null,
+      needs_approval: false,
+      claim_problem: null,
+      reject_reason: null,
+      end_reason: null,
+      created_at: at(-1, '21:40'),
+      claimed_at: null,
+      decided_at: null,
+    },
+    fields,
+  );
+}
+
+/** GET /shift-swaps/51 in the state `options.swap` asks for. */
+function swapOf(options) {
+  const s = shifts({})[2];
+  const r = s.roles[0];
+  switch (options.swap) {
+    case 'named':
+      return swap(51, s, r, 77, { named: true, to_me: true });
+    case 'pending':
+      return swap(51, s, r, 77, {
+        status: 'pending',
+        taker_name: '陈**',
+        needs_approval: true,
+        claim_problem: '已有志愿者申请接班',
+      });
+    case 'done':
+      return swap(51, s, r, 77, { status: 'done', taker_name: '陈**', claim_problem: '已有志愿者接班' });
+    case 'problem':
+      return swap(51, s, r, 77, { claim_problem: '与你已预约的南园社区测温点 12月11日 08:00 班次时间冲突' });
+    case 'mine':
+      return swap(51, s, r, 91, { mine: true, giver_name: '陈**', claim_problem: '这是你发起的换班' });
+    default:
+      return swap(51, s, r, 77, { needs_approval: true });
+  }
+}
+
+/** The community's swaps of a day for its organizers (GET /rosters/swaps): one claim to decide, one offer. */
+function rosterSwaps(options) {
+  if (options.empty) return { items: [] };
+  const list = shifts({});
+  return {
+    items: [
+      swap(52, list[0], list[0].roles[0], 80, {
+        status: 'pending',
+        giver_name: '王建国',
+        taker_name: '李秀英',
+        needs_approval: true,
+        claimed_at: at(0, '06:10'),
+      }),
+      swap(53, list[1], list[1].roles[0], 81, { giver_name: '张伟', needs_approval: true }),
+    ],
+  };
 }
 
 function me(options) {
@@ -651,6 +724,29 @@ const ROUTES = {
       req,
     );
   },
+  'POST /shift-bookings/:id/swap': (req, p) => ({
+    statusCode: 201,
+    data: swap(54, shifts({})[1], shifts({})[1].roles[0], Number(p.id), {
+      mine: true,
+      named: Boolean(req.data && req.data.phone),
+    }),
+  }),
+  'DELETE /shift-bookings/:id/swap': (req, p) =>
+    swap(54, shifts({})[1], shifts({})[1].roles[0], Number(p.id), { mine: true, status: 'withdrawn' }),
+  'GET /shift-swaps': (req, p, o) => {
+    const list = shifts({});
+    return page(o.empty ? [] : [swap(51, list[2], list[2].roles[0], 77, {})], req);
+  },
+  'GET /me/swaps': (req, p, o) => {
+    const list = shifts({});
+    return { items: o.empty ? [] : [swap(54, list[1], list[1].roles[0], 91, { mine: true, giver_name: '陈**' })] };
+  },
+  'GET /shift-swaps/:id': (req, p, o) => swapOf(o),
+  'POST /shift-swaps/:id/claim': (req, p, o) =>
+    Object.assign(swapOf(o), { status: 'done', claim_problem: '已有志愿者接班' }),
+  'POST /shift-swaps/:id/approve': (req, p, o) => Object.assign(rosterSwaps(o).items[0], { status: 'done' }),
+  'POST /shift-swaps/:id/reject': (req, p, o) => Object.assign(rosterSwaps(o).items[0], { status: 'rejected' }),
+  'GET /rosters/swaps': (req, p, o) => rosterSwaps(o),
   'GET /me/hours': (req, p, o) =>
     o.empty
       ? { total_minutes: 0, by_month: [] }
@@ -703,6 +799,7 @@ const ROUTES = {
       { key: 'schedule_changed', template_id: 'T-CHANGE' },
       { key: 'notice', template_id: 'T-NOTICE' },
       { key: 'signup_result', template_id: 'T-RESULT' },
+      { key: 'shift_swap', template_id: 'T-SWAP' },
     ],
   }),
   'GET /me/subscriptions': (req, p, o) => ({
@@ -713,6 +810,7 @@ const ROUTES = {
           { key: 'shift_reminder', template_id: 'T-SHIFT', remaining: 0 },
           { key: 'waitlist_promoted', template_id: 'T-WAIT', remaining: 1 },
           { key: 'signup_result', template_id: 'T-RESULT', remaining: 1 },
+          { key: 'shift_swap', template_id: 'T-SWAP', remaining: 1 },
         ],
   }),
   'POST /me/subscriptions': () => ({}),

@@ -70,7 +70,24 @@ const PAGES = {
   },
   'pages/profile/index': {},
   'pages/my-registrations/index': { states: { empty: { api: EMPTY } } },
-  'pages/my-shifts/index': { states: { empty: { api: EMPTY } } },
+  'pages/my-shifts/index': {
+    states: {
+      empty: { api: EMPTY },
+      'elder-mode': { storage: { elder_mode: true } },
+    },
+  },
+  // 换班 (issue 18): the page a shared card or a `shift_swap` message opens.
+  'pages/swap/index': {
+    query: { id: '51' },
+    states: {
+      named: { api: { swap: 'named' } },
+      pending: { api: { swap: 'pending' } },
+      done: { api: { swap: 'done' } },
+      problem: { api: { swap: 'problem' } },
+      mine: { api: { swap: 'mine' } },
+      'elder-mode': { storage: { elder_mode: true } },
+    },
+  },
   'pages/my-hours/index': { states: { empty: { api: EMPTY } } },
   'pages/my-attendance/index': { states: { empty: { api: EMPTY } } },
   'pages/subscriptions/index': { states: { empty: { api: EMPTY } } },

@@ -3,9 +3,13 @@
  * (`siteId`, from the workbench's 今日现场): 签到 in one tap, 签退 and 缺勤 (no-show, once the shift has
  * started) after a confirmation since they cannot be taken back, and 拨打电话 (phones are masked; the tap
  * reveals one number, audited). Exports are desk work, done in the web console.
+ * 换班: the day's open offers and the claims waiting for approval (GET /rosters/swaps) come first, a
+ * claim with 通过 (every booking rule is checked again by the server) and 不通过 (a reason, in a dialog).
  */
 const rosterService = require('../../../services/roster');
 const shiftService = require('../../../services/shift');
+const swapService = require('../../../services/swap');
+const { presentSwap } = require('../../../controllers/swap');
 const { dutyRosterRows } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
@@ -40,6 +44,11 @@ Page({
     date: '',
     dateText: '',
     items: [],
+    swaps: [],
+    rejectOpen: false,
+    rejectText: '',
+    rejectReason: '',
+    rejectError: '',
     loading: true,
     busy: false,
     error: '',
@@ -72,12 +81,20 @@ Page({
   async load() {
     this.setData({ loading: true, error: '' });
     try {
-      const body = await rosterService.getDutyRoster({ date: this.data.date, communityId: this.data.communityId });
+      const query = { date: this.data.date, communityId: this.data.communityId };
+      const [body, swapBody] = await Promise.all([
+        rosterService.getDutyRoster(query),
+        swapService.listRosterSwaps(query).catch(() => ({ items: [] })),
+      ]);
       const rows = dutyRosterRows(body);
       const siteId = this.data.siteId;
       const items = siteId ? rows.filter((row) => row.siteId === siteId) : rows;
+      const swaps = ((swapBody && swapBody.items) || [])
+        .filter((swap) => !siteId || (swap.shift && swap.shift.site && swap.shift.site.id === siteId))
+        .map(presentSwap);
       this.setData({
         items,
+        swaps,
         siteName: siteId && items[0] ? items[0].siteName : '',
         communityName: (body && body.community && body.community.name) || '',
       });
@@ -120,6 +137,74 @@ Page({
     } finally {
       this.setData({ busy: false });
     }
+  },
+
+  /** 通过 a claim: the place passes to the taker (the server checks every rule again, naming them). */
+  async onApproveSwap(e) {
+    const { id, giver, taker } = e.currentTarget.dataset;
+    if (this.data.busy) return;
+    const ok = await confirm(`同意由「${taker}」接替「${giver}」值守？`, { confirmText: '同意' });
+    if (!ok) return;
+    this.setData({ busy: true });
+    try {
+      await withLoading('处理中', () => swapService.approveSwap(id));
+      showSuccess('已同意换班');
+    } catch (err) {
+      showError(err);
+    } finally {
+      this.setData({ busy: false });
+    }
+    await this.load();
+  },
+
+  /** 不通过: ask for the reason (both volunteers are told) in a dialog. */
+  onOpenRejectSwap(e) {
+    const { id, giver, taker } = e.currentTarget.dataset;
+    this.rejectId = id;
+    this.setData({
+      rejectOpen: true,
+      rejectText: `「${taker}」接替「${giver}」的换班不通过，原因会通知双方`,
+      rejectReason: '',
+      rejectError: '',
+    });
+  },
+
+  onRejectInput(e) {
+    this.setData({ rejectReason: e.detail.value, rejectError: '' });
+  },
+
+  onRejectCancel() {
+    this.setData({ rejectOpen: false });
+  },
+
+  async onRejectConfirm() {
+    const reason = (this.data.rejectReason || '').trim();
+    if (!reason) {
+      this.setData({ rejectError: '请填写不通过的原因，志愿者会看到它' });
+      return;
+    }
+    if (reason.length > 200) {
+      this.setData({ rejectError: '原因不能超过 200 字' });
+      return;
+    }
+    if (this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      await withLoading('处理中', () => swapService.rejectSwap(this.rejectId, reason));
+      this.setData({ rejectOpen: false, rejectReason: '' });
+      showSuccess('已设为不通过');
+    } catch (err) {
+      const fields = (err && err.errors) || {};
+      if (fields.reason) {
+        this.setData({ rejectError: [].concat(fields.reason)[0] });
+        return;
+      }
+      this.setData({ rejectOpen: false });
+      showError(err);
+    } finally {
+      this.setData({ busy: false });
+    }
+    await this.load();
   },
 
   /** 拨打电话: reveal this volunteer's number (audited), then call it. */
