@@ -16,6 +16,7 @@ const {
   formatMinutes,
   formatMonth,
 } = require('./time');
+const { requirementText } = require('./health');
 
 const toInt = (n) => Math.max(0, Math.floor(Number(n) || 0));
 
@@ -210,7 +211,16 @@ function presentShift(shift, nowMs = Date.now()) {
     myPostName: mine ? (mine.role && mine.role.name) || '' : '',
     posts: (s.roles || []).map((post) => {
       const p = places(post.booked, post.capacity);
-      return Object.assign({ id: post.id, name: post.name, mine: post.id === myPostId }, p);
+      return Object.assign(
+        {
+          id: post.id,
+          name: post.name,
+          mine: post.id === myPostId,
+          requirementText: requirementText(post),
+          declareAtBooking: post.health_declaration === 'booking',
+        },
+        p,
+      );
     }),
   };
 }
@@ -246,6 +256,10 @@ function presentBooking(booking, nowMs = Date.now()) {
     address: site.address || '',
     // The API calls a booking's post `role`.
     postName: (b.role && b.role.name) || '',
+    // The booked post as the shift lists it: whether it asks for today's health declaration at check-in.
+    declareAtCheckin: !!(shift.roles || []).find(
+      (post) => b.role && post.id === b.role.id && post.health_declaration === 'checkin',
+    ),
     timeText: formatRange(shift.starts_at, shift.ends_at),
     status: bookingDisplayStatus(b),
     action: bookingAction(b),
