@@ -31,4 +31,12 @@ function requirementText(post) {
 
 const UNWELL_TEXT = '您今天身体不适或属于风险人员，请先好好休息，暂不能参加该岗位；身体恢复后欢迎再来。';
 
-module.exports = { QUESTIONS, answersOf, requirementText, UNWELL_TEXT };
+/** Why the form's answers (`answersOf`) cannot go with a booking or check-in, or '' when they can. */
+function answersProblem(health) {
+  const h = health || {};
+  if (!h.complete) return '请先回答全部健康申报问题';
+  if (!h.well) return UNWELL_TEXT;
+  return '';
+}
+
+module.exports = { QUESTIONS, answersOf, answersProblem, requirementText, UNWELL_TEXT };

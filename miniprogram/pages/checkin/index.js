@@ -18,7 +18,7 @@ const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, showText, withLoading } = require('../../utils/ui');
 const display = require('../../utils/display');
 const qualificationService = require('../../services/qualification');
-const { UNWELL_TEXT } = require('../../utils/health');
+const { answersProblem } = require('../../utils/health');
 
 const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '签到或签退' };
 
@@ -209,16 +209,12 @@ Page({
     const listed = this.data.bookings.find((b) => b.id === booking.id);
     let declaration;
     if (listed && listed.needsDeclaration) {
-      const { health } = this.data;
-      if (!health.complete) {
-        showText('请先回答全部健康申报问题');
+      const problem = answersProblem(this.data.health);
+      if (problem) {
+        showText(problem); // unwell: told kindly here, nothing is sent
         return;
       }
-      if (!health.well) {
-        showText(UNWELL_TEXT);
-        return;
-      }
-      declaration = health.answers;
+      declaration = this.data.health.answers;
     }
     this.setData({ busy: true });
     try {

@@ -11,7 +11,7 @@ const { todayString, nextDays } = require('../../utils/time');
 const { cachedUser } = require('../../utils/user');
 const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
 const display = require('../../utils/display');
-const { UNWELL_TEXT } = require('../../utils/health');
+const { answersProblem } = require('../../utils/health');
 
 const DAYS_AHEAD = 7;
 const SHIFT_PAGE_SIZE = 50;
@@ -169,12 +169,9 @@ Page(
     onSheetConfirm() {
       if (this.data.busy || !this.data.sheet) return;
       const { health, sheet } = this.data;
-      if (!health.complete) {
-        showText('请先回答全部健康申报问题');
-        return;
-      }
-      if (!health.well) {
-        showText(UNWELL_TEXT);
+      const problem = answersProblem(health);
+      if (problem) {
+        showText(problem);
         return;
       }
       return this.book(sheet.shiftId, sheet.postId, health.answers);
