@@ -260,3 +260,30 @@ describe('qualifications', () => {
     expect(page.dom.innerHTML).toContain('有效期至 2027-06-30');
   });
 });
+
+describe("the organizer's duty roster", () => {
+  test('flags a missing qualification and whether the declaration was made', () => {
+    const { dutyRosterRows } = require('../utils/present');
+    const volunteer = (id, fields) =>
+      Object.assign(
+        { booking_id: id, user: { real_name: `志愿者${id}` }, status: 'booked', checked_in_at: null },
+        fields,
+      );
+    const rows = dutyRosterRows({
+      shifts: [
+        Object.assign({}, shift, {
+          roles: [
+            Object.assign({}, shift.roles[0], {
+              capacity: 2,
+              volunteers: [
+                volunteer(1, { qualification_missing: true, health_declared: null }),
+                volunteer(2, { qualification_missing: false, health_declared: false }),
+              ],
+            }),
+          ],
+        }),
+      ],
+    });
+    expect(rows.map((r) => r.flagText)).toEqual(['缺少资格', '未健康申报']);
+  });
+});

@@ -372,6 +372,14 @@ function dutyRosterRows(body, nowMs = Date.now()) {
           canCheckOut: action === 'check_out',
           canMarkNoShow: action === 'check_in' && started,
           vacancy: 0,
+          // Requirements per post: flags for the organizer (the booking stays either way).
+          flagText: [
+            v.qualification_missing ? '缺少资格' : '',
+            v.health_declared === false ? '未健康申报' : '',
+            v.health_declared === true ? '已健康申报' : '',
+          ]
+            .filter(Boolean)
+            .join(' · '),
         });
       });
       const open = toInt(post.capacity) - volunteers.length;

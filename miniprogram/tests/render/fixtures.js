@@ -455,7 +455,12 @@ function rosterItems() {
 function rosterVolunteers(roleIndex, s) {
   const started = Date.parse(s.starts_at) <= NOW;
   const base = roleIndex === 0 ? [PEOPLE[0], PEOPLE[1]] : [PEOPLE[2]];
+  const post = s.roles[roleIndex] || {};
+  const asked = post.health_declaration && post.health_declaration !== 'none';
   return base.map((p, i) => ({
+    // As the server flags them: a missing qualification (revoked after booking), a declaration made or not.
+    health_declared: asked ? i === 0 : null,
+    qualification_missing: !!post.required_qualification && i === 1,
     booking_id: 80 + roleIndex * 10 + i,
     user: p,
     status: 'booked',
