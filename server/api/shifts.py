@@ -166,8 +166,11 @@ def update_shift(changes, shift_id):
     A move, or making the shift party-members-only, is refused with 409 `schedule_change_refused` when
     it would break a booked volunteer's rules (overlap, rest, the fatigue limit, party members only);
     the message names up to 3 of them. An accepted move moves their reminders and sends each a
-    `schedule_changed` notice. 403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`,
-    `shift_not_open`, 422 (times, a new start in the past; `content_risky`: notes).
+    `schedule_changed` notice. `roles` sets posts' requirements (a qualification of the site's
+    community, a health declaration at booking or check-in); bookings already made stay, and the
+    roster flags who lacks them. 403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`,
+    `shift_not_open`, 422 (times, a new start in the past; `content_risky`: notes; `roles`: a post of
+    another shift, a qualification of another community).
     """
     shift = shift_changes.update_shift(g.user, shift_id, changes)
     db.session.commit()
