@@ -7,6 +7,7 @@ them), authorization and bad input, retention and account deletion."""
 from datetime import date, timedelta
 
 import pytest
+from conftest import race
 from factories import book, community_id, create_shift, create_site, local
 from sqlalchemy import select, update
 
@@ -300,3 +301,47 @@ def test_bad_post_requirements_are_refused_and_change_nothing(organizer, body):
     response = organizer.patch(f"/api/v1/shifts/{shift['id']}", json=body)
     assert response.status_code == 422, response.get_json()
     assert organizer.get(f"/api/v1/shifts/{shift['id']}").get_json()["roles"] == shift["roles"]
+
+
+# --- races (real concurrent clients; PostgreSQL in scripts/test) ------------------------------------------
+
+
+def test_racing_first_declarations_and_grants_keep_one_row_each(organizer, residents, live_server, clean_app):
+    (volunteer,) = residents(1)
+    qualification = define(organizer)
+    for _ in range(3):
+        results = race(live_server, [("POST", "/api/v1/me/health-declaration", volunteer.headers, WELL)] * 4)
+        assert [status for status, _ in results] == [200] * 4, results
+        grant_url = f"/api/v1/qualifications/{qualification['id']}/grants"
+        body = {"user_id": volunteer.user["id"], "expires_on": None}
+        results = race(live_server, [("POST", grant_url, organizer.headers, body)] * 3)
+        assert [status for status, _ in results] == [200] * 3, results
+    with clean_app.app_context():
+        assert len(db.session.scalars(select(HealthDeclaration)).all()) == 1
+        assert len(db.session.scalars(select(QualificationGrant)).all()) == 1
+
+
+def test_a_booking_racing_a_revocation_is_refused_or_flagged(organizer, residents, live_server):
+    qualification = define(organizer)
+    shift = requiring(organizer, qualification, roles=(("登记", 10),))
+    people = residents(4)
+    for person in people:
+        assert grant(organizer, qualification, person).status_code == 200
+    requests = []
+    for person in people:
+        requests.append(("POST", f"/api/v1/shifts/{shift['id']}/bookings", person.headers,
+                         {"role_id": shift["roles"][0]["id"]}))
+        requests.append(("DELETE", f"/api/v1/qualifications/{qualification['id']}/grants/{person.user['id']}",
+                         organizer.headers, None))
+    results = race(live_server, requests)
+    booked = set()
+    for person, (status, body) in zip(people, results[::2]):
+        assert (status, (body or {}).get("error")) in ((201, None), (403, "qualification_required")), body
+        if status == 201:
+            booked.add(person.user["id"])
+    assert all(status == 200 for status, _ in results[1::2])
+    roster = organizer.get(f"/api/v1/shifts/{shift['id']}/roster").get_json()["roles"][0]
+    # Whoever won the race keeps the place, flagged: every grant is revoked now.
+    assert {v["user"]["id"] for v in roster["volunteers"]} == booked
+    assert all(v["qualification_missing"] for v in roster["volunteers"])
+    assert roster["booked"] == len(booked)

@@ -20,7 +20,8 @@ from server.schemas.shifts import HealthDeclarationBodySchema, HealthDeclaration
 from server.services import health_declarations, qualifications
 
 blp = Blueprint(
-    "qualifications", __name__, url_prefix="/api/v1", description="Requirements per post: qualifications, health declarations"
+    "qualifications", __name__, url_prefix="/api/v1",
+    description="Requirements per post: qualifications, health declarations",
 )
 
 

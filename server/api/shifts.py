@@ -294,7 +294,8 @@ def move_booking(body, booking_id):
     volunteer's overlap, rest and 24-hour rules apply, leaving out the booking moved. Reminders follow
     and the volunteer gets a `schedule_changed` notice; audited.
 
-    403 `forbidden`, `not_eligible` (party members only), `qualification_required`; 404 `booking_not_found`, `shift_not_found`;
+    403 `forbidden`, `not_eligible` (party members only), `qualification_required`; 404 `booking_not_found`,
+    `shift_not_found`;
     409 `role_full`, `already_booked`, `booking_not_active`, `already_checked_in`, `shift_started`,
     `shift_not_open`, `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`; 422.
     """

@@ -25,13 +25,14 @@ Rules:
   (`retention.purge_personal_data`), long enough to cover the 14-day observation period the answers
   are about and to look back at a shift's roster for two weeks; deleted with the account at once.
 
-Locks: none; one row per person and day (the unique constraint settles two simultaneous first
-declarations: the loser answers 409 `conflict` and retries).
+Locks: none; one row per person and day: the unique constraint settles two simultaneous first
+declarations (a savepoint: the loser writes its answers over the winner's row).
 """
 
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.errors import DomainError
 from server.extensions import db
@@ -61,8 +62,15 @@ def declare(user, answers, moment=None):
     day = declaration_day(moment)
     declaration = declaration_for(user.id, day)
     if declaration is None:
-        declaration = HealthDeclaration(user_id=user.id, day=day)
-        db.session.add(declaration)
+        declaration = HealthDeclaration(user_id=user.id, day=day, declared_at=utcnow(),
+                                        **{answer: bool(answers[answer]) for answer in ANSWERS})
+        try:
+            # Two first declarations of the day can race (a double tap); the unique (user, day) decides
+            # and the loser updates the winner's row.
+            with db.session.begin_nested():
+                db.session.add(declaration)
+        except IntegrityError:
+            declaration = declaration_for(user.id, day)
     for answer in ANSWERS:
         setattr(declaration, answer, bool(answers[answer]))
     declaration.declared_at = utcnow()

@@ -19,15 +19,17 @@ Rules:
   organizer decides (move or release them). Nothing is silently cancelled;
 - a post may require only a qualification of its own site's community (422 on `roles`).
 
-Locks: none. A grant is one row per person and qualification (the unique constraint settles two
-simultaneous grants: the loser's request answers 409 `conflict`); a booking racing a revocation is
-decided by whichever commits first, and the roster shows the outcome.
+Locks: none. A grant is one row per person and qualification: the unique constraint settles two
+simultaneous first grants (a savepoint: the loser renews the winner's row); a booking racing a
+revocation is decided by whichever commits first, and the roster shows the outcome (a booking that
+won is flagged once the revocation commits).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.extensions import db
@@ -269,8 +271,13 @@ def grant(actor, qualification_id, user_id, expires_on=None):
         raise ValidationFailed(errors={"expires_on": ["有效期不能早于今天"]})
     row = grant_row(qualification.id, member.id)
     if row is None:
-        row = QualificationGrant(qualification_id=qualification.id, user_id=member.id)
-        db.session.add(row)
+        row = QualificationGrant(qualification_id=qualification.id, user_id=member.id, granted_by_id=actor.id)
+        try:
+            # Two organizers granting at once: the unique (qualification, user) decides, the loser renews.
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            row = grant_row(qualification.id, member.id)
     row.expires_on = expires_on
     row.granted_by_id = actor.id
     row.granted_at = utcnow()
