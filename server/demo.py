@@ -14,7 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Activity, Community, Shift, ShiftPost, ShiftSwap, Site, User
+from server.models import (
+    Activity, Community, Qualification, QualificationGrant, Shift, ShiftPost, ShiftSwap, Site, User,
+)
 from server.models.base import utcnow
 from server.services import bookings, lottery, users
 from server.services.shift_planning import slot_times
@@ -128,10 +130,53 @@ DEMO_SITES = [
      [(time(8, 30), time(11, 30))], [("测温", 2)], True),
 ]
 DEMO_SHIFT_DAYS = 7
+# Requirements per post (岗位要求): the testing site's registration needs the training below; keeping
+# order there asks for today's health declaration at booking, taking temperatures at check-in.
+DEMO_QUALIFICATION = ("核酸采样点登记培训", "完成街道组织的核酸采样点扫码登记培训")
+DEMO_POST_REQUIREMENTS = {
+    ("核酸采样点", "登记"): (True, "none"),
+    ("核酸采样点", "维持秩序"): (False, "booking"),
+    ("党群服务中心测温点", "测温"): (False, "checkin"),
+}
+DEMO_QUALIFIED = ("demo-party-member",)  # holds the training in their community
 
 
-def seed_sites_and_shifts(communities, organizer_ids):
-    """Three sites per community and a week of shifts from today; existing ones are kept."""
+def seed_qualifications(communities, organizer_ids, people):
+    """The training in every community, granted to DEMO_QUALIFIED; `{community_id: Qualification}`."""
+    name, note = DEMO_QUALIFICATION
+    existing = {q.community_id: q for q in db.session.scalars(select(Qualification).where(Qualification.name == name))}
+    for community in communities.values():
+        if community.id not in existing:
+            existing[community.id] = Qualification(
+                community_id=community.id, name=name, note=note, created_by_id=organizer_ids.get(community.id)
+            )
+            db.session.add(existing[community.id])
+    db.session.flush()
+    for openid in DEMO_QUALIFIED:
+        person = people[openid]
+        qualification = existing.get(person.community_id)
+        if qualification is None:
+            continue
+        held = select(QualificationGrant.id).where(
+            QualificationGrant.qualification_id == qualification.id, QualificationGrant.user_id == person.id
+        )
+        if db.session.scalar(held) is None:
+            db.session.add(QualificationGrant(qualification_id=qualification.id, user_id=person.id,
+                                              granted_by_id=organizer_ids.get(person.community_id)))
+    db.session.flush()
+    return existing
+
+
+def _demo_post(suffix, post, capacity, qualification):
+    needs_training, declaration = DEMO_POST_REQUIREMENTS.get((suffix, post), (False, "none"))
+    return ShiftPost(name=post, capacity=capacity, health_declaration=declaration,
+                     required_qualification=qualification if needs_training else None)
+
+
+def seed_sites_and_shifts(communities, organizer_ids, qualifications=None):
+    """Three sites per community and a week of shifts from today; existing ones are kept. Posts get
+    DEMO_POST_REQUIREMENTS (`qualifications`: the training per community)."""
+    qualifications = qualifications or {}
     zone = ZoneInfo(current_app.config["APP_TIMEZONE"])
     today = datetime.now(zone).date()
     sites = {(site.community_id, site.name): site for site in db.session.scalars(select(Site))}
@@ -152,7 +197,8 @@ def seed_sites_and_shifts(communities, organizer_ids):
                         continue
                     shift = Shift(site_id=site.id, starts_at=starts_at, ends_at=ends_at, party_members_only=party_only,
                                   created_by_id=organizer_ids.get(community.id))
-                    shift.posts = [ShiftPost(name=post, capacity=capacity) for post, capacity in posts]
+                    shift.posts = [_demo_post(suffix, post, capacity, qualifications.get(community.id))
+                                   for post, capacity in posts]
                     db.session.add(shift)
     db.session.flush()
 
@@ -212,7 +258,7 @@ def seed_demo(sample_activities=True):
         organizer = result["demo-organizer"]
         organizer_ids = {cid: organizer.id for cid in organizer.organizer_community_ids}
         seed_activities(communities, organizer_ids)
-        seed_sites_and_shifts(communities, organizer_ids)
+        seed_sites_and_shifts(communities, organizer_ids, seed_qualifications(communities, organizer_ids, result))
         seed_swaps(result, communities["haizhu"])
     db.session.flush()
     return result

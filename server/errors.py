@@ -311,6 +311,29 @@ _ATTENDANCE_RECORD = {
         409, "该活动未开放参加证明", "The organizer has not enabled certificates (`certificate_enabled`) for this activity."
     ),
 }
+_REQUIREMENTS = {
+    "qualification_required": ErrorSpec(
+        403,
+        "该岗位需要相应资格，请联系组织者",
+        "The post requires a qualification (`required_qualification`) the person does not hold on the shift's "
+        "day (never granted, revoked, or expired); the message names it. Booking, an organizer's move, a "
+        "hand-over's taker.",
+    ),
+    "health_declaration_required": ErrorSpec(
+        409,
+        "该岗位需要填写当日健康申报，请先完成申报",
+        "The post asks for a same-day health declaration (at booking, or at a volunteer's own check-in) and "
+        "none was sent nor made that day: send `health_declaration` with the request.",
+    ),
+    "health_declaration_unwell": ErrorSpec(
+        409,
+        "你今天身体不适或属于风险人员，请先好好休息，暂不能参加该岗位",
+        "The health declaration says unwell (temperature not normal, symptoms, or a risk person): the post "
+        "that asks for it is refused that day; nothing was booked or checked in.",
+    ),
+    "qualification_exists": ErrorSpec(409, "本社区已有同名的资格", "The community already has a qualification of that name."),
+    "qualification_not_found": ErrorSpec(404, "资格不存在", "No such qualification."),
+}
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
@@ -321,6 +344,7 @@ SECTIONS = (
     ("Web console", _CONSOLE),
     ("Offline check-in", _OFFLINE_CHECKIN),
     ("Attendance record", _ATTENDANCE_RECORD),
+    ("Requirements per post", _REQUIREMENTS),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

@@ -133,9 +133,9 @@ function cachedBookingsAtSite(siteId, nowMs = Date.now()) {
 }
 
 /** Check a booking in or out with the site's token, as `bookingAction` says. */
-function checkInOrOut(booking, token) {
+function checkInOrOut(booking, token, declaration) {
   const action = bookingAction(booking);
-  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token);
+  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token, undefined, declaration);
   if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token);
   return Promise.resolve(null);
 }

@@ -66,7 +66,9 @@ async function sendSiteScan(entry) {
   });
   if (!booking) throw refusal('没有找到您在该值守点扫码时段的预约');
   const action = bookingAction(booking);
-  if (action === 'check_in') return shiftService.checkInBooking(booking.id, entry.token, entry.recorded_at);
+  if (action === 'check_in') {
+    return shiftService.checkInBooking(booking.id, entry.token, entry.recorded_at, entry.health_declaration);
+  }
   if (action === 'check_out') return shiftService.checkOutBooking(booking.id, entry.token, entry.recorded_at);
   return booking; // already checked in and out
 }
@@ -76,7 +78,7 @@ function send(entry) {
   if (entry.kind === 'activity') return activityService.checkIn(entry.id, entry.token, entry.recorded_at);
   if (entry.kind === 'site') return sendSiteScan(entry);
   if (entry.action === 'check_out') return shiftService.checkOutBooking(entry.id, entry.token, entry.recorded_at);
-  return shiftService.checkInBooking(entry.id, entry.token, entry.recorded_at);
+  return shiftService.checkInBooking(entry.id, entry.token, entry.recorded_at, entry.health_declaration);
 }
 
 async function flushNow() {

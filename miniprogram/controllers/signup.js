@@ -68,10 +68,13 @@ async function acceptOffer(activityId) {
 
 /**
  * Book a post on a shift: subscribe dialog → POST bookings → report accepted templates.
+ * `declaration`: today's health answers, for a post asking for them at booking.
  * Resolves `{booking, accepted, message}`; rejects with the ApiError of the booking.
  */
-async function bookShiftPost(shiftId, postId) {
-  const { result, accepted } = await withReminders(SHIFT_TEMPLATE_KEYS, () => shiftService.bookShift(shiftId, postId));
+async function bookShiftPost(shiftId, postId, declaration) {
+  const { result, accepted } = await withReminders(SHIFT_TEMPLATE_KEYS, () =>
+    shiftService.bookShift(shiftId, postId, declaration),
+  );
   return { booking: result, accepted, message: '预约成功' };
 }
 

@@ -4,22 +4,33 @@ const { request } = require('../api/request');
 /** GET /shifts ?site_id&community_id&date&available&page&page_size → page of open shifts. */
 const listShifts = (filters = {}) => request('/shifts', { query: filters });
 
-/** POST /shifts/{id}/bookings {role_id} → 201 {id, status: 'booked', role}; the API calls the post `role_id`. */
-const bookShift = (id, postId) => request(`/shifts/${id}/bookings`, { method: 'POST', data: { role_id: postId } });
+/**
+ * POST /shifts/{id}/bookings {role_id, health_declaration?} → 201 {id, status: 'booked', role}; the API
+ * calls the post `role_id`. `declaration`: today's answers, for a post asking for them at booking.
+ */
+const bookShift = (id, postId, declaration) =>
+  request(`/shifts/${id}/bookings`, {
+    method: 'POST',
+    data: declaration ? { role_id: postId, health_declaration: declaration } : { role_id: postId },
+  });
 
 /** DELETE /shifts/{id}/bookings/me. */
 const cancelBooking = (id) => request(`/shifts/${id}/bookings/me`, { method: 'DELETE' });
 
-/** `{token?, recorded_at?}`: the scanned token, and the phone's time of a scan made offline. */
-function scanBody(token, recordedAt) {
+/**
+ * `{token?, recorded_at?, health_declaration?}`: the scanned token, the phone's time of a scan made
+ * offline, and the day's health declaration a post may ask for at check-in.
+ */
+function scanBody(token, recordedAt, declaration) {
   const data = token ? { token } : {};
   if (recordedAt) data.recorded_at = recordedAt;
+  if (declaration) data.health_declaration = declaration;
   return data;
 }
 
-/** POST /shift-bookings/{id}/check-in {token?, recorded_at?}: the volunteer sends the scanned site token. */
-const checkInBooking = (bookingId, token, recordedAt) =>
-  request(`/shift-bookings/${bookingId}/check-in`, { method: 'POST', data: scanBody(token, recordedAt) });
+/** POST /shift-bookings/{id}/check-in {token?, recorded_at?, health_declaration?}: the volunteer sends the scanned site token. */
+const checkInBooking = (bookingId, token, recordedAt, declaration) =>
+  request(`/shift-bookings/${bookingId}/check-in`, { method: 'POST', data: scanBody(token, recordedAt, declaration) });
 
 /** POST /shift-bookings/{id}/check-out {token?, recorded_at?}: credits the minutes worked. */
 const checkOutBooking = (bookingId, token, recordedAt) =>

@@ -52,7 +52,7 @@ function find(kind, id, action) {
  * Keep a scan for upload; resolves the stored entry. The same kind, id and action again keeps the
  * first entry (a failed one is replaced by the new scan, which may succeed).
  */
-function add({ kind, id, action, token, label = '', recordedAt = chinaIso() }) {
+function add({ kind, id, action, token, label = '', recordedAt = chinaIso(), healthDeclaration = null }) {
   const key = entryKey(kind, id, action);
   const entries = list();
   const existing = entries.find((e) => e.key === key);
@@ -65,6 +65,8 @@ function add({ kind, id, action, token, label = '', recordedAt = chinaIso() }) {
     token,
     recorded_at: recordedAt,
     label,
+    // The day's health answers a post asks for at check-in, sent with the upload (null: none).
+    health_declaration: healthDeclaration,
     attempts: 0,
     status: 'pending',
     reason: '',

@@ -16,6 +16,7 @@ const {
   formatMinutes,
   formatMonth,
 } = require('./time');
+const { requirementText } = require('./health');
 
 const toInt = (n) => Math.max(0, Math.floor(Number(n) || 0));
 
@@ -210,7 +211,16 @@ function presentShift(shift, nowMs = Date.now()) {
     myPostName: mine ? (mine.role && mine.role.name) || '' : '',
     posts: (s.roles || []).map((post) => {
       const p = places(post.booked, post.capacity);
-      return Object.assign({ id: post.id, name: post.name, mine: post.id === myPostId }, p);
+      return Object.assign(
+        {
+          id: post.id,
+          name: post.name,
+          mine: post.id === myPostId,
+          requirementText: requirementText(post),
+          declareAtBooking: post.health_declaration === 'booking',
+        },
+        p,
+      );
     }),
   };
 }
@@ -246,6 +256,10 @@ function presentBooking(booking, nowMs = Date.now()) {
     address: site.address || '',
     // The API calls a booking's post `role`.
     postName: (b.role && b.role.name) || '',
+    // The booked post as the shift lists it: whether it asks for today's health declaration at check-in.
+    declareAtCheckin: !!(shift.roles || []).find(
+      (post) => b.role && post.id === b.role.id && post.health_declaration === 'checkin',
+    ),
     timeText: formatRange(shift.starts_at, shift.ends_at),
     status: bookingDisplayStatus(b),
     action: bookingAction(b),
@@ -358,6 +372,14 @@ function dutyRosterRows(body, nowMs = Date.now()) {
           canCheckOut: action === 'check_out',
           canMarkNoShow: action === 'check_in' && started,
           vacancy: 0,
+          // Requirements per post: flags for the organizer (the booking stays either way).
+          flagText: [
+            v.qualification_missing ? '缺少资格' : '',
+            v.health_declared === false ? '未健康申报' : '',
+            v.health_declared === true ? '已健康申报' : '',
+          ]
+            .filter(Boolean)
+            .join(' · '),
         });
       });
       const open = toInt(post.capacity) - volunteers.length;

@@ -26,6 +26,7 @@ from server.api import (
     me,
     notices,  # noqa: F401 (routes on the activities blueprint)
     offers,  # noqa: F401 (routes on the activities blueprint)
+    qualifications,
     shifts,
     stats,
     subscriptions,
@@ -48,6 +49,7 @@ BLUEPRINTS = [
     checkin.blp,
     console_logins.blp,
     stats.blp,
+    qualifications.blp,
 ]
 API_PREFIX = "/api/"
 

@@ -166,8 +166,11 @@ def update_shift(changes, shift_id):
     A move, or making the shift party-members-only, is refused with 409 `schedule_change_refused` when
     it would break a booked volunteer's rules (overlap, rest, the fatigue limit, party members only);
     the message names up to 3 of them. An accepted move moves their reminders and sends each a
-    `schedule_changed` notice. 403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`,
-    `shift_not_open`, 422 (times, a new start in the past; `content_risky`: notes).
+    `schedule_changed` notice. `roles` sets posts' requirements (a qualification of the site's
+    community, a health declaration at booking or check-in); bookings already made stay, and the
+    roster flags who lacks them. 403 `forbidden`, 404 `shift_not_found`, 409 `shift_exists`,
+    `shift_not_open`, 422 (times, a new start in the past; `content_risky`: notes; `roles`: a post of
+    another shift, a qualification of another community).
     """
     shift = shift_changes.update_shift(g.user, shift_id, changes)
     db.session.commit()
@@ -203,13 +206,18 @@ def cancel_shift(body, shift_id):
 def book(body, shift_id):
     """Book a post on a shift.
 
-    Errors: 403 `not_eligible` (party members only), 404 `shift_not_found`, 409 `role_full`,
+    A post asking for a same-day health declaration at booking (`health_declaration`: `booking`) needs
+    today's, sent as `health_declaration` or made earlier today (`POST /me/health-declaration`).
+
+    Errors: 403 `not_eligible` (party members only), `qualification_required` (the post's
+    `required_qualification` not held on the shift's day), 404 `shift_not_found`, 409 `role_full`,
+    `health_declaration_required`, `health_declaration_unwell`,
     `shift_overlap` (a booking of yours overlaps), `shift_started`, `already_booked` (another post on
     this shift), `daily_limit_exceeded` (over MAX_SHIFT_MINUTES_PER_DAY inside some 24 hours),
     `rest_too_short` (under MIN_REST_MINUTES_BETWEEN_SHIFTS from another of yours), `shift_not_open`, 422.
     A full post is answered `role_full` before your overlap and daily limit are checked.
     """
-    booking, created = bookings.book_shift(g.user_id, shift_id, body["post_id"])
+    booking, created = bookings.book_shift(g.user_id, shift_id, body["post_id"], body["health_declaration"])
     response = jsonify(BOOKING_SCHEMA.dump(booking))  # before the commit expires it: no reload after
     db.session.commit()
     return response, 201 if created else 200
@@ -234,11 +242,16 @@ def check_in(body, booking_id):
 
     Allowed from 60 minutes before the start until the end. A scan made offline sends its device time
     `recorded_at` with the token (rules applied at that time; sent again: 200, the booking as it stands).
+    A post asking for a health declaration at check-in needs, for a volunteer's own check-in, a fit one
+    of that day: sent as `health_declaration` or made earlier (`POST /me/health-declaration`).
     403, 404 `booking_not_found`, 409 `checkin_token_invalid`, `checkin_window_closed`,
+    `health_declaration_required`, `health_declaration_unwell`,
     `booking_not_active`, `shift_not_open`, `checkin_token_expired`, `recorded_at_in_future`,
     `recorded_at_too_old`, `recorded_at_before_token`; 422.
     """
-    booking = attendance.check_in(g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"))
+    booking = attendance.check_in(
+        g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"), body.get("health_declaration")
+    )
     db.session.commit()
     return booking
 
@@ -281,7 +294,8 @@ def move_booking(body, booking_id):
     volunteer's overlap, rest and 24-hour rules apply, leaving out the booking moved. Reminders follow
     and the volunteer gets a `schedule_changed` notice; audited.
 
-    403 `forbidden`, `not_eligible` (party members only); 404 `booking_not_found`, `shift_not_found`;
+    403 `forbidden`, `not_eligible` (party members only), `qualification_required`; 404 `booking_not_found`,
+    `shift_not_found`;
     409 `role_full`, `already_booked`, `booking_not_active`, `already_checked_in`, `shift_started`,
     `shift_not_open`, `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`; 422.
     """

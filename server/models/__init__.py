@@ -18,6 +18,12 @@ from server.models.activities import (
 from server.models.audit import AuditLog
 from server.models.notices import ActivityNotice
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
+from server.models.qualifications import (
+    HEALTH_DECLARATION_MOMENTS,
+    HealthDeclaration,
+    Qualification,
+    QualificationGrant,
+)
 from server.models.shifts import (
     BOOKING_STATUSES,
     SHIFT_STATUSES,
@@ -35,6 +41,10 @@ from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, Organizer
 metadata = db.metadata
 
 __all__ = [
+    "HEALTH_DECLARATION_MOMENTS",
+    "HealthDeclaration",
+    "Qualification",
+    "QualificationGrant",
     "BOOKING_STATUSES",
     "Booking",
     "SHIFT_STATUSES",

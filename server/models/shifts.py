@@ -100,8 +100,16 @@ class ShiftPost(db.Model):
     name: Mapped[str] = mapped_column(String(32))
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
+    # Requirements per post (part of issue 18, `services.qualifications`): a qualification the holder
+    # must have been granted, and when a same-day health declaration is asked (`none`, `booking`,
+    # `checkin`: `models.qualifications.HEALTH_DECLARATION_MOMENTS`).
+    requires_qualification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="RESTRICT"), index=True
+    )
+    health_declaration: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
 
     shift: Mapped[Shift] = relationship(back_populates="posts")
+    required_qualification: Mapped["Qualification | None"] = relationship(lazy="joined")  # noqa: F821
 
     @hybrid_property
     def has_free_place(self):

@@ -6,7 +6,7 @@ know them; inside the code they are posts (`data_key` maps the names). The schem
 """
 
 
-from server.models import SITE_KINDS
+from server.models import HEALTH_DECLARATION_MOMENTS, SITE_KINDS
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
 from server.schemas.users import CommunitySchema, RosterPersonSchema
@@ -60,6 +60,19 @@ class SiteUpdateSchema(Schema):
 POSTS_DOC = "The shift's posts (岗位), each with its capacity; named roles in the wire format for released clients"
 
 
+HEALTH_DECLARATION_DOC = (
+    "When the post asks for a same-day health declaration (健康申报): `none`, `booking` (to book it) or "
+    "`checkin` (to check in by oneself). Added after v1."
+)
+
+
+class QualificationBriefSchema(Schema):
+    """A qualification (资格) by id and name."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
 class RoleSchema(Schema):
     """A post (岗位) of a shift and its places: named Role in the wire format for released clients."""
 
@@ -67,6 +80,11 @@ class RoleSchema(Schema):
     name = fields.String(metadata={"description": "登记, 维持秩序, 测温, 卡口值守 ..."})
     capacity = fields.Integer()
     booked = fields.Integer(metadata={"description": "Places taken (booked and no-show volunteers)"})
+    required_qualification = fields.Nested(
+        QualificationBriefSchema, allow_none=True,
+        metadata={"description": "The qualification a volunteer must hold to book it (需资格), or null. Added after v1."},
+    )
+    health_declaration = fields.String(metadata={"description": HEALTH_DECLARATION_DOC})
 
 
 class RoleBriefSchema(Schema):
@@ -156,6 +174,23 @@ class RoleCreateSchema(Schema):
 
     name = fields.String(required=True, validate=fields.Length(min=1, max=32))
     capacity = fields.Integer(required=True, strict=True, validate=fields.Range(min=1, max=500))
+    requires_qualification_id = fields.Id(
+        allow_none=True, load_default=None, strict=True,
+        metadata={"description": "A qualification of the site's community the volunteer must hold. Added after v1."},
+    )
+    health_declaration = fields.String(
+        load_default="none", validate=fields.OneOf(HEALTH_DECLARATION_MOMENTS),
+        metadata={"description": HEALTH_DECLARATION_DOC},
+    )
+
+
+class RoleRequirementsSchema(Schema):
+    """New requirements of one existing post (岗位要求). Bookings already made stay; the roster flags
+    volunteers who do not meet them."""
+
+    post_id = fields.Id(required=True, strict=True, data_key="id", metadata={"description": "The post's id"})
+    requires_qualification_id = fields.Id(allow_none=True, required=True, strict=True)
+    health_declaration = fields.String(required=True, validate=fields.OneOf(HEALTH_DECLARATION_MOMENTS))
 
 
 def _posts_field():
@@ -183,6 +218,11 @@ class ShiftUpdateSchema(Schema):
     ends_at = fields.LocalDateTime()
     party_members_only = fields.Boolean()
     notes = fields.String(validate=fields.Length(max=1000))
+    post_requirements = fields.List(
+        fields.Nested(RoleRequirementsSchema), data_key="roles", validate=fields.Length(max=10),
+        metadata={"description": "New requirements of some posts (qualification, health declaration); "
+                  "bookings already made stay. Added after v1."},
+    )
 
 
 class SlotSchema(Schema):
@@ -205,8 +245,40 @@ class ShiftBatchSchema(Schema):
     notes = fields.String(load_default="", validate=fields.Length(max=1000))
 
 
+class HealthDeclarationSchema(Schema):
+    """A same-day health declaration (健康申报): three yes/no answers, nothing else."""
+
+    temperature_normal = fields.Boolean(required=True, metadata={"description": "今日体温是否正常"})
+    has_symptoms = fields.Boolean(required=True, metadata={"description": "是否有发热、咳嗽等症状"})
+    is_risk_person = fields.Boolean(required=True, metadata={"description": "是否为风险人员"})
+
+
+class HealthDeclarationBodySchema(HealthDeclarationSchema):
+    """Today's declaration as saved: its local day, and whether it says fit for duty."""
+
+    day = fields.Date(metadata={"description": "The local (China) date it is for"})
+    well = fields.Boolean(metadata={"description": "Fit for duty: normal temperature, no symptoms, not a risk person"})
+    declared_at = fields.LocalDateTime()
+
+
+class TodaysDeclarationSchema(Schema):
+    """My health declaration of today, or null."""
+
+    declaration = fields.Nested(HealthDeclarationBodySchema, allow_none=True)
+
+
+def _declaration_field(when):
+    return fields.Nested(
+        HealthDeclarationSchema, allow_none=True, load_default=None,
+        metadata={"description": f"Today's health declaration, for a post asking for one {when} (saved when fit); "
+                  "not needed if one was made today. Added after v1."},
+    )
+
+
 class BookSchema(Schema):
     """The post to book on the shift."""
+
+    health_declaration = _declaration_field("at booking")
 
     post_id = fields.Id(
         required=True, strict=True, data_key="role_id",
@@ -234,6 +306,7 @@ class ReleaseBookingSchema(Schema):
 class CheckSchema(Schema):
     """A check-in or check-out: the volunteer's scanned token, or an organizer's time."""
 
+    health_declaration = _declaration_field("at check-in (check-in only)")
     token = fields.String(
         validate=fields.Length(max=64), metadata={"description": "The site's scanned token (volunteers)"}
     )
@@ -301,6 +374,15 @@ class RosterVolunteerSchema(OfflineUploadSchema):
     minutes_credited = fields.Integer()
     reminder_credits = fields.Integer(
         allow_none=True, metadata={"description": "Shift reminders that may still be sent; 0: phone them"}
+    )
+    health_declared = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Null where the post asks no health declaration; else whether a fit one exists "
+                  "for the shift's day (or, asked at booking, the day they booked). Added after v1."},
+    )
+    qualification_missing = fields.Boolean(
+        metadata={"description": "The volunteer lacks the post's required qualification on the shift's day "
+                  "(revoked, expired, or required after they booked: the booking stays). Added after v1."},
     )
 
 

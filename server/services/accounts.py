@@ -6,7 +6,8 @@ person's row is anonymised, not removed, so past rosters and volunteer hours kee
 
 What goes: everything WeChat told us about the person and every piece of text they typed, in every
 table (`ERASED`): their profile, and the remark of each of their registrations, past, cancelled and
-active alike. The registration and booking rows themselves stay (a roster of a past activity still
+active alike; their health declarations and qualification grants are deleted (rows about the person
+with no text column). The registration and booking rows themselves stay (a roster of a past activity still
 counts the person as an anonymous attendee; hours totals stay). Every text column of the schema is
 listed either in `ERASED` or in `KEPT` with the reason it holds nothing of the person's;
 `tests/test_account_deletion.py` fails for a new text column listed in neither.
@@ -24,6 +25,8 @@ from server.extensions import db
 from server.models import Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
+from server.services.health_declarations import erase_declarations
+from server.services.qualifications import erase_grants
 from server.services.registrations import cancel_future_registrations
 from server.services.swaps import end_swaps_of_person
 from server.services.users import record_audit
@@ -92,15 +95,21 @@ KEPT = {
     "outbox_messages.ref_type": "a fixed table name",
     "outbox_messages.claimed_by": "a scheduler process's name",
     "subscription_credits.template_id": "the app's template id",
+    "shift_roles.health_declaration": "a fixed choice",
+    "qualifications.name": "the community's qualification, named by its organizers",
+    "qualifications.note": "the organizers' note about the qualification, for everyone",
 }
 
 
 def erase_personal_data(user):
     """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
-    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; the
-    rows stay, so counts and hours do too."""
+    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; their
+    health declarations and qualification grants are deleted. The registration and booking rows stay,
+    so counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
+    erase_declarations(user)  # health answers: no text, but about the person's health
+    erase_grants(user)  # which qualifications they held
     db.session.execute(
         update(Registration)
         .where(

@@ -31,7 +31,7 @@ from server.extensions import db
 from server.localtime import to_local
 from server.models import Booking, Shift, User
 from server.models.base import utcnow
-from server.services import checkin_tokens
+from server.services import checkin_tokens, health_declarations
 from server.services.bookings import lock_booking
 from server.services.shift_planning import ShiftNotOpen
 from server.services.sites import require_organizer
@@ -94,23 +94,29 @@ def _check_active(booking):
         raise ShiftNotOpen()
 
 
-def check_in(actor, booking_id, token=None, at=None, recorded_at=None):
+def check_in(actor, booking_id, token=None, at=None, recorded_at=None, health_declaration=None):
     """Check in: the volunteer with the site's scanned token, or an organizer (token not needed;
     may give the actual time `at`); a scan made offline with its device time `recorded_at`.
     Checking in twice keeps the first time (and answers the booking as it stands).
+    A post asking for a same-day health declaration at check-in needs, for a volunteer's own check-in,
+    a fit one of the day (`health_declaration`: the answers sent with it, or one made earlier that
+    day; `health_declarations`); an organizer's check-in needs none.
 
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
     `checkin_token_invalid`, `checkin_window_closed` (at `recorded_at` for an offline scan), the
-    errors of `checkin_tokens.check_offline_scan`, ValidationFailed.
+    errors of `checkin_tokens.check_offline_scan`, `health_declaration_required`,
+    `health_declaration_unwell`, ValidationFailed.
     """
     booking, _ = _booking_for(actor, booking_id)
     if booking.checked_in_at is not None:
         return booking  # a retried upload, or a second scan
-    booking, at, _, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
+    booking, at, as_organizer, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
     shift = booking.shift
     moment = _recorded_time(at)
     if not shift.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES) <= moment <= shift.ends_at:
         raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
+    if not as_organizer:
+        health_declarations.require_declaration(booking.user, booking.post, "checkin", health_declaration, moment)
     booking.checked_in_at = moment
     booking.checked_in_uploaded_at = uploaded_at
     booking.updated_by_id = actor.id

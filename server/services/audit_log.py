@@ -43,6 +43,10 @@ ACTION_LABELS = {
     "community.create": "新建社区",
     "community.update": "修改社区",
     "community.archive": "归档社区",
+    "qualification.create": "新建资格",
+    "qualification.update": "修改资格",
+    "qualification.grant": "授予资格",
+    "qualification.revoke": "撤销资格",
 }
 
 # key: (label, exact actions, substring of other actions)
@@ -59,6 +63,9 @@ ACTION_GROUPS = {
     "swap": ("换班审核", ("swap.approve", "swap.reject"), None),
     "account": ("账号注销", ("account.delete", "account.expire"), None),
     "community": ("社区管理", ("community.create", "community.update", "community.archive"), None),
+    "qualification": ("资格管理与授予",
+                      ("qualification.create", "qualification.update", "qualification.grant", "qualification.revoke"),
+                      None),
 }
 
 ROLE_LABELS = {"party_member": "党员", "organizer": "组织者", "admin": "管理员", "resident": "居民"}

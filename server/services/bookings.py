@@ -5,7 +5,11 @@ Rules, in the order a booking meets them:
   most such taps from a memo in Redis, without the database or a lock;
 - one booking per person and shift: the same post again returns the booking; another post is
   `already_booked`; booking again after cancelling reuses the row;
-- the shift is open, has not started, and is for party members only when it says so;
+- the shift is open, has not started, and is for party members only when it says so; a post that
+  requires a qualification takes only people holding it on the shift's day (`qualification_required`,
+  `services.qualifications`), and one asking for a same-day health declaration at booking takes
+  only a fit one of today (`health_declaration_required`, `health_declaration_unwell`,
+  `services.health_declarations`);
 - a volunteer can't hold overlapping shifts, at any site (`shift_overlap`); two of their shifts are
   at least MIN_REST_MINUTES_BETWEEN_SHIFTS apart (`rest_too_short`; 0, the default, is off); and
   the minutes of their shifts inside any 24 hours (a sliding window, not a calendar day; a shift
@@ -35,7 +39,7 @@ from server.localtime import to_local
 from server.metrics import BOOKINGS, counted
 from server.models import Booking, Shift, ShiftPost, User
 from server.models.base import utcnow
-from server.services import cache
+from server.services import cache, health_declarations, qualifications
 from server.services.locking import lock_row
 from server.services.paging import paginate
 from server.services.reminders import void_reminders
@@ -208,23 +212,29 @@ def check_schedule(user, shift):
 
 def eligibility_problem(user, shift, post, who=None):
     """Why `user` may not hold `post` of `shift`, or None: a DomainError (403 `not_eligible` for a shift
-    for party members only). Every way a booking is made or changes hands asks this one function: a
-    booking, an organizer's move, a swap's taker and the choice of whom a vacancy alert reaches.
-    `who`: the person's name, for a message read by someone else (an organizer); None: addressed to
-    the person."""
+    for party members only, 403 `qualification_required` for a post requiring a qualification the
+    person does not hold on the shift's day). Every way a booking is made or changes hands asks this
+    one function: a booking, an organizer's move, a swap's taker and the choice of whom a vacancy
+    alert reaches. `who`: the person's name, for a message read by someone else (an organizer); None:
+    addressed to the person. (A same-day health declaration is not who may hold a post but a step of
+    booking or checking in: `health_declarations.require_declaration`.)"""
     if shift.party_members_only and not user.is_party_member:
         if who is None:
             return DomainError("not_eligible", "该班次仅限党员预约", 403)
         return DomainError("not_eligible", f"该班次仅限党员，{who}不是党员", 403)
-    return None
+    return qualifications.qualification_problem(user, shift, post, who)
 
 
 def eligible_users(statement, shift, post):
     """`statement` (a select over User) narrowed to the people `eligibility_problem` lets hold `post` of
     `shift`: the same rule in SQL, for choosing among many people at once (whom a vacancy alert
-    reaches). Keep the two in step."""
+    reaches). Keep the two in step (`tests/test_post_requirements.py` compares them)."""
     if shift.party_members_only:
         statement = statement.where(User.is_party_member.is_(True))
+    if post.requires_qualification_id is not None:
+        statement = statement.where(
+            qualifications.valid_grant(User.id, post.requires_qualification_id, qualifications.shift_day(shift))
+        )
     return statement
 
 
@@ -239,13 +249,16 @@ def refuse_ineligible(user, shift, post, who=None):
 
 
 @counted(BOOKINGS, lambda result: "booked" if result[1] else "repeated")
-def book_shift(user_id, shift_id, post_id):
+def book_shift(user_id, shift_id, post_id, health_declaration=None):
     """Book one post of a shift. Booking the same post again returns the booking with `created` False.
+    `health_declaration`: today's answers (`health_declarations.ANSWERS`), sent with the booking of a
+    post that asks for them at booking (ignored by other posts).
 
     Returns `(booking, created)`. Raises AccountDeleted, NotFound, ShiftNotOpen, ValidationFailed (a
-    post of another shift), DomainError `not_eligible` (403, party members only), `shift_started`,
-    `already_booked` (another post of this shift), `role_full` (a full post is refused before the
-    person's schedule), `shift_overlap`, `rest_too_short`, `daily_limit_exceeded`.
+    post of another shift), DomainError `not_eligible` (403, party members only),
+    `qualification_required` (403), `shift_started`, `already_booked` (another post of this shift),
+    `role_full` (a full post is refused before the person's schedule), `shift_overlap`,
+    `rest_too_short`, `daily_limit_exceeded`, `health_declaration_required`, `health_declaration_unwell`.
     """
     _refuse_full_post(user_id, shift_id, post_id)
     user = lock_row(User, user_id)
@@ -269,6 +282,7 @@ def book_shift(user_id, shift_id, post_id):
     if now >= shift.starts_at:
         raise DomainError("shift_started", "班次已开始，不能预约", 409)
     check_schedule(user, shift)
+    health_declarations.require_declaration(user, post, "booking", health_declaration)
     taken = db.session.execute(
         update(ShiftPost)
         .where(ShiftPost.id == post.id, ShiftPost.has_free_place)

@@ -14,6 +14,8 @@ Run once a day by the scheduler (`server.scheduler`, job `purge_personal_data`) 
   none: `accounts.ERASED` lists every personal text column), and so are the name and phone an
   organizer typed for each walk-in (代报名) of it: a walk-in has no account to delete, so this is
   when their personal data goes (counted in `remarks_emptied`).
+- Health declarations (健康申报) are deleted `health_declarations.RETENTION_DAYS` (14) days after the day
+  they are for: they serve only that day's duty and a look back at its roster.
 - Audit entries older than `AUDIT_RETENTION_DAYS` are deleted. Their detail never holds a person's
   text (`accounts.KEPT`), but who revealed or exported what, and when, is itself personal data.
 
@@ -39,6 +41,7 @@ from server.extensions import db
 from server.models import Activity, AuditLog, Registration, User
 from server.models.base import utcnow
 from server.services.accounts import PERSONAL_FIELDS, delete_account, erase_personal_data
+from server.services.health_declarations import purge_old as purge_old_declarations
 from server.services.locking import lock_row
 
 
@@ -52,6 +55,7 @@ class PurgeResult:
     deleted_accounts_cleaned: int
     remarks_emptied: int
     audit_entries_deleted: int
+    health_declarations_deleted: int = 0
     expired_user_ids: tuple = field(default=(), repr=False)
 
     def as_dict(self):
@@ -94,6 +98,7 @@ def purge_personal_data(dry_run=False, now=None):
             deleted_accounts_cleaned=len(deleted_ids),
             remarks_emptied=db.session.scalar(select(func.count()).where(_old_remarks(cutoff))),
             audit_entries_deleted=db.session.scalar(select(func.count()).where(old_audit)),
+            health_declarations_deleted=purge_old_declarations(now, dry_run=True),
         )
 
     anonymised = []
@@ -120,6 +125,7 @@ def purge_personal_data(dry_run=False, now=None):
         .execution_options(**fetch)
     ).rowcount
     audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(**fetch)).rowcount
+    declarations = purge_old_declarations(now)
     db.session.flush()
     return PurgeResult(
         dry_run=False,
@@ -127,5 +133,6 @@ def purge_personal_data(dry_run=False, now=None):
         deleted_accounts_cleaned=cleaned,
         remarks_emptied=remarks,
         audit_entries_deleted=audit,
+        health_declarations_deleted=declarations,
         expired_user_ids=tuple(anonymised),
     )

@@ -8,6 +8,8 @@ Rules:
   booking rules (no overlap with their other shifts, the rest between shifts, the fatigue limit of any
   24 hours; party members only): otherwise nothing changes and the answer is 409
   `schedule_change_refused`, naming up to 3 of them and counting the rest;
+- new requirements of its posts (a qualification, a health declaration: `qualifications`) apply to
+  bookings made from then on; bookings already made stay and the roster flags who lacks them;
 - an accepted move moves the volunteers' reminders and records a `schedule_changed` notice for each;
 - cancelling a shift that has not started releases nothing and tells every booked volunteer
   (`cancelled_by_organizer`); their bookings stay, showing the shift cancelled;
@@ -37,6 +39,7 @@ from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.locking import lock_row
 from server.services.schedule_changes import refuse_breaking, refuse_past_start
 from server.services.shift_notices import notify_cancelled, notify_moved
+from server.services.qualifications import set_post_requirements
 from server.services.shift_planning import ShiftNotOpen, get_managed_shift, refuse_existing
 from server.services.swaps import end_swaps_of_shift
 from server.services.users import record_audit
@@ -81,6 +84,8 @@ def update_shift(actor, shift_id, changes):
     DomainError `shift_exists`, `schedule_change_refused`, `content_risky` (changed notes refused by
     WeChat's content check, asked before the row is locked).
     """
+    changes = dict(changes)
+    requirements = changes.pop("post_requirements", None)
     current = get_managed_shift(actor, shift_id)
     check_texts(actor, FORUM, changed_texts(current, changes, ("notes",)))
     shift = get_managed_shift(actor, shift_id, lock=True)
@@ -100,6 +105,8 @@ def update_shift(actor, shift_id, changes):
         _refuse_breaking_rules(shift, starts_at, ends_at, moved, members_only)
     for field, value in changes.items():
         setattr(shift, field, value)
+    if requirements:
+        set_post_requirements(shift, requirements)
     if moved:
         notify_moved(shift)
     db.session.flush()

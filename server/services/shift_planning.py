@@ -4,7 +4,8 @@
 Rules: only an organizer of the site's community plans its shifts; a shift ends after it starts and
 starts in the future (422 on `starts_at`, or `dates` for a batch); a site has at most one shift at
 the same start and end (`shift_exists`; the unique constraint stands behind the check); a post's
-names are unique within a shift; a batch is all or none and at most MAX_BATCH_SHIFTS shifts, whose
+names are unique within a shift; a post may require a qualification of the site's community and a
+same-day health declaration (`qualifications`, 422 on `roles`); a batch is all or none and at most MAX_BATCH_SHIFTS shifts, whose
 slots may not overlap; an archived site takes no new shifts (`site_archived`).
 
 Locks: none; a new shift has no bookings, and the unique constraint settles two identical creations.
@@ -22,6 +23,7 @@ from server.models.base import utcnow
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
 from server.services.paging import paginate
+from server.services.qualifications import check_post_requirement
 from server.services.schedule_changes import refuse_past_start
 from server.services.sites import get_managed_site, refuse_archived_site, require_organizer
 
@@ -51,7 +53,13 @@ def _new_shift(actor, site, starts_at, ends_at, data):
         notes=data.get("notes", ""),
         created_by_id=actor.id,
     )
-    shift.posts = [ShiftPost(name=post["name"], capacity=post["capacity"]) for post in data["posts"]]
+    shift.posts = [
+        ShiftPost(
+            name=post["name"], capacity=post["capacity"], health_declaration=post.get("health_declaration", "none"),
+            required_qualification=check_post_requirement(site.community_id, post.get("requires_qualification_id")),
+        )
+        for post in data["posts"]
+    ]
     return shift
 
 

@@ -14,7 +14,7 @@ Read-only apart from the audit row: no locks.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Booking, Community, Shift, Site, User
+from server.services import health_declarations, qualifications
 from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.shift_planning import get_managed_shift
@@ -47,6 +48,10 @@ class RosterVolunteer:
     reminder_credits: int | None  # shift reminders that can still be sent; None where not counted
     checked_in_uploaded_at: datetime | None = None  # set: scanned offline, uploaded then (离线补传)
     checked_out_uploaded_at: datetime | None = None
+    # Requirements per post (`qualifications`, `health_declarations`): None where the post asks no
+    # declaration, else whether a fit one exists; whether they lack the post's required qualification.
+    health_declared: bool | None = None
+    qualification_missing: bool = False
 
     @property
     def name(self):
@@ -67,6 +72,8 @@ class RosterPost:
     capacity: int
     booked: int
     volunteers: list[RosterVolunteer]
+    required_qualification: object = None  # the post's `Qualification`, or None
+    health_declaration: str = "none"
 
 
 @dataclass(frozen=True)
@@ -118,14 +125,43 @@ def _volunteer(booking, full_phone, reminder_credits=None):
     )
 
 
+def _requirement_flags(shift, bookings):
+    """`(declared, missing)`: of the bookings on posts with requirements, the booking ids with a fit
+    health declaration (for the shift's day, or for `booking` posts the day they booked), and those
+    whose volunteer lacks the post's qualification on the shift's day (revoked, expired or required
+    after they booked: bookings stay, the roster flags them)."""
+    posts = {post.id: post for post in shift.posts}
+    day = qualifications.shift_day(shift)
+    asked = [b for b in bookings if posts[b.post_id].health_declaration != "none"]
+    days = {b.id: {day} | ({to_local(b.booked_at).date()} if posts[b.post_id].health_declaration == "booking" else set())
+            for b in asked}
+    fit = health_declarations.fit_declarations({(b.user_id, d) for b in asked for d in days[b.id]})
+    declared = {b.id for b in asked if any((b.user_id, d) in fit for d in days[b.id])}
+    missing = set()
+    for post in shift.posts:
+        holders = [b.user_id for b in bookings if b.post_id == post.id]
+        lacking = qualifications.missing_holders(post, shift, holders)
+        missing |= {b.id for b in bookings if b.post_id == post.id and b.user_id in lacking}
+    return declared, missing
+
+
 def _shift_roster(shift, bookings, full_phone, credits=None):
     """The shift's posts in order, each with the volunteers of `bookings` (in their order) on it."""
+    declared, missing = _requirement_flags(shift, bookings)
+    asks = {post.id: post.health_declaration != "none" for post in shift.posts}
     by_post = defaultdict(list)
     for booking in bookings:
-        by_post[booking.post_id].append(
-            _volunteer(booking, full_phone, credits[booking.user_id] if credits is not None else None)
-        )
-    posts = [RosterPost(post.id, post.name, post.capacity, post.booked, by_post[post.id]) for post in shift.posts]
+        volunteer = _volunteer(booking, full_phone, credits[booking.user_id] if credits is not None else None)
+        by_post[booking.post_id].append(replace(
+            volunteer,
+            health_declared=(booking.id in declared) if asks[booking.post_id] else None,
+            qualification_missing=booking.id in missing,
+        ))
+    posts = [
+        RosterPost(post.id, post.name, post.capacity, post.booked, by_post[post.id],
+                   post.required_qualification, post.health_declaration)
+        for post in shift.posts
+    ]
     return ShiftRoster(shift, posts)
 
 
@@ -149,8 +185,7 @@ def shift_roster(actor, shift_id, unreminded=False, for_file=False):
     roster = _shift_roster(shift, bookings, full_phone, credits)
     if unreminded:
         roster = ShiftRoster(shift, [
-            RosterPost(post.id, post.name, post.capacity, post.booked,
-                       [v for v in post.volunteers if cannot_be_reminded(v)])
+            replace(post, volunteers=[v for v in post.volunteers if cannot_be_reminded(v)])
             for post in roster.posts
         ])
     return roster

@@ -21,7 +21,10 @@ from server import errors, vendored_url
 from server.errors import DomainError
 from server.localtime import to_local
 from server.models import mask_phone
-from server.web import activities, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, roster, shifts, sites, stats, swaps
+from server.web import (
+    activities, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, qualifications, roster, shifts, sites,
+    stats, swaps,
+)
 
 console = Blueprint(
     "console",
@@ -31,7 +34,8 @@ console = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp, audit.bp, booking_moves.bp, stats.bp, swaps.bp):
+for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp,
+              qualifications.bp, audit.bp, booking_moves.bp, stats.bp, swaps.bp):
     console.register_blueprint(child)
 
 # The sidebar: (endpoint, label, admins only).
@@ -43,6 +47,7 @@ NAV = (
     ("console.duty_roster.index", "排班表", False),
     ("console.hours.index", "志愿时长", False),
     ("console.members.index", "居民与党员", False),
+    ("console.qualifications.index", "资格", False),
     ("console.stats.index", "统计", False),
     ("console.stats.report", "年度报告", False),
     ("console.audit.index", "审计日志", True),

@@ -7,7 +7,9 @@
   list showed (the form names its community, so a claim changed meanwhile is not decided by mistake).
 - `POST /console/members/<id>/party`: grant or revoke `party_member` (`users.grant_role_to` /
   `revoke_role_from`: an organizer only for confirmed residents of their communities).
-- `GET /console/members/<id>`: the person's history in the organizer's communities (`services.people`);
+- `GET /console/members/<id>`: the person's history in the organizer's communities (`services.people`),
+  and, for a member of a community the organizer manages, its qualifications with grant/revoke forms
+  (`web.qualifications`);
   `POST /console/members/<id>/phone` reveals the full number (audited; htmx swaps it in).
 
 Every action redirects back to the list it came from (POST/redirect/GET) with a flash message;
@@ -18,7 +20,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from server.errors import NotFound
 from server.extensions import db
-from server.services import memberships, people, users
+from server.services import memberships, people, qualifications, users
 from server.web.auth import _safe_next, console_login_required
 from server.web.forms import id_or_none
 from server.web.paging import paginate
@@ -144,6 +146,10 @@ def history(user_id):
         people.registrations_statement(g.user, person) if tab == "activities" else people.bookings_statement(g.user, person)
     )
     own = g.user.organizer_community_ids
+    manages_membership = person.community_id is not None and g.user.organizes(person.community_id)
+    held_qualifications = (
+        qualifications.member_qualifications(g.user, person.community_id, person.id)[1] if manages_membership else None
+    )
     return render_template(
         "console/members_history.html",
         person=person,
@@ -152,7 +158,8 @@ def history(user_id):
         tabs=TABS,
         page=paginate(statement),
         may_manage_party=people.may_manage_party(g.user, person),
-        manages_membership=person.community_id is not None and g.user.organizes(person.community_id),
+        manages_membership=manages_membership,
+        held_qualifications=held_qualifications,
         may_reveal=bool(person.phone) and bool(own),
     )
 

@@ -24,6 +24,7 @@ from server.schemas.shifts import ShiftBatchSchema, ShiftUpdateSchema
 from server.services import shift_changes, shift_planning, shift_rosters, sites, swaps
 from server.services.shift_rosters import STATUS_ZH
 from server.web.auth import console_login_required
+from server.web.qualifications import qualification_options
 from server.web.forms import (
     FormErrors,
     check_version,
@@ -204,6 +205,23 @@ def _capacity(value):
     return number if number is not None else value
 
 
+DECLARATION_OPTIONS = (("none", "不需要"), ("booking", "预约时申报"), ("checkin", "签到时申报"))
+DECLARATION_TEXT = {"booking": "预约时需当日健康申报", "checkin": "签到时需当日健康申报"}
+
+
+def post_requirements(form, row):
+    """Row `row`'s requirements of the post rows (`post_qualification`, `post_declaration`), as the
+    schemas take them: an empty qualification is none; anything else as typed (refused there)."""
+    def nth(name):
+        values = form.getlist(name)
+        return values[row].strip() if row < len(values) else ""
+
+    qualification, declaration = nth("post_qualification"), nth("post_declaration")
+    requirements = {"health_declaration": declaration or "none"}
+    requirements["requires_qualification_id"] = _capacity(qualification) if qualification else None
+    return requirements
+
+
 def parse_batch(form):
     """The batch form as `ShiftBatchSchema` loads it. Raises FormErrors with every field's errors."""
     errors = {}
@@ -215,7 +233,8 @@ def parse_batch(form):
         "slots": [{key: value for key, value in (("start", a), ("end", b)) if value} for _, a, b in slots],
         "roles": [
             {key: value for key, value in (("name", a), ("capacity", _capacity(b))) if value != ""}
-            for _, a, b in posts
+            | post_requirements(form, row)
+            for row, a, b in posts
         ],
         "party_members_only": "party_members_only" in form,
         "notes": form.get("notes", "").strip(),
@@ -254,6 +273,8 @@ def _batch_defaults():
         "slot_end": ["12:00", "18:00"],
         "post_name": ["登记", "维持秩序"],
         "post_capacity": ["2", "2"],
+        "post_qualification": ["", ""],
+        "post_declaration": ["none", "none"],
         "notes": "",
         "party_members_only": False,
     }
@@ -271,7 +292,10 @@ def _render_batch(values, errors=None, status=200):
             "console/shift_batch.html",
             values=values,
             slots=list(zip(padded("slot_start", slot_rows), padded("slot_end", slot_rows))),
-            posts=list(zip(padded("post_name", post_rows), padded("post_capacity", post_rows))),
+            posts=list(zip(padded("post_name", post_rows), padded("post_capacity", post_rows),
+                           padded("post_qualification", post_rows), padded("post_declaration", post_rows))),
+            qualification_options=qualification_options(g.user),
+            declaration_options=DECLARATION_OPTIONS,
             errors=errors or {},
             site_options=_site_options(g.user),
             weekdays=WEEKDAYS,
@@ -287,8 +311,8 @@ def batch():
     if request.method == "GET":
         return _render_batch(_batch_defaults())
     form = request.form
-    values = {key: form.getlist(key) if key in ("weekday", "slot_start", "slot_end", "post_name", "post_capacity")
-              else form.get(key) for key in form}
+    lists = ("weekday", "slot_start", "slot_end", "post_name", "post_capacity", "post_qualification", "post_declaration")
+    values = {key: form.getlist(key) if key in lists else form.get(key) for key in form}
     values.setdefault("weekday", [])
     values["party_members_only"] = "party_members_only" in form
     try:
@@ -315,7 +339,8 @@ def _local_input(value):
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=None, status=200, swap_errors=None):
+def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=None, status=200, swap_errors=None,
+                  requirement_errors=None):
     roster = shift_rosters.shift_roster(g.user, shift_id)
     shift = roster.shift
     if edit_values is None:
@@ -335,6 +360,10 @@ def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=No
             edit_values=edit_values,
             edit_errors=edit_errors or {},
             cancel_errors=cancel_errors or {},
+            requirement_errors=requirement_errors or {},
+            qualification_options=qualification_options(g.user, shift.site.community_id),
+            declaration_options=DECLARATION_OPTIONS,
+            declaration_text=DECLARATION_TEXT,
             week=_monday(to_local(shift.starts_at).date()),
             swaps=[swaps.view(s, g.user) for s in swaps.swaps_of_shift(g.user, shift)],  # 换班
             swap_errors=swap_errors or {},
@@ -385,6 +414,30 @@ def edit(shift_id):
         return _render_shift(shift_id, values, domain_error_as_form_errors(exc), status=exc.status)
     db.session.commit()
     flash("班次已保存", "success")
+    return redirect(url_for(".show", shift_id=shift_id))
+
+
+@bp.route("/shifts/<id:shift_id>/requirements", methods=["POST"])
+@console_login_required
+def requirements(shift_id):
+    """Set each post's requirements (`post_id`, `post_qualification`, `post_declaration` rows); bookings
+    already made stay (the roster flags who lacks them)."""
+    post_ids = request.form.getlist("post_id")
+    roles = [{"id": _capacity(post_id.strip()), **post_requirements(request.form, row)}
+             for row, post_id in enumerate(post_ids)]
+    try:
+        changes = ShiftUpdateSchema().load({"roles": roles})
+        shift_changes.update_shift(g.user, shift_id, changes)
+    except ma.ValidationError:
+        db.session.rollback()
+        return _render_shift(shift_id, requirement_errors={"_form": ["岗位要求有误，请重新选择"]}, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        return _render_shift(shift_id, requirement_errors=domain_error_as_form_errors(exc), status=exc.status)
+    db.session.commit()
+    flash("岗位要求已保存；已预约的志愿者保留，名单中会标出不符合要求的人", "success")
     return redirect(url_for(".show", shift_id=shift_id))
 
 

@@ -17,7 +17,7 @@ from factories import book, create_activity, create_shift, create_site, local
 from console.conftest import console_client, csrf_of
 
 # Only 海珠社区 has these: none may appear on a page of the 大冲社区 organizer.
-SECRETS = ("海珠秘密活动", "海珠秘密卡口", "李小梅", "王建国", "13800000001", "0001")
+SECRETS = ("海珠秘密活动", "海珠秘密卡口", "海珠秘密培训", "李小梅", "王建国", "13800000001", "0001")
 # Not pages of a community: signing in and out, static files.
 SKIPPED_ENDPOINTS = ("console.static", "console.auth.")
 
@@ -48,6 +48,8 @@ def haizhu_rows(organizer, resident, login, clean_app):
         "booking_id": booking_id,
         "user_id": resident.user["id"],
         "community_id": next(c["id"] for c in organizer.get("/api/v1/communities").get_json()["items"] if c["code"] == "haizhu"),
+        "qualification_id": organizer.post(f"/api/v1/communities/{site['community']['id']}/qualifications",
+                                           json={"name": "海珠秘密培训"}).get_json()["id"],
     }
 
 

@@ -76,6 +76,8 @@ def own_rows(organizer, resident, login, clean_app):
         "activity_id": activity["id"], "registration_id": registration_id, "site_id": site["id"],
         "shift_id": shift["id"], "post_id": shift["roles"][0]["id"], "role_id": shift["roles"][0]["id"],
         "booking_id": booking_id, "user_id": resident.user["id"],
+        "qualification_id": organizer.post(f"/api/v1/communities/{site['community']['id']}/qualifications",
+                                           json={"name": "海珠培训"}).get_json()["id"],
     }
 
 

@@ -17,6 +17,8 @@ const { formatDateTime } = require('../../utils/time');
 const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, showText, withLoading } = require('../../utils/ui');
 const display = require('../../utils/display');
+const qualificationService = require('../../services/qualification');
+const { answersProblem } = require('../../utils/health');
 
 const ACTION_TEXT = { check_in: '签到', check_out: '签退', scan: '签到或签退' };
 
@@ -67,6 +69,9 @@ Page({
     pending: [],
     uploadedItems: [],
     uploading: false,
+    // Today's health declaration: made and fit (a post may ask for it at check-in), and the form's answers.
+    declaredToday: false,
+    health: { answers: {}, complete: false, well: false },
   },
 
   onLoad(query) {
@@ -158,12 +163,40 @@ Page({
 
   showBookings(raw) {
     const shown = withKeptScans(raw);
+    const bookings = shown.map((s) => Object.assign(presentBooking(s.booking), { pendingText: s.pendingText }));
     this.setData({
       status: raw.length ? 'bookings' : 'failed',
       message: raw.length ? '' : '您今天在此值守点没有预约的班次',
       rawBookings: shown.map((s) => s.booking),
-      bookings: shown.map((s) => Object.assign(presentBooking(s.booking), { pendingText: s.pendingText })),
+      bookings: this.withDeclaration(bookings),
     });
+    if (!this.data.offline && bookings.some((b) => b.declareAtCheckin && b.action === 'check_in')) {
+      return this.loadDeclaration();
+    }
+  },
+
+  /** Each booking says whether its check-in shows the health form first (asked, and none fit today). */
+  withDeclaration(bookings) {
+    return bookings.map((b) =>
+      Object.assign({}, b, {
+        needsDeclaration: b.declareAtCheckin && b.action === 'check_in' && !this.data.declaredToday,
+      }),
+    );
+  },
+
+  async loadDeclaration() {
+    try {
+      const body = await qualificationService.getTodaysDeclaration();
+      const declaration = body && body.declaration;
+      this.setData({ declaredToday: !!(declaration && declaration.well) });
+      this.setData({ bookings: this.withDeclaration(this.data.bookings) });
+    } catch (err) {
+      // Unknown: the form stays; the check-in sends the answers.
+    }
+  },
+
+  onHealthChange(e) {
+    this.setData({ health: e.detail });
   },
 
   async onBookingAction(e) {
@@ -173,15 +206,35 @@ Page({
     const action = presentBooking(booking).action;
     const checkingOut = action === 'check_out';
     const shown = presentBooking(booking);
+    const listed = this.data.bookings.find((b) => b.id === booking.id);
+    let declaration;
+    if (listed && listed.needsDeclaration) {
+      const problem = answersProblem(this.data.health);
+      if (problem) {
+        showText(problem); // unwell: told kindly here, nothing is sent
+        return;
+      }
+      declaration = this.data.health.answers;
+    }
     this.setData({ busy: true });
     try {
-      await withLoading(checkingOut ? '签退中' : '签到中', () => checkin.checkInOrOut(booking, this.data.token));
+      await withLoading(checkingOut ? '签退中' : '签到中', () =>
+        checkin.checkInOrOut(booking, this.data.token, declaration),
+      );
+      if (declaration) this.setData({ declaredToday: true });
       showSuccess(checkingOut ? '签退成功' : '签到成功');
       await this.loadBookings(checkin.parseCheckinToken(this.data.token));
     } catch (err) {
       if (offline.isOfflineError(err)) {
         const label = [shown.siteName, shown.postName].filter(Boolean).join(' · ');
-        offline.keep({ kind: 'shift', id: booking.id, action, token: this.data.token, label });
+        offline.keep({
+          kind: 'shift',
+          id: booking.id,
+          action,
+          token: this.data.token,
+          label,
+          healthDeclaration: declaration || null,
+        });
         showText(checkingOut ? '签退已保存，待上传' : '签到已保存，待上传');
         this.setData({ offline: true });
         this.showBookings(this.data.rawBookings);

@@ -6,6 +6,17 @@ const { bindPhoneNumber } = require('../../controllers/phone');
 const { errorText } = require('../../api/api-error');
 const display = require('../../utils/display');
 const { showText } = require('../../utils/ui');
+const qualificationService = require('../../services/qualification');
+
+/** My qualifications as 我的 lists them: "核酸采样点登记培训（至 2026-12-31）". */
+function presentQualifications(body) {
+  return ((body && body.items) || []).map((q) => ({
+    id: q.id,
+    name: q.name,
+    stateText: q.expired ? `已过期（${q.expires_on}）` : q.expires_on ? `有效期至 ${q.expires_on}` : '长期有效',
+    expired: !!q.expired,
+  }));
+}
 
 function view(user) {
   if (!user) return null;
@@ -19,7 +30,7 @@ function view(user) {
 }
 
 Page({
-  data: { user: null, view: null, organizer: false, error: '', elderMode: false },
+  data: { user: null, view: null, organizer: false, error: '', elderMode: false, qualifications: [] },
 
   onShow() {
     display.apply(this);
@@ -42,6 +53,12 @@ Page({
       this.setData({ error: '' });
     } catch (err) {
       if (!this.data.user) this.setData({ error: errorText(err) });
+      return;
+    }
+    try {
+      this.setData({ qualifications: presentQualifications(await qualificationService.listMyQualifications()) });
+    } catch (err) {
+      // Shown when known; the rest of 我的 does not depend on it.
     }
   },
 

@@ -16,6 +16,7 @@ const { todayString, nextDays } = require('../../utils/time');
 const { cachedUser } = require('../../utils/user');
 const { showError, showSuccess, confirm, withLoading, showText } = require('../../utils/ui');
 const display = require('../../utils/display');
+const { answersProblem } = require('../../utils/health');
 
 const DAYS_AHEAD = 7;
 const SHIFT_PAGE_SIZE = 50;
@@ -51,6 +52,9 @@ Page(
       busy: false,
       error: '',
       swaps: [],
+      // The booking sheet of a post asking for today's health declaration: {shiftId, postId, ...} or null.
+      sheet: null,
+      health: { answers: {}, complete: false, well: false },
     },
 
     onShow() {
@@ -142,18 +146,61 @@ Page(
       this.reload();
     },
 
-    /** The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). */
+    /**
+     * The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). A
+     * post asking for today's health declaration opens the booking sheet first; its 确认预约 books.
+     */
     onBook(e) {
       if (this.data.busy) return;
       const { shift, post } = e.currentTarget.dataset;
+      const shown = this.data.items.find((item) => item.id === shift);
+      const shownPost = shown && shown.posts.find((p) => p.id === post);
+      if (shownPost && shownPost.declareAtBooking) {
+        this.setData({
+          sheet: {
+            shiftId: shift,
+            postId: post,
+            title: `${shown.siteName} · ${shownPost.name}`,
+            timeText: shown.timeText,
+            requirementText: shownPost.requirementText,
+          },
+          health: { answers: {}, complete: false, well: false },
+        });
+        return;
+      }
+      return this.book(shift, post);
+    },
+
+    book(shift, post, declaration) {
       this.setData({ busy: true });
-      return bookShiftPost(shift, post)
+      return bookShiftPost(shift, post, declaration)
         .then((outcome) => {
           showSuccess(outcome.message);
+          this.setData({ sheet: null });
           return this.reload();
         })
         .catch(showError)
         .then(() => this.setData({ busy: false }));
+    },
+
+    onHealthChange(e) {
+      this.setData({ health: e.detail });
+    },
+
+    /** 确认预约 in the sheet: every question answered; unwell is told kindly here, nothing is sent. */
+    onSheetConfirm() {
+      if (this.data.busy || !this.data.sheet) return;
+      const { health, sheet } = this.data;
+      const problem = answersProblem(health);
+      if (problem) {
+        showText(problem);
+        return;
+      }
+      return this.book(sheet.shiftId, sheet.postId, health.answers);
+    },
+
+    onSheetClose() {
+      this.setData({ sheet: null });
     },
 
     async onCancelBooking(e) {

@@ -171,17 +171,28 @@ function shift(id, site, days, from, to, roles, fields = {}) {
     fields,
   );
 }
-const role = (id, name, booked, capacity) => ({ id, name, booked, capacity });
+const role = (id, name, booked, capacity, fields = {}) =>
+  Object.assign({ id, name, booked, capacity, required_qualification: null, health_declaration: 'none' }, fields);
+const TRAINING = { id: 7, name: '核酸采样点登记培训' };
 
 function shifts(options) {
   const list = [
-    shift(11, SITES[0], 0, '08:00', '12:00', [role(31, '登记', 2, 2), role(32, '维持秩序', 1, 3)]),
+    shift(11, SITES[0], 0, '08:00', '12:00', [
+      role(31, '登记', 2, 2, { required_qualification: TRAINING }),
+      role(32, '维持秩序', 1, 3, { health_declaration: 'booking' }),
+    ]),
     shift(12, SITES[1], 0, '14:00', '18:00', [role(33, '扫码登记', 1, 2), role(34, '引导', 0, 2)], {
       party_members_only: true,
       notes: '党员先锋岗。',
     }),
-    shift(13, SITES[2], 1, '07:00', '11:00', [role(35, '测温', 2, 2), role(36, '登记', 2, 2)]),
+    shift(13, SITES[2], 1, '07:00', '11:00', [
+      role(35, '测温', 2, 2, { health_declaration: 'checkin' }),
+      role(36, '登记', 2, 2),
+    ]),
   ];
+  if (options.declare === 'checkin') {
+    list[0].roles[0].health_declaration = 'checkin';
+  }
   if (options.booked) {
     list[1].my_booking = booking(91, list[1], list[1].roles[0], {});
   }
@@ -517,7 +528,12 @@ function rosterItems() {
 function rosterVolunteers(roleIndex, s) {
   const started = Date.parse(s.starts_at) <= NOW;
   const base = roleIndex === 0 ? [PEOPLE[0], PEOPLE[1]] : [PEOPLE[2]];
+  const post = s.roles[roleIndex] || {};
+  const asked = post.health_declaration && post.health_declaration !== 'none';
   return base.map((p, i) => ({
+    // As the server flags them: a missing qualification (revoked after booking), a declaration made or not.
+    health_declared: asked ? i === 0 : null,
+    qualification_missing: !!post.required_qualification && i === 1,
     booking_id: 80 + roleIndex * 10 + i,
     user: p,
     status: 'booked',
@@ -710,7 +726,10 @@ const ROUTES = {
     const list = shifts(o);
     return page(
       [
-        Object.assign(booking(90, list[0], list[0].roles[0], { checked_in_at: at(0, '07:56') }), { shift: list[0] }),
+        Object.assign(
+          booking(90, list[0], list[0].roles[0], { checked_in_at: o.declare === 'checkin' ? null : at(0, '07:56') }),
+          { shift: list[0] },
+        ),
         Object.assign(booking(91, list[1], list[1].roles[0], {}), { shift: list[1] }),
         Object.assign(
           booking(89, list[2], list[2].roles[1], {
@@ -747,6 +766,41 @@ const ROUTES = {
   'POST /shift-swaps/:id/approve': (req, p, o) => Object.assign(rosterSwaps(o).items[0], { status: 'done' }),
   'POST /shift-swaps/:id/reject': (req, p, o) => Object.assign(rosterSwaps(o).items[0], { status: 'rejected' }),
   'GET /rosters/swaps': (req, p, o) => rosterSwaps(o),
+  'GET /me/qualifications': (req, p, o) => ({
+    items: o.empty
+      ? []
+      : [
+          Object.assign({}, TRAINING, {
+            note: '完成街道组织的登记培训',
+            held: true,
+            granted_at: at(-30, '10:00'),
+            expires_on: day(180),
+            expired: false,
+          }),
+        ],
+  }),
+  'GET /me/health-declaration': () => ({ declaration: null }),
+  'POST /me/health-declaration': (req) =>
+    Object.assign({ day: day(0), well: true, declared_at: at(0, '07:50') }, req.data || {}),
+  'GET /communities/:id/members/:user/qualifications': (req, p, o) => ({
+    member: PEOPLE.map((x) => Object.assign({ status: 'confirmed' }, x)).find((x) => x.id === Number(p.user)),
+    items: o.empty
+      ? []
+      : [
+          Object.assign({}, TRAINING, {
+            note: '完成街道组织的登记培训',
+            held: true,
+            granted_at: at(-30, '10:00'),
+            expires_on: null,
+            expired: false,
+          }),
+          { id: 8, name: '测温点操作培训', note: '', held: false, granted_at: null, expires_on: null, expired: false },
+        ],
+  }),
+  'POST /qualifications/:id/grants': (req, p) =>
+    Object.assign({}, TRAINING, { id: Number(p.id), note: '', held: true, expires_on: null, expired: false }),
+  'DELETE /qualifications/:id/grants/:user': (req, p) =>
+    Object.assign({}, TRAINING, { id: Number(p.id), note: '', held: false, expires_on: null, expired: false }),
   'GET /me/hours': (req, p, o) =>
     o.empty
       ? { total_minutes: 0, by_month: [] }

@@ -353,7 +353,7 @@ async function transitionsDone(rendered) {
 }
 
 /**
- * Render `route` in `state` ({name, query, storage, api, fontScale}). Returns
+ * Render `route` in `state` ({name, query, storage, api, fontScale, tap?: {handler, dataset}}). Returns
  * {html, text, title, requests, unrouted, held, errors}. Never throws for the page's own errors:
  * they are returned in `errors` (the render test fails on them).
  */
@@ -456,6 +456,12 @@ async function renderPage(route, state = {}) {
     lifecycle('onReady');
     try {
       await settle({ wx, timeout: 5000 });
+      if (state.tap) {
+        // A state reached by a tap once loaded (a sheet opened): the handler with the tapped dataset.
+        const event = { currentTarget: { dataset: state.tap.dataset || {} }, detail: state.tap.detail || {} };
+        lifecycle(state.tap.handler, event);
+        await settle({ wx, timeout: 5000 });
+      }
       await transitionsDone(page);
     } catch (err) {
       errors.push(err);

@@ -46,7 +46,18 @@ const PAGES = {
       open: { api: { draw: 'open', activity: 'lottery-entered' } },
     },
   },
-  'pages/shifts/index': { states: { empty: { api: EMPTY }, booked: { api: { booked: true } } } },
+  'pages/shifts/index': {
+    states: {
+      empty: { api: EMPTY },
+      booked: { api: { booked: true } },
+      // Requirements per post (issue 18): a post asking for today's health declaration opens the booking sheet.
+      'health-sheet': { tap: { handler: 'onBook', dataset: { shift: 11, post: 32 } } },
+      'health-sheet-large-font': {
+        tap: { handler: 'onBook', dataset: { shift: 11, post: 32 } },
+        fontScale: LARGEST_FONT,
+      },
+    },
+  },
   'pages/mine/index': {
     states: { organizer: { api: ORGANIZER }, 'elder-mode': { storage: { elder_mode: true } } },
   },
@@ -54,6 +65,13 @@ const PAGES = {
     query: { scene: encodeURIComponent('a3.2xk9.Qw3rTy') },
     states: {
       site: { query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') } },
+      // A post asking for today's health declaration at check-in: the form comes first.
+      'site-declaration': { query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') }, api: { declare: 'checkin' } },
+      'site-declaration-large-font': {
+        query: { scene: encodeURIComponent('s4.2xk9.Qw3rTy') },
+        api: { declare: 'checkin' },
+        fontScale: LARGEST_FONT,
+      },
       idle: { query: {} },
       // Scanned in an underground car park: no network at all.
       offline: { api: { fail: 'network' }, offline: true },
@@ -120,7 +138,15 @@ const PAGES = {
   'packageOrganizer/pages/members/index': {
     query: { communityId: '1' },
     api: ORGANIZER,
-    states: { empty: { api: EMPTY } },
+    states: {
+      empty: { api: EMPTY },
+      // 资格 of one member: grant or revoke.
+      qualifications: { tap: { handler: 'onQualifications', dataset: { id: 21, name: '陈志明' } } },
+      'qualifications-large-font': {
+        tap: { handler: 'onQualifications', dataset: { id: 21, name: '陈志明' } },
+        fontScale: LARGEST_FONT,
+      },
+    },
   },
   'packageOrganizer/pages/console-login/index': { query: { scene: 'Tk3mQ9xW2pLr8vNa5cYd' }, api: ORGANIZER },
 };
@@ -149,6 +175,7 @@ function allRenders() {
       storage: Object.assign({}, base.storage, extra.storage || {}),
       fontScale: extra.fontScale || 1,
       offline: !!extra.offline,
+      tap: extra.tap || null,
     });
     const states = [
       merge('normal'),

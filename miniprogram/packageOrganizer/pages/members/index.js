@@ -7,6 +7,15 @@ const membership = require('../../../controllers/membership');
 const { pagedList } = require('../../../utils/paged-list');
 const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
 const display = require('../../../utils/display');
+const qualificationService = require('../../../services/qualification');
+
+/** A qualification as the member sheet lists it. */
+function presentHeld(q) {
+  let stateText = '未持有';
+  if (q.held) stateText = q.expires_on ? `持有，有效期至 ${q.expires_on}` : '持有（长期）';
+  else if (q.expired) stateText = `已过期（${q.expires_on}）`;
+  return { id: q.id, name: q.name, note: q.note || '', held: !!q.held, expired: !!q.expired, stateText };
+}
 
 const listMethods = pagedList({
   fetch({ page, pageSize }) {
@@ -27,6 +36,8 @@ Page(
       loading: false,
       error: '',
       busy: false,
+      // The qualification sheet of one member: {userId, name, items} or null.
+      sheet: null,
     },
 
     onShow() {
@@ -74,6 +85,59 @@ Page(
         { title: removing ? '移出社区' : '驳回申请', confirmText: removing ? '移出' : '驳回' },
       );
       if (ok) await this.decide(id, 'reject');
+    },
+
+    /** 资格: the community's qualifications, each held or not by this member, to grant or revoke. */
+    async onQualifications(e) {
+      const { id, name } = e.currentTarget.dataset;
+      try {
+        const body = await withLoading('加载中', () =>
+          qualificationService.memberQualifications(this.data.communityId, id),
+        );
+        this.setData({ sheet: { userId: id, name, items: ((body && body.items) || []).map(presentHeld) } });
+      } catch (err) {
+        showError(err);
+      }
+    },
+
+    async changeQualification(qualificationId, granting) {
+      if (this.data.busy || !this.data.sheet) return;
+      const { userId, name } = this.data.sheet;
+      this.setData({ busy: true });
+      try {
+        await withLoading('提交中', () =>
+          granting
+            ? qualificationService.grantQualification(qualificationId, userId)
+            : qualificationService.revokeQualification(qualificationId, userId),
+        );
+        showSuccess(granting ? '已授予' : '已撤销');
+        const body = await qualificationService.memberQualifications(this.data.communityId, userId);
+        this.setData({ sheet: { userId, name, items: ((body && body.items) || []).map(presentHeld) } });
+      } catch (err) {
+        showError(err);
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    onGrant(e) {
+      return this.changeQualification(e.currentTarget.dataset.id, true);
+    },
+
+    async onRevoke(e) {
+      const { id, name } = e.currentTarget.dataset;
+      const ok = await confirm(
+        `确定撤销${this.data.sheet.name}的“${name}”资格吗？其已预约的岗位会保留，名单中会标出。`,
+        {
+          title: '撤销资格',
+          confirmText: '撤销',
+        },
+      );
+      if (ok) await this.changeQualification(id, false);
+    },
+
+    onSheetClose() {
+      this.setData({ sheet: null });
     },
 
     onJoinCode() {
