@@ -30,6 +30,7 @@ from server.api import (
     stats,
     subscriptions,
     users,
+    vacancy_alerts,
 )
 from server.errors import DomainError
 from server.schemas.fields import INT_MAX
@@ -46,6 +47,7 @@ BLUEPRINTS = [
     checkin.blp,
     console_logins.blp,
     stats.blp,
+    vacancy_alerts.blp,
 ]
 API_PREFIX = "/api/"
 

@@ -29,6 +29,7 @@ from server.models.shifts import (
     Site,
 )
 from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, OrganizerScope, User, mask_phone
+from server.models.vacancy import VacancyAlert, VacancyAlertPref, VacancyAlertRound, VacancyAlertScope
 
 # Every table of the modules above: what the migrations must match (server/migrations/env.py).
 metadata = db.metadata
@@ -66,6 +67,10 @@ __all__ = [
     "ROLES",
     "Registration",
     "User",
+    "VacancyAlert",
+    "VacancyAlertPref",
+    "VacancyAlertRound",
+    "VacancyAlertScope",
     "mask_phone",
     "metadata",
 ]

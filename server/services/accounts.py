@@ -24,6 +24,7 @@ from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.registrations import cancel_future_registrations
 from server.services.users import record_audit
+from server.services.vacancy_alerts import erase_opt_in
 
 # What the person typed or WeChat told us about them; cleared on deletion.
 PERSONAL_FIELDS = ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id")
@@ -86,6 +87,7 @@ KEPT = {
     "outbox_messages.ref_type": "a fixed table name",
     "outbox_messages.claimed_by": "a scheduler process's name",
     "subscription_credits.template_id": "the app's template id",
+    "vacancy_alert_rounds.claimed_by": "a scheduler process's name",
 }
 
 
@@ -115,6 +117,7 @@ def delete_account(user, expired=False):
     cancel_future_bookings(user)
     user_id = user.id
     erase_personal_data(user)
+    erase_opt_in(user_id)  # the vacancy-alert opt-in and home point
     user.is_party_member = False
     user.is_admin = False
     user.organizer_scopes.clear()
