@@ -405,6 +405,13 @@ def run_due_rounds(worker_id, now=None):
 # --- what the organizer sees -------------------------------------------------------------------------
 
 
+def lead_text(minutes):
+    """A lead as organizers read it: 提前24小时, 提前3小时, 提前90分钟."""
+    if minutes % 60 == 0:
+        return f"提前{minutes // 60}小时"
+    return f"提前{minutes}分钟"
+
+
 @dataclass(frozen=True)
 class AlertedPerson:
     """One person alerted for a shift (`VacancyAlertItemSchema`): `user` as `users.contact` (phone
