@@ -208,6 +208,7 @@ const TEMPLATES = {
       { key: 'cancelled_by_organizer', template_id: 'T-CANCEL' },
       { key: 'schedule_changed', template_id: 'T-CHANGE' },
       { key: 'signup_result', template_id: 'T-RESULT' },
+      { key: 'shift_vacancy', template_id: 'T-VACANCY' },
     ],
   },
 };

@@ -46,7 +46,14 @@ const PAGES = {
       open: { api: { draw: 'open', activity: 'lottery-entered' } },
     },
   },
-  'pages/shifts/index': { states: { empty: { api: EMPTY }, booked: { api: { booked: true } } } },
+  'pages/shifts/index': {
+    states: {
+      empty: { api: EMPTY },
+      booked: { api: { booked: true } },
+      // Opened from a vacancy alert's message card: the shift short of people is marked.
+      'from-alert': { query: { shift_id: '12', site_id: '5', date: '2026-12-10' } },
+    },
+  },
   'pages/mine/index': {
     states: { organizer: { api: ORGANIZER }, 'elder-mode': { storage: { elder_mode: true } } },
   },
@@ -74,6 +81,9 @@ const PAGES = {
   'pages/my-hours/index': { states: { empty: { api: EMPTY } } },
   'pages/my-attendance/index': { states: { empty: { api: EMPTY } } },
   'pages/subscriptions/index': { states: { empty: { api: EMPTY } } },
+  'pages/vacancy-alerts/index': {
+    states: { off: { api: EMPTY }, 'elder-mode': { storage: { elder_mode: true } } },
+  },
   'packageOrganizer/pages/index/index': { api: ORGANIZER },
   'packageOrganizer/pages/activities/index': {
     query: { communityId: '1' },
