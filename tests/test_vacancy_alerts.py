@@ -332,3 +332,10 @@ def test_settings_are_validated(leads, factor, ok):
     else:
         with pytest.raises(UnsafeSettings, match="VACANCY_ALERT"):
             check_settings(config)
+
+
+def test_two_leads_due_at_once_never_alert_a_person_twice(clean_app, shift, make_app):
+    volunteers(clean_app, 10)
+    close = make_app(VACANCY_ALERT_LEADS_MINUTES=[60, 50])
+    assert run(close, shift, lead=50) == (2, 10)  # both rounds: 6, then the 4 left
+    assert len(set(alerted(clean_app, shift["id"]))) == 10

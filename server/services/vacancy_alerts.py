@@ -36,6 +36,7 @@ Lock order: the shift's row, then the round's insert. A booking does not lock th
 alerts never hold up bookings.
 """
 
+import heapq
 import logging
 import zlib
 from dataclasses import dataclass
@@ -43,8 +44,7 @@ from datetime import datetime, timedelta
 from math import cos, radians
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, exists, func, insert, select
 
 from server.errors import ValidationFailed
 from server.extensions import db
@@ -79,8 +79,10 @@ MAX_COMMUNITIES = 20
 HOME_DECIMALS = 3
 # A round not run within this long after its moment is skipped (see the module's rules).
 LATE_AFTER = timedelta(minutes=30)
-# Candidates read per query while choosing; more are read only when the fatigue limit drops some.
+# Candidates checked in the database per query while choosing, beyond those wanted.
 BATCH_EXTRA = 20
+# Rounds run in one transaction: fewer round trips; the shifts' rows stay locked that long.
+ROUNDS_PER_TRANSACTION = 50
 
 
 # --- the opt-in ----------------------------------------------------------------------------------
@@ -184,58 +186,30 @@ def erase_opt_in(user_id):
 # --- choosing whom to alert ----------------------------------------------------------------------------
 
 
-def _tie_break(shift_id):
-    """A per-shift pseudo-random order of people: a multiplicative hash of the person and the shift,
-    in integer arithmetic any database computes alike."""
-    salt = zlib.crc32(str(shift_id).encode()) % 1_000_003
-    return (User.id * 7_919 + salt) % 1_000_003
+HASH_MODULUS = 1_000_003
 
 
-def _nearness(site):
-    """An SQL expression growing with the distance from a person's home point to the site (an
-    equirectangular square distance: the same order as metres within a city), NULL without a point."""
-    scale = cos(radians(site.latitude))
-    dlat = VacancyAlertPref.home_latitude - site.latitude
-    dlng = (VacancyAlertPref.home_longitude - site.longitude) * scale
-    return dlat * dlat + dlng * dlng
+def shift_salt(shift_id):
+    return zlib.crc32(str(shift_id).encode()) % HASH_MODULUS
 
 
-def _candidates_statement(shift, post):
-    """Opted-in people who may be alerted for `post` of `shift`, in alert order: every rule but the
-    24-hour limit (checked on each batch) and the per-round exclusions (added by the caller)."""
-    site = shift.site
-    rest = timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"])
-    other_shift = Shift.__table__.alias("other_shift")
-    scope = VacancyAlertScope.__table__
-    promised = (
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.user_id == User.id, OutboxMessage.kind == KIND, OutboxMessage.status == "pending")
-        .scalar_subquery()
-    )
-    statement = (
-        select(User.id, VacancyAlertPref.home_latitude, VacancyAlertPref.home_longitude)
-        .join(VacancyAlertPref, VacancyAlertPref.user_id == User.id)
-        .join(SubscriptionCredit, and_(SubscriptionCredit.user_id == User.id,
-                                       SubscriptionCredit.template_id == template_ids()[KIND]))
-        .where(VacancyAlertPref.enabled.is_(True), User.deleted_at.is_(None), User.openid.is_not(None))
-        .where(SubscriptionCredit.remaining > promised)
-        .where(exists().where(scope.c.user_id == User.id,
-                              or_(scope.c.site_id == site.id, scope.c.community_id == site.community_id)))
-        .where(~exists().where(Booking.shift_id == shift.id, Booking.user_id == User.id, Booking.status != "cancelled"))
-        .where(~exists().where(VacancyAlert.shift_id == shift.id, VacancyAlert.user_id == User.id))
-        .where(~exists().where(
-            Booking.user_id == User.id, Booking.status == "booked", Booking.shift_id == other_shift.c.id,
-            other_shift.c.status == "open", other_shift.c.id != shift.id,
-            bookings.near(other_shift.c.starts_at, other_shift.c.ends_at, shift, rest),
-        ))
-    )
-    statement = bookings.eligible_users(statement, shift, post)
-    order = [_tie_break(shift.id), User.id]
-    if site.latitude is not None and site.longitude is not None:
-        nearness = _nearness(site)
-        order = [VacancyAlertPref.home_latitude.is_(None), nearness, *order]
-    return statement.order_by(*order)
+def tie_break(user_id, salt):
+    """A per-shift pseudo-random rank of a person (`salt`: `shift_salt` of the shift): a multiplicative
+    hash of the person and the shift. Fair over many shifts (nobody always first or always last), and
+    the same on every run of one shift."""
+    return (user_id * 7_919 + salt) % HASH_MODULUS
+
+
+@dataclass
+class _Candidate:
+    """An opted-in person with a credit left, as the pool read them: `credits` left after the alerts
+    already waiting to be sent; `held`: their booked open shifts near the due ones."""
+
+    user_id: int
+    latitude: float | None
+    longitude: float | None
+    credits: int
+    held: list
 
 
 @dataclass(frozen=True)
@@ -244,49 +218,184 @@ class _Span:
     ends_at: datetime
 
 
-def _within_daily_limit(shift, user_ids):
-    """The people among `user_ids` whose open bookings and `shift` fit MAX_SHIFT_MINUTES_PER_DAY in any
-    24 hours: their shifts near `shift` read in one query, each person's busiest window computed here."""
-    limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
-    if not user_ids:
-        return []
-    held = {}
-    rows = db.session.execute(
-        select(Booking.user_id, Shift.starts_at, Shift.ends_at)
-        .join(Shift, Shift.id == Booking.shift_id)
-        .where(Booking.user_id.in_(user_ids), Booking.status == "booked", Shift.status == "open",
-               Shift.id != shift.id, bookings.near(Shift.starts_at, Shift.ends_at, shift, bookings.FATIGUE_WINDOW))
-    )
-    for row in rows:
-        held.setdefault(row.user_id, []).append(_Span(row.starts_at, row.ends_at))
-    return [
-        user_id for user_id in user_ids
-        if user_id not in held or bookings.busiest_window(shift, held[user_id])[0] <= limit
-    ]
+class Pool:
+    """Everyone who may be alerted in one tick, read in four queries however many they are: opted in
+    and switched on, account not deleted, a `shift_vacancy` credit not promised to an alert still
+    waiting to be sent, the sites and communities they chose, and their booked open shifts within
+    `bookings.schedule_reach()` of the due shifts (for the overlap, rest and 24-hour rules). Each round
+    takes from it; what a round chooses is checked again in the database before it is written."""
 
-
-def choose(shift, post, wanted, excluded=()):
-    """Up to `wanted` people to alert for `post`, in alert order: `[(user_id, distance_m or None)]`."""
-    statement = _candidates_statement(shift, post)
-    if excluded:
-        statement = statement.where(User.id.notin_(list(excluded)))
-    chosen, offset, batch = [], 0, wanted + BATCH_EXTRA
-    site = shift.site
-    while len(chosen) < wanted:
-        rows = db.session.execute(statement.offset(offset).limit(batch)).all()
-        if not rows:
-            break
-        fit = set(_within_daily_limit(shift, [row.id for row in rows]))
+    def __init__(self, shifts):
+        self.people = {}
+        self.by_site, self.by_community = {}, {}
+        self.excluded = {}  # per due shift: who holds a booking of it or was alerted for it
+        self._sites = {}  # per site: `_for_site`
+        if not shifts:
+            return
+        due = [s.id for s in shifts]
+        for shift_id, user_id in db.session.execute(
+            select(Booking.shift_id, Booking.user_id).where(Booking.shift_id.in_(due), Booking.status != "cancelled")
+            .union_all(select(VacancyAlert.shift_id, VacancyAlert.user_id).where(VacancyAlert.shift_id.in_(due)))
+        ):
+            self.excluded.setdefault(shift_id, set()).add(user_id)
+        promised = (
+            select(OutboxMessage.user_id, func.count().label("n"))
+            .where(OutboxMessage.kind == KIND, OutboxMessage.status == "pending")
+            .group_by(OutboxMessage.user_id)
+            .subquery()
+        )
+        left = SubscriptionCredit.remaining - func.coalesce(promised.c.n, 0)
+        opted_in = (
+            select(User.id)
+            .join(VacancyAlertPref, VacancyAlertPref.user_id == User.id)
+            .where(VacancyAlertPref.enabled.is_(True), User.deleted_at.is_(None), User.openid.is_not(None))
+        )
+        rows = db.session.execute(
+            opted_in.add_columns(VacancyAlertPref.home_latitude, VacancyAlertPref.home_longitude, left.label("left"))
+            .join(SubscriptionCredit, and_(SubscriptionCredit.user_id == User.id,
+                                           SubscriptionCredit.template_id == template_ids()[KIND]))
+            .outerjoin(promised, promised.c.user_id == User.id)
+            .where(left > 0)
+        )
         for row in rows:
-            if row.id not in fit or len(chosen) >= wanted:
-                continue
-            distance = None
-            if None not in (site.latitude, site.longitude, row.home_latitude, row.home_longitude):
-                distance = round(distance_m(row.home_latitude, row.home_longitude, site.latitude, site.longitude))
-            chosen.append((row.id, distance))
-        offset += batch
-        if len(rows) < batch:
-            break
+            self.people[row.id] = _Candidate(row.id, row.home_latitude, row.home_longitude, row.left, [])
+        scopes = db.session.execute(
+            select(VacancyAlertScope.user_id, VacancyAlertScope.site_id, VacancyAlertScope.community_id)
+            .where(VacancyAlertScope.user_id.in_(opted_in.scalar_subquery()))
+        )
+        for user_id, site_id, community_id in scopes:
+            if user_id in self.people:
+                index = self.by_site if site_id is not None else self.by_community
+                index.setdefault(site_id if site_id is not None else community_id, []).append(user_id)
+        reach = bookings.schedule_reach()
+        span = _Span(min(s.starts_at for s in shifts), max(s.ends_at for s in shifts))
+        held = db.session.execute(
+            select(Booking.user_id, Shift.id, Shift.starts_at, Shift.ends_at)
+            .join(Shift, Shift.id == Booking.shift_id)
+            .where(Booking.status == "booked", Shift.status == "open", Booking.user_id.in_(opted_in.scalar_subquery()))
+            .where(bookings.near(Shift.starts_at, Shift.ends_at, span, reach))
+        )
+        for user_id, shift_id, starts_at, ends_at in held:
+            if user_id in self.people:
+                self.people[user_id].held.append((shift_id, _Span(starts_at, ends_at)))
+
+    def _for_site(self, site):
+        """`(by_distance, without_point)` for a site, computed once per site and tick: the people who
+        chose it or its community with a home point, as `[(square distance, user_id)]` nearest first
+        (an equirectangular measure: the order of metres within a city); and those without a point,
+        or everyone when the site has no coordinates."""
+        cached = self._sites.get(site.id)
+        if cached is not None:
+            return cached
+        ids = dict.fromkeys(self.by_site.get(site.id, []) + self.by_community.get(site.community_id, []))
+        by_distance, without_point = [], []
+        site_lat, site_lng = site.latitude, site.longitude
+        if site_lat is None or site_lng is None:
+            without_point = list(ids)
+        else:
+            scale = cos(radians(site_lat))
+            for user_id in ids:
+                person = self.people[user_id]
+                if person.latitude is None:
+                    without_point.append(user_id)
+                else:
+                    dlat, dlng = person.latitude - site_lat, (person.longitude - site_lng) * scale
+                    by_distance.append((dlat * dlat + dlng * dlng, user_id))
+            by_distance.sort()
+        self._sites[site.id] = by_distance, without_point
+        return by_distance, without_point
+
+    def in_order(self, shift, excluded):
+        """The people who chose the shift's site or community, not in `excluded`, in alert order:
+        nearest first, people at the same distance by `tie_break`, then those without a point by
+        `tie_break`. A generator: a round that needs a few reads only a few."""
+        by_distance, without_point = self._for_site(shift.site)
+        salt, people = shift_salt(shift.id), self.people
+        index = 0
+        while index < len(by_distance):
+            end, distance = index + 1, by_distance[index][0]
+            while end < len(by_distance) and by_distance[end][0] == distance:
+                end += 1
+            for _, user_id in sorted((tie_break(u, salt), u) for _, u in by_distance[index:end]):
+                if user_id not in excluded:
+                    yield people[user_id]
+            index = end
+        ranked = [((user_id * 7_919 + salt) % HASH_MODULUS, user_id)  # tie_break, inline: thousands a round
+                  for user_id in without_point if user_id not in excluded]
+        heapq.heapify(ranked)
+        while ranked:
+            yield people[heapq.heappop(ranked)[1]]
+
+    def excluded_from(self, shift):
+        """Who holds a booking of the shift or was alerted for it, as read with the pool (a booking made
+        since is caught by `_confirmed`; an alert since, by the unique (shift, person) row)."""
+        return self.excluded.get(shift.id, set())
+
+    def free_for(self, person, shift):
+        """The person's other shifts leave room for `shift` (`bookings.schedule_problem`)."""
+        held = [span for shift_id, span in person.held if shift_id != shift.id]
+        return bookings.schedule_problem(shift, held) is None
+
+
+def _confirmed(ids, shift, post):
+    """Those of `ids` who, read now in the database, may hold the post (`bookings.eligible_users`, the
+    eligibility rule in SQL), hold no booking of the shift and have a credit not promised to an alert
+    waiting to be sent. Their credit rows stay locked for the rest of the round; a row another
+    scheduler's round holds is skipped (SKIP LOCKED): that person is being alerted elsewhere, so two
+    rounds never promise the same last credit, and never wait for each other."""
+    if not ids:
+        return set()
+    promised = (
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.user_id == User.id, OutboxMessage.kind == KIND, OutboxMessage.status == "pending")
+        .scalar_subquery()
+    )
+    booked = exists().where(Booking.shift_id == shift.id, Booking.user_id == User.id, Booking.status != "cancelled")
+    statement = (
+        select(User.id)
+        .join(SubscriptionCredit, and_(SubscriptionCredit.user_id == User.id,
+                                       SubscriptionCredit.template_id == template_ids()[KIND]))
+        .where(User.id.in_(ids), SubscriptionCredit.remaining > promised, ~booked)
+        .with_for_update(of=SubscriptionCredit, skip_locked=True)
+    )
+    return set(db.session.scalars(bookings.eligible_users(statement, shift, post)))
+
+
+def choose(pool, shift, posts, factor):
+    """`[(post, missing, [user_id ...])]`: for each post short of people, in order, up to missing x
+    `factor` people in alert order who pass every rule; nobody twice. Takes their credits from the pool."""
+    order = pool.in_order(shift, pool.excluded_from(shift))
+    seen = []  # people read from `order` so far, in order: every post walks them before reading more
+    chosen = []
+    taken = set()
+    for post in posts:
+        missing = post.capacity - post.booked
+        if missing <= 0:
+            continue
+        wanted, picked, index, batch = missing * factor, [], 0, missing * factor + BATCH_EXTRA
+        while len(picked) < wanted:
+            candidates = []
+            while len(candidates) < batch:
+                if index == len(seen):
+                    person = next(order, None)
+                    if person is None:
+                        break
+                    seen.append(person)
+                person = seen[index]
+                index += 1
+                if person.user_id not in taken and person.credits > 0 and pool.free_for(person, shift):
+                    candidates.append(person.user_id)
+            if not candidates:
+                break
+            fit = _confirmed(candidates, shift, post)
+            for user_id in candidates:
+                if user_id in fit and len(picked) < wanted:
+                    picked.append(user_id)
+                    taken.add(user_id)
+                    pool.people[user_id].credits -= 1
+            batch *= 2
+        if picked:
+            chosen.append((post, missing, picked))
     return chosen
 
 
@@ -328,77 +437,92 @@ def _payload(shift, post, missing):
     }
 
 
-def _claim_round(shift, lead, worker_id, now):
-    """Insert the round's row; None if another scheduler has it (its insert won the unique key)."""
-    try:
-        with db.session.begin_nested():
-            round_ = VacancyAlertRound(shift_id=shift.id, lead_minutes=lead, claimed_by=worker_id, ran_at=now,
-                                       missing=0, alerted=0)
-            db.session.add(round_)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    return round_
+def _lock_shifts(shift_ids):
+    """The shifts, locked for the rest of the transaction (their posts read fresh with them). On
+    PostgreSQL a shift another scheduler holds is skipped (SKIP LOCKED): its round is that scheduler's."""
+    statement = (
+        select(Shift).where(Shift.id.in_(shift_ids)).order_by(Shift.id)
+        .with_for_update(of=Shift, skip_locked=True).execution_options(populate_existing=True)
+    )
+    return {shift.id: shift for shift in db.session.scalars(statement)}
 
 
-def run_round(shift_id, lead, worker_id, now=None):
-    """Run one (shift, lead) round if it is still due and nobody ran it: choose, record and queue the
-    alerts. Returns how many were alerted, or None when skipped. Flushes; the caller commits."""
-    now = now or utcnow()
-    shift = lock_row(Shift, shift_id)
-    if shift is None or shift.status != "open" or shift.site.archived_at is not None:
-        return None
-    moment = shift.starts_at - timedelta(minutes=lead)
-    if not (moment <= now < moment + LATE_AFTER) or now >= shift.starts_at:
-        return None
-    round_ = _claim_round(shift, lead, worker_id, now)
-    if round_ is None:
-        return None
+def run_rounds(pairs, worker_id, now, pool=None):
+    """Run these (shift, lead) rounds in one transaction, each if it is still due and nobody ran it:
+    choose, record and queue the alerts. Returns `{(shift_id, lead): alerted}` of the rounds run.
+    Flushes; the caller commits.
+
+    Each shift's row is locked first, so a round's row is looked for and inserted under that lock:
+    a second scheduler skips the locked shift, or finds the row once the first has committed (the
+    unique (shift, lead) key stands behind this)."""
+    shifts = _lock_shifts({shift_id for shift_id, _ in pairs})
+    ran = {(row.shift_id, row.lead_minutes) for row in db.session.execute(
+        select(VacancyAlertRound.shift_id, VacancyAlertRound.lead_minutes)
+        .where(VacancyAlertRound.shift_id.in_(list(shifts))))}
+    if pool is None:
+        pool = Pool(list(shifts.values()))
     factor = current_app.config["VACANCY_ALERT_FACTOR"]
-    taken, alerts, messages = set(), [], []
-    posts = db.session.scalars(  # read now, not from the session: bookings change `booked` meanwhile
-        select(ShiftPost).where(ShiftPost.shift_id == shift.id).order_by(ShiftPost.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    for post in posts:
-        missing = post.capacity - post.booked
-        if missing <= 0:
+    done, alerts, messages = {}, [], []
+    for shift_id, lead in pairs:
+        shift = shifts.get(shift_id)
+        if shift is None or shift.status != "open" or shift.site.archived_at is not None or (shift_id, lead) in ran:
             continue
-        round_.missing += missing
-        for user_id, distance in choose(shift, post, missing * factor, taken):
-            taken.add(user_id)
-            alerts.append({"shift_id": shift.id, "post_id": post.id, "user_id": user_id, "round_id": round_.id,
-                           "lead_minutes": lead, "distance_m": distance, "created_at": now})
-            messages.append({"kind": KIND, "user_id": user_id, "payload": _payload(shift, post, missing),
-                             "due_at": now, "status": "pending", "attempts": 0, "ref_type": "vacancy_round",
-                             "ref_id": round_.id, "created_at": now})
+        moment = shift.starts_at - timedelta(minutes=lead)
+        if not (moment <= now < moment + LATE_AFTER) or now >= shift.starts_at:
+            continue
+        chosen = choose(pool, shift, shift.posts, factor)
+        for _, _, people in chosen:  # two leads of one shift due at once: never the same person twice
+            pool.excluded.setdefault(shift.id, set()).update(people)
+        round_ = VacancyAlertRound(shift_id=shift.id, lead_minutes=lead, claimed_by=worker_id, ran_at=now,
+                                   missing=sum(max(post.capacity - post.booked, 0) for post in shift.posts),
+                                   alerted=sum(len(people) for _, _, people in chosen))
+        db.session.add(round_)
+        db.session.flush()
+        ran.add((shift_id, lead))
+        done[(shift_id, lead)] = round_.alerted
+        site = shift.site
+        for post, missing, people in chosen:
+            payload = _payload(shift, post, missing)
+            for user_id in people:
+                person = pool.people[user_id]
+                distance = None
+                if None not in (site.latitude, site.longitude, person.latitude, person.longitude):
+                    distance = round(distance_m(person.latitude, person.longitude, site.latitude, site.longitude))
+                alerts.append({"shift_id": shift.id, "post_id": post.id, "user_id": user_id, "round_id": round_.id,
+                               "lead_minutes": lead, "distance_m": distance, "created_at": now})
+                messages.append({"kind": KIND, "user_id": user_id, "payload": payload, "due_at": now,
+                                 "status": "pending", "attempts": 0, "ref_type": "vacancy_round",
+                                 "ref_id": round_.id, "created_at": now})
     if alerts:
         db.session.execute(insert(VacancyAlert), alerts)
         db.session.execute(insert(OutboxMessage), messages)
-    round_.alerted = len(alerts)
-    db.session.flush()
-    return len(alerts)
+    return done
 
 
 def run_due_rounds(worker_id, now=None):
-    """Every round due now, each in its own transaction (committed here). Returns `(rounds, alerted)`."""
+    """Every round due now, ROUNDS_PER_TRANSACTION at a time (each batch committed here; a batch that
+    fails is rolled back whole and its rounds stay due for the next tick). Returns `(rounds, alerted)`."""
     now = now or utcnow()
     if not _leads():
         return 0, 0
     pending = due_rounds(now)
+    if not pending:
+        db.session.commit()
+        return 0, 0
+    pool = Pool(db.session.scalars(select(Shift).where(Shift.id.in_({shift_id for shift_id, _ in pending}))).all())
     db.session.commit()
     rounds = alerted = 0
-    for shift_id, lead in pending:
+    for start in range(0, len(pending), ROUNDS_PER_TRANSACTION):
+        batch = pending[start:start + ROUNDS_PER_TRANSACTION]
         try:
-            count = run_round(shift_id, lead, worker_id, now)
+            done = run_rounds(batch, worker_id, now, pool)
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("vacancy round (shift %s, lead %s) failed; the next tick tries again", shift_id, lead)
+            log.exception("vacancy rounds %s failed; the next tick tries again", batch)
             continue
-        if count is not None:
-            rounds += 1
-            alerted += count
+        rounds += len(done)
+        alerted += sum(done.values())
     return rounds, alerted
 
 
