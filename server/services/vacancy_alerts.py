@@ -8,32 +8,40 @@ subscribe template gives one credit per accept; one alert uses one. Deleting the
 opt-in and the home point (`erase_opt_in`).
 
 Rules of a round (one per shift and lead, `VACANCY_ALERT_LEADS_MINUTES` before the shift starts):
-- due from `starts_at - lead`; a round not run within LATE_AFTER of that moment (the schedulers were
-  down, or the shift was created after it) is skipped, never sent late; none runs once the shift has
-  started, nor for a cancelled shift or one at an archived site;
+- due from `starts_at - lead`; a round not run within LATE_AFTER (30 minutes) of that moment (the
+  schedulers were down, or the shift was created or reopened after it) is skipped, never sent late;
+  none runs once the shift has started, nor for a cancelled shift or one at an archived site;
 - each post short of its capacity (`missing` = capacity - booked) alerts at most missing x
   `VACANCY_ALERT_FACTOR` people, posts in their order; a person is alerted for one post;
 - a person is alerted when: their opt-in is on; they chose the shift's site or its community; they
   have a `shift_vacancy` credit not already promised to an alert still waiting to be sent; their
   account is not deleted; `bookings.eligible_users` lets them hold the post (the one eligibility rule,
-  in SQL); they hold no booking of the shift; no booking of theirs overlaps it or comes closer than
-  MIN_REST_MINUTES_BETWEEN_SHIFTS (in SQL, with the booking rule's own `near` expression); the shift
-  keeps their minutes inside any 24 hours within MAX_SHIFT_MINUTES_PER_DAY (`bookings.busiest_window`,
-  on their shifts read in one query for the whole batch); and they were never alerted for this shift
-  (the unique (shift, person) row);
+  in SQL); they hold no booking of the shift; their other booked open shifts leave room for it under
+  the booking rules (`bookings.schedule_problem`: no overlap, MIN_REST_MINUTES_BETWEEN_SHIFTS of
+  rest, MAX_SHIFT_MINUTES_PER_DAY in any 24 hours); and they were never alerted for this shift (the
+  unique (shift, person) row);
 - order: nearest first to the site when both the site and the person have coordinates, the others
-  after them; ties (and everyone without coordinates) in a per-shift pseudo-random order, a hash of
-  the shift and the person: fair over many shifts (nobody is always first or always last), and the
-  same order on every run of one shift.
+  after them; people at the same distance, and everyone without coordinates, in a per-shift
+  pseudo-random order (`tie_break`, a hash of the shift and the person): fair over many shifts
+  (nobody is always first or always last), and the same on every run of one shift.
 
-Exactly once: the round's row (unique shift and lead) is inserted first, in the transaction that
-also writes the alerts and their outbox messages: a second scheduler's insert waits for the first
-transaction and then fails on the unique key (it skips the round), and a scheduler that dies
-mid-round leaves nothing. The shift's row is locked (FOR UPDATE) so two rounds of one shift never
-choose at once; the unique (shift, person) row stands behind that.
+In bulk: a tick reads everyone who may be alerted once (`Pool`: four queries however many people:
+the opt-ins with their credits left, their choices, their booked shifts near the due ones, and who
+already holds or was alerted for each due shift), orders them per site once, and applies the schedule
+rules in Python with the booking code's own function. Only the few people a post picks are then
+checked in the database, in one query per post (`_confirmed`: eligibility, the credit, no booking of
+the shift), which also locks their credit rows.
 
-Lock order: the shift's row, then the round's insert. A booking does not lock the shift row, so
-alerts never hold up bookings.
+Exactly once: rounds run ROUNDS_PER_TRANSACTION at a time. A transaction locks the shifts' rows
+first (FOR UPDATE SKIP LOCKED: a shift another scheduler holds is that scheduler's), then looks for
+each round's row and inserts it, with its alerts and their outbox messages, in the same transaction:
+a second scheduler skips the locked shift or, once the first has committed, finds the row (the unique
+(shift, lead) key stands behind this), and a scheduler that dies mid-round leaves nothing. The credit
+rows a round picks stay locked until it commits, and another round skips them (SKIP LOCKED), so two
+rounds never promise the same last credit.
+
+Lock order: the shifts' rows (in id order), then the picked people's credit rows. A booking locks
+neither, so alerts never hold up bookings.
 """
 
 import heapq
