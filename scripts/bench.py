@@ -9,8 +9,13 @@ the API; then measures, at --concurrency clients:
   4. reminder dispatch: --reminders due reminders, each received by the emulator exactly once;
   5. lottery (抽签): everyone enters one lottery at once, then one draw (seal and draw timed in a
      process of their own, as a scheduler runs them); entries/s against scenario 1's sign-ups/s;
+  6. vacancy alerts (空岗提醒): --vacancy-volunteers (10,000) opted-in volunteers and --vacancy-posts
+     (500) posts short of people whose alert round is due; one process chooses and queues every
+     round's alerts, as a scheduler does, timed (the issue's bound: under 10 seconds);
 and the baseline's /ping and /book. Ours are reported as ratios of the baseline, since absolute
 numbers drift on a shared machine. Usage: scripts/bench [--quick] [--report docs/benchmarks.md]
+
+`--vacancy` runs scenario 6 alone (no HTTP services: it is the scheduler's work).
 
 `--stats` runs the statistics scenario instead: the database holds a large sub-district's year
 (`flask seed-history`, kept between runs while its parameters and generator are unchanged), and
@@ -290,6 +295,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small numbers: checks counts, not speed")
     parser.add_argument("--report", help="also write the results as Markdown to this file")
     parser.add_argument("--stats", action="store_true", help="run the statistics scenario (only)")
+    parser.add_argument("--vacancy", action="store_true", help="run the vacancy-alert scenario (only)")
+    parser.add_argument("--vacancy-volunteers", type=int, default=10000)
+    parser.add_argument("--vacancy-posts", type=int, default=500)
     parser.add_argument("--stats-year", type=int, default=2025, help="the year seed-history fills and stats asks for")
     parser.add_argument("--stats-scale", type=float, default=1.0, help="seed-history's scale (1.0: 150,000 sign-ups)")
     parser.add_argument("--stats-requests", type=int, default=40, help="requests per statistics variant")
@@ -298,6 +306,9 @@ def main():
     if args.quick:
         args.users, args.reminders = 200, 1000
         args.stats_scale, args.stats_requests = 0.1, 10
+        args.vacancy_volunteers, args.vacancy_posts = 1000, 50
+    if args.vacancy:
+        return vacancy_only(args)
     return asyncio.run(run(args))
 
 
@@ -511,9 +522,133 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
                               "duplicates": sum(v - 1 for v in copies.values()), "cpu": cpu}
     checks["4 reminders"] = due == n * rounds and len(copies) == due and results["4 reminders"]["duplicates"] == 0
 
+    # 6. Vacancy alerts: the scheduler's work, timed in a process of its own.
+    results["6 vacancy alerts"] = vacancy_alerts(args, engine, env)
+    checks["6 vacancy alerts"] = results["6 vacancy alerts"]["ok"]
+
     results["checks"] = checks
     results["checks_ok"] = all(checks.values())
     return results
+
+
+# --- the vacancy-alert scenario (6, or --vacancy alone) ------------------------------------------
+
+VACANCY_FACTOR = 3
+VACANCY_SITES = 50
+
+
+def seed_vacancies(engine, volunteers, posts):
+    """`volunteers` opted-in residents of community 1 (3 `shift_vacancy` credits each; four in five
+    with a home point within about 20 km of the sites; one in ten already booked at that time, so
+    busy) and `posts` posts short of one place each: two per shift, on shifts at VACANCY_SITES sites
+    (with coordinates) that start about 179 minutes from now, so their 180-minute round is due. SQL
+    only: setting up is not what is measured."""
+    shifts = posts // 2
+    with engine.begin() as conn:
+        run = lambda sql, **params: conn.execute(sa.text(sql), params)  # noqa: E731
+        run("INSERT INTO sites (community_id, name, kind, address, grid, latitude, longitude, checkin_radius_m, "
+            "created_at, updated_at) SELECT 1, '压测站点' || g, 'checkpoint', '', '', 22.50 + (g % 10) * 0.01, "
+            "114.00 + (g / 10) * 0.01, 200, now(), now() FROM generate_series(1, :n) g", n=VACANCY_SITES)
+        run("INSERT INTO shifts (site_id, starts_at, ends_at, party_members_only, notes, status, created_at, updated_at) "
+            "SELECT s.id, now() + interval '179 minutes' + (g / :sites) * interval '1 second', "
+            "now() + interval '419 minutes' + (g / :sites) * interval '1 second', false, '', 'open', now(), now() "
+            "FROM generate_series(0, :n - 1) g JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM sites "
+            "WHERE name LIKE '压测站点%') s ON s.k = g % :sites", n=shifts, sites=VACANCY_SITES)
+        run("INSERT INTO shift_roles (shift_id, name, capacity, booked) SELECT shifts.id, p.name, 1, 0 FROM shifts "
+            "JOIN sites ON sites.id = shifts.site_id CROSS JOIN (VALUES ('登记'), ('维持秩序')) p(name) "
+            "WHERE sites.name LIKE '压测站点%'")
+        run("INSERT INTO users (openid, nickname, real_name, community_id, community_confirmed_at, is_party_member, "
+            "is_admin, volunteer_minutes, created_at, updated_at) SELECT 'vac-' || g, '志愿者' || g, '志愿者' || g, 1, "
+            "now(), false, false, 0, now(), now() FROM generate_series(1, :n) g", n=volunteers)
+        run("INSERT INTO vacancy_alert_prefs (user_id, enabled, home_latitude, home_longitude, created_at, updated_at) "
+            "SELECT id, true, CASE WHEN id % 5 = 0 THEN NULL ELSE round((22.45 + (id % 197) * 0.001)::numeric, 3) END, "
+            "CASE WHEN id % 5 = 0 THEN NULL ELSE round((113.95 + (id % 211) * 0.001)::numeric, 3) END, now(), now() "
+            "FROM users WHERE openid LIKE 'vac-%'")
+        run("INSERT INTO vacancy_alert_scopes (user_id, community_id) SELECT id, 1 FROM users WHERE openid LIKE 'vac-%'")
+        run("INSERT INTO subscription_credits (user_id, template_id, remaining, updated_at) "
+            "SELECT id, 'tmpl-shift-vacancy', 3, now() FROM users WHERE openid LIKE 'vac-%'")
+        # One in ten is busy: booked (two per post at most) on the 登记 post of a shift at that time.
+        run("WITH roles AS (SELECT r.id, r.shift_id, row_number() OVER (ORDER BY r.id) - 1 AS k FROM shift_roles r "
+            "JOIN shifts ON shifts.id = r.shift_id JOIN sites ON sites.id = shifts.site_id "
+            "WHERE sites.name LIKE '压测站点%' AND r.name = '登记'), "
+            "busy AS (SELECT u.id AS user_id, roles.id AS role_id, roles.shift_id, "
+            "row_number() OVER (PARTITION BY roles.id ORDER BY u.id) AS n FROM users u "
+            "JOIN roles ON roles.k = (u.id / 10) % :shifts WHERE u.openid LIKE 'vac-%' AND u.id % 10 = 0) "
+            "INSERT INTO bookings (shift_id, role_id, user_id, status, booked_at, minutes_credited) "
+            "SELECT shift_id, role_id, user_id, 'booked', now(), 0 FROM busy WHERE n <= 2", shifts=shifts)
+        # Every post is one short: its capacity is what it holds plus one.
+        run("UPDATE shift_roles r SET (booked, capacity) = (SELECT count(*), count(*) + 1 FROM bookings b "
+            "WHERE b.role_id = r.id AND b.status = 'booked') WHERE r.shift_id IN (SELECT shifts.id FROM shifts JOIN sites ON "
+            "sites.id = shifts.site_id WHERE sites.name LIKE '压测站点%')")
+        missing = run("SELECT count(*), sum(capacity - booked) FROM shift_roles WHERE booked < capacity AND shift_id IN "
+                      "(SELECT shifts.id FROM shifts JOIN sites ON sites.id = shifts.site_id "
+                      "WHERE sites.name LIKE '压测站点%')").one()
+    return shifts, missing[0], missing[1]
+
+
+def vacancy_alerts(args, engine, env):
+    """Scenario 6: seed, then run every due round in a process of its own as a scheduler does, timed
+    there. Checks: one round per shift; every post alerted missing x factor people (there are enough
+    candidates); nobody twice for a shift; one outbox message per alert; nobody alerted is booked at
+    that time; nobody alerted more often than their credits."""
+    shifts, short_posts, missing = seed_vacancies(engine, args.vacancy_volunteers, args.vacancy_posts)
+    script = (
+        "import json, time\n"
+        "from server import create_app\n"
+        "from server.extensions import db\n"
+        "from server.services.vacancy_alerts import run_due_rounds\n"
+        "app = create_app()\n"
+        "app.config['VACANCY_ALERT_LEADS_MINUTES'] = [1440, 180]\n"
+        "app.config['VACANCY_ALERT_FACTOR'] = %d\n"
+        "with app.app_context():\n"
+        "    db.session.execute(db.text('SELECT 1')); db.session.commit()  # connected, as a running scheduler is\n"
+        "    t0 = time.perf_counter(); rounds, alerted = run_due_rounds('bench'); t1 = time.perf_counter()\n"
+        "    print(json.dumps({'seconds': t1 - t0, 'rounds': rounds, 'alerted': alerted}))\n" % VACANCY_FACTOR
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    with engine.connect() as conn:
+        one = lambda sql: conn.execute(sa.text(sql)).scalar()  # noqa: E731
+        twice = one("SELECT count(*) FROM (SELECT shift_id, user_id FROM vacancy_alerts GROUP BY 1, 2 "
+                    "HAVING count(*) > 1) t")
+        messages = one("SELECT count(*) FROM outbox_messages WHERE kind = 'shift_vacancy'")
+        busy = one("SELECT count(*) FROM vacancy_alerts a JOIN bookings b ON b.user_id = a.user_id "
+                   "AND b.status = 'booked'")
+        over_credit = one("SELECT count(*) FROM (SELECT user_id FROM vacancy_alerts GROUP BY 1 HAVING count(*) > 3) t")
+        rounds = one("SELECT count(*) FROM vacancy_alert_rounds")
+    expected = missing * VACANCY_FACTOR
+    outcome.update(shifts=shifts, posts=short_posts, missing=missing, expected=expected, messages=messages,
+                   duplicates=twice, busy_alerted=busy, over_credit=over_credit, volunteers=args.vacancy_volunteers)
+    outcome["ok"] = (rounds == outcome["rounds"] == shifts and outcome["alerted"] == expected == messages
+                     and twice == busy == over_credit == 0)
+    return outcome
+
+
+def vacancy_line(outcome):
+    return (f"| vacancy alerts: {outcome['volunteers']} volunteers, {outcome['posts']} posts short "
+            f"({outcome['shifts']} rounds, {outcome['alerted']} alerts queued), seconds | {outcome['seconds']:.2f} | "
+            f"< 10 {'ok' if outcome['seconds'] < 10 else 'MISSED'}; checks {'ok' if outcome['ok'] else 'FAILED'} |")
+
+
+def vacancy_only(args):
+    """`--vacancy`: scenario 6 alone, on a fresh database (migrated and seeded with the demo)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "WECHAT_"))},
+        "PYTHONPATH": str(ROOT), "APP_ENV": "development", "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url, "SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+    }
+    engine = fresh_database(args.database_url)
+    flask = [sys.executable, "-m", "flask", "--app", "server.wsgi"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    outcome = vacancy_alerts(args, engine, env)
+    report = "\n".join(["| measure | value | target |", "|---|---:|---|", vacancy_line(outcome)]) + "\n"
+    print(report)
+    print(json.dumps(outcome))
+    if args.report:
+        Path(args.report).write_text(report, encoding="utf-8")
+    return 0 if outcome["ok"] else 1
+
 
 def timed_draw(engine, env, activity_id):
     """Close the lottery's sign-up and make its draw due (time moved into the past), then seal and draw
@@ -714,6 +849,7 @@ def render(args, results):
     draw = r["5 lottery draw"]
     lines.append(f"| lottery: seconds to draw {r['5 lottery entries'].count} entries (seal {draw['seal']:.2f} s) | "
                  f"{draw['draw']:.2f} | < 2 {'ok' if draw['draw'] < 2 else 'MISSED'} |")
+    lines.append(vacancy_line(r["6 vacancy alerts"]))
     lines.append(f"| worker RSS after the run (MB, max of {len(memory)}) | {max(memory or [0]):.0f} | "
                  f"< 150 {'ok' if max(memory or [0]) < 150 else 'MISSED'} |")
     lines += ["", "CPU per request, in ms, by where it was spent (all processes on the machine's 2 cores):", "",

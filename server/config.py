@@ -22,7 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 TEMPLATE_KEYS = (
     "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
-    "notice", "signup_result", "shift_swap",
+    "notice", "signup_result", "shift_swap", "shift_vacancy",
 )
 
 # Which of our values fills which field of each subscribe template ("field=value,..."). Field names
@@ -44,6 +44,7 @@ DEFAULT_TEMPLATE_FIELDS = {
     "notice": "thing1=title,thing2=text_1,thing3=text_2,thing4=text_3,time5=starts_at",
     "signup_result": "thing1=title,time2=starts_at,phrase3=status,thing4=tip",
     "shift_swap": "thing1=title,time2=period,phrase3=status,thing4=tip",
+    "shift_vacancy": "thing1=site,thing2=post,time3=period,thing4=tip",
 }
 # The mini-program page a message card opens; {activity_id} and {shift_id} are filled in.
 DEFAULT_TEMPLATE_PAGES = {
@@ -55,6 +56,7 @@ DEFAULT_TEMPLATE_PAGES = {
     "notice": "pages/activity-detail/index?id={activity_id}",
     "signup_result": "pages/activity-detail/index?id={activity_id}",
     "shift_swap": "pages/swap/index?id={swap_id}",
+    "shift_vacancy": "pages/shifts/index?shift_id={shift_id}&site_id={site_id}&date={date}",
 }
 
 
@@ -118,6 +120,14 @@ def check_settings(config):
         )
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
+    leads = config.get("VACANCY_ALERT_LEADS_MINUTES", [])
+    if leads is None or any(not 1 <= lead <= 7 * 24 * 60 for lead in leads) or len(set(leads)) != len(leads):
+        problems.append(
+            "VACANCY_ALERT_LEADS_MINUTES must be distinct whole minutes from 1 to 10080, comma-separated "
+            "(e.g. 1440,180), or empty for no vacancy alerts"
+        )
+    if not 1 <= config.get("VACANCY_ALERT_FACTOR", 3) <= 20:
+        problems.append("VACANCY_ALERT_FACTOR must be from 1 to 20 (people alerted per missing place)")
     public_base_url = config.get("PUBLIC_BASE_URL")
     if public_base_url and not public_base_url.startswith(("https://", "http://")):
         problems.append("PUBLIC_BASE_URL must be an absolute URL such as https://volunteer.example.org")
@@ -183,6 +193,17 @@ def _int_list(name, default):
     return [int(part) for part in value.split(",") if part.strip()]
 
 
+def _minutes_list(name, default):
+    """Comma-separated whole minutes; None when the text is not that (check_settings names it)."""
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        return None
+
+
 def load_settings():
     """Return the settings as a dict of Flask config keys.
 
@@ -223,6 +244,11 @@ def load_settings():
         "MIN_REST_MINUTES_BETWEEN_SHIFTS": _int("MIN_REST_MINUTES_BETWEEN_SHIFTS", 0),
         "SHIFT_CANCEL_CUTOFF_MINUTES": _int("SHIFT_CANCEL_CUTOFF_MINUTES", 120),
         "SWAP_APPROVAL_HOURS": _int("SWAP_APPROVAL_HOURS", 24),
+        # Vacancy alerts (services.vacancy_alerts): at each of these minutes before a shift, a post short
+        # of people alerts up to (places missing x VACANCY_ALERT_FACTOR) eligible, free volunteers who
+        # opted in. Empty: no vacancy alerts.
+        "VACANCY_ALERT_LEADS_MINUTES": _minutes_list("VACANCY_ALERT_LEADS_MINUTES", [1440, 180]),
+        "VACANCY_ALERT_FACTOR": _int("VACANCY_ALERT_FACTOR", 3),
         # Check-in at an activity (self or by an organizer) opens this long before it starts and
         # closes this long after it ends.
         "ACTIVITY_CHECKIN_EARLY_MINUTES": _int("ACTIVITY_CHECKIN_EARLY_MINUTES", 60),

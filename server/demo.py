@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import (
-    Activity, Community, Qualification, QualificationGrant, Shift, ShiftPost, ShiftSwap, Site, User,
+    Activity, Booking, Community, Qualification, QualificationGrant, Shift, ShiftPost, ShiftSwap, Site, SubscriptionCredit, User,
+    VacancyAlert, VacancyAlertPref, VacancyAlertRound, VacancyAlertScope,
 )
 from server.models.base import utcnow
 from server.services import bookings, lottery, users
@@ -228,6 +229,51 @@ def seed_swaps(people, community):
                   claimed_at=now),
         ShiftSwap(booking_id=offered.id, shift_id=later.id, giver_id=taker.id, status="open"),
     ])
+# Where haizhu's 北门卡口 is (GCJ-02), for "nearest first" in the demo, unless already set.
+DEMO_SITE_POINT = (22.543, 114.058)
+
+
+def seed_vacancy_alerts(communities, people):
+    """Vacancy alerts to look at: demo-resident opted in for haizhu (with a home point about 1 km from
+    北门卡口), demo-party-member for 北门卡口 alone, each with 2 `shift_vacancy` credits; the next 北门卡口
+    shift at least 4 hours away (short of people, like every demo shift) had its 24-hour round, which
+    alerted both, and demo-party-member then booked it. Idempotent."""
+    haizhu = communities["haizhu"]
+    site = db.session.scalar(select(Site).where(Site.community_id == haizhu.id, Site.name == f"{haizhu.name}北门卡口"))
+    if site is None:
+        return
+    if site.latitude is None:
+        site.latitude, site.longitude = DEMO_SITE_POINT
+    resident, member = people["demo-resident"], people["demo-party-member"]
+    for person, home, scope in ((resident, (22.551, 114.062), {"community_id": haizhu.id}),
+                                (member, None, {"site_id": site.id})):
+        if db.session.get(VacancyAlertPref, person.id) is None:
+            db.session.add(VacancyAlertPref(user_id=person.id, enabled=True, home_latitude=home and home[0],
+                                            home_longitude=home and home[1]))
+            db.session.add(VacancyAlertScope(user_id=person.id, **scope))
+        template_id = current_app.config["WECHAT_TEMPLATE_SHIFT_VACANCY"]
+        if db.session.get(SubscriptionCredit, (person.id, template_id)) is None:
+            db.session.add(SubscriptionCredit(user_id=person.id, template_id=template_id, remaining=2))
+    now = utcnow()
+    shift = db.session.scalar(
+        select(Shift).where(Shift.site_id == site.id, Shift.starts_at > now + timedelta(hours=4))
+        .order_by(Shift.starts_at)
+    )
+    if shift is None or db.session.scalar(select(VacancyAlertRound.id).where(VacancyAlertRound.shift_id == shift.id)):
+        return
+    post = shift.posts[0]
+    alerted_at = min(shift.starts_at - timedelta(days=1), now - timedelta(hours=1))
+    round_ = VacancyAlertRound(shift_id=shift.id, lead_minutes=1440, missing=post.capacity - post.booked, alerted=2,
+                               claimed_by="demo", ran_at=alerted_at)
+    db.session.add(round_)
+    db.session.flush()
+    for person, distance in ((resident, 990), (member, None)):
+        db.session.add(VacancyAlert(shift_id=shift.id, post_id=post.id, user_id=person.id, round_id=round_.id,
+                                    lead_minutes=1440, distance_m=distance, created_at=alerted_at))
+    if db.session.scalar(select(Booking.id).where(Booking.shift_id == shift.id, Booking.user_id == member.id)) is None:
+        db.session.add(Booking(shift_id=shift.id, post_id=post.id, user_id=member.id, status="booked",
+                               booked_at=alerted_at + timedelta(minutes=12)))
+        post.booked += 1
     db.session.flush()
 
 
@@ -260,5 +306,6 @@ def seed_demo(sample_activities=True):
         seed_activities(communities, organizer_ids)
         seed_sites_and_shifts(communities, organizer_ids, seed_qualifications(communities, organizer_ids, result))
         seed_swaps(result, communities["haizhu"])
+        seed_vacancy_alerts(communities, result)
     db.session.flush()
     return result

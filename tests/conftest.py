@@ -233,6 +233,9 @@ class Session:
     def patch(self, url, **kwargs):
         return self.client.patch(url, headers=self.headers, **kwargs)
 
+    def put(self, url, **kwargs):
+        return self.client.put(url, headers=self.headers, **kwargs)
+
     def delete(self, url, **kwargs):
         return self.client.delete(url, headers=self.headers, **kwargs)
 

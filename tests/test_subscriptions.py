@@ -1,7 +1,7 @@
 """Subscribe-message templates and the credits users give by accepting them."""
 
 KEYS = ["activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer",
-        "schedule_changed", "notice", "signup_result", "shift_swap"]
+        "schedule_changed", "notice", "signup_result", "shift_swap", "shift_vacancy"]
 
 
 def test_templates_are_listed_for_anyone(client):
@@ -17,7 +17,7 @@ def test_each_accept_is_one_credit(resident):
     remaining = {item["key"]: item["remaining"] for item in resident.get("/api/v1/me/subscriptions").get_json()["items"]}
     assert remaining == {"activity_reminder": 2, "shift_reminder": 1, "waitlist_promoted": 0,
                          "cancelled_by_organizer": 0, "schedule_changed": 0, "notice": 0,
-                         "signup_result": 0, "shift_swap": 0}
+                         "signup_result": 0, "shift_swap": 0, "shift_vacancy": 0}
 
 
 def test_a_template_repeated_in_one_report_counts_once(resident):

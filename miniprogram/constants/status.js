@@ -119,6 +119,7 @@ const TEMPLATE_KEYS = {
   NOTICE: 'notice',
   SIGNUP_RESULT: 'signup_result',
   SHIFT_SWAP: 'shift_swap',
+  SHIFT_VACANCY: 'shift_vacancy',
 };
 const TEMPLATE_LABELS = {
   activity_reminder: '活动开始提醒',
@@ -129,6 +130,7 @@ const TEMPLATE_LABELS = {
   notice: '组织者活动通知',
   signup_result: '报名结果通知',
   shift_swap: '换班通知',
+  shift_vacancy: '空岗提醒',
 };
 // WeChat shows at most 3 templates in one dialog. A confirmed place is told of moves and venue changes
 // (`schedule_changed`); a waitlist place is not (it hears the times when promoted), so joining the

@@ -386,6 +386,7 @@ function dutyRosterRows(body, nowMs = Date.now()) {
       if (open > 0 && !cancelled) {
         rows.push({
           key: `r${shift.id}-${post.id}`,
+          shiftId: shift.id, // for its vacancy alerts (空岗提醒)
           bookingId: null,
           siteId: site.id,
           siteName: site.name || '',

@@ -32,6 +32,7 @@ from server.api import (
     subscriptions,
     swaps,
     users,
+    vacancy_alerts,
 )
 from server.errors import DomainError
 from server.schemas.fields import INT_MAX
@@ -50,6 +51,7 @@ BLUEPRINTS = [
     console_logins.blp,
     stats.blp,
     qualifications.blp,
+    vacancy_alerts.blp,
 ]
 API_PREFIX = "/api/"
 

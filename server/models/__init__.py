@@ -36,6 +36,7 @@ from server.models.shifts import (
 )
 from server.models.swaps import LIVE_SWAP_STATUSES, SWAP_END_REASONS, SWAP_STATUSES, ShiftSwap
 from server.models.users import MEMBERSHIP_STATUSES, ROLES, Community, OrganizerScope, User, mask_phone
+from server.models.vacancy import VacancyAlert, VacancyAlertPref, VacancyAlertRound, VacancyAlertScope
 
 # Every table of the modules above: what the migrations must match (server/migrations/env.py).
 metadata = db.metadata
@@ -81,6 +82,10 @@ __all__ = [
     "ROLES",
     "Registration",
     "User",
+    "VacancyAlert",
+    "VacancyAlertPref",
+    "VacancyAlertRound",
+    "VacancyAlertScope",
     "mask_phone",
     "metadata",
 ]

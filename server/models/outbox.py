@@ -9,9 +9,11 @@ from server.models.users import User
 
 MESSAGE_KINDS = (
     "activity_reminder", "shift_reminder", "waitlist_promoted", "cancelled_by_organizer", "schedule_changed",
-    "notice", "signup_result", "shift_swap",
+    "notice", "signup_result", "shift_swap", "shift_vacancy",
 )
-REMINDER_KINDS = ("activity_reminder", "shift_reminder")
+# Messages about an event's start: claimed after it started, they are `expired`, not sent (a vacancy
+# alert for a shift that has begun is as useless as a late reminder).
+REMINDER_KINDS = ("activity_reminder", "shift_reminder", "shift_vacancy")
 # pending → sending (claimed by one scheduler) → sent | skipped | failed | unknown | pending again
 # (retry later); pending → expired (a reminder claimed after its event started; nothing sent, no
 # credit used); void: the registration or booking it was about went away before it was due.

@@ -1,5 +1,6 @@
 """The scheduler process (`python -m server.scheduler`): sends due subscribe messages every
-`SCHEDULER_TICK_SECONDS`, seals and draws due lotteries as often (services.lottery), expires unclaimed
+`SCHEDULER_TICK_SECONDS`, seals and draws due lotteries as often (services.lottery), runs due
+vacancy-alert rounds as often (services.vacancy_alerts), expires unclaimed
 offers every minute (services.offers), and once a day purges personal data past its retention period
 (`RETENTION_PURGE_HOUR_UTC`, services.retention). Run it as its own process, never inside web
 workers; several may run at once.
@@ -91,10 +92,32 @@ def expire_offers(app):
             request_id.reset(bound)
 
 
+def vacancy_alerts(app, worker_id):
+    """Run the due vacancy-alert rounds (services.vacancy_alerts): each round once across schedulers,
+    its alerts queued as outbox messages in the round's own transaction."""
+    from server.extensions import db
+    from server.logs import request_id
+    from server.services.vacancy_alerts import run_due_rounds
+
+    bound = request_id.set("vacancy-" + uuid.uuid4().hex[:12])
+    with app.app_context():
+        try:
+            rounds, alerted = run_due_rounds(worker_id)
+            if rounds:
+                log.info("vacancy alerts: %d rounds, %d people alerted", rounds, alerted)
+        except Exception:
+            db.session.rollback()
+            log.exception("vacancy alerts failed; the next tick tries again")
+        finally:
+            db.session.remove()
+            request_id.reset(bound)
+
+
 def run(app, once=False):
     """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
     finished before stopping. With `once`, do what is due now once (draw and seal lotteries, expire
-    offers, send messages: the messages those queued go out in the same run) and return."""
+    offers, run due vacancy-alert rounds, send messages: the messages those queued go out in the same
+    run) and return."""
     from server.services.lottery import scheduled_draws
 
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
@@ -103,6 +126,7 @@ def run(app, once=False):
         log.info("scheduler %s: one tick", worker_id)
         scheduled_draws(app)
         expire_offers(app)
+        vacancy_alerts(app, worker_id)
         tick(app, worker_id, stop)
         return
     scheduler = BlockingScheduler(timezone=timezone.utc)
@@ -127,6 +151,17 @@ def run(app, once=False):
         max_instances=1,
         coalesce=True,
         id="draw_lotteries",
+    )
+
+    scheduler.add_job(
+        vacancy_alerts,
+        "interval",
+        args=(app, worker_id),
+        seconds=app.config["SCHEDULER_TICK_SECONDS"],
+        next_run_time=datetime.now(timezone.utc),
+        max_instances=1,
+        coalesce=True,
+        id="vacancy_alerts",
     )
 
     scheduler.add_job(

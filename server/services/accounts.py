@@ -30,6 +30,7 @@ from server.services.qualifications import erase_grants
 from server.services.registrations import cancel_future_registrations
 from server.services.swaps import end_swaps_of_person
 from server.services.users import record_audit
+from server.services.vacancy_alerts import erase_opt_in
 
 # What the person typed or WeChat told us about them; cleared on deletion.
 PERSONAL_FIELDS = ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id")
@@ -98,6 +99,7 @@ KEPT = {
     "shift_roles.health_declaration": "a fixed choice",
     "qualifications.name": "the community's qualification, named by its organizers",
     "qualifications.note": "the organizers' note about the qualification, for everyone",
+    "vacancy_alert_rounds.claimed_by": "a scheduler process's name",
 }
 
 
@@ -131,6 +133,7 @@ def delete_account(user, expired=False):
     end_swaps_of_person(user)
     user_id = user.id
     erase_personal_data(user)
+    erase_opt_in(user_id)  # the vacancy-alert opt-in and home point
     user.is_party_member = False
     user.is_admin = False
     user.organizer_scopes.clear()

@@ -149,6 +149,31 @@ def busiest_window(shift, others):
     return best
 
 
+def schedule_problem(shift, held):
+    """Which of the three schedule rules `shift` breaks beside `held` (the person's other booked open
+    shifts near it, each with `starts_at` and `ends_at`), or None: `("shift_overlap", clash)`,
+    `("rest_too_short", close)` or `("daily_limit_exceeded", (minutes, window_start))`. Pure: the one
+    rule for a booking (`schedule_conflict`) and for many people at once (whom a vacancy alert reaches)."""
+    limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
+    rest = timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"])
+    clash = next((h for h in held if overlaps(h.starts_at, h.ends_at, shift)), None)
+    if clash is not None:
+        return "shift_overlap", clash
+    if rest:
+        close = next((h for h in held if near(h.starts_at, h.ends_at, shift, rest)), None)
+        if close is not None:
+            return "rest_too_short", close
+    minutes, window_start = busiest_window(shift, held)
+    if minutes > limit:
+        return "daily_limit_exceeded", (minutes, window_start)
+    return None
+
+
+def schedule_reach():
+    """How far from a shift another shift can matter to `schedule_problem`: max(24 hours, the rest)."""
+    return max(FATIGUE_WINDOW, timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"]))
+
+
 def schedule_conflict(user_id, shift, excluding=None):
     """Why `shift` (a Shift, or anything with `id`, `starts_at` and `ends_at`) cannot join the person's
     other open bookings, or None: a DomainError `shift_overlap`, `rest_too_short` or
@@ -158,40 +183,38 @@ def schedule_conflict(user_id, shift, excluding=None):
     """
     limit = current_app.config["MAX_SHIFT_MINUTES_PER_DAY"]
     rest = timedelta(minutes=current_app.config["MIN_REST_MINUTES_BETWEEN_SHIFTS"])
-    reach = max(FATIGUE_WINDOW, rest)
     statement = (
         select(Shift)
         .join(Booking, Booking.shift_id == Shift.id)
         .where(Booking.user_id == user_id, Booking.status == "booked", Shift.status == "open", Shift.id != shift.id)
-        .where(near(Shift.starts_at, Shift.ends_at, shift, reach))
+        .where(near(Shift.starts_at, Shift.ends_at, shift, schedule_reach()))
         .order_by(Shift.starts_at)
     )
     if excluding is not None:
         statement = statement.where(Booking.id != excluding)
     held = db.session.scalars(statement).all()
-    clash = next((h for h in held if overlaps(h.starts_at, h.ends_at, shift)), None)
-    if clash is not None:
+    problem = schedule_problem(shift, held)
+    if problem is None:
+        return None
+    rule, found = problem
+    if rule == "shift_overlap":
         return DomainError(
-            "shift_overlap", f"与你已预约的{clash.site.name} {to_local(clash.starts_at):%m月%d日 %H:%M} 班次时间冲突", 409
+            "shift_overlap", f"与你已预约的{found.site.name} {to_local(found.starts_at):%m月%d日 %H:%M} 班次时间冲突", 409
         )
-    if rest:
-        close = next((h for h in held if near(h.starts_at, h.ends_at, shift, rest)), None)
-        if close is not None:
-            return DomainError(
-                "rest_too_short",
-                f"与你已预约的{close.site.name} {to_local(close.starts_at):%m月%d日 %H:%M} 班次之间"
-                f"至少要休息 {rest.total_seconds() / 60:g} 分钟",
-                409,
-            )
-    minutes, window_start = busiest_window(shift, held)
-    if minutes > limit:
+    if rule == "rest_too_short":
         return DomainError(
-            "daily_limit_exceeded",
-            f"任意 24 小时内值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）；"
-            f"自 {to_local(window_start):%m月%d日 %H:%M} 起的 24 小时内将达 {minutes:g} 分钟",
+            "rest_too_short",
+            f"与你已预约的{found.site.name} {to_local(found.starts_at):%m月%d日 %H:%M} 班次之间"
+            f"至少要休息 {rest.total_seconds() / 60:g} 分钟",
             409,
         )
-    return None
+    minutes, window_start = found
+    return DomainError(
+        "daily_limit_exceeded",
+        f"任意 24 小时内值守时长不能超过 {limit} 分钟（{limit / 60:g} 小时）；"
+        f"自 {to_local(window_start):%m月%d日 %H:%M} 起的 24 小时内将达 {minutes:g} 分钟",
+        409,
+    )
 
 
 def check_schedule(user, shift):

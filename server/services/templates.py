@@ -22,12 +22,13 @@ TIPS = {
     "notice": "组织者发来通知，请留意",
     "signup_result": "请打开小程序查看报名结果",
     "shift_swap": "请打开小程序查看换班详情",
+    "shift_vacancy": "岗位缺人，点此一键预约",
 }
 # A notice's text is cut into parts of this many characters, one `thing` field each.
 NOTICE_PART = 20
 STATUS = {
     "waitlist_promoted": "候补成功", "cancelled_by_organizer": "已取消", "schedule_changed": "已调整", "notice": "通知",
-    "signup_result": "报名结果", "shift_swap": "换班",
+    "signup_result": "报名结果", "shift_swap": "换班", "shift_vacancy": "缺人",
 }
 # Value names as released before a shift's post (岗位) got its own word: settings written then, and
 # messages queued then, call the post `role`. Both are read as the new name.

@@ -21,7 +21,7 @@ from server.models import Shift
 from server.schemas.activities import CancelSchema
 from server.schemas.fields import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from server.schemas.shifts import ShiftBatchSchema, ShiftUpdateSchema
-from server.services import shift_changes, shift_planning, shift_rosters, sites, swaps
+from server.services import shift_changes, shift_planning, shift_rosters, sites, swaps, vacancy_alerts
 from server.services.shift_rosters import STATUS_ZH
 from server.web.auth import console_login_required
 from server.web.qualifications import qualification_options
@@ -369,6 +369,8 @@ def _render_shift(shift_id, edit_values=None, edit_errors=None, cancel_errors=No
             swap_errors=swap_errors or {},
             swap_labels=swaps.STATE_LABELS,
             swap_end_labels=swaps.END_LABELS,
+            alerts=vacancy_alerts.shift_alerts(g.user, shift_id),
+            lead_text=vacancy_alerts.lead_text,
         ),
         status,
     )

@@ -10,6 +10,7 @@ const communityService = require('../../services/community');
 const { bookShiftPost } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
+const { alertTarget } = require('../../controllers/vacancy-alerts');
 const { presentShift } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
 const { todayString, nextDays } = require('../../utils/time');
@@ -55,6 +56,8 @@ Page(
       // The booking sheet of a post asking for today's health declaration: {shiftId, postId, ...} or null.
       sheet: null,
       health: { answers: {}, complete: false, well: false },
+      // Opened from a vacancy alert (空岗提醒): the shift that is short of people, shown marked.
+      focusShiftId: null,
     },
 
     onShow() {
@@ -62,11 +65,25 @@ Page(
       display.selectTab(this, 'pages/shifts/index');
     },
 
-    onLoad() {
+    onLoad(query) {
       display.apply(this);
       const today = todayString();
-      this.setData({ days: nextDays(today, DAYS_AHEAD), date: today });
+      const days = nextDays(today, DAYS_AHEAD);
+      // A vacancy alert's card opens the list on the shift's day and site, the shift marked.
+      const target = alertTarget(query);
+      const date = target && days.some((d) => d.date === target.date) ? target.date : today;
+      this.setData({ days, date, focusShiftId: target ? target.shiftId : null });
       preloadTemplates();
+      if (target) {
+        // Every community, so the alerted site is in the site list.
+        this.loadSites().then(() => {
+          const index = this.data.sites.findIndex((s) => s.id === target.siteId);
+          if (index > 0) this.setData({ siteIndex: index });
+          this.reload();
+        });
+        this.loadCommunities({ keepAll: true });
+        return;
+      }
       // The user's own community is the default filter, so it is known before the first load.
       this.loadCommunities().then(() => {
         this.loadSites();
@@ -74,13 +91,13 @@ Page(
       });
     },
 
-    async loadCommunities() {
+    async loadCommunities({ keepAll = false } = {}) {
       try {
         const body = await communityService.listCommunities();
         const communities = [{ id: null, name: '全部社区' }].concat((body && body.items) || []);
         const user = cachedUser();
         const mine = user && user.community ? communities.findIndex((c) => c.id === user.community.id) : -1;
-        this.setData({ communities, communityIndex: mine > 0 ? mine : 0 });
+        this.setData({ communities, communityIndex: mine > 0 && !keepAll ? mine : 0 });
       } catch (err) {
         // Filtering by community is optional.
       }

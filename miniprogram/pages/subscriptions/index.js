@@ -59,4 +59,9 @@ Page({
       return this.load();
     });
   },
+
+  /** 空岗提醒 has its own page: which sites and communities, and its own template. */
+  onVacancyAlerts() {
+    wx.navigateTo({ url: '/pages/vacancy-alerts/index' });
+  },
 });

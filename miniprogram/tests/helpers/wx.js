@@ -209,6 +209,7 @@ const TEMPLATES = {
       { key: 'schedule_changed', template_id: 'T-CHANGE' },
       { key: 'signup_result', template_id: 'T-RESULT' },
       { key: 'shift_swap', template_id: 'T-SWAP' },
+      { key: 'shift_vacancy', template_id: 'T-VACANCY' },
     ],
   },
 };

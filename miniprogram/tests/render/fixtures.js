@@ -558,6 +558,50 @@ function dutyRoster(options, req) {
   };
 }
 
+/** GET /me/vacancy-alerts: on for 海珠社区 and one site of 新河, a rounded home point, 2 alerts left. */
+function vacancySettings(options) {
+  if (options.empty) {
+    return { enabled: false, sites: [], communities: [], home_latitude: null, home_longitude: null, credits: 0 };
+  }
+  return {
+    enabled: true,
+    sites: [{ id: 6, name: SITES[2].name, community_id: 2 }],
+    communities: [{ id: 1, name: '海珠社区' }],
+    home_latitude: 22.543,
+    home_longitude: 114.058,
+    credits: 2,
+  };
+}
+
+/** GET /shifts/{id}/vacancy-alerts: two rounds, four people alerted, one of whom booked. */
+function shiftVacancyAlerts(shiftId, options) {
+  if (options.empty) return { shift_id: shiftId, alerted: 0, took_place: 0, rounds: [], items: [] };
+  const alerted = (id, name, phone, lead, when, distance, booked) => ({
+    user: { id, real_name: name, nickname: null, phone_masked: phone },
+    post_name: '引导',
+    lead_minutes: lead,
+    alerted_at: when,
+    distance_m: distance,
+    took_place: !!booked,
+    booked_at: booked || null,
+  });
+  return {
+    shift_id: shiftId,
+    alerted: 4,
+    took_place: 1,
+    rounds: [
+      { lead_minutes: 1440, ran_at: at(-1, '14:00'), missing: 3, alerted: 3 },
+      { lead_minutes: 180, ran_at: at(0, '11:00'), missing: 2, alerted: 1 },
+    ],
+    items: [
+      alerted(21, '林秀珍', '139****3021', 1440, at(-1, '14:00'), 420, at(-1, '14:12')),
+      alerted(22, '黄伟', '137****8810', 1440, at(-1, '14:00'), 1350, null),
+      alerted(23, '周丽', '136****5532', 1440, at(-1, '14:00'), null, null),
+      alerted(24, '吴强', '135****0417', 180, at(0, '11:00'), 2100, null),
+    ],
+  };
+}
+
 function stats() {
   const totals = {
     activities_held: 18,
@@ -854,6 +898,7 @@ const ROUTES = {
       { key: 'notice', template_id: 'T-NOTICE' },
       { key: 'signup_result', template_id: 'T-RESULT' },
       { key: 'shift_swap', template_id: 'T-SWAP' },
+      { key: 'shift_vacancy', template_id: 'T-VACANCY' },
     ],
   }),
   'GET /me/subscriptions': (req, p, o) => ({
@@ -865,9 +910,13 @@ const ROUTES = {
           { key: 'waitlist_promoted', template_id: 'T-WAIT', remaining: 1 },
           { key: 'signup_result', template_id: 'T-RESULT', remaining: 1 },
           { key: 'shift_swap', template_id: 'T-SWAP', remaining: 1 },
+          { key: 'shift_vacancy', template_id: 'T-VACANCY', remaining: 2 },
         ],
   }),
   'POST /me/subscriptions': () => ({}),
+  'GET /me/vacancy-alerts': (req, p, o) => vacancySettings(o),
+  'PUT /me/vacancy-alerts': (req, p, o) => vacancySettings(o),
+  'GET /shifts/:id/vacancy-alerts': (req, p, o) => shiftVacancyAlerts(Number(p.id), o),
   'GET /console-logins/:ticket': (req, p) => ({
     ticket: p.ticket,
     status: 'pending',

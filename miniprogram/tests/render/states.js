@@ -56,6 +56,8 @@ const PAGES = {
         tap: { handler: 'onBook', dataset: { shift: 11, post: 32 } },
         fontScale: LARGEST_FONT,
       },
+      // Opened from a vacancy alert's message card: the shift short of people is marked.
+      'from-alert': { query: { shift_id: '12', site_id: '5', date: '2026-12-10' } },
     },
   },
   'pages/mine/index': {
@@ -109,6 +111,9 @@ const PAGES = {
   'pages/my-hours/index': { states: { empty: { api: EMPTY } } },
   'pages/my-attendance/index': { states: { empty: { api: EMPTY } } },
   'pages/subscriptions/index': { states: { empty: { api: EMPTY } } },
+  'pages/vacancy-alerts/index': {
+    states: { off: { api: EMPTY }, 'elder-mode': { storage: { elder_mode: true } } },
+  },
   'packageOrganizer/pages/index/index': { api: ORGANIZER },
   'packageOrganizer/pages/activities/index': {
     query: { communityId: '1' },

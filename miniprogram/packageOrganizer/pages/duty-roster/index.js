@@ -10,6 +10,8 @@ const rosterService = require('../../../services/roster');
 const shiftService = require('../../../services/shift');
 const swapService = require('../../../services/swap');
 const { presentSwap } = require('../../../controllers/swap');
+const vacancyService = require('../../../services/vacancy');
+const { presentShiftAlerts } = require('../../../controllers/vacancy-alerts');
 const { dutyRosterRows } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
@@ -49,6 +51,9 @@ Page({
     rejectText: '',
     rejectReason: '',
     rejectError: '',
+    // 空岗提醒 of one vacancy row, opened by its tap: the row's key and what the alerts reached.
+    alertsKey: '',
+    alerts: null,
     loading: true,
     busy: false,
     error: '',
@@ -205,6 +210,21 @@ Page({
       this.setData({ busy: false });
     }
     await this.load();
+  },
+
+  /** 空岗提醒: whom the shift's vacancy alerts reached and who then booked; a second tap closes it. */
+  async onShowAlerts(e) {
+    const { key, shift } = e.currentTarget.dataset;
+    if (this.data.alertsKey === key) {
+      this.setData({ alertsKey: '', alerts: null });
+      return;
+    }
+    try {
+      const body = await withLoading('加载中', () => vacancyService.getShiftVacancyAlerts(shift));
+      this.setData({ alertsKey: key, alerts: presentShiftAlerts(body) });
+    } catch (err) {
+      showError(err);
+    }
   },
 
   /** 拨打电话: reveal this volunteer's number (audited), then call it. */
