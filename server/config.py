@@ -107,6 +107,8 @@ def check_settings(config):
         problems.append("CONSOLE_SESSION_HOURS must be from 1 to 720 (hours without a request before a console session ends)")
     if not 1 <= config.get("OFFLINE_CHECKIN_MAX_HOURS", 24) <= 24 * 7:
         problems.append("OFFLINE_CHECKIN_MAX_HOURS must be from 1 to 168 (hours an offline check-in may wait for upload)")
+    if not 10 <= config.get("CHECKIN_MAX_ACCURACY_M", 100) <= 1000:
+        problems.append("CHECKIN_MAX_ACCURACY_M must be from 10 to 1000 (metres of location uncertainty a self check-in allows)")
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     public_base_url = config.get("PUBLIC_BASE_URL")
@@ -220,6 +222,10 @@ def load_settings():
         # A check-in or check-out scanned without a network is accepted when uploaded at most this many
         # hours after the scan (`recorded_at`); older ones are refused (`recorded_at_too_old`).
         "OFFLINE_CHECKIN_MAX_HOURS": _int("OFFLINE_CHECKIN_MAX_HOURS", 24),
+        # A self check-in at a site with coordinates allows the phone's reported accuracy up to this
+        # many metres (distance - min(accuracy, this) <= radius); a live scan reporting worse is
+        # refused (`location_inaccurate`: retry in the open). docs/api.md, "On-site check-in".
+        "CHECKIN_MAX_ACCURACY_M": _int("CHECKIN_MAX_ACCURACY_M", 100),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
         "PORT": _int("PORT", 5000),
         # The service's public address: absolute URLs in responses (check-in code images) are built

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "shift.cancel": "取消班次",
     "booking.move": "调换值守班次或岗位",
     "booking.release": "代为取消值守预约",
+    "booking.check_in_manual": "代为值守签到",
     "community.create": "新建社区",
     "community.update": "修改社区",
     "community.archive": "归档社区",
@@ -53,7 +54,7 @@ ACTION_GROUPS = {
     "cancel": ("取消活动或班次", ("activity.cancel", "shift.cancel"), None),
     "registration": ("代报名、代取消与报名审核",
                      ("registration.walk_in", "registration.cancel", "registration.approve", "registration.reject"), None),
-    "booking": ("值守调换与代取消", ("booking.move", "booking.release"), None),
+    "booking": ("值守调换、代取消与代签到", ("booking.move", "booking.release", "booking.check_in_manual"), None),
     "account": ("账号注销", ("account.delete", "account.expire"), None),
     "community": ("社区管理", ("community.create", "community.update", "community.archive"), None),
 }
