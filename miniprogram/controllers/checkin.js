@@ -10,6 +10,7 @@ const activityService = require('../services/activity');
 const shiftService = require('../services/shift');
 const { dateOf, todayString, parseIso } = require('../utils/time');
 const { bookingAction } = require('../utils/present');
+const { hasPoint } = require('./location');
 
 const BOOKINGS_CACHE_KEY = 'checkin_my_bookings';
 // The app refreshes the cached bookings when shown, at most this often.
@@ -132,12 +133,27 @@ function cachedBookingsAtSite(siteId, nowMs = Date.now()) {
   return bookingsAtSiteOn(cached.items, siteId, nowMs);
 }
 
-/** Check a booking in or out with the site's token, as `bookingAction` says. */
-function checkInOrOut(booking, token) {
+/** True when the booking's site has a point: its check-in and check-out send the phone's location. */
+function needsLocation(booking) {
+  return hasPoint(((booking && booking.shift) || {}).site);
+}
+
+/**
+ * Check a booking in or out with the site's token, as `bookingAction` says; `location`
+ * ({latitude, longitude, accuracy}) where the site has a point (see `needsLocation`).
+ */
+function checkInOrOut(booking, token, location) {
   const action = bookingAction(booking);
-  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token);
-  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token);
+  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token, undefined, location);
+  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token, undefined, location);
   return Promise.resolve(null);
+}
+
+// Refusals about where the phone is: the page keeps them on screen (with how to fix), not in a toast.
+const LOCATION_ERRORS = ['location_required', 'too_far_from_site', 'location_inaccurate'];
+
+function isLocationRefusal(err) {
+  return !!err && LOCATION_ERRORS.indexOf(err.error) >= 0;
 }
 
 module.exports = {
@@ -152,4 +168,6 @@ module.exports = {
   refreshBookingsCache,
   BOOKINGS_CACHE_KEY,
   checkInOrOut,
+  needsLocation,
+  isLocationRefusal,
 };

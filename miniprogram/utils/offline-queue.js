@@ -52,7 +52,7 @@ function find(kind, id, action) {
  * Keep a scan for upload; resolves the stored entry. The same kind, id and action again keeps the
  * first entry (a failed one is replaced by the new scan, which may succeed).
  */
-function add({ kind, id, action, token, label = '', recordedAt = chinaIso() }) {
+function add({ kind, id, action, token, label = '', recordedAt = chinaIso(), location = null }) {
   const key = entryKey(kind, id, action);
   const entries = list();
   const existing = entries.find((e) => e.key === key);
@@ -64,6 +64,8 @@ function add({ kind, id, action, token, label = '', recordedAt = chinaIso() }) {
     action,
     token,
     recorded_at: recordedAt,
+    // Where the phone was at the scan ({latitude, longitude, accuracy}), or null without a fix.
+    location: location || null,
     label,
     attempts: 0,
     status: 'pending',

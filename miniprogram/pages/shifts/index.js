@@ -1,10 +1,16 @@
-/** 志愿值守 tab: shifts by date and site with free places per post; book and cancel; scan to check in. */
+/**
+ * 志愿值守 tab: shifts by date and site with free places per post; book and cancel; scan to check in.
+ * A card opens the shift's page (map, 导航到这里). 离我最近 reads the phone's location (GCJ-02) once
+ * and lists the nearest sites first (`GET /shifts?near=`), each card saying how far; sites without a
+ * point come last. Refused permission: the chip stays off and the page says how to allow it.
+ */
 const shiftService = require('../../services/shift');
 const siteService = require('../../services/site');
 const communityService = require('../../services/community');
 const { bookShiftPost } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
+const location = require('../../controllers/location');
 const { presentShift } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
 const { todayString, nextDays } = require('../../utils/time');
@@ -37,6 +43,8 @@ Page(
       sites: [ALL_SITES],
       siteIndex: 0,
       availableOnly: false,
+      near: '', // "<lat>,<lng>" of 离我最近, '' when off
+      nearProblem: null, // {text, denied} when the location could not be read
       raw: [],
       items: [],
       page: 0,
@@ -94,6 +102,7 @@ Page(
         community_id: community.id,
         site_id: site.id,
         available: this.data.availableOnly ? 'true' : undefined,
+        near: this.data.near || undefined,
         page,
         page_size: pageSize,
       };
@@ -118,6 +127,31 @@ Page(
     onAvailableToggle() {
       this.setData({ availableOnly: !this.data.availableOnly });
       this.reload();
+    },
+
+    /** 离我最近: on, with the phone's position read now; off, back to soonest first. */
+    async onNearToggle() {
+      if (this.data.near) {
+        this.setData({ near: '', nearProblem: null });
+        return this.reload();
+      }
+      try {
+        const here = await withLoading('正在定位', () => location.locate());
+        this.setData({ near: location.nearParam(here), nearProblem: null });
+      } catch (err) {
+        this.setData({ nearProblem: { text: location.locationErrorText(err), denied: err.kind === 'denied' } });
+        return null;
+      }
+      return this.reload();
+    },
+
+    async onOpenSettings() {
+      const allowed = await location.openSettings();
+      if (allowed) this.setData({ nearProblem: null });
+    },
+
+    onOpenShift(e) {
+      wx.navigateTo({ url: `/pages/shift-detail/index?id=${e.currentTarget.dataset.id}` });
     },
 
     /** The booking tap: the subscribe dialog opens synchronously from here (WeChat requires a tap). */

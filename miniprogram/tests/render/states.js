@@ -47,6 +47,16 @@ const PAGES = {
     },
   },
   'pages/shifts/index': { states: { empty: { api: EMPTY }, booked: { api: { booked: true } } } },
+  // A shift at a site with a point (map, 导航到这里), one booked, and one at a site without a point.
+  'pages/shift-detail/index': {
+    query: { id: '11' },
+    states: {
+      booked: { query: { id: '12' }, api: { booked: true } },
+      'booked-large-font': { query: { id: '12' }, api: { booked: true }, fontScale: LARGEST_FONT },
+      'no-point': { query: { id: '13' } },
+      'elder-mode': { storage: { elder_mode: true } },
+    },
+  },
   'pages/mine/index': {
     states: { organizer: { api: ORGANIZER }, 'elder-mode': { storage: { elder_mode: true } } },
   },
