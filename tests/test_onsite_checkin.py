@@ -337,3 +337,11 @@ def test_concurrent_check_ins_at_the_radius_edge_record_one(resident, on_site, l
     stored = row(clean_app, booking)
     assert stored.checkin_distance_m in (197, 198, 199, 200)
     assert distance_m(*SITE, *north_of(SITE, 200)) == pytest.approx(200, abs=1e-6)
+
+
+def test_deleting_the_account_erases_the_manual_check_in_reason(organizer, resident, on_site, clean_app):
+    site, booking, token = on_site()
+    organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-in", json={"reason": "手机没电，身份证核实"})
+    assert resident.delete("/api/v1/me").status_code == 204
+    stored = row(clean_app, booking)
+    assert (stored.checkin_method, stored.checkin_reason, stored.checked_in_at is not None) == ("manual", None, True)

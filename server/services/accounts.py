@@ -19,7 +19,7 @@ are blanked last, with one UPDATE of the person's own registration rows.
 from sqlalchemy import or_, update
 
 from server.extensions import db
-from server.models import Registration
+from server.models import Booking, Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.registrations import cancel_future_registrations
@@ -41,6 +41,7 @@ ERASED = {
     "registrations.reject_reason": "the organizer's reason for rejecting the person's sign-up: about them",
     "registrations.walk_in_name": "a walk-in's name, typed by the organizer (no account: emptied by the retention purge)",
     "registrations.walk_in_phone": "a walk-in's phone, typed by the organizer (no account: emptied by the retention purge)",
+    "bookings.checkin_reason": "the organizer's reason for checking the person in by hand: about them",
 }
 
 # Every other text column, and why it holds nothing of a person's: it stays when an account is deleted.
@@ -75,6 +76,7 @@ KEPT = {
     "shifts.cancel_reason": "the organizers' notice to everyone booked, about the shift",
     "shift_roles.name": "the post's name, set by organizers",
     "bookings.status": "a fixed choice",
+    "bookings.checkin_method": "a fixed choice (code or manual)",
     "audit_log.action": "a fixed action name",
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
@@ -91,8 +93,9 @@ KEPT = {
 
 def erase_personal_data(user):
     """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
-    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; the
-    rows stay, so counts and hours do too."""
+    registrations, the remark and answers they wrote and an organizer's reason for rejecting it, and on
+    each of their bookings an organizer's reason for checking them in by hand; the rows stay, so
+    counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
     db.session.execute(
@@ -102,6 +105,12 @@ def erase_personal_data(user):
             or_(Registration.remark != "", Registration.answers.is_not(None), Registration.reject_reason.is_not(None)),
         )
         .values(remark="", answers=None, reject_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(Booking)
+        .where(Booking.user_id == user.id, Booking.checkin_reason.is_not(None))
+        .values(checkin_reason=None)
         .execution_options(synchronize_session="fetch")
     )
 
