@@ -76,6 +76,20 @@ async function scanToken() {
   }
 }
 
+/**
+ * 扫码签到 from a page (the shift list, a shift's page): scan, then open the check-in page with the
+ * token; a code that is not a check-in code is refused with a short notice. Resolves when done.
+ */
+async function scanAndOpenCheckin(showText) {
+  const token = await scanToken();
+  if (token === null) return; // cancelled
+  if (!parseCheckinToken(token)) {
+    showText('无法识别的签到码');
+    return;
+  }
+  wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
+}
+
 /** POST /activities/{id}/check-in with a parsed activity token. */
 function checkInToActivity(parsed) {
   return activityService.checkIn(parsed.id, parsed.token);
@@ -162,6 +176,7 @@ module.exports = {
   tokenFromScan,
   scan,
   scanToken,
+  scanAndOpenCheckin,
   checkInToActivity,
   todaysBookingsAtSite,
   cachedBookingsAtSite,

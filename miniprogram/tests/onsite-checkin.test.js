@@ -98,7 +98,7 @@ describe('the check-in page at a site with a point', () => {
   test('签到 sends the token and where the phone is, and tells the volunteer beforehand', async () => {
     const wx = installWx({ storage: { auth_token: 't' } });
     const page = await openAt(wx, [booking()]);
-    expect(page.dom.innerHTML).toContain('需在值守点 200 米范围内签到');
+    expect(page.dom.innerHTML).toContain('签到、签退需在值守点 200 米范围内');
     await page.instance.onBookingAction({ currentTarget: { dataset: { id: 21 } } });
     await settle();
     expect(sent(wx, '/shift-bookings/21/check-in').map((r) => r.data)).toEqual([{ token: SITE_TOKEN, location: HERE }]);

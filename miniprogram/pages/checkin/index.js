@@ -45,7 +45,7 @@ function presentEntry(entry) {
 function locationHint(booking) {
   if (!checkin.needsLocation(booking)) return '';
   const radius = booking.shift.site.checkin_radius_m;
-  return radius ? `需在值守点 ${radius} 米范围内签到，将获取您的位置` : '签到时将获取您的位置';
+  return radius ? `签到、签退需在值守点 ${radius} 米范围内，将获取您的位置` : '签到、签退时将获取您的位置';
 }
 
 /** Bookings with the kept scans laid over them: a kept check-in shows as checked in (待上传). */

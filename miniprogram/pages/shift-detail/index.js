@@ -109,13 +109,7 @@ Page({
     }
   },
 
-  async onScan() {
-    const token = await checkin.scanToken();
-    if (token === null) return; // cancelled
-    if (!checkin.parseCheckinToken(token)) {
-      showText('无法识别的签到码');
-      return;
-    }
-    wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
+  onScan() {
+    return checkin.scanAndOpenCheckin(showText);
   },
 });
