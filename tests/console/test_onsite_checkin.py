@@ -37,6 +37,7 @@ def test_an_organizer_sets_a_sites_point_and_radius(console_login, shot, clean_a
     shot(page, "site-form-location")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#messages")).to_contain_text("已添加站点：市民中心卡口")
+    expect(page.locator("tr", has_text="市民中心卡口")).to_contain_text("已标注 · 150 米内")
     with clean_app.app_context():
         site = db.session.scalars(select(Site).where(Site.name == "市民中心卡口")).one()
         assert (site.latitude, site.longitude, site.checkin_radius_m) == (22.5431, 114.0579, 150)
