@@ -118,6 +118,8 @@ def check_settings(config):
             "SWAP_APPROVAL_HOURS must be from 0 to 336 (hours before a shift within which a swap needs an "
             "organizer's approval; 0: never)"
         )
+    if not 10 <= config.get("CHECKIN_MAX_ACCURACY_M", 100) <= 1000:
+        problems.append("CHECKIN_MAX_ACCURACY_M must be from 10 to 1000 (metres of location uncertainty a self check-in allows)")
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     leads = config.get("VACANCY_ALERT_LEADS_MINUTES", [])
@@ -256,6 +258,10 @@ def load_settings():
         # A check-in or check-out scanned without a network is accepted when uploaded at most this many
         # hours after the scan (`recorded_at`); older ones are refused (`recorded_at_too_old`).
         "OFFLINE_CHECKIN_MAX_HOURS": _int("OFFLINE_CHECKIN_MAX_HOURS", 24),
+        # A self check-in at a site with coordinates allows the phone's reported accuracy up to this
+        # many metres (distance - min(accuracy, this) <= radius); a live scan reporting worse is
+        # refused (`location_inaccurate`: retry in the open). docs/api.md, "On-site check-in".
+        "CHECKIN_MAX_ACCURACY_M": _int("CHECKIN_MAX_ACCURACY_M", 100),
         "RATE_LIMIT_LOGIN": _str("RATE_LIMIT_LOGIN", "30/minute"),
         # A swap offered to a phone number tells whether the number has an account: few per client.
         "RATE_LIMIT_SWAP_PHONE": _str("RATE_LIMIT_SWAP_PHONE", "20/hour"),

@@ -121,15 +121,29 @@ def seed_activities(communities, organizer_ids):
     db.session.flush()
 
 
-# name suffix, kind, address, grid, slots, posts (name, capacity), party members only
+# name suffix, kind, address, grid, slots, posts (name, capacity), party members only, and where the
+# site is from its community's point (degrees north, east), or None: the indoor 测温点 has no point
+# (no map, no location check), as a site whose organizer has not set one yet.
 DEMO_SITES = [
     ("北门卡口", "checkpoint", "北门路口", "第一网格",
-     [(time(8), time(12)), (time(12), time(16)), (time(16), time(20))], [("卡口值守", 3)], False),
+     [(time(8), time(12)), (time(12), time(16)), (time(16), time(20))], [("卡口值守", 3)], False, (0.0011, -0.0007)),
     ("核酸采样点", "testing_site", "社区文化广场", "第二网格",
-     [(time(8), time(12)), (time(14), time(18))], [("登记", 2), ("维持秩序", 3)], False),
+     [(time(8), time(12)), (time(14), time(18))], [("登记", 2), ("维持秩序", 3)], False, (-0.0013, 0.0016)),
     ("党群服务中心测温点", "temperature_point", "党群服务中心一楼", "第三网格",
-     [(time(8, 30), time(11, 30))], [("测温", 2)], True),
+     [(time(8, 30), time(11, 30))], [("测温", 2)], True, None),
 ]
+# Each demo community's point in GCJ-02 (what WeChat's and Tencent's maps use), around Futian and
+# Nanshan, Shenzhen: made-up places for the demo, not surveyed addresses.
+DEMO_COMMUNITY_POINTS = {
+    "haizhu": (22.5431, 114.0579),
+    "dachong": (22.5405, 113.9463),
+    "kejiyuan": (22.5433, 113.9533),
+    "gaoxin": (22.5488, 113.9447),
+    "tonggu": (22.5302, 113.9389),
+    "binhai": (22.5171, 113.9452),
+    "maling": (22.5497, 114.0703),
+    "weilan": (22.5203, 113.9351),
+}
 DEMO_SHIFT_DAYS = 7
 # Requirements per post (岗位要求): the testing site's registration needs the training below; keeping
 # order there asks for today's health declaration at booking, taking temperatures at check-in.
@@ -183,7 +197,7 @@ def seed_sites_and_shifts(communities, organizer_ids, qualifications=None):
     sites = {(site.community_id, site.name): site for site in db.session.scalars(select(Site))}
     taken = set(db.session.execute(select(Shift.site_id, Shift.starts_at, Shift.ends_at)).all())
     for community in communities.values():
-        for suffix, kind, address, grid, slots, posts, party_only in DEMO_SITES:
+        for suffix, kind, address, grid, slots, posts, party_only, offset in DEMO_SITES:
             name = f"{community.name}{suffix}"
             site = sites.get((community.id, name))
             if site is None:
@@ -191,6 +205,10 @@ def seed_sites_and_shifts(communities, organizer_ids, qualifications=None):
                             grid=grid)
                 db.session.add(site)
                 db.session.flush()
+            anchor = DEMO_COMMUNITY_POINTS.get(community.code)
+            if offset and anchor and site.latitude is None:
+                site.latitude = round(anchor[0] + offset[0], 6)
+                site.longitude = round(anchor[1] + offset[1], 6)
             for day in range(DEMO_SHIFT_DAYS):
                 for start, end in slots:
                     starts_at, ends_at = slot_times(today + timedelta(days=day), {"start": start, "end": end}, zone)

@@ -303,6 +303,26 @@ _SWAPS = {
     ),
 }
 
+_ONSITE_CHECKIN = {
+    "location_required": ErrorSpec(
+        422,
+        "请允许获取位置后再签到",
+        "A self check-in or check-out at a site with coordinates came without `location` (the phone's "
+        "GCJ-02 position and its accuracy).",
+    ),
+    "too_far_from_site": ErrorSpec(
+        409,
+        "您不在值守点附近，请到达值守点后再签到",
+        "The location is farther from the site than its `checkin_radius_m`, even allowing for the reported "
+        "accuracy (up to `CHECKIN_MAX_ACCURACY_M`); the message says how far and the radius.",
+    ),
+    "location_inaccurate": ErrorSpec(
+        409,
+        "定位不够准确，请到室外开阔处重新定位后再签到",
+        "A live self check-in reported an accuracy worse than `CHECKIN_MAX_ACCURACY_M`: retry in the open.",
+    ),
+}
+
 _ATTENDANCE_RECORD = {
     "not_attended": ErrorSpec(
         409, "您没有在该活动签到，暂无参加证明", "A certificate is only for an attendee who was checked in."
@@ -343,6 +363,7 @@ SECTIONS = (
     ("Swaps and hand-over", _SWAPS),
     ("Web console", _CONSOLE),
     ("Offline check-in", _OFFLINE_CHECKIN),
+    ("On-site check-in", _ONSITE_CHECKIN),
     ("Attendance record", _ATTENDANCE_RECORD),
     ("Requirements per post", _REQUIREMENTS),
 )

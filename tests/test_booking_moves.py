@@ -135,7 +135,7 @@ def test_move_refuses_started_target_checked_in_booking_and_a_second_booking(org
     now_shift = create_shift(organizer, site, starts_at=local(days=8, hour=8))
     booking_b = booked(b, now_shift)
     move_shift(now_shift["id"], now() - timedelta(minutes=5), now() + timedelta(hours=3))
-    assert organizer.post(f"/api/v1/shift-bookings/{booking_b}/check-in", json={}).status_code == 200
+    assert organizer.post(f"/api/v1/shift-bookings/{booking_b}/check-in", json={"reason": "现场登记"}).status_code == 200
     response = move(organizer, booking_b, second)
     assert (response.status_code, response.get_json()["error"]) == (409, "already_checked_in")
 

@@ -232,7 +232,7 @@ def test_hours_report_xlsx_has_real_dates_and_times(organizer, residents, move_s
     starts_at = datetime.now(timezone.utc) - timedelta(hours=6)
     move_shift(shift["id"], starts_at, starts_at + timedelta(hours=4))
     url = f"/api/v1/shift-bookings/{booking['id']}"
-    organizer.post(url + "/check-in", json={"at": starts_at.isoformat()})
+    organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "补签"})
     organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=2)).isoformat()})
     day, start_day = local().date().isoformat(), (local() - timedelta(days=1)).date().isoformat()
     sheet = workbook(organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}&format=xlsx")).active

@@ -43,7 +43,7 @@ def test_every_json_roster_masks_phones_even_for_the_communitys_organizer(organi
 
     starts_at = datetime.now(timezone.utc) - timedelta(hours=6)
     move_shift(shift["id"], starts_at, starts_at + timedelta(hours=4))
-    organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-in", json={"at": starts_at.isoformat()})
+    organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-in", json={"at": starts_at.isoformat(), "reason": "补签"})
     organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-out",
                    json={"at": (starts_at + timedelta(hours=1)).isoformat()})
     span = f"from={(local() - timedelta(days=1)).date().isoformat()}&to={local().date().isoformat()}"

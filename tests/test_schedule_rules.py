@@ -45,7 +45,7 @@ def test_cancelling_a_running_shift_credits_the_minutes_of_those_checked_in(orga
     url = "/api/v1/shift-bookings/{}"
     for name in ("worker", "done"):
         at = (now() - timedelta(minutes=50)).isoformat()
-        assert organizer.post(url.format(bookings[name]["id"]) + "/check-in", json={"at": at}).status_code == 200
+        assert organizer.post(url.format(bookings[name]["id"]) + "/check-in", json={"at": at, "reason": "补签"}).status_code == 200
     finished = organizer.post(url.format(bookings["done"]["id"]) + "/check-out",
                               json={"at": (now() - timedelta(minutes=20)).isoformat()}).get_json()
     assert finished["minutes_credited"] == 30

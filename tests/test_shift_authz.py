@@ -13,7 +13,7 @@ ENDPOINTS = [
     ("create shift", "POST", "/api/v1/shifts", "shift_body"),
     ("batch", "POST", "/api/v1/shifts/batch", "batch_body"),
     ("cancel shift", "POST", "/api/v1/shifts/{shift}/cancel", {"reason": "撤点"}),
-    ("check in for someone", "POST", "/api/v1/shift-bookings/{booking}/check-in", {}),
+    ("check in for someone", "POST", "/api/v1/shift-bookings/{booking}/check-in", {"reason": "现场登记"}),
     ("no-show", "POST", "/api/v1/shift-bookings/{started_booking}/no-show", None),
     ("shift roster", "GET", "/api/v1/shifts/{shift}/roster", None),
     ("shift roster xlsx", "GET", "/api/v1/shifts/{shift}/roster?format=xlsx", None),

@@ -59,7 +59,7 @@ def test_duty_roster_covers_all_sites_of_the_day_with_vacancies(organizer, other
     assert [v["user"]["real_name"] for v in registering["volunteers"]] == ["居民0"]
 
     rows = list(csv.reader(io.StringIO(organizer.get(url + "&format=csv").data.decode("utf-8-sig"))))
-    assert rows[0] == ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
+    assert rows[0] == ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间", "签到方式"]
     assert ["北门卡口", "08:00-12:00", "卡口值守", "（空缺 2 人）"] == rows[1][:4]
     assert ["核酸采样点", "08:00-12:00", "登记", "居民0"] == rows[2][:4]
     assert rows[3][3] == "（空缺 2 人）"
@@ -85,7 +85,7 @@ def test_hours_export_has_the_official_columns(organizer, residents, move_shift,
     starts_at = datetime.now(timezone.utc) - timedelta(hours=6)
     move_shift(shift["id"], starts_at, starts_at + timedelta(hours=4))
     url = f"/api/v1/shift-bookings/{booking['id']}"
-    organizer.post(url + "/check-in", json={"at": starts_at.isoformat()})
+    organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "忘记扫码"})
     organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=3, minutes=30)).isoformat()})
     day = local().date().isoformat()
     start_day = (local() - timedelta(days=1)).date().isoformat()

@@ -341,7 +341,7 @@ def test_minutes_credited_are_those_inside_the_window(organizer, resident, move_
     move_shift(booking["shift_id"], starts_at, starts_at + timedelta(hours=4))
     url = f"/api/v1/shift-bookings/{booking['id']}"
     # Came 10 minutes late, left 30 minutes after the end: 230 of the 240 minutes count.
-    organizer.post(url + "/check-in", json={"at": (starts_at + timedelta(minutes=10)).isoformat()})
+    organizer.post(url + "/check-in", json={"at": (starts_at + timedelta(minutes=10)).isoformat(), "reason": "手机没电"})
     response = organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=4, minutes=30)).isoformat()})
     assert response.status_code == 200
     assert response.get_json()["minutes_credited"] == 230
@@ -359,7 +359,7 @@ def test_volunteer_cannot_backdate_and_organizer_cannot_record_the_future(organi
     move_shift(booking["shift_id"], now() - timedelta(minutes=30), now() + timedelta(hours=3))
     url = f"/api/v1/shift-bookings/{booking['id']}"
     future = (now() + timedelta(hours=1)).isoformat()
-    assert organizer.post(url + "/check-in", json={"at": future}).status_code == 422
+    assert organizer.post(url + "/check-in", json={"at": future, "reason": "补签"}).status_code == 422
     backdated = (now() - timedelta(minutes=29)).isoformat()
     response = resident.post(url + "/check-in", json={"token": site_token(organizer, site), "at": backdated})
     checked_in = datetime.fromisoformat(response.get_json()["checked_in_at"])
@@ -388,10 +388,10 @@ def test_organizer_marks_a_no_show(organizer, residents, move_shift):
     move_shift(shift["id"], now() - timedelta(minutes=30), now() + timedelta(hours=3))
     response = organizer.post(url)
     assert (response.status_code, response.get_json()["status"]) == (200, "no_show")
-    organizer.post(f"/api/v1/shift-bookings/{other['id']}/check-in", json={})
+    organizer.post(f"/api/v1/shift-bookings/{other['id']}/check-in", json={"reason": "现场登记"})
     refused = organizer.post(f"/api/v1/shift-bookings/{other['id']}/no-show")
     assert (refused.status_code, refused.get_json()["error"]) == (409, "already_checked_in")
-    checkin = organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-in", json={})
+    checkin = organizer.post(f"/api/v1/shift-bookings/{booking['id']}/check-in", json={"reason": "现场登记"})
     assert (checkin.status_code, checkin.get_json()["error"]) == (409, "booking_not_active")
 
 

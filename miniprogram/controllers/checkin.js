@@ -10,6 +10,7 @@ const activityService = require('../services/activity');
 const shiftService = require('../services/shift');
 const { dateOf, todayString, parseIso } = require('../utils/time');
 const { bookingAction } = require('../utils/present');
+const { hasPoint } = require('./location');
 
 const BOOKINGS_CACHE_KEY = 'checkin_my_bookings';
 // The app refreshes the cached bookings when shown, at most this often.
@@ -75,6 +76,20 @@ async function scanToken() {
   }
 }
 
+/**
+ * 扫码签到 from a page (the shift list, a shift's page): scan, then open the check-in page with the
+ * token; a code that is not a check-in code is refused with a short notice. Resolves when done.
+ */
+async function scanAndOpenCheckin(showText) {
+  const token = await scanToken();
+  if (token === null) return; // cancelled
+  if (!parseCheckinToken(token)) {
+    showText('无法识别的签到码');
+    return;
+  }
+  wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
+}
+
 /** POST /activities/{id}/check-in with a parsed activity token. */
 function checkInToActivity(parsed) {
   return activityService.checkIn(parsed.id, parsed.token);
@@ -132,12 +147,28 @@ function cachedBookingsAtSite(siteId, nowMs = Date.now()) {
   return bookingsAtSiteOn(cached.items, siteId, nowMs);
 }
 
-/** Check a booking in or out with the site's token, as `bookingAction` says. */
-function checkInOrOut(booking, token, declaration) {
+/** True when the booking's site has a point: its check-in and check-out send the phone's location. */
+function needsLocation(booking) {
+  return hasPoint(((booking && booking.shift) || {}).site);
+}
+
+/**
+ * Check a booking in or out with the site's token, as `bookingAction` says; `location`
+ * ({latitude, longitude, accuracy}) where the site has a point (see `needsLocation`), and
+ * `declaration`: the day's health answers a post may ask for at check-in.
+ */
+function checkInOrOut(booking, token, location, declaration) {
   const action = bookingAction(booking);
-  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token, undefined, declaration);
-  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token);
+  if (action === 'check_in') return shiftService.checkInBooking(booking.id, token, undefined, location, declaration);
+  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, token, undefined, location);
   return Promise.resolve(null);
+}
+
+// Refusals about where the phone is: the page keeps them on screen (with how to fix), not in a toast.
+const LOCATION_ERRORS = ['location_required', 'too_far_from_site', 'location_inaccurate'];
+
+function isLocationRefusal(err) {
+  return !!err && LOCATION_ERRORS.indexOf(err.error) >= 0;
 }
 
 module.exports = {
@@ -146,10 +177,13 @@ module.exports = {
   tokenFromScan,
   scan,
   scanToken,
+  scanAndOpenCheckin,
   checkInToActivity,
   todaysBookingsAtSite,
   cachedBookingsAtSite,
   refreshBookingsCache,
   BOOKINGS_CACHE_KEY,
   checkInOrOut,
+  needsLocation,
+  isLocationRefusal,
 };

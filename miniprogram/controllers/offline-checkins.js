@@ -9,6 +9,10 @@
  *   still pending, tried again later; the flush stops there (the network is likely down again).
  * - any other refusal: failed, with the server's reason in Chinese, never sent again.
  *
+ * An entry may carry the phone's `location` at the scan (on-site check-in, docs/api.md): it is sent
+ * with the upload and checked against the site's radius; an entry without one (no fix underground)
+ * is accepted unlocated.
+ *
  * A site scanned with no network and no cached list of the day's bookings is kept as kind 'site'
  * (the site's id, action 'scan'); uploading it first finds the booking at that site whose shift the
  * scan time falls in, then checks it in or out as that booking needs.
@@ -67,9 +71,16 @@ async function sendSiteScan(entry) {
   if (!booking) throw refusal('没有找到您在该值守点扫码时段的预约');
   const action = bookingAction(booking);
   if (action === 'check_in') {
-    return shiftService.checkInBooking(booking.id, entry.token, entry.recorded_at, entry.health_declaration);
+    return shiftService.checkInBooking(
+      booking.id,
+      entry.token,
+      entry.recorded_at,
+      entry.location,
+      entry.health_declaration,
+    );
   }
-  if (action === 'check_out') return shiftService.checkOutBooking(booking.id, entry.token, entry.recorded_at);
+  if (action === 'check_out')
+    return shiftService.checkOutBooking(booking.id, entry.token, entry.recorded_at, entry.location);
   return booking; // already checked in and out
 }
 
@@ -77,8 +88,15 @@ async function sendSiteScan(entry) {
 function send(entry) {
   if (entry.kind === 'activity') return activityService.checkIn(entry.id, entry.token, entry.recorded_at);
   if (entry.kind === 'site') return sendSiteScan(entry);
-  if (entry.action === 'check_out') return shiftService.checkOutBooking(entry.id, entry.token, entry.recorded_at);
-  return shiftService.checkInBooking(entry.id, entry.token, entry.recorded_at, entry.health_declaration);
+  if (entry.action === 'check_out')
+    return shiftService.checkOutBooking(entry.id, entry.token, entry.recorded_at, entry.location);
+  return shiftService.checkInBooking(
+    entry.id,
+    entry.token,
+    entry.recorded_at,
+    entry.location,
+    entry.health_declaration,
+  );
 }
 
 async function flushNow() {

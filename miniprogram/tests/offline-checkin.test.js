@@ -297,8 +297,13 @@ describe('a site code scanned without a network', () => {
     const recordedAt = kept(wx)[0].recorded_at;
     await page.instance.onUploadNow();
     await settle();
+    // The position the phone had at the scan goes with it (the server checks it against the site).
     expect(sent(wx, '/shift-bookings/21/check-in').map((r) => r.data)).toEqual([
-      { token: SITE_TOKEN, recorded_at: recordedAt },
+      {
+        token: SITE_TOKEN,
+        recorded_at: recordedAt,
+        location: { latitude: 22.54372, longitude: 114.05795, accuracy: 15 },
+      },
     ]);
     expect(kept(wx)).toEqual([]);
   });

@@ -411,17 +411,31 @@ describe('duty roster page', () => {
     expect(new Set(page.data.items.map((r) => r.siteName))).toEqual(new Set(['南门卡口', '北门卡口']));
   });
 
-  test('签到 goes in one tap, with no question asked', async () => {
+  test('代签到 asks why, sends the reason, and sends nothing without one', async () => {
     const { wx, page } = open({ communityId: '1', date: '2025-03-01' });
     await settle();
-    const checkIn = page.querySelectorAll('.duty__btn').filter((b) => b.dom.textContent === '签到');
+    const checkIn = page.querySelectorAll('.duty__btn').filter((b) => b.dom.textContent === '代签到');
     // 王五 (booked, not in) and 孙八 (booked on the afternoon shift).
     expect(checkIn).toHaveLength(2);
+    // Left empty: nothing is sent, the organizer is told what is missing.
+    wx.showModal.mockImplementation((options) => options.success({ confirm: true, content: '   ' }));
+    checkIn[0].dispatchEvent('tap');
+    await settle();
+    expect(posts(wx, '/shift-bookings/60/check-in')).toHaveLength(0);
+    expect(wx.showModal.mock.calls[0][0]).toEqual(expect.objectContaining({ editable: true }));
+    expect(wx.showModal.mock.calls[0][0].title).toContain('王五');
+    // Cancelled: nothing is sent either.
+    wx.showModal.mockImplementation((options) => options.success({ confirm: false, cancel: true }));
+    checkIn[0].dispatchEvent('tap');
+    await settle();
+    expect(posts(wx, '/shift-bookings/60/check-in')).toHaveLength(0);
+    // With a reason: sent as the server's manual check-in.
+    wx.showModal.mockImplementation((options) => options.success({ confirm: true, content: ' 手机没电 ' }));
     checkIn[0].dispatchEvent('tap');
     await waitFor(() => posts(wx, '/shift-bookings/60/check-in').length === 1);
     await settle();
-    expect(wx.showModal).not.toHaveBeenCalled();
-    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已签到' }));
+    expect(posts(wx, '/shift-bookings/60/check-in')[0].data).toEqual({ reason: '手机没电' });
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已代签到' }));
   });
 
   test('缺勤 asks first, and nothing is sent when the organizer backs out', async () => {
@@ -450,8 +464,8 @@ describe('duty roster page', () => {
   test('no 缺勤 before a shift has started (the server refuses it then)', async () => {
     const { page } = open({ communityId: '1', date: '2025-03-01' });
     await settle();
-    // 孙八's shift starts at 14:00: 签到 is offered, 缺勤 is not.
-    expect(button(page, '签到', '孙八')).toBeTruthy();
+    // 孙八's shift starts at 14:00: 代签到 is offered, 缺勤 is not.
+    expect(button(page, '代签到', '孙八')).toBeTruthy();
     expect(button(page, '缺勤', '孙八')).toBeUndefined();
     expect(button(page, '缺勤', '王五')).toBeTruthy();
   });

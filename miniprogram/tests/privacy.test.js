@@ -108,6 +108,25 @@ describe('every page', () => {
     const using = readJson(`${route}.json`).usingComponents || {};
     expect(path.join(path.dirname(route), using['privacy-popup'] || '')).toBe('components/privacy-popup/index');
   });
+
+  // wx.getLocation (位置信息) is a privacy interface called from script: the pages that ask for the
+  // location (on-site check-in, 离我最近) mount the popup too.
+  test.each(['pages/checkin/index', 'pages/shifts/index'])(
+    '%s asks for the location and mounts <privacy-popup>',
+    (route) => {
+      const script = fs.readFileSync(path.join(ROOT, `${route}.js`), 'utf8');
+      expect(script).toMatch(/location\.locate(Quietly)?\(/);
+      expect(fs.readFileSync(path.join(ROOT, `${route}.wxml`), 'utf8')).toMatch(/<privacy-popup\b/);
+      const using = readJson(`${route}.json`).usingComponents || {};
+      expect(path.join(path.dirname(route), using['privacy-popup'] || '')).toBe('components/privacy-popup/index');
+    },
+  );
+
+  test('app.json declares the location interface it uses and why', () => {
+    const app = require('../app.json');
+    expect(app.requiredPrivateInfos).toEqual(['getLocation', 'chooseLocation']);
+    expect(app.permission['scope.userLocation'].desc).toMatch(/签到/);
+  });
 });
 
 describe('privacy popup', () => {

@@ -52,7 +52,16 @@ function find(kind, id, action) {
  * Keep a scan for upload; resolves the stored entry. The same kind, id and action again keeps the
  * first entry (a failed one is replaced by the new scan, which may succeed).
  */
-function add({ kind, id, action, token, label = '', recordedAt = chinaIso(), healthDeclaration = null }) {
+function add({
+  kind,
+  id,
+  action,
+  token,
+  label = '',
+  recordedAt = chinaIso(),
+  location = null,
+  healthDeclaration = null,
+}) {
   const key = entryKey(kind, id, action);
   const entries = list();
   const existing = entries.find((e) => e.key === key);
@@ -64,6 +73,8 @@ function add({ kind, id, action, token, label = '', recordedAt = chinaIso(), hea
     action,
     token,
     recorded_at: recordedAt,
+    // Where the phone was at the scan ({latitude, longitude, accuracy}), or null without a fix.
+    location: location || null,
     label,
     // The day's health answers a post asks for at check-in, sent with the upload (null: none).
     health_declaration: healthDeclaration,

@@ -185,6 +185,8 @@ function presentRegistration(registration) {
   };
 }
 
+const { hasPoint, distanceText } = require('../controllers/location');
+
 function siteOf(shift) {
   return (shift && shift.site) || {};
 }
@@ -209,6 +211,12 @@ function presentShift(shift, nowMs = Date.now()) {
     started,
     myBookingId: mine ? mine.id : null,
     myPostName: mine ? (mine.role && mine.role.name) || '' : '',
+    // On-site check-in: the site's point (GCJ-02) for the map, and the distance of `GET /shifts?near=`.
+    hasPoint: hasPoint(site),
+    latitude: hasPoint(site) ? site.latitude : null,
+    longitude: hasPoint(site) ? site.longitude : null,
+    radius: site.checkin_radius_m || 0,
+    distanceText: distanceText(s.distance_m),
     posts: (s.roles || []).map((post) => {
       const p = places(post.booked, post.capacity);
       return Object.assign(
@@ -344,6 +352,19 @@ function presentRosterRow(row, questions) {
  * ends_at, status, roles: [{name, capacity, volunteers: [...]}]}]}`): one per volunteer, and one per
  * post with places still open.
  */
+/**
+ * How a roster volunteer's check-in was made, as the console says it: 组织者代签 with the reason,
+ * 扫码 with the distance from the site (or 位置未核验 at a site with a point, for an offline scan
+ * without a fix); '' before the check-in.
+ */
+function checkinMethodText(volunteer, site) {
+  const v = volunteer || {};
+  if (!v.checked_in_at || !v.checkin_method) return '';
+  if (v.checkin_method === 'manual') return `组织者代签：${v.checkin_reason || ''}`;
+  if (typeof v.checkin_distance_m === 'number') return `扫码签到 · 距值守点 ${v.checkin_distance_m} 米`;
+  return hasPoint(site) ? '扫码签到 · 位置未核验' : '扫码签到';
+}
+
 function dutyRosterRows(body, nowMs = Date.now()) {
   const rows = [];
   ((body && body.shifts) || []).forEach((shift) => {
@@ -371,6 +392,7 @@ function dutyRosterRows(body, nowMs = Date.now()) {
           canCheckIn: action === 'check_in',
           canCheckOut: action === 'check_out',
           canMarkNoShow: action === 'check_in' && started,
+          methodText: checkinMethodText(v, site),
           vacancy: 0,
           // Requirements per post: flags for the organizer (the booking stays either way).
           flagText: [
@@ -404,6 +426,7 @@ function dutyRosterRows(body, nowMs = Date.now()) {
 }
 
 module.exports = {
+  checkinMethodText,
   places,
   myRegistrationStatus,
   presentActivity,

@@ -106,14 +106,21 @@ def site_checkin_code(site_id):
 def list_shifts(args):
     """Open shifts that have not ended, soonest first, with free places per post; `my_booking` when logged in.
 
-    The public part of pages is cached and invalidated by every change it shows.
+    `near=<lat>,<lng>` (GCJ-02): nearest site first, each item with `distance_m` (null for a site without
+    coordinates: those come last), then soonest first; such pages are not cached (each caller's point
+    differs). The public part of other pages is cached and invalidated by every change it shows.
     """
 
     def compute():
         items, total = shift_planning.list_shifts(args)
-        return page_body(ShiftSummarySchema(many=True).dump(items), total, args)
+        body = page_body(ShiftSummarySchema(many=True).dump(items), total, args)
+        if args.get("near"):
+            distances = shift_planning.site_distances({shift.site_id for shift in items}, args["near"])
+            for item, shift in zip(body["items"], items):
+                item["distance_m"] = distances.get(shift.site_id)
+        return body
 
-    page = cached_page("shifts", args, compute)
+    page = compute() if args.get("near") else cached_page("shifts", args, compute)
     mine = bookings.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_booking", mine, BOOKING_SCHEMA))
 
@@ -238,7 +245,9 @@ def cancel_booking(shift_id):
 @blp.arguments(CheckSchema())
 @blp.response(200, BookingSchema)
 def check_in(body, booking_id):
-    """Check in: the volunteer sends the site's scanned `token`; an organizer needs none (and may give `at`).
+    """Check in: the volunteer sends the site's scanned `token` and, at a site with coordinates, `location`
+    (within the site's radius; docs/api.md "On-site check-in"); an organizer checking someone else in by
+    hand needs no token but a `reason` (audited, marked `manual`), and may give `at`.
 
     Allowed from 60 minutes before the start until the end. A scan made offline sends its device time
     `recorded_at` with the token (rules applied at that time; sent again: 200, the booking as it stands).
@@ -247,10 +256,12 @@ def check_in(body, booking_id):
     403, 404 `booking_not_found`, 409 `checkin_token_invalid`, `checkin_window_closed`,
     `health_declaration_required`, `health_declaration_unwell`,
     `booking_not_active`, `shift_not_open`, `checkin_token_expired`, `recorded_at_in_future`,
-    `recorded_at_too_old`, `recorded_at_before_token`; 422.
+    `recorded_at_too_old`, `recorded_at_before_token`, `too_far_from_site`, `location_inaccurate`;
+    422 `location_required`, `validation_failed` (`reason` missing for a manual check-in).
     """
     booking = attendance.check_in(
-        g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"), body.get("health_declaration")
+        g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"), body.get("location"),
+        body.get("reason"), body.get("health_declaration"),
     )
     db.session.commit()
     return booking
@@ -266,9 +277,13 @@ def check_out(body, booking_id):
     Volunteers up to 2 hours after the end (organizers any time, with `at`); a scan made offline sends
     its device time `recorded_at`, and is credited up to it. 403, 404, 409 `not_checked_in`,
     `checkin_token_invalid`, `checkin_window_closed`, `booking_not_active`, `checkin_token_expired`,
-    `recorded_at_in_future`, `recorded_at_too_old`, `recorded_at_before_token`; 422.
+    `recorded_at_in_future`, `recorded_at_too_old`, `recorded_at_before_token`, `too_far_from_site`,
+    `location_inaccurate`; 422 `location_required`, `validation_failed`. A volunteer at a site with
+    coordinates sends `location`, as at check-in.
     """
-    booking = attendance.check_out(g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"))
+    booking = attendance.check_out(
+        g.user, booking_id, body.get("token"), body.get("at"), body.get("recorded_at"), body.get("location")
+    )
     db.session.commit()
     return booking
 

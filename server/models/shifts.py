@@ -149,4 +149,14 @@ class Booking(db.Model):
 
     shift: Mapped[Shift] = relationship(lazy="joined", innerjoin=True)
     post: Mapped[ShiftPost] = relationship(lazy="joined", innerjoin=True)
+    # On-site check-in (migration 7a3f2c9e5db3): `code` (the volunteer scanned the site's code) or
+    # `manual` (an organizer, with `checkin_reason`); NULL for check-ins made before it was recorded.
+    # For a self check-in (check-out) at a site with coordinates, the distance in whole metres from
+    # the site's point; never the raw position. NULL: not located (no coordinates, or an offline
+    # scan without a fix).
+    checkin_method: Mapped[str | None] = mapped_column(String(8))
+    checkin_reason: Mapped[str | None] = mapped_column(String(200))
+    checkin_distance_m: Mapped[int | None] = mapped_column(Integer)
+    checkout_distance_m: Mapped[int | None] = mapped_column(Integer)
+
     user: Mapped[User] = relationship(foreign_keys=[user_id])

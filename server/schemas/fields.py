@@ -18,6 +18,7 @@ where it goes:
 
 import base64
 import binascii
+import math
 from datetime import date, datetime, timezone
 
 import marshmallow as ma
@@ -134,12 +135,52 @@ class Id(Integer):
 
 
 class Float(ma.fields.Float):
+    """A finite number; `strict=True` refuses a number sent as text ("22.5") in a JSON body."""
+
     default_error_messages = {
         **FIELD_MESSAGES,
         "invalid": "不是有效的数字",
         "too_large": "数字过大",
         "special": "不允许 NaN 或无穷大",
     }
+
+    def __init__(self, *, strict=False, **kwargs):
+        self.strict = strict
+        super().__init__(**kwargs)
+
+    def _validated(self, value):
+        if self.strict and not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class GeoPoint(ma.fields.Field):
+    """A query parameter `<latitude>,<longitude>` in degrees (-90..90, -180..180): a `(lat, lng)` tuple."""
+
+    default_error_messages = {
+        **FIELD_MESSAGES,
+        "invalid": "须为“纬度,经度”，如 22.5431,114.0579",
+        "out_of_range": "纬度须在 -90 至 90 之间，经度须在 -180 至 180 之间",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"type": "string", "example": "22.5431,114.0579", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parts = value.split(",") if isinstance(value, str) and len(value) <= 64 else []
+        try:
+            lat, lng = (float(part) for part in parts)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if not (math.isfinite(lat) and math.isfinite(lng)):
+            raise self.make_error("invalid")
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise self.make_error("out_of_range")
+        return lat, lng
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value[0]},{value[1]}"
 
 
 class Boolean(ma.fields.Boolean):
@@ -257,6 +298,6 @@ class Method(ma.fields.Method):
 
 
 __all__ = [
-    "Boolean", "Date", "DateOrDateTime", "Dict", "Field", "Float", "Id", "Integer", "Length", "List",
+    "Boolean", "Date", "DateOrDateTime", "Dict", "Field", "Float", "GeoPoint", "Id", "Integer", "Length", "List",
     "LocalDateTime", "Method", "Nested", "OneOf", "Range", "Raw", "String", "Text", "Time",
 ]

@@ -10,8 +10,32 @@ from server.models import HEALTH_DECLARATION_MOMENTS, SITE_KINDS
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
 from server.schemas.users import CommunitySchema, RosterPersonSchema
+from server.services.site_location import DEFAULT_RADIUS_M, RADIUS_MAX_M, RADIUS_MIN_M
 
 KIND_DOC = "`checkpoint` 卡口, `testing_site` 核酸采样点, `temperature_point` 测温点, `service_center`, `other`"
+
+
+LATITUDE_DOC = "GCJ-02 latitude in degrees (as `wx.getLocation({type: 'gcj02'})` returns), -90 to 90"
+LONGITUDE_DOC = "GCJ-02 longitude in degrees, -180 to 180"
+RADIUS_DOC = (
+    f"How far from the site's point a self check-in is accepted, in metres ({RADIUS_MIN_M} to {RADIUS_MAX_M}, "
+    f"default {DEFAULT_RADIUS_M})"
+)
+
+
+def _latitude(**kwargs):
+    return fields.Float(strict=True, validate=fields.Range(min=-90, max=90), metadata={"description": LATITUDE_DOC},
+                        **kwargs)
+
+
+def _longitude(**kwargs):
+    return fields.Float(strict=True, validate=fields.Range(min=-180, max=180),
+                        metadata={"description": LONGITUDE_DOC}, **kwargs)
+
+
+def _radius(**kwargs):
+    return fields.Integer(strict=True, validate=fields.Range(min=RADIUS_MIN_M, max=RADIUS_MAX_M),
+                          metadata={"description": RADIUS_DOC}, **kwargs)
 
 
 class SiteSchema(Schema):
@@ -23,6 +47,12 @@ class SiteSchema(Schema):
     community = fields.Nested(CommunitySchema)
     address = fields.String()
     grid = fields.String(metadata={"description": "网格 (grid) the site belongs to"})
+    latitude = fields.Float(
+        allow_none=True,
+        metadata={"description": LATITUDE_DOC + "; null: no coordinates (no map, no location check). Added after v1."},
+    )
+    longitude = fields.Float(allow_none=True, metadata={"description": LONGITUDE_DOC + "; null with latitude"})
+    checkin_radius_m = fields.Integer(metadata={"description": RADIUS_DOC + ". Added after v1."})
 
 
 class SitePageSchema(PageSchema):
@@ -39,22 +69,29 @@ class SiteQueryArgsSchema(PageArgsSchema):
 
 
 class SiteCreateSchema(Schema):
-    """A new site in a community you organize."""
+    """A new site in a community you organize; `latitude` and `longitude` both or neither."""
 
     community_id = fields.Id(required=True, strict=True)
     name = fields.String(required=True, validate=fields.Length(min=1, max=100))
     kind = fields.String(required=True, validate=fields.OneOf(SITE_KINDS))
     address = fields.String(load_default="", validate=fields.Length(max=200))
     grid = fields.String(load_default="", validate=fields.Length(max=64))
+    latitude = _latitude(load_default=None, allow_none=True)
+    longitude = _longitude(load_default=None, allow_none=True)
+    checkin_radius_m = _radius(load_default=DEFAULT_RADIUS_M)
 
 
 class SiteUpdateSchema(Schema):
-    """Changes to a site; fields left out stay as they are."""
+    """Changes to a site; fields left out stay as they are. `latitude` and `longitude` are set
+    together, or both set to null to remove the site's point."""
 
     name = fields.String(validate=fields.Length(min=1, max=100))
     kind = fields.String(validate=fields.OneOf(SITE_KINDS))
     address = fields.String(validate=fields.Length(max=200))
     grid = fields.String(validate=fields.Length(max=64))
+    latitude = _latitude(allow_none=True)
+    longitude = _longitude(allow_none=True)
+    checkin_radius_m = _radius()
 
 
 POSTS_DOC = "The shift's posts (岗位), each with its capacity; named roles in the wire format for released clients"
@@ -109,7 +146,23 @@ class OfflineUploadSchema(Schema):
     )
 
 
-class BookingSchema(OfflineUploadSchema):
+class CheckinPlaceSchema(Schema):
+    """How a check-in was made and how far from the site (added after v1)."""
+
+    checkin_method = fields.String(
+        allow_none=True,
+        metadata={"description": "`code` (scanned the site's code) or `manual` (an organizer, with a reason); "
+                  "null before the check-in"},
+    )
+    checkin_distance_m = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Self check-in at a site with coordinates: metres from the site's point; "
+                  "null when not located"},
+    )
+    checkout_distance_m = fields.Integer(allow_none=True, metadata={"description": "The same at check-out"})
+
+
+class BookingSchema(OfflineUploadSchema, CheckinPlaceSchema):
     """A booking of a post (岗位, `role` in the wire format for released clients) as its volunteer sees it."""
 
     id = fields.Integer()
@@ -134,6 +187,11 @@ class ShiftSummarySchema(Schema):
     status = fields.String(metadata={"description": "`open` or `cancelled`"})
     cancel_reason = fields.String(allow_none=True)
     posts = fields.List(fields.Nested(RoleSchema), data_key="roles", metadata={"description": POSTS_DOC})
+    distance_m = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Only in `GET /shifts?near=`: metres from the given point to the site; null for a "
+                  "site without coordinates (listed last). Added after v1."},
+    )
 
 
 class ShiftSchema(ShiftSummarySchema):
@@ -167,6 +225,10 @@ class ShiftQueryArgsSchema(PageArgsSchema):
     community_id = fields.Id()
     date = fields.Date(metadata={"description": "Local date: shifts starting that day"})
     available = fields.Boolean(metadata={"description": "true: only shifts with a free place on some post"})
+    near = fields.GeoPoint(
+        metadata={"description": "`<latitude>,<longitude>` (GCJ-02, the caller's position): nearest site first, "
+                  "each item with `distance_m`; sites without coordinates last. Added after v1."}
+    )
 
 
 class RoleCreateSchema(Schema):
@@ -303,8 +365,31 @@ class ReleaseBookingSchema(Schema):
     reason = fields.String(required=True, validate=fields.Length(min=1, max=200))
 
 
+class LocationSchema(Schema):
+    """Where the phone is, as `wx.getLocation({type: 'gcj02', isHighAccuracy: true})` answers it."""
+
+    latitude = _latitude(required=True)
+    longitude = _longitude(required=True)
+    accuracy = fields.Float(
+        required=True, strict=True, validate=fields.Range(min=0, max=100_000),
+        metadata={"description": "The phone's reported accuracy (radius of uncertainty) in metres"},
+    )
+
+
 class CheckSchema(Schema):
-    """A check-in or check-out: the volunteer's scanned token, or an organizer's time."""
+    """A check-in or check-out: the volunteer's scanned token (and location), or an organizer's time and reason."""
+
+    location = fields.Nested(
+        LocationSchema,
+        metadata={"description": "Volunteers at a site with coordinates: the phone's position (GCJ-02) and accuracy; "
+                  "for an offline scan, the one recorded at the scan (omit if the phone had no fix). Only the "
+                  "distance to the site is stored. Added after v1."},
+    )
+    reason = fields.String(
+        validate=fields.Length(min=1, max=200),
+        metadata={"description": "Organizers checking someone in by hand: why (required then; shown on rosters, "
+                  "audited). Added after v1."},
+    )
 
     health_declaration = _declaration_field("at check-in (check-in only)")
     token = fields.String(
@@ -363,8 +448,12 @@ class PersonSchema(RosterPersonSchema):
     )
 
 
-class RosterVolunteerSchema(OfflineUploadSchema):
+class RosterVolunteerSchema(OfflineUploadSchema, CheckinPlaceSchema):
     """A volunteer booked on a post, with their attendance."""
+
+    checkin_reason = fields.String(
+        allow_none=True, metadata={"description": "A manual check-in: the organizer's reason. Added after v1."}
+    )
 
     booking_id = fields.Integer()
     user = fields.Nested(PersonSchema)

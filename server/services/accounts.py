@@ -22,7 +22,7 @@ are blanked last, with one UPDATE of the person's own registration rows.
 from sqlalchemy import or_, update
 
 from server.extensions import db
-from server.models import Registration
+from server.models import Booking, Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.health_declarations import erase_declarations
@@ -49,6 +49,7 @@ ERASED = {
     "registrations.walk_in_name": "a walk-in's name, typed by the organizer (no account: emptied by the retention purge)",
     "registrations.walk_in_phone": "a walk-in's phone, typed by the organizer (no account: emptied by the retention purge)",
     "shift_swaps.reject_reason": "the organizer's reason for refusing a swap the person gave or claimed: about them",
+    "bookings.checkin_reason": "the organizer's reason for checking the person in by hand: about them",
 }
 
 # Every other text column, and why it holds nothing of a person's: it stays when an account is deleted.
@@ -85,6 +86,7 @@ KEPT = {
     "bookings.status": "a fixed choice",
     "shift_swaps.status": "a fixed choice",
     "shift_swaps.end_reason": "a fixed choice",
+    "bookings.checkin_method": "a fixed choice (code or manual)",
     "audit_log.action": "a fixed action name",
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
@@ -105,9 +107,10 @@ KEPT = {
 
 def erase_personal_data(user):
     """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
-    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; their
-    health declarations and qualification grants are deleted. The registration and booking rows stay,
-    so counts and hours do too."""
+    registrations, the remark and answers they wrote and an organizer's reason for rejecting it, and on
+    each of their bookings an organizer's reason for checking them in by hand; their health
+    declarations and qualification grants are deleted. The registration and booking rows stay, so
+    counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
     erase_declarations(user)  # health answers: no text, but about the person's health
@@ -119,6 +122,12 @@ def erase_personal_data(user):
             or_(Registration.remark != "", Registration.answers.is_not(None), Registration.reject_reason.is_not(None)),
         )
         .values(remark="", answers=None, reject_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(Booking)
+        .where(Booking.user_id == user.id, Booking.checkin_reason.is_not(None))
+        .values(checkin_reason=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -7,6 +7,15 @@ start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUT
 Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
 check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
 
+On site (docs/api.md, "On-site check-in"): at a site with coordinates, a volunteer's own check-in and
+check-out also send the phone's location, accepted within the site's radius (`site_location`: the
+accuracy rule, and how an offline scan's recorded location applies); the distance in metres is kept
+on the booking (`checkin_distance_m`, `checkout_distance_m`), never the position. A check-in is
+marked `code` (scanned) or `manual`: an organizer checking someone else in by hand gives a reason
+(1 to 200 characters), kept on the booking (`checkin_reason`), shown on rosters and audited
+(`booking.check_in_manual`). An organizer scanning the code for their own booking checks in as a
+volunteer.
+
 Offline: a volunteer who scanned without a network uploads the scan later with its device time
 `recorded_at`. It is accepted if the token was valid at that time and the time is plausible
 (`checkin_tokens.check_offline_scan`: not in the future, not older than OFFLINE_CHECKIN_MAX_HOURS);
@@ -31,10 +40,11 @@ from server.extensions import db
 from server.localtime import to_local
 from server.models import Booking, Shift, User
 from server.models.base import utcnow
-from server.services import checkin_tokens, health_declarations
+from server.services import checkin_tokens, health_declarations, site_location
 from server.services.bookings import lock_booking
 from server.services.shift_planning import ShiftNotOpen
 from server.services.sites import require_organizer
+from server.services.users import record_audit
 
 # Volunteers may check in this long before their shift starts, and check out this long after it ends.
 CHECKIN_EARLY_MINUTES = 60
@@ -58,8 +68,8 @@ def _booking_to_record(actor, booking_id, token, at, recorded_at=None):
     for, the time to record (None: now), whether the actor acts as the community's organizer, and for
     an offline scan the upload time (else None).
 
-    A volunteer must send the site's valid token and cannot choose the time; an organizer needs no
-    token. An offline scan (`recorded_at`) needs the token, valid at `recorded_at`, whoever sends it.
+    A volunteer (also an organizer scanning for their own booking) must send the site's valid token
+    and cannot choose the time; an organizer acting for someone else needs no token. An offline scan (`recorded_at`) needs the token, valid at `recorded_at`, whoever sends it.
     Raises NotFound, Forbidden, `booking_not_active`, `shift_not_open`, `checkin_token_invalid`, and
     for an offline scan the errors of `checkin_tokens.check_offline_scan`; ValidationFailed (`at` and
     `recorded_at` both given).
@@ -72,7 +82,7 @@ def _booking_to_record(actor, booking_id, token, at, recorded_at=None):
         now = utcnow()
         moment = checkin_tokens.check_offline_scan("s", booking.shift.site_id, token, recorded_at, now)
         return booking, moment, False, now
-    if as_organizer:
+    if as_organizer and not (token and booking.user_id == actor.id):
         return booking, at, True, None
     if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
@@ -94,9 +104,21 @@ def _check_active(booking):
         raise ShiftNotOpen()
 
 
-def check_in(actor, booking_id, token=None, at=None, recorded_at=None, health_declaration=None):
-    """Check in: the volunteer with the site's scanned token, or an organizer (token not needed;
-    may give the actual time `at`); a scan made offline with its device time `recorded_at`.
+def _manual_reason(reason):
+    """An organizer's reason for checking someone in by hand: 1 to 200 characters once trimmed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(errors={"reason": ["组织者代为签到须填写原因"]})
+    if len(reason) > 200:
+        raise ValidationFailed(errors={"reason": ["长度不能超过 200"]})
+    return reason
+
+
+def check_in(actor, booking_id, token=None, at=None, recorded_at=None, location=None, reason=None,
+             health_declaration=None):
+    """Check in: the volunteer with the site's scanned token (and, at a site with coordinates, their
+    `location`), or an organizer by hand (no token; a `reason`; may give the actual time `at`); a
+    scan made offline with its device time `recorded_at` (and the location recorded then, if any).
     Checking in twice keeps the first time (and answers the booking as it stands).
     A post asking for a same-day health declaration at check-in needs, for a volunteer's own check-in,
     a fit one of the day (`health_declaration`: the answers sent with it, or one made earlier that
@@ -104,22 +126,34 @@ def check_in(actor, booking_id, token=None, at=None, recorded_at=None, health_de
 
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`,
     `checkin_token_invalid`, `checkin_window_closed` (at `recorded_at` for an offline scan), the
-    errors of `checkin_tokens.check_offline_scan`, `health_declaration_required`,
-    `health_declaration_unwell`, ValidationFailed.
+    errors of `checkin_tokens.check_offline_scan` and `site_location.located_distance`,
+    `health_declaration_required`, `health_declaration_unwell`, ValidationFailed (`reason` missing for
+    a manual check-in).
     """
     booking, _ = _booking_for(actor, booking_id)
     if booking.checked_in_at is not None:
         return booking  # a retried upload, or a second scan
-    booking, at, as_organizer, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
+    booking, at, manual, uploaded_at = _booking_to_record(actor, booking_id, token, at, recorded_at)
     shift = booking.shift
+    reason = _manual_reason(reason) if manual else None
     moment = _recorded_time(at)
     if not shift.starts_at - timedelta(minutes=CHECKIN_EARLY_MINUTES) <= moment <= shift.ends_at:
         raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
-    if not as_organizer:
+    if not manual:
+        booking.checkin_distance_m = site_location.located_distance(
+            shift.site, location, offline=uploaded_at is not None
+        )
         health_declarations.require_declaration(booking.user, booking.post, "checkin", health_declaration, moment)
     booking.checked_in_at = moment
     booking.checked_in_uploaded_at = uploaded_at
+    booking.checkin_method = "manual" if manual else "code"
+    booking.checkin_reason = reason
     booking.updated_by_id = actor.id
+    if manual:
+        record_audit(
+            actor, "booking.check_in_manual", "booking", booking.id, user_id=booking.user_id, shift_id=shift.id,
+            reason=reason, at=moment.isoformat(),
+        )
     db.session.flush()
     return booking
 
@@ -145,14 +179,15 @@ def record_check_out(booking, moment, actor):
     )
 
 
-def check_out(actor, booking_id, token=None, at=None, recorded_at=None):
+def check_out(actor, booking_id, token=None, at=None, recorded_at=None, location=None):
     """Check out and credit the minutes worked inside the shift's window to the volunteer; a scan
-    made offline is checked out at its device time `recorded_at`, and credited up to it.
+    made offline is checked out at its device time `recorded_at`, and credited up to it. A
+    volunteer's own check-out at a site with coordinates sends `location`, as a check-in does.
     Checking out twice keeps the first check-out.
 
     Raises NotFound, Forbidden, DomainError `booking_not_active`, `shift_not_open`, `not_checked_in`,
-    `checkin_token_invalid`, `checkin_window_closed`, the errors of `checkin_tokens.check_offline_scan`,
-    ValidationFailed (`at` or `recorded_at` before the check-in).
+    `checkin_token_invalid`, `checkin_window_closed`, the errors of `checkin_tokens.check_offline_scan`
+    and `site_location.located_distance`, ValidationFailed (`at` or `recorded_at` before the check-in).
     """
     booking, _ = _booking_for(actor, booking_id)
     if booking.checked_out_at is not None:
@@ -167,6 +202,10 @@ def check_out(actor, booking_id, token=None, at=None, recorded_at=None):
         raise ValidationFailed(errors={field: ["签退时间不能早于签到时间"]})
     if not as_organizer and moment > shift.ends_at + timedelta(minutes=CHECKOUT_LATE_MINUTES):
         raise DomainError("checkin_window_closed", "已超过签退时间，请联系组织者补签", 409)
+    if not as_organizer:
+        booking.checkout_distance_m = site_location.located_distance(
+            shift.site, location, offline=uploaded_at is not None
+        )
     record_check_out(booking, moment, actor)
     booking.checked_out_uploaded_at = uploaded_at
     db.session.flush()

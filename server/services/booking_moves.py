@@ -171,6 +171,7 @@ def move_booking(actor, booking_id, shift_id, post_id):
         moved.booked_at = now
         moved.cancelled_at = moved.checked_in_at = moved.checked_out_at = moved.no_show_at = None
         moved.checked_in_uploaded_at = moved.checked_out_uploaded_at = None
+        moved.checkin_method = moved.checkin_reason = moved.checkin_distance_m = moved.checkout_distance_m = None
         moved.minutes_credited = 0
         moved.updated_by_id = actor.id
         db.session.add(moved)

@@ -334,6 +334,7 @@ def renew_booking(shift, user_id, existing_id, post, now):
     booking.booked_at = now
     booking.cancelled_at = booking.checked_in_at = booking.checked_out_at = booking.no_show_at = None
     booking.checked_in_uploaded_at = booking.checked_out_uploaded_at = None
+    booking.checkin_method = booking.checkin_reason = booking.checkin_distance_m = booking.checkout_distance_m = None
     booking.minutes_credited = 0
     db.session.add(booking)
     return booking
@@ -416,7 +417,8 @@ def cancel_future_bookings(user):
 def _my_bookings_statement():
     bookings, posts = Booking.__table__, ShiftPost.__table__
     columns = ("id", "shift_id", "status", "booked_at", "checked_in_at", "checked_out_at", "minutes_credited",
-               "checked_in_uploaded_at", "checked_out_uploaded_at")
+               "checked_in_uploaded_at", "checked_out_uploaded_at",
+               "checkin_method", "checkin_distance_m", "checkout_distance_m")
     return (
         select(*(bookings.c[name] for name in columns), posts.c.id.label("post_id"), posts.c.name.label("post_name"))
         .join_from(bookings, posts, posts.c.id == bookings.c.role_id)  # `role_id`: the column of Booking.post_id

@@ -13,7 +13,7 @@ Locks: none; a new shift has no bookings, and the unique constraint settles two 
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.extensions import db
@@ -22,6 +22,7 @@ from server.models import Shift, ShiftPost, Site
 from server.models.base import utcnow
 from server.services.content_safety import FORUM, check_texts
 from server.services.locking import lock_row
+from server.services.geo import distance_m
 from server.services.paging import paginate
 from server.services.qualifications import check_post_requirement
 from server.services.schedule_changes import refuse_past_start
@@ -148,8 +149,30 @@ def get_managed_shift(actor, shift_id, lock=False):
     return shift
 
 
+def site_distances(site_ids, point):
+    """`{site id: whole metres from point}` of those of these sites that have coordinates."""
+    rows = db.session.execute(
+        select(Site.id, Site.latitude, Site.longitude).where(
+            Site.id.in_(site_ids), Site.latitude.is_not(None), Site.longitude.is_not(None)
+        )
+    )
+    return {site_id: round(distance_m(point[0], point[1], lat, lng)) for site_id, lat, lng in rows}
+
+
+def _nearest_first(statement, point):
+    """The order of `?near=`: sites by distance from `point` (measured here, in Python: the sites a
+    list can name are few, and SQLite has no trigonometry), sites without coordinates last; then
+    soonest first."""
+    distances = site_distances(statement.with_only_columns(Shift.site_id).distinct().scalar_subquery(), point)
+    if not distances:
+        return (Shift.starts_at, Shift.id)
+    located = case({site_id: 0 for site_id in distances}, value=Shift.site_id, else_=1)
+    return (located, case(distances, value=Shift.site_id, else_=0), Shift.starts_at, Shift.id)
+
+
 def list_shifts(args):
-    """Open shifts that have not ended, soonest first; `available` keeps those with a free place.
+    """Open shifts that have not ended, soonest first; `available` keeps those with a free place;
+    `near` (a `(lat, lng)`) orders them nearest site first (sites without coordinates last).
 
     Returns `(items, total)`.
     """
@@ -164,4 +187,6 @@ def list_shifts(args):
     if args.get("available"):
         free = select(ShiftPost.id).where(ShiftPost.shift_id == Shift.id, ShiftPost.has_free_place)
         statement = statement.where(free.exists())
+    if args.get("near"):
+        return paginate(statement, args, *_nearest_first(statement, args["near"]))
     return paginate(statement, args, Shift.starts_at, Shift.id)

@@ -31,7 +31,7 @@ from server.services.sites import require_organizer
 from server.services.users import RevealedPhone, contact, record_audit, sees_full_phone
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
-DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间"]
+DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间", "签到方式"]
 HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
 
 
@@ -52,6 +52,13 @@ class RosterVolunteer:
     # declaration, else whether a fit one exists; whether they lack the post's required qualification.
     health_declared: bool | None = None
     qualification_missing: bool = False
+    # How the check-in was made (`code`, `manual`, None before it was recorded), an organizer's
+    # reason for a manual one, and how far from the site a self check-in/out was (None: not located).
+    checkin_method: str | None = None
+    checkin_reason: str | None = None
+    checkin_distance_m: int | None = None
+    checkout_distance_m: int | None = None
+    site_located: bool = False  # the site has coordinates: a self check-in there should be located
 
     @property
     def name(self):
@@ -122,6 +129,11 @@ def _volunteer(booking, full_phone, reminder_credits=None):
         reminder_credits=reminder_credits,
         checked_in_uploaded_at=booking.checked_in_uploaded_at,
         checked_out_uploaded_at=booking.checked_out_uploaded_at,
+        checkin_method=booking.checkin_method,
+        checkin_reason=booking.checkin_reason,
+        checkin_distance_m=booking.checkin_distance_m,
+        checkout_distance_m=booking.checkout_distance_m,
+        site_located=booking.shift.site.latitude is not None,
     )
 
 
@@ -297,6 +309,19 @@ def status_text(volunteer):
     return STATUS_ZH[volunteer.status] + ("（离线补传）" if offline else "")
 
 
+def checkin_method_text(volunteer):
+    """How a check-in was made, as rosters and files say it: 扫码 (with the distance from the site, or
+    位置未核验 at a site with coordinates when the scan had no usable fix), 组织者代签 with its reason;
+    empty before the check-in (or for one made before the method was recorded)."""
+    if volunteer.checked_in_at is None or volunteer.checkin_method is None:
+        return ""
+    if volunteer.checkin_method == "manual":
+        return f"组织者代签：{volunteer.checkin_reason or ''}"
+    if volunteer.checkin_distance_m is not None:
+        return f"扫码（距站点 {volunteer.checkin_distance_m} 米）"
+    return "扫码（位置未核验）" if volunteer.site_located else "扫码"
+
+
 def duty_rows(rosters):
     """排班表 rows (DUTY_HEADERS): one per volunteer, and one per post with places still open."""
     rows = []
@@ -310,10 +335,11 @@ def duty_rows(rosters):
                 rows.append([
                     shift.site.name, period, post.name, volunteer.name, volunteer.phone,
                     status_text(volunteer), volunteer.checked_in_at, volunteer.checked_out_at,
+                    checkin_method_text(volunteer),
                 ])
             if post.capacity > len(post.volunteers):
                 rows.append([shift.site.name, period, post.name, f"（空缺 {post.capacity - len(post.volunteers)} 人）",
-                             "", "", None, None])
+                             "", "", None, None, ""])
     return rows
 
 

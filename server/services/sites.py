@@ -6,6 +6,8 @@ there. An archived site keeps its shifts and their history, but takes no new shi
 check-in code and leaves the site list (`site_archived`); a site with open shifts that have not ended
 cannot be archived (`site_has_shifts`: cancel them first). Unarchiving is refused in an archived
 community.
+A site's point (GCJ-02 latitude and longitude) is set both or neither (`site_location`), with its
+check-in radius; moving the point tells nobody (the address is what volunteers read).
 Renaming a site or changing its address tells the volunteers booked on its coming shifts
 (`schedule_changed`) and moves their reminders. Nothing here takes a lock: a site is edited by its
 organizers, last write wins.
@@ -21,6 +23,7 @@ from server.services import checkin_tokens
 from server.services.content_safety import FORUM, changed_texts, check_texts
 from server.services.paging import paginate, text_matches
 from server.services.shift_notices import notify_moved
+from server.services.site_location import check_site_point
 from server.services.users import refuse_archived
 
 # What volunteers read, checked by WeChat's content check before it is saved (`content_safety`).
@@ -84,13 +87,14 @@ def get_managed_site(actor, site_id):
 
 
 def create_site(actor, data):
-    """Raises ValidationFailed (unknown community), Forbidden, DomainError `community_archived`, `content_risky` (text
+    """Raises ValidationFailed (unknown community, half a point), Forbidden, DomainError `community_archived`, `content_risky` (text
     refused by WeChat's content check)."""
     community = db.session.get(Community, data["community_id"])
     if community is None:
         raise ValidationFailed(errors={"community_id": ["社区不存在"]})
     require_organizer(actor, data["community_id"], "添加站点")
     refuse_archived(community)
+    check_site_point(None, data)
     check_texts(actor, FORUM, {field: data.get(field) for field in TEXT_FIELDS})
     site = Site(**data)
     db.session.add(site)
@@ -105,8 +109,9 @@ PLACE_FIELDS = ("name", "address")
 
 def update_site(actor, site_id, changes):
     """Edit a site; renaming it or changing its address tells the volunteers booked on its shifts that
-    have not ended. Raises NotFound, Forbidden, DomainError `content_risky`."""
+    have not ended. Raises NotFound, Forbidden, ValidationFailed (half a point), DomainError `content_risky`."""
     site = get_managed_site(actor, site_id)
+    check_site_point(site, changes)
     check_texts(actor, FORUM, changed_texts(site, changes, TEXT_FIELDS))
     moved = any(field in changes and changes[field] != getattr(site, field) for field in PLACE_FIELDS)
     for field, value in changes.items():

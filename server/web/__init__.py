@@ -22,8 +22,8 @@ from server.errors import DomainError
 from server.localtime import to_local
 from server.models import mask_phone
 from server.web import (
-    activities, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, qualifications, roster, shifts, sites,
-    stats, swaps,
+    activities, attendance, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, qualifications, roster,
+    shifts, sites, stats, swaps,
 )
 
 console = Blueprint(
@@ -35,7 +35,7 @@ console = Blueprint(
     static_url_path="/static",
 )
 for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp,
-              qualifications.bp, audit.bp, booking_moves.bp, stats.bp, swaps.bp):
+              qualifications.bp, audit.bp, booking_moves.bp, attendance.bp, stats.bp, swaps.bp):
     console.register_blueprint(child)
 
 # The sidebar: (endpoint, label, admins only).

@@ -74,8 +74,21 @@ def form_data(schema, formdata, only=None):
             if field.allow_none:
                 data[key] = None
             continue
-        data[key] = text_to_int(value) if isinstance(field, ma.fields.Integer) else value
+        if isinstance(field, ma.fields.Integer):
+            value = text_to_int(value)
+        elif isinstance(field, ma.fields.Float):
+            value = text_to_float(value)
+        data[key] = value
     return data
+
+
+def text_to_float(value):
+    """A form's text as a number when it is a plain decimal (`22.5431`, `-0.5`, at most 32 characters),
+    else the text as it is, for `strict` number fields to refuse with their own message."""
+    digits = value.removeprefix("-")
+    whole, _, fraction = digits.partition(".")
+    plain = (whole or fraction) and (whole + fraction).isdigit() and (whole + fraction).isascii()
+    return float(value) if plain and len(value) <= 32 else value
 
 
 def text_to_int(value):

@@ -2,6 +2,8 @@
 code poster (A4, printable) with its rotating mini-program code.
 
 Every rule is `services.sites`': an organizer sees and manages the sites of their communities only.
+The form takes the site's point as GCJ-02 numbers (an organizer picks them with Tencent's coordinate
+picker, which answers GCJ-02; no map is loaded here) and its check-in radius.
 """
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -30,7 +32,7 @@ bp = Blueprint("sites", __name__)
 
 KIND_OPTIONS = [(kind, SITE_KIND_LABELS[kind]) for kind in SITE_KINDS]
 ARCHIVED_OPTIONS = [("", "使用中"), ("1", "已归档"), ("all", "全部")]
-FIELDS = ("name", "kind", "address", "grid")
+FIELDS = ("name", "kind", "address", "grid", "latitude", "longitude", "checkin_radius_m")
 # The poster's page fetches a new code this often (a token lives 5 to 10 minutes).
 POSTER_REFRESH_SECONDS = 240
 

@@ -35,7 +35,7 @@ def served(organizer, residents, move_shift, emulator, names=("王五", "赵六"
         move_shift(shift["id"], starts_at, starts_at + timedelta(hours=1))
         for booking_id in booking_ids:
             response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/check-in",
-                                      json={"at": starts_at.isoformat()})
+                                      json={"at": starts_at.isoformat(), "reason": "补签"})
             assert response.status_code == 200, response.get_json()
             response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/check-out",
                                       json={"at": (starts_at + timedelta(minutes=45)).isoformat()})

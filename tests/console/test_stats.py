@@ -68,7 +68,8 @@ def history(organizer, other_organizer, residents, move_activity, move_shift, em
             for offset, booking_id in enumerate(booking_ids):
                 for action, minutes in (("check-in", 0), ("check-out", 60 + 30 * offset)):
                     response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/{action}",
-                                              json={"at": (starts_at + timedelta(minutes=minutes)).isoformat()})
+                                              json={"at": (starts_at + timedelta(minutes=minutes)).isoformat(),
+                                                    "reason": "补签"})
                     assert response.status_code == 200, response.get_json()
             moved = datetime(YEAR, month, 20, 8, tzinfo=SHANGHAI)
             move_shift(shift["id"], moved, moved + timedelta(hours=2))

@@ -6,10 +6,17 @@
  * Without a network (a checkpoint in an underground car park) the scan is kept on the phone with its
  * time (controllers/offline-checkins) and shown as 待上传; it is uploaded when the network returns,
  * when the app is shown, or with 立即上传. Today's bookings then come from the copy kept in storage.
+ *
+ * On site (docs/api.md, "On-site check-in"): at a site with a point, 签到 and 签退 first read the
+ * phone's location (GCJ-02, high accuracy) and send it; the server checks it is within the site's
+ * radius. A refusal about the location (too far: how far and the radius; permission denied: how to turn
+ * it on, with 去设置; a vague fix: go outdoors) stays on the page above the bookings. Offline, a scan is
+ * kept with the location of that moment, or without one when the phone has no fix (accepted unlocated).
  */
 const activityService = require('../../services/activity');
 const checkin = require('../../controllers/checkin');
 const offline = require('../../controllers/offline-checkins');
+const location = require('../../controllers/location');
 const queue = require('../../utils/offline-queue');
 const { parseJoinToken } = require('../../controllers/membership');
 const { presentBooking } = require('../../utils/present');
@@ -34,6 +41,13 @@ function presentEntry(entry) {
     statusText,
     reason: entry.reason || '',
   };
+}
+
+/** What a booking at a site with a point asks of the volunteer: to be near it, with the location on. */
+function locationHint(booking) {
+  if (!checkin.needsLocation(booking)) return '';
+  const radius = booking.shift.site.checkin_radius_m;
+  return radius ? `签到、签退需在值守点 ${radius} 米范围内，将获取您的位置` : '签到、签退时将获取您的位置';
 }
 
 /** Bookings with the kept scans laid over them: a kept check-in shows as checked in (待上传). */
@@ -72,6 +86,8 @@ Page({
     // Today's health declaration: made and fit (a post may ask for it at check-in), and the form's answers.
     declaredToday: false,
     health: { answers: {}, complete: false, well: false },
+    // A refusal about where the phone is, kept on screen: {text, denied (offer 去设置)} or null.
+    locationProblem: null,
   },
 
   onLoad(query) {
@@ -152,8 +168,10 @@ Page({
       }
       raw = checkin.cachedBookingsAtSite(parsed.id);
       if (!raw || !raw.length) {
-        // No copy of today's bookings here: keep the scan itself; the upload finds the booking.
-        this.keepScan({ kind: 'site', id: parsed.id, action: 'scan', label: '值守点' });
+        // No copy of today's bookings here: keep the scan itself (with where the phone is, if it
+        // knows); the upload finds the booking.
+        const here = await location.locateQuietly();
+        this.keepScan({ kind: 'site', id: parsed.id, action: 'scan', label: '值守点', location: here });
         return;
       }
       this.setData({ offline: true });
@@ -163,14 +181,20 @@ Page({
 
   showBookings(raw) {
     const shown = withKeptScans(raw);
-    const bookings = shown.map((s) => Object.assign(presentBooking(s.booking), { pendingText: s.pendingText }));
     this.setData({
       status: raw.length ? 'bookings' : 'failed',
       message: raw.length ? '' : '您今天在此值守点没有预约的班次',
       rawBookings: shown.map((s) => s.booking),
-      bookings: this.withDeclaration(bookings),
+      bookings: this.withDeclaration(
+        shown.map((s) =>
+          Object.assign(presentBooking(s.booking), {
+            pendingText: s.pendingText,
+            locationHint: locationHint(s.booking),
+          }),
+        ),
+      ),
     });
-    if (!this.data.offline && bookings.some((b) => b.declareAtCheckin && b.action === 'check_in')) {
+    if (!this.data.offline && this.data.bookings.some((b) => b.declareAtCheckin && b.action === 'check_in')) {
       return this.loadDeclaration();
     }
   },
@@ -199,6 +223,20 @@ Page({
     this.setData({ health: e.detail });
   },
 
+  /**
+   * Where the phone is, for a booking at a site with a point; null where none is needed, or offline
+   * without a fix (the scan is then kept unlocated). Rejects with a LocationError to show.
+   */
+  async positionFor(booking) {
+    if (!checkin.needsLocation(booking)) return null;
+    try {
+      return await withLoading('正在定位', () => location.locate());
+    } catch (err) {
+      if (this.data.offline && err.kind !== 'denied') return null;
+      throw err;
+    }
+  },
+
   async onBookingAction(e) {
     if (this.data.busy) return;
     const booking = this.data.rawBookings.find((b) => b.id === e.currentTarget.dataset.id);
@@ -216,16 +254,22 @@ Page({
       }
       declaration = this.data.health.answers;
     }
-    this.setData({ busy: true });
+    this.setData({ busy: true, locationProblem: null });
+    let here = null;
     try {
+      here = await this.positionFor(booking);
       await withLoading(checkingOut ? '签退中' : '签到中', () =>
-        checkin.checkInOrOut(booking, this.data.token, declaration),
+        checkin.checkInOrOut(booking, this.data.token, here, declaration),
       );
       if (declaration) this.setData({ declaredToday: true });
       showSuccess(checkingOut ? '签退成功' : '签到成功');
       await this.loadBookings(checkin.parseCheckinToken(this.data.token));
     } catch (err) {
-      if (offline.isOfflineError(err)) {
+      if (location.isLocationError(err)) {
+        this.setData({ locationProblem: { text: err.message, denied: err.kind === 'denied' } });
+      } else if (checkin.isLocationRefusal(err)) {
+        this.setData({ locationProblem: { text: errorText(err), denied: false } });
+      } else if (offline.isOfflineError(err)) {
         const label = [shown.siteName, shown.postName].filter(Boolean).join(' · ');
         offline.keep({
           kind: 'shift',
@@ -233,6 +277,7 @@ Page({
           action,
           token: this.data.token,
           label,
+          location: here,
           healthDeclaration: declaration || null,
         });
         showText(checkingOut ? '签退已保存，待上传' : '签到已保存，待上传');
@@ -283,6 +328,12 @@ Page({
       this.refreshQueue();
       this.setData({ uploading: false });
     }
+  },
+
+  /** 去设置: WeChat's settings page, to allow the location again; then the page asks anew on the next tap. */
+  async onOpenSettings() {
+    const allowed = await location.openSettings();
+    if (allowed) this.setData({ locationProblem: null });
   },
 
   onDismiss(e) {

@@ -1,6 +1,9 @@
 /**
  * 志愿值守 tab: shifts by date and site with free places per post; book and cancel; scan to check in.
  * 换班求助: the day's open swap offers the caller may take (GET /shift-swaps), each opening pages/swap.
+ * A card opens the shift's page (map, 导航到这里). 离我最近 reads the phone's location (GCJ-02) once
+ * and lists the nearest sites first (`GET /shifts?near=`), each card saying how far; sites without a
+ * point come last. Refused permission: the chip stays off and the page says how to allow it.
  */
 const shiftService = require('../../services/shift');
 const swapService = require('../../services/swap');
@@ -11,6 +14,7 @@ const { bookShiftPost } = require('../../controllers/signup');
 const { preloadTemplates } = require('../../controllers/reminders');
 const checkin = require('../../controllers/checkin');
 const { alertTarget } = require('../../controllers/vacancy-alerts');
+const location = require('../../controllers/location');
 const { presentShift } = require('../../utils/present');
 const { pagedList } = require('../../utils/paged-list');
 const { todayString, nextDays } = require('../../utils/time');
@@ -45,6 +49,8 @@ Page(
       sites: [ALL_SITES],
       siteIndex: 0,
       availableOnly: false,
+      near: '', // "<lat>,<lng>" of 离我最近, '' when off
+      nearProblem: null, // {text, denied} when the location could not be read
       raw: [],
       items: [],
       page: 0,
@@ -122,6 +128,7 @@ Page(
         community_id: community.id,
         site_id: site.id,
         available: this.data.availableOnly ? 'true' : undefined,
+        near: this.data.near || undefined,
         page,
         page_size: pageSize,
       };
@@ -161,6 +168,31 @@ Page(
     onAvailableToggle() {
       this.setData({ availableOnly: !this.data.availableOnly });
       this.reload();
+    },
+
+    /** 离我最近: on, with the phone's position read now; off, back to soonest first. */
+    async onNearToggle() {
+      if (this.data.near) {
+        this.setData({ near: '', nearProblem: null });
+        return this.reload();
+      }
+      try {
+        const here = await withLoading('正在定位', () => location.locate());
+        this.setData({ near: location.nearParam(here), nearProblem: null });
+      } catch (err) {
+        this.setData({ nearProblem: { text: location.locationErrorText(err), denied: err.kind === 'denied' } });
+        return null;
+      }
+      return this.reload();
+    },
+
+    async onOpenSettings() {
+      const allowed = await location.openSettings();
+      if (allowed) this.setData({ nearProblem: null });
+    },
+
+    onOpenShift(e) {
+      wx.navigateTo({ url: `/pages/shift-detail/index?id=${e.currentTarget.dataset.id}` });
     },
 
     /**
@@ -249,14 +281,8 @@ Page(
       }
     },
 
-    async onScan() {
-      const token = await checkin.scanToken();
-      if (token === null) return; // cancelled
-      if (!checkin.parseCheckinToken(token)) {
-        showText('无法识别的签到码');
-        return;
-      }
-      wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
+    onScan() {
+      return checkin.scanAndOpenCheckin(showText);
     },
 
     onMyShifts() {

@@ -34,6 +34,7 @@ function createWx({
   handler,
   subscribeAnswer,
   calendarAnswer,
+  locationAnswer,
   fontSizeScaleFactor = 1,
 } = {}) {
   const store = Object.assign({}, storage);
@@ -126,6 +127,21 @@ function createWx({
         else options.success({ errMsg: 'addPhoneCalendar:ok' });
       });
     }),
+    // `locationAnswer(options)` answers wx.getLocation: a position, or `{fail: {errMsg}}` (e.g.
+    // 'getLocation:fail auth deny'); default: a precise fix beside 海珠北门卡口 of the render fixtures.
+    getLocation: jest.fn((options) => {
+      const result = locationAnswer
+        ? locationAnswer(options)
+        : { latitude: 22.54372, longitude: 114.05795, accuracy: 15, horizontalAccuracy: 15 };
+      later(() => {
+        if (result && result.fail) options.fail(result.fail);
+        else options.success(Object.assign({ errMsg: 'getLocation:ok' }, result));
+      });
+    }),
+    openLocation: jest.fn((options) => later(() => options.success && options.success({ errMsg: 'openLocation:ok' }))),
+    openSetting: jest.fn((options) =>
+      later(() => options.success && options.success({ authSetting: { 'scope.userLocation': true } })),
+    ),
     getStorageSync: jest.fn((key) => (key in store ? store[key] : '')),
     setStorageSync: jest.fn((key, value) => {
       store[key] = value;

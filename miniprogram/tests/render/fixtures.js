@@ -120,6 +120,9 @@ const SITES = [
     address: '海珠路 18 号北门',
     grid: '第一网格',
     community: community(1),
+    latitude: 22.54368,
+    longitude: 114.05792,
+    checkin_radius_m: 200,
   },
   {
     id: 5,
@@ -128,6 +131,9 @@ const SITES = [
     address: '海珠社区文化广场',
     grid: '第二网格',
     community: community(1),
+    latitude: 22.53951,
+    longitude: 114.06231,
+    checkin_radius_m: 150,
   },
   {
     id: 6,
@@ -136,6 +142,10 @@ const SITES = [
     address: '新河花园 B1 停车场入口',
     grid: '第三网格',
     community: community(2),
+    // Underground: no point set, so no map and no location check.
+    latitude: null,
+    longitude: null,
+    checkin_radius_m: 200,
   },
 ];
 
@@ -210,6 +220,9 @@ function booking(id, s, r, fields) {
       checked_in_at: null,
       checked_out_at: null,
       minutes_credited: 0,
+      checkin_method: null,
+      checkin_distance_m: null,
+      checkout_distance_m: null,
     },
     fields,
   );
@@ -283,6 +296,19 @@ function rosterSwaps(options) {
       swap(53, list[1], list[1].roles[0], 81, { giver_name: '张伟', needs_approval: true }),
     ],
   };
+}
+
+// Distances of `GET /shifts?near=` from the fake phone's position (near 海珠北门卡口), per site id.
+const SITE_DISTANCES = { 4: 180, 5: 920, 6: null };
+
+/** The shifts of GET /shifts: with `near`, nearest site first (no point last), each with `distance_m`. */
+function shiftList(options, req) {
+  const list = shifts(options);
+  if (!req.query.near) return list;
+  const key = (s) => (SITE_DISTANCES[s.site.id] === null ? Infinity : SITE_DISTANCES[s.site.id]);
+  return list
+    .map((s) => Object.assign({}, s, { distance_m: SITE_DISTANCES[s.site.id] }))
+    .sort((a, b) => key(a) - key(b));
 }
 
 function me(options) {
@@ -541,6 +567,13 @@ function rosterVolunteers(roleIndex, s) {
     checked_out_at: null,
     minutes_credited: 0,
     reminder_credits: i === 1 ? 0 : 1,
+    checked_in_uploaded_at: null,
+    checked_out_uploaded_at: null,
+    // The first on 登记 scanned 35 m from the site; the first on the second post was checked in by hand.
+    checkin_method: started && i === 0 ? (roleIndex === 0 ? 'code' : 'manual') : null,
+    checkin_reason: started && i === 0 && roleIndex !== 0 ? '手机没电，现场核实身份' : null,
+    checkin_distance_m: started && i === 0 && roleIndex === 0 ? 35 : null,
+    checkout_distance_m: null,
   }));
 }
 
@@ -744,7 +777,11 @@ const ROUTES = {
     qrcode_url: CODE_IMAGE,
     expires_at: at(0, '10:08'),
   }),
-  'GET /shifts': (req, p, o) => page(o.empty ? [] : shifts(o), req),
+  'GET /shifts': (req, p, o) => page(o.empty ? [] : shiftList(o, req), req),
+  'GET /shifts/:id': (req, p, o) => {
+    const found = shifts(o).find((s) => s.id === Number(p.id));
+    return found || { statusCode: 404, data: { error: 'shift_not_found', message: '班次不存在' } };
+  },
   'POST /shifts': () => ({ statusCode: 201, data: shifts({})[0] }),
   'POST /shifts/batch': () => ({ statusCode: 201, data: { items: shifts({}) } }),
   'POST /shifts/:id/cancel': () => shifts({})[0],

@@ -288,6 +288,15 @@ function serialize(root) {
       // Images from the fake API or downloaded from it (wxfile://) are mini-program codes.
       const url = /^(https?|wxfile):/.test(src) ? codeImage() : src;
       inner = url ? `<img src="${escAttr(url)}" alt="">` : '';
+    } else if (tag === 'wx-map') {
+      // A native map draws nothing here: a plain street-grid picture with the marker's pin and callout.
+      const markers = Array.isArray(attrs.markers) ? attrs.markers : [];
+      const callout = markers[0] && markers[0].callout ? markers[0].callout.content : '';
+      inner =
+        '<span class="wx-map__streets"></span>' +
+        (markers.length ? '<span class="wx-map__pin"></span>' : '') +
+        (callout ? `<span class="wx-map__callout">${esc(callout)}</span>` : '');
+      if (!isHidden && callout) texts.push(callout);
     } else if (tag === 'wx-switch') {
       inner = `<span class="wx-switch__track${attrs.checked ? ' wx-switch--on' : ''}"></span>`;
     } else if (tag === 'wx-checkbox' || tag === 'wx-radio') {

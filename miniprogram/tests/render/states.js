@@ -60,6 +60,16 @@ const PAGES = {
       'from-alert': { query: { shift_id: '12', site_id: '5', date: '2026-12-10' } },
     },
   },
+  // A shift at a site with a point (map, 导航到这里), one booked, and one at a site without a point.
+  'pages/shift-detail/index': {
+    query: { id: '11' },
+    states: {
+      booked: { query: { id: '12' }, api: { booked: true } },
+      'booked-large-font': { query: { id: '12' }, api: { booked: true }, fontScale: LARGEST_FONT },
+      'no-point': { query: { id: '13' } },
+      'elder-mode': { storage: { elder_mode: true } },
+    },
+  },
   'pages/mine/index': {
     states: { organizer: { api: ORGANIZER }, 'elder-mode': { storage: { elder_mode: true } } },
   },

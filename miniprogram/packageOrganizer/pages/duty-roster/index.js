@@ -1,8 +1,10 @@
 /**
  * The day's duty roster across the community's sites (GET /rosters/shifts), or one site's part of it
- * (`siteId`, from the workbench's 今日现场): 签到 in one tap, 签退 and 缺勤 (no-show, once the shift has
- * started) after a confirmation since they cannot be taken back, and 拨打电话 (phones are masked; the tap
- * reveals one number, audited). Exports are desk work, done in the web console.
+ * (`siteId`, from the workbench's 今日现场): 代签到 (checking a volunteer in by hand: the organizer types
+ * why, e.g. 手机没电; the booking is marked 组织者代签 with it, audited), 签退 and 缺勤 (no-show, once the
+ * shift has started) after a confirmation since they cannot be taken back, and 拨打电话 (phones are
+ * masked; the tap reveals one number, audited). Each checked-in row says how (扫码 with the distance
+ * from the site, or 组织者代签 with the reason). Exports are desk work, done in the web console.
  * 换班: the day's open offers and the claims waiting for approval (GET /rosters/swaps) come first, a
  * claim with 通过 (every booking rule is checked again by the server) and 不通过 (a reason, in a dialog).
  */
@@ -16,12 +18,16 @@ const { dutyRosterRows } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
 const { todayString, dayLabel } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
-const { showError, showSuccess, confirm, withLoading } = require('../../../utils/ui');
+const { showError, showSuccess, showText, confirm, withLoading } = require('../../../utils/ui');
 const display = require('../../../utils/display');
 
-// `question`: asked first, for what cannot be undone; 签到 goes in one tap.
+// `question`: asked first, for what cannot be undone; `reason`: asked first, sent with the call.
 const ACTIONS = {
-  checkIn: { call: (id) => shiftService.checkInBooking(id), done: '已签到' },
+  checkIn: {
+    call: (id, reason) => shiftService.checkInByHand(id, reason),
+    reason: '为「{name}」代签到',
+    done: '已代签到',
+  },
   checkOut: {
     call: (id) => shiftService.checkOutBooking(id),
     question: '为「{name}」签退？签退后按签到到签退的时间计入志愿时长。',
@@ -35,6 +41,30 @@ const ACTIONS = {
     done: '已标记缺勤',
   },
 };
+
+/**
+ * Why the organizer checks someone in by hand, typed in WeChat's dialog (at most 200 characters):
+ * resolves the trimmed text ('' when left empty), or null when cancelled.
+ */
+function askReason(title) {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      editable: true,
+      placeholderText: '原因，如：手机没电、现场核实身份',
+      confirmText: '代签到',
+      success: (res) =>
+        resolve(
+          res.confirm
+            ? String(res.content || '')
+                .trim()
+                .slice(0, 200)
+            : null,
+        ),
+      fail: () => resolve(null),
+    });
+  });
+}
 
 Page({
   data: {
@@ -132,9 +162,18 @@ Page({
       const ok = await confirm(spec.question.replace('{name}', name), { confirmText: spec.confirmText });
       if (!ok) return;
     }
+    let reason = '';
+    if (spec.reason) {
+      reason = await askReason(spec.reason.replace('{name}', name));
+      if (reason === null) return; // cancelled
+      if (!reason) {
+        showText('请填写代签到的原因，如：手机没电');
+        return;
+      }
+    }
     this.setData({ busy: true });
     try {
-      await withLoading('提交中', () => spec.call(id));
+      await withLoading('提交中', () => spec.call(id, reason));
       showSuccess(spec.done);
       await this.load();
     } catch (err) {

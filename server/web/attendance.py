@@ -1,0 +1,64 @@
+"""Checking a volunteer in by hand from the console (组织者代签到): the form on each booked row of a
+shift's bookings and of the duty roster (`console/_booking_actions.html`), while the shift's check-in
+is open. It goes through `services.attendance.check_in` like the API's: a reason is required (1 to
+200 characters), the booking is marked `manual` with it, and the action is audited. A refusal re-renders
+the booking's page (`booking_moves`) with the reason and nothing saved.
+
+Rosters say how each check-in was made (`checkin_method` template filter: 扫码 with the distance from
+the site, 位置未核验, or 组织者代签 with the reason).
+"""
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, g, redirect, request
+
+from server.errors import DomainError, Forbidden, NotFound
+from server.extensions import db
+from server.models.base import utcnow
+from server.services import attendance
+from server.services.schedule_changes import person_name
+from server.services.shift_rosters import checkin_method_text
+from server.web.auth import console_login_required
+from server.web.booking_moves import _back, _page
+from server.web.forms import FormErrors
+
+bp = Blueprint("attendance", __name__)
+
+
+@bp.app_template_global("checkin_open")
+def checkin_open(shift):
+    """The shift's check-in is open now: from CHECKIN_EARLY_MINUTES before its start to its end."""
+    now = utcnow()
+    early = timedelta(minutes=attendance.CHECKIN_EARLY_MINUTES)
+    return shift.status == "open" and shift.starts_at - early <= now <= shift.ends_at
+
+
+@bp.app_template_filter("checkin_method")
+def checkin_method(volunteer):
+    return checkin_method_text(volunteer)
+
+
+@bp.route("/bookings/<id:booking_id>/check-in", methods=["POST"])
+@console_login_required
+def check_in(booking_id):
+    reason = request.form.get("reason", "").strip()
+    try:
+        if not reason:
+            raise FormErrors({"reason": ["请填写代为签到的原因"]})
+        if len(reason) > 200:
+            raise FormErrors({"reason": ["原因不能超过 200 字"]})
+        booking = attendance.check_in(g.user, booking_id, reason=reason)
+    except FormErrors as exc:
+        db.session.rollback()
+        return _page(booking_id, exc.errors, 422, request.form)
+    except (Forbidden, NotFound):
+        db.session.rollback()
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        return _page(booking_id, {"_form": [exc.message]}, exc.status, request.form)
+    message = f"已为{person_name(booking.user)}代为签到（{booking.post.name}）"
+    target = _back(booking)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
