@@ -284,6 +284,20 @@ _ATTENDANCE_RECORD = {
         409, "该活动未开放参加证明", "The organizer has not enabled certificates (`certificate_enabled`) for this activity."
     ),
 }
+_HOURS_RECORD = {
+    "hours_query_not_found": ErrorSpec(404, "没有找到该申诉", "No such hours query (申诉)."),
+    "hours_not_recorded": ErrorSpec(
+        409, "该预约还没有签退，没有可确认的时长", "The booking was not checked out: it has no worked minutes to confirm, correct or query."
+    ),
+    "shift_not_ended": ErrorSpec(409, "班次结束后才能确认时长", "A shift's hours are confirmed once it has ended (or was cancelled)."),
+    "hours_query_open": ErrorSpec(
+        409, "这条时长已有待答复的申诉，请等待组织者答复", "One open query per booking: the earlier one awaits the organizer's answer."
+    ),
+    "hours_query_answered": ErrorSpec(409, "该申诉已答复", "The query was answered already (perhaps by another organizer)."),
+    "no_confirmed_hours": ErrorSpec(
+        409, "所选期间没有已确认的志愿时长，暂不能出具证明", "No confirmed hours in the period: there is nothing to prove."
+    ),
+}
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
@@ -293,6 +307,7 @@ SECTIONS = (
     ("Web console", _CONSOLE),
     ("Offline check-in", _OFFLINE_CHECKIN),
     ("Attendance record", _ATTENDANCE_RECORD),
+    ("Volunteer hours as a record", _HOURS_RECORD),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

@@ -19,14 +19,16 @@ are blanked last, with one UPDATE of the person's own registration rows.
 from sqlalchemy import or_, update
 
 from server.extensions import db
-from server.models import Registration
+from server.models import HoursQuery, Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.registrations import cancel_future_registrations
 from server.services.users import record_audit
 
 # What the person typed or WeChat told us about them; cleared on deletion.
-PERSONAL_FIELDS = ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id")
+PERSONAL_FIELDS = (
+    "openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id", "volunteer_number",
+)
 
 # Every text column holding something of the person's, as "table.column": emptied on deletion.
 ERASED = {
@@ -36,6 +38,9 @@ ERASED = {
     "users.nickname": "typed by the person",
     "users.real_name": "typed by the person",
     "users.phone": "the person's number, verified by WeChat",
+    "users.volunteer_number": "typed by the person (志愿者编号)",
+    "hours_queries.text": "typed by the person when querying their hours (申诉)",
+    "hours_queries.answer": "the organizer's answer to the person's query: about them",
     "registrations.remark": "typed by the person when signing up",
     "registrations.answers": "typed by the person when signing up (answers to the activity's questions)",
     "registrations.reject_reason": "the organizer's reason for rejecting the person's sign-up: about them",
@@ -75,6 +80,10 @@ KEPT = {
     "shifts.cancel_reason": "the organizers' notice to everyone booked, about the shift",
     "shift_roles.name": "the post's name, set by organizers",
     "bookings.status": "a fixed choice",
+    "bookings.hours_status": "a fixed choice",
+    "hours_changes.kind": "a fixed choice",
+    "hours_changes.reason": "the organizer's reason for correcting a figure, about the service (kept with the record)",
+    "hours_queries.status": "a fixed choice",
     "audit_log.action": "a fixed action name",
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
@@ -91,8 +100,8 @@ KEPT = {
 
 def erase_personal_data(user):
     """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
-    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; the
-    rows stay, so counts and hours do too."""
+    registrations, the remark and answers they wrote and an organizer's reason for rejecting it; the text
+    of their hours queries (申诉) and the answers; the rows stay, so counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
     db.session.execute(
@@ -102,6 +111,12 @@ def erase_personal_data(user):
             or_(Registration.remark != "", Registration.answers.is_not(None), Registration.reject_reason.is_not(None)),
         )
         .values(remark="", answers=None, reject_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(HoursQuery)
+        .where(HoursQuery.user_id == user.id)
+        .values(text="", answer=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -41,6 +41,10 @@ ACTION_LABELS = {
     "community.create": "新建社区",
     "community.update": "修改社区",
     "community.archive": "归档社区",
+    "hours.confirm": "确认班次志愿时长",
+    "hours.correct": "更正志愿时长",
+    "hours.answer": "答复时长申诉",
+    "hours.proof": "出具志愿服务证明",
 }
 
 # key: (label, exact actions, substring of other actions)
@@ -56,6 +60,7 @@ ACTION_GROUPS = {
     "booking": ("值守调换与代取消", ("booking.move", "booking.release"), None),
     "account": ("账号注销", ("account.delete", "account.expire"), None),
     "community": ("社区管理", ("community.create", "community.update", "community.archive"), None),
+    "hours": ("志愿时长确认与更正", ("hours.confirm", "hours.correct", "hours.answer", "hours.proof"), None),
 }
 
 ROLE_LABELS = {"party_member": "党员", "organizer": "组织者", "admin": "管理员", "resident": "居民"}
