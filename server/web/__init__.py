@@ -21,7 +21,7 @@ from server import errors, vendored_url
 from server.errors import DomainError
 from server.localtime import to_local
 from server.models import mask_phone
-from server.web import activities, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, roster, shifts, sites, stats
+from server.web import activities, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, hours_record, members, roster, shifts, sites, stats
 
 console = Blueprint(
     "console",
@@ -31,7 +31,7 @@ console = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp, audit.bp, booking_moves.bp, stats.bp):
+for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, hours_record.bp, members.bp, audit.bp, booking_moves.bp, stats.bp):
     console.register_blueprint(child)
 
 # The sidebar: (endpoint, label, admins only).
