@@ -57,4 +57,4 @@ async function openCertificate(registrationId) {
   return opened;
 }
 
-module.exports = { openCertificate, presentAttendance, currentYear };
+module.exports = { openCertificate, openPdf, presentAttendance, currentYear };

@@ -42,6 +42,7 @@ from server.extensions import db
 from server.localtime import local_date_bounds, to_local
 from server.models import Booking, Community, HoursChange, HoursQuery, Shift, Site, User
 from server.models.base import utcnow
+from server.services import cache
 from server.services.bookings import booking_not_found, lock_booking
 from server.services.content_safety import COMMENT, FORUM, check_texts
 from server.services.outbox import enqueue_message
@@ -119,6 +120,7 @@ def record_worked(booking, minutes_worked):
 
 def _add_to_total(changes):
     """`{user_id: minutes}` added to each volunteer's `volunteer_minutes`, in user id order."""
+    cache.mark_changed(db.session, "shifts")  # Core writes: the flush would not see them (statistics)
     for user_id in sorted(changes):
         if changes[user_id]:
             db.session.execute(
