@@ -26,8 +26,8 @@ Rules:
   opening that page. The query's text is erased when its author deletes their account.
 - Figures recorded before this feature (migration 8b4a3dae6ec4) count as confirmed.
 
-Lock order: the booking's row (a shift's confirmation: its bookings' rows in id order), then each
-volunteer's row through `UPDATE users SET volunteer_minutes = volunteer_minutes + n` in user id order.
+Lock order: a shift's confirmation: the shift's row, then its pending bookings' rows in id order; a
+correction, a query or an answer: the booking's row. Then each volunteer's row through `UPDATE users SET volunteer_minutes = volunteer_minutes + n` in user id order.
 Content checks run before any lock.
 """
 
@@ -45,6 +45,7 @@ from server.models.base import utcnow
 from server.services import cache
 from server.services.bookings import booking_not_found, lock_booking
 from server.services.content_safety import COMMENT, FORUM, check_texts
+from server.services.locking import lock_row
 from server.services.outbox import enqueue_message
 from server.services.reminders import remaining_credits
 from server.services.sites import require_organizer
@@ -154,7 +155,7 @@ def confirm_shift(actor, shift_id):
 
     Raises NotFound `shift_not_found`, Forbidden, DomainError `shift_not_ended`.
     """
-    shift = db.session.get(Shift, shift_id)
+    shift = lock_row(Shift, shift_id)  # one confirmation of a shift at a time (SQLite: the write lock)
     if shift is None:
         raise NotFound("shift_not_found")
     require_organizer(actor, shift.site.community_id, "确认志愿时长")
@@ -165,6 +166,7 @@ def confirm_shift(actor, shift_id):
         .where(Booking.shift_id == shift.id, Booking.hours_status == "pending", Booking.checked_out_at.is_not(None))
         .order_by(Booking.id)
         .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
     ).all()
     changes, total = {}, 0
     for booking in bookings:
