@@ -13,6 +13,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditLog, HoursChange, HoursQuery, User
 from server.services import hours_record
+from test_attendance_record import pdf_text
 
 
 def rule(unit=1, rounding="down", minimum=0, cap=0):
@@ -203,9 +204,13 @@ def test_the_proof_of_service(organizer, served, clean_app):
     nothing = person.get(f"/api/v1/me/hours/proof.pdf?from={first}&to={last}")
     assert (nothing.status_code, nothing.get_json()["error"]) == (409, "no_confirmed_hours")
     organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm")
+    person.patch("/api/v1/me", json={"volunteer_number": "44030520260017"})
     mine = person.get(f"/api/v1/me/hours/proof.pdf?from={first}&to={last}")
     assert mine.status_code == 200 and mine.headers["Content-Type"] == "application/pdf"
-    assert mine.data.startswith(b"%PDF") and len(mine.data) > 1000
+    assert mine.data.startswith(b"%PDF") and b"/MediaBox [ 0 0 595.2756 841.8898 ]" in mine.data
+    text = pdf_text(mine.data)
+    assert "志愿服务证明" in text and "居民0" in text and "44030520260017" in text
+    assert "共计2.5小时" in text and "北门卡口" in text and "测温" in text and "海珠社区党群服务中心" in text
     assert person.get(f"/api/v1/me/hours/proof.pdf?from={last}&to={first}").status_code == 422
     by_organizer = organizer.get(f"/api/v1/users/{person.user['id']}/hours/proof.pdf?from={first}&to={last}")
     assert by_organizer.status_code == 200 and by_organizer.data.startswith(b"%PDF")
@@ -223,7 +228,9 @@ def test_a_long_proof_runs_over_pages(app):
     rows = [(f"2026-01-{(i % 28) + 1:02d}", "北门卡口" * (1 + i % 3), "测温登记", "2.5") for i in range(70)]
     pdf = render_service_proof("王五", "SZ001", "2026年1月1日至2026年12月31日", "175", rows, "海珠党群服务中心",
                                date(2026, 12, 31), "00000001")
-    assert pdf.startswith(b"%PDF") and b"/Count 2" in pdf or b"/Count 3" in pdf
+    assert pdf.startswith(b"%PDF") and (b"/Count 2" in pdf or b"/Count 3" in pdf)
+    text = pdf_text(pdf)
+    assert text.count("测温登记") == 70 and text.count("志愿服务证明") == 1 and "海珠党群服务中心" in text
 
 
 def test_another_communitys_organizer_is_refused(organizer, other_organizer, served):

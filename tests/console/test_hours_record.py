@@ -34,6 +34,7 @@ def test_confirm_correct_and_answer_in_the_console(console_login, organizer, res
     page.get_by_role("button", name="确认本班次志愿时长").click()
     expect(page.locator("body")).to_contain_text("已确认 2 人的时长")
     expect(page.locator("#shift-bookings")).to_contain_text("已确认")
+    shot(page, "shift-hours")
     assert people[0].get("/api/v1/me").get_json()["volunteer_minutes"] == 150
 
     page.goto(f"/console/shift-bookings/{bookings[0]['id']}/hours")
