@@ -5,7 +5,7 @@
  * draws) for a period, downloaded and opened as the activity certificate is.
  */
 const hoursService = require('../services/hours');
-const { openPdf } = require('./attendance-record');
+const { openDownloadedPdf } = require('./attendance-record');
 const { showError, showSuccess, showText, withLoading } = require('../utils/ui');
 const { formatRange, formatMinutes, todayString } = require('../utils/time');
 
@@ -83,17 +83,8 @@ async function askQuery(bookingId) {
 }
 
 /** Download and open the proof of service for a period; resolves true when the viewer opened. */
-async function openProof(from, to) {
-  let filePath;
-  try {
-    filePath = await withLoading('正在生成证明', () => hoursService.downloadProof(from, to));
-  } catch (err) {
-    showError(err);
-    return false;
-  }
-  const opened = await openPdf(filePath);
-  if (!opened) showText('无法打开证明文件，请稍后重试');
-  return opened;
+function openProof(from, to) {
+  return openDownloadedPdf(() => hoursService.downloadProof(from, to));
 }
 
 module.exports = { presentRecord, presentRecords, defaultPeriod, askQuery, openProof, STATUS_TEXT };

@@ -4,10 +4,9 @@ Rules, defaults and their sources: docs/api.md, "Volunteer hours as a record"; t
 `services/hours_record.py`.
 """
 
-from urllib.parse import quote
+from flask import g
 
-from flask import Response, g
-
+from server.api.files import inline_pdf
 from server.api.security import login_required
 from server.api.shifts import blp
 from server.extensions import db
@@ -139,12 +138,6 @@ def answer_hours_query(body, query_id):
     return query
 
 
-def _pdf(pdf, filename):
-    disposition = f"inline; filename=proof.pdf; filename*=UTF-8''{quote(filename + '.pdf')}"
-    return Response(pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": disposition,
-                                  "Cache-Control": "private, no-store"})
-
-
 @blp.route("/me/hours/proof.pdf", methods=["GET"])
 @login_required
 @blp.arguments(ProofArgsSchema(), location="query")
@@ -157,7 +150,7 @@ def my_hours_proof(args):
     409 `no_confirmed_hours`, 422 `validation_failed` (`to` before `from`, over 10 years).
     """
     pdf, filename = hours_record.proof_for(g.user, g.user.id, args["date_from"], args["date_to"])
-    return _pdf(pdf, filename)
+    return inline_pdf(pdf, filename, "proof")
 
 
 @blp.route("/users/<id:user_id>/hours/proof.pdf", methods=["GET"])
@@ -173,4 +166,4 @@ def user_hours_proof(args, user_id):
     """
     pdf, filename = hours_record.proof_for(g.user, user_id, args["date_from"], args["date_to"])
     db.session.commit()
-    return _pdf(pdf, filename)
+    return inline_pdf(pdf, filename, "proof")

@@ -9,11 +9,9 @@ one community at a time.
 
 from datetime import timedelta
 
-from urllib.parse import quote
+from flask import Blueprint, g, render_template, request
 
-from flask import Blueprint, Response, g, render_template, request
-
-from server.api.files import download
+from server.api.files import download, inline_pdf
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.schemas.shifts import HoursReportArgsSchema
@@ -144,9 +142,7 @@ def proof():
         raise FormErrors({"user_id": ["请选择志愿者"]})
     pdf, filename = hours_record.proof_for(g.user, user_id, args["date_from"], args["date_to"])
     db.session.commit()
-    disposition = f"inline; filename=proof.pdf; filename*=UTF-8''{quote(filename + '.pdf')}"
-    return Response(pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": disposition,
-                                  "Cache-Control": "private, no-store"})
+    return inline_pdf(pdf, filename, "proof")
 
 
 @bp.errorhandler(FormErrors)
