@@ -257,3 +257,27 @@ def test_figures_recorded_before_count_as_confirmed():
     text = Path(__file__).parent.parent.joinpath(
         "server/migrations/versions/20261130_8b4a3dae6ec4_hours_record.py").read_text()
     assert "minutes_worked = minutes_credited, hours_status = 'confirmed'" in text
+
+
+def test_the_answer_is_sent_with_the_notice_template_opening_my_hours(organizer, served, emulator, messages, clean_app):
+    from server.services.templates import render_message
+
+    shift, [(person, booking), _] = served()
+    emulator.accept_subscription("o-resident-0000", "tmpl-notice")
+    assert person.post("/api/v1/me/subscriptions", json={"accepted": ["tmpl-notice"]}).status_code == 200
+    query = person.post(f"/api/v1/shift-bookings/{booking['id']}/hours/query", json={"text": "少算了"}).get_json()
+    organizer.post(f"/api/v1/hours/queries/{query['id']}/answer", json={"answer": "已核实，按签到签退时间计入"})
+    [message] = messages("notice")
+    assert message["user_id"] == person.user["id"] and message["ref"] == ("hours_query", query["id"])
+    with clean_app.app_context():
+        _, data, page = render_message("notice", message["payload"])
+    assert page == "pages/my-hours/index"
+    assert "志愿时长申诉已答复" in data.values() and "已核实，按签到签退时间计入" in data.values()
+
+
+def test_without_a_credit_the_answer_is_only_shown(organizer, served, messages):
+    _, [(person, booking), _] = served()
+    query = person.post(f"/api/v1/shift-bookings/{booking['id']}/hours/query", json={"text": "少算了"}).get_json()
+    organizer.post(f"/api/v1/hours/queries/{query['id']}/answer", json={"answer": "已核实"})
+    assert messages("notice") == []
+    assert person.get("/api/v1/me/hours").get_json()["items"][0]["query"]["answer"] == "已核实"
