@@ -42,6 +42,7 @@ NAV = (
     ("console.shifts.index", "排班", False),
     ("console.duty_roster.index", "排班表", False),
     ("console.hours.index", "志愿时长", False),
+    ("console.hours_record.queries", "时长申诉", False),
     ("console.members.index", "居民与党员", False),
     ("console.stats.index", "统计", False),
     ("console.stats.report", "年度报告", False),
