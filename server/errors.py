@@ -204,7 +204,7 @@ _SHIFTS = {
     "shift_exists": ErrorSpec(409, "该站点在这个时段已有班次", "The site already has a shift at these times."),
     "shift_started": ErrorSpec(409, "班次已开始", "The shift has started: it can no longer be booked."),
     "shift_ended": ErrorSpec(409, "班次已结束", "The shift is over: the organizer can no longer cancel it."),
-    "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked once the shift has started."),
+    "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked, and a shift's hours confirmed, once the shift has started."),
     "role_full": ErrorSpec(409, "该岗位已约满", "The post (`role_id`) has no place left."),
     "already_booked": ErrorSpec(409, "你已预约了该班次的其他岗位", "The caller holds another post on this shift."),
     "shift_overlap": ErrorSpec(409, "与你已预约的班次时间冲突", "The caller holds a shift at overlapping times, at any site."),
@@ -289,7 +289,6 @@ _HOURS_RECORD = {
     "hours_not_recorded": ErrorSpec(
         409, "该预约还没有签退，没有可确认的时长", "The booking was not checked out: it has no worked minutes to confirm, correct or query."
     ),
-    "shift_not_ended": ErrorSpec(409, "班次结束后才能确认时长", "A shift's hours are confirmed once it has ended (or was cancelled)."),
     "hours_query_open": ErrorSpec(
         409, "这条时长已有待答复的申诉，请等待组织者答复", "One open query per booking: the earlier one awaits the organizer's answer."
     ),

@@ -98,10 +98,11 @@ def test_confirmation_counts_the_figures_once(organizer, served, clean_app):
         assert db.session.scalar(select(AuditLog).where(AuditLog.action == "hours.confirm")).detail["bookings"] == 2
 
 
-def test_a_shift_is_confirmed_once_it_has_ended(organizer, resident):
+def test_a_shift_is_confirmed_once_it_has_started(organizer, resident):
     shift = create_shift(organizer, create_site(organizer))
     response = organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm")
-    assert (response.status_code, response.get_json()["error"]) == (409, "shift_not_ended")
+    assert (response.status_code, response.get_json()["error"]) == (409, "shift_not_started")
+    assert response.get_json()["message"] == "班次开始后才能确认时长"
 
 
 def test_a_correction_keeps_the_original_and_is_audited(organizer, served, clean_app):

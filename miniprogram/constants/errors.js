@@ -92,7 +92,6 @@ const ERROR_MESSAGES = {
   // Volunteer hours as a record (志愿服务记录)
   hours_query_not_found: '没有找到该申诉',
   hours_not_recorded: '该次值守还没有签退，没有可申诉的时长',
-  shift_not_ended: '班次结束后才能确认时长',
   hours_query_open: '这条时长已有待答复的申诉，请等待组织者答复',
   hours_query_answered: '该申诉已答复',
   no_confirmed_hours: '所选期间没有已确认的志愿时长，暂不能出具证明',

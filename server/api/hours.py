@@ -50,7 +50,7 @@ def confirm_shift_hours(shift_id):
     rule's figure of its worked minutes, which then counts in every total. Confirming again confirms
     only later check-outs. Audited.
 
-    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_ended`.
+    403 `forbidden`, 404 `shift_not_found`, 409 `shift_not_started`.
     """
     result = hours_record.confirm_shift(g.user, shift_id)
     db.session.commit()

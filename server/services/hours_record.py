@@ -8,8 +8,8 @@ Rules:
   to a multiple of HOURS_ROUNDING_UNIT_MINUTES (down, nearest: half up, or up; HOURS_ROUNDING), then 0
   if below HOURS_MINIMUM_MINUTES, then at most HOURS_CAP_MINUTES (0: no cap). While pending, the
   volunteer sees this figure as provisional (待确认).
-- An organizer of the site's community confirms a shift's hours: every pending, checked-out booking of
-  the shift at once gets `minutes_credited = credit(minutes_worked)`, `confirmed`. Confirming again
+- An organizer of the site's community confirms a shift's hours once it has started (usually after it
+  ends): every pending, checked-out booking of the shift at once gets `minutes_credited = credit(minutes_worked)`, `confirmed`. Confirming again
   confirms only what is still pending (a later check-out). Bookings checked in but not out stay
   pending; the organizer checks them out by hand first.
 - An organizer corrects one booking's figure (0 to 1440 minutes) with a reason, pending or not: it
@@ -62,8 +62,9 @@ class HoursNotRecorded(DomainError):
     error = "hours_not_recorded"
 
 
-class ShiftNotEnded(DomainError):
-    error = "shift_not_ended"
+class ShiftNotStarted(DomainError):
+    error = "shift_not_started"
+    message = "班次开始后才能确认时长"
 
 
 class QueryAlreadyOpen(DomainError):
@@ -153,14 +154,14 @@ def confirm_shift(actor, shift_id):
     `{"shift_id", "confirmed", "minutes", "not_checked_out"}` (this time's count and minutes; bookings
     still checked in but not out). Audited as `hours.confirm` when anything was confirmed.
 
-    Raises NotFound `shift_not_found`, Forbidden, DomainError `shift_not_ended`.
+    Raises NotFound `shift_not_found`, Forbidden, DomainError `shift_not_started`.
     """
     shift = lock_row(Shift, shift_id)  # one confirmation of a shift at a time (SQLite: the write lock)
     if shift is None:
         raise NotFound("shift_not_found")
     require_organizer(actor, shift.site.community_id, "确认志愿时长")
-    if shift.status == "open" and shift.ends_at > utcnow():
-        raise ShiftNotEnded()
+    if shift.starts_at > utcnow():
+        raise ShiftNotStarted()
     bookings = db.session.scalars(
         select(Booking)
         .where(Booking.shift_id == shift.id, Booking.hours_status == "pending", Booking.checked_out_at.is_not(None))
