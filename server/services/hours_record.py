@@ -272,12 +272,9 @@ def answer(actor, query_id, text, minutes=None):
     `content_risky`, ValidationFailed.
     """
     text = (text or "").strip()
+    query = query_to_answer(actor, query_id)
     if not text:
         raise ValidationFailed(errors={"answer": ["请填写答复"]})
-    query = db.session.get(HoursQuery, query_id)
-    if query is None:
-        raise NotFound("hours_query_not_found")
-    require_organizer(actor, query.booking.shift.site.community_id, "答复时长申诉")
     check_texts(actor, FORUM, {"answer": text})
     booking = lock_booking(query.booking_id)
     db.session.refresh(query)
@@ -297,6 +294,15 @@ def answer(actor, query_id, text, minutes=None):
             "page": "pages/my-hours/index",
         }, ref=("hours_query", query.id))
     db.session.flush()
+    return query
+
+
+def query_to_answer(actor, query_id):
+    """The query, if `actor` organizes its community. Raises NotFound `hours_query_not_found`, Forbidden."""
+    query = db.session.get(HoursQuery, query_id)
+    if query is None:
+        raise NotFound("hours_query_not_found")
+    require_organizer(actor, query.booking.shift.site.community_id, "答复时长申诉")
     return query
 
 

@@ -117,6 +117,7 @@ def queries():
 @console_login_required
 def answer(query_id):
     values = {"answer": request.form.get("answer", ""), "minutes": request.form.get("minutes", "")}
+    hours_record.query_to_answer(g.user, query_id)  # 404, 403 before anything typed is read
     try:
         text = _text(request.form, "answer", "请填写答复（最多 200 字）")
         minutes = _minutes(request.form, "minutes", required=False)
