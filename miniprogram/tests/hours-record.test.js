@@ -8,6 +8,7 @@ const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');
 const { presentRecord, defaultPeriod } = require('../controllers/hours-record');
 const { profileChanges } = require('../controllers/forms');
+const { presentBooking } = require('../utils/present');
 
 installPageShim();
 
@@ -141,4 +142,12 @@ test('presentRecord and the profile field', () => {
   });
   expect(profileChanges({ nickname: '张', volunteerNumber: '' }).volunteer_number).toBeNull();
   expect(profileChanges({ nickname: '张' })).not.toHaveProperty('volunteer_number');
+});
+
+test('我的值守 shows worked minutes as 待确认 until they are confirmed', () => {
+  const pending = { id: 1, hours_status: 'pending', minutes_worked: 230, minutes_credited: 0, shift: {} };
+  expect(presentBooking(pending).minutesText).toBe('3小时50分钟（待确认）');
+  const confirmed = { id: 1, hours_status: 'confirmed', minutes_worked: 230, minutes_credited: 225, shift: {} };
+  expect(presentBooking(confirmed).minutesText).toBe('3小时45分钟');
+  expect(presentBooking({ id: 1, shift: {} }).minutesText).toBe('');
 });
