@@ -17,6 +17,7 @@ DEMO_WECHAT_SECRET = "demo-secret"
 
 APP_ENVS = ("development", "production")
 LOG_FORMATS = ("text", "json")
+HOURS_ROUNDINGS = ("down", "nearest", "up")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -120,6 +121,14 @@ def check_settings(config):
         )
     if not 10 <= config.get("CHECKIN_MAX_ACCURACY_M", 100) <= 1000:
         problems.append("CHECKIN_MAX_ACCURACY_M must be from 10 to 1000 (metres of location uncertainty a self check-in allows)")
+    if not 1 <= config.get("HOURS_ROUNDING_UNIT_MINUTES", 1) <= 240:
+        problems.append("HOURS_ROUNDING_UNIT_MINUTES must be from 1 to 240 (credited minutes are a multiple of it)")
+    if config.get("HOURS_ROUNDING", "down") not in HOURS_ROUNDINGS:
+        problems.append(f"HOURS_ROUNDING={config.get('HOURS_ROUNDING')!r} is not one of {', '.join(HOURS_ROUNDINGS)}")
+    if not 0 <= config.get("HOURS_MINIMUM_MINUTES", 0) <= 24 * 60:
+        problems.append("HOURS_MINIMUM_MINUTES must be from 0 to 1440 (a shift credited less counts 0)")
+    if not 0 <= config.get("HOURS_CAP_MINUTES", 0) <= 24 * 60:
+        problems.append("HOURS_CAP_MINUTES must be from 0 (no cap) to 1440 (most minutes credited for one shift)")
     if config.get("OUTBOX_MAX_LAG_SECONDS", 1) < 1:
         problems.append("OUTBOX_MAX_LAG_SECONDS must be 1 or more")
     leads = config.get("VACANCY_ALERT_LEADS_MINUTES", [])
@@ -251,6 +260,13 @@ def load_settings():
         # opted in. Empty: no vacancy alerts.
         "VACANCY_ALERT_LEADS_MINUTES": _minutes_list("VACANCY_ALERT_LEADS_MINUTES", [1440, 180]),
         "VACANCY_ALERT_FACTOR": _int("VACANCY_ALERT_FACTOR", 3),
+        # The credited-hours rule (services.hours_record.credit, docs/api.md "Volunteer hours as a
+        # record"): minutes worked inside the shift are rounded to a multiple of the unit (down, nearest
+        # or up), a shift credited less than the minimum counts 0, and at most the cap (0: none) counts.
+        "HOURS_ROUNDING_UNIT_MINUTES": _int("HOURS_ROUNDING_UNIT_MINUTES", 1),
+        "HOURS_ROUNDING": (_str("HOURS_ROUNDING", "down") or "down").lower(),
+        "HOURS_MINIMUM_MINUTES": _int("HOURS_MINIMUM_MINUTES", 0),
+        "HOURS_CAP_MINUTES": _int("HOURS_CAP_MINUTES", 0),
         # Check-in at an activity (self or by an organizer) opens this long before it starts and
         # closes this long after it ends.
         "ACTIVITY_CHECKIN_EARLY_MINUTES": _int("ACTIVITY_CHECKIN_EARLY_MINUTES", 60),

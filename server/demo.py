@@ -1,6 +1,7 @@
 """Demo data for `flask seed-demo`: the sub-district's communities, one user per role (their
 memberships confirmed), sample activities, and sites of each kind with a week of volunteer shifts in
-each community, with a swap (换班) offered and one claimed, waiting for approval.
+each community, with a swap (换班) offered and one claimed, waiting for approval; at 海珠社区北门卡口,
+three past shifts whose hours are confirmed, corrected and still pending, and an open query (申诉).
 
 For local runs and tests only: the community list is sample data, not an official register, and the
 demo users are made-up accounts. A real server is set up with `import-communities` (or
@@ -247,6 +248,8 @@ def seed_swaps(people, community):
                   claimed_at=now),
         ShiftSwap(booking_id=offered.id, shift_id=later.id, giver_id=taker.id, status="open"),
     ])
+
+
 # Where haizhu's 北门卡口 is (GCJ-02), for "nearest first" in the demo, unless already set.
 DEMO_SITE_POINT = (22.543, 114.058)
 
@@ -292,6 +295,49 @@ def seed_vacancy_alerts(communities, people):
         db.session.add(Booking(shift_id=shift.id, post_id=post.id, user_id=member.id, status="booked",
                                booked_at=alerted_at + timedelta(minutes=12)))
         post.booked += 1
+
+
+# Hours as a record: past shifts at 海珠社区北门卡口, served by the demo resident and party member:
+# (days ago, minutes the resident worked, minutes the party member worked, what the organizer did).
+DEMO_SERVICE = [(6, 240, 235, "confirm"), (4, 225, 240, "correct"), (1, 230, 200, None)]
+
+
+def seed_hours(result, communities):
+    """Past shifts with hours in each state: confirmed, corrected (with a reason), still pending; and an
+    open query (申诉) from the demo resident. Kept when present (the first past shift marks it)."""
+    from server.models import Booking, HoursQuery
+    from server.services import attendance, hours_record
+
+    zone = ZoneInfo(current_app.config["APP_TIMEZONE"])
+    site = db.session.scalar(select(Site).where(Site.community_id == communities["haizhu"].id, Site.name == "海珠社区北门卡口"))
+    organizer, people = result["demo-organizer"], (result["demo-resident"], result["demo-party-member"])
+    today = datetime.now(zone).date()
+    first = slot_times(today - timedelta(days=DEMO_SERVICE[0][0]), {"start": time(6), "end": time(10)}, zone)
+    if site is None or db.session.scalar(select(Shift).where(Shift.site_id == site.id, Shift.starts_at == first[0])):
+        return
+    for days_ago, *worked, action in DEMO_SERVICE:
+        starts_at, ends_at = slot_times(today - timedelta(days=days_ago), {"start": time(6), "end": time(10)}, zone)
+        shift = Shift(site_id=site.id, starts_at=starts_at, ends_at=ends_at, created_by_id=organizer.id,
+                      posts=[ShiftPost(name="卡口值守", capacity=3, booked=2)])
+        db.session.add(shift)
+        db.session.flush()
+        for person, minutes in zip(people, worked):
+            booking = Booking(shift_id=shift.id, post_id=shift.posts[0].id, user_id=person.id, status="booked",
+                              booked_at=starts_at - timedelta(days=2), checked_in_at=starts_at,
+                              checked_out_at=starts_at + timedelta(minutes=minutes))
+            db.session.add(booking)
+            db.session.flush()
+            attendance.record_check_out(booking, booking.checked_out_at, organizer)
+        db.session.flush()
+        if action:
+            hours_record.confirm_shift(organizer, shift.id)
+        if action == "correct":
+            booking = db.session.scalar(select(Booking).where(Booking.shift_id == shift.id, Booking.user_id == people[0].id))
+            hours_record.correct(organizer, booking.id, 240, "签到漏扫，按现场登记表补记至班次开始", checked=True)
+        if days_ago == 6:
+            mine = db.session.scalar(select(Booking).where(Booking.shift_id == shift.id, Booking.user_id == people[1].id))
+            db.session.add(HoursQuery(booking_id=mine.id, user_id=people[1].id, status="open",
+                                      text="我6点前就到岗了，签到时信号不好，请核实"))
     db.session.flush()
 
 
@@ -323,6 +369,8 @@ def seed_demo(sample_activities=True):
         organizer_ids = {cid: organizer.id for cid in organizer.organizer_community_ids}
         seed_activities(communities, organizer_ids)
         seed_sites_and_shifts(communities, organizer_ids, seed_qualifications(communities, organizer_ids, result))
+        db.session.flush()
+        seed_hours(result, communities)
         seed_swaps(result, communities["haizhu"])
         seed_vacancy_alerts(communities, result)
     db.session.flush()

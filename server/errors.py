@@ -207,7 +207,7 @@ _SHIFTS = {
     "shift_exists": ErrorSpec(409, "该站点在这个时段已有班次", "The site already has a shift at these times."),
     "shift_started": ErrorSpec(409, "班次已开始", "The shift has started: it can no longer be booked."),
     "shift_ended": ErrorSpec(409, "班次已结束", "The shift is over: the organizer can no longer cancel it."),
-    "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked once the shift has started."),
+    "shift_not_started": ErrorSpec(409, "班次开始后才能进行此操作", "A no-show can only be marked, and a shift's hours confirmed, once the shift has started."),
     "role_full": ErrorSpec(409, "该岗位已约满", "The post (`role_id`) has no place left."),
     "already_booked": ErrorSpec(409, "你已预约了该班次的其他岗位", "The caller holds another post on this shift."),
     "shift_overlap": ErrorSpec(409, "与你已预约的班次时间冲突", "The caller holds a shift at overlapping times, at any site."),
@@ -354,6 +354,20 @@ _REQUIREMENTS = {
     "qualification_exists": ErrorSpec(409, "本社区已有同名的资格", "The community already has a qualification of that name."),
     "qualification_not_found": ErrorSpec(404, "资格不存在", "No such qualification."),
 }
+
+_HOURS_RECORD = {
+    "hours_query_not_found": ErrorSpec(404, "没有找到该申诉", "No such hours query (申诉)."),
+    "hours_not_recorded": ErrorSpec(
+        409, "该预约还没有签退，没有可确认的时长", "The booking was not checked out: it has no worked minutes to confirm, correct or query."
+    ),
+    "hours_query_open": ErrorSpec(
+        409, "这条时长已有待答复的申诉，请等待组织者答复", "One open query per booking: the earlier one awaits the organizer's answer."
+    ),
+    "hours_query_answered": ErrorSpec(409, "该申诉已答复", "The query was answered already (perhaps by another organizer)."),
+    "no_confirmed_hours": ErrorSpec(
+        409, "所选期间没有已确认的志愿时长，暂不能出具证明", "No confirmed hours in the period: there is nothing to prove."
+    ),
+}
 SECTIONS = (
     ("General", _GENERAL),
     ("Not found", _NOT_FOUND),
@@ -366,6 +380,7 @@ SECTIONS = (
     ("On-site check-in", _ONSITE_CHECKIN),
     ("Attendance record", _ATTENDANCE_RECORD),
     ("Requirements per post", _REQUIREMENTS),
+    ("Volunteer hours as a record", _HOURS_RECORD),
 )
 CATALOGUE = {error_id: spec for _, section in SECTIONS for error_id, spec in section.items()}
 

@@ -842,7 +842,10 @@ def seed_history(year, scale=1.0, seed=42, now=None):
         "status": b["status"], "booked_at": b["booked_at"], "cancelled_at": b["cancelled_at"],
         "checked_in_at": b["checked_in_at"], "checked_out_at": b["checked_out_at"],
         "minutes_credited": b["minutes_credited"], "no_show_at": b["no_show_at"],
-        "updated_by_id": user_id(b["updated_by_ix"])} for b in history.bookings])
+        "updated_by_id": user_id(b["updated_by_ix"]),
+        # Seeded history counts as confirmed at check-out (as the migration treats figures before issue 18).
+        "minutes_worked": b["minutes_credited"], "hours_status": "confirmed" if b["checked_out_at"] else None,
+        "hours_confirmed_at": b["checked_out_at"]} for b in history.bookings])
 
     from server.services import cache
 

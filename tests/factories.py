@@ -79,3 +79,16 @@ def create_shift(organizer, site, starts_at=None, hours=4, roles=None, **overrid
 def book(session, shift, post_index=0):
     """Book the shift's post number `post_index` (the wire calls posts roles)."""
     return session.post(f"/api/v1/shifts/{shift['id']}/bookings", json={"role_id": shift["roles"][post_index]["id"]})
+
+
+def open_hours_query(booking_id, text="时长有疑问"):
+    """An open hours query (申诉) on a booking, written directly (inside an app context): for walks over
+    every console route, which need a row for `<query_id>`. Returns its id."""
+    from server.extensions import db
+    from server.models import Booking, HoursQuery
+
+    booking = db.session.get(Booking, booking_id)
+    query = HoursQuery(booking_id=booking.id, user_id=booking.user_id, text=text, status="open")
+    db.session.add(query)
+    db.session.commit()
+    return query.id

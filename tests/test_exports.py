@@ -234,9 +234,11 @@ def test_hours_report_xlsx_has_real_dates_and_times(organizer, residents, move_s
     url = f"/api/v1/shift-bookings/{booking['id']}"
     organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "补签"})
     organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=2)).isoformat()})
+    organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm")
     day, start_day = local().date().isoformat(), (local() - timedelta(days=1)).date().isoformat()
     sheet = workbook(organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}&format=xlsx")).active
     row = header_row(sheet, "姓名") + 1
-    assert sheet[f"C{row}"].is_date and sheet[f"C{row}"].number_format == "yyyy-mm-dd"
-    assert sheet[f"F{row}"].is_date and sheet[f"F{row}"].number_format == "yyyy-mm-dd hh:mm"
-    assert sheet[f"H{row}"].value == 2
+    assert sheet[f"D{row}"].is_date and sheet[f"D{row}"].number_format == "yyyy-mm-dd"
+    assert sheet[f"E{row}"].is_date and sheet[f"E{row}"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet[f"G{row}"].value == 2
+    assert sheet[f"I{row}"].is_date  # 确认时间

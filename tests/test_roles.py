@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from server.extensions import db
+from server.demo import DEMO_SERVICE
 from server.models import Activity, AuditLog, Community, Shift, Site, User
 
 
@@ -128,4 +129,5 @@ def test_cli_seed_demo_is_idempotent(clean_app):
         assert len(activities) == 8 * 6
         assert {a.status for a in activities} == {"draft", "published"}
         assert len(db.session.scalars(select(Site)).all()) == 8 * 3
-        assert len(db.session.scalars(select(Shift)).all()) == 8 * 7 * 6
+        # A week of shifts per site, and the past shifts of the hours demo (server.demo.DEMO_SERVICE).
+        assert len(db.session.scalars(select(Shift)).all()) == 8 * 7 * 6 + len(DEMO_SERVICE)

@@ -48,7 +48,7 @@ def test_cancelling_a_running_shift_credits_the_minutes_of_those_checked_in(orga
         assert organizer.post(url.format(bookings[name]["id"]) + "/check-in", json={"at": at, "reason": "补签"}).status_code == 200
     finished = organizer.post(url.format(bookings["done"]["id"]) + "/check-out",
                               json={"at": (now() - timedelta(minutes=20)).isoformat()}).get_json()
-    assert finished["minutes_credited"] == 30
+    assert finished["minutes_worked"] == 30
 
     response = organizer.post(f"/api/v1/shifts/{shift['id']}/cancel", json={"reason": "临时撤点"})
     assert response.status_code == 200
@@ -56,10 +56,12 @@ def test_cancelling_a_running_shift_credits_the_minutes_of_those_checked_in(orga
     assert ended["status"] == "cancelled"
     assert abs(datetime.fromisoformat(ended["ends_at"]) - now()) < timedelta(minutes=1)  # ended early, now
 
-    # The volunteer on duty was checked out at the cancellation and credited; checking out again answers that.
+    # The volunteer on duty was checked out at the cancellation; checking out again answers that. Their
+    # worked minutes count once the organizer confirms the (cancelled, so ended) shift's hours.
     again = organizer.post(url.format(bookings["worker"]["id"]) + "/check-out", json={})
     assert again.status_code == 200, again.get_json()
-    assert again.get_json()["checked_out_at"] and 49 <= again.get_json()["minutes_credited"] <= 51
+    assert again.get_json()["checked_out_at"] and 49 <= again.get_json()["minutes_worked"] <= 51
+    assert organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm").get_json()["confirmed"] == 2
     assert 49 <= worker.get("/api/v1/me/hours").get_json()["total_minutes"] <= 51
     # A finished check-out stands as it was.
     assert done.get("/api/v1/me/hours").get_json()["total_minutes"] == 30

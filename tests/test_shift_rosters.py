@@ -89,14 +89,20 @@ def test_hours_export_has_the_official_columns(organizer, residents, move_shift,
     organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=3, minutes=30)).isoformat()})
     day = local().date().isoformat()
     start_day = (local() - timedelta(days=1)).date().isoformat()
+    # Only confirmed hours are reported (issue 18).
+    assert organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}").get_json()["items"] == []
+    volunteer.patch("/api/v1/me", json={"volunteer_number": "SZ2026001"})
+    organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm")
     report = organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}").get_json()
     [row] = report["items"]
     assert (row["name"], row["phone"], row["site"], row["post"], row["minutes"], row["hours"]) == (
         "居民0", None, "北门卡口", "卡口值守", 210, 3.5)
     rows = list(csv.reader(io.StringIO(
         organizer.get(f"/api/v1/rosters/hours?from={start_day}&to={day}&format=csv").data.decode("utf-8-sig"))))
-    assert rows[0] == ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
-    assert rows[1][0:2] == ["居民0", "13912340000"] and rows[1][7] == "3.5"
+    assert rows[0] == ["姓名", "志愿者编号", "服务项目/站点", "服务日期", "开始时间", "结束时间", "服务时长（小时）",
+                       "确认人", "确认时间", "手机号"]
+    assert rows[1][0:3] == ["居民0", "SZ2026001", "北门卡口·卡口值守"] and rows[1][6] == "3.5"
+    assert rows[1][7] and rows[1][8] and rows[1][9] == "13912340000"
 
 
 def test_shift_exports_are_audited(organizer, clean_app, client):

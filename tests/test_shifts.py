@@ -340,17 +340,23 @@ def test_minutes_credited_are_those_inside_the_window(organizer, resident, move_
     starts_at = now() - timedelta(hours=5)
     move_shift(booking["shift_id"], starts_at, starts_at + timedelta(hours=4))
     url = f"/api/v1/shift-bookings/{booking['id']}"
-    # Came 10 minutes late, left 30 minutes after the end: 230 of the 240 minutes count.
+    # Came 10 minutes late, left 30 minutes after the end: 230 of the 240 minutes were worked; they
+    # count once the organizer confirms the shift's hours (issue 18: hours as a record).
     organizer.post(url + "/check-in", json={"at": (starts_at + timedelta(minutes=10)).isoformat(), "reason": "手机没电"})
     response = organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=4, minutes=30)).isoformat()})
     assert response.status_code == 200
-    assert response.get_json()["minutes_credited"] == 230
+    assert response.get_json()["minutes_worked"] == 230
+    assert response.get_json()["minutes_credited"] == 0 and response.get_json()["hours_status"] == "pending"
+    assert resident.get("/api/v1/me").get_json()["volunteer_minutes"] == 0
+    assert organizer.post(f"/api/v1/shifts/{booking['shift_id']}/hours/confirm").status_code == 200
     again = organizer.post(url + "/check-out", json={})
     assert again.get_json()["minutes_credited"] == 230
     assert resident.get("/api/v1/me").get_json()["volunteer_minutes"] == 230
     hours = resident.get("/api/v1/me/hours").get_json()
-    assert hours == {"total_minutes": 230, "by_month": [{"month": starts_at.astimezone(
-        local().tzinfo).strftime("%Y-%m"), "minutes": 230}]}
+    assert {key: hours[key] for key in ("total_minutes", "pending_minutes", "by_month")} == {
+        "total_minutes": 230, "pending_minutes": 0,
+        "by_month": [{"month": starts_at.astimezone(local().tzinfo).strftime("%Y-%m"), "minutes": 230}]}
+    assert [(i["minutes"], i["status"]) for i in hours["items"]] == [(230, "confirmed")]
 
 
 def test_volunteer_cannot_backdate_and_organizer_cannot_record_the_future(organizer, resident, move_shift):

@@ -99,6 +99,9 @@ def _attend(organizer, booking_id, checked_in, checked_out):
     for action, moment in (("check-in", checked_in), ("check-out", checked_out)):
         response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/{action}", json={"at": moment.isoformat(), "reason": "补签"})
         assert response.status_code == 200, response.get_json()
+    # Only confirmed hours count (issue 18): the shift has ended, its hours are confirmed.
+    confirmed = organizer.post(f"/api/v1/shifts/{response.get_json()['shift_id']}/hours/confirm")
+    assert confirmed.status_code == 200, confirmed.get_json()
 
 
 def _run_now(move_shift, shift, hours=4):

@@ -99,6 +99,13 @@ const ERROR_MESSAGES = {
   not_attended: '您没有在该活动签到，暂无参加证明',
   certificate_not_enabled: '该活动未开放参加证明',
 
+  // Volunteer hours as a record (志愿服务记录)
+  hours_query_not_found: '没有找到该申诉',
+  hours_not_recorded: '该次值守还没有签退，没有可申诉的时长',
+  hours_query_open: '这条时长已有待答复的申诉，请等待组织者答复',
+  hours_query_answered: '该申诉已答复',
+  no_confirmed_hours: '所选期间没有已确认的志愿时长，暂不能出具证明',
+
   // Client-side
   network_error: '网络连接失败，请检查网络后重试',
   network_timeout: '网络超时，请稍后重试',

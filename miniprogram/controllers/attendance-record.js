@@ -43,11 +43,14 @@ function openPdf(filePath) {
   });
 }
 
-/** Download and open the certificate of a registration; resolves true when the viewer opened. */
-async function openCertificate(registrationId) {
+/**
+ * Download a PDF (`download()` resolves its temp path) and open it in WeChat's document viewer;
+ * resolves true when the viewer opened. A refusal is shown in Chinese.
+ */
+async function openDownloadedPdf(download) {
   let filePath;
   try {
-    filePath = await withLoading('正在生成证明', () => attendanceService.downloadCertificate(registrationId));
+    filePath = await withLoading('正在生成证明', download);
   } catch (err) {
     showError(err);
     return false;
@@ -57,4 +60,9 @@ async function openCertificate(registrationId) {
   return opened;
 }
 
-module.exports = { openCertificate, presentAttendance, currentYear };
+/** Download and open the certificate of a registration; resolves true when the viewer opened. */
+function openCertificate(registrationId) {
+  return openDownloadedPdf(() => attendanceService.downloadCertificate(registrationId));
+}
+
+module.exports = { openCertificate, openDownloadedPdf, presentAttendance, currentYear };

@@ -9,6 +9,8 @@ function profileChanges(form) {
   const nickname = (form.nickname || '').trim();
   if (nickname) changes.nickname = nickname;
   changes.real_name = (form.realName || '').trim() || null;
+  // 志愿者编号: sent when the form has the field; empty clears it.
+  if (form.volunteerNumber !== undefined) changes.volunteer_number = (form.volunteerNumber || '').trim() || null;
   return changes;
 }
 

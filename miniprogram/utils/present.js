@@ -272,7 +272,13 @@ function presentBooking(booking, nowMs = Date.now()) {
     status: bookingDisplayStatus(b),
     action: bookingAction(b),
     canCancel: b.status === 'booked' && !b.checked_in_at && nowMs < starts,
-    minutesText: b.minutes_credited ? formatMinutes(b.minutes_credited) : '',
+    // Confirmed minutes; after check-out, until an organizer confirms them, the minutes worked (待确认).
+    minutesText:
+      b.hours_status === 'pending' && b.minutes_worked
+        ? `${formatMinutes(b.minutes_worked)}（待确认）`
+        : b.minutes_credited
+          ? formatMinutes(b.minutes_credited)
+          : '',
   };
 }
 

@@ -23,6 +23,7 @@ from server.api import (
     console_logins,
     draw,  # noqa: F401 (routes on the activities blueprint)
     health,
+    hours,  # noqa: F401 (routes on the shifts blueprint)
     me,
     notices,  # noqa: F401 (routes on the activities blueprint)
     offers,  # noqa: F401 (routes on the activities blueprint)

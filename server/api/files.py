@@ -31,3 +31,11 @@ def download(body, fmt, filename):
     """An attachment response; the Chinese file name travels as RFC 5987 `filename*`."""
     disposition = f"attachment; filename=roster.{fmt}; filename*=UTF-8''{quote(filename + '.' + fmt)}"
     return Response(body, headers={"Content-Type": MIMETYPES[fmt], "Content-Disposition": disposition})
+
+
+def inline_pdf(pdf, filename, ascii_name):
+    """A PDF shown in the browser or WeChat's viewer (a certificate, a proof), never cached; the Chinese
+    file name travels as RFC 5987 `filename*`, `ascii_name` for old clients."""
+    disposition = f"inline; filename={ascii_name}.pdf; filename*=UTF-8''{quote(filename + '.pdf')}"
+    return Response(pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": disposition,
+                                  "Cache-Control": "private, no-store"})

@@ -1,10 +1,9 @@
 """The caller's own account."""
 
-from urllib.parse import quote
-
-from flask import Response, g
+from flask import g
 from flask_smorest import Blueprint
 
+from server.api.files import inline_pdf
 from server.api.security import login_required
 from server.extensions import db
 from server.schemas.attendance_record import AttendanceArgsSchema, AttendanceRecordSchema
@@ -89,6 +88,4 @@ def my_certificate(registration_id):
     `certificate_not_enabled` (the organizer has not enabled certificates).
     """
     pdf, filename = attendance_record.certificate_for(g.user, registration_id)
-    disposition = f"inline; filename=certificate.pdf; filename*=UTF-8''{quote(filename + '.pdf')}"
-    return Response(pdf, headers={"Content-Type": "application/pdf", "Content-Disposition": disposition,
-                                  "Cache-Control": "private, no-store"})
+    return inline_pdf(pdf, filename, "certificate")

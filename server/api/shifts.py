@@ -351,7 +351,8 @@ def my_shifts(args):
 @login_required
 @blp.response(200, HoursSchema)
 def my_hours():
-    """My credited volunteer minutes, in total and by month."""
+    """My confirmed volunteer minutes, in total and by month; minutes still waiting for confirmation;
+    each checked-out shift with its figure, status (待确认/已确认/已更正) and latest query (申诉)."""
     return attendance.my_hours(g.user)
 
 

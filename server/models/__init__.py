@@ -16,6 +16,7 @@ from server.models.activities import (
     Registration,
 )
 from server.models.audit import AuditLog
+from server.models.hours import HOURS_CHANGE_KINDS, HOURS_QUERY_STATUSES, HOURS_STATUSES, HoursChange, HoursQuery
 from server.models.notices import ActivityNotice
 from server.models.outbox import MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_KINDS, OutboxMessage, SubscriptionCredit
 from server.models.qualifications import (
@@ -64,6 +65,11 @@ __all__ = [
     "AUDIENCES",
     "Activity",
     "AuditLog",
+    "HOURS_CHANGE_KINDS",
+    "HOURS_QUERY_STATUSES",
+    "HOURS_STATUSES",
+    "HoursChange",
+    "HoursQuery",
     "CATEGORIES",
     "CATEGORY_LABELS",
     "Community",

@@ -146,6 +146,13 @@ class Booking(db.Model):
     minutes_credited: Mapped[int] = mapped_column(Integer, default=0)
     no_show_at = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Volunteer hours as a record (issue 18, services/hours_record.py): the minutes worked inside the
+    # shift's window, kept as checked out; `minutes_credited` is the CONFIRMED figure (0 until an
+    # organizer confirms). `hours_status`: None (nothing to confirm), pending, confirmed, corrected.
+    minutes_worked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hours_status: Mapped[str | None] = mapped_column(String(16))
+    hours_confirmed_at = mapped_column(UTCDateTime)
+    hours_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     shift: Mapped[Shift] = relationship(lazy="joined", innerjoin=True)
     post: Mapped[ShiftPost] = relationship(lazy="joined", innerjoin=True)

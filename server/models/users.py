@@ -60,6 +60,8 @@ class User(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     last_login_at = mapped_column(UTCDateTime)
     deleted_at = mapped_column(UTCDateTime)
+    # Issue 18: the person's 志愿者编号 in the official volunteer system (optional, typed by them).
+    volunteer_number: Mapped[str | None] = mapped_column(String(32))
 
     # Loaded when used: authenticating a request reads the user row only.
     community: Mapped[Community | None] = relationship()

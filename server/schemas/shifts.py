@@ -9,6 +9,7 @@ know them; inside the code they are posts (`data_key` maps the names). The schem
 from server.models import HEALTH_DECLARATION_MOMENTS, SITE_KINDS
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
+from server.schemas.hours import HoursRecordItemSchema
 from server.schemas.users import CommunitySchema, RosterPersonSchema
 from server.services.site_location import DEFAULT_RADIUS_M, RADIUS_MAX_M, RADIUS_MIN_M
 
@@ -172,7 +173,13 @@ class BookingSchema(OfflineUploadSchema, CheckinPlaceSchema):
     booked_at = fields.LocalDateTime()
     checked_in_at = fields.LocalDateTime(allow_none=True)
     checked_out_at = fields.LocalDateTime(allow_none=True)
-    minutes_credited = fields.Integer(metadata={"description": "Minutes worked inside the shift's window"})
+    minutes_credited = fields.Integer(
+        metadata={"description": "The confirmed credited minutes (0 until an organizer confirms the hours)"}
+    )
+    minutes_worked = fields.Integer(metadata={"description": "Minutes worked inside the shift's window (issue 18)"})
+    hours_status = fields.String(
+        allow_none=True, metadata={"description": "null (not checked out), pending, confirmed, corrected (issue 18)"}
+    )
 
 
 class ShiftSummarySchema(Schema):
@@ -430,10 +437,13 @@ class MonthMinutesSchema(Schema):
 
 
 class HoursSchema(Schema):
-    """My credited volunteer minutes, in total and by month (newest first)."""
+    """My confirmed volunteer minutes, in total and by month (newest first), the minutes waiting for
+    confirmation, and each checked-out shift with its figure (newest first, at most 200)."""
 
-    total_minutes = fields.Integer()
+    total_minutes = fields.Integer(metadata={"description": "Confirmed minutes: equals `volunteer_minutes`"})
+    pending_minutes = fields.Integer(metadata={"description": "Provisional minutes waiting for confirmation"})
     by_month = fields.List(fields.Nested(MonthMinutesSchema))
+    items = fields.List(fields.Nested(HoursRecordItemSchema))
 
 
 class PersonSchema(RosterPersonSchema):
@@ -460,7 +470,9 @@ class RosterVolunteerSchema(OfflineUploadSchema, CheckinPlaceSchema):
     status = fields.String()
     checked_in_at = fields.LocalDateTime(allow_none=True)
     checked_out_at = fields.LocalDateTime(allow_none=True)
-    minutes_credited = fields.Integer()
+    minutes_credited = fields.Integer(metadata={"description": "The confirmed figure (0 until confirmed)"})
+    minutes_worked = fields.Integer()
+    hours_status = fields.String(allow_none=True)
     reminder_credits = fields.Integer(
         allow_none=True, metadata={"description": "Shift reminders that may still be sent; 0: phone them"}
     )
@@ -544,8 +556,13 @@ class HoursRowSchema(Schema):
     post = fields.String(metadata={"description": "The post (岗位) served"})
     start = fields.LocalDateTime()
     end = fields.LocalDateTime()
-    minutes = fields.Integer()
+    minutes = fields.Integer(metadata={"description": "The confirmed figure"})
     hours = fields.Float()
+    user_id = fields.Integer(metadata={"description": "For a proof of service (`GET /users/{id}/hours/proof.pdf`)"})
+    volunteer_number = fields.String(allow_none=True, metadata={"description": "志愿者编号 where known"})
+    status = fields.String(metadata={"description": "confirmed or corrected (only confirmed figures are listed)"})
+    confirmed_by = fields.String(metadata={"description": "Who confirmed (or last corrected) the figure"})
+    confirmed_at = fields.LocalDateTime(allow_none=True)
 
 
 class HoursReportSchema(Schema):

@@ -115,7 +115,10 @@ class UserSchema(Schema):
         metadata={"description": "`resident` always; `party_member`, `organizer`, `admin` when granted"},
     )
     is_party_member = fields.Boolean()
-    volunteer_minutes = fields.Integer()
+    volunteer_minutes = fields.Integer(metadata={"description": "Confirmed volunteer minutes (志愿时长)"})
+    volunteer_number = fields.String(
+        allow_none=True, metadata={"description": "志愿者编号 in the official volunteer system (optional); added with issue 18"}
+    )
     organizer_communities = fields.Method(
         "_organizer_communities",
         metadata={"description": "Communities this user organizes (empty unless `organizer`); added after v1"},
@@ -165,6 +168,11 @@ class MeUpdateSchema(Schema):
 
     nickname = fields.String(validate=fields.Length(min=1, max=32))
     real_name = fields.String(allow_none=True, validate=fields.Length(min=1, max=32))
+    volunteer_number = fields.String(
+        allow_none=True,
+        validate=ma.validate.Regexp(r"^[A-Za-z0-9]{1,32}$", error="志愿者编号应为 1 至 32 位字母或数字"),
+        metadata={"description": "志愿者编号 (1 to 32 letters or digits); null clears it"},
+    )
     community_id = fields.Id(
         allow_none=True,
         strict=True,

@@ -22,7 +22,7 @@ are blanked last, with one UPDATE of the person's own registration rows.
 from sqlalchemy import or_, update
 
 from server.extensions import db
-from server.models import Booking, Registration
+from server.models import Booking, HoursQuery, Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.health_declarations import erase_declarations
@@ -33,7 +33,9 @@ from server.services.users import record_audit
 from server.services.vacancy_alerts import erase_opt_in
 
 # What the person typed or WeChat told us about them; cleared on deletion.
-PERSONAL_FIELDS = ("openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id")
+PERSONAL_FIELDS = (
+    "openid", "unionid", "session_key", "nickname", "real_name", "phone", "community_id", "volunteer_number",
+)
 
 # Every text column holding something of the person's, as "table.column": emptied on deletion.
 ERASED = {
@@ -43,6 +45,9 @@ ERASED = {
     "users.nickname": "typed by the person",
     "users.real_name": "typed by the person",
     "users.phone": "the person's number, verified by WeChat",
+    "users.volunteer_number": "typed by the person (志愿者编号)",
+    "hours_queries.text": "typed by the person when querying their hours (申诉)",
+    "hours_queries.answer": "the organizer's answer to the person's query: about them",
     "registrations.remark": "typed by the person when signing up",
     "registrations.answers": "typed by the person when signing up (answers to the activity's questions)",
     "registrations.reject_reason": "the organizer's reason for rejecting the person's sign-up: about them",
@@ -87,6 +92,10 @@ KEPT = {
     "shift_swaps.status": "a fixed choice",
     "shift_swaps.end_reason": "a fixed choice",
     "bookings.checkin_method": "a fixed choice (code or manual)",
+    "bookings.hours_status": "a fixed choice",
+    "hours_changes.kind": "a fixed choice",
+    "hours_changes.reason": "the organizer's reason for correcting a figure, about the service (kept with the record)",
+    "hours_queries.status": "a fixed choice",
     "audit_log.action": "a fixed action name",
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
@@ -108,9 +117,9 @@ KEPT = {
 def erase_personal_data(user):
     """Clear what the person typed or WeChat told us (`PERSONAL_FIELDS`) and, on each of their
     registrations, the remark and answers they wrote and an organizer's reason for rejecting it, and on
-    each of their bookings an organizer's reason for checking them in by hand; their health
-    declarations and qualification grants are deleted. The registration and booking rows stay, so
-    counts and hours do too."""
+    each of their bookings an organizer's reason for checking them in by hand; the text of their hours
+    queries (申诉) and the answers; their health declarations and qualification grants are deleted. The
+    registration and booking rows stay, so counts and hours do too."""
     for field in PERSONAL_FIELDS:
         setattr(user, field, None)
     erase_declarations(user)  # health answers: no text, but about the person's health
@@ -128,6 +137,12 @@ def erase_personal_data(user):
         update(Booking)
         .where(Booking.user_id == user.id, Booking.checkin_reason.is_not(None))
         .values(checkin_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(HoursQuery)
+        .where(HoursQuery.user_id == user.id)
+        .values(text="", answer=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -4,8 +4,9 @@ Rules: a volunteer checks in and out of their own active booking by scanning the
 check-in code, at the time of the scan; an organizer of the community needs no code and may record
 the actual time afterwards (never a future one). Check-in opens CHECKIN_EARLY_MINUTES before the
 start and closes at the end; a volunteer may check out until CHECKOUT_LATE_MINUTES after the end.
-Only the minutes inside the shift's window are credited, once, at check-out (the first check-in and
-check-out stand). An organizer marks a no-show once the shift has started, if nobody checked in.
+Only the minutes inside the shift's window are worked, recorded once, at check-out (the first check-in
+and check-out stand); they count, under the credited-hours rule, once an organizer confirms them
+(`hours_record`). An organizer marks a no-show once the shift has started, if nobody checked in.
 
 On site (docs/api.md, "On-site check-in"): at a site with coordinates, a volunteer's own check-in and
 check-out also send the phone's location, accepted within the site's radius (`site_location`: the
@@ -26,21 +27,20 @@ same scan again answers the booking as it stands; a booking marked no-show meanw
 Cancelling a started shift ends it early and checks out whoever is checked in (`shift_changes`); a
 later check-out answers that booking as it stands.
 
-Lock order: the booking's row (`lock_booking`), then, at check-out only, the volunteer's row through
-`UPDATE users SET volunteer_minutes = volunteer_minutes + n` (an increment: no read-modify-write).
+Lock order: the booking's row (`lock_booking`). (Totals move when hours are confirmed: `hours_record`.)
 """
 
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from server.errors import DomainError, Forbidden, ValidationFailed
 from server.extensions import db
 from server.localtime import to_local
-from server.models import Booking, Shift, User
+from server.models import Booking, Shift
 from server.models.base import utcnow
-from server.services import checkin_tokens, health_declarations, site_location
+from server.services import checkin_tokens, health_declarations, hours_record, site_location
 from server.services.bookings import lock_booking
 from server.services.shift_planning import ShiftNotOpen
 from server.services.sites import require_organizer
@@ -166,17 +166,12 @@ def credited_minutes(shift, checked_in_at, checked_out_at):
 
 
 def record_check_out(booking, moment, actor):
-    """Check the booking out at `moment` and credit the minutes worked inside its shift's window to the
-    volunteer's total. The caller holds the booking's lock and has checked the rules."""
+    """Check the booking out at `moment` and keep the minutes worked inside its shift's window; they
+    count once an organizer confirms them (`hours_record`). The caller holds the booking's lock and
+    has checked the rules."""
     booking.checked_out_at = moment
-    booking.minutes_credited = credited_minutes(booking.shift, booking.checked_in_at, moment)
+    hours_record.record_worked(booking, credited_minutes(booking.shift, booking.checked_in_at, moment))
     booking.updated_by_id = actor.id
-    db.session.execute(
-        update(User)
-        .where(User.id == booking.user_id)
-        .values(volunteer_minutes=User.volunteer_minutes + booking.minutes_credited)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def check_out(actor, booking_id, token=None, at=None, recorded_at=None, location=None):
@@ -235,16 +230,21 @@ def mark_no_show(actor, booking_id):
 
 
 def my_hours(user):
-    """Credited minutes in total and by local month of the shift, newest month first."""
+    """Confirmed minutes in total and by local month of the shift, newest month first; the minutes still
+    waiting for confirmation (provisional, under the rule); and the per-shift records (`hours_record`)."""
     rows = db.session.execute(
         select(Shift.starts_at, Booking.minutes_credited)
         .join(Booking.shift)
-        .where(Booking.user_id == user.id, Booking.minutes_credited > 0)
+        .where(Booking.user_id == user.id, Booking.hours_status.in_(hours_record.CONFIRMED),
+               Booking.minutes_credited > 0)
     ).all()
     by_month = defaultdict(int)
     for starts_at, minutes in rows:
         by_month[to_local(starts_at).strftime("%Y-%m")] += minutes
+    items = hours_record.my_records(user)
     return {
         "total_minutes": sum(by_month.values()),
+        "pending_minutes": sum(item["minutes"] for item in items if item["status"] == "pending"),
         "by_month": [{"month": month, "minutes": by_month[month]} for month in sorted(by_month, reverse=True)],
+        "items": items,
     }

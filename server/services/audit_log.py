@@ -48,6 +48,10 @@ ACTION_LABELS = {
     "qualification.update": "修改资格",
     "qualification.grant": "授予资格",
     "qualification.revoke": "撤销资格",
+    "hours.confirm": "确认班次志愿时长",
+    "hours.correct": "更正志愿时长",
+    "hours.answer": "答复时长申诉",
+    "hours.proof": "出具志愿服务证明",
 }
 
 # key: (label, exact actions, substring of other actions)
@@ -67,6 +71,7 @@ ACTION_GROUPS = {
     "qualification": ("资格管理与授予",
                       ("qualification.create", "qualification.update", "qualification.grant", "qualification.revoke"),
                       None),
+    "hours": ("志愿时长确认与更正", ("hours.confirm", "hours.correct", "hours.answer", "hours.proof"), None),
 }
 
 ROLE_LABELS = {"party_member": "党员", "organizer": "组织者", "admin": "管理员", "resident": "居民"}

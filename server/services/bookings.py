@@ -417,7 +417,7 @@ def cancel_future_bookings(user):
 def _my_bookings_statement():
     bookings, posts = Booking.__table__, ShiftPost.__table__
     columns = ("id", "shift_id", "status", "booked_at", "checked_in_at", "checked_out_at", "minutes_credited",
-               "checked_in_uploaded_at", "checked_out_uploaded_at",
+               "checked_in_uploaded_at", "checked_out_uploaded_at", "minutes_worked", "hours_status",
                "checkin_method", "checkin_distance_m", "checkout_distance_m")
     return (
         select(*(bookings.c[name] for name in columns), posts.c.id.label("post_id"), posts.c.name.label("post_name"))

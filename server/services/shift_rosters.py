@@ -24,6 +24,7 @@ from server.extensions import db
 from server.localtime import app_timezone, local_date_bounds, to_local
 from server.models import Booking, Community, Shift, Site, User
 from server.services import health_declarations, qualifications
+from server.services.hours_record import CONFIRMED as CONFIRMED_HOURS
 from server.services.exports import Document, RosterFile, export_roster, file_name, period_text
 from server.services.reminders import remaining_credits
 from server.services.shift_planning import get_managed_shift
@@ -32,7 +33,9 @@ from server.services.users import RevealedPhone, contact, record_audit, sees_ful
 
 STATUS_ZH = {"booked": "已预约", "no_show": "缺勤", "cancelled": "已取消"}
 DUTY_HEADERS = ["站点", "时段", "岗位", "姓名", "手机号", "状态", "签到时间", "签退时间", "签到方式"]
-HOURS_HEADERS = ["姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"]
+# The official volunteer system's columns (志愿服务记录), then the phone to tell people apart without a number.
+HOURS_HEADERS = ["姓名", "志愿者编号", "服务项目/站点", "服务日期", "开始时间", "结束时间", "服务时长（小时）", "确认人",
+                 "确认时间", "手机号"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class RosterVolunteer:
     checkin_distance_m: int | None = None
     checkout_distance_m: int | None = None
     site_located: bool = False  # the site has coordinates: a self check-in there should be located
+    minutes_worked: int = 0  # issue 18: worked inside the window; `minutes_credited` is the confirmed figure
+    hours_status: str | None = None
 
     @property
     def name(self):
@@ -127,6 +132,8 @@ def _volunteer(booking, full_phone, reminder_credits=None):
         checked_out_at=booking.checked_out_at,
         minutes_credited=booking.minutes_credited,
         reminder_credits=reminder_credits,
+        minutes_worked=booking.minutes_worked,
+        hours_status=booking.hours_status,
         checked_in_uploaded_at=booking.checked_in_uploaded_at,
         checked_out_uploaded_at=booking.checked_out_uploaded_at,
         checkin_method=booking.checkin_method,
@@ -239,10 +246,11 @@ def duty_roster(actor, community_id=None, day=None, for_file=False):
 
 
 def hours_report(actor, community_id, date_from, date_to, for_file=False):
-    """Credited service per person and shift in the community's sites between two local dates, in the
-    columns of the official volunteer system. Start and end are the credited interval (the check-in
-    and check-out clamped to the shift). Phones are masked, except `for_file` for the community's own
-    organizers. Raises Forbidden, ValidationFailed."""
+    """CONFIRMED service (`hours_record`: confirmed or corrected figures only) per person and shift in
+    the community's sites between two local dates, in the columns of the official volunteer system.
+    Start and end are the worked interval (the check-in and check-out clamped to the shift); the hours
+    are the confirmed figure. Phones are masked, except `for_file` for the community's own organizers.
+    Raises Forbidden, ValidationFailed."""
     community = _community_for_roster(actor, community_id)
     full_phone = for_file and sees_full_phone(actor, community.id)
     start = local_date_bounds(date_from)[0]
@@ -256,13 +264,21 @@ def hours_report(actor, community_id, date_from, date_to, for_file=False):
             Site.community_id == community.id,
             Shift.starts_at >= start,
             Shift.starts_at <= end,
+            Booking.hours_status.in_(CONFIRMED_HOURS),
             Booking.minutes_credited > 0,
         )
         .order_by(User.real_name, User.id, Shift.starts_at)
     ).all()
-    items = [
-        {
+    confirmers = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({b.hours_confirmed_by_id for b in bookings} - {None}))
+    )} if bookings else {}
+    items = []
+    for booking in bookings:
+        confirmer = confirmers.get(booking.hours_confirmed_by_id)
+        items.append({
+            "user_id": booking.user_id,
             "name": booking.user.real_name or booking.user.nickname,
+            "volunteer_number": booking.user.volunteer_number,
             "phone": booking.user.phone if full_phone else None,
             "phone_masked": booking.user.phone_masked,
             "date": to_local(booking.shift.starts_at).date(),
@@ -272,9 +288,10 @@ def hours_report(actor, community_id, date_from, date_to, for_file=False):
             "end": min(booking.checked_out_at, booking.shift.ends_at),
             "minutes": booking.minutes_credited,
             "hours": round(booking.minutes_credited / 60, 2),
-        }
-        for booking in bookings
-    ]
+            "status": booking.hours_status,
+            "confirmed_by": (confirmer.real_name or confirmer.nickname or "") if confirmer else "",
+            "confirmed_at": booking.hours_confirmed_at,
+        })
     return HoursReport(community, items)
 
 
@@ -346,8 +363,8 @@ def duty_rows(rosters):
 def hours_rows(items):
     """Hours report rows (HOURS_HEADERS)."""
     return [
-        [i["name"] or "", i["phone"] or i["phone_masked"] or "", i["date"], i["site"], i["post"],
-         i["start"], i["end"], i["hours"]]
+        [i["name"] or "", i["volunteer_number"] or "", f"{i['site']}·{i['post']}", i["date"], i["start"], i["end"],
+         i["hours"], i["confirmed_by"] or "", i["confirmed_at"], i["phone"] or i["phone_masked"] or ""]
         for i in items
     ]
 

@@ -104,8 +104,8 @@ FIGURE_DOCS = {
     "fill_rate": "posts_filled / posts_capacity, rounded to 3 decimals (0..1); null when posts_capacity is 0.",
     "vacancies": "posts_capacity - posts_filled: places of those shifts' posts nobody took (a post never "
     "holds more bookings than its capacity).",
-    "volunteer_minutes": "Minutes credited (check-in to check-out, inside the shift's window) to bookings "
-    "of shifts whose start falls in the period, whatever the shift's status (a shift cancelled after it "
+    "volunteer_minutes": "Confirmed minutes (`minutes_credited`: the figure an organizer confirmed or "
+    "corrected; pending hours count 0) of bookings of shifts whose start falls in the period, whatever the shift's status (a shift cancelled after it "
     "began keeps the minutes served); deleted accounts included.",
     "no_shows": "Bookings of those shifts marked no-show.",
     "no_show_rate": "no_shows / bookings of those shifts that had started by the time of the request and "

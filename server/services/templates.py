@@ -116,5 +116,6 @@ def render_message(kind, payload):
     values = message_values(kind, payload)
     data = {field: fit_value(field, values.get(value_key, "")) for field, value_key in field_mapping(kind)}
     page_template = current_app.config[f"WECHAT_TEMPLATE_{kind.upper()}_PAGE"]
-    page = page_template.format_map(defaultdict(str, payload)) if page_template else None
+    # A payload may name its own page (an hours query's answer opens 我的时长, not an activity).
+    page = payload.get("page") or (page_template.format_map(defaultdict(str, payload)) if page_template else None)
     return template_ids()[kind], data, page

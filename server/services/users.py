@@ -111,7 +111,7 @@ def user_for_openid(openid):
 
 
 def update_profile(user, changes):
-    """Change nickname, real name or community. An unknown community is a validation error.
+    """Change nickname, real name, 志愿者编号 or community. An unknown community is a validation error.
 
     A new nickname or real name passes WeChat's content check first (`content_safety`): raises
     DomainError `content_risky` (422), and nothing changes.
@@ -125,7 +125,7 @@ def update_profile(user, changes):
         if community.id != user.community_id:
             refuse_archived(community)
     check_texts(user, PROFILE, changed_texts(user, changes, ("nickname", "real_name")))
-    for field in ("nickname", "real_name", "community_id"):
+    for field in ("nickname", "real_name", "community_id", "volunteer_number"):
         if field in changes:
             setattr(user, field, changes[field])
     db.session.flush()

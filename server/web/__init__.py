@@ -22,8 +22,8 @@ from server.errors import DomainError
 from server.localtime import to_local
 from server.models import mask_phone
 from server.web import (
-    activities, attendance, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, members, qualifications, roster,
-    shifts, sites, stats, swaps,
+    activities, attendance, audit, auth, booking_moves, dashboard, draw, duty_roster, hours, hours_record, members,
+    qualifications, roster, shifts, sites, stats, swaps,
 )
 
 console = Blueprint(
@@ -34,8 +34,8 @@ console = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp, members.bp,
-              qualifications.bp, audit.bp, booking_moves.bp, attendance.bp, stats.bp, swaps.bp):
+for child in (auth.bp, dashboard.bp, activities.bp, roster.bp, draw.bp, sites.bp, shifts.bp, duty_roster.bp, hours.bp,
+              hours_record.bp, members.bp, qualifications.bp, audit.bp, booking_moves.bp, attendance.bp, stats.bp, swaps.bp):
     console.register_blueprint(child)
 
 # The sidebar: (endpoint, label, admins only).
@@ -46,6 +46,7 @@ NAV = (
     ("console.shifts.index", "排班", False),
     ("console.duty_roster.index", "排班表", False),
     ("console.hours.index", "志愿时长", False),
+    ("console.hours_record.queries", "时长申诉", False),
     ("console.members.index", "居民与党员", False),
     ("console.qualifications.index", "资格", False),
     ("console.stats.index", "统计", False),

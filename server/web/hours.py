@@ -11,17 +11,22 @@ from datetime import timedelta
 
 from flask import Blueprint, g, render_template, request
 
-from server.api.files import download
+from server.api.files import download, inline_pdf
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.schemas.shifts import HoursReportArgsSchema
-from server.services import shift_rosters
+from server.services import hours_record, shift_rosters
+from server.web import forms
 from server.web.duty_roster import scope_communities
 from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
 from server.web.auth import console_login_required
 from server.web.paging import paginate_list
 
 bp = Blueprint("hours", __name__)
+
+# The page's columns: per person (name, number, phone), then per service as the export states it.
+PAGE_HEADERS = ["姓名", "志愿者编号", "手机号", "服务项目/站点", "服务日期", "开始时间", "结束时间", "服务时长（小时）",
+                "确认人", "确认时间"]
 
 MAX_RANGE_DAYS = 366
 
@@ -59,9 +64,10 @@ def people(items, query=""):
     query = query.strip().lower()
     grouped = []
     for item in items:
-        key = (item["community"], item["name"] or "", item["phone_masked"] or "")
+        key = (item["community"], item["user_id"])
         if not grouped or grouped[-1]["key"] != key:
-            grouped.append({"key": key, "name": item["name"] or "", "phone_masked": item["phone_masked"] or "",
+            grouped.append({"key": key, "user_id": item["user_id"], "name": item["name"] or "",
+                            "phone_masked": item["phone_masked"] or "", "volunteer_number": item["volunteer_number"] or "",
                             "community": item["community"], "rows": [], "minutes": 0})
         grouped[-1]["rows"].append(item)
         grouped[-1]["minutes"] += item["minutes"]
@@ -104,7 +110,7 @@ def index():
         community_id=chosen,
         community_options=[(c.id, c.name) for c in communities],
         several=len({p["community"] for p in persons}) > 1 or len(communities) > 1,
-        headers=shift_rosters.HOURS_HEADERS,
+        headers=PAGE_HEADERS,
         summary={"people": len(persons), "shifts": sum(len(p["rows"]) for p in persons),
                  "hours": round(sum(p["minutes"] for p in persons) / 60, 2)},
         exportable=exportable and not errors,
@@ -123,6 +129,20 @@ def export():
     file = shift_rosters.export_hours_report(g.user, fmt, args.get("community_id"), args["date_from"], args["date_to"])
     db.session.commit()
     return download(file.body, fmt, file.filename)
+
+
+@bp.route("/hours/proof")
+@console_login_required
+def proof():
+    """A person's proof of volunteer service (志愿服务证明) for the chosen period: the services in the
+    communities the organizer organizes; audited (`hours.proof`)."""
+    args = _args()
+    user_id = forms.text_to_int(request.args.get("user_id", ""))
+    if not isinstance(user_id, int) or user_id <= 0:
+        raise FormErrors({"user_id": ["请选择志愿者"]})
+    pdf, filename = hours_record.proof_for(g.user, user_id, args["date_from"], args["date_to"])
+    db.session.commit()
+    return inline_pdf(pdf, filename, "proof")
 
 
 @bp.errorhandler(FormErrors)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Activity, AuditLog, Booking, Registration, Shift, ShiftPost, Site, User
 
-from factories import book, create_activity, create_shift, create_site, local
+from factories import book, create_activity, create_shift, create_site, local, open_hours_query
 from console.conftest import console_client, csrf_of
 
 # Only 海珠社区 has these: none may appear on a page of the 大冲社区 organizer.
@@ -35,6 +35,7 @@ def haizhu_rows(organizer, resident, login, clean_app):
     with clean_app.app_context():
         booking_id = db.session.scalar(select(Booking.id).where(Booking.shift_id == shift["id"]))
         registration_id = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity["id"]))
+        query_id = open_hours_query(booking_id)
     swap = party_member.post(f"/api/v1/shift-bookings/{booking_id}/swap", json={})  # 换班, offered to anyone
     assert swap.status_code == 201, swap.get_json()
     return {
@@ -46,6 +47,7 @@ def haizhu_rows(organizer, resident, login, clean_app):
         "post_id": shift["roles"][0]["id"],
         "role_id": shift["roles"][0]["id"],
         "booking_id": booking_id,
+        "query_id": query_id,
         "user_id": resident.user["id"],
         "community_id": next(c["id"] for c in organizer.get("/api/v1/communities").get_json()["items"] if c["code"] == "haizhu"),
         "qualification_id": organizer.post(f"/api/v1/communities/{site['community']['id']}/qualifications",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Booking, Registration
 
-from factories import book, create_activity, create_shift, create_site, local
+from factories import book, create_activity, create_shift, create_site, local, open_hours_query
 from console.conftest import console_client, csrf_of
 from console.test_authz_walk import SKIPPED_ENDPOINTS
 
@@ -69,13 +69,14 @@ def own_rows(organizer, resident, login, clean_app):
     with clean_app.app_context():
         booking_id = db.session.scalar(select(Booking.id).where(Booking.shift_id == shift["id"]))
         registration_id = db.session.scalar(select(Registration.id).where(Registration.activity_id == activity["id"]))
+        query_id = open_hours_query(booking_id)
     swap = party_member.post(f"/api/v1/shift-bookings/{booking_id}/swap", json={})  # 换班, offered to anyone
     assert swap.status_code == 201, swap.get_json()
     return {
         "swap_id": swap.get_json()["id"],
         "activity_id": activity["id"], "registration_id": registration_id, "site_id": site["id"],
         "shift_id": shift["id"], "post_id": shift["roles"][0]["id"], "role_id": shift["roles"][0]["id"],
-        "booking_id": booking_id, "user_id": resident.user["id"],
+        "booking_id": booking_id, "user_id": resident.user["id"], "query_id": query_id,
         "qualification_id": organizer.post(f"/api/v1/communities/{site['community']['id']}/qualifications",
                                            json={"name": "海珠培训"}).get_json()["id"],
     }

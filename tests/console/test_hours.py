@@ -40,6 +40,8 @@ def served(organizer, residents, move_shift, emulator, names=("王五", "赵六"
             response = organizer.post(f"/api/v1/shift-bookings/{booking_id}/check-out",
                                       json={"at": (starts_at + timedelta(minutes=45)).isoformat()})
             assert response.status_code == 200, response.get_json()
+        # Only confirmed hours are reported (issue 18).
+        assert organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm").status_code == 200
     return people
 
 
@@ -55,7 +57,8 @@ def test_hours_page_per_person_with_search_and_export(console_login, organizer, 
     page = console_login("demo-organizer")
     page.goto(f"/console/hours?from={first}&to={last}")
     table = page.locator("table.hours-table")
-    for header in ("姓名", "手机号", "日期", "站点", "岗位", "开始时间", "结束时间", "时长（小时）"):
+    for header in ("姓名", "志愿者编号", "手机号", "服务项目/站点", "服务日期", "开始时间", "结束时间", "服务时长（小时）",
+                   "确认人", "确认时间"):
         expect(table.locator("thead")).to_contain_text(header)
     expect(table.locator("td.person")).to_have_text(["王五", "赵六"])
     expect(table.locator("tr.subtotal").first).to_contain_text("1.50")
@@ -74,7 +77,7 @@ def test_hours_page_per_person_with_search_and_export(console_login, organizer, 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="导出 CSV").click()
     csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
-    assert csv_text.splitlines()[0] == "姓名,手机号,日期,站点,岗位,开始时间,结束时间,时长（小时）"
+    assert csv_text.splitlines()[0] == "姓名,志愿者编号,服务项目/站点,服务日期,开始时间,结束时间,服务时长（小时）,确认人,确认时间,手机号"
     assert "13912340001" in csv_text  # full numbers in the file, for the community's own organizer
     with clean_app.app_context():
         audits = db.session.scalars(select(AuditLog).where(AuditLog.action == "roster.export")).all()

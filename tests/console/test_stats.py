@@ -71,6 +71,8 @@ def history(organizer, other_organizer, residents, move_activity, move_shift, em
                                               json={"at": (starts_at + timedelta(minutes=minutes)).isoformat(),
                                                     "reason": "补签"})
                     assert response.status_code == 200, response.get_json()
+            # Only confirmed hours count (issue 18).
+            assert organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm").status_code == 200
             moved = datetime(YEAR, month, 20, 8, tzinfo=SHANGHAI)
             move_shift(shift["id"], moved, moved + timedelta(hours=2))
     return people

@@ -1,5 +1,6 @@
 /**
- * Profile: nickname, real name, community, phone binding, the web console's sessions (organizers and
+ * Profile: nickname, real name, 志愿者编号 (the number in the official volunteer system, shown on the hours
+ * export and the proof of service), community, phone binding, the web console's sessions (organizers and
  * admins: how many browsers are logged in, and 退出电脑端登录), and deleting the account.
  *
  * Privacy: until the user agrees to the privacy guide (`wx.getPrivacySetting`), the nickname and real
@@ -25,6 +26,7 @@ Page({
   data: {
     nickname: '',
     realName: '',
+    volunteerNumber: '', // 志愿者编号 in the official volunteer system (optional)
     phone: '',
     communities: [NO_COMMUNITY],
     communityIndex: 0,
@@ -86,6 +88,7 @@ Page({
     this.setData({
       nickname: user.nickname || '',
       realName: user.real_name || '',
+      volunteerNumber: user.volunteer_number || '',
       phone: user.phone_masked || '',
       communityIndex: index > 0 ? index : 0,
       membership: membershipView(user),
@@ -100,6 +103,10 @@ Page({
     this.setData({ realName: e.detail.value });
   },
 
+  onVolunteerNumberInput(e) {
+    this.setData({ volunteerNumber: e.detail.value });
+  },
+
   onCommunityChange(e) {
     this.setData({ communityIndex: Number(e.detail.value) });
   },
@@ -110,6 +117,7 @@ Page({
     const changes = profileChanges({
       nickname: this.data.nickname,
       realName: this.data.realName,
+      volunteerNumber: this.data.volunteerNumber,
       communityId: community.id,
     });
     this.setData({ saving: true, fieldErrors: {} });

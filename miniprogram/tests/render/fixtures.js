@@ -323,6 +323,7 @@ function me(options) {
     organizer_communities: organizer ? [community(1)] : [],
     community: { id: 1, code: 'haizhu', name: '海珠社区', status: 'confirmed' },
     volunteer_minutes: 1530,
+    volunteer_number: '44030520260017',
   };
 }
 
@@ -884,15 +885,72 @@ const ROUTES = {
     Object.assign({}, TRAINING, { id: Number(p.id), note: '', held: false, expires_on: null, expired: false }),
   'GET /me/hours': (req, p, o) =>
     o.empty
-      ? { total_minutes: 0, by_month: [] }
+      ? { total_minutes: 0, pending_minutes: 0, by_month: [], items: [] }
       : {
           total_minutes: 1530,
+          pending_minutes: 235,
           by_month: [
             { month: '2026-12', minutes: 240 },
             { month: '2026-11', minutes: 690 },
             { month: '2026-10', minutes: 600 },
           ],
+          items: [
+            {
+              booking_id: 93,
+              shift_id: 12,
+              site: '北门卡口',
+              post: '测温登记',
+              starts_at: at(-1, '07:00'),
+              ends_at: at(-1, '11:00'),
+              minutes_worked: 235,
+              minutes: 235,
+              status: 'pending',
+              confirmed_at: null,
+              query: null,
+            },
+            {
+              booking_id: 89,
+              shift_id: 9,
+              site: '北门卡口',
+              post: '扫码查验',
+              starts_at: at(-6, '07:00'),
+              ends_at: at(-6, '11:00'),
+              minutes_worked: 210,
+              minutes: 240,
+              status: 'corrected',
+              confirmed_at: at(-5, '09:30'),
+              query: {
+                id: 4,
+                text: '我 7 点前就到岗了，签到晚扫了',
+                status: 'answered',
+                answer: '已核实现场登记，更正为4小时',
+                created_at: at(-5, '20:10'),
+                answered_at: at(-4, '09:00'),
+              },
+            },
+            {
+              booking_id: 80,
+              shift_id: 7,
+              site: '海珠社区核酸采样点',
+              post: '信息登记',
+              starts_at: at(-20, '14:00'),
+              ends_at: at(-20, '18:00'),
+              minutes_worked: 240,
+              minutes: 240,
+              status: 'confirmed',
+              confirmed_at: at(-19, '10:00'),
+              query: null,
+            },
+          ],
         },
+  'POST /shift-bookings/:id/hours/query': () => ({
+    id: 5,
+    text: '签退漏扫',
+    status: 'open',
+    answer: null,
+    created_at: at(0, '09:00'),
+    answered_at: null,
+  }),
   'GET /me/attendance': (req, p, o) => {
     const year = Number(req.query.year) || 2026;
     const items =
