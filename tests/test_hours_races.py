@@ -20,7 +20,7 @@ def ended_shift(organizer, residents, move_shift, count):
     move_shift(shift["id"], starts_at, starts_at + timedelta(hours=3))
     for index, booking in enumerate(bookings):
         url = f"/api/v1/shift-bookings/{booking['id']}"
-        assert organizer.post(url + "/check-in", json={"at": starts_at.isoformat()}).status_code == 200
+        assert organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "现场登记"}).status_code == 200
         out = organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(minutes=60 + index)).isoformat()})
         assert out.status_code == 200
     return shift, people, bookings

@@ -68,7 +68,7 @@ def served(organizer, residents, move_shift):
         move_shift(shift["id"], starts_at, starts_at + timedelta(hours=3))
         for booking, worked in zip(bookings, minutes):
             url = f"/api/v1/shift-bookings/{booking['id']}"
-            assert organizer.post(url + "/check-in", json={"at": starts_at.isoformat()}).status_code == 200
+            assert organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "现场登记"}).status_code == 200
             response = organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(minutes=worked)).isoformat()})
             assert response.get_json()["hours_status"] == "pending"
         return shift, list(zip(people, bookings))

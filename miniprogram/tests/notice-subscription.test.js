@@ -44,7 +44,7 @@ test('the notice button asks for the notice template alone and reports the accep
   expect(page.dom.innerHTML).toContain('0 次');
 
   const buttons = page.querySelectorAll('.actions .btn-plain');
-  const button = buttons[buttons.length - 1];
+  const button = buttons.find((b) => b.dom.innerHTML.includes('接收组织者通知'));
   expect(button.dom.innerHTML).toContain('接收组织者通知');
   button.dispatchEvent('tap');
   await settle();

@@ -21,7 +21,7 @@ def ended_shift(organizer, residents, move_shift, minutes=(150, 95)):
     move_shift(shift["id"], starts_at, starts_at + timedelta(hours=3))
     for booking, worked in zip(bookings, minutes):
         url = f"/api/v1/shift-bookings/{booking['id']}"
-        organizer.post(url + "/check-in", json={"at": starts_at.isoformat()})
+        organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "现场登记"})
         organizer.post(url + "/check-out", json={"at": (starts_at + timedelta(minutes=worked)).isoformat()})
     return shift, people, bookings
 
