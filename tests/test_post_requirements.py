@@ -345,3 +345,40 @@ def test_a_booking_racing_a_revocation_is_refused_or_flagged(organizer, resident
     assert {v["user"]["id"] for v in roster["volunteers"]} == booked
     assert all(v["qualification_missing"] for v in roster["volunteers"])
     assert roster["booked"] == len(booked)
+
+
+# --- a swap's taker --------------------------------------------------------------------------------------
+
+
+def test_a_swaps_taker_meets_the_posts_requirements(organizer, residents, clean_app):
+    """A hand-over gives the taker the post as booking it would: the qualification it requires, and a
+    same-day declaration asked at booking (sent with the claim, or made earlier that day)."""
+    clean_app.config["SWAP_APPROVAL_HOURS"] = 0  # handed over at once
+    try:
+        qualification = define(organizer)
+        shift = requiring(organizer, qualification, declaration="booking")
+        giver, untrained, taker = residents(3)
+        for person in (giver, taker):
+            assert grant(organizer, qualification, person).status_code == 200
+        url = f"/api/v1/shifts/{shift['id']}/bookings"
+        booking = giver.post(url, json={"role_id": shift["roles"][0]["id"], "health_declaration": WELL})
+        assert booking.status_code == 201, booking.get_json()
+        swap = giver.post(f"/api/v1/shift-bookings/{booking.get_json()['id']}/swap", json={})
+        assert swap.status_code == 201, swap.get_json()
+        claim = f"/api/v1/shift-swaps/{swap.get_json()['id']}/claim"
+        assert error(untrained.post(claim, json={"health_declaration": WELL})) == (403, "qualification_required")
+        assert error(taker.post(claim)) == (409, "health_declaration_required")
+        assert error(taker.post(claim, json={"health_declaration": UNWELL})) == (409, "health_declaration_unwell")
+        assert swap_state(clean_app, swap.get_json()["id"]) == "open"  # a refused claim changed nothing
+        response = taker.post(claim, json={"health_declaration": WELL})
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["status"] == "done"
+    finally:
+        clean_app.config["SWAP_APPROVAL_HOURS"] = 24
+
+
+def swap_state(app, swap_id):
+    from server.models import ShiftSwap
+
+    with app.app_context():
+        return db.session.get(ShiftSwap, swap_id).status

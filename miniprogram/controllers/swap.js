@@ -7,6 +7,7 @@ const swapService = require('../services/swap');
 const { formatRange } = require('../utils/time');
 const { siteKindLabel, SWAP_TEMPLATE_KEYS, CLAIM_SWAP_TEMPLATE_KEYS } = require('../constants/status');
 const { withReminders } = require('./reminders');
+const { requirementText } = require('../utils/health');
 
 // What each state of a swap is called, and the tone of its tag.
 const SWAP_STATES = {
@@ -36,6 +37,7 @@ function presentSwap(swap) {
   const shift = s.shift || {};
   const site = shift.site || {};
   const state = SWAP_STATES[s.status] || { label: s.status || '', tone: 'default' };
+  const post = (shift.roles || []).find((r) => s.role && r.id === s.role.id) || {};
   let whom = '任何符合条件的志愿者';
   if (s.taker_name) whom = s.taker_name;
   else if (s.named) whom = s.to_me ? '你' : s.named_name || '指定队友';
@@ -61,6 +63,9 @@ function presentSwap(swap) {
     claimProblem: s.claim_problem || '',
     needsApproval: Boolean(s.needs_approval),
     rejectReason: s.reject_reason || '',
+    // The post asks for today's health declaration at booking: the taker answers it with the claim.
+    declareAtClaim: post.health_declaration === 'booking',
+    requirementText: requirementText(post),
   };
 }
 
@@ -97,8 +102,8 @@ async function offerBooking(bookingId, phone) {
 }
 
 /** 接班: subscribe dialog (the result and then the shift's reminders) → POST claim. Resolves `{swap, message}`. */
-async function claimOffer(swapId) {
-  const { result } = await withReminders(CLAIM_SWAP_TEMPLATE_KEYS, () => swapService.claimSwap(swapId));
+async function claimOffer(swapId, declaration) {
+  const { result } = await withReminders(CLAIM_SWAP_TEMPLATE_KEYS, () => swapService.claimSwap(swapId, declaration));
   return { swap: result, message: claimMessage(result) };
 }
 

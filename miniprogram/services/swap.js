@@ -17,8 +17,15 @@ const listMySwaps = () => request('/me/swaps');
 /** GET /shift-swaps/{id} → one swap, with `claim_problem` (why I can't take it now, or null). */
 const getSwap = (id) => request(`/shift-swaps/${id}`);
 
-/** POST /shift-swaps/{id}/claim → the swap: `done` (the place is mine) or `pending` (waits for approval). */
-const claimSwap = (id) => request(`/shift-swaps/${id}/claim`, { method: 'POST' });
+/**
+ * POST /shift-swaps/{id}/claim {health_declaration?} → the swap: `done` (the place is mine) or
+ * `pending` (waits for approval). `declaration`: today's answers, for a post asking for them at booking.
+ */
+const claimSwap = (id, declaration) =>
+  request(`/shift-swaps/${id}/claim`, {
+    method: 'POST',
+    data: declaration ? { health_declaration: declaration } : {},
+  });
 
 /** POST /shift-swaps/{id}/approve (organizer) → the swap, `done`. */
 const approveSwap = (id) => request(`/shift-swaps/${id}/approve`, { method: 'POST' });

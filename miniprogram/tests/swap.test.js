@@ -163,6 +163,26 @@ describe('the claim page', () => {
     expect(page.querySelector('.swap__actions .btn-primary')).toBeFalsy();
   });
 
+  test("a post asking for today's health declaration: answered on the page, sent with the claim", async () => {
+    const asking = Object.assign({}, SHIFT, {
+      roles: [{ id: 35, name: '测温', capacity: 2, booked: 2, health_declaration: 'booking' }],
+    });
+    serve({
+      'GET /shift-swaps/51': { statusCode: 200, data: swap({ shift: asking }) },
+      'POST /shift-swaps/51/claim': { statusCode: 200, data: swap({ shift: asking, status: 'done' }) },
+    });
+    const page = await open();
+    expect(page.dom.textContent).toContain('需当日健康申报（预约时）');
+    await page.instance.onClaim(); // nothing answered yet: told, nothing sent
+    expect(posts('/shift-swaps/51/claim')).toHaveLength(0);
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '请先回答全部健康申报问题' }));
+    const well = { temperature_normal: true, has_symptoms: false, is_risk_person: false };
+    page.instance.onHealthChange({ detail: { answers: well, complete: true, well: true } });
+    await page.instance.onClaim();
+    await settle();
+    expect(posts('/shift-swaps/51/claim').map((r) => r.data)).toEqual([{ health_declaration: well }]);
+  });
+
   test('a claim near the start says it waits for the organizer', async () => {
     serve({ 'GET /shift-swaps/51': { statusCode: 200, data: swap({ needs_approval: true }) } });
     const page = await open();

@@ -8,6 +8,7 @@ from server.api.security import login_required
 from server.extensions import db
 from server.schemas.swaps import (
     RosterSwapArgsSchema,
+    SwapClaimSchema,
     SwapListSchema,
     SwapOfferSchema,
     SwapPageSchema,
@@ -92,18 +93,23 @@ def get_swap(swap_id):
 
 @blp.route("/shift-swaps/<id:swap_id>/claim", methods=["POST"])
 @login_required
+@blp.arguments(SwapClaimSchema())
 @blp.response(200, SwapSchema)
-def claim_swap(swap_id):
+def claim_swap(body, swap_id):
     """Take the offered booking (接班). I must pass every booking rule. The place is mine at once
     (`done`; the giver is released in the same transaction, the post's count unchanged), or, when the
     shift starts within SWAP_APPROVAL_HOURS, the claim waits for an organizer (`pending`). Both are told
     (`shift_swap`); reminders move to me. Added with issue 18.
 
-    403 `not_eligible`; 404 `swap_not_found`; 409 `swap_taken` (someone claimed it first), `swap_closed`,
-    `swap_expired`, `swap_own`, `already_booked`, `shift_overlap`, `rest_too_short`,
-    `daily_limit_exceeded`, `shift_not_open`, `account_deleted`.
+    A post asking for a same-day health declaration at booking asks it of the taker too: send
+    `health_declaration` (or make one today first).
+
+    403 `not_eligible`, `qualification_required`; 404 `swap_not_found`; 409 `swap_taken` (someone
+    claimed it first), `swap_closed`, `swap_expired`, `swap_own`, `already_booked`, `shift_overlap`,
+    `rest_too_short`, `daily_limit_exceeded`, `health_declaration_required`, `health_declaration_unwell`,
+    `shift_not_open`, `account_deleted`.
     """
-    swap = swaps.claim_swap(g.user, swap_id)
+    swap = swaps.claim_swap(g.user, swap_id, body["health_declaration"])
     response = _dump(swap)
     db.session.commit()
     return response

@@ -336,7 +336,7 @@ class TodaysDeclarationSchema(Schema):
     declaration = fields.Nested(HealthDeclarationBodySchema, allow_none=True)
 
 
-def _declaration_field(when):
+def declaration_field(when):
     return fields.Nested(
         HealthDeclarationSchema, allow_none=True, load_default=None,
         metadata={"description": f"Today's health declaration, for a post asking for one {when} (saved when fit); "
@@ -347,7 +347,7 @@ def _declaration_field(when):
 class BookSchema(Schema):
     """The post to book on the shift."""
 
-    health_declaration = _declaration_field("at booking")
+    health_declaration = declaration_field("at booking")
 
     post_id = fields.Id(
         required=True, strict=True, data_key="role_id",
@@ -398,7 +398,7 @@ class CheckSchema(Schema):
                   "audited). Added after v1."},
     )
 
-    health_declaration = _declaration_field("at check-in (check-in only)")
+    health_declaration = declaration_field("at check-in (check-in only)")
     token = fields.String(
         validate=fields.Length(max=64), metadata={"description": "The site's scanned token (volunteers)"}
     )

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from server.schemas import fields
 from server.schemas.common import PageArgsSchema, PageSchema, Schema
-from server.schemas.shifts import RoleBriefSchema, ShiftSummarySchema
+from server.schemas.shifts import RoleBriefSchema, ShiftSummarySchema, declaration_field
 
 STATE_DOC = (
     "`open` (offered), `pending` (claimed, waiting for an organizer's approval; the giver still holds the "
@@ -24,6 +24,13 @@ class SwapOfferSchema(Schema):
         metadata={"description": "The fellow volunteer's mobile number (as bound to their account); null or "
                   "left out: anyone eligible may take it", "example": "13812345678"},
     )
+
+
+class SwapClaimSchema(Schema):
+    """What a claim may carry: today's health declaration, for a post asking for one at booking (the
+    taker books the post as much as booking it would)."""
+
+    health_declaration = declaration_field("at booking")
 
 
 class SwapRejectSchema(Schema):

@@ -54,7 +54,7 @@ from server.localtime import local_date_bounds
 from server.models import Booking, Shift, ShiftSwap, Site, User
 from server.models.base import utcnow
 from server.models.swaps import LIVE_SWAP_STATUSES
-from server.services import cache
+from server.services import cache, health_declarations
 from server.services.bookings import (
     booking_not_found, eligibility_problem, lock_booking, refuse_ineligible, renew_booking, schedule_conflict,
 )
@@ -339,13 +339,16 @@ def _hand_over(swap, shift, booking, taker, held, now):
     return taken
 
 
-def claim_swap(user, swap_id):
+def claim_swap(user, swap_id, health_declaration=None):
     """`user` takes the offered booking: handed over now, or (SWAP_APPROVAL_HOURS) `pending` until an
-    organizer approves. Returns the swap.
+    organizer approves. Returns the swap. A post asking for a same-day health declaration at booking
+    asks the taker for one (`health_declaration`: the answers sent with the claim, or one made today),
+    as booking it would.
 
     Raises AccountDeleted, NotFound `swap_not_found`, ShiftNotOpen, DomainError `swap_own`,
     `swap_taken`, `swap_closed`, `swap_expired`, `already_booked`, `not_eligible`, `shift_overlap`,
-    `rest_too_short`, `daily_limit_exceeded`.
+    `rest_too_short`, `daily_limit_exceeded`, `qualification_required`, `health_declaration_required`,
+    `health_declaration_unwell`.
     """
     if db.session.get(ShiftSwap, swap_id) is None:
         raise swap_not_found()
@@ -364,6 +367,7 @@ def claim_swap(user, swap_id):
     now = utcnow()
     _refuse_gone(shift, booking, now)
     held = _refuse_taker(taker, shift, booking)
+    health_declarations.require_declaration(taker, booking.post, "booking", health_declaration)
     if needs_approval(shift, now):
         swap.status = "pending"
         swap.taker_id = taker.id

@@ -8,11 +8,21 @@ const swapService = require('../../services/swap');
 const { presentSwap, shareMessage, claimOffer } = require('../../controllers/swap');
 const { preloadTemplates } = require('../../controllers/reminders');
 const { withLoadState } = require('../../utils/load-state');
-const { showError, showSuccess, confirm, withLoading } = require('../../utils/ui');
+const { showError, showSuccess, showText, confirm, withLoading } = require('../../utils/ui');
 const display = require('../../utils/display');
+const { answersProblem } = require('../../utils/health');
 
 Page({
-  data: { id: null, swap: null, raw: null, loading: true, busy: false, error: '' },
+  data: {
+    id: null,
+    swap: null,
+    raw: null,
+    loading: true,
+    busy: false,
+    error: '',
+    // The health form's answers, for a post asking for today's declaration at booking.
+    health: { answers: {}, complete: false, well: false },
+  },
 
   onLoad(query) {
     display.apply(this);
@@ -36,11 +46,27 @@ Page({
     });
   },
 
-  /** 接班: the subscribe dialog opens synchronously from the tap, then the claim. */
+  onHealthChange(e) {
+    this.setData({ health: e.detail });
+  },
+
+  /**
+   * 接班: the subscribe dialog opens synchronously from the tap, then the claim (with today's health
+   * answers where the post asks for them at booking; unwell is told kindly here, nothing is sent).
+   */
   onClaim() {
     if (this.data.busy || !this.data.swap) return;
+    let declaration;
+    if (this.data.swap.declareAtClaim) {
+      const problem = answersProblem(this.data.health);
+      if (problem) {
+        showText(problem);
+        return;
+      }
+      declaration = this.data.health.answers;
+    }
     this.setData({ busy: true });
-    return claimOffer(this.data.id)
+    return claimOffer(this.data.id, declaration)
       .then(({ swap, message }) => {
         this.setData({ raw: swap, swap: presentSwap(swap) });
         showSuccess(message);

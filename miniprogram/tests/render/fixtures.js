@@ -275,6 +275,17 @@ function swapOf(options) {
       return swap(51, s, r, 77, { claim_problem: '与你已预约的南园社区测温点 12月11日 08:00 班次时间冲突' });
     case 'mine':
       return swap(51, s, r, 91, { mine: true, giver_name: '陈**', claim_problem: '这是你发起的换班' });
+    case 'declare': {
+      // A post asking for today's health declaration at booking: the taker answers it with the claim.
+      const asking = shifts({}).find((x) => x.roles.some((p) => p.health_declaration === 'booking'));
+      return swap(
+        51,
+        asking,
+        asking.roles.find((p) => p.health_declaration === 'booking'),
+        77,
+        {},
+      );
+    }
     default:
       return swap(51, s, r, 77, { needs_approval: true });
   }

@@ -115,6 +115,7 @@ const PAGES = {
       done: { api: { swap: 'done' } },
       problem: { api: { swap: 'problem' } },
       mine: { api: { swap: 'mine' } },
+      declare: { api: { swap: 'declare' } },
       'elder-mode': { storage: { elder_mode: true } },
     },
   },
