@@ -43,7 +43,7 @@ def set_phone(app, session, phone):
 def counts(app, shift):
     """`(booked per post, booked rows)`: the posts' counters and the bookings they must agree with."""
     with app.app_context():
-        posts = db.session.scalars(select(ShiftPost).where(ShiftPost.shift_id == shift["id"])).all()
+        posts = db.session.scalars(select(ShiftPost).where(ShiftPost.shift_id == shift["id"]).order_by(ShiftPost.id)).all()
         rows = db.session.scalars(
             select(Booking).where(Booking.shift_id == shift["id"], Booking.status == "booked")
         ).all()
