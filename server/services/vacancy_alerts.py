@@ -74,7 +74,6 @@ from server.models import (
 from server.models.base import utcnow
 from server.services import bookings
 from server.services.geo import distance_m
-from server.services.locking import lock_row
 from server.services.shift_planning import get_managed_shift
 from server.services.templates import template_ids
 from server.services.users import contact

@@ -70,7 +70,7 @@ def test_define_grant_require_and_flag_in_the_browser(console_login, organizer, 
     row.get_by_role("button", name="撤销").click()
     expect(page.locator("#messages")).to_contain_text("已撤销")
     page.goto(f"/console/shifts/{shift['id']}")
-    expect(page.locator(f"tr[data-booking-id]")).to_contain_text("缺少资格")
+    expect(page.locator("tr[data-booking-id]")).to_contain_text("缺少资格")
     shot(page, "shift-requirements")
 
 
