@@ -175,8 +175,9 @@ def record_check_out(booking, moment, actor):
 
 
 def check_out(actor, booking_id, token=None, at=None, recorded_at=None, location=None):
-    """Check out and credit the minutes worked inside the shift's window to the volunteer; a scan
-    made offline is checked out at its device time `recorded_at`, and credited up to it. A
+    """Check out and record the minutes worked inside the shift's window (they count once an
+    organizer confirms them: `hours_record`); a scan made offline is checked out at its device time
+    `recorded_at`, and recorded up to it. A
     volunteer's own check-out at a site with coordinates sends `location`, as a check-in does.
     Checking out twice keeps the first check-out.
 
