@@ -14,7 +14,7 @@ Rules:
 - cancelling a shift that has not started releases nothing and tells every booked volunteer
   (`cancelled_by_organizer`); their bookings stay, showing the shift cancelled;
 - cancelling a shift that has started ends it early: its end becomes now; a volunteer who checked in
-  and not out is checked out now and credited the minutes worked; a booking nobody checked in to is
+  and not out is checked out now, the minutes worked recorded (they count once confirmed); a booking nobody checked in to is
   cancelled (its place released) and told; a finished check-out or a no-show stays as it is;
 - a shift that has ended cannot be cancelled (`shift_ended`);
 - cancelling ends every live swap (换班) of the shift (`swaps.end_swaps_of_shift`, under the shift's lock).
