@@ -282,3 +282,22 @@ def test_without_a_credit_the_answer_is_only_shown(organizer, served, messages):
     organizer.post(f"/api/v1/hours/queries/{query['id']}/answer", json={"answer": "已核实"})
     assert messages("notice") == []
     assert person.get("/api/v1/me/hours").get_json()["items"][0]["query"]["answer"] == "已核实"
+
+
+def test_an_organizer_does_not_check_in_or_settle_their_own_booking(organizer, move_shift, admin, clean_app):
+    """An organizer booked as a volunteer checks in like one (the site's code), never by hand; and
+    their own figure is another organizer's to confirm, correct or answer."""
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
+    booking = book(organizer, shift).get_json()
+    starts_at = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=4)
+    move_shift(shift["id"], starts_at, starts_at + timedelta(hours=3))
+    url = f"/api/v1/shift-bookings/{booking['id']}"
+    refused = organizer.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "自己"})
+    assert refused.status_code == 409 and refused.get_json()["error"] == "checkin_token_invalid"
+    assert admin.post(url + "/check-in", json={"at": starts_at.isoformat(), "reason": "现场登记"}).status_code == 200
+    assert admin.post(url + "/check-out", json={"at": (starts_at + timedelta(hours=2)).isoformat()}).status_code == 200
+    confirmed = organizer.post(f"/api/v1/shifts/{shift['id']}/hours/confirm").get_json()
+    assert confirmed["confirmed"] == 0  # left for another organizer
+    corrected = organizer.post(url + "/hours/correct", json={"minutes": 600, "reason": "补记"})
+    assert corrected.status_code == 403 and corrected.get_json()["error"] == "forbidden"
+    assert admin.post(f"/api/v1/shifts/{shift['id']}/hours/confirm").get_json()["confirmed"] == 1

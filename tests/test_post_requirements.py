@@ -382,3 +382,25 @@ def swap_state(app, swap_id):
 
     with app.app_context():
         return db.session.get(ShiftSwap, swap_id).status
+
+
+def test_an_approval_stands_on_the_declaration_the_claim_gave(organizer, residents, clean_app):
+    """A claim near the start waits for approval; a taker who declares unwell that day meanwhile (the
+    latest declaration of a day replaces the earlier) is not handed the place."""
+    clean_app.config["SWAP_APPROVAL_HOURS"] = 24 * 7
+    try:
+        shift = requiring(organizer, declaration="booking")
+        giver, taker = residents(2)
+        url = f"/api/v1/shifts/{shift['id']}/bookings"
+        booking = giver.post(url, json={"role_id": shift["roles"][0]["id"], "health_declaration": WELL}).get_json()
+        swap = giver.post(f"/api/v1/shift-bookings/{booking['id']}/swap", json={}).get_json()
+        claimed = taker.post(f"/api/v1/shift-swaps/{swap['id']}/claim", json={"health_declaration": WELL})
+        assert claimed.get_json()["status"] == "pending", claimed.get_json()
+        assert taker.post("/api/v1/me/health-declaration", json=UNWELL).status_code in (200, 201)
+        approve = f"/api/v1/shift-swaps/{swap['id']}/approve"
+        assert error(organizer.post(approve)) == (409, "health_declaration_unwell")
+        assert swap_state(clean_app, swap["id"]) == "pending"
+        assert taker.post("/api/v1/me/health-declaration", json=WELL).status_code in (200, 201)
+        assert organizer.post(approve).get_json()["status"] == "done"
+    finally:
+        clean_app.config["SWAP_APPROVAL_HOURS"] = 24

@@ -433,3 +433,31 @@ def test_demo_data_shows_an_offer_and_a_pending_claim(clean_app):
         assert sorted(s.status for s in swaps) == ["open", "pending"]
         for swap in swaps:
             assert swap.booking.status == "booked" and swap.booking.user_id == swap.giver_id
+
+
+# --- found in review -----------------------------------------------------------------------------------
+
+
+def test_a_named_offer_is_the_named_persons_even_for_an_organizer(clean_app, organizer, residents):
+    """An organizer sees every swap of their community, but an offer to a named fellow volunteer is
+    theirs to take: anyone else, the organizer too, is told it does not exist."""
+    shift = create_shift(organizer, create_site(organizer))
+    giver, fellow = residents(2)
+    set_phone(clean_app, fellow, "13812345678")
+    swap = offered(giver, booked(giver, shift), phone="13812345678")
+    assert organizer.get(f"/api/v1/shift-swaps/{swap['id']}").status_code == 200  # organizers see it
+    assert error(claim(organizer, swap["id"])) == (404, "swap_not_found")
+    assert counts(clean_app, shift)[1] == [giver.user["id"]]
+    assert claim(fellow, swap["id"]).status_code == 200
+
+
+def test_a_rejection_reason_is_read_only_by_those_it_is_about(clean_app, organizer, residents, approval_hours):
+    approval_hours(24 * 7)
+    shift = create_shift(organizer, create_site(organizer))
+    giver, taker, bystander = residents(3)
+    swap = offered(giver, booked(giver, shift))
+    claim(taker, swap["id"])
+    assert organizer.post(f"/api/v1/shift-swaps/{swap['id']}/reject", json={"reason": "上次值守迟到"}).status_code == 200
+    url = f"/api/v1/shift-swaps/{swap['id']}"
+    reasons = [session.get(url).get_json()["reject_reason"] for session in (giver, taker, organizer, bystander)]
+    assert reasons == ["上次值守迟到", "上次值守迟到", "上次值守迟到", None]

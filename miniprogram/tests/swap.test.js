@@ -221,6 +221,17 @@ describe('我的值守', () => {
 
   const sheetItems = (page) => page.querySelector('#t-action-sheet').querySelectorAll('.t-action-sheet__list-item');
 
+  test('扫码签到 from a row opens the check-in page with the token (location, declaration, offline there)', async () => {
+    serveMine();
+    const page = await open();
+    wx.scanCode.mockImplementation(({ success }) => success({ result: 's4.2xk9.Qw3rTy' }));
+    await page.instance.onScan({ currentTarget: { dataset: { id: 91 } } });
+    expect(wx.navigateTo).toHaveBeenCalledWith({
+      url: `/pages/checkin/index?token=${encodeURIComponent('s4.2xk9.Qw3rTy')}`,
+    });
+    expect(wx.requests.filter((r) => r.method === 'POST')).toHaveLength(0); // the check-in page sends it
+  });
+
   test('换班 → 任何符合条件的志愿者 offers it to anyone', async () => {
     const offers = serveMine();
     const page = await open();

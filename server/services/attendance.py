@@ -82,8 +82,8 @@ def _booking_to_record(actor, booking_id, token, at, recorded_at=None):
         now = utcnow()
         moment = checkin_tokens.check_offline_scan("s", booking.shift.site_id, token, recorded_at, now)
         return booking, moment, False, now
-    if as_organizer and not (token and booking.user_id == actor.id):
-        return booking, at, True, None
+    if as_organizer and booking.user_id != actor.id:
+        return booking, at, True, None  # by hand, for someone else; never one's own booking
     if not checkin_tokens.token_is_valid("s", booking.shift.site_id, token):
         raise DomainError("checkin_token_invalid", "签到码无效或已过期，请扫描站点的签到码", 409)
     return booking, None, False, None

@@ -29,9 +29,8 @@ Rules:
 
 Lock order: the shifts' rows (the booking's shift and the target shift, in id order; as moving or
 cancelling a shift does), then the booking's row (as check-in, check-out and cancelling take it), then
-the volunteer's row (as check-out takes it after the booking; so their own bookings cannot race the
-schedule check), then the posts through conditional UPDATEs in post id order (the place given back
-and the place taken), so two moves in opposite directions cannot deadlock. The unique (shift, user)
+the volunteer's row (so their own bookings cannot race the schedule check), then the posts through
+conditional UPDATEs in post id order (the place given back and the place taken), so two moves in opposite directions cannot deadlock. The unique (shift, user)
 and `booked <= capacity` constraints stand behind the checks.
 """
 

@@ -164,7 +164,8 @@ def confirm_shift(actor, shift_id):
         raise ShiftNotStarted()
     bookings = db.session.scalars(
         select(Booking)
-        .where(Booking.shift_id == shift.id, Booking.hours_status == "pending", Booking.checked_out_at.is_not(None))
+        .where(Booking.shift_id == shift.id, Booking.hours_status == "pending", Booking.checked_out_at.is_not(None),
+               Booking.user_id != actor.id)  # an organizer's own figure is another organizer's to confirm
         .order_by(Booking.id)
         .with_for_update(of=Booking)
         .execution_options(populate_existing=True)
@@ -187,9 +188,16 @@ def confirm_shift(actor, shift_id):
     return {"shift_id": shift.id, "confirmed": len(bookings), "minutes": total, "not_checked_out": waiting}
 
 
+def _refuse_own(actor, booking):
+    """An organizer does not settle their own figure: another organizer of the community does."""
+    if booking.user_id == actor.id:
+        raise Forbidden("forbidden", "不能确认或更正自己的志愿时长，请由本社区其他组织者处理")
+
+
 def _organized_booking(actor, booking_id, what):
     booking = lock_booking(booking_id)
     require_organizer(actor, booking.shift.site.community_id, what)
+    _refuse_own(actor, booking)
     if booking.checked_out_at is None:
         raise HoursNotRecorded()
     return booking
@@ -277,6 +285,7 @@ def answer(actor, query_id, text, minutes=None):
         raise ValidationFailed(errors={"answer": ["请填写答复"]})
     check_texts(actor, FORUM, {"answer": text})
     booking = lock_booking(query.booking_id)
+    _refuse_own(actor, booking)
     db.session.refresh(query)
     if query.status != "open":
         raise QueryAlreadyAnswered()

@@ -21,8 +21,7 @@ Rules:
 
 Lock order: the shift's row, then the booked volunteers' rows in id order (a move: so none of them
 books a clashing shift meanwhile; booking locks the person first and never the shift), or the
-bookings' rows in id order and then, crediting minutes, their volunteers' rows (the order check-out
-takes them in).
+bookings' rows in id order (as check-in and check-out take them).
 """
 
 from types import SimpleNamespace

@@ -353,8 +353,8 @@ def claim_swap(user, swap_id, health_declaration=None):
     if db.session.get(ShiftSwap, swap_id) is None:
         raise swap_not_found()
     shift, booking, swap = _lock_for_change(swap_id)
-    if not _visible(swap, user):
-        raise swap_not_found()
+    if not _visible(swap, user) or swap.named_user_id not in (None, user.id):
+        raise swap_not_found()  # a named offer is the named person's to take, even for an organizer
     taker = lock_row(User, user.id)
     if taker is None or taker.deleted_at is not None:
         raise AccountDeleted()
@@ -395,8 +395,9 @@ def approve_swap(actor, swap_id):
     """An organizer approves a pending claim: every rule is checked again, then the hand-over.
 
     Raises NotFound, Forbidden, ShiftNotOpen, DomainError `swap_not_pending`, `swap_expired`,
-    `swap_closed`, `already_booked`, `not_eligible`, `shift_overlap`, `rest_too_short`,
-    `daily_limit_exceeded` (the taker named).
+    `swap_closed`, `already_booked`, `not_eligible`, `qualification_required`, `shift_overlap`,
+    `rest_too_short`, `daily_limit_exceeded` (the taker named), `health_declaration_unwell` (the
+    taker has since declared unwell that day).
     """
     shift, booking, swap = _pending_for_organizer(actor, swap_id, "审核换班")
     taker = lock_row(User, swap.taker_id) if swap.taker_id is not None else None
@@ -405,6 +406,8 @@ def approve_swap(actor, swap_id):
     now = utcnow()
     _refuse_gone(shift, booking, now)
     held = _refuse_taker(taker, shift, booking, person_name(taker))
+    # The declaration the claim needed must still stand: declaring unwell later that day replaces it.
+    health_declarations.require_declaration(taker, booking.post, "booking", None, swap.claimed_at)
     swap.decided_by_id = actor.id
     _hand_over(swap, shift, booking, taker, held, now)
     record_audit(
@@ -565,10 +568,21 @@ class SwapView:
         return self._name(self.swap.giver)
 
     @property
+    def _party(self):
+        """The viewer is an organizer of the community, the giver or the taker."""
+        return self.organizer or self.mine or bool(self.viewer and self.viewer.id == self.swap.taker_id)
+
+    @property
     def taker_name(self):
-        if not (self.organizer or self.mine or (self.viewer and self.viewer.id == self.swap.taker_id)):
+        if not self._party:
             return None
         return self._name(self.swap.taker)
+
+    @property
+    def reject_reason(self):
+        """Why an organizer refused the claim: about the giver and the taker, so only theirs (and the
+        organizers') to read, not everyone's who may see an offer to anyone."""
+        return self.swap.reject_reason if self._party else None
 
     @property
     def named_name(self):

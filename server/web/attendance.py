@@ -2,7 +2,7 @@
 shift's bookings and of the duty roster (`console/_booking_actions.html`), while the shift's check-in
 is open. It goes through `services.attendance.check_in` like the API's: a reason is required (1 to
 200 characters), the booking is marked `manual` with it, and the action is audited. A refusal re-renders
-the booking's page (`booking_moves`) with the reason and nothing saved.
+the booking's page (`booking_moves`) with why at its top, nothing saved, and its own forms empty.
 
 Rosters say how each check-in was made (`checkin_method` template filter: 扫码 with the distance from
 the site, 位置未核验, or 组织者代签 with the reason).
@@ -50,13 +50,15 @@ def check_in(booking_id):
         booking = attendance.check_in(g.user, booking_id, reason=reason)
     except FormErrors as exc:
         db.session.rollback()
-        return _page(booking_id, exc.errors, 422, request.form)
+        # The booking's page has no 代签到 form: the refusal is said at its top, and the typed reason is
+        # not carried into its 释放原因 field (one click there would release the volunteer).
+        return _page(booking_id, {"_form": ["代签到未完成：" + exc.errors["reason"][0]]}, 422, {})
     except (Forbidden, NotFound):
         db.session.rollback()
         raise
     except DomainError as exc:
         db.session.rollback()
-        return _page(booking_id, {"_form": [exc.message]}, exc.status, request.form)
+        return _page(booking_id, {"_form": ["代签到未完成：" + exc.message]}, exc.status, {})
     message = f"已为{person_name(booking.user)}代为签到（{booking.post.name}）"
     target = _back(booking)
     db.session.commit()

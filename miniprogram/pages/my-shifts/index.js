@@ -174,7 +174,11 @@ Page(
       return { title: '我的值守', path: '/pages/shifts/index' };
     },
 
-    /** Scan the site's code, then check this booking in or out with the token. */
+    /**
+     * Scan the site's code, then open the check-in page with it: it checks this booking in or out
+     * with everything the site and the post ask (the phone's location, today's health declaration)
+     * and keeps an offline scan.
+     */
     async onScan(e) {
       if (this.data.busy) return;
       const booking = this.data.raw.find((b) => b.id === e.currentTarget.dataset.id);
@@ -187,19 +191,7 @@ Page(
         showText('请扫描本值守点的签到码');
         return;
       }
-      this.setData({ busy: true });
-      try {
-        const action = presentBooking(booking).action;
-        await withLoading(action === 'check_out' ? '签退中' : '签到中', () =>
-          checkin.checkInOrOut(booking, parsed.token),
-        );
-        showSuccess(action === 'check_out' ? '签退成功' : '签到成功');
-        await this.reload();
-      } catch (err) {
-        showError(err);
-      } finally {
-        this.setData({ busy: false });
-      }
+      wx.navigateTo({ url: `/pages/checkin/index?token=${encodeURIComponent(token)}` });
     },
 
     onBrowse() {
