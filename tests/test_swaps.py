@@ -461,3 +461,20 @@ def test_a_rejection_reason_is_read_only_by_those_it_is_about(clean_app, organiz
     url = f"/api/v1/shift-swaps/{swap['id']}"
     reasons = [session.get(url).get_json()["reject_reason"] for session in (giver, taker, organizer, bystander)]
     assert reasons == ["上次值守迟到", "上次值守迟到", "上次值守迟到", None]
+
+
+def test_deleting_the_account_empties_the_reasons_copied_into_their_messages(
+        clean_app, organizer, residents, messages, approval_hours):
+    """A rejection's reason is about the giver and the taker: erased from the swap with their account,
+    and from the messages that carried it to them (what the message was about stays)."""
+    approval_hours(24 * 7)
+    shift = create_shift(organizer, create_site(organizer))
+    giver, taker = residents(2)
+    swap = offered(giver, booked(giver, shift))
+    claim(taker, swap["id"])
+    assert organizer.post(f"/api/v1/shift-swaps/{swap['id']}/reject", json={"reason": "身体原因不宜"}).status_code == 200
+    mine = lambda: [m["payload"] for m in messages("shift_swap") if m["user_id"] == taker.user["id"]]  # noqa: E731
+    assert any("身体原因不宜" in p["tip"] for p in mine())
+    assert taker.delete("/api/v1/me").status_code == 204
+    assert mine() and all(p["tip"] == "" and p["post"] for p in mine())
+    assert any("身体原因不宜" in m["payload"]["tip"] for m in messages("shift_swap") if m["user_id"] == giver.user["id"])

@@ -311,4 +311,19 @@ describe('the shift page', () => {
     await waitFor(() => sent(wx, '/shifts/11/bookings').length === 1);
     expect(sent(wx, '/shifts/11/bookings')[0].data).toEqual({ role_id: 31 });
   });
+
+  test("a post asking for today's declaration at booking: the form is on the page, its answers go along", async () => {
+    const wx = installWx({ storage: { auth_token: 't' } });
+    const body = detail();
+    body.roles = [{ id: 31, name: '登记', booked: 1, capacity: 2, health_declaration: 'booking' }];
+    const page = await open(wx, body);
+    expect(page.dom.innerHTML).toContain('需当日健康申报（预约时）');
+    await page.instance.onBook({ currentTarget: { dataset: { post: 31 } } });
+    expect(sent(wx, '/shifts/11/bookings')).toHaveLength(0); // not answered yet: told, nothing sent
+    const well = { temperature_normal: true, has_symptoms: false, is_risk_person: false };
+    page.instance.onHealthChange({ detail: { answers: well, complete: true, well: true } });
+    await page.instance.onBook({ currentTarget: { dataset: { post: 31 } } });
+    await waitFor(() => sent(wx, '/shifts/11/bookings').length === 1);
+    expect(sent(wx, '/shifts/11/bookings')[0].data).toEqual({ role_id: 31, health_declaration: well });
+  });
 });

@@ -19,10 +19,10 @@ order, the order of `services.swaps`): a fixed order, so two deletions cannot de
 are blanked last, with one UPDATE of the person's own registration rows.
 """
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, select, update
 
 from server.extensions import db
-from server.models import Booking, HoursQuery, Registration
+from server.models import Booking, HoursQuery, OutboxMessage, Registration
 from server.models.base import utcnow
 from server.services.bookings import cancel_future_bookings
 from server.services.health_declarations import erase_declarations
@@ -100,7 +100,8 @@ KEPT = {
     "audit_log.target_type": "a fixed table name",
     "audit_log.detail": "ids, counts, formats, roles and organizers' cancel reasons; never a person's text",
     "outbox_messages.kind": "a fixed message kind",
-    "outbox_messages.payload": "what the activity or shift is (title, time, venue, site, post, organizers' reason)",
+    "outbox_messages.payload": "what the activity or shift is (title, time, venue, site, post); a text about the person "
+                               "(a rejection's reason, an answer to their hours query) is emptied (`erase_message_texts`)",
     "outbox_messages.status": "a fixed choice",
     "outbox_messages.last_error": "WeChat's error code and message, which name no one",
     "outbox_messages.msgid": "WeChat's id of a sent message",
@@ -145,6 +146,26 @@ def erase_personal_data(user):
         .values(text="", answer=None)
         .execution_options(synchronize_session="fetch")
     )
+    erase_message_texts(user.id)
+
+
+# Messages to the person that carry a text about them in a payload value: an organizer's reason for
+# rejecting their sign-up (`signup_result`) or a swap claim (`shift_swap`), the answer to their hours
+# query (a `notice` caused by `hours_query`).
+_MESSAGES_ABOUT_THEM = (("signup_result", None), ("shift_swap", None), ("notice", "hours_query"))
+_TEXT_VALUES = ("tip", "text")
+
+
+def erase_message_texts(user_id):
+    """Empty the texts about the person copied into their messages' payloads (sent or not); what the
+    message was about (title, time, site, post) stays, as on their registrations and bookings."""
+    kinds = or_(*(
+        (OutboxMessage.kind == kind) if ref_type is None else and_(OutboxMessage.kind == kind, OutboxMessage.ref_type == ref_type)
+        for kind, ref_type in _MESSAGES_ABOUT_THEM
+    ))
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user_id, kinds)):
+        if any(message.payload.get(key) for key in _TEXT_VALUES):
+            message.payload = {**message.payload, **{key: "" for key in _TEXT_VALUES if key in message.payload}}
 
 
 def delete_account(user, expired=False):

@@ -13,6 +13,7 @@ const { presentShift } = require('../../utils/present');
 const { errorText } = require('../../api/api-error');
 const { showError, showSuccess, showText, confirm, withLoading } = require('../../utils/ui');
 const display = require('../../utils/display');
+const { answersProblem } = require('../../utils/health');
 
 /** The map's marker at the site: WeChat's default pin, with the site's name always shown above it. */
 function markersOf(shift) {
@@ -39,6 +40,9 @@ Page({
     loading: true,
     busy: false,
     error: '',
+    // A post asking for today's health declaration at booking: its answers, sent with the booking.
+    asksDeclaration: false,
+    health: { answers: {}, complete: false, well: false },
   },
 
   onLoad(query) {
@@ -65,7 +69,8 @@ Page({
     try {
       const raw = await shiftService.getShift(this.data.id);
       const shift = presentShift(raw);
-      this.setData({ raw, shift, markers: markersOf(shift) });
+      const asksDeclaration = !shift.myBookingId && shift.posts.some((p) => p.declareAtBooking);
+      this.setData({ raw, shift, markers: markersOf(shift), asksDeclaration });
       if (shift.siteName) wx.setNavigationBarTitle({ title: shift.siteName });
     } catch (err) {
       this.setData({ error: errorText(err) });
@@ -80,11 +85,26 @@ Page({
     if (!opened) showText('无法打开地图，请按地址前往');
   },
 
+  onHealthChange(e) {
+    this.setData({ health: e.detail });
+  },
+
+  /** 预约: a post asking for today's declaration sends the form's answers (unwell: told here, nothing sent). */
   onBook(e) {
     if (this.data.busy) return;
     const { post } = e.currentTarget.dataset;
+    const asked = this.data.shift.posts.find((p) => p.id === post);
+    let declaration;
+    if (asked && asked.declareAtBooking) {
+      const problem = answersProblem(this.data.health);
+      if (problem) {
+        showText(problem);
+        return;
+      }
+      declaration = this.data.health.answers;
+    }
     this.setData({ busy: true });
-    return bookShiftPost(this.data.id, post)
+    return bookShiftPost(this.data.id, post, declaration)
       .then((outcome) => {
         showSuccess(outcome.message);
         return this.load();
