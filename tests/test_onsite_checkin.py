@@ -212,8 +212,14 @@ def test_offline_scan_checks_the_recorded_location_but_accepts_no_fix(resident, 
     stored = row(clean_app, booking)
     assert (stored.checkin_method, stored.checkin_distance_m) == ("code", None)
     assert stored.checked_in_uploaded_at is not None
-    # A vague fix cannot be retried later: accepted, not located.
-    response = check(resident, booking, "check-out", then, at(150, accuracy=400), recorded_at=now().isoformat())
+    # An "offline" scan uploaded at once was made with the network at hand: judged as a live one, so
+    # calling a live scan offline skips no location check.
+    for location in (None, at(150, accuracy=400)):
+        hurried = check(resident, booking, "check-out", then, location, recorded_at=now().isoformat())
+        assert error_of(hurried)[1] in ("location_required", "location_inaccurate"), hurried.get_json()
+    # A vague fix of a scan that really waited cannot be retried later: accepted, not located.
+    waited = (now() - timedelta(minutes=3)).isoformat()
+    response = check(resident, booking, "check-out", then, at(150, accuracy=400), recorded_at=waited)
     assert response.status_code == 200, response.get_json()
     assert row(clean_app, booking).checkout_distance_m is None
 

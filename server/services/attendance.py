@@ -89,6 +89,19 @@ def _booking_to_record(actor, booking_id, token, at, recorded_at=None):
     return booking, None, False, None
 
 
+# An offline scan may come without a usable fix (underground, no signal): it cannot be repeated, so it is
+# accepted unlocated (位置未核验). One uploaded within this long of its scan was made with the network
+# at hand, so it is judged as a live scan: otherwise any live scan could skip the location check by
+# calling itself offline.
+OFFLINE_UNLOCATED_MIN_DELAY = timedelta(minutes=2)
+
+
+def _unlocated_allowed(moment, uploaded_at):
+    """An offline scan (uploaded at `uploaded_at`, made at `moment`) that reached us late enough to
+    have really waited for the network may come without a usable location."""
+    return uploaded_at is not None and uploaded_at - moment >= OFFLINE_UNLOCATED_MIN_DELAY
+
+
 def _recorded_time(at):
     """The organizer's `at`, or now; a time in the future is refused (ValidationFailed)."""
     now = utcnow()
@@ -141,7 +154,7 @@ def check_in(actor, booking_id, token=None, at=None, recorded_at=None, location=
         raise DomainError("checkin_window_closed", f"只能在班次开始前 {CHECKIN_EARLY_MINUTES} 分钟至结束前签到", 409)
     if not manual:
         booking.checkin_distance_m = site_location.located_distance(
-            shift.site, location, offline=uploaded_at is not None
+            shift.site, location, offline=_unlocated_allowed(moment, uploaded_at)
         )
         health_declarations.require_declaration(booking.user, booking.post, "checkin", health_declaration, moment)
     booking.checked_in_at = moment
@@ -200,7 +213,7 @@ def check_out(actor, booking_id, token=None, at=None, recorded_at=None, location
         raise DomainError("checkin_window_closed", "已超过签退时间，请联系组织者补签", 409)
     if not as_organizer:
         booking.checkout_distance_m = site_location.located_distance(
-            shift.site, location, offline=uploaded_at is not None
+            shift.site, location, offline=_unlocated_allowed(moment, uploaded_at)
         )
     record_check_out(booking, moment, actor)
     booking.checked_out_uploaded_at = uploaded_at
