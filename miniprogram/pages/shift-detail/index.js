@@ -69,7 +69,9 @@ Page({
     try {
       const raw = await shiftService.getShift(this.data.id);
       const shift = presentShift(raw);
-      const asksDeclaration = !shift.myBookingId && shift.posts.some((p) => p.declareAtBooking);
+      // The form only where a post asking for it can be booked now.
+      const asksDeclaration =
+        !shift.myBookingId && !shift.started && shift.posts.some((p) => p.declareAtBooking && !p.full);
       this.setData({ raw, shift, markers: markersOf(shift), asksDeclaration });
       if (shift.siteName) wx.setNavigationBarTitle({ title: shift.siteName });
     } catch (err) {
