@@ -91,6 +91,16 @@ const STATUS_LABELS = {
     cancelled: { label: '已取消', tone: 'default' },
     no_show: { label: '缺勤', tone: 'danger' },
   },
+  // A swap (换班) of a booking (GET /shift-swaps/{id} `status`).
+  swap: {
+    open: { label: '待接班', tone: 'warning' },
+    pending: { label: '待组织者同意', tone: 'warning' },
+    done: { label: '已换班', tone: 'success' },
+    withdrawn: { label: '已撤回', tone: 'default' },
+    rejected: { label: '组织者未同意', tone: 'danger' },
+    ended: { label: '已结束', tone: 'default' },
+    expired: { label: '已过期', tone: 'default' },
+  },
 };
 
 function optionLabel(options, value) {
@@ -103,7 +113,7 @@ const audienceLabel = (value) => optionLabel(AUDIENCES, value);
 const signupModeLabel = (value) => optionLabel(SIGNUP_MODES, value);
 const siteKindLabel = (value) => optionLabel(SITE_KINDS, value);
 
-/** `{label, tone}` of a status of one kind (activity, registration, shift, booking); unknown values pass through. */
+/** `{label, tone}` of a status of one kind (activity, registration, draw, shift, booking, swap); unknown values pass through. */
 function statusInfo(kind, value) {
   const table = STATUS_LABELS[kind] || {};
   return table[value] || { label: value || '', tone: 'default' };

@@ -5,20 +5,9 @@
  */
 const swapService = require('../services/swap');
 const { formatRange } = require('../utils/time');
-const { siteKindLabel, SWAP_TEMPLATE_KEYS, CLAIM_SWAP_TEMPLATE_KEYS } = require('../constants/status');
+const { siteKindLabel, statusInfo, SWAP_TEMPLATE_KEYS, CLAIM_SWAP_TEMPLATE_KEYS } = require('../constants/status');
 const { withReminders } = require('./reminders');
 const { requirementText } = require('../utils/health');
-
-// What each state of a swap is called, and the tone of its tag.
-const SWAP_STATES = {
-  open: { label: '待接班', tone: 'warning' },
-  pending: { label: '待组织者同意', tone: 'warning' },
-  done: { label: '已换班', tone: 'success' },
-  withdrawn: { label: '已撤回', tone: 'default' },
-  rejected: { label: '组织者未同意', tone: 'danger' },
-  ended: { label: '已结束', tone: 'default' },
-  expired: { label: '已过期', tone: 'default' },
-};
 
 // The two ways to offer a booking (the action sheet's items, in order).
 const OFFER_CHOICES = ['指定队友（手机号）', '任何符合条件的志愿者'];
@@ -36,7 +25,7 @@ function presentSwap(swap) {
   const s = swap || {};
   const shift = s.shift || {};
   const site = shift.site || {};
-  const state = SWAP_STATES[s.status] || { label: s.status || '', tone: 'default' };
+  const state = statusInfo('swap', s.status);
   const post = (shift.roles || []).find((r) => s.role && r.id === s.role.id) || {};
   let whom = '任何符合条件的志愿者';
   if (s.taker_name) whom = s.taker_name;
@@ -108,7 +97,6 @@ async function claimOffer(swapId, declaration) {
 }
 
 module.exports = {
-  SWAP_STATES,
   OFFER_CHOICES,
   normalizePhone,
   presentSwap,
