@@ -16,6 +16,7 @@ const vacancyService = require('../../../services/vacancy');
 const { presentShiftAlerts } = require('../../../controllers/vacancy-alerts');
 const { dutyRosterRows } = require('../../../utils/present');
 const { callPerson } = require('../../../controllers/phone-call');
+const { rejectDialog } = require('../../../controllers/reject-dialog');
 const { todayString, dayLabel } = require('../../../utils/time');
 const { errorText } = require('../../../api/api-error');
 const { showError, showSuccess, showText, confirm, withLoading } = require('../../../utils/ui');
@@ -66,209 +67,176 @@ function askReason(title) {
   });
 }
 
-Page({
-  data: {
-    fontRoot: '16px',
-    communityId: null,
-    communityName: '',
-    siteId: null,
-    siteName: '',
-    date: '',
-    dateText: '',
-    items: [],
-    swaps: [],
-    rejectOpen: false,
-    rejectText: '',
-    rejectReason: '',
-    rejectError: '',
-    // 空岗提醒 of one vacancy row, opened by its tap: the row's key and what the alerts reached.
-    alertsKey: '',
-    alerts: null,
-    loading: true,
-    busy: false,
-    error: '',
-  },
+// 不通过's dialog: the reason (both volunteers are told), checked here and by the server.
+const rejectMethods = rejectDialog({ reader: '志愿者', send: (id, reason) => swapService.rejectSwap(id, reason) });
 
-  onLoad(query) {
-    display.apply(this);
-    this.setData({ communityId: Number(query.communityId) || null, siteId: Number(query.siteId) || null });
-    this.setDate(query.date || todayString());
-  },
-
-  onShow() {
-    display.apply(this);
-  },
-
-  onPullDownRefresh() {
-    this.load().then(() => wx.stopPullDownRefresh());
-  },
-
-  setDate(date) {
-    const day = dayLabel(date);
-    this.setData({ date, dateText: `${day.label} ${day.weekday}` });
-    return this.load();
-  },
-
-  onDateChange(e) {
-    return this.setDate(e.detail.value);
-  },
-
-  async load() {
-    this.setData({ loading: true, error: '' });
-    try {
-      const query = { date: this.data.date, communityId: this.data.communityId };
-      const [body, swapBody] = await Promise.all([
-        rosterService.getDutyRoster(query),
-        swapService.listRosterSwaps(query).catch(() => ({ items: [] })),
-      ]);
-      const rows = dutyRosterRows(body);
-      const siteId = this.data.siteId;
-      const items = siteId ? rows.filter((row) => row.siteId === siteId) : rows;
-      const swaps = ((swapBody && swapBody.items) || [])
-        .filter((swap) => !siteId || (swap.shift && swap.shift.site && swap.shift.site.id === siteId))
-        .map(presentSwap);
-      this.setData({
-        items,
-        swaps,
-        siteName: siteId && items[0] ? items[0].siteName : '',
-        communityName: (body && body.community && body.community.name) || '',
-      });
-    } catch (err) {
-      this.setData({ error: errorText(err), items: [] });
-    } finally {
-      this.setData({ loading: false });
-    }
-  },
-
-  /** Every site of the day instead of one. */
-  onAllSites() {
-    this.setData({ siteId: null, siteName: '' });
-    return this.load();
-  },
-
-  onShowSiteCode() {
-    const { siteId, siteName } = this.data;
-    wx.navigateTo({
-      url: `/packageOrganizer/pages/checkin-code/index?siteId=${siteId}&name=${encodeURIComponent(siteName)}`,
-    });
-  },
-
-  /** 签到 / 签退 / 缺勤 by the organizer (no token needed); one at a time. */
-  async onAction(e) {
-    const { id, name, action } = e.currentTarget.dataset;
-    const spec = ACTIONS[action];
-    if (!spec || this.data.busy) return;
-    if (spec.question) {
-      const ok = await confirm(spec.question.replace('{name}', name), { confirmText: spec.confirmText });
-      if (!ok) return;
-    }
-    let reason = '';
-    if (spec.reason) {
-      reason = await askReason(spec.reason.replace('{name}', name));
-      if (reason === null) return; // cancelled
-      if (!reason) {
-        showText('请填写代签到的原因，如：手机没电');
-        return;
-      }
-    }
-    this.setData({ busy: true });
-    try {
-      await withLoading('提交中', () => spec.call(id, reason));
-      showSuccess(spec.done);
-      await this.load();
-    } catch (err) {
-      showError(err);
-    } finally {
-      this.setData({ busy: false });
-    }
-  },
-
-  /** 通过 a claim: the place passes to the taker (the server checks every rule again, naming them). */
-  async onApproveSwap(e) {
-    const { id, giver, taker } = e.currentTarget.dataset;
-    if (this.data.busy) return;
-    const ok = await confirm(`同意由「${taker}」接替「${giver}」值守？`, { confirmText: '同意' });
-    if (!ok) return;
-    this.setData({ busy: true });
-    try {
-      await withLoading('处理中', () => swapService.approveSwap(id));
-      showSuccess('已同意换班');
-    } catch (err) {
-      showError(err);
-    } finally {
-      this.setData({ busy: false });
-    }
-    await this.load();
-  },
-
-  /** 不通过: ask for the reason (both volunteers are told) in a dialog. */
-  onOpenRejectSwap(e) {
-    const { id, giver, taker } = e.currentTarget.dataset;
-    this.rejectId = id;
-    this.setData({
-      rejectOpen: true,
-      rejectText: `「${taker}」接替「${giver}」的换班不通过，原因会通知双方`,
+Page(
+  Object.assign({}, rejectMethods, {
+    data: {
+      fontRoot: '16px',
+      communityId: null,
+      communityName: '',
+      siteId: null,
+      siteName: '',
+      date: '',
+      dateText: '',
+      items: [],
+      swaps: [],
+      rejectOpen: false,
+      rejectText: '',
       rejectReason: '',
       rejectError: '',
-    });
-  },
+      // 空岗提醒 of one vacancy row, opened by its tap: the row's key and what the alerts reached.
+      alertsKey: '',
+      alerts: null,
+      loading: true,
+      busy: false,
+      error: '',
+    },
 
-  onRejectInput(e) {
-    this.setData({ rejectReason: e.detail.value, rejectError: '' });
-  },
+    onLoad(query) {
+      display.apply(this);
+      this.setData({ communityId: Number(query.communityId) || null, siteId: Number(query.siteId) || null });
+      this.setDate(query.date || todayString());
+    },
 
-  onRejectCancel() {
-    this.setData({ rejectOpen: false });
-  },
+    onShow() {
+      display.apply(this);
+    },
 
-  async onRejectConfirm() {
-    const reason = (this.data.rejectReason || '').trim();
-    if (!reason) {
-      this.setData({ rejectError: '请填写不通过的原因，志愿者会看到它' });
-      return;
-    }
-    if (reason.length > 200) {
-      this.setData({ rejectError: '原因不能超过 200 字' });
-      return;
-    }
-    if (this.data.busy) return;
-    this.setData({ busy: true });
-    try {
-      await withLoading('处理中', () => swapService.rejectSwap(this.rejectId, reason));
-      this.setData({ rejectOpen: false, rejectReason: '' });
-      showSuccess('已设为不通过');
-    } catch (err) {
-      const fields = (err && err.errors) || {};
-      if (fields.reason) {
-        this.setData({ rejectError: [].concat(fields.reason)[0] });
+    onPullDownRefresh() {
+      this.load().then(() => wx.stopPullDownRefresh());
+    },
+
+    setDate(date) {
+      const day = dayLabel(date);
+      this.setData({ date, dateText: `${day.label} ${day.weekday}` });
+      return this.load();
+    },
+
+    onDateChange(e) {
+      return this.setDate(e.detail.value);
+    },
+
+    async load() {
+      this.setData({ loading: true, error: '' });
+      try {
+        const query = { date: this.data.date, communityId: this.data.communityId };
+        const [body, swapBody] = await Promise.all([
+          rosterService.getDutyRoster(query),
+          swapService.listRosterSwaps(query).catch(() => ({ items: [] })),
+        ]);
+        const rows = dutyRosterRows(body);
+        const siteId = this.data.siteId;
+        const items = siteId ? rows.filter((row) => row.siteId === siteId) : rows;
+        const swaps = ((swapBody && swapBody.items) || [])
+          .filter((swap) => !siteId || (swap.shift && swap.shift.site && swap.shift.site.id === siteId))
+          .map(presentSwap);
+        this.setData({
+          items,
+          swaps,
+          siteName: siteId && items[0] ? items[0].siteName : '',
+          communityName: (body && body.community && body.community.name) || '',
+        });
+      } catch (err) {
+        this.setData({ error: errorText(err), items: [] });
+      } finally {
+        this.setData({ loading: false });
+      }
+    },
+
+    /** Every site of the day instead of one. */
+    onAllSites() {
+      this.setData({ siteId: null, siteName: '' });
+      return this.load();
+    },
+
+    onShowSiteCode() {
+      const { siteId, siteName } = this.data;
+      wx.navigateTo({
+        url: `/packageOrganizer/pages/checkin-code/index?siteId=${siteId}&name=${encodeURIComponent(siteName)}`,
+      });
+    },
+
+    /** 签到 / 签退 / 缺勤 by the organizer (no token needed); one at a time. */
+    async onAction(e) {
+      const { id, name, action } = e.currentTarget.dataset;
+      const spec = ACTIONS[action];
+      if (!spec || this.data.busy) return;
+      if (spec.question) {
+        const ok = await confirm(spec.question.replace('{name}', name), { confirmText: spec.confirmText });
+        if (!ok) return;
+      }
+      let reason = '';
+      if (spec.reason) {
+        reason = await askReason(spec.reason.replace('{name}', name));
+        if (reason === null) return; // cancelled
+        if (!reason) {
+          showText('请填写代签到的原因，如：手机没电');
+          return;
+        }
+      }
+      this.setData({ busy: true });
+      try {
+        await withLoading('提交中', () => spec.call(id, reason));
+        showSuccess(spec.done);
+        await this.load();
+      } catch (err) {
+        showError(err);
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    /** 通过 a claim: the place passes to the taker (the server checks every rule again, naming them). */
+    async onApproveSwap(e) {
+      const { id, giver, taker } = e.currentTarget.dataset;
+      if (this.data.busy) return;
+      const ok = await confirm(`同意由「${taker}」接替「${giver}」值守？`, { confirmText: '同意' });
+      if (!ok) return;
+      this.setData({ busy: true });
+      try {
+        await withLoading('处理中', () => swapService.approveSwap(id));
+        showSuccess('已同意换班');
+      } catch (err) {
+        showError(err);
+      } finally {
+        this.setData({ busy: false });
+      }
+      await this.load();
+    },
+
+    /** 不通过: ask for the reason (both volunteers are told) in a dialog. */
+    onOpenRejectSwap(e) {
+      const { id, giver, taker } = e.currentTarget.dataset;
+      this.rejectId = id;
+      this.setData({
+        rejectOpen: true,
+        rejectText: `「${taker}」接替「${giver}」的换班不通过，原因会通知双方`,
+        rejectReason: '',
+        rejectError: '',
+      });
+    },
+
+    /** 空岗提醒: whom the shift's vacancy alerts reached and who then booked; a second tap closes it. */
+    async onShowAlerts(e) {
+      const { key, shift } = e.currentTarget.dataset;
+      if (this.data.alertsKey === key) {
+        this.setData({ alertsKey: '', alerts: null });
         return;
       }
-      this.setData({ rejectOpen: false });
-      showError(err);
-    } finally {
-      this.setData({ busy: false });
-    }
-    await this.load();
-  },
+      try {
+        const body = await withLoading('加载中', () => vacancyService.getShiftVacancyAlerts(shift));
+        this.setData({ alertsKey: key, alerts: presentShiftAlerts(body) });
+      } catch (err) {
+        showError(err);
+      }
+    },
 
-  /** 空岗提醒: whom the shift's vacancy alerts reached and who then booked; a second tap closes it. */
-  async onShowAlerts(e) {
-    const { key, shift } = e.currentTarget.dataset;
-    if (this.data.alertsKey === key) {
-      this.setData({ alertsKey: '', alerts: null });
-      return;
-    }
-    try {
-      const body = await withLoading('加载中', () => vacancyService.getShiftVacancyAlerts(shift));
-      this.setData({ alertsKey: key, alerts: presentShiftAlerts(body) });
-    } catch (err) {
-      showError(err);
-    }
-  },
-
-  /** 拨打电话: reveal this volunteer's number (audited), then call it. */
-  onCall(e) {
-    const { id, name } = e.currentTarget.dataset;
-    return callPerson(name, () => rosterService.revealBookingPhone(id));
-  },
-});
+    /** 拨打电话: reveal this volunteer's number (audited), then call it. */
+    onCall(e) {
+      const { id, name } = e.currentTarget.dataset;
+      return callPerson(name, () => rosterService.revealBookingPhone(id));
+    },
+  }),
+);
