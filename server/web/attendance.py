@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, request
 
-from server.errors import DomainError, Forbidden, NotFound
+from server.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models.base import utcnow
 from server.services import attendance
@@ -20,7 +20,6 @@ from server.services.schedule_changes import person_name
 from server.services.shift_rosters import checkin_method_text
 from server.web.auth import console_login_required
 from server.web.booking_moves import _back, _page
-from server.web.forms import FormErrors
 
 bp = Blueprint("attendance", __name__)
 
@@ -41,24 +40,18 @@ def checkin_method(volunteer):
 @bp.route("/bookings/<id:booking_id>/check-in", methods=["POST"])
 @console_login_required
 def check_in(booking_id):
-    reason = request.form.get("reason", "").strip()
     try:
-        if not reason:
-            raise FormErrors({"reason": ["请填写代为签到的原因"]})
-        if len(reason) > 200:
-            raise FormErrors({"reason": ["原因不能超过 200 字"]})
-        booking = attendance.check_in(g.user, booking_id, reason=reason)
-    except FormErrors as exc:
-        db.session.rollback()
-        # The booking's page has no 代签到 form: the refusal is said at its top, and the typed reason is
-        # not carried into its 释放原因 field (one click there would release the volunteer).
-        return _page(booking_id, {"_form": ["代签到未完成：" + exc.errors["reason"][0]]}, 422, {})
+        # The reason's rule (1 to 200 characters) is the service's, as for the API.
+        booking = attendance.check_in(g.user, booking_id, reason=request.form.get("reason", ""))
     except (Forbidden, NotFound):
         db.session.rollback()
         raise
     except DomainError as exc:
         db.session.rollback()
-        return _page(booking_id, {"_form": ["代签到未完成：" + exc.message]}, exc.status, {})
+        why = (exc.errors or {}).get("reason", [exc.message])[0] if isinstance(exc, ValidationFailed) else exc.message
+        # The booking's page has no 代签到 form: the refusal is said at its top, and the typed reason is
+        # not carried into its 释放原因 field (one click there would release the volunteer).
+        return _page(booking_id, {"_form": ["代签到未完成：" + why]}, exc.status, {})
     message = f"已为{person_name(booking.user)}代为签到（{booking.post.name}）"
     target = _back(booking)
     db.session.commit()
