@@ -4,7 +4,7 @@
  * in onHide and onUnload) with 确认参加 opening the subscribe dialog inside the tap and 放弃 asked first,
  * the draw page's highlighted entry, and the organizer's 待审核 tab with 通过 / 不通过.
  */
-const { installWx, routes, TEMPLATES } = require('./helpers/wx');
+const { installWx, serveLoggedIn } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');
 
@@ -55,16 +55,7 @@ beforeAll(() => {
 
 let wx;
 function serve(table) {
-  jest.resetModules();
-  wx = installWx({ storage: { auth_token: 't' } });
-  wx.setHandler(
-    routes(
-      Object.assign(
-        { 'GET /subscriptions/templates': TEMPLATES, 'POST /me/subscriptions': { statusCode: 200, data: {} } },
-        table,
-      ),
-    ),
-  );
+  wx = serveLoggedIn(table);
   return wx;
 }
 

@@ -5,7 +5,7 @@
  * with the booking; the check-in page shows the form first and sends the answers with the check-in;
  * a refusal's message is shown; the organizer's member sheet grants and revokes; 我的 lists mine.
  */
-const { installWx, routes, TEMPLATES } = require('./helpers/wx');
+const { installWx, serveLoggedIn } = require('./helpers/wx');
 const { settle } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');
 const { answersOf, requirementText } = require('../utils/health');
@@ -53,20 +53,14 @@ beforeAll(() => {
 
 let wx;
 function serve(table) {
-  jest.resetModules();
-  wx = installWx({ storage: { auth_token: 't' } });
-  wx.setHandler(
-    routes(
-      Object.assign(
-        {
-          'GET /subscriptions/templates': TEMPLATES,
-          'POST /me/subscriptions': { statusCode: 200, data: {} },
-          'GET /communities': { statusCode: 200, data: { items: [] } },
-          'GET /sites': { statusCode: 200, data: { items: [], total: 0, page: 1, page_size: 50 } },
-          'GET /shifts': { statusCode: 200, data: { items: [shift], total: 1, page: 1, page_size: 50 } },
-        },
-        table,
-      ),
+  wx = serveLoggedIn(
+    Object.assign(
+      {
+        'GET /communities': { statusCode: 200, data: { items: [] } },
+        'GET /sites': { statusCode: 200, data: { items: [], total: 0, page: 1, page_size: 50 } },
+        'GET /shifts': { statusCode: 200, data: { items: [shift], total: 1, page: 1, page_size: 50 } },
+      },
+      table,
     ),
   );
   return wx;

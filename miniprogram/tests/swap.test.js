@@ -5,7 +5,7 @@
  * dialog, a cancellation after the cutoff leading to 换班, the share card of a row) and the organizer's
  * duty roster (通过, 不通过 with a reason).
  */
-const { installWx, routes, TEMPLATES } = require('./helpers/wx');
+const { installWx, serveLoggedIn } = require('./helpers/wx');
 const { settle, waitFor } = require('./helpers/wait');
 const { installPageShim, loadPage, mount } = require('./helpers/project');
 const { normalizePhone, presentSwap, shareMessage, swapsByBooking, claimMessage } = require('../controllers/swap');
@@ -100,16 +100,7 @@ beforeAll(() => {
 
 let wx;
 function serve(table) {
-  jest.resetModules();
-  wx = installWx({ storage: { auth_token: 't' } });
-  wx.setHandler(
-    routes(
-      Object.assign(
-        { 'GET /subscriptions/templates': TEMPLATES, 'POST /me/subscriptions': { statusCode: 200, data: {} } },
-        table,
-      ),
-    ),
-  );
+  wx = serveLoggedIn(table);
   return wx;
 }
 const posts = (path) => wx.requests.filter((r) => r.method === 'POST' && r.path === path);

@@ -230,4 +230,22 @@ const TEMPLATES = {
   },
 };
 
-module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, LOGIN_OK, TEMPLATES };
+/**
+ * A fresh, logged-in wx (modules reloaded) whose requests `table` answers, over answers to the
+ * subscribe-template list and the accept report every tapped sign-up, booking or claim makes.
+ */
+function serveLoggedIn(table) {
+  jest.resetModules();
+  const wx = installWx({ storage: { auth_token: 't' } });
+  wx.setHandler(
+    routes(
+      Object.assign(
+        { 'GET /subscriptions/templates': TEMPLATES, 'POST /me/subscriptions': { statusCode: 200, data: {} } },
+        table,
+      ),
+    ),
+  );
+  return wx;
+}
+
+module.exports = { DEVELOP_BASE, parseUrl, routes, createWx, installWx, serveLoggedIn, LOGIN_OK, TEMPLATES };
