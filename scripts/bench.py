@@ -894,9 +894,41 @@ def render(args, results):
         spent = [1000 * reminders["cpu"][part] / max(reminders["due"], 1) for part in CpuMeter.PARTS]
         lines.append("| 4 reminders, per message (service: the schedulers) | "
                      + " | ".join(f"{ms:.2f}" for ms in spent) + f" | {sum(spent):.2f} |")
+    lines += ["", *projection(r)]
     lines.append("")
     lines.append("Correctness checks: " + ", ".join(f"{k}: {'ok' if v else 'FAILED'}" for k, v in r["checks"].items()))
     return "\n".join(lines) + "\n"
+
+
+PROJECTED_CORES = (4, 16, 64)
+# Share of a host's cores that turns into requests (the rest: scheduling, GC pauses, uneven load).
+PROJECTED_EFFICIENCY = 0.7
+
+
+def projection(r):
+    """Requests/s each request type would reach with the service on N cores and PostgreSQL and Redis
+    each on a host of N cores of their own, from the CPU per request measured here: the least of
+    N x efficiency / CPU per request of the service and of PostgreSQL, and 1 core / Redis's CPU per
+    request (Redis runs commands on one thread). A model, not a measurement: it leaves out row-lock
+    waits (see docs/benchmarks.md for where one activity's lock bounds it) and network round trips."""
+    lines = ["Projected requests/s from the CPU per request above, the service on N cores and PostgreSQL and Redis "
+             f"on hosts of their own (N cores each; Redis one thread), {PROJECTED_EFFICIENCY:.0%} of each host used; "
+             "the part that bounds it in brackets:", "",
+             "| scenario | " + " | ".join(f"{n} cores" for n in PROJECTED_CORES) + " |",
+             "|---|" + "---:|" * len(PROJECTED_CORES)]
+    for name, result in r.items():
+        if not (isinstance(result, Result) and getattr(result, "cpu", None)) or name.startswith("bare"):
+            continue
+        per = {part: max(result.cpu[part] / result.count, 1e-6) for part in ("service", "postgres", "redis")}
+        cells = []
+        for cores in PROJECTED_CORES:
+            bounds = {"service": cores * PROJECTED_EFFICIENCY / per["service"],
+                      "postgres": cores * PROJECTED_EFFICIENCY / per["postgres"],
+                      "redis": PROJECTED_EFFICIENCY / per["redis"]}
+            part = min(bounds, key=bounds.get)
+            cells.append(f"{bounds[part]:,.0f} ({part})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":
