@@ -11,7 +11,8 @@ time), and the waitlist moves up first-fit in its order (`WAITLIST_ORDER`): conf
 on an activity with `claim_hours` offered the places until a deadline (services/offers.py).
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
-with the conditional UPDATE that counts its place (`take_places`); everything else locks with
+with the conditional UPDATE that counts its place (`take_places`; on PostgreSQL a first sign-up's
+INSERT rides in the same statement, `take_places_and_record`); everything else locks with
 `lock_activity`; a lottery entry holds the row FOR SHARE instead (`_hold_entry_window`, see
 services/lottery.py). The `confirmed <= capacity` check constraint stands behind both. Promotions are
 recorded as outbox rows in the same transaction; nothing is sent before the commit.
@@ -341,8 +342,9 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
 
     The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
     row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
-    what may have changed and counts the place, and one INSERT records it; the lock is held from
-    that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
+    what may have changed and counts the place, and one INSERT records it (on PostgreSQL, for a
+    first sign-up without questions, both in one statement: `take_places_and_record`); the lock is
+    held from that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
     checked again: a change since is reported, a full activity without a waitlist is
     `capacity_full`, and a place freed meanwhile is tried again.
     """
