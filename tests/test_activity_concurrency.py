@@ -43,6 +43,26 @@ def test_fifty_clients_racing_for_five_places(organizer, residents, live_server,
     assert [item["waitlist_position"] for item in waitlist] == list(range(1, 46))
 
 
+def test_each_waitlisted_sign_up_is_told_its_place_in_the_final_order(organizer, residents, live_server):
+    """`take_places_and_record`: a sign-up's registration time is read under the activity's row lock, so
+    the `waitlist_position` each racing sign-up returns is exactly where the waitlist order
+    (`registered_at`, `id`) puts it afterwards, and every confirmed place went to someone ahead of
+    the whole waitlist."""
+    activity = create_activity(organizer, capacity=3)
+    people = residents(40)
+    path = f"/api/v1/activities/{activity['id']}/registrations"
+    results = race(live_server, [("POST", path, p.headers, {}) for p in people])
+    assert {status for status, _ in results} == {201}
+    told = {body["id"]: body["waitlist_position"] for _, body in results if body["status"] == "waitlisted"}
+    roster = organizer.get(f"/api/v1/activities/{activity['id']}/roster").get_json()
+    waitlist = {item["registration_id"]: item["waitlist_position"] for item in roster["items"]
+                if item["status"] == "waitlisted"}
+    assert len(told) == 37 and told == waitlist
+    confirmed_at = [item["registered_at"] for item in roster["items"] if item["status"] == "confirmed"]
+    waitlisted_at = [item["registered_at"] for item in roster["items"] if item["status"] == "waitlisted"]
+    assert len(confirmed_at) == 3 and max(confirmed_at) <= min(waitlisted_at)
+
+
 def test_racing_families_never_exceed_capacity(organizer, residents, live_server):
     activity = create_activity(organizer, capacity=7)
     people = residents(30)
@@ -69,6 +89,8 @@ def test_double_taps_at_the_same_instant_make_one_registration(organizer, reside
     roster = organizer.get(f"/api/v1/activities/{activity['id']}/roster").get_json()
     assert len(roster["items"]) == 10
     assert roster["counts"]["confirmed"] == 3
+    # The second tap's place was counted and its INSERT refused in one statement: both undone.
+    assert (roster["activity"]["confirmed_count"], roster["activity"]["waitlist_count"]) == (3, 7)
 
 
 def test_cancellations_racing_sign_ups_keep_counts_exact(organizer, residents, live_server):

@@ -11,7 +11,8 @@ time), and the waitlist moves up first-fit in its order (`WAITLIST_ORDER`): conf
 on an activity with `claim_hours` offered the places until a deadline (services/offers.py).
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
-with the conditional UPDATE that counts its place (`take_places`); everything else locks with
+with the conditional UPDATE that counts its place (`take_places`; on PostgreSQL a first sign-up's
+INSERT rides in the same statement, `take_places_and_record`); everything else locks with
 `lock_activity`; a lottery entry holds the row FOR SHARE instead (`_hold_entry_window`, see
 services/lottery.py). The `confirmed <= capacity` check constraint stands behind both. Promotions are
 recorded as outbox rows in the same transaction; nothing is sent before the commit.
@@ -19,7 +20,7 @@ recorded as outbox rows in the same transaction; nothing is sent before the comm
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
@@ -180,6 +181,47 @@ _REUSE_REGISTRATION = (
 )
 
 
+def _recorded_place_statement(place_update, status):
+    """`place_update` (`_CONFIRM` or `_QUEUE`) and the INSERT of the new registration it counted, as one
+    statement (PostgreSQL: an UPDATE in a WITH), for `take_places_and_record`.
+
+    The INSERT reads its rows from the UPDATE's RETURNING, so it inserts exactly when the UPDATE matched
+    (under the activity's row lock), and stamps `registered_at` with the database's clock at that
+    moment (`clock_timestamp()`, not the statement's start): sign-up times follow the order in which
+    the row lock handed the places out, which is the waitlist's order (`WAITLIST_ORDER`).
+    """
+    registrations = Registration.__table__
+    # (`updated_at`'s onupdate default applies to a statement's own UPDATE only, not to one in its WITH)
+    taken = place_update.values(updated_at=bindparam("b_now")).cte("taken")
+    columns = ("activity_id", "user_id", "status", "companions", "remark", "answers", "registered_at")
+    row = select(
+        taken.c.id,
+        bindparam("r_user", type_=registrations.c.user_id.type),
+        literal(status, registrations.c.status.type),
+        bindparam("r_companions", type_=registrations.c.companions.type),
+        bindparam("r_remark", type_=registrations.c.remark.type),
+        bindparam("r_answers", type_=registrations.c.answers.type),
+        func.clock_timestamp(type_=registrations.c.registered_at.type),
+    )
+    made = (insert(registrations).from_select(columns, row)
+            .returning(registrations.c.id, registrations.c.registered_at).cte("made"))
+    return (select(made.c.id.label("registration_id"), made.c.registered_at, *taken.c)
+            .select_from(taken.join(made, true())))
+
+
+_RECORDED = {"confirmed": _recorded_place_statement(_CONFIRM, "confirmed"),
+             "waitlisted": _recorded_place_statement(_QUEUE, "waitlisted")}
+
+
+def _place_attempts(activity, places):
+    """`take_places`' statuses in the order to try them: the one the read makes likely goes first (in a
+    flash crowd, most sign-ups find the activity full)."""
+    attempts = ["confirmed"]
+    if activity.waitlist_enabled:
+        attempts.insert(1 if places_fit(activity, places) else 0, "waitlisted")
+    return attempts
+
+
 def take_places(activity, places, now):
     """Take `places` confirmed places, or else one waitlist spot, in one conditional UPDATE each.
 
@@ -191,12 +233,38 @@ def take_places(activity, places, now):
     id, starts_at, title, venue)`, or `(None, None)` when neither UPDATE matched.
     """
     params = {"b_id": activity.id, "b_now": now, "b_places": places, "b_audience": activity.audience}
-    attempts = [("confirmed", _CONFIRM)]
-    if activity.waitlist_enabled:
-        queue_first = not places_fit(activity, places)
-        attempts.insert(0 if queue_first else 1, ("waitlisted", _QUEUE))
-    for status, statement in attempts:
-        row = db.session.execute(statement, params).first()
+    for status in _place_attempts(activity, places):
+        row = db.session.execute(_CONFIRM if status == "confirmed" else _QUEUE, params).first()
+        if row is not None:
+            return status, row
+    return None, None
+
+
+def records_with_places(activity):
+    """Whether a sign-up may use `take_places_and_record`: on PostgreSQL (SQLite has no UPDATE inside a
+    WITH), for a first sign-up (signing up again reuses the cancelled row: `_REUSE_REGISTRATION`) on an
+    activity without questions (answers are checked again under the lock before they are written:
+    `answers_still_fit`)."""
+    return activity.mine_id is None and not activity.questions and db.session.get_bind().dialect.name == "postgresql"
+
+
+def take_places_and_record(activity, places, now, record):
+    """The sign-up's fast path (`records_with_places`): `take_places` and the INSERT of the registration
+    (`record`: its `r_user`, `r_companions`, `r_remark`, `r_answers`) in one statement each
+    (`_recorded_place_statement`): one round trip instead of two, so the activity's row lock is held
+    from that statement to the commit and no longer.
+
+    Invariant: the same as `take_places` followed by the INSERT. The registration is inserted if and
+    only if its place (or waitlist spot) was counted, both or neither, under the same WHERE; its
+    `registered_at` is read under the row lock, so the waitlist order is the order the lock handed
+    the spots out, and the `waitlist_position` a sign-up returns (the waitlist's length then) is its
+    place in that order. (tests/test_activity_fast_paths.py and test_activity_concurrency.py.)
+    Returns `(status, row)` as `take_places` does, `row` with `registration_id` and `registered_at`
+    besides, or `(None, None)`.
+    """
+    params = {"b_id": activity.id, "b_now": now, "b_places": places, "b_audience": activity.audience, **record}
+    for status in _place_attempts(activity, places):
+        row = db.session.execute(_RECORDED[status], params).first()
         if row is not None:
             return status, row
     return None, None
@@ -206,13 +274,16 @@ def take_places(activity, places, now):
 _WITHOUT_PLACE = {"lottery": "entered", "approval": "pending"}
 
 
-def _take_places_for(user_id, activity, places, check):
-    """`take_places`, the activity read (for `user_id`; None: a walk-in) and `check(row, now)`ed again
-    while nothing matched: returns `(status, taken, activity)`. Raises NotFound, what `check` raises,
-    DomainError `capacity_full` (no waitlist), `conflict`."""
+def _take_places_for(user_id, activity, places, check, record=None):
+    """`take_places` (with `record`: `take_places_and_record`), the activity read (for `user_id`; None: a
+    walk-in) and `check(row, now)`ed again while nothing matched: returns `(status, taken, activity)`.
+    Raises NotFound, what `check` raises, DomainError `capacity_full` (no waitlist), `conflict`."""
     for _ in range(_SIGNUP_ATTEMPTS):
         now = utcnow()
-        status, taken = take_places(activity, places, now)
+        if record is None:
+            status, taken = take_places(activity, places, now)
+        else:
+            status, taken = take_places_and_record(activity, places, now, record)
         if status is not None:
             return status, taken, activity
         activity = read_for_signup(activity.id, user_id)
@@ -271,8 +342,9 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
 
     The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
     row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
-    what may have changed and counts the place, and one INSERT records it; the lock is held from
-    that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
+    what may have changed and counts the place, and one INSERT records it (on PostgreSQL, for a
+    first sign-up without questions, both in one statement: `take_places_and_record`); the lock is
+    held from that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
     checked again: a change since is reported, a full activity without a waitlist is
     `capacity_full`, and a place freed meanwhile is tried again.
     """
@@ -296,22 +368,27 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     status, taken = _WITHOUT_PLACE.get(activity.signup_mode), None
     if status == "entered":
         _hold_entry_window(user_id, activity, places, check)
-    if status is None:
-        status, taken, activity = _take_places_for(user_id, activity, places, check)
-    answers = answers_still_fit(activity_id, asked, sent, answers)
-    # Read the clock under the lock: sign-up times then follow the order places were handed out.
-    values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
-              "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
-              "checked_in_uploaded_at": None, "answers": answers or None, "draw_rank": None,
-              "offer_expires_at": None, "decided_at": None, "decided_by_id": None, "reject_reason": None}
+    record = None
+    if status is None and records_with_places(activity):
+        record = {"r_user": user_id, "r_companions": companions, "r_remark": remark, "r_answers": answers or None}
     try:
-        if activity.mine_id is None:
+        if status is None:
+            status, taken, activity = _take_places_for(user_id, activity, places, check, record)
+        answers = answers_still_fit(activity_id, asked, sent, answers)
+        # Read the clock under the lock: sign-up times then follow the order places were handed out.
+        values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
+                  "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
+                  "checked_in_uploaded_at": None, "answers": answers or None, "draw_rank": None,
+                  "offer_expires_at": None, "decided_at": None, "decided_by_id": None, "reject_reason": None}
+        if record is not None:  # inserted with its place, its time read under the lock
+            registration_id, values["registered_at"] = taken.registration_id, taken.registered_at
+        elif activity.mine_id is None:
             row = {"activity_id": activity_id, "user_id": user_id, **values}
             registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
         else:  # signing up again reuses the cancelled row and goes to the back of the queue
             row = {"b_id": activity.mine_id, **values}
             registration_id = db.session.execute(_REUSE_REGISTRATION, row).scalar()
-    except IntegrityError:
+    except IntegrityError:  # (activity, user) is unique
         registration_id = None
     if registration_id is None:
         # A simultaneous tap of the same user signed up first: ours gives back what it took.
