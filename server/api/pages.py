@@ -12,6 +12,7 @@ import json
 from flask import Response, g, request
 
 from server.api.security import check_revocation, check_revocation_now
+from server.extensions import db
 from server.services import cache
 
 # What stands for the caller's own row in a stored page. `"<field>":"\u0000"` cannot occur inside a
@@ -77,12 +78,15 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     read = cache.read_list(namespace, digest, user_id, along=g.revocation_keys)
     if read is None:  # Redis down or a bump owed: no cache (an authenticated read still needs Redis: 503)
         check_revocation_now()
+        _read_in_autocommit()
         template = page_template(compute_page(), field)
         mine = _dump_mine(mine_for(user_id, _item_ids(template)), schema)
         return _answer(fill_page(template, field, mine))
     check_revocation(read.along)
 
     template, stored_mine, to_store = read.page, read.mine, {}
+    if template is None or stored_mine is None:
+        _read_in_autocommit()
     if template is None:
         template = to_store["page"] = page_template(compute_page(), field)
     if stored_mine is not None:
@@ -94,6 +98,16 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     if to_store:
         cache.store_list(namespace, digest, user_id, read.version, **to_store)
     return _answer(fill_page(template, field, mine))
+
+
+def _read_in_autocommit():
+    """Run the read's statements in autocommit: a list read writes nothing, so it needs no transaction,
+    and each statement is one round trip to the database instead of BEGIN, the statement and ROLLBACK.
+    (Each statement sees what was committed before it started, as in a READ COMMITTED transaction;
+    what the cache stores was read after the version it is stored under, which is all it needs.)"""
+    session = db.session()  # the request's own Session (scoped_session does not proxy in_transaction)
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _dump_mine(rows, schema):
