@@ -129,12 +129,12 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
     def sign_up_then_read(person):
         with requests.Session() as http:
             barrier.wait()
-            response = http.post(path, json={}, headers=person.headers, timeout=30)
+            response = http.post(path, json={}, headers=person.headers, timeout=120)
             status = response.json()["status"]
             with lock:
                 returned["confirmed"] += status == "confirmed"
                 floor = returned["confirmed"]
-            listed = http.get(f"{live_server}{ACTIVITIES}?page_size=100", headers=person.headers, timeout=30)
+            listed = http.get(f"{live_server}{ACTIVITIES}?page_size=100", headers=person.headers, timeout=120)
             shown = next(i for i in listed.json()["items"] if i["id"] == activity["id"])
             if shown["confirmed_count"] < floor or (shown["my_registration"] or {}).get("status") != status:
                 problems.append((floor, shown["confirmed_count"], status, shown["my_registration"]))
@@ -143,7 +143,7 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
         with requests.Session() as http:
             barrier.wait()
             while not done.is_set():
-                http.get(f"{live_server}{ACTIVITIES}?page_size=100", headers=people[0].headers, timeout=30)
+                http.get(f"{live_server}{ACTIVITIES}?page_size=100", headers=people[0].headers, timeout=120)
 
     def keep_flushing():
         barrier.wait()
@@ -157,10 +157,11 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
     for thread in threads + helpers:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=300)
     done.set()
     for thread in helpers:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads + helpers), "the burst did not finish in time"
     assert returned["confirmed"] == 15
     assert problems == []
     final = item(organizer, ACTIVITIES, activity["id"])

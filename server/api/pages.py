@@ -78,26 +78,37 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     read = cache.read_list(namespace, digest, user_id, along=g.revocation_keys)
     if read is None:  # Redis down or a bump owed: no cache (an authenticated read still needs Redis: 503)
         check_revocation_now()
-        _read_in_autocommit()
-        template = page_template(compute_page(), field)
-        mine = _dump_mine(mine_for(user_id, _item_ids(template)), schema)
-        return _answer(fill_page(template, field, mine))
+        template = page_template(_from_database(compute_page), field)
+        return _answer(fill_page(template, field, _own_rows(user_id, template, mine_for, schema)))
     check_revocation(read.along)
 
-    template, stored_mine, to_store = read.page, read.mine, {}
-    if template is None or stored_mine is None:
-        _read_in_autocommit()
+    template, to_store = read.page, {}
     if template is None:
-        template = to_store["page"] = page_template(compute_page(), field)
-    if stored_mine is not None:
-        mine = json.loads(stored_mine)
+        template = to_store["page"] = page_template(_from_database(compute_page), field)
+    if read.mine is not None:
+        mine = json.loads(read.mine)
     else:
-        mine = _dump_mine(mine_for(user_id, _item_ids(template)), schema)
+        mine = _own_rows(user_id, template, mine_for, schema)
         if user_id is not None:
             to_store["mine"] = _json(mine)
     if to_store:
         cache.store_list(namespace, digest, user_id, read.version, **to_store)
     return _answer(fill_page(template, field, mine))
+
+
+def _own_rows(user_id, template, mine_for, schema):
+    """`{str(item id): dumped row}` of the caller's own rows on the page (none, and no query, when anonymous)."""
+    ids = _item_ids(template)
+    if user_id is None or not ids:
+        return {}
+    rows = _from_database(mine_for, user_id, ids)
+    return {str(item_id): schema.dump(row) for item_id, row in rows.items()}
+
+
+def _from_database(read, *args):
+    """`read(*args)`, its statements run in autocommit (`_read_in_autocommit`)."""
+    _read_in_autocommit()
+    return read(*args)
 
 
 def _read_in_autocommit():
@@ -108,10 +119,6 @@ def _read_in_autocommit():
     session = db.session()  # the request's own Session (scoped_session does not proxy in_transaction)
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-def _dump_mine(rows, schema):
-    return {str(item_id): schema.dump(row) for item_id, row in rows.items()}
 
 
 def _answer(body):
