@@ -36,6 +36,7 @@ while Redis is down or a bump is owed: nothing is read from the cache or stored 
 import hashlib
 import json
 import logging
+import secrets
 import threading
 from typing import NamedTuple
 
@@ -69,6 +70,32 @@ _owed = {}
 _owed_lock = threading.Lock()
 
 
+def _fresh_version():
+    """Where a namespace's version starts when Redis holds none (new, flushed or restarted empty): a
+    random number, never 0 or 1 again. A counter that restarted from 0 would give a new page the number
+    of an old one, and a page computed before a commit, stored late by a read in flight, would then
+    pass for current (a stale place count after the sign-up returned)."""
+    return secrets.randbits(62)
+
+
+def _bump(namespace):
+    """Change the namespace's version: +1, or a fresh start (`_fresh_version`) if Redis lost it. One round trip."""
+    key = f"cache:{namespace}:version"
+    with _redis().pipeline(transaction=True) as pipe:
+        pipe.set(key, _fresh_version(), nx=True)
+        pipe.incr(key)
+        pipe.execute()
+
+
+def _current_version(namespace, raw):
+    """The version as read (`raw`), or None when Redis holds none: then a fresh one is started and
+    nothing is read from the cache or stored in it by this read (it may have begun before a bump)."""
+    if raw is None:
+        _redis().set(f"cache:{namespace}:version", _fresh_version(), nx=True)
+        return None
+    return int(raw)
+
+
 def _pay_owed_bumps():
     """Retry the bumps this process owes; True when none is owed any more (Redis answered)."""
     key = id(_redis())
@@ -78,7 +105,7 @@ def _pay_owed_bumps():
         return True
     try:
         for namespace in owed:
-            _redis().incr(f"cache:{namespace}:version")
+            _bump(namespace)
     except REDIS_DOWN:
         return False
     with _owed_lock:
@@ -120,8 +147,8 @@ def read_list(namespace, digest, user_id, along=()):
     marks), the namespace's version, the page stored for the query `digest` and the rows of `user_id`
     (None: anonymous) stored for it, each only if stored for the current version.
 
-    Returns None, having read nothing, while Redis is down or a bump of any namespace is owed by this
-    process: the caller then serves from the database and stores nothing (see the module docstring).
+    Returns None while Redis is down, holds no version (`_current_version`) or a bump of any namespace
+    is owed by this process: the caller then serves from the database and stores nothing (see the module docstring).
     """
     try:
         if not _pay_owed_bumps():
@@ -133,7 +160,12 @@ def read_list(namespace, digest, user_id, along=()):
         log.warning("cache unavailable, %s list served uncached", namespace)
         return None
     along_values, (version, page, *mine) = values[: len(along)], values[len(along):]
-    version = int(version or 0)
+    try:
+        version = _current_version(namespace, version)
+    except REDIS_DOWN:
+        version = None
+    if version is None:
+        return None
     return ListRead(along_values, version, _current(page, version), _current(mine[0], version) if mine else None)
 
 
@@ -158,7 +190,9 @@ def cached_page(namespace, args, compute):
     try:
         if not _pay_owed_bumps():
             return compute()
-        version = int(_redis().get(f"cache:{namespace}:version") or 0)
+        version = _current_version(namespace, _redis().get(f"cache:{namespace}:version"))
+        if version is None:
+            return compute()
         digest = args_digest(args)
         key = f"cache:{namespace}:{version}:{digest}"
         cached = _redis().get(key)
@@ -194,7 +228,12 @@ def remembered(namespace, name):
         version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
     except REDIS_DOWN:
         return None, None  # nothing remembered, and nothing will be (`remember` skips version None)
-    version = int(version or 0)
+    try:
+        version = _current_version(namespace, version)
+    except REDIS_DOWN:
+        return None, None
+    if version is None:
+        return None, None
     if raw is not None:
         stored = json.loads(raw)
         if stored["version"] == version:
