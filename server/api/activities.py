@@ -5,8 +5,10 @@ from flask_smorest import Blueprint
 
 from server.api.checkin import checkin_code_body
 from server.api.files import download, file_responses
-from server.api.pages import overlay_mine, page_body
-from server.api.security import login_required, optional_user
+from server.api.pages import list_response, overlay_mine, page_body
+from server.api.security import (
+    check_revocation_now, login_required, optional_user, optional_user_checked_by_view,
+)
 from server.extensions import db
 from server.schemas.activities import (
     ActivityCreateSchema,
@@ -31,7 +33,6 @@ from server.schemas.activities import (
     WalkInSchema,
 )
 from server.services import activities, activity_checkin, activity_rosters, registrations
-from server.services.cache import cached_page
 from server.services.my_registrations import list_my_registrations, my_registrations_for
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1", description="Activities and registration")
@@ -39,18 +40,20 @@ REGISTRATION_SCHEMA = RegistrationSchema()  # laid over every list page: built o
 
 
 @blp.route("/activities", methods=["GET"])
-@optional_user
+@optional_user_checked_by_view
 @blp.arguments(ActivityQueryArgsSchema(), location="query")
 @blp.response(200, ActivityPageSchema)
 def list_activities(args):
     """Published activities, soonest first (ended ones only with `from`); `my_registration` when logged in.
 
-    The public part of published pages is cached and invalidated by every change it shows.
+    The public part of published pages is cached and invalidated by every change it shows; the caller's
+    own sign-ups on them too. With an `ETag` of the exact answer: `If-None-Match` with it answers 304.
     """
     if args.get("status", "published") == "published":
-        page = cached_page("activities", args, lambda: activity_page(None, args))
-    else:
-        page = activity_page(g.user, args)
+        return list_response("activities", args, "my_registration", lambda: activity_page(None, args),
+                             my_registrations_for, REGISTRATION_SCHEMA)
+    check_revocation_now()
+    page = activity_page(g.user, args)
     mine = my_registrations_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_registration", mine, REGISTRATION_SCHEMA))
 

@@ -1,4 +1,23 @@
-"""Building list responses: the contract's page body, and the caller's own row laid over a shared page."""
+"""Building list responses: the contract's page body, and the caller's own row laid over a shared page.
+
+The list reads (`list_response`) serve a public page as the bytes the cache holds, with the caller's
+own row spliced into each item (`fill_page`), in one Redis round trip when both are cached
+(`cache.read_list`, which also reads the token's revocation marks); with an `ETag` of the exact bytes
+sent, so a client that has them gets a 304. The database is asked only for what the cache lacks.
+"""
+
+import hashlib
+import json
+
+from flask import Response, g, request
+
+from server.api.security import check_revocation, check_revocation_now
+from server.extensions import db
+from server.services import cache
+
+# What stands for the caller's own row in a stored page. `"<field>":"\u0000"` cannot occur inside a
+# JSON string (a quote in a string is always escaped), and PostgreSQL text holds no NUL at all.
+_PLACEHOLDER = "\0"
 
 
 def page_body(items, total, args):
@@ -12,3 +31,99 @@ def overlay_mine(page, field, mine_by_id, schema):
         row = mine_by_id.get(item["id"])
         item[field] = schema.dump(row) if row is not None else None
     return page
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def page_template(page, field):
+    """A shared page as stored: `b"<item ids>\\n<JSON>"`, the JSON with a placeholder where each item's
+    `field` (the caller's own row) goes."""
+    for item in page["items"]:
+        item[field] = _PLACEHOLDER
+    return b"%s\n%s" % (",".join(str(item["id"]) for item in page["items"]).encode(), _json(page))
+
+
+def fill_page(template, field, mine):
+    """The page's JSON bytes, each item's `field` the caller's own row for it from `mine`
+    (`{str(item id): dumped row}`) or null. No JSON is parsed or re-encoded but the caller's rows."""
+    ids, _, body = template.partition(b"\n")
+    slot = b'"%s":"\\u0000"' % field.encode()
+    parts = body.split(slot)
+    out = [parts[0]]
+    for item_id, rest in zip(ids.decode().split(",") if ids else (), parts[1:]):
+        row = mine.get(item_id)
+        out += [b'"%s":' % field.encode(), _json(row) if row is not None else b"null", rest]
+    return b"".join(out)
+
+
+def _item_ids(template):
+    ids = template.partition(b"\n")[0]
+    return [int(item_id) for item_id in ids.split(b",")] if ids else []
+
+
+def list_response(namespace, args, field, compute_page, mine_for, schema):
+    """The response to a list read by the caller (`g.user_id`, None: anonymous; the view is decorated
+    with `optional_user_checked_by_view`): the page `compute_page()` makes (JSON-ready, nothing of
+    the caller's own in it), each item's `field` the caller's own row among `mine_for(user_id, ids)`
+    (`{item id: row}`) dumped with `schema`, or None.
+
+    Invariant: what is served is what the database holds as of the namespace's current version
+    (`cache.read_list`): a read that starts after a write returned shows that write, in the page
+    (a place count) and in the caller's own rows (their sign-up, its cancellation).
+    """
+    digest = cache.args_digest(args)
+    user_id = g.user_id
+    read = cache.read_list(namespace, digest, user_id, along=g.revocation_keys)
+    if read is None:  # Redis down or a bump owed: no cache (an authenticated read still needs Redis: 503)
+        check_revocation_now()
+        template = page_template(_from_database(compute_page), field)
+        return _answer(fill_page(template, field, _own_rows(user_id, template, mine_for, schema)))
+    check_revocation(read.along)
+
+    template, to_store = read.page, {}
+    if template is None:
+        template = to_store["page"] = page_template(_from_database(compute_page), field)
+    if read.mine is not None:
+        mine = json.loads(read.mine)
+    else:
+        mine = _own_rows(user_id, template, mine_for, schema)
+        if user_id is not None:
+            to_store["mine"] = _json(mine)
+    if to_store:
+        cache.store_list(namespace, digest, user_id, read.version, **to_store)
+    return _answer(fill_page(template, field, mine))
+
+
+def _own_rows(user_id, template, mine_for, schema):
+    """`{str(item id): dumped row}` of the caller's own rows on the page (none, and no query, when anonymous)."""
+    ids = _item_ids(template)
+    if user_id is None or not ids:
+        return {}
+    rows = _from_database(mine_for, user_id, ids)
+    return {str(item_id): schema.dump(row) for item_id, row in rows.items()}
+
+
+def _from_database(read, *args):
+    """`read(*args)`, its statements run in autocommit (`_read_in_autocommit`)."""
+    _read_in_autocommit()
+    return read(*args)
+
+
+def _read_in_autocommit():
+    """Run the read's statements in autocommit: a list read writes nothing, so it needs no transaction,
+    and each statement is one round trip to the database instead of BEGIN, the statement and ROLLBACK.
+    (Each statement sees what was committed before it started, as in a READ COMMITTED transaction;
+    what the cache stores was read after the version it is stored under, which is all it needs.)"""
+    session = db.session()  # the request's own Session (scoped_session does not proxy in_transaction)
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _answer(body):
+    """`body` as a JSON response with an ETag of its exact bytes: 304 to a client that has them."""
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha1(body).hexdigest())
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)

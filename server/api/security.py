@@ -1,7 +1,8 @@
-"""Bearer-token authentication for views: `login_required` and `optional_user`.
+"""Bearer-token authentication for views: `login_required`, `optional_user`, and for the list reads
+`optional_user_checked_by_view`.
 
 A valid token makes `g.user_id` the caller's id at the cost of a signature check and one Redis
-call. `g.user`, the caller's row, is loaded from the database the first time a view reads it (see
+call (the list reads fold that call into their own: `optional_user_checked_by_view`). `g.user`, the caller's row, is loaded from the database the first time a view reads it (see
 `RequestGlobals`), so the hot paths that need only the id never load it. `init_app` installs it.
 """
 
@@ -13,7 +14,8 @@ from flask_smorest import Blueprint
 from server.errors import AccountDeleted, NotAuthenticated
 from server.extensions import db
 from server.models import User
-from server.services.tokens import decode_token
+from server.extensions import redis
+from server.services.tokens import decode_token, refuse_if_revoked, revocation_keys, unexpired_claims
 
 BEARER = [{"bearerAuth": []}]
 
@@ -83,6 +85,48 @@ def optional_user(view):
         return view(*args, **kwargs)
 
     return Blueprint.doc(security=[{}, *BEARER])(wrapper)
+
+
+def optional_user_checked_by_view(view):
+    """`optional_user` for a view that asks Redis whether the token is revoked in its own round trip
+    (the list reads: `pages.list_response` reads the marks with the page, in one MGET).
+
+    The signature and expiry are checked here (401 as `optional_user`); `g.revocation_keys` names the
+    marks to read (empty when anonymous, or once checked) and the view passes their values to
+    `check_revocation`. A view that returns without checking is checked after it, before its answer
+    goes out: a revoked token is never answered a page, whatever the view does.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _bearer_token()
+        if token:
+            claims = unexpired_claims(token)
+            g.token_claims = claims
+            g.user_id = int(claims["sub"])
+            g.revocation_keys = revocation_keys(claims)
+        else:
+            g.user = g.user_id = None
+            g.revocation_keys = []
+        answer = view(*args, **kwargs)
+        check_revocation_now()  # nothing to do when the view checked (the safety net of the docstring)
+        return answer
+
+    return Blueprint.doc(security=[{}, *BEARER])(wrapper)
+
+
+def check_revocation(marks):
+    """Refuse the caller's token (401) when `marks`, what Redis holds under `g.revocation_keys`, says
+    it was revoked or its account deleted; after this `g.revocation_keys` is empty."""
+    if g.revocation_keys:
+        refuse_if_revoked(g.token_claims, marks)
+        g.revocation_keys = []
+
+
+def check_revocation_now():
+    """`check_revocation` with its own Redis call (none when anonymous or already checked)."""
+    if g.revocation_keys:
+        check_revocation(redis.mget(g.revocation_keys))
 
 
 def init_app(app):

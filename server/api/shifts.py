@@ -5,8 +5,10 @@ from flask_smorest import Blueprint
 
 from server.api.checkin import checkin_code_body
 from server.api.files import download, file_responses
-from server.api.pages import overlay_mine, page_body
-from server.api.security import login_required, optional_user
+from server.api.pages import list_response, overlay_mine, page_body
+from server.api.security import (
+    check_revocation_now, login_required, optional_user, optional_user_checked_by_view,
+)
 from server.extensions import db
 from server.schemas.activities import (
     CancelledSchema,
@@ -44,7 +46,6 @@ from server.schemas.shifts import (
     SiteUpdateSchema,
 )
 from server.services import attendance, booking_moves, bookings, shift_changes, shift_planning, shift_rosters, sites
-from server.services.cache import cached_page
 
 blp = Blueprint("shifts", __name__, url_prefix="/api/v1", description="Volunteer shifts")
 BOOKING_SCHEMA = BookingSchema()  # used on every list page and booking: built once, not per request
@@ -100,7 +101,7 @@ def site_checkin_code(site_id):
 
 
 @blp.route("/shifts", methods=["GET"])
-@optional_user
+@optional_user_checked_by_view
 @blp.arguments(ShiftQueryArgsSchema(), location="query")
 @blp.response(200, ShiftPageSchema)
 def list_shifts(args):
@@ -108,7 +109,8 @@ def list_shifts(args):
 
     `near=<lat>,<lng>` (GCJ-02): nearest site first, each item with `distance_m` (null for a site without
     coordinates: those come last), then soonest first; such pages are not cached (each caller's point
-    differs). The public part of other pages is cached and invalidated by every change it shows.
+    differs). The public part of other pages is cached and invalidated by every change it shows; the
+    caller's own bookings on them too. With an `ETag` of the exact answer: `If-None-Match` with it answers 304.
     """
 
     def compute():
@@ -120,7 +122,10 @@ def list_shifts(args):
                 item["distance_m"] = distances.get(shift.site_id)
         return body
 
-    page = compute() if args.get("near") else cached_page("shifts", args, compute)
+    if not args.get("near"):
+        return list_response("shifts", args, "my_booking", compute, bookings.my_bookings_for, BOOKING_SCHEMA)
+    check_revocation_now()
+    page = compute()
     mine = bookings.my_bookings_for(g.user_id, [item["id"] for item in page["items"]])
     return jsonify(overlay_mine(page, "my_booking", mine, BOOKING_SCHEMA))
 

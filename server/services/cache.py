@@ -19,13 +19,26 @@ Redis down: the cache is a convenience, never a reason to fail.
   was stored, i.e. before the outage), the bound the cache already accepts for time-driven changes.
   A Redis restarted without persistence comes back empty, with no older pages at all.
 
+List reads (`read_list`, `store_list`): the page is stored as bytes, with the version it was
+computed under in front, at `cache:<namespace>:page:<query>`, and each caller's own rows on that page
+(their sign-ups or bookings) the same way at `cache:<namespace>:mine:<user>:<query>`; one MGET reads
+the namespace's version, both entries and any keys the caller asks along (the token's revocation
+marks). An entry is used only when its version is the current one: a caller's own rows are rows the
+namespace shows (`NAMESPACES`), so every commit that changes them (a sign-up, a cancellation, a
+promotion, a check-in...) bumps the version, which retires every page and every caller's rows of
+that namespace at once, exactly as for the pages above; a stored entry is always computed from data read
+after the version it carries was read, so it is never older than that version. The same rules hold
+while Redis is down or a bump is owed: nothing is read from the cache or stored in it.
+
 `init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
 
 import hashlib
 import json
 import logging
+import secrets
 import threading
+from typing import NamedTuple
 
 from flask import current_app, has_app_context
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -57,6 +70,32 @@ _owed = {}
 _owed_lock = threading.Lock()
 
 
+def _fresh_version():
+    """Where a namespace's version starts when Redis holds none (new, flushed or restarted empty): a
+    random number, never 0 or 1 again. A counter that restarted from 0 would give a new page the number
+    of an old one, and a page computed before a commit, stored late by a read in flight, would then
+    pass for current (a stale place count after the sign-up returned)."""
+    return secrets.randbits(62)
+
+
+def _bump(namespace):
+    """Change the namespace's version: +1, or a fresh start (`_fresh_version`) if Redis lost it. One round trip."""
+    key = f"cache:{namespace}:version"
+    with _redis().pipeline(transaction=True) as pipe:
+        pipe.set(key, _fresh_version(), nx=True)
+        pipe.incr(key)
+        pipe.execute()
+
+
+def _current_version(namespace, raw):
+    """The version as read (`raw`), or None when Redis holds none: then a fresh one is started and
+    nothing is read from the cache or stored in it by this read (it may have begun before a bump)."""
+    if raw is None:
+        _redis().set(f"cache:{namespace}:version", _fresh_version(), nx=True)
+        return None
+    return int(raw)
+
+
 def _pay_owed_bumps():
     """Retry the bumps this process owes; True when none is owed any more (Redis answered)."""
     key = id(_redis())
@@ -66,7 +105,7 @@ def _pay_owed_bumps():
         return True
     try:
         for namespace in owed:
-            _redis().incr(f"cache:{namespace}:version")
+            _bump(namespace)
     except REDIS_DOWN:
         return False
     with _owed_lock:
@@ -75,14 +114,86 @@ def _pay_owed_bumps():
     return True
 
 
+def args_digest(args):
+    """The cache's name for a list's parsed query `args` (the same arguments, the same name)."""
+    return hashlib.sha1(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ListRead(NamedTuple):
+    """What `read_list` found: the values of the keys asked along, the namespace's current version,
+    and the page and the caller's own rows stored for that version (None when absent or older)."""
+
+    along: list
+    version: int
+    page: bytes | None
+    mine: bytes | None
+
+
+def _list_keys(namespace, digest, user_id):
+    page = f"cache:{namespace}:page:{digest}"
+    return page, (f"cache:{namespace}:mine:{user_id}:{digest}" if user_id is not None else None)
+
+
+def _current(raw, version):
+    """The payload of a stored list entry (`b"<version>\\n<payload>"`) if stored for `version`, else None."""
+    if raw is None:
+        return None
+    stored_version, _, payload = raw.partition(b"\n")
+    return payload if int(stored_version) == version else None
+
+
+def read_list(namespace, digest, user_id, along=()):
+    """A list read's one Redis round trip: the values of the keys `along` (e.g. the token's revocation
+    marks), the namespace's version, the page stored for the query `digest` and the rows of `user_id`
+    (None: anonymous) stored for it, each only if stored for the current version.
+
+    Returns None while Redis is down, holds no version (`_current_version`) or a bump of any namespace
+    is owed by this process: the caller then serves from the database and stores nothing (see the module docstring).
+    """
+    try:
+        if not _pay_owed_bumps():
+            return None
+        page_key, mine_key = _list_keys(namespace, digest, user_id)
+        keys = [*along, f"cache:{namespace}:version", page_key] + ([mine_key] if mine_key else [])
+        values = _redis().mget(keys)
+    except REDIS_DOWN:
+        log.warning("cache unavailable, %s list served uncached", namespace)
+        return None
+    along_values, (version, page, *mine) = values[: len(along)], values[len(along):]
+    try:
+        version = _current_version(namespace, version)
+    except REDIS_DOWN:
+        version = None
+    if version is None:
+        return None
+    return ListRead(along_values, version, _current(page, version), _current(mine[0], version) if mine else None)
+
+
+def store_list(namespace, digest, user_id, version, page=None, mine=None):
+    """Store a list's page bytes and/or `user_id`'s own rows (bytes) for the query `digest`, computed from
+    data read after `version` was read (by `read_list`), under that version. Never raises for Redis."""
+    page_key, mine_key = _list_keys(namespace, digest, user_id)
+    try:
+        with _redis().pipeline(transaction=False) as pipe:
+            if page is not None:
+                pipe.set(page_key, b"%d\n%s" % (version, page), ex=TTL_SECONDS)
+            if mine is not None and mine_key is not None:
+                pipe.set(mine_key, b"%d\n%s" % (version, mine), ex=TTL_SECONDS)
+            pipe.execute()
+    except REDIS_DOWN:
+        log.warning("cache unavailable, %s list not stored", namespace)
+
+
 def cached_page(namespace, args, compute):
     """`compute()`'s JSON-ready result for these query `args`, from the cache when it is current
     (computed and served uncached while Redis is down or a bump of this namespace is owed)."""
     try:
         if not _pay_owed_bumps():
             return compute()
-        version = int(_redis().get(f"cache:{namespace}:version") or 0)
-        digest = hashlib.sha1(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+        version = _current_version(namespace, _redis().get(f"cache:{namespace}:version"))
+        if version is None:
+            return compute()
+        digest = args_digest(args)
         key = f"cache:{namespace}:{version}:{digest}"
         cached = _redis().get(key)
     except REDIS_DOWN:
@@ -117,7 +228,12 @@ def remembered(namespace, name):
         version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
     except REDIS_DOWN:
         return None, None  # nothing remembered, and nothing will be (`remember` skips version None)
-    version = int(version or 0)
+    try:
+        version = _current_version(namespace, version)
+    except REDIS_DOWN:
+        return None, None
+    if version is None:
+        return None, None
     if raw is not None:
         stored = json.loads(raw)
         if stored["version"] == version:

@@ -36,17 +36,37 @@ def decode_token(token):
     Raises NotAuthenticated: `token_expired`, `token_invalid` (forged, malformed, or its account
     deleted), `token_revoked`. One Redis call; the database is not asked (see `revoke_user_tokens`).
     """
+    claims = unexpired_claims(token)
+    refuse_if_revoked(claims, redis.mget(revocation_keys(claims)))
+    return claims
+
+
+def unexpired_claims(token):
+    """The claims of a token that is well signed and not expired, without asking Redis whether it was
+    revoked: the caller must then pass `refuse_if_revoked` what Redis holds under `revocation_keys`.
+    Raises NotAuthenticated (`token_invalid`, `token_expired`)."""
     try:
         claims = _verified_claims(token, current_app.config["SECRET_KEY"])
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("token_invalid") from exc
     if claims["exp"] <= time.time():
         raise NotAuthenticated("token_expired")
-    if redis.exists(_revoked_key(claims["jti"]), _deleted_user_key(claims["sub"])):
-        if redis.exists(_deleted_user_key(claims["sub"])):
-            raise AccountDeleted()
-        raise NotAuthenticated("token_revoked")
     return claims
+
+
+def revocation_keys(claims):
+    """The Redis keys marking this token refused: `[revoked by logout, its account deleted]`."""
+    return [_revoked_key(claims["jti"]), _deleted_user_key(claims["sub"])]
+
+
+def refuse_if_revoked(claims, marks):
+    """Raise AccountDeleted or NotAuthenticated(`token_revoked`) when either of `marks`, the values
+    Redis holds under `revocation_keys(claims)` (in that order), is set."""
+    revoked, deleted = marks
+    if deleted is not None:
+        raise AccountDeleted()
+    if revoked is not None:
+        raise NotAuthenticated("token_revoked")
 
 
 @functools.lru_cache(maxsize=4096)
