@@ -594,7 +594,7 @@ async def reminders_with_a_kill(args, emu, engine, processes, env, meter, rounds
     with engine.connect() as conn:
         left = conn.execute(sa.text("SELECT id FROM outbox_messages WHERE status = 'sending' AND claimed_by = :w"),
                             {"w": victim_id}).scalars().all()
-    while count("status = 'pending'") and time.perf_counter() - started < 600:
+    while count("status = 'pending' AND due_at <= now()") and time.perf_counter() - started < 600:
         await asyncio.sleep(0.2)
     elapsed = time.perf_counter() - started
     cpu = CpuMeter.used(before, meter.snapshot(), "api")
