@@ -46,6 +46,7 @@ An outcome is written only to a row this scheduler still holds (`claimed_by` it,
 knowledge). Lock order: the batch's outbox rows, then the credit rows in (user, template) order.
 """
 
+import contextvars
 import logging
 import threading
 from collections import Counter
@@ -305,7 +306,9 @@ def send_kept(messages, stop=None, heartbeat=None):
                     message.status, message.refund = "released", True
                 waiting = []
                 break
-            running.add(pool.submit(_send_one, app, waiting.pop(), state, max_attempts))
+            # In a copy of this context: the tick's request id goes with the sending thread's log lines.
+            context = contextvars.copy_context()
+            running.add(pool.submit(context.run, _send_one, app, waiting.pop(), state, max_attempts))
         if running:
             _done, running = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
         if heartbeat is not None:
