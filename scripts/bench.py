@@ -7,6 +7,8 @@ the API; then measures, at --concurrency clients:
   2. burst booking: everyone races for one shift's posts;
   3. activity and shift list reads, alone and while a sign-up burst runs (no stale place counts);
   4. reminder dispatch: --reminders due reminders, each received by the emulator exactly once;
+     4b. as many again, one of the two schedulers SIGKILLed mid-run: seconds until none is pending,
+     what the kill left `sending` and what became of it, none received twice;
   5. lottery (抽签): everyone enters one lottery at once, then one draw (seal and draw timed in a
      process of their own, as a scheduler runs them); entries/s against scenario 1's sign-ups/s;
   6. vacancy alerts (空岗提醒): --vacancy-volunteers (10,000) opted-in volunteers and --vacancy-posts
@@ -539,6 +541,12 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
                                   "duplicates": sum(v - 1 for v in copies.values()), "cpu": cpu}
         checks["4 reminders"] = due == n * rounds and len(copies) == due and results["4 reminders"]["duplicates"] == 0
 
+        # 4b. The same number of due reminders, two schedulers, one SIGKILLed mid-run. Its batch in hand
+        # stays `sending` (it may or may not have reached WeChat), then becomes `unknown` once the other
+        # finds its heartbeat stale; every other message must be received exactly once, none twice.
+        results["4b reminders, one scheduler killed"], checks["4b reminders, one scheduler killed"] = \
+            await reminders_with_a_kill(args, emu, engine, processes, env, meter, rounds)
+
     if "vacancy" in args.only:
         # 6. Vacancy alerts: the scheduler's work, timed in a process of its own.
         results["6 vacancy alerts"] = vacancy_alerts(args, engine, env)
@@ -547,6 +555,77 @@ async def scenarios(args, api, baseline, emu, engine, processes, env, meter):
     results["checks"] = checks
     results["checks_ok"] = all(checks.values())
     return results
+
+
+async def reminders_with_a_kill(args, emu, engine, processes, env, meter, rounds):
+    """Scenario 4b: scenario 4's reminders queued again (titles prefixed "4b "), sent by two schedulers,
+    one of which is SIGKILLed once a fifth of them were sent."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO outbox_messages (kind, user_id, payload, due_at, status, attempts, ref_type, ref_id, created_at) "
+            "SELECT kind, user_id, (payload::jsonb || jsonb_build_object('title', '4b ' || (payload->>'title')))::json, "
+            "now() - interval '1 second', 'pending', 0, ref_type, ref_id, now() FROM outbox_messages "
+            "WHERE kind = 'activity_reminder' AND status = 'sent'"))
+        conn.execute(sa.text("UPDATE subscription_credits SET remaining = remaining + :r "
+                             "WHERE template_id = 'tmpl-activity-reminder'"), {"r": rounds})
+        due = conn.execute(sa.text("SELECT count(*) FROM outbox_messages WHERE status = 'pending' "
+                                   "AND payload->>'title' LIKE '4b %'")).scalar()
+    await post_all([(f"{emu}/__emulator/subscriptions", {"openid": f"o-bench-{i:05d}",
+                                                          "template_id": "tmpl-activity-reminder", "count": rounds})
+                    for i in range(args.users)], args.concurrency)
+
+    def count(where):
+        with engine.connect() as conn:
+            return conn.execute(sa.text(f"SELECT count(*) FROM outbox_messages WHERE payload->>'title' LIKE '4b %' "
+                                        f"AND {where}")).scalar()
+
+    before = meter.snapshot()
+    started = time.perf_counter()
+    schedulers = [processes.start(f"scheduler-4b-{i}", [sys.executable, "-m", "server.scheduler"], env)
+                  for i in range(max(args.schedulers, 2))]
+    victim = schedulers[0]
+    victim_id = f"{platform.node()}:{victim.pid}"
+    while count("status = 'sent'") < due // 5 and time.perf_counter() - started < 600:
+        await asyncio.sleep(0.05)
+    victim_cpu = _cpu_of(victim.pid)  # gone after the kill
+    victim.kill()
+    victim.wait(timeout=30)
+    killed_at = time.perf_counter() - started
+    with engine.connect() as conn:
+        left = conn.execute(sa.text("SELECT id FROM outbox_messages WHERE status = 'sending' AND claimed_by = :w"),
+                            {"w": victim_id}).scalars().all()
+    while count("status = 'pending' AND due_at <= now()") and time.perf_counter() - started < 600:
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    cpu = CpuMeter.used(before, meter.snapshot(), "api")
+    cpu["service"] = victim_cpu + sum(_cpu_of(scheduler.pid) for scheduler in schedulers[1:])
+    # The survivor marks the dead one's batch `unknown` once its heartbeat is stale (status.dead_after).
+    while count("status = 'sending'") and time.perf_counter() - started < 600:
+        await asyncio.sleep(0.2)
+    resolved = time.perf_counter() - started
+    for scheduler in schedulers[1:]:
+        processes.stop(scheduler)
+    await asyncio.sleep(1)
+    with engine.connect() as conn:
+        became = dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox_messages WHERE id = ANY(:ids) "
+                                           "GROUP BY status"), {"ids": list(left)}).all())
+        outcome = dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox_messages "
+                                            "WHERE payload->>'title' LIKE '4b %' GROUP BY status")).all())
+        left_keys = {(openid, title) for openid, title in conn.execute(sa.text(
+            "SELECT u.openid, m.payload->>'title' FROM outbox_messages m JOIN users u ON u.id = m.user_id "
+            "WHERE m.id = ANY(:ids)"), {"ids": list(left)}).all()}
+    _, received = await call("GET", f"{emu}/__emulator/messages?template_id=tmpl-activity-reminder")
+    copies = Counter((m["touser"], m["data"]["thing1"]["value"]) for m in received["items"]
+                     if m["data"]["thing1"]["value"].startswith("4b "))
+    duplicates = sum(v - 1 for v in copies.values())
+    # Each message the killed scheduler did not hold is received once; its batch at most once.
+    missing = due - len(left_keys) - len(set(copies) - left_keys)
+    result = {"due": due, "seconds": elapsed, "killed_at": killed_at, "left": len(left), "became": became,
+              "resolved": resolved, "received": sum(copies.values()), "duplicates": duplicates, "missing": missing,
+              "outcome": outcome, "cpu": cpu}
+    ok = (duplicates == 0 and missing == 0 and outcome.get("sent", 0) == due - len(left)
+          and became == ({"unknown": len(left)} if left else {}))
+    return result, ok
 
 
 # --- the vacancy-alert scenario (6, or --vacancy alone) ------------------------------------------
@@ -875,6 +954,18 @@ def render(args, results):
                      f"<= {REMINDER_BOUND_SECONDS} {'ok' if met else 'MISSED'} |")
         lines.append(f"| reminders received / duplicates | {reminders['received']} / {reminders['duplicates']} | "
                      f"each once {'ok' if r['checks']['4 reminders'] else 'FAILED'} |")
+    killed = r.get("4b reminders, one scheduler killed")
+    if killed:
+        met = killed["seconds"] <= REMINDER_BOUND_SECONDS
+        lines.append(f"| reminders, one of two schedulers SIGKILLed at {killed['killed_at']:.1f} s: {killed['due']} due, "
+                     f"seconds until none pending | {killed['seconds']:.1f} | "
+                     f"<= {REMINDER_BOUND_SECONDS} {'ok' if met else 'MISSED'} |")
+        became = ", ".join(f"{n} {status}" for status, n in sorted(killed["became"].items())) or "-"
+        lines.append(f"| 4b: left `sending` by the kill / what they became (at {killed['resolved']:.1f} s) | "
+                     f"{killed['left']} | {became} |")
+        lines.append(f"| 4b: received / duplicates / not received outside the killed batch | {killed['received']} / "
+                     f"{killed['duplicates']} / {killed['missing']} | "
+                     f"at most once {'ok' if r['checks']['4b reminders, one scheduler killed'] else 'FAILED'} |")
     if r.get("5 lottery draw"):
         draw = r["5 lottery draw"]
         lines.append(f"| lottery: seconds to draw {r['5 lottery entries'].count} entries (seal {draw['seal']:.2f} s) | "
@@ -893,6 +984,10 @@ def render(args, results):
     if reminders:
         spent = [1000 * reminders["cpu"][part] / max(reminders["due"], 1) for part in CpuMeter.PARTS]
         lines.append("| 4 reminders, per message (service: the schedulers) | "
+                     + " | ".join(f"{ms:.2f}" for ms in spent) + f" | {sum(spent):.2f} |")
+    if killed:
+        spent = [1000 * killed["cpu"][part] / max(killed["due"], 1) for part in CpuMeter.PARTS]
+        lines.append("| 4b reminders, one scheduler killed, per message (service: the schedulers) | "
                      + " | ".join(f"{ms:.2f}" for ms in spent) + f" | {sum(spent):.2f} |")
     lines += ["", *projection(r)]
     lines.append("")

@@ -391,7 +391,7 @@ def messages(clean_app):
             return [
                 {"id": m.id, "kind": m.kind, "user_id": m.user_id, "status": m.status, "due_at": m.due_at,
                  "payload": m.payload, "ref": (m.ref_type, m.ref_id), "attempts": m.attempts,
-                 "last_error": m.last_error}
+                 "last_error": m.last_error, "claimed_by": m.claimed_by, "msgid": m.msgid, "sent_at": m.sent_at}
                 for m in db.session.scalars(statement)
             ]
 

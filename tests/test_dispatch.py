@@ -336,3 +336,201 @@ def test_a_shift_message_names_the_post_under_either_name(clean_app, fields, pos
             assert message_values("shift_reminder", payload)["title"] == "桂庙路卡口测温值守"
     finally:
         clean_app.config["WECHAT_TEMPLATE_SHIFT_REMINDER_FIELDS"] = DEFAULT_TEMPLATE_FIELDS["shift_reminder"]
+
+
+# --- batches: the claim, the decisions at the claim, the outcomes, a stop, a dead claimer ----------
+
+
+def _users_with_due(clean_app, emulator, count, credits=1, kind="waitlist_promoted", per_user=1, starts_in=None):
+    """`count` users, each with `per_user` due messages of `kind` and `credits` sends of its template at
+    WeChat and with us. Returns `{user_id: [message ids, oldest due first]}`."""
+    from server.models import SubscriptionCredit, User
+
+    template_id = "tmpl-" + kind.replace("_", "-")
+    starts_at = datetime.now(timezone.utc) + (starts_in or timedelta(days=2))
+    mine = {}
+    with clean_app.app_context():
+        users = [User(openid=f"o-batch-{n:03d}", nickname=f"batch{n}") for n in range(count)]
+        db.session.add_all(users)
+        db.session.flush()
+        for n, user in enumerate(users):
+            if credits:
+                db.session.add(SubscriptionCredit(user_id=user.id, template_id=template_id, remaining=credits))
+                emulator.accept_subscription(user.openid, template_id, count=credits)
+            else:
+                emulator.mint_login_code(openid=user.openid)
+            rows = [OutboxMessage(kind=kind, user_id=user.id,
+                                  payload={"activity_id": n, "title": f"批{n:03d}-{k}", "starts_at": starts_at.isoformat(),
+                                           "venue": "党群服务中心"},
+                                  due_at=datetime.now(timezone.utc) - timedelta(seconds=60 - k))
+                    for k in range(per_user)]
+            db.session.add_all(rows)
+            db.session.flush()
+            mine[user.id] = [row.id for row in rows]
+        db.session.commit()
+        db.session.remove()
+    return mine
+
+
+def _credit_left(clean_app, user_id, template_id):
+    from server.models import SubscriptionCredit
+
+    with clean_app.app_context():
+        try:
+            return db.session.get(SubscriptionCredit, (user_id, template_id)).remaining
+        finally:
+            db.session.remove()
+
+
+def test_two_schedulers_batch_claims_never_overlap(clean_app, emulator):
+    """Real concurrent claimers (threads, each its own connection): every due message is claimed by
+    exactly one, in batches of at most the size asked; none twice."""
+    import threading
+
+    from server.services.dispatch import claim_batch
+
+    _users_with_due(clean_app, emulator, 50, per_user=4)
+    claims, errors = {}, []
+    barrier = threading.Barrier(4)
+
+    def claimer(name):
+        barrier.wait()
+        got = []
+        try:
+            with clean_app.app_context():
+                while True:
+                    batch = claim_batch(name, datetime.now(timezone.utc), 7)
+                    db.session.commit()
+                    if not batch:
+                        break
+                    assert len(batch) <= 7, f"a batch of 7 claimed {len(batch)}"
+                    got += [m.id for m in batch]
+                db.session.remove()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        claims[name] = got
+
+    threads = [threading.Thread(target=claimer, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    every = [i for got in claims.values() for i in got]
+    assert len(every) == 200 and len(set(every)) == 200
+    with clean_app.app_context():
+        rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by,
+                                         OutboxMessage.attempts)).all()
+        db.session.remove()
+    owner = {i: name for name, got in claims.items() for i in got}
+    assert all(r.status == "sending" and r.claimed_by == owner[r.id] and r.attempts == 1 for r in rows)
+
+
+def test_a_batch_decides_expired_skipped_and_credits_as_one_by_one(clean_app, emulator, dispatch, messages):
+    """One batch holding: a user with three due messages and two credits (the two oldest are sent,
+    the newest skipped), a user without credit (skipped), a reminder whose event started (expired,
+    its credit kept), a deleted account (skipped). Credits end exact."""
+    from server.models import User
+
+    short = _users_with_due(clean_app, emulator, 1, credits=2, per_user=3)
+    [(short_user, short_ids)] = short.items()
+    with clean_app.app_context():
+        bare = User(openid="o-batch-bare", nickname="bare")
+        gone = User(openid="o-batch-gone", nickname="gone")
+        late = User(openid="o-batch-late", nickname="late")
+        db.session.add_all([bare, gone, late])
+        db.session.flush()
+        from server.models import SubscriptionCredit
+
+        db.session.add(SubscriptionCredit(user_id=late.id, template_id="tmpl-activity-reminder", remaining=1))
+        db.session.add(SubscriptionCredit(user_id=gone.id, template_id="tmpl-waitlist-promoted", remaining=1))
+        due = datetime.now(timezone.utc) - timedelta(seconds=1)
+        started = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+        payload = {"activity_id": 1, "title": "党课", "starts_at": started, "venue": "党群服务中心"}
+        db.session.add_all([
+            OutboxMessage(kind="waitlist_promoted", user_id=bare.id, payload=payload, due_at=due),
+            OutboxMessage(kind="waitlist_promoted", user_id=gone.id, payload=payload, due_at=due),
+            OutboxMessage(kind="activity_reminder", user_id=late.id, payload=payload, due_at=due),
+        ])
+        gone.openid = None  # what deleting an account leaves
+        db.session.commit()
+        late_id, gone_id = late.id, gone.id
+        db.session.remove()
+
+    assert dispatch() == {"sent": 2, "skipped": 3, "expired": 1}
+    by_id = {row["id"]: row for row in messages()}
+    assert [by_id[i]["status"] for i in short_ids] == ["sent", "sent", "skipped"]  # the oldest due first
+    assert "no subscription credit" in by_id[short_ids[2]]["last_error"]
+    assert _credit_left(clean_app, short_user, "tmpl-waitlist-promoted") == 0
+    assert _credit_left(clean_app, late_id, "tmpl-activity-reminder") == 1  # expired: not used
+    assert _credit_left(clean_app, gone_id, "tmpl-waitlist-promoted") == 1  # deleted: not used
+    assert sorted(m["data"]["thing1"]["value"] for m in emulator.messages()) == ["批000-0", "批000-1"]
+
+
+def test_a_batch_records_each_outcome_on_its_own_message(clean_app, emulator, dispatch, messages):
+    """Sends of one batch fail differently: each message gets its own outcome, and only the known
+    non-delivery is refunded."""
+    mine = _users_with_due(clean_app, emulator, 10)
+    emulator.inject_fault("/cgi-bin/message/subscribe/send", errcode=-1, times=1)
+    assert dispatch() == {"sent": 9, "pending": 1}
+    rows = messages()
+    [retry] = [row for row in rows if row["status"] == "pending"]
+    assert retry["attempts"] == 1 and retry["last_error"].startswith("-1") and retry["claimed_by"] is None
+    sent = [row for row in rows if row["status"] == "sent"]
+    assert len({row["msgid"] for row in sent}) == 9 and all(row["sent_at"] for row in sent)
+    left = {user_id: _credit_left(clean_app, user_id, "tmpl-waitlist-promoted") for user_id in mine}
+    assert sorted(left.values()) == [0] * 9 + [1]
+    assert left[retry["user_id"]] == 1
+    assert len(emulator.messages()) == 9
+
+
+def test_a_stop_releases_what_was_not_handed_to_wechat(clean_app, emulator, messages):
+    """SIGTERM (`stop` set) before the sends: the claimed messages go back to pending as if never
+    claimed, credits and attempts returned; nothing reached WeChat."""
+    import threading
+
+    from server.services.dispatch import send_batch
+
+    mine = _users_with_due(clean_app, emulator, 5)
+    stop = threading.Event()
+    stop.set()
+    with clean_app.app_context():
+        assert send_batch("test-worker", 10, stop) == {"pending": 5}
+        db.session.remove()
+    assert {(row["status"], row["attempts"], row["claimed_by"]) for row in messages()} == {("pending", 0, None)}
+    assert all(_credit_left(clean_app, user_id, "tmpl-waitlist-promoted") == 1 for user_id in mine)
+    assert emulator.messages() == []
+
+
+def test_a_dead_claimers_batch_is_marked_unknown_at_once_and_a_slow_one_keeps_its_outcomes(
+    clean_app, emulator, messages
+):
+    """Claims of a scheduler whose heartbeat is stale become `unknown` without waiting STALE_CLAIM; a
+    claimer with no heartbeat known keeps its claims; a claimer taken for dead that was only slow
+    still records its sends."""
+    import time as clock
+
+    from server.scheduler.status import beat, dead_after, dead_schedulers
+    from server.services.dispatch import claim_batch, decide_claimed, record_outcomes, send_kept
+
+    _users_with_due(clean_app, emulator, 6)
+    with clean_app.app_context():
+        dead = claim_batch("host:dead", datetime.now(timezone.utc), 2)
+        decide_claimed(dead, datetime.now(timezone.utc))
+        slow = claim_batch("host:slow", datetime.now(timezone.utc), 2)
+        slow_kept = decide_claimed(slow, datetime.now(timezone.utc))
+        silent = claim_batch("host:silent", datetime.now(timezone.utc), 2)  # never beat: not known dead
+        db.session.commit()
+        beat("host:dead", clock.time() - dead_after() - 1)
+        beat("host:slow", clock.time() - dead_after() - 1)
+        assert sorted(dead_schedulers()) == ["host:dead", "host:slow"]
+        assert expire_stale_claims(dead_workers=dead_schedulers()) == 4
+        send_kept(slow_kept)  # the slow one wakes up and sends
+        record_outcomes("host:slow", slow_kept)
+        db.session.commit()
+        db.session.remove()
+    status = {row["id"]: row["status"] for row in messages()}
+    assert [status[m.id] for m in dead] == ["unknown", "unknown"]
+    assert [status[m.id] for m in slow] == ["sent", "sent"]
+    assert [status[m.id] for m in silent] == ["sending", "sending"]
+    assert len(emulator.messages()) == 2

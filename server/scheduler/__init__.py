@@ -24,12 +24,13 @@ log = logging.getLogger("server.scheduler")
 
 def tick(app, worker_id, stop):
     """One round: expire claims of dead schedulers, then send what is due. A heartbeat (Redis, read
-    by /api/v1/health) is written at its start and end; `scheduler_last_tick_timestamp_seconds` is set
-    at its end."""
+    by /api/v1/health and by the other schedulers to find dead claimers) is written at its start and
+    end and at most once a second while sending; `scheduler_last_tick_timestamp_seconds` is set at its
+    end."""
     from server.extensions import db
     from server.logs import request_id
     from server.metrics import SCHEDULER_LAST_TICK
-    from server.scheduler.status import beat
+    from server.scheduler.status import beat, dead_schedulers, heartbeat
     from server.services.dispatch import expire_stale_claims, send_due_messages
 
     # The lines of one tick share an id, as the lines of one request do.
@@ -37,10 +38,10 @@ def tick(app, worker_id, stop):
     with app.app_context():
         try:
             beat(worker_id)
-            expired = expire_stale_claims()
+            expired = expire_stale_claims(dead_workers=[w for w in dead_schedulers() if w != worker_id])
             if expired:
-                log.warning("%d messages were left mid-send by a stopped scheduler; marked failed", expired)
-            counts = send_due_messages(worker_id, app.config["SCHEDULER_BATCH_SIZE"], stop)
+                log.warning("%d messages were left mid-send by a stopped scheduler; marked unknown", expired)
+            counts = send_due_messages(worker_id, app.config["SCHEDULER_BATCH_SIZE"], stop, heartbeat(worker_id))
             if counts:
                 log.info("sent due messages: %s", counts)
             beat(worker_id)
@@ -114,10 +115,10 @@ def vacancy_alerts(app, worker_id):
 
 
 def run(app, once=False):
-    """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the message in hand is
-    finished before stopping. With `once`, do what is due now once (draw and seal lotteries, expire
-    offers, run due vacancy-alert rounds, send messages: the messages those queued go out in the same
-    run) and return."""
+    """Tick now and every SCHEDULER_TICK_SECONDS until SIGTERM or SIGINT; the sends in flight are
+    finished and recorded before stopping (the rest of their batch goes back to pending). With
+    `once`, do what is due now once (draw and seal lotteries, expire offers, run due vacancy-alert
+    rounds, send messages: the messages those queued go out in the same run) and return."""
     from server.services.lottery import scheduled_draws
 
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
@@ -186,7 +187,7 @@ def run(app, once=False):
     )
 
     def request_stop(signum, _frame):
-        log.info("signal %s: finishing the message in hand, then stopping", signum)
+        log.info("signal %s: finishing the sends in flight, then stopping", signum)
         stop.set()
         scheduler.shutdown(wait=True)
 

@@ -6,6 +6,12 @@ A scheduler is alive while its last heartbeat is younger than three ticks (`SCHE
 one that stopped, hangs, or cannot reach Redis goes stale after that. Members older than a day are
 dropped by the next heartbeat, and the key itself expires a day after the last one. Reading them is
 one ZRANGE, whatever else Redis holds, on health checks only.
+
+Dead claimers: while a scheduler sends a batch it beats at most once a second (`heartbeat`), so a
+scheduler whose heartbeat is older than `dead_after()` (three ticks, at least DEAD_AFTER_MIN_SECONDS)
+has stopped or hangs; `dead_schedulers` names them, and the live ones mark their `sending` claims
+`unknown` at once (services.dispatch.expire_stale_claims) instead of after STALE_CLAIM. A scheduler
+with no heartbeat at all (Redis lost it, or never had it) is not named: its claims wait STALE_CLAIM.
 """
 
 import logging
@@ -41,6 +47,40 @@ def beat(worker_id, now=None):
         pipeline.execute()
     except Exception:
         log.warning("scheduler %s: heartbeat not written (Redis unavailable)", worker_id, exc_info=True)
+
+
+DEAD_AFTER_MIN_SECONDS = 10
+
+
+def dead_after():
+    """Seconds without a heartbeat after which a scheduler's claims are taken for dead."""
+    return max(_stale_after(), DEAD_AFTER_MIN_SECONDS)
+
+
+def heartbeat(worker_id, every=1.0):
+    """`beat(worker_id)` as a function to call as often as one likes: it writes at most every `every`
+    seconds."""
+    last = [0.0]
+
+    def call():
+        now = time.time()
+        if now - last[0] >= every:
+            last[0] = now
+            beat(worker_id, now)
+
+    return call
+
+
+def dead_schedulers(now=None):
+    """Worker ids whose last heartbeat is older than `dead_after()` (stopped or hung schedulers).
+    Empty when Redis cannot be read: then no claim is taken for dead before STALE_CLAIM."""
+    now = now or time.time()
+    try:
+        members = redis.zrangebyscore(HEARTBEATS, "-inf", now - dead_after())
+    except Exception:
+        log.warning("dead schedulers unknown (Redis unavailable)", exc_info=True)
+        return []
+    return [m.decode() if isinstance(m, bytes) else m for m in members]
 
 
 def schedulers(now=None):

@@ -1,12 +1,23 @@
 """Sending due messages, at most once each, from any number of scheduler processes.
 
-Each message is claimed on its own: `pending` → `sending` in a committed transaction
-(`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's database lock serialises the claim), with its
-subscription credit taken in that same transaction. Only then is WeChat called, and the outcome is
-recorded in a second transaction. A claimed message is never claimed again, so no two schedulers,
-and no restart, send it twice. A scheduler stopped with SIGTERM finishes the message in hand first;
-one killed outright leaves at most the message it was sending in `sending`, which
-`expire_stale_claims` later marks `unknown` rather than risk a second copy.
+Messages are claimed in small batches (`claim_batch`, at most CLAIM_BATCH): `pending` → `sending` in
+one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two schedulers never claim the same row;
+SQLite's database lock serialises the claim). In that same transaction each claimed message is
+decided as before (`decide_claimed`): expired, skipped, or kept with one subscription credit taken
+(`reminders.take_credits`, set-based). That transaction commits before WeChat is called. Then the
+kept messages are sent, SEND_THREADS at a time (each sending thread has its own WeChat client and
+HTTP session), and every outcome of the batch is recorded in one transaction (`record_outcomes`).
+A claimed message is never claimed again, so no two schedulers, and no restart, send it twice.
+
+Stopping:
+- SIGTERM (`stop` set): the sends in flight finish and are recorded; the batch's messages not yet
+  handed to WeChat go back to `pending` with their credit and attempt returned (known: never sent).
+- SIGKILL, or a crash, between the claim's commit and the outcomes' commit: the batch's kept
+  messages stay `sending`, whether they reached WeChat or not (nobody can tell). They are never
+  sent again: `expire_stale_claims` marks them `unknown` (credit stays spent), as soon as their
+  claimer's heartbeat (`server.scheduler.status`) is stale, or STALE_CLAIM after the claim when no
+  heartbeat of it is known (no Redis, or Redis lost it). A kill therefore leaves at most one batch
+  (CLAIM_BATCH messages) undelivered-or-unknown; every other message is sent once.
 
 Before the credit is taken:
 - a reminder (`activity_reminder`, `shift_reminder`) whose event has started (the `starts_at` it
@@ -14,7 +25,8 @@ Before the credit is taken:
   credit is not used. This holds for a first claim and for a retry alike. Notices (a waitlist
   promotion, an organizer's cancellation) never expire: what they say stays true and the person
   needs to know it, however late;
-- a deleted account, or a user without a credit for the template, gives `skipped`.
+- a deleted account, or a user without a credit for the template, gives `skipped`. When one user
+  has several messages of a template in a batch and fewer credits, the oldest due get them.
 
 The outcome of a send:
 - `sent`: WeChat answered a msgid.
@@ -28,9 +40,18 @@ The outcome of a send:
   refunded and the message retried with backoff (`pending`), up to `REMINDER_MAX_ATTEMPTS`
   (`failed`). `43101` is `skipped` and zeroes the credit; a message WeChat refuses itself (`47003`
   and the like) is `failed` at once.
+
+An outcome is written only to a row this scheduler still holds (`claimed_by` it, `sending`, or
+`unknown` if its claim was wrongly taken for dead while it was only slow: its own answer is better
+knowledge). Lock order: the batch's outbox rows, then the credit rows in (user, template) order.
 """
 
+import contextvars
 import logging
+import threading
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
@@ -40,11 +61,11 @@ from wechatpy.exceptions import WeChatClientException
 
 from server.extensions import db
 from server.metrics import OUTBOX_MESSAGES, WECHAT_LATENCY
-from server.models import REMINDER_KINDS, OutboxMessage, SubscriptionCredit
+from server.models import REMINDER_KINDS, OutboxMessage, User
 from server.models.base import utcnow
-from server.services.reminders import clear_credits, openid_of, use_credit
+from server.services.reminders import clear_credits, return_credits, take_credits
 from server.services.templates import render_message
-from server.wechat import WeChatError, WeChatRejected, wechat
+from server.wechat import WeChatError, WeChatRejected, new_service
 
 log = logging.getLogger(__name__)
 
@@ -52,51 +73,122 @@ STALE_CLAIM = timedelta(minutes=10)
 SEND_PATH = "cgi-bin/message/subscribe/send"
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
+# A batch is what a SIGKILL can leave in `sending` (then `unknown`): keep it small.
+CLAIM_BATCH = 32
+# Sends in flight at once per scheduler (one WeChat client and HTTP session per sending thread).
+SEND_THREADS = 4
+
+_TABLE = OutboxMessage.__table__
 
 
-def _claim_statement(skip_locked):
-    table = OutboxMessage.__table__
+@dataclass
+class Claimed:
+    """A claimed message, as the claim returned it, and what is decided for it."""
+
+    id: int
+    kind: str
+    user_id: int
+    payload: dict
+    attempts: int
+    due_at: datetime
+    # Set while deciding (kept messages) and after sending:
+    openid: str | None = None
+    template_id: str | None = None
+    data: dict | None = None
+    page: str | None = None
+    status: str | None = None  # the final (or retry) status; None while still to be sent
+    error: str | None = None
+    msgid: str | None = None
+    sent_at: datetime | None = None
+    retry_at: datetime | None = None
+    errcode: str = ""
+    refund: bool = False  # the credit taken at the claim goes back to the user
+    clear: bool = False  # 43101: WeChat says the user has no sends left
+
+
+def _claim_statement(postgresql, size):
     due = (
-        select(table.c.id)
-        .where(table.c.status == "pending", table.c.due_at <= bindparam("b_now"))
-        .order_by(table.c.due_at, table.c.id)
-        .limit(1)
+        select(_TABLE.c.id)
+        .where(_TABLE.c.status == "pending", _TABLE.c.due_at <= bindparam("b_now"))
+        .order_by(_TABLE.c.due_at, _TABLE.c.id)
+        .limit(size)
     )
-    if skip_locked:
+    if postgresql:
         due = due.with_for_update(skip_locked=True)
+    # A CTE, evaluated once: as `id IN (subquery)` PostgreSQL may rescan the locking subquery inside a
+    # join and claim more than `size` rows.
+    due = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     return (
-        update(table)
-        .where(table.c.id == due.scalar_subquery(), table.c.status == "pending")
+        update(_TABLE)
+        .where(_TABLE.c.id == due.c.id, _TABLE.c.status == "pending")
         .values(status="sending", claimed_by=bindparam("b_worker"), claimed_at=bindparam("b_now"),
-                attempts=table.c.attempts + 1)
-        .returning(table.c.id)
+                attempts=_TABLE.c.attempts + 1)
+        .returning(_TABLE.c.id, _TABLE.c.kind, _TABLE.c.user_id, _TABLE.c.payload, _TABLE.c.attempts,
+                   _TABLE.c.due_at)
     )
 
 
-# PostgreSQL skips rows another scheduler has locked; SQLite's database lock serialises claims.
-_CLAIM = {"postgresql": _claim_statement(skip_locked=True), "sqlite": _claim_statement(skip_locked=False)}
+def claim_batch(worker_id, now, size):
+    """Claim up to `size` of the oldest due messages for this worker, oldest first.
+
+    Invariant: a row goes from `pending` to `sending` once, in one statement that skips rows another
+    transaction has locked (PostgreSQL) or holds the database lock (SQLite): no two schedulers ever
+    claim the same message, and a claimed message is never claimed again (tests/test_dispatch.py,
+    `test_two_schedulers_batch_claims_never_overlap`).
+    """
+    statement = _claim_statement(db.session.get_bind().dialect.name == "postgresql", size)
+    rows = db.session.execute(statement, {"b_now": now, "b_worker": worker_id}).all()
+    claimed = [Claimed(id=r.id, kind=r.kind, user_id=r.user_id, payload=r.payload or {}, attempts=r.attempts,
+                       due_at=r.due_at) for r in rows]
+    claimed.sort(key=lambda m: (m.due_at, m.id))  # RETURNING keeps no order
+    return claimed
 
 
-def _claim_next(worker_id, now):
-    """Claim the oldest due message for this worker and return its id (None when nothing is due)."""
-    statement = _CLAIM[db.session.get_bind().dialect.name]
-    return db.session.execute(statement, {"b_now": now, "b_worker": worker_id}).scalar_one_or_none()
+def decide_claimed(claimed, now):
+    """In the claim's transaction: mark each claimed message expired or skipped as a one-by-one claim
+    would, take one credit for each of the others (the oldest due first when a user's credits run
+    short), and record the expired and skipped ones. Returns the messages to send.
+
+    Invariant: a message is sent only with a credit taken for it in the transaction that claimed it;
+    a credit is never taken for an expired or skipped message (tests/test_dispatch.py,
+    `test_a_batch_decides_expired_skipped_and_credits_as_one_by_one`).
+    """
+    openids = dict(db.session.execute(
+        select(User.id, User.openid).where(User.id.in_({m.user_id for m in claimed}))
+    ).all())
+    wanting = []
+    for message in claimed:
+        if _has_started(message, now):
+            message.status, message.error = "expired", "the event had started: a reminder would come too late"
+            continue
+        message.openid = openids.get(message.user_id)
+        if message.openid is None:
+            message.status, message.error = "skipped", "the account was deleted"
+            continue
+        message.template_id, message.data, message.page = render_message(message.kind, message.payload)
+        wanting.append(message)
+    taken = take_credits([(m.user_id, m.template_id) for m in wanting])
+    to_send = []
+    for message in wanting:
+        key = (message.user_id, message.template_id)
+        if taken.get(key, 0) > 0:
+            taken[key] -= 1
+            to_send.append(message)
+        else:
+            message.status = "skipped"
+            message.error = "no subscription credit: the user did not accept this template"
+    _write_finished([m for m in claimed if m.status is not None])
+    return to_send
 
 
-def _finish(message, status, error=None, **fields):
-    message.status = status
-    message.last_error = error
-    for name, value in fields.items():
-        setattr(message, name, value)
-
-
-def _refund(message, template_id):
-    db.session.execute(
-        update(SubscriptionCredit)
-        .where(SubscriptionCredit.user_id == message.user_id, SubscriptionCredit.template_id == template_id)
-        .values(remaining=SubscriptionCredit.remaining + 1)
-        .execution_options(synchronize_session=False)
-    )
+def _write_finished(messages):
+    """Record expired and skipped messages decided at the claim (still ours: the claim's transaction)."""
+    if messages:
+        db.session.execute(
+            update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), last_error=bindparam("b_error")),
+            [{"b_id": m.id, "b_status": m.status, "b_error": m.error} for m in messages],
+        )
 
 
 def _causes(error):
@@ -134,104 +226,202 @@ def delivery_unknown(error):
     return True  # nothing tells the request never left: assume it may have
 
 
-def _record_failure(message, template_id, error):
+def _judge_failure(message, error, max_attempts, now):
     """Retry later (busy, quota, token trouble, never sent) or give up (WeChat refused the message
     itself); a send whose outcome is unknown is never retried and keeps its credit spent."""
+    message.errcode = "" if error.errcode is None else str(error.errcode)
     if delivery_unknown(error):
-        _finish(message, "unknown", f"delivery unknown, not retried: {error.errmsg}")
+        message.status, message.error = "unknown", f"delivery unknown, not retried: {error.errmsg}"
         return
     if error.errcode == 43101:
-        clear_credits(message.user_id, template_id)
-        _finish(message, "skipped", "43101: the user has no subscription left for this template")
+        message.status, message.clear = "skipped", True
+        message.error = "43101: the user has no subscription left for this template"
         return
-    _refund(message, template_id)  # WeChat did not deliver, so the user's send is not used up
+    message.refund = True  # WeChat did not deliver, so the user's send is not used up
     reason = f"{error.errcode}: {error.errmsg}"
     if isinstance(error, WeChatRejected):
-        _finish(message, "failed", reason)  # 47003 and the like: the same message would fail again
-        return
-    if message.attempts >= current_app.config["REMINDER_MAX_ATTEMPTS"]:
-        _finish(message, "failed", f"gave up after {message.attempts} attempts; last: {reason}")
-        return
-    delay = min(RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), RETRY_MAX_SECONDS)
-    _finish(message, "pending", reason, due_at=utcnow() + timedelta(seconds=delay), claimed_by=None)
+        message.status, message.error = "failed", reason  # 47003 and the like: it would fail again
+    elif message.attempts >= max_attempts:
+        message.status, message.error = "failed", f"gave up after {message.attempts} attempts; last: {reason}"
+    else:
+        delay = min(RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), RETRY_MAX_SECONDS)
+        message.status, message.error, message.retry_at = "pending", reason, now + timedelta(seconds=delay)
 
 
-def send_next(worker_id):
-    """Claim, send and record one due message. Returns its final status, or None if nothing was due."""
-    message_id = _claim_next(worker_id, utcnow())
-    if message_id is None:
-        db.session.commit()
-        return None
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if _has_started(message):
-        return _commit_finished(message, "expired", "the event had started: a reminder would come too late")
-    openid = openid_of(message.user_id)
-    template_id, data, page = render_message(message.kind, message.payload)
-    if openid is None:
-        return _commit_finished(message, "skipped", "the account was deleted")
-    if not use_credit(message.user_id, template_id):
-        return _commit_finished(message, "skipped", "no subscription credit: the user did not accept this template")
-    db.session.commit()  # the claim and the credit are durable before WeChat is called
+_senders = threading.local()
 
-    errcode = ""
+
+def _sender(app):
+    """This thread's WeChat client (wechat.new_service): its own HTTP session, kept alive between sends."""
+    service = getattr(_senders, "service", None)
+    if service is None or _senders.app is not app:
+        _senders.service, _senders.app = new_service(app), app
+    return _senders.service
+
+
+def _send_one(app, message, state, max_attempts):
+    """Send one kept message from a sending thread and set its outcome on `message`."""
     try:
         with WECHAT_LATENCY.labels("subscribe_send").time():
-            msgid = wechat().send_subscribe_message(
-                openid, template_id, data, page=page, miniprogram_state=current_app.config["WECHAT_MINIPROGRAM_STATE"]
+            msgid = _sender(app).send_subscribe_message(
+                message.openid, message.template_id, message.data, page=message.page, miniprogram_state=state
             )
     except WeChatError as error:
-        log.info("message %s not sent: %s", message_id, error)
-        errcode = "" if error.errcode is None else str(error.errcode)
-        _record_failure(message, template_id, error)
+        log.info("message %s not sent: %s", message.id, error)
+        _judge_failure(message, error, max_attempts, utcnow())
     except Exception:  # e.g. a 200 answer that is not JSON: the send may have worked
-        log.exception("message %s: unreadable outcome, not retried", message_id)
-        _finish(message, "unknown", "delivery unknown, not retried: unreadable answer")
+        log.exception("message %s: unreadable outcome, not retried", message.id)
+        message.status, message.error = "unknown", "delivery unknown, not retried: unreadable answer"
     else:
-        _finish(message, "sent", msgid=str(msgid), sent_at=utcnow())
-    status = message.status
+        message.status, message.msgid, message.sent_at = "sent", str(msgid), utcnow()
+
+
+_pool_lock = threading.Lock()
+_pool = None
+
+
+def _sending_pool():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="wechat-send")
+        return _pool
+
+
+def send_kept(messages, stop=None, heartbeat=None):
+    """Send the kept messages of a committed claim, SEND_THREADS at a time. A message not yet handed
+    to WeChat when `stop` is set is released (`status` "released"). `heartbeat()` is called at least
+    once a second while sends are in flight (it limits itself: `status.heartbeat`), so a live claimer
+    never looks dead."""
+    app = current_app._get_current_object()
+    state = app.config["WECHAT_MINIPROGRAM_STATE"]
+    max_attempts = app.config["REMINDER_MAX_ATTEMPTS"]
+    pool = _sending_pool()
+    waiting = list(reversed(messages))
+    running = set()
+    while waiting or running:
+        while waiting and len(running) < SEND_THREADS:
+            if stop is not None and stop.is_set():
+                for message in waiting:
+                    message.status, message.refund = "released", True
+                waiting = []
+                break
+            # In a copy of this context: the tick's request id goes with the sending thread's log lines.
+            context = contextvars.copy_context()
+            running.add(pool.submit(context.run, _send_one, app, waiting.pop(), state, max_attempts))
+        if running:
+            _done, running = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+        if heartbeat is not None:
+            heartbeat()
+
+
+def record_outcomes(worker_id, messages):
+    """Record the outcomes of one batch's sends in one transaction, refunds and 43101s included.
+
+    Invariant: an outcome is written only to a row this worker still holds (`claimed_by` it, and
+    `sending`, or `unknown` after `expire_stale_claims` took a slow claimer for dead), and its credit
+    is refunded only then: a refund is never given twice, nor for a message another claim took.
+    """
+    if not messages:
+        return
+    held = set(db.session.scalars(
+        select(_TABLE.c.id)
+        .where(_TABLE.c.id.in_([m.id for m in messages]), _TABLE.c.claimed_by == worker_id,
+               _TABLE.c.status.in_(("sending", "unknown")))
+        .order_by(_TABLE.c.id)
+        .with_for_update()
+    ))
+    mine = [m for m in messages if m.id in held]
+    if len(mine) < len(messages):
+        log.warning("%d outcomes not recorded: their claims were no longer this scheduler's",
+                    len(messages) - len(mine))
+    rows = []
+    for m in mine:
+        row = {"b_id": m.id, "b_status": m.status, "b_error": m.error, "b_msgid": m.msgid, "b_sent_at": m.sent_at,
+               "b_due_at": m.due_at, "b_claimed_by": worker_id, "b_attempts": m.attempts}
+        if m.status == "pending":  # a known failure, retried later
+            row.update(b_due_at=m.retry_at, b_claimed_by=None)
+        elif m.status == "released":  # stopped before it was handed to WeChat: as if never claimed
+            row.update(b_status="pending", b_error=None, b_claimed_by=None, b_attempts=m.attempts - 1)
+        rows.append(row)
+    if rows:
+        db.session.execute(
+            update(_TABLE).where(_TABLE.c.id == bindparam("b_id")).values(
+                status=bindparam("b_status"), last_error=bindparam("b_error"), msgid=bindparam("b_msgid"),
+                sent_at=bindparam("b_sent_at"), due_at=bindparam("b_due_at"), claimed_by=bindparam("b_claimed_by"),
+                attempts=bindparam("b_attempts"),
+            ),
+            rows,
+        )
+    return_credits(Counter((m.user_id, m.template_id) for m in mine if m.refund))
+    for user_id, template_id in sorted({(m.user_id, m.template_id) for m in mine if m.clear}):
+        clear_credits(user_id, template_id)
+
+
+def send_batch(worker_id, size, stop=None, heartbeat=None):
+    """Claim, decide, send and record one batch of at most `size` due messages.
+
+    Returns `{status: count}` (empty when nothing was due); a released message counts as `pending`.
+    """
+    now = utcnow()
+    claimed = claim_batch(worker_id, now, size)
+    if not claimed:
+        db.session.commit()
+        return {}
+    to_send = decide_claimed(claimed, now)
+    db.session.commit()  # the claims and the credits are durable before WeChat is called
+    send_kept(to_send, stop, heartbeat)
+    record_outcomes(worker_id, to_send)
     db.session.commit()
-    OUTBOX_MESSAGES.labels(status, errcode).inc()
-    return status
+    counts = Counter()
+    for message in claimed:
+        status = "pending" if message.status == "released" else message.status
+        counts[status] += 1
+        OUTBOX_MESSAGES.labels(status, message.errcode).inc()
+    return dict(counts)
 
 
-def _has_started(message):
+def _has_started(message, now):
     """A reminder whose event has started (the start it would announce is past)."""
     if message.kind not in REMINDER_KINDS:
         return False
-    starts_at = (message.payload or {}).get("starts_at")
-    return starts_at is not None and datetime.fromisoformat(starts_at) <= utcnow()
+    starts_at = message.payload.get("starts_at")
+    return starts_at is not None and datetime.fromisoformat(starts_at) <= now
 
 
-def _commit_finished(message, status, error):
-    _finish(message, status, error)
-    db.session.commit()
-    OUTBOX_MESSAGES.labels(status, "").inc()
-    return status
-
-
-def send_due_messages(worker_id, limit, stop=None):
-    """Send due messages one by one until none is due, `limit` were handled, or `stop` is set.
+def send_due_messages(worker_id, limit, stop=None, heartbeat=None):
+    """Send due messages, a batch (CLAIM_BATCH) at a time, until none is due, about `limit` were
+    handled, or `stop` is set. `heartbeat()`: see `send_kept`.
 
     Returns `{status: count}`.
     """
-    counts = {}
-    for _ in range(limit):
+    counts = Counter()
+    handled = 0
+    while handled < limit:
         if stop is not None and stop.is_set():
             break
-        status = send_next(worker_id)
-        if status is None:
+        batch = send_batch(worker_id, min(CLAIM_BATCH, limit - handled), stop, heartbeat)
+        if not batch:
             break
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+        counts.update(batch)
+        handled += sum(batch.values())
+        if heartbeat is not None:
+            heartbeat()
+    return dict(counts)
 
 
-def expire_stale_claims(now=None):
-    """Messages left in `sending` by a scheduler that died mid-send: WeChat may or may not have them,
-    so they are marked `unknown` (never sent twice). Returns how many."""
-    cutoff = (now or utcnow()) - STALE_CLAIM
+def expire_stale_claims(now=None, dead_workers=()):
+    """Messages left in `sending` by a scheduler that died mid-batch: WeChat may or may not have them,
+    so they are marked `unknown` (never sent twice; the credit stays spent). A claim is taken for dead
+    STALE_CLAIM after it was made, or at once when its claimer is in `dead_workers` (their heartbeat
+    is stale: `server.scheduler.status.dead_schedulers`). Returns how many."""
+    now = now or utcnow()
+    stale = OutboxMessage.claimed_at < now - STALE_CLAIM
+    if dead_workers:
+        stale = stale | OutboxMessage.claimed_by.in_(list(dead_workers))
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)
+        .where(OutboxMessage.status == "sending", stale)
         .values(status="unknown", last_error="delivery unknown: the scheduler stopped while sending")
         .execution_options(synchronize_session=False)
     )

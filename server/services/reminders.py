@@ -6,10 +6,11 @@ whose moment has already passed gives one reminder due at once; none is ever due
 Cancelling voids the pending reminders; moving an activity moves them.
 """
 
+from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import ValidationFailed
@@ -118,6 +119,56 @@ def remaining_credits(user_ids, kind):
     ).all()
     found = dict(rows)
     return {user_id: found.get(user_id, 0) for user_id in user_ids}
+
+
+_CREDITS = SubscriptionCredit.__table__  # executemany updates go through the table (Core), not the ORM
+
+
+def take_credits(wanted):
+    """Take one send per entry of `wanted` (a list of `(user_id, template_id)`, a pair repeated for
+    each message it needs), as far as the users' credits go. Returns `{(user_id, template_id): taken}`.
+
+    The batch form of `use_credit`, for a scheduler's claimed batch: the credit rows are locked in key
+    order (`FOR UPDATE`; two schedulers never deadlock on them), each is decremented once by what it
+    can give, and a credit never goes below zero (the check constraint stands behind it). The caller
+    gives the taken sends to the pair's first messages in its own order.
+    """
+    need = Counter(wanted)
+    if not need:
+        return {}
+    rows = db.session.execute(
+        select(SubscriptionCredit.user_id, SubscriptionCredit.template_id, SubscriptionCredit.remaining)
+        .where(
+            SubscriptionCredit.user_id.in_({user_id for user_id, _ in need}),
+            SubscriptionCredit.template_id.in_({template_id for _, template_id in need}),
+        )
+        .order_by(SubscriptionCredit.user_id, SubscriptionCredit.template_id)
+        .with_for_update()
+    ).all()
+    taken = {}
+    for user_id, template_id, remaining in rows:
+        wanted_here = need.get((user_id, template_id), 0)
+        if wanted_here and remaining > 0:
+            taken[(user_id, template_id)] = min(remaining, wanted_here)
+    if taken:
+        db.session.execute(
+            update(_CREDITS)
+            .where(_CREDITS.c.user_id == bindparam("b_user"), _CREDITS.c.template_id == bindparam("b_template"))
+            .values(remaining=_CREDITS.c.remaining - bindparam("b_taken")),
+            [{"b_user": u, "b_template": t, "b_taken": n} for (u, t), n in taken.items()],
+        )
+    return taken
+
+
+def return_credits(refunds):
+    """Give back sends that were taken but not delivered: `{(user_id, template_id): count}`."""
+    if refunds:
+        db.session.execute(
+            update(_CREDITS)
+            .where(_CREDITS.c.user_id == bindparam("b_user"), _CREDITS.c.template_id == bindparam("b_template"))
+            .values(remaining=_CREDITS.c.remaining + bindparam("b_count")),
+            [{"b_user": u, "b_template": t, "b_count": n} for (u, t), n in sorted(refunds.items())],
+        )
 
 
 def use_credit(user_id, template_id):

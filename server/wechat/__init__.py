@@ -269,15 +269,22 @@ class WeChatService:
         return TextVerdict(verdict["suggest"], verdict.get("label"), result.get("trace_id"))
 
 
-def init_app(app):
-    """Needs the Redis extension initialised first (the token is shared through it)."""
-    app.extensions["wechat"] = WeChatService(
+def new_service(app):
+    """A WeChatService with the app's settings and its own HTTP session. One requests session is not
+    documented as safe to share between threads, so a thread that sends in parallel (the scheduler's
+    senders, services.dispatch) makes its own; the access token is still shared through Redis."""
+    return WeChatService(
         appid=app.config["WECHAT_APPID"],
         secret=app.config["WECHAT_SECRET"],
         base_url=app.config["WECHAT_API_BASE_URL"],
         redis_client=app.extensions["redis"],
         timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
     )
+
+
+def init_app(app):
+    """Needs the Redis extension initialised first (the token is shared through it)."""
+    app.extensions["wechat"] = new_service(app)
 
 
 def wechat():
