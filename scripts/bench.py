@@ -355,9 +355,12 @@ async def run(args):
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
                 "--worker-class", "gthread", "--backlog", "2048", "--log-level", "warning"]
     try:
-        meter.watch("emulator", processes.start("emulator", [
-            sys.executable, "scripts/wechat_emulator.py", "--port", emu.rsplit(":", 1)[1], "--appid", APPID,
-            "--secret", SECRET], env))
+        # Under gunicorn (one worker: the emulator's state is in its memory), which keeps connections
+        # alive as WeChat's servers do; Werkzeug's development server closes each one after its answer.
+        meter.watch("emulator", processes.start("emulator", gunicorn[:3] + [
+            "--workers", "1", "--threads", "8", "--worker-class", "gthread", "--log-level", "warning",
+            "--bind", emu[7:], "--chdir", str(ROOT / "scripts"),
+            f"wechat_emulator:create_emulator_app(appid={APPID!r}, secret={SECRET!r})"], env))
         subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "seed-demo"], cwd=ROOT, env=env,

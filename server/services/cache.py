@@ -78,12 +78,14 @@ def _fresh_version():
     return secrets.randbits(62)
 
 
-def _bump(namespace):
-    """Change the namespace's version: +1, or a fresh start (`_fresh_version`) if Redis lost it. One round trip."""
-    key = f"cache:{namespace}:version"
+def _bump(namespaces):
+    """Change each namespace's version: +1, or a fresh start (`_fresh_version`) if Redis lost it. One
+    round trip for all of them (a commit changes `stats` and what it wrote: two at least)."""
     with _redis().pipeline(transaction=True) as pipe:
-        pipe.set(key, _fresh_version(), nx=True)
-        pipe.incr(key)
+        for namespace in sorted(namespaces):
+            key = f"cache:{namespace}:version"
+            pipe.set(key, _fresh_version(), nx=True)
+            pipe.incr(key)
         pipe.execute()
 
 
@@ -96,21 +98,22 @@ def _current_version(namespace, raw):
     return int(raw)
 
 
-def _pay_owed_bumps():
-    """Retry the bumps this process owes; True when none is owed any more (Redis answered)."""
+def _pay_owed_bumps(just_committed=frozenset()):
+    """Make the bumps this process owes, in one round trip; True when none is owed any more (Redis
+    answered). Those not `just_committed` are retries of bumps that failed after their commit: logged."""
     key = id(_redis())
     with _owed_lock:
         owed = set(_owed.get(key, ()))
     if not owed:
         return True
     try:
-        for namespace in owed:
-            _bump(namespace)
+        _bump(owed)
     except REDIS_DOWN:
         return False
     with _owed_lock:
         _owed[key] = _owed.get(key, set()) - owed
-    log.info("cache versions bumped late for %s", sorted(owed))
+    if owed - just_committed:
+        log.info("cache versions bumped late for %s", sorted(owed - just_committed))
     return True
 
 
@@ -268,7 +271,7 @@ def _bump_versions(session):
         with _owed_lock:
             _owed.setdefault(id(_redis()), set()).update(changed)
         try:
-            if _pay_owed_bumps():
+            if _pay_owed_bumps(just_committed=changed):
                 return
         except Exception:  # nothing after a commit may turn its success into an error
             pass
