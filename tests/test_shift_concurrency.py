@@ -1,7 +1,14 @@
 """Flash crowds on shifts, with real concurrent HTTP clients (parallel on PostgreSQL in CI)."""
 
+import threading
+import time
+
 from conftest import race
 from factories import create_shift, create_site, local
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Booking, ShiftPost
 
 
 def test_thirty_racing_for_the_last_place_leave_exactly_one_booking(organizer, residents, live_server):
@@ -77,3 +84,54 @@ def test_a_move_racing_a_booking_never_leaves_a_volunteer_in_two_places(organize
         assert outcome in (
             [(200, None), (409, "shift_overlap")], [(409, "schedule_change_refused"), (201, None)]
         ), outcome
+
+
+def test_losing_redis_data_mid_burst_never_overbooks_loses_a_booking_or_hides_a_freed_place(
+    organizer, residents, live_server, clean_app
+):
+    # The full-post memo (`bookings._refuse_full_post`) lives in Redis; PostgreSQL decides. Redis's data
+    # is wiped again and again while 30 people race for 6 places, and while places are freed and taken
+    # again: the post never overfills, every 201 is a booking in the database, and a place freed by a
+    # cancellation that has returned is given to the next person who asks, never refused from a memo.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 6)])
+    people = residents(30)
+    path = f"/api/v1/shifts/{shift['id']}/bookings"
+    post_id = shift["roles"][0]["id"]
+    redis = clean_app.extensions["redis"]
+    stop = threading.Event()
+
+    def wipe():
+        while not stop.is_set():
+            redis.flushdb()
+            time.sleep(0.002)
+
+    wiper = threading.Thread(target=wipe, daemon=True)
+    wiper.start()
+    try:
+        results = race(live_server, [("POST", path, p.headers, {"role_id": post_id}) for p in people])
+        assert sorted(status for status, _ in results) == [201] * 6 + [409] * 24, results
+        assert {body["error"] for status, body in results if status == 409} == {"role_full"}
+        holders = [p for p, (status, _) in zip(people, results) if status == 201]
+        waiting = [p for p, (status, _) in zip(people, results) if status == 409]
+        accepted = {body["id"] for status, body in results if status == 201}
+        for giver, taker, late in zip(holders, waiting[0::2], waiting[1::2]):
+            assert late.post(path, json={"role_id": post_id}).get_json()["error"] == "role_full"  # still full
+            assert giver.delete(f"{path}/me").status_code == 200
+            response = taker.post(path, json={"role_id": post_id})
+            assert response.status_code == 201, response.get_json()  # the freed place, at once
+            accepted = accepted - {booking_id(clean_app, shift, giver)} | {response.get_json()["id"]}
+            assert late.post(path, json={"role_id": post_id}).get_json()["error"] == "role_full"
+    finally:
+        stop.set()
+        wiper.join(timeout=10)
+    with clean_app.app_context():
+        booked = db.session.scalars(
+            select(Booking.id).where(Booking.shift_id == shift["id"], Booking.status == "booked")).all()
+        assert db.session.get(ShiftPost, post_id).booked == 6
+    assert set(booked) == accepted
+
+
+def booking_id(app, shift, person):
+    with app.app_context():
+        return db.session.scalar(
+            select(Booking.id).where(Booking.shift_id == shift["id"], Booking.user_id == person.user["id"]))

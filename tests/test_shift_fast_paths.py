@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from conftest import race
 from factories import book, create_shift, create_site, local
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from server.extensions import db
-from server.models import Shift, ShiftPost, User
+from server.models import Booking, Shift, ShiftPost, User
 from server.services import cache
 from server.services.bookings import FATIGUE_WINDOW, busiest_window, near, overlaps
 
@@ -212,3 +213,62 @@ def test_the_memo_stops_answering_when_the_shift_starts(organizer, residents, cl
     time.sleep(max((starts_at - now()).total_seconds(), 0) + 0.1)
     response = book(second, shift)
     assert (response.status_code, response.get_json()["error"]) == (409, "shift_started")
+
+
+# --- the place taken last (`bookings._take_place_last`) ------------------------------------------------
+
+
+def test_the_place_is_taken_by_the_last_statement_before_the_commit(organizer, resident, clean_app):
+    # The post's row lock, which every booking of the post queues on, is held from the conditional
+    # UPDATE to the commit: nothing else may run in between (a write moved after it would lengthen
+    # every racer's wait).
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 2)])
+    seen = []
+    with clean_app.app_context():
+        engine = db.engine
+
+    def statement(conn, cursor, text, params, context, executemany):
+        seen.append(" ".join(text.split()).split(" ")[0:2])
+
+    def commit(conn):
+        seen.append(["COMMIT"])
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        assert book(resident, shift).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    writes = [words for words in seen if words[0] in ("INSERT", "UPDATE", "DELETE", "COMMIT")]
+    assert writes[-2:] == [["UPDATE", "shift_roles"], ["COMMIT"]], writes
+    assert ["INSERT", "INTO"] in writes[:-2]  # the booking's row and its reminders went out before it
+
+
+def test_a_racer_refused_by_the_update_leaves_no_booking_and_no_reminder(organizer, residents, live_server,
+                                                                        clean_app, messages):
+    # Racers that passed every check before the post filled are refused by the conditional UPDATE after
+    # their booking's row and reminders were written: the rollback must take them back. Half of them
+    # had cancelled a booking of this shift before, whose row a booking reuses: it must stay cancelled.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3), ("登记", 20)])
+    racers = residents(24)
+    for person in racers[:12]:
+        assert book(person, shift, 1).status_code == 201
+        assert person.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 200
+    before = {m["id"] for m in messages(kind="shift_reminder")}
+    path = f"/api/v1/shifts/{shift['id']}/bookings"
+    post_id = shift["roles"][0]["id"]
+    results = race(live_server, [("POST", path, p.headers, {"role_id": post_id}) for p in racers])
+    assert sorted(status for status, _ in results) == [201] * 3 + [409] * 21
+    winners = {body["id"] for status, body in results if status == 201}
+    losers = {person.user["id"] for person, (status, _) in zip(racers, results) if status == 409}
+    with clean_app.app_context():
+        rows = db.session.execute(select(Booking.id, Booking.user_id, Booking.status, Booking.post_id)
+                                  .where(Booking.shift_id == shift["id"])).all()
+        assert db.session.get(ShiftPost, post_id).booked == 3
+    assert {row.id for row in rows if row.status == "booked"} == winners
+    left = {row.user_id: (row.status, row.post_id) for row in rows if row.user_id in losers}
+    had_cancelled = {person.user["id"] for person in racers[:12]}
+    assert left == {user_id: ("cancelled", shift["roles"][1]["id"]) for user_id in losers & had_cancelled}
+    live = [m for m in messages(kind="shift_reminder") if m["id"] not in before and m["status"] == "pending"]
+    assert live and {m["ref"][1] for m in live} == winners  # only the winners have live reminders

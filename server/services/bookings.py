@@ -20,8 +20,9 @@ Rules, in the order a booking meets them:
   Cancelling ends the booking's live swap.
 
 Lock order: booking locks the person's row (so their overlap and daily-limit checks cannot race
-another booking of theirs), then takes a place on the post with a conditional
-`UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post never overfills).
+another booking of theirs), writes its row and reminders, then, last, takes a place on the post
+with a conditional `UPDATE shift_roles SET booked = booked + 1 WHERE booked < capacity` (so a post
+never overfills; `_take_place_last`: the post's lock is held only from that UPDATE to the commit).
 Cancelling locks the booking's row, then gives the place back with the opposite UPDATE (and ends its
 live swap, the swap's row after the booking's, as `services.swaps` takes them).
 The unique (shift, user) constraint and the `booked <= capacity` check constraint stand behind them.
@@ -306,6 +307,28 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None):
         raise DomainError("shift_started", "班次已开始，不能预约", 409)
     check_schedule(user, shift)
     health_declarations.require_declaration(user, post, "booking", health_declaration)
+    booking = renew_booking(shift, user.id, existing.id if existing else None, post, now)
+    db.session.flush()
+    schedule_booking_reminders(shift, booking)
+    _take_place_last(post)
+    return booking, True
+
+
+def _take_place_last(post):
+    """Take a place on `post` with the conditional `UPDATE ... WHERE booked < capacity`, as the
+    booking's last write: raises `role_full` when no place is left.
+
+    Invariant: the post's row lock, which every booking of the post queues on, is held only from
+    this UPDATE to the caller's commit. Everything else the booking writes (its row, its reminders)
+    is flushed before it, so no other statement runs inside the lock; a booking refused here leaves
+    nothing behind (the caller's transaction is rolled back: the booking's row and its reminders go
+    with it). PostgreSQL decides every booking: this UPDATE never lets a post overfill, and the
+    `booked <= capacity` check constraint stands behind it.
+    (`tests/test_shift_fast_paths.py`: the UPDATE is the last statement before the commit; a
+    refused racer leaves no booking and no reminder.)
+    """
+    db.session.flush()  # anything still pending goes out before the lock, not after it
+    cache.mark_changed(db.session, "shifts")  # a Core write: the flush would not see it
     taken = db.session.execute(
         update(ShiftPost)
         .where(ShiftPost.id == post.id, ShiftPost.has_free_place)
@@ -315,10 +338,6 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None):
     if taken.rowcount != 1:
         raise post_full(post.name)
     db.session.expire(post, ["booked"])
-    booking = renew_booking(shift, user.id, existing.id if existing else None, post, now)
-    db.session.flush()
-    schedule_booking_reminders(shift, booking)
-    return booking, True
 
 
 def renew_booking(shift, user_id, existing_id, post, now):
