@@ -1,8 +1,9 @@
 """The activity hot paths' shortcuts, each with the invariant that makes it safe.
 
 - A sign-up costs one read, one conditional UPDATE and one INSERT (`register_for_activity`), the
-  last two in one statement on PostgreSQL (`take_places_and_record`); a repeated tap takes no lock. (That the conditional UPDATE re-checks the same rule as the Python
-  check is tested in test_activity_signup_rule.py.)
+  last two in one statement on PostgreSQL (`take_places_and_record`); a repeated tap takes no lock.
+  (That the conditional UPDATE re-checks the same rule as the Python check is tested in
+  test_activity_signup_rule.py.)
 - List pages: the shared page comes from the cache and holds nothing of the caller's own; only the
   caller's registrations are read per request.
 """

@@ -2,8 +2,9 @@
 `optional_user_checked_by_view`.
 
 A valid token makes `g.user_id` the caller's id at the cost of a signature check and one Redis
-call (the list reads fold that call into their own: `optional_user_checked_by_view`). `g.user`, the caller's row, is loaded from the database the first time a view reads it (see
-`RequestGlobals`), so the hot paths that need only the id never load it. `init_app` installs it.
+call (the list reads fold that call into their own: `optional_user_checked_by_view`). `g.user`, the
+caller's row, is loaded from the database the first time a view reads it (see `RequestGlobals`), so
+the hot paths that need only the id never load it. `init_app` installs it.
 """
 
 from functools import wraps
@@ -12,9 +13,8 @@ from flask import Flask, g, request
 from flask_smorest import Blueprint
 
 from server.errors import AccountDeleted, NotAuthenticated
-from server.extensions import db
+from server.extensions import db, redis
 from server.models import User
-from server.extensions import redis
 from server.services.tokens import decode_token, refuse_if_revoked, revocation_keys, unexpired_claims
 
 BEARER = [{"bearerAuth": []}]
