@@ -359,7 +359,9 @@ async def run(args):
         # alive as WeChat's servers do; Werkzeug's development server closes each one after its answer.
         meter.watch("emulator", processes.start("emulator", gunicorn[:3] + [
             "--workers", "1", "--threads", "8", "--worker-class", "gthread", "--log-level", "warning",
-            "--bind", emu[7:], "--chdir", str(ROOT / "scripts"),
+            # Idle connections are kept longer than any pause of the run: one the emulator closed just as
+            # the API reused it would fail that login (a race of every keep-alive server, not WeChat's).
+            "--keep-alive", "300", "--bind", emu[7:], "--chdir", str(ROOT / "scripts"),
             f"wechat_emulator:create_emulator_app(appid={APPID!r}, secret={SECRET!r})"], env))
         subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
