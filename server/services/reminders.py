@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import ValidationFailed
 from server.extensions import db
-from server.models import REMINDER_KINDS, ActivityNotice, OutboxMessage, SubscriptionCredit, User
+from server.models import REMINDER_KINDS, ActivityNotice, OutboxMessage, SubscriptionCredit
 from server.models.base import utcnow
 from server.services.outbox import enqueue_message
 from server.services.templates import template_ids
@@ -128,7 +128,7 @@ def take_credits(wanted):
     """Take one send per entry of `wanted` (a list of `(user_id, template_id)`, a pair repeated for
     each message it needs), as far as the users' credits go. Returns `{(user_id, template_id): taken}`.
 
-    The batch form of `use_credit`, for a scheduler's claimed batch: the credit rows are locked in key
+    For a scheduler's claimed batch (services.dispatch): the credit rows are locked in key
     order (`FOR UPDATE`; two schedulers never deadlock on them), each is decremented once by what it
     can give, and a credit never goes below zero (the check constraint stands behind it). The caller
     gives the taken sends to the pair's first messages in its own order.
@@ -171,21 +171,6 @@ def return_credits(refunds):
         )
 
 
-def use_credit(user_id, template_id):
-    """Take one send from the user's credits; False if there was none left."""
-    result = db.session.execute(
-        update(SubscriptionCredit)
-        .where(
-            SubscriptionCredit.user_id == user_id,
-            SubscriptionCredit.template_id == template_id,
-            SubscriptionCredit.remaining > 0,
-        )
-        .values(remaining=SubscriptionCredit.remaining - 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
 def clear_credits(user_id, template_id):
     """WeChat says the user has no sends left (43101): believe it."""
     db.session.execute(
@@ -194,7 +179,3 @@ def clear_credits(user_id, template_id):
         .values(remaining=0)
         .execution_options(synchronize_session=False)
     )
-
-
-def openid_of(user_id):
-    return db.session.scalar(select(User.openid).where(User.id == user_id))
