@@ -71,6 +71,52 @@ def test_subscribe_send_with_credit_is_received(service, emulator):
     assert message["touser"] == openid
 
 
+SEND = "/cgi-bin/message/subscribe/send"
+
+
+def another_process(app):
+    """A WeChatService as another process (or a scheduler's sending thread) has: nothing remembered."""
+    config = app.config
+    return WeChatService(config["WECHAT_APPID"], config["WECHAT_SECRET"], config["WECHAT_API_BASE_URL"],
+                         app.extensions["redis"], 2)
+
+
+def test_sends_share_a_remembered_token_and_forget_a_rejected_one_at_once(emulator, clean_app):
+    """`WeChatService._send_token`: sends reuse the token they read; the one WeChat rejects is forgotten
+    at once, the send made again once with a fresh one, and the sends after it use that one."""
+    service = another_process(clean_app)
+    openid = emulator.mint_login_code()["openid"]
+    emulator.accept_subscription(openid, "tmpl-activity-reminder", count=3)
+    service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "第一条"})
+    emulator.invalidate_tokens()
+    service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "第二条"})
+    service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "第三条"})
+    tokens = [call["query"]["access_token"] for call in emulator.calls(SEND)]
+    assert len(tokens) == 4  # the second message was refused once (40001) and sent again
+    assert tokens[0] == tokens[1] != tokens[2] == tokens[3]
+    assert len(token_fetches(emulator)) == 2
+    assert [m["data"]["thing1"]["value"] for m in emulator.messages()] == ["第一条", "第二条", "第三条"]
+
+
+def test_a_send_after_the_memo_ran_out_uses_the_token_redis_holds_now(emulator, clean_app, monkeypatch):
+    """Another process had the shared token rejected and fetched the next one into Redis: once our
+    remembered token is TOKEN_MEMO_SECONDS old, a send reads Redis again and goes out with the new one,
+    without a refusal or a fetch of its own."""
+    service = another_process(clean_app)
+    openid = emulator.mint_login_code()["openid"]
+    emulator.accept_subscription(openid, "tmpl-activity-reminder", count=2)
+    service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "第一条"})
+    emulator.invalidate_tokens()
+    another_process(clean_app).get_phone_number(emulator.mint_phone_code("13700001111")["code"])  # 40001, then a new token
+    assert len(token_fetches(emulator)) == 2
+    monkeypatch.setattr("server.wechat.TOKEN_MEMO_SECONDS", 0)
+    service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "第二条"})
+    first, second = emulator.calls(SEND)
+    assert first["query"]["access_token"] != second["query"]["access_token"]
+    assert len(token_fetches(emulator)) == 2
+    assert len(emulator.messages()) == 2
+
+
 def test_unlimited_code_is_image_bytes(service):
     image = service.get_unlimited_code("a=1&t=abc", "pages/checkin/index", env_version="develop")
     assert image[:2] == b"\xff\xd8"

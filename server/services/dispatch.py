@@ -28,7 +28,8 @@ Before the credit is taken:
 - a deleted account, or a user without a credit for the template, gives `skipped`. When one user
   has several messages of a template in a batch and fewer credits, the oldest due get them.
 
-The outcome of a send:
+The outcome of a send (the adapter tells a failure that may have reached WeChat from one that cannot
+have: `WeChatError.may_have_arrived`):
 - `sent`: WeChat answered a msgid.
 - `unknown`: the request may have reached WeChat but no answer came back: a read timeout, the
   connection dropped after the request was written, an HTTP 5xx without an errcode (a gateway
@@ -54,10 +55,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import requests
 from flask import current_app
 from sqlalchemy import bindparam, select, update
-from wechatpy.exceptions import WeChatClientException
 
 from server.extensions import db
 from server.metrics import OUTBOX_MESSAGES, WECHAT_LATENCY
@@ -70,7 +69,6 @@ from server.wechat import WeChatError, WeChatRejected, new_service
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=10)
-SEND_PATH = "cgi-bin/message/subscribe/send"
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 # A batch is what a SIGKILL can leave in `sending` (then `unknown`): keep it small.
@@ -191,46 +189,11 @@ def _write_finished(messages):
         )
 
 
-def _causes(error):
-    while error is not None:
-        yield error
-        error = error.__cause__ or error.__context__
-
-
-def delivery_unknown(error):
-    """Whether WeChat may have received (and delivered) the send that raised `error`.
-
-    An errcode is WeChat's own answer: not delivered. Otherwise the cause that the adapter wrapped
-    tells: a request that never left (refused or timed-out connection, or the token fetch before the
-    send failed) is not delivered; a read timeout, a dropped connection, an HTTP 5xx or an unreadable
-    answer to the send itself is unknown.
-    """
-    if getattr(error, "errcode", None) is not None:
-        return False
-    for cause in _causes(error):
-        if isinstance(cause, WeChatClientException) and cause.response is not None:
-            sent_to = cause.response.request.url if cause.response.request is not None else ""
-            if SEND_PATH not in sent_to:
-                return False  # the access-token fetch failed: the send was never made
-            return cause.response.status_code >= 500
-        if isinstance(cause, requests.RequestException):
-            sent_to = cause.request.url if cause.request is not None else ""
-            if SEND_PATH not in (sent_to or ""):
-                return False
-            if isinstance(cause, requests.ConnectTimeout):
-                return False
-            if isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.ReadTimeout):
-                # urllib3 names a connection that could not be opened NewConnectionError.
-                return "NewConnectionError" not in repr(cause.args)
-            return True  # ReadTimeout, ChunkedEncodingError, ...
-    return True  # nothing tells the request never left: assume it may have
-
-
 def _judge_failure(message, error, max_attempts, now):
     """Retry later (busy, quota, token trouble, never sent) or give up (WeChat refused the message
     itself); a send whose outcome is unknown is never retried and keeps its credit spent."""
     message.errcode = "" if error.errcode is None else str(error.errcode)
-    if delivery_unknown(error):
+    if error.may_have_arrived:  # the adapter tells (wechat.WeChatService._post_subscribe)
         message.status, message.error = "unknown", f"delivery unknown, not retried: {error.errmsg}"
         return
     if error.errcode == 43101:

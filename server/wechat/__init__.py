@@ -8,6 +8,10 @@
 - wechatpy's own retry on token errors is unbounded; it is switched off, and a token error is
   retried here exactly once after one refetch.
 - Timeouts are always set; connection errors, timeouts and errcode -1 become `WeChatUnavailable`.
+- The subscribe send, the one call made thousands of times a minute (the scheduler's reminders), is
+  posted over urllib3 (`WeChatService._post_subscribe`), without wechatpy and requests around it, with
+  the token read from Redis at most once a minute (`WeChatService._send_token`); a failed send says
+  whether WeChat may have received it (`WeChatError.may_have_arrived`).
 """
 
 import json
@@ -15,9 +19,11 @@ import logging
 import os
 import time
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import certifi
 import requests
+import urllib3
 from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -30,19 +36,27 @@ log = logging.getLogger(__name__)
 TOKEN_ERRCODES = {40001, 40014, 42001}
 # Refresh this long before WeChat's expiry; stable_token hands out the next token in the last 5 minutes.
 TOKEN_EARLY_REFRESH_SECONDS = 300
+# A sending thread reads the shared token from Redis at most this often (far below the 300 s above).
+TOKEN_MEMO_SECONDS = 60
+SUBSCRIBE_SEND = "cgi-bin/message/subscribe/send"
+SUBSCRIBE_REJECTED = {40003, 40037, 43101, 47003, 41030}
 
 
 class WeChatError(DomainError):
     """WeChat answered with an error, or could not be reached. `errcode` is WeChat's (None: no answer).
 
+    `may_have_arrived`: the request may have reached WeChat and been carried out although no answer
+    says so (a read timeout, a connection dropped after the request was written, an HTTP 5xx, an
+    unreadable answer). False when WeChat answered an errcode or the request never left.
     Each subclass names its id; the status and message come from `server.errors.CATALOGUE`.
     """
 
     error = "wechat_unavailable"
 
-    def __init__(self, errcode=None, errmsg=None, **kwargs):
+    def __init__(self, errcode=None, errmsg=None, *, may_have_arrived=False, **kwargs):
         self.errcode = errcode
         self.errmsg = errmsg
+        self.may_have_arrived = may_have_arrived
         super().__init__(**kwargs)
 
     def __str__(self):
@@ -162,6 +176,15 @@ class WeChatService:
     def __init__(self, appid, secret, base_url, redis_client, timeout):
         self.appid = appid
         self.client = _Client(appid, secret, base_url, RedisStorage(redis_client, prefix="wechatpy"), timeout)
+        self._send_url = self.client.base_url + SUBSCRIBE_SEND + "?access_token="
+        self._send_timeout = urllib3.Timeout(connect=timeout, read=timeout)
+        self._sends = None  # urllib3 pool manager of the subscribe sends, made on first use
+        self._token_memo = (None, 0.0)  # (token, monotonic time it was read)
+
+    def _forget_token(self):
+        """A token error: forget the token, here and in Redis, so the next call fetches it again."""
+        self._token_memo = (None, 0.0)
+        self.client.forget_access_token()
 
     def _call(self, fn, **raise_kwargs):
         """Run one wechatpy call; on a token error refetch the token and retry exactly once."""
@@ -172,7 +195,7 @@ class WeChatService:
                 log.warning("wechat %s errcode=%s errmsg=%s", _path_of(exc), exc.errcode, exc.errmsg)
                 if exc.errcode in TOKEN_ERRCODES and attempt == 1:
                     log.info("wechat access token rejected (errcode=%s), refetching once", exc.errcode)
-                    self.client.forget_access_token()
+                    self._forget_token()
                     continue
                 if exc.errcode is None:
                     raise WeChatUnavailable(None, exc.errmsg or "HTTP error") from exc
@@ -210,8 +233,10 @@ class WeChatService:
     def send_subscribe_message(self, openid, template_id, data, page=None, miniprogram_state=None, lang="zh_CN"):
         """Send one subscribe message; returns WeChat's msgid.
 
-        `data` is `{field: value}`; values must already fit the field type limits.
-        Raises WeChatRejected (40003, 40037, 43101, 47003, 41030), WeChatRateLimited, WeChatUnavailable.
+        `data` is `{field: value}`; values must already fit the field type limits. On a token error
+        the token is fetched again and the message sent once more (WeChat refused the first: not sent).
+        Raises WeChatRejected (40003, 40037, 43101, 47003, 41030), WeChatRateLimited, WeChatUnavailable;
+        each says whether the message may have reached WeChat (`may_have_arrived`).
         """
         body = {
             "touser": openid,
@@ -223,12 +248,71 @@ class WeChatService:
             body["page"] = page
         if miniprogram_state:
             body["miniprogram_state"] = miniprogram_state
-        result = self._call(
-            lambda: self.client.post(self.client.base_url + "cgi-bin/message/subscribe/send", data=body),
-            code_error=None,
-            rejected={40003, 40037, 43101, 47003, 41030},
-        )
-        return result.get("msgid")
+        # As wechatpy sends a body: UTF-8, Chinese unescaped.
+        encoded = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for attempt in (1, 2):
+            answer = self._post_subscribe(self._send_token(), encoded)
+            errcode, errmsg = answer.get("errcode") or 0, answer.get("errmsg")
+            if not errcode:
+                return answer.get("msgid")
+            log.warning("wechat /%s errcode=%s errmsg=%s", SUBSCRIBE_SEND, errcode, errmsg)
+            if errcode in TOKEN_ERRCODES and attempt == 1:
+                log.info("wechat access token rejected (errcode=%s), refetching once", errcode)
+                self._forget_token()
+                continue
+            _raise_for(errcode, errmsg, code_error=None, rejected=SUBSCRIBE_REJECTED)
+
+    def _send_token(self):
+        """The access token for a subscribe send, read from Redis (fetched when missing, `_call`) at most
+        every TOKEN_MEMO_SECONDS.
+
+        Invariant: a remembered token is never used more than TOKEN_MEMO_SECONDS after Redis held it,
+        and Redis drops it TOKEN_EARLY_REFRESH_SECONDS (more) before WeChat's expiry, so no send goes
+        out with a token past its expiry; a token WeChat rejects is forgotten at once (`_forget_token`)
+        (tests/test_wechat_adapter.py). A failure to get one raises before anything is sent.
+        """
+        token, read_at = self._token_memo
+        now = time.monotonic()
+        if token is None or now - read_at >= TOKEN_MEMO_SECONDS:
+            token = self._call(lambda: self.client.access_token)
+            self._token_memo = (token, now)
+        return token
+
+    def _post_subscribe(self, token, encoded):
+        """POST one encoded subscribe message with urllib3 (a pool per service, kept alive, never
+        retried: `retries=False`); returns WeChat's JSON answer (a dict), errcode included.
+
+        Invariant: a failure raises `WeChatUnavailable` with `may_have_arrived` False only when the
+        request cannot have reached WeChat (the connection could not be opened: refused, or timed out
+        while connecting) or WeChat refused it (HTTP 4xx); a read timeout, a connection dropped
+        after the request was written, an HTTP 5xx or an answer that is not a JSON object give True
+        (tests/test_dispatch.py: a timed-out send, HTTP errors, a send that never left).
+        """
+        if self._sends is None:
+            self._sends = _pool_manager(self.client.base_url, self.client._http.proxies, self.client._http.verify)
+        try:
+            response = self._sends.request(
+                "POST", self._send_url + quote(token, safe=""), body=encoded,
+                headers={"Content-Type": "application/json"}, timeout=self._send_timeout,
+                retries=False, redirect=False,
+            )
+        except urllib3.exceptions.ConnectTimeoutError as exc:  # NewConnectionError (refused) is one too
+            log.warning("wechat /%s unreachable: %s", SUBSCRIBE_SEND, type(exc).__name__)
+            raise WeChatUnavailable(None, f"{type(exc).__name__}: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:  # read timeout, connection dropped, ...: sent, maybe received
+            log.warning("wechat /%s no answer: %s", SUBSCRIBE_SEND, type(exc).__name__)
+            raise WeChatUnavailable(None, f"{type(exc).__name__}: {exc}", may_have_arrived=True) from exc
+        if response.status >= 300:
+            log.warning("wechat /%s HTTP %s", SUBSCRIBE_SEND, response.status)
+            # A 5xx may come from a gateway between us and WeChat after WeChat took the message.
+            raise WeChatUnavailable(None, f"HTTP {response.status}", may_have_arrived=response.status >= 500)
+        try:
+            answer = json.loads(response.data)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or not isinstance(answer.get("errcode") or 0, int):
+            raise WeChatUnavailable(None, "unreadable answer", may_have_arrived=True)
+        return answer
 
     def get_unlimited_code(self, scene, page, env_version="release", check_path=None, width=430):
         """A mini-program code image (JPEG bytes) that opens `page` with `scene` (≤ 32 characters).
@@ -267,6 +351,18 @@ class WeChatService:
         if not isinstance(verdict, dict) or verdict.get("suggest") not in ("pass", "review", "risky"):
             raise WeChatUnavailable(None, "msg_sec_check answered without a verdict")
         return TextVerdict(verdict["suggest"], verdict.get("label"), result.get("trace_id"))
+
+
+def _pool_manager(base_url, proxies, verify):
+    """The urllib3 pool manager the subscribe sends go through, with what requests uses for the other
+    calls (`_Client`): the environment's proxy for WeChat's host and the CA bundle."""
+    tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": verify if isinstance(verify, str) else certifi.where()}
+    proxy = proxies.get(urlsplit(base_url).scheme)
+    if not proxy:
+        return urllib3.PoolManager(**tls)
+    user, password = requests.utils.get_auth_from_url(proxy)
+    headers = urllib3.make_headers(proxy_basic_auth=f"{user}:{password}") if user else None
+    return urllib3.ProxyManager(proxy, proxy_headers=headers, **tls)
 
 
 def new_service(app):
