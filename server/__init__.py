@@ -75,17 +75,54 @@ def _vendored_asset(filename):
     return response
 
 
-def create_app(config=None):
-    """Build the app. `config` overrides settings from the environment (tests use it)."""
-    from server import api as api_routes, cli, errors, logs, metrics, web, wechat
-    from server.api import ratelimit, security
+def create_app(config=None, *, serve_http=True):
+    """Build the app. `config` overrides settings from the environment (tests use it).
+
+    `serve_http=False` is the scheduler's app (`python -m server.scheduler`): the same settings,
+    logging, metrics, database, cache, Redis and WeChat, without what only HTTP requests use (the API
+    and the console with their routes, error pages, rate limits, CLI, migrations). Importing and
+    registering those is two thirds of a start, which a restarted scheduler would spend before sending.
+    """
+    from server import logs, metrics, wechat
     from server.config import check_settings, load_settings
-    from server.extensions import Api, db, migrate, redis
+    from server.extensions import db, redis
     from server.services import cache
 
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings())
     app.config.update(
+        # hide_parameters: errors (and so logs) never show the values of a statement (phones, names).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        MAX_CONTENT_LENGTH=256 * 1024,  # every JSON body is far smaller; larger answers 413
+    )
+    if serve_http:
+        app.config.update(_api_settings())
+    if config:
+        app.config.update(config)
+    check_settings(app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    app.json.ensure_ascii = False
+    if serve_http and app.config["TRUSTED_PROXIES"]:
+        # The client address (rate limits) and scheme from that many proxies' X-Forwarded-* headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    logs.init_app(app)
+    metrics.init_app(app)  # wraps the request-id middleware: times the whole request
+
+    _init_sqlite()
+    db.init_app(app)
+    cache.init_app(app)
+    redis.init_app(app)
+    wechat.init_app(app)
+    if serve_http:
+        _init_http(app)
+    return app
+
+
+def _api_settings():
+    from server import errors
+
+    return dict(
         API_TITLE="街道党群服务 · 活动与志愿值守 API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -102,29 +139,19 @@ def create_app(config=None):
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
         },
-        # hide_parameters: errors (and so logs) never show the values of a statement (phones, names).
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
-        MAX_CONTENT_LENGTH=256 * 1024,  # every JSON body is far smaller; larger answers 413
     )
-    if config:
-        app.config.update(config)
-    check_settings(app.config)
-    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
-    app.json.ensure_ascii = False
-    if app.config["TRUSTED_PROXIES"]:
-        # The client address (rate limits) and scheme from that many proxies' X-Forwarded-* headers.
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    logs.init_app(app)
-    metrics.init_app(app)  # wraps the request-id middleware: times the whole request
-    app.add_url_rule("/static/vendor/<path:filename>", "vendored_asset", _vendored_asset)
 
-    _init_sqlite()
-    db.init_app(app)
-    cache.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
-    redis.init_app(app)
-    wechat.init_app(app)
+
+def _init_http(app):
+    """What serving HTTP needs: the API and the console with their routes, errors, rate limits, CLI."""
+    from flask_migrate import Migrate
+
+    from server import api as api_routes, cli, errors, web
+    from server.api import ratelimit, security
+    from server.extensions import Api, db
+
+    app.add_url_rule("/static/vendor/<path:filename>", "vendored_asset", _vendored_asset)
+    Migrate(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     # One Api per app: flask-smorest keeps the app and its spec on the Api object.
     api = Api(app)
     security.init_app(app)
@@ -133,4 +160,3 @@ def create_app(config=None):
     ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    return app

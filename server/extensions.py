@@ -11,7 +11,6 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import current_app
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -101,5 +100,4 @@ class RedisClient:
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 redis = RedisClient()

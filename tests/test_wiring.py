@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from server import _sqlite_pragmas, errors
+from server import _sqlite_pragmas, create_app, errors
 from server.api.security import RequestGlobals
 from server.extensions import db
 from server.models import Community, User
@@ -61,6 +61,20 @@ def test_the_session_listeners_are_registered_by_create_app_not_by_importing_the
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_schedulers_app_is_the_web_apps_settings_and_extensions_without_http():
+    """`create_app(serve_http=False)` (`python -m server.scheduler`): every setting the web app has, the
+    same value, and the extensions the scheduler's jobs use; no API or console route, no migrations."""
+    config = {"APP_ENV": "development", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"}
+    web, scheduler = create_app(dict(config)), create_app(dict(config), serve_http=False)
+    # The console sets its session cookie's settings when it is registered: the scheduler has no console.
+    console = {key for key in web.config if key.startswith(("SESSION_", "PERMANENT_SESSION"))}
+    differing = {key for key, value in scheduler.config.items() if web.config.get(key, object()) != value}
+    assert differing <= console
+    assert {"sqlalchemy", "redis", "wechat"} <= set(scheduler.extensions) < set(web.extensions)
+    assert "migrate" in web.extensions and "migrate" not in scheduler.extensions
+    assert [rule.rule for rule in scheduler.url_map.iter_rules()] == ["/metrics"]
 
 
 def test_the_listeners_are_the_ones_registered(app):

@@ -13,7 +13,7 @@ def main(argv=None):
     parser.add_argument("--once", action="store_true", help="draw due lotteries, expire due offers and send due messages once, then exit")
     args = parser.parse_args(argv)
     try:
-        app = create_app()  # configures logging (server.logs), as in the web processes
+        app = create_app(serve_http=False)  # configures logging (server.logs), as in the web processes
     except UnsafeSettings as exc:
         sys.exit(f"python -m server.scheduler: {exc}")
     run(app, once=args.once)
