@@ -534,3 +534,22 @@ def test_a_dead_claimers_batch_is_marked_unknown_at_once_and_a_slow_one_keeps_it
     assert [status[m.id] for m in slow] == ["sent", "sent"]
     assert [status[m.id] for m in silent] == ["sending", "sending"]
     assert len(emulator.messages()) == 2
+
+
+def test_each_batch_sends_with_the_token_redis_holds_as_it_starts(clean_app, emulator, dispatch, messages):
+    """The sending threads remember the access token between sends (wechat.TOKEN_MEMO_SECONDS) but read
+    it from Redis again as they start on a batch: a token another process has replaced since the last
+    batch is not sent with (no refusal, no fetch of their own)."""
+    from server.wechat import new_service
+
+    _users_with_due(clean_app, emulator, 16)
+    assert dispatch(limit=8) == {"sent": 8}
+    emulator.invalidate_tokens()
+    with clean_app.app_context():  # another process: refused (40001), it fetches the next token into Redis
+        new_service(clean_app).get_phone_number(emulator.mint_phone_code("13700001111")["code"])
+    fetches = len(emulator.calls("/cgi-bin/stable_token"))
+    assert dispatch() == {"sent": 8}
+    sends = emulator.calls("/cgi-bin/message/subscribe/send")
+    assert len(sends) == 16  # none refused and made again
+    assert len({call["query"]["access_token"] for call in sends[8:]}) == 1
+    assert len(emulator.calls("/cgi-bin/stable_token")) == fetches

@@ -50,8 +50,8 @@ knowledge). Lock order: the batch's outbox rows, then the credit rows in (user, 
 import contextvars
 import logging
 import threading
-from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -252,30 +252,35 @@ def _sending_pool():
 
 
 def send_kept(messages, stop=None, heartbeat=None):
-    """Send the kept messages of a committed claim, SEND_THREADS at a time. A message not yet handed
-    to WeChat when `stop` is set is released (`status` "released"). `heartbeat()` is called at least
-    once a second while sends are in flight (it limits itself: `status.heartbeat`), so a live claimer
-    never looks dead."""
+    """Send the kept messages of a committed claim, SEND_THREADS at a time: each sending thread takes
+    the next message of the batch as soon as its send is done. A message not yet handed to WeChat when
+    `stop` is set is released (`status` "released"). `heartbeat()` is called at least once a second
+    while sends are in flight (it limits itself: `status.heartbeat`), so a live claimer never looks
+    dead."""
     app = current_app._get_current_object()
     state = app.config["WECHAT_MINIPROGRAM_STATE"]
     max_attempts = app.config["REMINDER_MAX_ATTEMPTS"]
+    waiting = deque(messages)
+
+    def send_until_done():
+        _sender(app).reread_token()  # a batch's sends use the token Redis holds as it starts
+        while stop is None or not stop.is_set():
+            try:
+                message = waiting.popleft()  # atomic: no two threads take the same message
+            except IndexError:
+                return
+            _send_one(app, message, state, max_attempts)
+
     pool = _sending_pool()
-    waiting = list(reversed(messages))
-    running = set()
-    while waiting or running:
-        while waiting and len(running) < SEND_THREADS:
-            if stop is not None and stop.is_set():
-                for message in waiting:
-                    message.status, message.refund = "released", True
-                waiting = []
-                break
-            # In a copy of this context: the tick's request id goes with the sending thread's log lines.
-            context = contextvars.copy_context()
-            running.add(pool.submit(context.run, _send_one, app, waiting.pop(), state, max_attempts))
-        if running:
-            _done, running = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+    # Each in a copy of this context: the tick's request id goes with the sending threads' log lines.
+    running = {pool.submit(contextvars.copy_context().run, send_until_done)
+               for _ in range(min(SEND_THREADS, len(messages)))}
+    while running:
+        _done, running = wait(running, timeout=1.0)
         if heartbeat is not None:
             heartbeat()
+    for message in waiting:  # left when `stop` was set
+        message.status, message.refund = "released", True
 
 
 def record_outcomes(worker_id, messages):

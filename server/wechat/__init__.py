@@ -181,9 +181,14 @@ class WeChatService:
         self._sends = None  # urllib3 pool manager of the subscribe sends, made on first use
         self._token_memo = (None, 0.0)  # (token, monotonic time it was read)
 
+    def reread_token(self):
+        """Forget the token remembered for sends (Redis keeps it): the next send reads Redis again. The
+        scheduler's sending threads call it as they start on a batch."""
+        self._token_memo = (None, 0.0)
+
     def _forget_token(self):
         """A token error: forget the token, here and in Redis, so the next call fetches it again."""
-        self._token_memo = (None, 0.0)
+        self.reread_token()
         self.client.forget_access_token()
 
     def _call(self, fn, **raise_kwargs):
@@ -264,7 +269,7 @@ class WeChatService:
 
     def _send_token(self):
         """The access token for a subscribe send, read from Redis (fetched when missing, `_call`) at most
-        every TOKEN_MEMO_SECONDS.
+        every TOKEN_MEMO_SECONDS, and again after `reread_token`.
 
         Invariant: a remembered token is never used more than TOKEN_MEMO_SECONDS after Redis held it,
         and Redis drops it TOKEN_EARLY_REFRESH_SECONDS (more) before WeChat's expiry, so no send goes
