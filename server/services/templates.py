@@ -35,9 +35,14 @@ STATUS = {
 LEGACY_VALUE_NAMES = {"role": "post"}
 
 
+def template_id(kind):
+    """The template id of one message kind (a key of `TEMPLATE_KEYS`)."""
+    return current_app.config[f"WECHAT_TEMPLATE_{kind.upper()}"]
+
+
 def template_ids():
     """`{key: template_id}` for every template (`TEMPLATE_KEYS`)."""
-    return {key: current_app.config[f"WECHAT_TEMPLATE_{key.upper()}"] for key in TEMPLATE_KEYS}
+    return {key: template_id(key) for key in TEMPLATE_KEYS}
 
 
 def field_mapping(kind):
@@ -118,4 +123,4 @@ def render_message(kind, payload):
     page_template = current_app.config[f"WECHAT_TEMPLATE_{kind.upper()}_PAGE"]
     # A payload may name its own page (an hours query's answer opens 我的时长, not an activity).
     page = payload.get("page") or (page_template.format_map(defaultdict(str, payload)) if page_template else None)
-    return template_ids()[kind], data, page
+    return template_id(kind), data, page
