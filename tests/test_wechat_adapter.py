@@ -151,3 +151,19 @@ def test_text_check_of_an_openid_without_a_recent_visit_is_rejected(service, emu
     with pytest.raises(WeChatRejected) as raised:
         service.check_text("o-never-logged-in", "周六上午党课", 2)
     assert raised.value.errcode == 61010
+
+
+def test_sends_go_through_the_environments_proxy_as_the_other_calls_do(emulator, emulator_server, clean_app,
+                                                                         monkeypatch):
+    """`_pool_manager`: with HTTP_PROXY set (and WeChat's host not in NO_PROXY) the subscribe send goes
+    through that proxy as requests sends the token fetch. The emulator stands in for the proxy here: a
+    request for WeChat's unresolvable host reaches it only through the proxy."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", emulator_server.url.replace("http://", "http://proxy-user:secret@"))
+    service = WeChatService(clean_app.config["WECHAT_APPID"], clean_app.config["WECHAT_SECRET"],
+                            "http://api.weixin.invalid", clean_app.extensions["redis"], 2)
+    openid = emulator.mint_login_code()["openid"]
+    emulator.accept_subscription(openid, "tmpl-activity-reminder")
+    assert service.send_subscribe_message(openid, "tmpl-activity-reminder", {"thing1": "代理"})
+    assert [call["path"] for call in emulator.calls()] == ["/cgi-bin/stable_token", SEND]
