@@ -341,11 +341,11 @@ def send_batch(worker_id, size, stop=None, heartbeat=None):
     send_kept(to_send, stop, heartbeat)
     record_outcomes(worker_id, to_send)
     db.session.commit()
+    outcomes = Counter(("pending" if m.status == "released" else m.status, m.errcode) for m in claimed)
     counts = Counter()
-    for message in claimed:
-        status = "pending" if message.status == "released" else message.status
-        counts[status] += 1
-        OUTBOX_MESSAGES.labels(status, message.errcode).inc()
+    for (status, errcode), count in outcomes.items():
+        counts[status] += count
+        OUTBOX_MESSAGES.labels(status, errcode).inc(count)
     return dict(counts)
 
 
