@@ -361,7 +361,9 @@ class WeChatService:
 def _pool_manager(base_url, proxies, verify):
     """The urllib3 pool manager the subscribe sends go through, with what requests uses for the other
     calls (`_Client`): the environment's proxy for WeChat's host and the CA bundle."""
-    tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": verify if isinstance(verify, str) else certifi.where()}
+    bundle = verify if isinstance(verify, str) else certifi.where()
+    # As requests does: a REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) may name a file or a directory.
+    tls = {"cert_reqs": "CERT_REQUIRED", ("ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"): bundle}
     proxy = proxies.get(urlsplit(base_url).scheme)
     if not proxy:
         return urllib3.PoolManager(**tls)
