@@ -214,19 +214,24 @@ def _judge_failure(message, error, max_attempts, now):
 _senders = threading.local()
 
 
-def _sender(app):
-    """This thread's WeChat client (wechat.new_service): its own HTTP session, kept alive between sends."""
+def _sender(app, batch):
+    """This thread's WeChat client (wechat.new_service): its own HTTP session, kept alive between sends.
+    On its first send of a `batch` it rereads the shared access token from Redis (`reread_token`), so
+    a batch's sends use the token Redis holds as the batch starts."""
     service = getattr(_senders, "service", None)
     if service is None or _senders.app is not app:
         _senders.service, _senders.app = new_service(app), app
+    if getattr(_senders, "batch", None) is not batch:
+        _senders.batch = batch
+        _senders.service.reread_token()
     return _senders.service
 
 
-def _send_one(app, message, state, max_attempts):
-    """Send one kept message from a sending thread and set its outcome on `message`."""
+def _send_one(app, batch, message, state, max_attempts):
+    """Send one kept message of `batch` from a sending thread and set its outcome on `message`."""
     try:
         with WECHAT_LATENCY.labels("subscribe_send").time():
-            msgid = _sender(app).send_subscribe_message(
+            msgid = _sender(app, batch).send_subscribe_message(
                 message.openid, message.template_id, message.data, page=message.page, miniprogram_state=state
             )
     except WeChatError as error:
@@ -261,15 +266,15 @@ def send_kept(messages, stop=None, heartbeat=None):
     state = app.config["WECHAT_MINIPROGRAM_STATE"]
     max_attempts = app.config["REMINDER_MAX_ATTEMPTS"]
     waiting = deque(messages)
+    batch = object()  # this batch, to the sending threads (`_sender`)
 
     def send_until_done():
-        _sender(app).reread_token()  # a batch's sends use the token Redis holds as it starts
         while stop is None or not stop.is_set():
             try:
                 message = waiting.popleft()  # atomic: no two threads take the same message
             except IndexError:
                 return
-            _send_one(app, message, state, max_attempts)
+            _send_one(app, batch, message, state, max_attempts)
 
     pool = _sending_pool()
     # Each in a copy of this context: the tick's request id goes with the sending threads' log lines.
