@@ -53,7 +53,9 @@ def start_scheduler(database_url, emulator_server, tmp_path):
                       SCHEDULER_TICK_SECONDS=1)
 
     def start():
-        process = spawn(SCHEDULER, env, str(tmp_path / f"scheduler-{len(started)}.log"))
+        log_path = tmp_path / f"scheduler-{len(started)}.log"
+        process = spawn(SCHEDULER, env, str(log_path))
+        process.log_path = log_path
         started.append(process)
         return process
 
@@ -84,10 +86,18 @@ def received_titles(emulator):
     return Counter(m["data"]["thing1"]["value"] for m in emulator.messages())
 
 
+def ticking(process):
+    """Whether the scheduler process is up: its stop signals are handled (it logs this right after)."""
+    return "ticking every" in process.log_path.read_text()
+
+
 def finish_with_two_schedulers(clean_app, start_scheduler):
     second, third = start_scheduler(), start_scheduler()
     # Nothing pending nor in a batch in hand (a stop now would put that batch's unsent back to pending).
     wait_for(lambda: not {"pending", "sending"} & set(statuses(clean_app)), what="the pending messages to be sent")
+    # One may have sent everything before the other finished starting: a SIGTERM then would meet Python's
+    # default handler (exit -15, nothing claimed, nothing lost), not the scheduler's own.
+    wait_for(lambda: ticking(second) and ticking(third), what="both schedulers to be up")
     for process in (second, third):
         process.send_signal(signal.SIGTERM)
     for process in (second, third):
