@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from factories import create_activity
+from factories import create_activity, local
 from sqlalchemy import event, select
 
 from server.errors import DomainError
@@ -87,6 +87,12 @@ def test_a_sign_up_reads_once_updates_once_and_inserts_once(organizer, residents
         response = sign_up(second, activity)
     assert response.status_code == 201 and response.get_json()["waitlist_position"] == 1
     assert seen == writes, seen
+    lottery = create_activity(organizer, capacity=1, signup_mode="lottery", signup_closes_at=local(days=2),
+                              draw_at=local(days=2, hour=12))
+    with statements() as seen:  # a lottery entry too (FOR SHARE instead of the UPDATE)
+        response = sign_up(first, lottery)
+    assert response.status_code == 201 and response.get_json()["status"] == "entered"
+    assert seen == (writes[:1] if one_statement else ["SELECT", "SELECT", "INSERT registrations"]), seen
 
 
 def test_signing_up_again_and_answering_questions_take_the_two_statements(organizer, residents, statements,
@@ -158,6 +164,7 @@ _STATES = {
     "ended": ("published", -3 * _H, -_H, None, None),
     "draft": ("draft", 2 * _H, 4 * _H, None, None),
     "cancelled": ("cancelled", 2 * _H, 4 * _H, None, None),
+    "sealed": ("published", 2 * _H, 4 * _H, None, None),  # a lottery whose entries were sealed
 }
 _QUESTIONS = {"none": None, "empty": [], "one": [{"id": "q1", "kind": "number", "label": "年龄", "required": True,
                                                   "options": [], "min": 1, "max": 99}]}
@@ -167,7 +174,8 @@ _SIZES = ((3, 0, 1), (3, 3, 1), (3, 2, 2), (2, 0, 3))
 # makes one not plain (audience, mode, questions) with places free and without
 _CASES = [*itertools.product(_STATES, ("all",), _SIZES, (True, False), ("first_come",), ("none",)),
           *itertools.product(("open",), ("all", "party_members"), _SIZES[:2], (True,),
-                             ("first_come", "lottery", "approval"), _QUESTIONS)]
+                             ("first_come", "lottery", "approval"), _QUESTIONS),
+          ("sealed", "all", _SIZES[0], True, "lottery", "none")]
 # The caller's own row on an open activity: none, or one in this status (and a deleted caller).
 _CALLERS = (None, "confirmed", "waitlisted", "cancelled", "rejected", "deleted")
 
@@ -206,7 +214,7 @@ def test_the_sign_up_in_its_read_answers_as_the_ordinary_path(clean_app):
             row = Activity(community_id=community.id, title=state, category="other", starts_at=starts, ends_at=ends,
                            signup_opens_at=opens, signup_closes_at=closes, capacity=size[0],
                            confirmed_count=size[1], waitlist_enabled=waitlist, audience=audience, status=status,
-                           signup_mode=mode, questions=_QUESTIONS[asks])
+                           signup_mode=mode, questions=_QUESTIONS[asks], draw_sealed_at=now if state == "sealed" else None)
             db.session.add(row)
             return row
 

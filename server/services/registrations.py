@@ -21,7 +21,7 @@ recorded as outbox rows in the same transaction; nothing is sent before the comm
 
 from datetime import timedelta
 
-from sqlalchemy import Text, and_, bindparam, case, cast, func, insert, literal, or_, select, true, update
+from sqlalchemy import Text, and_, bindparam, case, cast, func, insert, literal, or_, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
@@ -183,8 +183,9 @@ _REUSE_REGISTRATION = (
 
 
 def _record_counted(taken, status):
-    """The INSERT of the registration whose place (or waitlist spot) the UPDATE in the CTE `taken` counted,
-    as a CTE (`made`: its `id` and `registered_at`), with `status` (an expression over `taken`'s columns).
+    """The INSERT of the registration whose place (or waitlist spot) the UPDATE in the CTE `taken` counted
+    (or whose entry the lock in it let in), as a CTE (`made`: its `id`, `registered_at` and `status`),
+    with `status` (an expression over `taken`'s columns; `taken.c.id` is the activity's).
 
     It reads its rows from the UPDATE's RETURNING, so it inserts exactly when the UPDATE matched (under
     the activity's row lock), and stamps `registered_at` with the database's clock at that moment
@@ -203,7 +204,7 @@ def _record_counted(taken, status):
         func.clock_timestamp(type_=registrations.c.registered_at.type),
     )
     return (insert(registrations).from_select(columns, row)
-            .returning(registrations.c.id, registrations.c.registered_at).cte("made"))
+            .returning(registrations.c.id, registrations.c.registered_at, registrations.c.status).cte("made"))
 
 
 def _recorded_place_statement(place_update, status):
@@ -288,14 +289,14 @@ _WITHOUT_PLACE = {"lottery": "entered", "approval": "pending"}
 
 def _read_and_record_statement():
     """`SIGNUP_READ` that also signs the caller up when the read shows a plain sign-up, in one statement
-    (PostgreSQL: the read in a WITH, feeding `_CONFIRM`'s or `_QUEUE`'s UPDATE and the INSERT), for
-    `read_and_record`.
+    (PostgreSQL: the read in a WITH, feeding an UPDATE or a lock, and the INSERT), for `read_and_record`.
 
     Plain, on the read: the caller's account is live and holds no row on the activity, the activity
-    is open to all, takes places (`signup_mode` not in `_WITHOUT_PLACE`) and asks no questions. The
-    UPDATE does what `_place_attempts` would try first on that read: `_CONFIRM`'s count and WHERE
-    when the places looked free, else `_QUEUE`'s (the same `_signup_conditions`), re-checked under
-    the row lock; it returns which (`confirmed`).
+    is open to all and asks no questions, and takes places (`signup_mode` not in `_WITHOUT_PLACE`)
+    or is a lottery. Taking places, the UPDATE does what `_place_attempts` would try first on that
+    read: `_CONFIRM`'s count and WHERE when the places looked free, else `_QUEUE`'s (the same
+    `_signup_conditions`), re-checked under the row lock; it returns which (`confirmed`). A lottery
+    entry holds the row as `_ENTRY_WINDOW` does (FOR SHARE, the same WHERE).
     """
     read = _signup_statement().cte("signup_read")
     table = Activity.__table__
@@ -306,12 +307,11 @@ def _read_and_record_statement():
         read.c.caller_active,
         read.c.mine_id.is_(None),
         read.c.audience == "all",
-        *(read.c.signup_mode != mode for mode in _WITHOUT_PLACE),
         or_(read.c.questions.is_(None), cast(read.c.questions, Text) == "[]"),
     )
     taken = (
         update(table)
-        .where(table.c.id == read.c.id, plain, still_open,
+        .where(table.c.id == read.c.id, plain, *(read.c.signup_mode != mode for mode in _WITHOUT_PLACE), still_open,
                or_(and_(looked_free, fits), and_(~looked_free, ~fits, table.c.waitlist_enabled)))
         .values(confirmed_count=table.c.confirmed_count + case((looked_free, places), else_=0),
                 waitlist_count=table.c.waitlist_count + case((looked_free, 0), else_=1),
@@ -320,14 +320,22 @@ def _read_and_record_statement():
                    looked_free.label("confirmed"))
         .cte("taken")
     )
-    status = case((taken.c.confirmed, "confirmed"), else_="waitlisted").cast(Registration.__table__.c.status.type)
-    made = _record_counted(taken, status)
-    fresh = (taken.c.waitlist_count, taken.c.title, taken.c.venue, taken.c.confirmed)
+    window = (select(table.c.id)
+              .where(table.c.id == read.c.id, plain, read.c.signup_mode == "lottery", still_open,
+                     table.c.draw_sealed_at.is_(None))
+              .with_for_update(read=True, of=table).cte("entry_window"))
+    status_type = Registration.__table__.c.status.type
+    let_in = union_all(
+        select(taken.c.id, case((taken.c.confirmed, "confirmed"), else_="waitlisted").cast(status_type).label("status")),
+        select(window.c.id, literal(_WITHOUT_PLACE["lottery"], status_type).label("status")),
+    ).subquery("let_in")
+    made = _record_counted(let_in, let_in.c.status)
+    fresh = (taken.c.waitlist_count, taken.c.title, taken.c.venue)
     return (
         select(*(column for column in read.c if column.name != "starts_at"),
                # the time under the lock when signed up (the reminders are due from it), else the read's
                func.coalesce(taken.c.starts_at, read.c.starts_at).label("starts_at"),
-               *fresh, made.c.id.label("registration_id"), made.c.registered_at)
+               *fresh, made.c.id.label("registration_id"), made.c.registered_at, made.c.status.label("recorded"))
         .select_from(read.outerjoin(taken, true()).outerjoin(made, true()))
     )
 
@@ -337,21 +345,22 @@ _READ_AND_RECORD = _read_and_record_statement()
 
 def read_and_record(activity_id, user_id, places):
     """The sign-up's fastest path: `read_for_signup`, and in the same statement, when the read shows a
-    plain sign-up (`_read_and_record_statement`), the first attempt of `take_places_and_record`.
+    plain sign-up (`_read_and_record_statement`), the first attempt of `take_places_and_record` (a
+    lottery's: `_hold_entry_window` and the entry's INSERT).
     For a body without remark or answers (nothing to check before the lock), on PostgreSQL.
 
     Invariant: the same as `read_for_signup` followed, when `check_signup` passes on that read, by the
-    first UPDATE and INSERT `take_places_and_record` tries: the checks this skips in Python are in the
-    statement's WHERE (the read's columns for who the caller is and what the activity asks; the
-    UPDATE's, under the row lock, for everything another sign-up or an organizer may change), so
-    it records exactly the sign-ups the ordinary path would record, as it would. When it records
+    first UPDATE (or FOR SHARE) and INSERT the ordinary path makes: the checks this skips in Python
+    are in the statement's WHERE (the read's columns for who the caller is and what the activity
+    asks; the UPDATE's or lock's, under the row lock, for everything another sign-up or an organizer
+    may change), so it records exactly the sign-ups the ordinary path would record, as it would. When it records
     nothing, the row is the read and the ordinary path goes on from it; when a simultaneous tap of
     the same user inserted first (the unique constraint), it is rolled back and the read made again.
     (tests/test_activity_fast_paths.py, test_activity_concurrency.py)
 
     Returns `(activity, recorded)`: the read's row (None: no such activity), and the same row when
-    the sign-up was recorded (`registration_id`, `registered_at`, `confirmed`, and the activity's
-    fresh `waitlist_count`, `starts_at`, `title`, `venue`), else None.
+    the sign-up was recorded (`registration_id`, `registered_at`, its status `recorded`, and for a
+    place or waitlist spot the activity's fresh `waitlist_count`, `starts_at`, `title`, `venue`), else None.
     """
     params = {"user": user_id, "activity": activity_id, "b_places": places, "b_now": utcnow(), "r_user": user_id,
               "r_companions": places - 1, "r_remark": "", "r_answers": None}
@@ -442,9 +451,9 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     if not remark and not answers and _updates_in_a_with():  # nothing to check before the lock
         activity, recorded = read_and_record(activity_id, user_id, places)
         if recorded is not None:
-            values = _new_registration("confirmed" if recorded.confirmed else "waitlisted", companions, remark,
-                                       None, recorded.registered_at)
-            return _signed_up(activity_id, user_id, recorded, recorded.registration_id, values)
+            values = _new_registration(recorded.recorded, companions, remark, None, recorded.registered_at)
+            counted = recorded if recorded.recorded in ("confirmed", "waitlisted") else None  # not an entry
+            return _signed_up(activity_id, user_id, counted, recorded.registration_id, values)
     else:
         activity = read_for_signup(activity_id, user_id)
     if activity is not None and not activity.caller_active:
