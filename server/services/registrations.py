@@ -514,10 +514,12 @@ def _new_registration(status, companions, remark, answers, registered_at):
 def _signed_up(activity_id, user_id, taken, registration_id, values):
     """What `register_for_activity` returns for the registration it recorded (`values`: `_new_registration`),
     the cache told and a confirmed place's reminders scheduled. `taken`: the activity's fresh row of
-    the UPDATE that counted the place (None: an entry or a pending sign-up, which change no count)."""
+    the UPDATE that counted the place (None: an entry or a pending sign-up, which change no count).
+
+    Every sign-up changes what the lists show, an entry or a pending one too: the caller's own row
+    on them (`my_registration`, cached with the pages: `cache.read_list`)."""
     status = values["status"]
-    if taken is not None:
-        cache.mark_changed(db.session, "activities")
+    cache.mark_changed(db.session, "activities")
     if status == "confirmed":
         schedule_registration_reminders(taken, registration_id, user_id)
     registration = {"id": registration_id, "activity_id": activity_id, **values}
