@@ -5,14 +5,16 @@ Each test states the invariant a fast path keeps; each would fail if the fast pa
 rows served from an older version, the revocation check skipped, a 304 for bytes that changed).
 """
 
+import contextlib
 import threading
 
 import pytest
 import requests
 from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from factories import book, create_activity, create_shift, create_site
+from factories import book, create_activity, create_shift, create_site, local
+from sqlalchemy import event
 
-from server.extensions import redis
+from server.extensions import db, redis
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
 ACTIVITIES, SHIFTS = "/api/v1/activities", "/api/v1/shifts"
@@ -166,3 +168,99 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
     assert problems == []
     final = item(organizer, ACTIVITIES, activity["id"])
     assert (final["confirmed_count"], final["waitlist_count"]) == (15, 15)
+
+
+# --- the caller's own rows survive other people's sign-ups and bookings (`cache.only_own_rows_changed`) ---
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements run (by any request) inside the block."""
+    seen = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _many):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def own_rows_asked(seen, table):
+    """The statements among `seen` that read the caller's own rows of `table` (`my_registrations_for`,
+    `my_bookings_for`: by user, among the page's items)."""
+    return [s for s in seen if s.lstrip().startswith("SELECT") and f"{table}.user_id = " in s
+            and "IN (" in s and "FROM activities" not in s and "FROM shifts" not in s]
+
+
+def test_my_own_rows_stay_cached_through_other_peoples_sign_ups_and_bookings(organizer, residents, clean_app):
+    """A sign-up or booking changes only its author's own rows: everyone else's stay in the cache (the
+    pages, whose place counts changed, are computed again)."""
+    activity = create_activity(organizer, capacity=1)
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
+    reader, first, second = residents(3)
+    assert reader.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    book(reader, shift)
+    with statements(clean_app) as seen:
+        for path in (ACTIVITIES, SHIFTS):
+            reader.get(path)  # the reader's own rows are read and cached
+    assert len(own_rows_asked(seen, "registrations")) == len(own_rows_asked(seen, "bookings")) == 1
+    assert first.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    book(first, shift)
+    with statements(clean_app) as seen:
+        mine = item(reader, ACTIVITIES, activity["id"])["my_registration"]
+        booking = item(reader, SHIFTS, shift["id"])["my_booking"]
+    assert (mine["status"], booking["status"]) == ("confirmed", "booked")
+    assert own_rows_asked(seen, "registrations") == own_rows_asked(seen, "bookings") == []
+    assert any("FROM activities" in s for s in seen)  # the page itself was computed again
+    # The author's own rows are read again: their sign-up shows (waitlisted behind the first).
+    assert item(first, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+    assert second.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert item(second, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+
+
+def test_a_place_in_the_waitlist_moves_up_at_once_when_someone_ahead_leaves(organizer, residents):
+    """A cancellation moves other people's own rows (a promotion, the waitlist's positions): everyone's
+    cached rows are retired, whoever cancelled."""
+    activity = create_activity(organizer, capacity=1)
+    people = residents(4)
+    path = f"/api/v1/activities/{activity['id']}/registrations"
+    for person in people[:3]:
+        assert person.post(path, json={}).status_code == 201
+    last = people[2]
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+    assert people[3].post(path, json={}).status_code == 201  # behind the last: changes nothing of theirs
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+    assert people[1].delete(f"{path}/me").status_code == 200  # the first in the waitlist gives up
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+    assert people[0].delete(f"{path}/me").status_code == 200  # the confirmed one gives up: the last moves up
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] is None
+    assert item(people[3], ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+
+
+def test_my_own_rows_are_read_again_for_a_page_that_shows_other_items(organizer, residents):
+    """Own rows cached for a page are used only for a page of the same items: someone else's booking
+    fills a shift, the next one (which the caller booked) joins the page of shifts with a free place."""
+    site = create_site(organizer)
+    full_soon = create_shift(organizer, site, roles=[("测温", 1)], starts_at=local(days=1, hour=8))
+    mine = create_shift(organizer, site, roles=[("测温", 2)], starts_at=local(days=2, hour=8))
+    reader, other = residents(2)
+    book(reader, mine)
+    page = f"{SHIFTS}?available=true&page_size=1"
+    assert [i["id"] for i in reader.get(page).get_json()["items"]] == [full_soon["id"]]
+    book(other, full_soon)
+    shown = reader.get(page).get_json()["items"]
+    assert [i["id"] for i in shown] == [mine["id"]]
+    assert shown[0]["my_booking"]["status"] == "booked"
+
+
+def test_a_sign_up_that_takes_no_place_shows_at_once(organizer, residents):
+    """An approval sign-up (`pending`) changes no place count, only the caller's own row: it shows."""
+    activity = create_activity(organizer, signup_mode="approval")
+    (person,) = residents(1)
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"] is None
+    assert person.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"]["status"] == "pending"

@@ -399,6 +399,8 @@ def register_for_activity(user_id, activity_id, companions=0, remark="", answers
         return other, False
     if taken is not None:  # counts changed (an entry or a pending sign-up changes none)
         cache.mark_changed(db.session, "activities")
+    # A new registration, at the end of the waitlist if waitlisted: no one else's own row changes.
+    cache.only_own_rows_changed(db.session, "activities", user_id)
     if status == "confirmed":
         schedule_registration_reminders(taken, registration_id, user_id)
     registration = {"id": registration_id, "activity_id": activity_id, **values}
