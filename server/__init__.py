@@ -78,7 +78,7 @@ def _vendored_asset(filename):
 def create_app(config=None):
     """Build the app. `config` overrides settings from the environment (tests use it)."""
     from server import api as api_routes, cli, errors, logs, metrics, web, wechat
-    from server.api import ratelimit, security
+    from server.api import list_fast_path, ratelimit, security
     from server.config import check_settings, load_settings
     from server.extensions import Api, db, migrate, redis
     from server.services import cache
@@ -111,6 +111,7 @@ def create_app(config=None):
     check_settings(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.json.ensure_ascii = False
+    list_fast_path.init_app(app)  # in front of Flask, inside the middlewares below
     if app.config["TRUSTED_PROXIES"]:
         # The client address (rate limits) and scheme from that many proxies' X-Forwarded-* headers.
         hops = app.config["TRUSTED_PROXIES"]
