@@ -22,19 +22,11 @@ import sqlalchemy as sa
 from werkzeug.test import Client, EnvironBuilder
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from bench import fresh_database  # noqa: E402
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Community, User  # noqa: E402
 from server.services.tokens import issue_token  # noqa: E402
-
-
-def _drop_everything(url):
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        metadata = sa.MetaData()
-        metadata.reflect(conn)
-        metadata.drop_all(conn)
-    engine.dispose()
 
 
 @contextlib.contextmanager
@@ -57,7 +49,7 @@ def main():
     parser.add_argument("--profile", choices=("first", "hit"), help="print cProfile's top functions of these reads")
     args = parser.parse_args()
     url = os.environ["BENCH_DATABASE_URL"]
-    _drop_everything(url)
+    fresh_database(url).dispose()
     app = create_app({"APP_ENV": "development", "SECRET_KEY": "x" * 40, "DATABASE_URL": url,
                       "REDIS_URL": os.environ["BENCH_REDIS_URL"], "LOG_LEVEL": "WARNING",
                       **({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False, "hide_parameters": True}}

@@ -10,7 +10,7 @@ import contextlib
 
 import pytest
 from factories import book, create_activity, create_shift, create_site
-from flask import request_started
+from flask import request, request_started
 from prometheus_client import REGISTRY
 
 from server.extensions import redis
@@ -25,8 +25,6 @@ def flask_requests(app):
     seen = []
 
     def note(_sender, **_extra):
-        from flask import request
-
         seen.append(request.full_path.rstrip("?"))
 
     request_started.connect(note, app)

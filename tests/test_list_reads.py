@@ -10,11 +10,10 @@ import threading
 
 import pytest
 import requests
-from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from conftest import TEST_DATABASE_URL, TEST_REDIS_URL, sql_sent
 from factories import book, create_activity, create_shift, create_site, local
-from sqlalchemy import event
 
-from server.extensions import db, redis
+from server.extensions import redis
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
 ACTIVITIES, SHIFTS = "/api/v1/activities", "/api/v1/shifts"
@@ -176,17 +175,8 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
 def statements(app):
     """The SQL statements run (by any request) inside the block."""
     seen = []
-
-    def note(_conn, _cursor, statement, _parameters, _context, _many):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with sql_sent(app, seen.append):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def own_rows_asked(seen, table):
