@@ -14,6 +14,7 @@ from conftest import TEST_DATABASE_URL, TEST_REDIS_URL, sql_sent
 from factories import book, create_activity, create_shift, create_site, local
 
 from server.extensions import redis
+from server.services import cache
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
 ACTIVITIES, SHIFTS = "/api/v1/activities", "/api/v1/shifts"
@@ -254,3 +255,21 @@ def test_a_sign_up_that_takes_no_place_shows_at_once(organizer, residents):
     assert item(person, ACTIVITIES, activity["id"])["my_registration"] is None
     assert person.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
     assert item(person, ACTIVITIES, activity["id"])["my_registration"]["status"] == "pending"
+
+
+def test_bumps_owed_by_several_commits_add_up_to_the_widest(clean_app):
+    """A commit that changed only one user's own rows and another, in flight at the same time, that may
+    have changed anyone's: what is paid retires everyone's own rows, not only the first user's."""
+    keys = ("cache:activities:version", "cache:activities:own-version", "cache:activities:user-version:7")
+    with clean_app.app_context():
+        for bumps in ({"activities": None}, {"activities": frozenset({7})}):  # every version exists
+            cache._owe(bumps)
+            cache._pay_owed_bumps()
+        before = redis.mget(keys)
+        cache._owe({"activities": frozenset({7})})
+        cache._owe({"activities": None})
+        cache._owe({"activities": frozenset({8})})
+        assert cache._pay_owed_bumps()
+        after = redis.mget(keys)
+        assert cache._pay_owed_bumps()  # nothing left owed
+    assert [int(a) - int(b) for a, b in zip(after, before)] == [1, 1, 0]

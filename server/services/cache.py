@@ -41,6 +41,7 @@ bump is owed: nothing is read from the cache or stored in it.
 import hashlib
 import json
 import logging
+import itertools
 import secrets
 import threading
 from typing import NamedTuple
@@ -73,9 +74,22 @@ def _redis():
     return current_app.extensions["redis"]
 
 
-# Version bumps that failed after a commit, per Redis client (i.e. per app): {client id: {namespace}}.
+# Version bumps owed after a commit (in flight, or failed), per Redis client (i.e. per app):
+# {client id: {namespace: (sequence number, users)}}; users None: the namespace whole (`_bump`), else its
+# pages and those users' own rows. The sequence number changes with every commit that adds to an entry.
 _owed = {}
 _owed_lock = threading.Lock()
+_owed_sequence = itertools.count(1)
+
+
+def _owe(bumps):
+    """Add a commit's `bumps` (`{namespace: users or None}`) to what this process owes: merged with what
+    is owed already (the namespace whole if either is)."""
+    with _owed_lock:
+        owed = _owed.setdefault(id(_redis()), {})
+        for namespace, users in bumps.items():
+            _, before = owed.get(namespace, (0, frozenset()))
+            owed[namespace] = (next(_owed_sequence), None if before is None or users is None else before | users)
 
 
 def _fresh_version():
@@ -103,19 +117,23 @@ def _bump(namespaces, pages_and_users=()):
     """
     with _redis().pipeline(transaction=True) as pipe:
         for namespace in sorted(namespaces):
-            for key in (f"cache:{namespace}:version", _own_version_key(namespace))[: 2 if namespace in OWN_ROWS else 1]:
-                pipe.set(key, _fresh_version(), nx=True)
-                pipe.incr(key)
+            _increment(pipe, f"cache:{namespace}:version")
+            if namespace in OWN_ROWS:
+                _increment(pipe, _own_version_key(namespace))
         for namespace, users in pages_and_users:
-            key = f"cache:{namespace}:version"
-            pipe.set(key, _fresh_version(), nx=True)
-            pipe.incr(key)
+            _increment(pipe, f"cache:{namespace}:version")
             for user_id in sorted(users):
-                key = _user_version_key(namespace, user_id)
-                pipe.set(key, _fresh_version(), nx=True, ex=USER_VERSION_TTL_SECONDS)
-                pipe.incr(key)
-                pipe.expire(key, USER_VERSION_TTL_SECONDS)
+                _increment(pipe, _user_version_key(namespace, user_id), ex=USER_VERSION_TTL_SECONDS)
         pipe.execute()
+
+
+def _increment(pipe, key, ex=None):
+    """Queue on `pipe` the change of the version at `key`: +1, or a fresh start if Redis holds none (`ex`:
+    its lifetime, renewed)."""
+    pipe.set(key, _fresh_version(), nx=True, ex=ex)
+    pipe.incr(key)
+    if ex is not None:
+        pipe.expire(key, ex)
 
 
 def _current_version(namespace, raw):
@@ -127,25 +145,27 @@ def _current_version(namespace, raw):
     return int(raw)
 
 
-def _pay_owed_bumps(just_committed=frozenset(), own_rows_only=None):
-    """Make the bumps this process owes, in one round trip; True when none is owed any more (Redis
-    answered). Those not `just_committed` are retries of bumps that failed after their commit: logged.
-    Each owed namespace is bumped whole (`_bump`), but those of `own_rows_only` (`{namespace: users}`,
-    the commit's `only_own_rows_changed`), which bump their pages and those users' own rows."""
+def _pay_owed_bumps(just_committed=frozenset()):
+    """Make the bumps this process owes (`_owe`), in one round trip; True when none is owed any more
+    (Redis answered). Those not `just_committed` are retries of bumps that failed after their commit:
+    logged. An entry a commit added to meanwhile stays owed (that commit may have come after the bump)."""
     key = id(_redis())
     with _owed_lock:
-        owed = set(_owed.get(key, ()))
+        owed = dict(_owed.get(key, {}))
     if not owed:
         return True
-    partly = {namespace: users for namespace, users in (own_rows_only or {}).items() if namespace in owed}
     try:
-        _bump(owed - partly.keys(), partly.items())
+        _bump([namespace for namespace, (_, users) in owed.items() if users is None],
+              [(namespace, users) for namespace, (_, users) in owed.items() if users is not None])
     except REDIS_DOWN:
         return False
     with _owed_lock:
-        _owed[key] = _owed.get(key, set()) - owed
-    if owed - just_committed:
-        log.info("cache versions bumped late for %s", sorted(owed - just_committed))
+        still = _owed.get(key, {})
+        for namespace, entry in owed.items():
+            if still.get(namespace) == entry:
+                del still[namespace]
+    if owed.keys() - just_committed:
+        log.info("cache versions bumped late for %s", sorted(owed.keys() - just_committed))
     return True
 
 
@@ -357,20 +377,18 @@ def _own_rows_only(session):
 def _bump_versions(session):
     changed = session.info.pop("cache_changed", None) or set()
     own_rows_only = _own_rows_only(session)
-    if (changed or own_rows_only) and has_app_context():
+    bumps = {namespace: None for namespace in changed - own_rows_only.keys()}
+    bumps.update((namespace, frozenset(users)) for namespace, users in own_rows_only.items())
+    if bumps and has_app_context():
         # Owed before it is tried: a reader in another thread never uses a page of a namespace
-        # whose bump is in flight or failed. (A namespace already owed is owed whole.)
-        with _owed_lock:
-            owed = _owed.setdefault(id(_redis()), set())
-            own_rows_only = {namespace: users for namespace, users in own_rows_only.items() if namespace not in owed}
-            owed.update(changed, own_rows_only)
-        committed = changed | own_rows_only.keys()
+        # whose bump is in flight or failed.
+        _owe(bumps)
         try:
-            if _pay_owed_bumps(just_committed=committed, own_rows_only=own_rows_only):
+            if _pay_owed_bumps(just_committed=bumps.keys()):
                 return
         except Exception:  # nothing after a commit may turn its success into an error
             pass
-        log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(committed))
+        log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(bumps))
 
 
 def _forget_changes(session):
