@@ -1,8 +1,10 @@
 """The list reads' fast path (`pages.list_response`, `cache.read_list`): cached page bytes with the caller's
-own rows spliced in, read in one Redis round trip with the token's revocation marks, and an ETag.
+own rows spliced in, read in one Redis round trip with the token's revocation marks, and an ETag; the
+caller's own rows kept through other people's sign-ups and bookings (`cache.only_own_rows_changed`).
 
 Each test states the invariant a fast path keeps; each would fail if the fast path broke it (a caller's
-rows served from an older version, the revocation check skipped, a 304 for bytes that changed).
+rows served from an older version or for other items, the revocation check skipped, a 304 for bytes
+that changed). The fast path in front of Flask has its own tests: test_list_fast_path.py.
 """
 
 import contextlib
