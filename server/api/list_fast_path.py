@@ -16,6 +16,7 @@ from server.metrics import RULE_KEY
 from server.services import cache
 from server.services.tokens import refuse_if_revoked, revocation_keys, unexpired_claims
 
+
 def serve_cached_list(app, environ, namespace, field, digest):
     """The response `pages.list_response` would give for the query `digest` of `namespace` (a string it
     answered before: `pages.remember_query`), or None when the fast path cannot decide.

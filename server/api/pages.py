@@ -4,6 +4,7 @@ The list reads (`list_response`) serve a public page as the bytes the cache hold
 own row spliced into each item (`fill_page`), in one Redis round trip when both are cached
 (`cache.read_list`, which also reads the token's revocation marks); with an `ETag` of the exact bytes
 sent, so a client that has them gets a 304. The database is asked only for what the cache lacks.
+A read whose answer is all in the cache is answered in front of Flask (`list_fast_path`), the same way.
 """
 
 import hashlib
@@ -168,6 +169,7 @@ def _read_in_autocommit():
 
 
 def _answer(body):
+    """`answer` to this request."""
     return answer(body, request.environ)
 
 
