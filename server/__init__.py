@@ -102,6 +102,10 @@ def create_app(config=None, *, serve_http=True):
     check_settings(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.json.ensure_ascii = False
+    if serve_http:
+        from server.api import list_fast_path
+
+        list_fast_path.init_app(app)  # in front of Flask, inside the middlewares below
     if serve_http and app.config["TRUSTED_PROXIES"]:
         # The client address (rate limits) and scheme from that many proxies' X-Forwarded-* headers.
         hops = app.config["TRUSTED_PROXIES"]

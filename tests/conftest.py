@@ -11,6 +11,7 @@ In parallel (pytest-xdist, `-n N`, as scripts/test runs) each worker has its own
 and fakeredis, and its processes' ports are free ones.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -139,6 +141,22 @@ def make_config(database_url, emulator_url, **overrides):
     }
     config.update(overrides)
     return config
+
+
+@contextlib.contextmanager
+def sql_sent(app, note):
+    """Call `note(statement)` for each SQL statement the app sends inside the block (on any connection)."""
+    with app.app_context():
+        engine = db.engine
+
+    def before_cursor_execute(_conn, _cursor, statement, _parameters, _context, _executemany):
+        note(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def close_app(app):

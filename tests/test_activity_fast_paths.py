@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from conftest import sql_sent
 from factories import create_activity, local
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from server.errors import DomainError
 from server.extensions import db
@@ -32,7 +33,7 @@ def statements(clean_app):
     def collect():
         seen = []
 
-        def note(conn, cursor, statement, parameters, context, executemany):
+        def note(statement):
             words = statement.split()
             verb = words[0].upper()
             if verb == "WITH":  # what the statement reads first (if it does) and writes, in order
@@ -43,13 +44,8 @@ def statements(clean_app):
             table = {"SELECT": None, "INSERT": 2, "UPDATE": 1}.get(verb)
             seen.append(verb if table is None else verb + " " + words[table].strip('"'))
 
-        with clean_app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with sql_sent(clean_app, note):
             yield seen
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
 
     return collect
 

@@ -1,18 +1,22 @@
 """The list reads' fast path (`pages.list_response`, `cache.read_list`): cached page bytes with the caller's
-own rows spliced in, read in one Redis round trip with the token's revocation marks, and an ETag.
+own rows spliced in, read in one Redis round trip with the token's revocation marks, and an ETag; the
+caller's own rows kept through other people's sign-ups and bookings (`cache.only_own_rows_changed`).
 
 Each test states the invariant a fast path keeps; each would fail if the fast path broke it (a caller's
-rows served from an older version, the revocation check skipped, a 304 for bytes that changed).
+rows served from an older version or for other items, the revocation check skipped, a 304 for bytes
+that changed). The fast path in front of Flask has its own tests: test_list_fast_path.py.
 """
 
+import contextlib
 import threading
 
 import pytest
 import requests
-from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from conftest import TEST_DATABASE_URL, TEST_REDIS_URL, sql_sent
 from factories import book, create_activity, create_shift, create_site, local
 
 from server.extensions import redis
+from server.services import cache
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
 ACTIVITIES, SHIFTS = "/api/v1/activities", "/api/v1/shifts"
@@ -178,3 +182,108 @@ def test_no_stale_count_or_own_row_while_redis_is_flushed_during_a_sign_up_burst
     assert problems == []
     final = item(organizer, ACTIVITIES, activity["id"])
     assert (final["confirmed_count"], final["waitlist_count"]) == (15, 15)
+
+
+# --- the caller's own rows survive other people's sign-ups and bookings (`cache.only_own_rows_changed`) ---
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements run (by any request) inside the block."""
+    seen = []
+    with sql_sent(app, seen.append):
+        yield seen
+
+
+def own_rows_asked(seen, table):
+    """The statements among `seen` that read the caller's own rows of `table` (`my_registrations_for`,
+    `my_bookings_for`: by user, among the page's items)."""
+    return [s for s in seen if s.lstrip().startswith("SELECT") and f"{table}.user_id = " in s
+            and "IN (" in s and "FROM activities" not in s and "FROM shifts" not in s]
+
+
+def test_my_own_rows_stay_cached_through_other_peoples_sign_ups_and_bookings(organizer, residents, clean_app):
+    """A sign-up or booking changes only its author's own rows: everyone else's stay in the cache (the
+    pages, whose place counts changed, are computed again)."""
+    activity = create_activity(organizer, capacity=1)
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 3)])
+    reader, first, second = residents(3)
+    assert reader.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    book(reader, shift)
+    with statements(clean_app) as seen:
+        for path in (ACTIVITIES, SHIFTS):
+            reader.get(path)  # the reader's own rows are read and cached
+    assert len(own_rows_asked(seen, "registrations")) == len(own_rows_asked(seen, "bookings")) == 1
+    assert first.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    book(first, shift)
+    with statements(clean_app) as seen:
+        mine = item(reader, ACTIVITIES, activity["id"])["my_registration"]
+        booking = item(reader, SHIFTS, shift["id"])["my_booking"]
+    assert (mine["status"], booking["status"]) == ("confirmed", "booked")
+    assert own_rows_asked(seen, "registrations") == own_rows_asked(seen, "bookings") == []
+    assert any("FROM activities" in s for s in seen)  # the page itself was computed again
+    # The author's own rows are read again: their sign-up shows (waitlisted behind the first).
+    assert item(first, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+    assert second.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert item(second, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+
+
+def test_a_place_in_the_waitlist_moves_up_at_once_when_someone_ahead_leaves(organizer, residents):
+    """A cancellation moves other people's own rows (a promotion, the waitlist's positions): everyone's
+    cached rows are retired, whoever cancelled."""
+    activity = create_activity(organizer, capacity=1)
+    people = residents(4)
+    path = f"/api/v1/activities/{activity['id']}/registrations"
+    for person in people[:3]:
+        assert person.post(path, json={}).status_code == 201
+    last = people[2]
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+    assert people[3].post(path, json={}).status_code == 201  # behind the last: changes nothing of theirs
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 2
+    assert people[1].delete(f"{path}/me").status_code == 200  # the first in the waitlist gives up
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+    assert people[0].delete(f"{path}/me").status_code == 200  # the confirmed one gives up: the last moves up
+    assert item(last, ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] is None
+    assert item(people[3], ACTIVITIES, activity["id"])["my_registration"]["waitlist_position"] == 1
+
+
+def test_my_own_rows_are_read_again_for_a_page_that_shows_other_items(organizer, residents):
+    """Own rows cached for a page are used only for a page of the same items: someone else's booking
+    fills a shift, the next one (which the caller booked) joins the page of shifts with a free place."""
+    site = create_site(organizer)
+    full_soon = create_shift(organizer, site, roles=[("测温", 1)], starts_at=local(days=1, hour=8))
+    mine = create_shift(organizer, site, roles=[("测温", 2)], starts_at=local(days=2, hour=8))
+    reader, other = residents(2)
+    book(reader, mine)
+    page = f"{SHIFTS}?available=true&page_size=1"
+    assert [i["id"] for i in reader.get(page).get_json()["items"]] == [full_soon["id"]]
+    book(other, full_soon)
+    shown = reader.get(page).get_json()["items"]
+    assert [i["id"] for i in shown] == [mine["id"]]
+    assert shown[0]["my_booking"]["status"] == "booked"
+
+
+def test_a_sign_up_that_takes_no_place_shows_at_once(organizer, residents):
+    """An approval sign-up (`pending`) changes no place count, only the caller's own row: it shows."""
+    activity = create_activity(organizer, signup_mode="approval")
+    (person,) = residents(1)
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"] is None
+    assert person.post(f"/api/v1/activities/{activity['id']}/registrations", json={}).status_code == 201
+    assert item(person, ACTIVITIES, activity["id"])["my_registration"]["status"] == "pending"
+
+
+def test_bumps_owed_by_several_commits_add_up_to_the_widest(clean_app):
+    """A commit that changed only one user's own rows and another, in flight at the same time, that may
+    have changed anyone's: what is paid retires everyone's own rows, not only the first user's."""
+    keys = ("cache:activities:version", "cache:activities:own-version", "cache:activities:user-version:7")
+    with clean_app.app_context():
+        for bumps in ({"activities": None}, {"activities": frozenset({7})}):  # every version exists
+            cache._owe(bumps)
+            cache._pay_owed_bumps()
+        before = redis.mget(keys)
+        cache._owe({"activities": frozenset({7})})
+        cache._owe({"activities": None})
+        cache._owe({"activities": frozenset({8})})
+        assert cache._pay_owed_bumps()
+        after = redis.mget(keys)
+        assert cache._pay_owed_bumps()  # nothing left owed
+    assert [int(a) - int(b) for a, b in zip(after, before)] == [1, 1, 0]

@@ -4,12 +4,13 @@ The list reads (`list_response`) serve a public page as the bytes the cache hold
 own row spliced into each item (`fill_page`), in one Redis round trip when both are cached
 (`cache.read_list`, which also reads the token's revocation marks); with an `ETag` of the exact bytes
 sent, so a client that has them gets a 304. The database is asked only for what the cache lacks.
+A read whose answer is all in the cache is answered in front of Flask (`list_fast_path`), the same way.
 """
 
 import hashlib
 import json
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 from server.api.security import check_revocation, check_revocation_now
 from server.extensions import db
@@ -59,7 +60,7 @@ def fill_page(template, field, mine):
 
 
 def _item_ids(template):
-    ids = template.partition(b"\n")[0]
+    ids = _ids_line(template)
     return [int(item_id) for item_id in ids.split(b",")] if ids else []
 
 
@@ -69,13 +70,14 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     the caller's own in it), each item's `field` the caller's own row among `mine_for(user_id, ids)`
     (`{item id: row}`) dumped with `schema`, or None.
 
-    Invariant: what is served is what the database holds as of the namespace's current version
+    Invariant: what is served is what the database holds as of the versions it was stored under
     (`cache.read_list`): a read that starts after a write returned shows that write, in the page
-    (a place count) and in the caller's own rows (their sign-up, its cancellation).
+    (a place count) and in the caller's own rows (their sign-up, its cancellation, their place in the
+    waitlist). The caller's own rows are used only for a page of the same items (`stored_own_rows`).
     """
     digest = cache.args_digest(args)
     user_id = g.user_id
-    read = cache.read_list(namespace, digest, user_id, along=g.revocation_keys)
+    read = _read_list(namespace, digest, user_id)
     if read is None:  # Redis down or a bump owed: no cache (an authenticated read still needs Redis: 503)
         check_revocation_now()
         template = page_template(_from_database(compute_page), field)
@@ -85,15 +87,60 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     template, to_store = read.page, {}
     if template is None:
         template = to_store["page"] = page_template(_from_database(compute_page), field)
-    if read.mine is not None:
-        mine = json.loads(read.mine)
-    else:
+    mine = stored_own_rows(read.mine, template) if user_id is not None else {}
+    if mine is None:
         mine = _own_rows(user_id, template, mine_for, schema)
-        if user_id is not None:
-            to_store["mine"] = _json(mine)
+        to_store.update(mine_version=read.mine_version, mine=b"%s\n%s" % (_ids_line(template), _json(mine)))
     if to_store:
         cache.store_list(namespace, digest, user_id, read.version, **to_store)
+    remember_query(namespace, field, digest)
     return _answer(fill_page(template, field, mine))
+
+
+# Where the fast path in front of Flask (`list_fast_path`) leaves what it read from the cache when it
+# cannot answer alone: `(namespace, digest, user id, cache.ListRead)`.
+LIST_READ_KEY = "server.list_read"
+
+
+def _read_list(namespace, digest, user_id):
+    """`cache.read_list` for this read (with the token's revocation marks, `g.revocation_keys`), or what
+    the fast path read for the same query and caller (the same token) earlier in this request
+    (`LIST_READ_KEY`): read before anything this view goes on to read, so as good as its own."""
+    handed = request.environ.pop(LIST_READ_KEY, None)
+    if handed is not None and handed[:3] == (namespace, digest, user_id):  # the same token: the same marks
+        return handed[3]
+    return cache.read_list(namespace, digest, user_id, along=g.revocation_keys)
+
+
+# At most this many query strings are remembered per process (each one a line of a dict); more are
+# answered by Flask alone. The mini-program sends a handful (the lists' pages and filters).
+MAX_KNOWN_QUERIES = 512
+
+
+def remember_query(namespace, field, digest):
+    """Tell the fast path in front of Flask (`list_fast_path`) that this exact path and
+    query string (as sent, not parsed) is the query `digest` of `namespace`'s list, whose items' own
+    rows are `field`. The parse of a query string is deterministic (no default of the query schemas
+    depends on the time or the caller), so the same string always names the same page."""
+    known = current_app.extensions.get("list_queries")
+    if known is not None and len(known) < MAX_KNOWN_QUERIES:
+        environ = request.environ
+        known[(environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""))] = (namespace, field, digest)
+
+
+def _ids_line(template):
+    return template.partition(b"\n")[0]
+
+
+def stored_own_rows(stored, template):
+    """The caller's own rows (`{str(item id): dumped row}`) from what `cache.read_list` found stored
+    (`b"<item ids>\\n<JSON>"`), if they were read for the items of `template`; else None (not stored,
+    or read for a page that showed other items since: a row for an item that has joined the page would
+    be missing)."""
+    if stored is None:
+        return None
+    ids, _, rows = stored.partition(b"\n")
+    return json.loads(rows) if ids == _ids_line(template) else None
 
 
 def _own_rows(user_id, template, mine_for, schema):
@@ -122,8 +169,14 @@ def _read_in_autocommit():
 
 
 def _answer(body):
-    """`body` as a JSON response with an ETag of its exact bytes: 304 to a client that has them."""
+    """`answer` to this request."""
+    return answer(body, request.environ)
+
+
+def answer(body, environ):
+    """`body` as a JSON response with an ETag of its exact bytes: 304 to a client (`environ`, the WSGI
+    request) that has them."""
     response = Response(body, mimetype="application/json")
     response.set_etag(hashlib.sha1(body).hexdigest())
     response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request)
+    return response.make_conditional(environ)

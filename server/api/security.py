@@ -43,8 +43,12 @@ def load_caller(user_id):
 
 
 def _bearer_token():
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    return bearer_token(request.headers.get("Authorization", ""))
+
+
+def bearer_token(authorization):
+    """The token of an `Authorization` header's value (`Bearer <token>`), or None."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()

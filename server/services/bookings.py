@@ -311,6 +311,7 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None):
     db.session.flush()
     schedule_booking_reminders(shift, booking)
     _take_place_last(post)
+    cache.only_own_rows_changed(db.session, "shifts", user.id)  # a new booking: no one else's own row changes
     return booking, True
 
 

@@ -21,14 +21,19 @@ Redis down: the cache is a convenience, never a reason to fail.
 
 List reads (`read_list`, `store_list`): the page is stored as bytes, with the version it was
 computed under in front, at `cache:<namespace>:page:<query>`, and each caller's own rows on that page
-(their sign-ups or bookings) the same way at `cache:<namespace>:mine:<user>:<query>`; one MGET reads
-the namespace's version, both entries and any keys the caller asks along (the token's revocation
-marks). An entry is used only when its version is the current one: a caller's own rows are rows the
-namespace shows (`NAMESPACES`), so every commit that changes them (a sign-up, a cancellation, a
-promotion, a check-in...) bumps the version, which retires every page and every caller's rows of
-that namespace at once, exactly as for the pages above; a stored entry is always computed from data read
-after the version it carries was read, so it is never older than that version. The same rules hold
-while Redis is down or a bump is owed: nothing is read from the cache or stored in it.
+(their sign-ups or bookings) at `cache:<namespace>:mine:<user>:<query>`; one MGET reads the
+namespace's version, both entries, the two versions the own rows are stored under and any keys the
+caller asks along (the token's revocation marks). A page is used only when its version is the
+current one. A caller's own rows carry two versions (`own_rows_version`): the namespace's own-rows
+version, which every commit that changes the namespace bumps, and the caller's own version,
+which only commits that change the caller's own rows bump; and the ids of the page they were read
+for (used only for a page of the same items). A commit that declares it changed nobody's own rows but
+some users' (`only_own_rows_changed`: a sign-up, a booking) bumps the namespace's version (the
+pages) and those users' versions, not the own-rows version: everyone else's stored rows stay
+current. Every other commit bumps both namespace versions, which retires every page and every
+caller's rows at once. A stored entry is always computed from data read after the versions it
+carries were read, so it is never older than they are. The same rules hold while Redis is down or a
+bump is owed: nothing is read from the cache or stored in it.
 
 `init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
@@ -36,6 +41,7 @@ while Redis is down or a bump is owed: nothing is read from the cache or stored 
 import hashlib
 import json
 import logging
+import itertools
 import secrets
 import threading
 from typing import NamedTuple
@@ -52,6 +58,9 @@ log = logging.getLogger(__name__)
 
 TTL_SECONDS = 60
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+# A user's own version (`own_rows_version`) lives this long after their last change: longer than any
+# entry stored under it (TTL_SECONDS), so an expired one has nothing left to validate.
+USER_VERSION_TTL_SECONDS = 24 * 3600
 # What each cached list shows: a write to any of these rows invalidates it.
 NAMESPACES = {
     "activities": (Activity, Registration, Community),
@@ -65,9 +74,22 @@ def _redis():
     return current_app.extensions["redis"]
 
 
-# Version bumps that failed after a commit, per Redis client (i.e. per app): {client id: {namespace}}.
+# Version bumps owed after a commit (in flight, or failed), per Redis client (i.e. per app):
+# {client id: {namespace: (sequence number, users)}}; users None: the namespace whole (`_bump`), else its
+# pages and those users' own rows. The sequence number changes with every commit that adds to an entry.
 _owed = {}
 _owed_lock = threading.Lock()
+_owed_sequence = itertools.count(1)
+
+
+def _owe(bumps):
+    """Add a commit's `bumps` (`{namespace: users or None}`) to what this process owes: merged with what
+    is owed already (the namespace whole if either is)."""
+    with _owed_lock:
+        owed = _owed.setdefault(id(_redis()), {})
+        for namespace, users in bumps.items():
+            _, before = owed.get(namespace, (0, frozenset()))
+            owed[namespace] = (next(_owed_sequence), None if before is None or users is None else before | users)
 
 
 def _fresh_version():
@@ -79,17 +101,41 @@ def _fresh_version():
     return secrets.randbits(62)
 
 
-def _bump(namespaces):
-    """Retire every page and memo of these namespaces: give each a new version, in one command (`MSET`).
+def _own_version_key(namespace):
+    return f"cache:{namespace}:own-version"
 
-    Invariant: each bump sets each namespace's version to a value it never held before (a fresh
-    random number, `_fresh_version`; a repeat is a chance of 2**-62), whatever Redis lost or restored
-    meanwhile. Versions are only ever compared for equality, so they need not grow: an entry is
-    used only while its version is the current one. One command, atomic, for all the namespaces a
-    commit changed (it changes `stats` and what it wrote: two at least), where `SET NX` and `INCR`
-    per namespace in a MULTI took six. (tests/test_wiring.py)
+
+def _user_version_key(namespace, user_id):
+    return f"cache:{namespace}:user-version:{user_id}"
+
+
+def _bump(namespaces, pages_and_users=()):
+    """Retire pages, memos and own rows by giving their versions new values, in one round trip.
+
+    Each of `namespaces`: its version and its own-rows version (every page and every caller's own rows).
+    Each `(namespace, users)` of `pages_and_users`: its version (its pages) and those users' own versions.
+
+    Invariant: each bump sets each version to a value it never held before (a fresh random number,
+    `_fresh_version`; a repeat is a chance of 2**-62), whatever Redis lost or restored meanwhile.
+    Versions are only ever compared for equality, so they need not grow: an entry is used only while
+    its version is the current one. (tests/test_wiring.py)
     """
-    _redis().mset({f"cache:{namespace}:version": _fresh_version() for namespace in sorted(namespaces)})
+    versions, user_versions = {}, []
+    for namespace in sorted(namespaces):
+        versions[f"cache:{namespace}:version"] = _fresh_version()
+        if namespace in OWN_ROWS:
+            versions[_own_version_key(namespace)] = _fresh_version()
+    for namespace, users in pages_and_users:
+        versions[f"cache:{namespace}:version"] = _fresh_version()
+        user_versions += [_user_version_key(namespace, user_id) for user_id in sorted(users)]
+    if not user_versions:
+        _redis().mset(versions)
+        return
+    with _redis().pipeline(transaction=True) as pipe:
+        pipe.mset(versions)
+        for key in user_versions:
+            pipe.set(key, _fresh_version(), ex=USER_VERSION_TTL_SECONDS)
+        pipe.execute()
 
 
 def _current_version(namespace, raw):
@@ -102,21 +148,26 @@ def _current_version(namespace, raw):
 
 
 def _pay_owed_bumps(just_committed=frozenset()):
-    """Make the bumps this process owes, in one round trip; True when none is owed any more (Redis
-    answered). Those not `just_committed` are retries of bumps that failed after their commit: logged."""
+    """Make the bumps this process owes (`_owe`), in one round trip; True when none is owed any more
+    (Redis answered). Those not `just_committed` are retries of bumps that failed after their commit:
+    logged. An entry a commit added to meanwhile stays owed (that commit may have come after the bump)."""
     key = id(_redis())
     with _owed_lock:
-        owed = set(_owed.get(key, ()))
+        owed = dict(_owed.get(key, {}))
     if not owed:
         return True
     try:
-        _bump(owed)
+        _bump([namespace for namespace, (_, users) in owed.items() if users is None],
+              [(namespace, users) for namespace, (_, users) in owed.items() if users is not None])
     except REDIS_DOWN:
         return False
     with _owed_lock:
-        _owed[key] = _owed.get(key, set()) - owed
-    if owed - just_committed:
-        log.info("cache versions bumped late for %s", sorted(owed - just_committed))
+        still = _owed.get(key, {})
+        for namespace, entry in owed.items():
+            if still.get(namespace) == entry:
+                del still[namespace]
+    if owed.keys() - just_committed:
+        log.info("cache versions bumped late for %s", sorted(owed.keys() - just_committed))
     return True
 
 
@@ -127,11 +178,14 @@ def args_digest(args):
 
 class ListRead(NamedTuple):
     """What `read_list` found: the values of the keys asked along, the namespace's current version,
-    and the page and the caller's own rows stored for that version (None when absent or older)."""
+    the page stored for that version (None when absent or older), the caller's own-rows version
+    (`own_rows_version`; None when anonymous, or Redis held none) and their own rows stored for it
+    (`b"<item ids>\\n<JSON>"`, the ids of the page they were read for; None when absent or older)."""
 
     along: list
     version: int
     page: bytes | None
+    mine_version: bytes | None
     mine: bytes | None
 
 
@@ -140,18 +194,41 @@ def _list_keys(namespace, digest, user_id):
     return page, (f"cache:{namespace}:mine:{user_id}:{digest}" if user_id is not None else None)
 
 
-def _current(raw, version):
-    """The payload of a stored list entry (`b"<version>\\n<payload>"`) if stored for `version`, else None."""
-    if raw is None:
+def own_rows_version(namespace, user_id, own_version, user_version):
+    """What a caller's own rows are stored under: the namespace's own-rows version (bumped by every commit
+    that may change anyone's own rows), then the caller's own (bumped also by the commits that change
+    only some users' own rows, theirs among them: `only_own_rows_changed`), as read (`b"<own>.<user>"`).
+
+    A version Redis does not hold is started here (`_start_version`); None when another process or
+    thread started it first (its value is not known to this read).
+    """
+    own = _start_version(_own_version_key(namespace)) if own_version is None else int(own_version)
+    key = _user_version_key(namespace, user_id)
+    user = _start_version(key, ex=USER_VERSION_TTL_SECONDS) if user_version is None else int(user_version)
+    return None if own is None or user is None else b"%d.%d" % (own, user)
+
+
+def _start_version(key, ex=None):
+    """A fresh version (`_fresh_version`) at `key`, if Redis holds none there yet: returns it, or None
+    when one was set meanwhile. A version this read set itself was set before the data it goes on to
+    read: an entry stored under it is as current as one stored under a version it read."""
+    version = _fresh_version()
+    return version if _redis().set(key, version, nx=True, ex=ex) else None
+
+
+def _current(raw, stamp):
+    """The payload of a stored list entry (`b"<stamp>\\n<payload>"`) if stored under `stamp`, else None."""
+    if raw is None or stamp is None:
         return None
-    stored_version, _, payload = raw.partition(b"\n")
-    return payload if int(stored_version) == version else None
+    stored, _, payload = raw.partition(b"\n")
+    return payload if stored == stamp else None
 
 
 def read_list(namespace, digest, user_id, along=()):
     """A list read's one Redis round trip: the values of the keys `along` (e.g. the token's revocation
-    marks), the namespace's version, the page stored for the query `digest` and the rows of `user_id`
-    (None: anonymous) stored for it, each only if stored for the current version.
+    marks), the namespace's version, the page stored for the query `digest` (if stored for that
+    version), and for `user_id` (None: anonymous) the versions of their own rows (`own_rows_version`)
+    and their rows stored for it (if stored for those versions).
 
     Returns None while Redis is down, holds no version (`_current_version`) or a bump of any namespace
     is owed by this process: the caller then serves from the database and stores nothing (see the module docstring).
@@ -160,7 +237,9 @@ def read_list(namespace, digest, user_id, along=()):
         if not _pay_owed_bumps():
             return None
         page_key, mine_key = _list_keys(namespace, digest, user_id)
-        keys = [*along, f"cache:{namespace}:version", page_key] + ([mine_key] if mine_key else [])
+        keys = [*along, f"cache:{namespace}:version", page_key]
+        if mine_key is not None:
+            keys += [_own_version_key(namespace), _user_version_key(namespace, user_id), mine_key]
         values = _redis().mget(keys)
     except REDIS_DOWN:
         log.warning("cache unavailable, %s list served uncached", namespace)
@@ -168,23 +247,26 @@ def read_list(namespace, digest, user_id, along=()):
     along_values, (version, page, *mine) = values[: len(along)], values[len(along):]
     try:
         version = _current_version(namespace, version)
+        mine_version = own_rows_version(namespace, user_id, mine[0], mine[1]) if mine else None
     except REDIS_DOWN:
         version = None
     if version is None:
         return None
-    return ListRead(along_values, version, _current(page, version), _current(mine[0], version) if mine else None)
+    return ListRead(along_values, version, _current(page, b"%d" % version), mine_version,
+                    _current(mine[2], mine_version) if mine else None)
 
 
-def store_list(namespace, digest, user_id, version, page=None, mine=None):
-    """Store a list's page bytes and/or `user_id`'s own rows (bytes) for the query `digest`, computed from
-    data read after `version` was read (by `read_list`), under that version. Never raises for Redis."""
+def store_list(namespace, digest, user_id, version, page=None, mine_version=None, mine=None):
+    """Store a list's page bytes (under the namespace's `version`) and/or `user_id`'s own rows (bytes,
+    under `mine_version`) for the query `digest`, computed from data read after those versions were
+    read (by `read_list`). Never raises for Redis."""
     page_key, mine_key = _list_keys(namespace, digest, user_id)
     try:
         with _redis().pipeline(transaction=False) as pipe:
             if page is not None:
                 pipe.set(page_key, b"%d\n%s" % (version, page), ex=TTL_SECONDS)
-            if mine is not None and mine_key is not None:
-                pipe.set(mine_key, b"%d\n%s" % (version, mine), ex=TTL_SECONDS)
+            if mine is not None and mine_key is not None and mine_version is not None:
+                pipe.set(mine_key, b"%s\n%s" % (mine_version, mine), ex=TTL_SECONDS)
             pipe.execute()
     except REDIS_DOWN:
         log.warning("cache unavailable, %s list not stored", namespace)
@@ -258,31 +340,62 @@ def remember(namespace, name, version, value):
         log.warning("cache unavailable, %s memo not stored", namespace)
 
 
+def only_own_rows_changed(session, namespace, user_id):
+    """Declare that what `session` commits changes, of the rows callers see as their own on `namespace`'s
+    lists (`OWN_ROWS`), only `user_id`'s: their sign-up or booking. The commit then bumps the
+    namespace's pages and `user_id`'s own version, and everyone else's own rows stay current
+    (`own_rows_version`).
+
+    Only for a transaction that changes no one else's own row, not even what it shows of them: a new
+    sign-up (confirmed, or waitlisted at the end of the waitlist, ahead of no one) or a new booking
+    qualify; a cancellation does not (someone is promoted, the waitlist moves up). Should the flush see
+    the transaction write another user's own row, the declaration is ignored (every own row retired)."""
+    session.info.setdefault("own_rows_only", {}).setdefault(namespace, set()).add(user_id)
+
+
+# The model of the rows each list shows as the caller's own (`user_id`: whose).
+OWN_ROWS = {"activities": Registration, "shifts": Booking}
+
+
 def _note_changes(session, _flush_context):
     changed = session.info.setdefault("cache_changed", set())
+    owners = session.info.setdefault("own_rows_written", {})
     for instance in (*session.new, *session.dirty, *session.deleted):
         for namespace, models in NAMESPACES.items():
             if isinstance(instance, models):
                 changed.add(namespace)
+        for namespace, model in OWN_ROWS.items():
+            if isinstance(instance, model):
+                owners.setdefault(namespace, set()).add(instance.user_id)
+
+
+def _own_rows_only(session):
+    """The commit's `only_own_rows_changed` declarations, less those the flush contradicts."""
+    declared = session.info.pop("own_rows_only", None) or {}
+    written = session.info.pop("own_rows_written", None) or {}
+    return {namespace: users for namespace, users in declared.items() if written.get(namespace, set()) <= users}
 
 
 def _bump_versions(session):
-    changed = session.info.pop("cache_changed", None)
-    if changed and has_app_context():
+    changed = session.info.pop("cache_changed", None) or set()
+    own_rows_only = _own_rows_only(session)
+    bumps = {namespace: None for namespace in changed - own_rows_only.keys()}
+    bumps.update((namespace, frozenset(users)) for namespace, users in own_rows_only.items())
+    if bumps and has_app_context():
         # Owed before it is tried: a reader in another thread never uses a page of a namespace
         # whose bump is in flight or failed.
-        with _owed_lock:
-            _owed.setdefault(id(_redis()), set()).update(changed)
+        _owe(bumps)
         try:
-            if _pay_owed_bumps(just_committed=changed):
+            if _pay_owed_bumps(just_committed=bumps.keys()):
                 return
         except Exception:  # nothing after a commit may turn its success into an error
             pass
-        log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(changed))
+        log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(bumps))
 
 
 def _forget_changes(session):
-    session.info.pop("cache_changed", None)
+    for name in ("cache_changed", "own_rows_only", "own_rows_written"):
+        session.info.pop(name, None)
 
 
 SESSION_LISTENERS = (

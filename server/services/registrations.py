@@ -520,6 +520,8 @@ def _signed_up(activity_id, user_id, taken, registration_id, values):
     on them (`my_registration`, cached with the pages: `cache.read_list`)."""
     status = values["status"]
     cache.mark_changed(db.session, "activities")
+    # A new registration, at the end of the waitlist if waitlisted: no one else's own row changes.
+    cache.only_own_rows_changed(db.session, "activities", user_id)
     if status == "confirmed":
         schedule_registration_reminders(taken, registration_id, user_id)
     registration = {"id": registration_id, "activity_id": activity_id, **values}
