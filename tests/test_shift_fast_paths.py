@@ -1,4 +1,4 @@
-"""The invariants of the shift domain's fast paths: the full-post memo, the one-row read of the caller's
+"""The invariants of the shift domain's fast paths: the full-post marks, the one-row read of the caller's
 bookings, and the one-query overlap, rest and fatigue check (one rule for SQL and Python)."""
 
 import time
@@ -20,10 +20,12 @@ def now():
     return datetime.now(timezone.utc)
 
 
-def memo_of(app, post_id):
-    """What the full-post memo holds for the post at the current shifts-cache version (None: nothing)."""
+def mark_of(app, shift, person, post_index=0):
+    """What a booking of the shift's post by `person` reads first (`cache.read_post_mark`): the post's full
+    mark at the shift's current marks version (None: none, or retired), and whether they are a holder."""
     with app.app_context():
-        return cache.remembered("shifts", f"full-post:{post_id}")[1]
+        read = cache.read_post_mark(shift["id"], shift["roles"][post_index]["id"], person.user["id"])
+        return read.full, read.holder
 
 
 def set_capacity(app, post_id, capacity):
@@ -42,26 +44,47 @@ def raise_capacity_behind_the_cache(app, post_id, capacity):
 
 @pytest.fixture
 def full_post(organizer, residents, clean_app):
-    """A shift whose only post (capacity 1) is held; a second volunteer was refused twice, so the memo is set."""
+    """A shift whose only post (capacity 1) is held: the booking that filled it marked it full."""
     shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1)])
     holder, second = residents(2)
     assert book(holder, shift).status_code == 201
-    for _ in range(2):
-        response = book(second, shift)
-        assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
+    assert mark_of(clean_app, shift, second) == ({"name": "测温", "starts_at": mark_of(clean_app, shift, second)[0]
+                                                  ["starts_at"]}, False)
+    assert mark_of(clean_app, shift, holder)[1] is True
+    response = book(second, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
     post_id = shift["roles"][0]["id"]
-    assert memo_of(clean_app, post_id)["holders"] == [holder.user["id"]]
     return SimpleNamespace(shift=shift, post_id=post_id, holder=holder, second=second)
 
 
-def test_the_memo_answers_a_full_post_without_reading_the_database(full_post, clean_app):
+def test_the_mark_answers_a_full_post_without_reading_the_database(full_post, clean_app):
     # Proof that the fast path is taken: a change made behind the cache's back is not seen ...
     raise_capacity_behind_the_cache(clean_app, full_post.post_id, 2)
     response = book(full_post.second, full_post.shift)
     assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
-    # ... until any committed change to the shifts bumps the version.
-    set_capacity(clean_app, full_post.post_id, 2)
+    # ... until a committed change to the post bumps the shift's marks version.
+    set_capacity(clean_app, full_post.post_id, 3)
     assert book(full_post.second, full_post.shift).status_code == 201
+
+
+def test_a_mark_survives_bookings_elsewhere_and_never_refuses_a_holder(organizer, residents, clean_app):
+    # The marks have a version per shift: bookings of other posts and other shifts retire nothing.
+    # Someone who books another post of the shift holds a booking on it: a tap of theirs on the full
+    # post is answered by the full path (`already_booked`), never `role_full` from the mark.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 3)])
+    other = create_shift(organizer, create_site(organizer, name="南门卡口"))
+    holder, late, elsewhere = residents(3)
+    assert book(holder, shift).status_code == 201
+    raise_capacity_behind_the_cache(clean_app, shift["roles"][0]["id"], 2)  # only the mark says full now
+    assert book(late, shift, 1).status_code == 201
+    assert book(elsewhere, other).status_code == 201
+    assert mark_of(clean_app, shift, elsewhere)[0] is not None
+    response = book(elsewhere, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "role_full")  # from the mark
+    response = book(late, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "already_booked")
+    response = book(holder, shift)
+    assert response.status_code == 200  # their own booking, again
 
 
 def cancel_the_holders_booking(full_post, organizer, clean_app):
@@ -99,18 +122,18 @@ def reserve_the_shift_for_party_members(full_post, organizer, clean_app):
     (cancel_the_shift, (409, "shift_not_open")),
     (reserve_the_shift_for_party_members, (403, "not_eligible")),
 ], ids=lambda value: getattr(value, "__name__", None))
-def test_the_memo_is_never_consulted_after_a_committed_change_to_the_shift(full_post, organizer, clean_app, change,
-                                                                            expected):
-    # A memo that ignored the shifts-cache version would still answer role_full here.
+def test_the_mark_is_never_trusted_after_a_committed_change_to_the_shift(full_post, organizer, clean_app, change,
+                                                                          expected):
+    # A mark that ignored the shift's marks version would still answer role_full here.
     change(full_post, organizer, clean_app)
     response = book(full_post.second, full_post.shift)
     assert (response.status_code, (response.get_json() or {}).get("error")) == expected
 
 
-def test_the_memo_answers_only_for_its_own_shift(full_post, organizer, clean_app):
+def test_the_mark_answers_only_for_its_own_shift(full_post, organizer, clean_app):
     other = create_shift(organizer, create_site(organizer, name="南门卡口"))
-    assert book(full_post.second, full_post.shift).get_json()["error"] == "role_full"  # remembered again
-    assert memo_of(clean_app, full_post.post_id) is not None
+    assert book(full_post.second, full_post.shift).get_json()["error"] == "role_full"
+    assert mark_of(clean_app, full_post.shift, full_post.second)[0] is not None
     response = full_post.second.post(f"/api/v1/shifts/{other['id']}/bookings", json={"role_id": full_post.post_id})
     assert response.status_code == 422  # the post is not one of that shift's: the full path says so
     assert "role_id" in response.get_json()["errors"]
@@ -201,15 +224,15 @@ def test_the_busiest_window_is_found_among_the_shift_edges():
         assert found == brute
 
 
-def test_the_memo_stops_answering_when_the_shift_starts(organizer, residents, clean_app):
-    # Only time changes here, and time bumps no version: the memo itself must know when the shift starts.
+def test_the_mark_stops_answering_when_the_shift_starts(organizer, residents, clean_app):
+    # Only time changes here, and time bumps no version: the mark itself must know when the shift starts.
     holder, second = residents(2)
     site = create_site(organizer)
     starts_at = now() + timedelta(seconds=4)  # time enough to fill the post on a busy machine
     shift = create_shift(organizer, site, starts_at=starts_at, roles=[("测温", 1)])
     assert book(holder, shift).status_code == 201
     assert book(second, shift).get_json()["error"] == "role_full"
-    assert memo_of(clean_app, shift["roles"][0]["id"]) is not None
+    assert mark_of(clean_app, shift, second)[0] is not None
     time.sleep(max((starts_at - now()).total_seconds(), 0) + 0.1)
     response = book(second, shift)
     assert (response.status_code, response.get_json()["error"]) == (409, "shift_started")

@@ -1,5 +1,5 @@
-"""Cached public list pages (and small memos), invalidated by version after every commit that changes
-what they show.
+"""Cached public list pages, and the shifts' full-post marks, invalidated by version after every commit
+that changes what they show.
 
 A page is stored under `cache:<namespace>:<version>:<query>`; any commit that wrote a row the
 namespace shows bumps its version (after the commit, before the response goes out), so a read that
@@ -8,7 +8,7 @@ again and expire. Entries computed from data read before such a commit land unde
 What only time changes (an activity that ended a moment ago) may show for up to TTL_SECONDS.
 
 Redis down: the cache is a convenience, never a reason to fail.
-- A page or memo that cannot be read or stored is computed from the database and served uncached.
+- A page or mark that cannot be read or stored is computed from the database and served uncached.
 - A version bump that fails after a commit is logged, never raised: the commit stands and its
   response is the success it is (a resident must not retry a sign-up that worked). The namespaces
   are remembered in this process as owed, and no page of an owed namespace is read or stored
@@ -29,6 +29,16 @@ promotion, a check-in...) bumps the version, which retires every page and every 
 that namespace at once, exactly as for the pages above; a stored entry is always computed from data read
 after the version it carries was read, so it is never older than that version. The same rules hold
 while Redis is down or a bump is owed: nothing is read from the cache or stored in it.
+
+Full-post marks (`read_post_mark`, `mark_post_full`, `store_post_mark`; used by
+`bookings.refuse_full_post`): one hash per shift with a version of its own, so a booking elsewhere
+retires nothing. A mark carries the shift's version as read before the data it was made from; every
+commit that could give one of the shift's posts a place back, or change what a booking of it is
+answered, bumps that version after it commits (`mark_shift_freed`, `_note_shift_change`), so a mark is
+trusted only if no such commit came after the data it was made from. The people given a booking on the
+shift are added to the hash after their commit, so a mark never refuses a holder (whom the full path
+answers with their booking or `already_booked`). Bumps that fail are owed as above; holders that could
+not be written are owed as bumps of their shifts.
 
 `init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
@@ -78,14 +88,26 @@ def _fresh_version():
     return secrets.randbits(62)
 
 
-def _bump(namespaces):
-    """Change each namespace's version: +1, or a fresh start (`_fresh_version`) if Redis lost it. One
-    round trip for all of them (a commit changes `stats` and what it wrote: two at least)."""
+def _bump(owed, holders=(), marks=()):
+    """Change each owed version: a namespace's (by name) or a shift's full-post marks (`_marks_key`):
+    +1, or a fresh start (`_fresh_version`) if Redis lost it. One round trip for all of them (a commit
+    changes `stats` and what it wrote: two at least), with a commit's new `holders` (`(shift, user)`)
+    and its full-post `marks` (`PostMark`)."""
     with _redis().pipeline(transaction=True) as pipe:
-        for namespace in sorted(namespaces):
-            key = f"cache:{namespace}:version"
-            pipe.set(key, _fresh_version(), nx=True)
-            pipe.incr(key)
+        for name in sorted(owed):
+            if name in NAMESPACES:
+                key = f"cache:{name}:version"
+                pipe.set(key, _fresh_version(), nx=True)
+                pipe.incr(key)
+            else:
+                pipe.hsetnx(name, "v", _fresh_version())
+                pipe.hincrby(name, "v", 1)
+                pipe.expire(name, TTL_SECONDS)
+        for shift_id, user_id in sorted(holders):
+            pipe.hset(_marks_key(shift_id), f"h:{user_id}", 1)
+            pipe.expire(_marks_key(shift_id), TTL_SECONDS)
+        for mark in marks:
+            _write_mark(pipe, mark)
         pipe.execute()
 
 
@@ -98,16 +120,17 @@ def _current_version(namespace, raw):
     return int(raw)
 
 
-def _pay_owed_bumps(just_committed=frozenset()):
-    """Make the bumps this process owes, in one round trip; True when none is owed any more (Redis
-    answered). Those not `just_committed` are retries of bumps that failed after their commit: logged."""
+def _pay_owed_bumps(just_committed=frozenset(), holders=(), marks=()):
+    """Make the bumps this process owes, in one round trip (with a commit's `holders` and `marks`, see
+    `_bump`); True when none is owed any more (Redis answered). Those not `just_committed` are retries
+    of bumps that failed after their commit: logged."""
     key = id(_redis())
     with _owed_lock:
         owed = set(_owed.get(key, ()))
-    if not owed:
+    if not owed and not holders and not marks:
         return True
     try:
-        _bump(owed)
+        _bump(owed, holders, marks)
     except REDIS_DOWN:
         return False
     with _owed_lock:
@@ -218,42 +241,131 @@ def mark_changed(session, *namespaces):
     session.info.setdefault("cache_changed", set()).update((*namespaces, "stats"))
 
 
-def remembered(namespace, name):
-    """`(version, value)`: what `remember` stored under `name` for the namespace's current version
-    (None if nothing, or only for an older one), and that version, in one Redis call.
+# --- full-post marks (`bookings.refuse_full_post`) ----------------------------------------------------
+#
+# One Redis hash per shift, at `cache:shifts:full:<shift>`, written and lost whole (a flush, its TTL,
+# an eviction take every field at once):
+#   v          the shift's marks version: bumped after every commit that could give one of its posts a
+#              place back or change what booking it answers (`mark_shift_freed`; `_note_shift_change`);
+#   p:<post>   the post's "full" mark: {"v": the version read before the data it was made from, "name",
+#              "starts_at"}; trusted only while `v` is still the shift's version;
+#   h:<user>   someone given a booking on the shift (written after every commit that gives one, and by
+#              whoever writes a mark, for every holder it read): a mark never answers them.
 
-    Read the version before reading what the value is computed from, and store it under that
-    version: a change committed in between bumps the version, so the value is never served.
-    """
+
+def _marks_key(shift_id):
+    return f"cache:shifts:full:{shift_id}"
+
+
+class PostMarkRead(NamedTuple):
+    """What `read_post_mark` found: the values of the keys asked along, the shift's marks version (read
+    before anything the caller then reads from the database), the post's full mark if made under that
+    version (`{"name", "starts_at"}`, else None), and whether the caller was given a booking on the
+    shift (then no mark answers them)."""
+
+    along: list
+    version: int
+    full: dict | None
+    holder: bool
+
+
+def read_post_mark(shift_id, post_id, user_id, along=()):
+    """A booking's one Redis round trip: the values of the keys `along` (the token's revocation marks),
+    the shift's marks version, the post's full mark and whether `user_id` is a holder.
+
+    Returns None while Redis is down or a bump is owed by this process (no mark is trusted or written).
+    A shift with no version yet (new, flushed, expired) is given a fresh one (`_fresh_version`) in a
+    second round trip, read back before the caller reads anything from the database."""
+    key = _marks_key(shift_id)
     try:
         if not _pay_owed_bumps():
-            return None, None
-        version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
+            return None
+        with _redis().pipeline(transaction=False) as pipe:
+            if along:
+                pipe.mget(along)
+            pipe.hmget(key, "v", f"p:{post_id}", f"h:{user_id}")
+            *along_values, (version, mark, holder) = pipe.execute()
+        if version is None:
+            version = _start_marks_version(key)
     except REDIS_DOWN:
-        return None, None  # nothing remembered, and nothing will be (`remember` skips version None)
+        log.warning("cache unavailable, full-post marks not read")
+        return None
+    version, full = int(version), None
+    if mark is not None:
+        full = json.loads(mark)
+        if full.pop("v") != version:
+            full = None
+    return PostMarkRead(along_values[0] if along else [], version, full, holder is not None)
+
+
+def _start_marks_version(key):
+    with _redis().pipeline(transaction=True) as pipe:
+        pipe.hsetnx(key, "v", _fresh_version())
+        pipe.hget(key, "v")
+        pipe.expire(key, TTL_SECONDS)
+        return pipe.execute()[1]
+
+
+class PostMark(NamedTuple):
+    """A post found full, and the people holding a booking on its shift, read from the database after
+    `version` was read (`read_post_mark`)."""
+
+    shift_id: int
+    post_id: int
+    version: int
+    name: str
+    starts_at: float
+    holders: list
+
+
+def _write_mark(pipe, mark):
+    key = _marks_key(mark.shift_id)
+    fields = {f"h:{user_id}": 1 for user_id in mark.holders}
+    fields[f"p:{mark.post_id}"] = json.dumps({"v": mark.version, "name": mark.name, "starts_at": mark.starts_at})
+    pipe.hset(key, mapping=fields)
+    pipe.expire(key, TTL_SECONDS)
+
+
+def store_post_mark(mark):
+    """Write a `PostMark` now (a refusal read the post full from the database). Never raises for Redis."""
     try:
-        version = _current_version(namespace, version)
+        if not _pay_owed_bumps():
+            return
+        with _redis().pipeline(transaction=True) as pipe:
+            _write_mark(pipe, mark)
+            pipe.execute()
     except REDIS_DOWN:
-        return None, None
-    if version is None:
-        return None, None
-    if raw is not None:
-        stored = json.loads(raw)
-        if stored["version"] == version:
-            return version, stored["value"]
-    return version, None
+        log.warning("cache unavailable, full-post mark not stored")
 
 
-def remember(namespace, name, version, value):
-    if version is None:
-        return
-    try:
-        _redis().set(
-            f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS
-        )
-    except REDIS_DOWN:
-        log.warning("cache unavailable, %s memo not stored", namespace)
+def mark_post_full(session, mark):
+    """Write a `PostMark` when `session` commits (the booking that took the post's last place), in the
+    commit's one round trip with its version bumps and holders."""
+    session.info.setdefault("full_marks", []).append(mark)
 
+
+def mark_shift_freed(session, shift_id):
+    """Retire the shift's full-post marks when `session` commits: for Core writes that give a place back
+    (the flush would not see them); ORM changes to a shift, its posts or its bookings are noted by
+    `_note_shift_change`."""
+    session.info.setdefault("shifts_freed", set()).add(shift_id)
+
+
+def _note_shift_change(session, instance):
+    """What a flushed change means to the full-post marks. A booking that is `booked` makes its person a
+    holder of the shift; any other change to a booking (cancelled, no-show, deleted), and any change
+    to a shift's or a post's own columns (capacity, status, times, party members only, a name, a post
+    added or deleted) retires the shift's marks: a place may be free again, or the refusal may now be
+    another one."""
+    if isinstance(instance, Booking):
+        if instance.status == "booked" and instance not in session.deleted:
+            session.info.setdefault("shift_holders", set()).add((instance.shift_id, instance.user_id))
+        else:
+            mark_shift_freed(session, instance.shift_id)
+    elif isinstance(instance, (Shift, ShiftPost)):
+        if instance in session.new or instance in session.deleted or session.is_modified(
+                instance, include_collections=False):
+            mark_shift_freed(session, instance.id if isinstance(instance, Shift) else instance.shift_id)
 
 def _note_changes(session, _flush_context):
     changed = session.info.setdefault("cache_changed", set())
@@ -261,25 +373,32 @@ def _note_changes(session, _flush_context):
         for namespace, models in NAMESPACES.items():
             if isinstance(instance, models):
                 changed.add(namespace)
+        _note_shift_change(session, instance)
 
 
 def _bump_versions(session):
-    changed = session.info.pop("cache_changed", None)
-    if changed and has_app_context():
+    changed = session.info.pop("cache_changed", set()) | {_marks_key(s) for s in session.info.pop("shifts_freed", ())}
+    holders = session.info.pop("shift_holders", set())
+    marks = session.info.pop("full_marks", [])
+    if (changed or holders) and has_app_context():
         # Owed before it is tried: a reader in another thread never uses a page of a namespace
         # whose bump is in flight or failed.
         with _owed_lock:
             _owed.setdefault(id(_redis()), set()).update(changed)
         try:
-            if _pay_owed_bumps(just_committed=changed):
+            if _pay_owed_bumps(just_committed=changed, holders=holders, marks=marks):
                 return
         except Exception:  # nothing after a commit may turn its success into an error
             pass
+        # The holders were not written either: no mark of their shifts may be trusted until they are bumped.
+        with _owed_lock:
+            _owed.setdefault(id(_redis()), set()).update(_marks_key(shift_id) for shift_id, _ in holders)
         log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(changed))
 
 
 def _forget_changes(session):
-    session.info.pop("cache_changed", None)
+    for name in ("cache_changed", "shifts_freed", "shift_holders", "full_marks"):
+        session.info.pop(name, None)
 
 
 SESSION_LISTENERS = (
