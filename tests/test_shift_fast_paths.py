@@ -1,6 +1,7 @@
 """The invariants of the shift domain's fast paths: the full-post marks, the one-row read of the caller's
 bookings, and the one-query overlap, rest and fatigue check (one rule for SQL and Python)."""
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -295,3 +296,100 @@ def test_a_racer_refused_by_the_update_leaves_no_booking_and_no_reminder(organiz
     assert left == {user_id: ("cancelled", shift["roles"][1]["id"]) for user_id in losers & had_cancelled}
     live = [m for m in messages(kind="shift_reminder") if m["id"] not in before and m["status"] == "pending"]
     assert live and {m["ref"][1] for m in live} == winners  # only the winners have live reminders
+
+
+# --- the full-post marks' races (`cache.read_post_mark`, `bookings.refuse_full_post`) -----------------------
+
+
+class Paused:
+    """Holds one request's thread at a point of its own (a session commit, or a statement), until released;
+    other threads pass. Instruments SQLAlchemy's events only: the code under test runs as it is."""
+
+    def __init__(self, target, name, when=lambda *args: True):
+        self.target, self.name, self.when = target, name, when
+        self.thread, self.reached, self.release = None, threading.Event(), threading.Event()
+
+    def _hold(self, *args):
+        if threading.get_ident() == self.thread and not self.reached.is_set() and self.when(*args):
+            self.reached.set()
+            assert self.release.wait(20)
+
+    def __enter__(self):
+        event.listen(self.target, self.name, self._hold, insert=True)  # before the cache's own listeners
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        event.remove(self.target, self.name, self._hold)
+
+    def run(self, request):
+        """Start `request()` in a thread of its own; returns its answer's holder and the thread."""
+        answers = []
+
+        def target():
+            self.thread = threading.get_ident()
+            answers.append(request())
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        assert self.reached.wait(20), "the request never reached the pause"
+        return answers, thread
+
+
+def cancel(person, shift):
+    assert person.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 200
+
+
+@pytest.mark.parametrize("flush", [False, True], ids=["", "redis_flushed_meanwhile"])
+def test_a_place_freed_before_the_filling_booking_writes_its_mark_is_never_refused(organizer, residents, clean_app,
+                                                                                     flush):
+    # The booking that takes the last place writes the post's mark after its commit. A cancellation that
+    # commits and bumps the shift's marks version before that write lands must still retire the mark:
+    # it carries the version read before the filling booking read anything.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 2)])
+    holder, filler, taker = residents(3)
+    assert book(holder, shift).status_code == 201
+    with Paused(db.session, "after_commit") as pause:
+        answers, thread = pause.run(lambda: book(filler, shift))  # committed, its mark not yet written
+        if flush:
+            clean_app.extensions["redis"].flushdb()
+        cancel(holder, shift)
+        pause.release.set()
+        thread.join(20)
+    assert answers[0].status_code == 201
+    assert mark_of(clean_app, shift, taker)[0] is None  # written, but under a version no longer current
+    response = book(taker, shift)
+    assert response.status_code == 201, response.get_json()
+
+
+def holders_read(conn, cursor, statement, *args):
+    return statement.startswith("SELECT bookings.user_id")
+
+
+@pytest.mark.parametrize("change, person, expected", [
+    ("cancel", "taker", (201, None)),
+    ("book_another_post", "other", (409, "already_booked")),
+], ids=["a_place_freed", "a_new_holder"])
+def test_a_refusal_that_marks_a_post_full_never_hides_a_later_commit(organizer, residents, clean_app, change, person,
+                                                                     expected):
+    # With no mark (Redis lost it), a refusal reads the post full from the database and marks it. A
+    # commit between that read and the mark's write must not be hidden by it: a cancellation bumps the
+    # shift's marks version (the mark is not trusted), and a new holder's entry, written after their
+    # commit, stays beside the mark (the mark never refuses them).
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 2)])
+    people = dict(zip(("holder", "refused", "taker", "other"), residents(4)))
+    assert book(people["holder"], shift).status_code == 201
+    clean_app.extensions["redis"].flushdb()
+    with clean_app.app_context():
+        engine = db.engine
+    with Paused(engine, "after_cursor_execute", holders_read) as pause:
+        answers, thread = pause.run(lambda: book(people["refused"], shift))  # read it full, not yet marked
+        if change == "cancel":
+            cancel(people["holder"], shift)
+        else:
+            assert book(people["other"], shift, 1).status_code == 201
+        pause.release.set()
+        thread.join(20)
+    assert (answers[0].status_code, answers[0].get_json()["error"]) == (409, "role_full")
+    response = book(people[person], shift)
+    assert (response.status_code, (response.get_json() or {}).get("error")) == expected
