@@ -325,8 +325,9 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None, mark=None):
     schedule_booking_reminders(shift, booking)
     if _take_place_last(post) and mark is not None and not shift.party_members_only:
         # The last place: the post is marked full as this booking commits (`refuse_full_post`).
-        full = cache.PostMark(shift.id, post.id, mark.version, post.name, shift.starts_at.timestamp(), _holders(shift.id))
-        cache.mark_post_full(db.session, full)
+        holders = _holders(shift.id)
+        cache.mark_post_full(db.session, cache.PostMark(shift.id, post.id, mark.version, post.name,
+                                                        shift.starts_at.timestamp(), holders))
     return booking, True
 
 
@@ -337,10 +338,10 @@ def _take_place_last(post):
     Invariant: the post's row lock, which every booking of the post queues on, is held only from
     this UPDATE to the caller's commit. Everything else the booking writes (its row, its reminders)
     is flushed before it, so no other write runs inside the lock (the booking that took the last
-    place reads who holds the shift for its full mark: anyone waiting for the lock is refused); a booking refused here leaves
-    nothing behind (the caller's transaction is rolled back: the booking's row and its reminders go
-    with it). PostgreSQL decides every booking: this UPDATE never lets a post overfill, and the
-    `booked <= capacity` check constraint stands behind it.
+    place reads who holds the shift, for its full mark: whoever waits for the lock is refused anyway);
+    a booking refused here leaves nothing behind (the caller's transaction is rolled back: the
+    booking's row and its reminders go with it). PostgreSQL decides every booking: this UPDATE never
+    lets a post overfill, and the `booked <= capacity` check constraint stands behind it.
     (`tests/test_shift_fast_paths.py`: the UPDATE is the last statement before the commit; a
     refused racer leaves no booking and no reminder.)
     """

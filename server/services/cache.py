@@ -377,7 +377,8 @@ def _note_changes(session, _flush_context):
 
 
 def _bump_versions(session):
-    changed = session.info.pop("cache_changed", set()) | {_marks_key(s) for s in session.info.pop("shifts_freed", ())}
+    changed = session.info.pop("cache_changed", set())
+    changed |= {_marks_key(shift_id) for shift_id in session.info.pop("shifts_freed", ())}
     holders = session.info.pop("shift_holders", set())
     marks = session.info.pop("full_marks", [])
     if (changed or holders) and has_app_context():
