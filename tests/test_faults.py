@@ -22,12 +22,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 from conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from factories import create_activity
+from factories import create_activity, create_shift, create_site
 from processes import RedisServer, free_port, service_env, wait_until
 
 from server.extensions import db
 from server.models import Activity, OutboxMessage, Registration, User
-from server.services import cache
+from server.services import bookings, cache
 from server.services.dispatch import send_due_messages
 
 ON_SERVICES = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
@@ -151,6 +151,33 @@ def test_a_bump_owed_while_redis_was_down_is_paid_before_the_cache_is_read(organ
         assert cache.cached_page("activities", {"q": 1}, lambda: ["fresh"]) == ["fresh"]
         assert redis_client.get("cache:activities:version") != saved[b"cache:activities:version"]
         db.session.remove()
+
+
+
+def test_a_full_mark_is_not_trusted_while_a_freeing_commits_bump_is_owed(organizer, residents, make_app, own_redis):
+    """The booking's side: a post marked full, then a cancellation committed while Redis was down (its
+    bump of the shift's marks version owed). Redis comes back holding the mark: this process pays the
+    bump before it reads any mark, so the freed place is given, never refused from the mark."""
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1)])
+    holder, taker = residents(2)
+    app = make_app(REDIS_URL=own_redis.url)
+    client = app.test_client()
+    path, post = f"/api/v1/shifts/{shift['id']}/bookings", {"role_id": shift["roles"][0]["id"]}
+    assert client.post(path, json=post, headers=holder.headers).status_code == 201  # marks the post full
+    with app.app_context():
+        redis_client = app.extensions["redis"]
+        key = f"cache:shifts:full:{shift['id']}"
+        saved = redis_client.hgetall(key)
+        assert any(field.startswith(b"p:") for field in saved)
+        own_redis.stop()
+        bookings.cancel_booking(db.session.get(User, holder.user["id"]), shift["id"])
+        db.session.commit()  # the bump fails: logged and owed, not raised
+        # Redis comes back with what it held before (as a persistent one does): the mark.
+        own_redis.start()
+        redis_client.hset(key, mapping=saved)
+        db.session.remove()
+    response = client.post(path, json=post, headers=taker.headers)
+    assert response.status_code == 201, response.get_json()
 
 
 # --- the burst: faults while people sign up -----------------------------------------------------------

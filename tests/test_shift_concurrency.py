@@ -89,10 +89,10 @@ def test_a_move_racing_a_booking_never_leaves_a_volunteer_in_two_places(organize
 def test_losing_redis_data_mid_burst_never_overbooks_loses_a_booking_or_hides_a_freed_place(
     organizer, residents, live_server, clean_app
 ):
-    # The full-post memo (`bookings._refuse_full_post`) lives in Redis; PostgreSQL decides. Redis's data
+    # The full-post marks (`bookings.refuse_full_post`) live in Redis; PostgreSQL decides. Redis's data
     # is wiped again and again while 30 people race for 6 places, and while places are freed and taken
     # again: the post never overfills, every 201 is a booking in the database, and a place freed by a
-    # cancellation that has returned is given to the next person who asks, never refused from a memo.
+    # cancellation that has returned is given to the next person who asks, never refused from a mark.
     shift = create_shift(organizer, create_site(organizer), roles=[("测温", 6)])
     people = residents(30)
     path = f"/api/v1/shifts/{shift['id']}/bookings"

@@ -1,12 +1,13 @@
-"""The invariants of the shift domain's fast paths: the full-post memo, the one-row read of the caller's
+"""The invariants of the shift domain's fast paths: the full-post marks, the one-row read of the caller's
 bookings, and the one-query overlap, rest and fatigue check (one rule for SQL and Python)."""
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from conftest import race
+from conftest import TEST_DATABASE_URL, race
 from factories import book, create_shift, create_site, local
 from sqlalchemy import event, select
 
@@ -20,10 +21,12 @@ def now():
     return datetime.now(timezone.utc)
 
 
-def memo_of(app, post_id):
-    """What the full-post memo holds for the post at the current shifts-cache version (None: nothing)."""
+def mark_of(app, shift, person, post_index=0):
+    """What a booking of the shift's post by `person` reads first (`cache.read_post_mark`): the post's full
+    mark at the shift's current marks version (None: none, or retired), and whether they are a holder."""
     with app.app_context():
-        return cache.remembered("shifts", f"full-post:{post_id}")[1]
+        read = cache.read_post_mark(shift["id"], shift["roles"][post_index]["id"], person.user["id"])
+        return read.full, read.holder
 
 
 def set_capacity(app, post_id, capacity):
@@ -42,30 +45,66 @@ def raise_capacity_behind_the_cache(app, post_id, capacity):
 
 @pytest.fixture
 def full_post(organizer, residents, clean_app):
-    """A shift whose only post (capacity 1) is held; a second volunteer was refused twice, so the memo is set."""
+    """A shift whose only post (capacity 1) is held: the booking that filled it marked it full."""
     shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1)])
     holder, second = residents(2)
     assert book(holder, shift).status_code == 201
-    for _ in range(2):
-        response = book(second, shift)
-        assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
+    assert mark_of(clean_app, shift, second) == ({"name": "测温", "starts_at": mark_of(clean_app, shift, second)[0]
+                                                  ["starts_at"]}, False)
+    assert mark_of(clean_app, shift, holder)[1] is True
+    response = book(second, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
     post_id = shift["roles"][0]["id"]
-    assert memo_of(clean_app, post_id)["holders"] == [holder.user["id"]]
     return SimpleNamespace(shift=shift, post_id=post_id, holder=holder, second=second)
 
 
-def test_the_memo_answers_a_full_post_without_reading_the_database(full_post, clean_app):
+def test_the_mark_answers_a_full_post_without_reading_the_database(full_post, clean_app):
     # Proof that the fast path is taken: a change made behind the cache's back is not seen ...
     raise_capacity_behind_the_cache(clean_app, full_post.post_id, 2)
     response = book(full_post.second, full_post.shift)
     assert (response.status_code, response.get_json()["error"]) == (409, "role_full")
-    # ... until any committed change to the shifts bumps the version.
-    set_capacity(clean_app, full_post.post_id, 2)
+    # ... until a committed change to the post bumps the shift's marks version.
+    set_capacity(clean_app, full_post.post_id, 3)
     assert book(full_post.second, full_post.shift).status_code == 201
+
+
+def test_a_mark_survives_bookings_elsewhere_and_never_refuses_a_holder(organizer, residents, clean_app):
+    # The marks have a version per shift: bookings of other posts and other shifts retire nothing.
+    # Someone who books another post of the shift holds a booking on it: a tap of theirs on the full
+    # post is answered by the full path (`already_booked`), never `role_full` from the mark.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 3)])
+    other = create_shift(organizer, create_site(organizer, name="南门卡口"))
+    holder, late, elsewhere = residents(3)
+    assert book(holder, shift).status_code == 201
+    raise_capacity_behind_the_cache(clean_app, shift["roles"][0]["id"], 2)  # only the mark says full now
+    assert book(late, shift, 1).status_code == 201
+    assert book(elsewhere, other).status_code == 201
+    assert mark_of(clean_app, shift, elsewhere)[0] is not None
+    response = book(elsewhere, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "role_full")  # from the mark
+    response = book(late, shift)
+    assert (response.status_code, response.get_json()["error"]) == (409, "already_booked")
+    response = book(holder, shift)
+    assert response.status_code == 200  # their own booking, again
 
 
 def cancel_the_holders_booking(full_post, organizer, clean_app):
     assert full_post.holder.delete(f"/api/v1/shifts/{full_post.shift['id']}/bookings/me").status_code == 200
+
+
+def holders_booking_id(full_post):
+    return full_post.holder.get(f"/api/v1/shifts/{full_post.shift['id']}").get_json()["my_booking"]["id"]
+
+
+def release_the_holders_booking(full_post, organizer, clean_app):
+    url = f"/api/v1/shift-bookings/{holders_booking_id(full_post)}/release"
+    assert organizer.post(url, json={"reason": "临时调整"}).status_code == 200
+
+
+def move_the_holders_booking_to_another_shift(full_post, organizer, clean_app):
+    other = create_shift(organizer, create_site(organizer, name="东门卡口"))
+    target = {"shift_id": other["id"], "role_id": other["roles"][0]["id"]}
+    assert organizer.post(f"/api/v1/shift-bookings/{holders_booking_id(full_post)}/move", json=target).status_code == 200
 
 
 def raise_the_posts_capacity(full_post, organizer, clean_app):
@@ -94,23 +133,38 @@ def reserve_the_shift_for_party_members(full_post, organizer, clean_app):
 
 @pytest.mark.parametrize("change, expected", [
     (cancel_the_holders_booking, (201, None)),
+    (release_the_holders_booking, (201, None)),
+    (move_the_holders_booking_to_another_shift, (201, None)),
     (raise_the_posts_capacity, (201, None)),
     (move_the_shift_to_start_now, (409, "shift_started")),
     (cancel_the_shift, (409, "shift_not_open")),
     (reserve_the_shift_for_party_members, (403, "not_eligible")),
 ], ids=lambda value: getattr(value, "__name__", None))
-def test_the_memo_is_never_consulted_after_a_committed_change_to_the_shift(full_post, organizer, clean_app, change,
-                                                                            expected):
-    # A memo that ignored the shifts-cache version would still answer role_full here.
+def test_the_mark_is_never_trusted_after_a_committed_change_to_the_shift(full_post, organizer, clean_app, change,
+                                                                          expected):
+    # A mark that ignored the shift's marks version would still answer role_full here.
     change(full_post, organizer, clean_app)
     response = book(full_post.second, full_post.shift)
     assert (response.status_code, (response.get_json() or {}).get("error")) == expected
 
 
-def test_the_memo_answers_only_for_its_own_shift(full_post, organizer, clean_app):
+def test_a_move_to_another_post_of_the_shift_retires_the_full_mark(organizer, residents, clean_app):
+    # A move inside one shift keeps the booking `booked` (no ORM change tells the cache a place was
+    # freed): its Core write gives the place back and retires the shift's marks itself.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 2)])
+    holder, second = residents(2)
+    booking = book(holder, shift).get_json()
+    assert mark_of(clean_app, shift, second)[0] is not None
+    target = {"shift_id": shift["id"], "role_id": shift["roles"][1]["id"]}
+    assert organizer.post(f"/api/v1/shift-bookings/{booking['id']}/move", json=target).status_code == 200
+    response = book(second, shift)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_the_mark_answers_only_for_its_own_shift(full_post, organizer, clean_app):
     other = create_shift(organizer, create_site(organizer, name="南门卡口"))
-    assert book(full_post.second, full_post.shift).get_json()["error"] == "role_full"  # remembered again
-    assert memo_of(clean_app, full_post.post_id) is not None
+    assert book(full_post.second, full_post.shift).get_json()["error"] == "role_full"
+    assert mark_of(clean_app, full_post.shift, full_post.second)[0] is not None
     response = full_post.second.post(f"/api/v1/shifts/{other['id']}/bookings", json={"role_id": full_post.post_id})
     assert response.status_code == 422  # the post is not one of that shift's: the full path says so
     assert "role_id" in response.get_json()["errors"]
@@ -201,15 +255,15 @@ def test_the_busiest_window_is_found_among_the_shift_edges():
         assert found == brute
 
 
-def test_the_memo_stops_answering_when_the_shift_starts(organizer, residents, clean_app):
-    # Only time changes here, and time bumps no version: the memo itself must know when the shift starts.
+def test_the_mark_stops_answering_when_the_shift_starts(organizer, residents, clean_app):
+    # Only time changes here, and time bumps no version: the mark itself must know when the shift starts.
     holder, second = residents(2)
     site = create_site(organizer)
     starts_at = now() + timedelta(seconds=4)  # time enough to fill the post on a busy machine
     shift = create_shift(organizer, site, starts_at=starts_at, roles=[("测温", 1)])
     assert book(holder, shift).status_code == 201
     assert book(second, shift).get_json()["error"] == "role_full"
-    assert memo_of(clean_app, shift["roles"][0]["id"]) is not None
+    assert mark_of(clean_app, shift, second)[0] is not None
     time.sleep(max((starts_at - now()).total_seconds(), 0) + 0.1)
     response = book(second, shift)
     assert (response.status_code, response.get_json()["error"]) == (409, "shift_started")
@@ -272,3 +326,101 @@ def test_a_racer_refused_by_the_update_leaves_no_booking_and_no_reminder(organiz
     assert left == {user_id: ("cancelled", shift["roles"][1]["id"]) for user_id in losers & had_cancelled}
     live = [m for m in messages(kind="shift_reminder") if m["id"] not in before and m["status"] == "pending"]
     assert live and {m["ref"][1] for m in live} == winners  # only the winners have live reminders
+
+
+# --- the full-post marks' races (`cache.read_post_mark`, `bookings.refuse_full_post`) -----------------------
+
+
+class Paused:
+    """Holds one request's thread at a point of its own (a session commit, or a statement), until released;
+    other threads pass. Instruments SQLAlchemy's events only: the code under test runs as it is."""
+
+    def __init__(self, target, name, when=lambda *args: True):
+        self.target, self.name, self.when = target, name, when
+        self.thread, self.reached, self.release = None, threading.Event(), threading.Event()
+
+    def _hold(self, *args):
+        if threading.get_ident() == self.thread and not self.reached.is_set() and self.when(*args):
+            self.reached.set()
+            assert self.release.wait(20)
+
+    def __enter__(self):
+        event.listen(self.target, self.name, self._hold, insert=True)  # before the cache's own listeners
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        event.remove(self.target, self.name, self._hold)
+
+    def run(self, request):
+        """Start `request()` in a thread of its own; returns its answer's holder and the thread."""
+        answers = []
+
+        def target():
+            self.thread = threading.get_ident()
+            answers.append(request())
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        assert self.reached.wait(20), "the request never reached the pause"
+        return answers, thread
+
+
+def cancel(person, shift):
+    assert person.delete(f"/api/v1/shifts/{shift['id']}/bookings/me").status_code == 200
+
+
+@pytest.mark.parametrize("flush", [False, True], ids=["", "redis_flushed_meanwhile"])
+def test_a_place_freed_before_the_filling_booking_writes_its_mark_is_never_refused(organizer, residents, clean_app,
+                                                                                     flush):
+    # The booking that takes the last place writes the post's mark after its commit. A cancellation that
+    # commits and bumps the shift's marks version before that write lands must still retire the mark:
+    # it carries the version read before the filling booking read anything.
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 2)])
+    holder, filler, taker = residents(3)
+    assert book(holder, shift).status_code == 201
+    with Paused(db.session, "after_commit") as pause:
+        answers, thread = pause.run(lambda: book(filler, shift))  # committed, its mark not yet written
+        if flush:
+            clean_app.extensions["redis"].flushdb()
+        cancel(holder, shift)
+        pause.release.set()
+        thread.join(20)
+    assert answers[0].status_code == 201
+    assert mark_of(clean_app, shift, taker)[0] is None  # written, but under a version no longer current
+    response = book(taker, shift)
+    assert response.status_code == 201, response.get_json()
+
+
+def holders_read(conn, cursor, statement, *args):
+    return statement.startswith("SELECT bookings.user_id")
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL: SQLite's writers wait for the paused reader")
+@pytest.mark.parametrize("change, person, expected", [
+    ("cancel", "taker", (201, None)),
+    ("book_another_post", "other", (409, "already_booked")),
+], ids=["a_place_freed", "a_new_holder"])
+def test_a_refusal_that_marks_a_post_full_never_hides_a_later_commit(organizer, residents, clean_app, change, person,
+                                                                     expected):
+    # With no mark (Redis lost it), a refusal reads the post full from the database and marks it. A
+    # commit between that read and the mark's write must not be hidden by it: a cancellation bumps the
+    # shift's marks version (the mark is not trusted), and a new holder's entry, written after their
+    # commit, stays beside the mark (the mark never refuses them).
+    shift = create_shift(organizer, create_site(organizer), roles=[("测温", 1), ("登记", 2)])
+    people = dict(zip(("holder", "refused", "taker", "other"), residents(4)))
+    assert book(people["holder"], shift).status_code == 201
+    clean_app.extensions["redis"].flushdb()
+    with clean_app.app_context():
+        engine = db.engine
+    with Paused(engine, "after_cursor_execute", holders_read) as pause:
+        answers, thread = pause.run(lambda: book(people["refused"], shift))  # read it full, not yet marked
+        if change == "cancel":
+            cancel(people["holder"], shift)
+        else:
+            assert book(people["other"], shift, 1).status_code == 201
+        pause.release.set()
+        thread.join(20)
+    assert (answers[0].status_code, answers[0].get_json()["error"]) == (409, "role_full")
+    response = book(people[person], shift)
+    assert (response.status_code, (response.get_json() or {}).get("error")) == expected

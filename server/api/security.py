@@ -1,8 +1,8 @@
-"""Bearer-token authentication for views: `login_required`, `optional_user`, and for the list reads
-`optional_user_checked_by_view`.
+"""Bearer-token authentication for views: `login_required`, `optional_user`, and for the list reads and
+bookings `optional_user_checked_by_view` and `login_required_checked_by_view`.
 
 A valid token makes `g.user_id` the caller's id at the cost of a signature check and one Redis
-call (the list reads fold that call into their own: `optional_user_checked_by_view`). `g.user`, the
+call (the list reads and bookings fold that call into their own: `..._checked_by_view`). `g.user`, the
 caller's row, is loaded from the database the first time a view reads it (see `RequestGlobals`), so
 the hot paths that need only the id never load it. `init_app` installs it.
 """
@@ -91,16 +91,7 @@ def optional_user(view):
     return Blueprint.doc(security=[{}, *BEARER])(wrapper)
 
 
-def optional_user_checked_by_view(view):
-    """`optional_user` for a view that asks Redis whether the token is revoked in its own round trip
-    (the list reads: `pages.list_response` reads the marks with the page, in one MGET).
-
-    The signature and expiry are checked here (401 as `optional_user`); `g.revocation_keys` names the
-    marks to read (empty when anonymous, or once checked) and the view passes their values to
-    `check_revocation`. A view that returns without checking is checked after it, before its answer
-    goes out: a revoked token is never answered a page, whatever the view does.
-    """
-
+def _checked_by_view(view, required):
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer_token()
@@ -109,14 +100,39 @@ def optional_user_checked_by_view(view):
             g.token_claims = claims
             g.user_id = int(claims["sub"])
             g.revocation_keys = revocation_keys(claims)
+        elif required:
+            raise NotAuthenticated()
         else:
             g.user = g.user_id = None
             g.revocation_keys = []
-        answer = view(*args, **kwargs)
+        try:
+            answer = view(*args, **kwargs)
+        except Exception:
+            check_revocation_now()  # a revoked token is answered 401, whatever else the request met
+            raise
         check_revocation_now()  # nothing to do when the view checked (the safety net of the docstring)
         return answer
 
-    return Blueprint.doc(security=[{}, *BEARER])(wrapper)
+    return wrapper
+
+
+def optional_user_checked_by_view(view):
+    """`optional_user` for a view that asks Redis whether the token is revoked in its own round trip
+    (the list reads: `pages.list_response` reads the marks with the page, in one MGET).
+
+    The signature and expiry are checked here (401 as `optional_user`); `g.revocation_keys` names the
+    marks to read (empty when anonymous, or once checked) and the view passes their values to
+    `check_revocation`. A view that returns or fails without checking is checked after it, before its
+    answer goes out: a revoked token is never answered anything but 401, whatever the view does.
+    """
+    return Blueprint.doc(security=[{}, *BEARER])(_checked_by_view(view, required=False))
+
+
+def login_required_checked_by_view(view):
+    """`login_required` for a view that asks Redis whether the token is revoked in its own round trip
+    (a booking: with the post's full mark, `cache.read_post_mark`), as `optional_user_checked_by_view`
+    does; no token is a 401."""
+    return Blueprint.doc(security=BEARER)(_checked_by_view(view, required=True))
 
 
 def check_revocation(marks):

@@ -84,6 +84,7 @@ def _check_active(booking):
 def _take_and_give_back(taken_post, given_post):
     """Take a place on `taken_post` and give one back on `given_post`, in post id order. Raises `role_full`."""
     cache.mark_changed(db.session, "shifts")  # Core writes: the flush would not see them
+    cache.mark_shift_freed(db.session, given_post.shift_id)
     steps = sorted([(taken_post.id, "take"), (given_post.id, "give")])
     for post_id, step in steps:
         if step == "take":

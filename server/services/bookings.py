@@ -1,8 +1,8 @@
 """Booking a post (岗位) on a shift, cancelling it, and the rules a booking must pass.
 
 Rules, in the order a booking meets them:
-- a full post is refused (`role_full`) before the person's own checks; `_refuse_full_post` answers
-  most such taps from a memo in Redis, without the database or a lock;
+- a full post is refused (`role_full`) before the person's own checks; `refuse_full_post` answers
+  most such taps from a mark in Redis, without the database or a lock;
 - one booking per person and shift: the same post again returns the booking; another post is
   `already_booked`; booking again after cancelling reuses the row;
 - the shift is open, has not started, and is for party members only when it says so; a post that
@@ -76,34 +76,44 @@ def _booking_statement():
 _BOOKING_READ = _booking_statement()  # built once: it runs on every tap of a recruitment burst
 
 
-def _refuse_full_post(user_id, shift_id, post_id):
+def refuse_full_post(user_id, shift_id, post_id, mark):
     """Raise `role_full` for a post that is full, before any lock or per-person check.
 
     When a recruitment is posted, nearly every tap after the first few seconds is for a full post.
-    The first such tap reads the database; it remembers in Redis that the post is full and who holds
-    a booking on the shift, under the version of the shifts cache (`cache.remembered`), so the next
-    ones are answered without the database until any booking, post or shift changes. This is exact:
-    the post was full when it was read, and no change has been committed since.
-    Only a booking that would otherwise go on to the person's checks is refused here; whatever the
-    full path reports first (a missing shift or post, the caller's own booking, a cancelled,
-    party-members-only or started shift) is left to it.
+    `mark` is what `cache.read_post_mark` read for this tap (the view reads it in the token check's
+    round trip; None: Redis down). The booking that takes a post's last place marks it full as it
+    commits (`book_shift`), and a refusal that finds no mark but a full post in the database marks it
+    (the first after a Redis flush), so the others are answered without the database.
+
+    Invariant: a mark answers `role_full` only if no commit that could give the post a place back,
+    or change what a booking of its shift is answered (a cancellation, a release, a move, a capacity,
+    time, status or party-members-only change), came after the data it was made from: it carries
+    the shift's marks version read before that data, and each such commit bumps the version after it
+    commits (`cache.mark_shift_freed`). It never answers someone given a booking on the shift, nor
+    after the shift starts. Whatever the full path reports first (a missing shift or post, the
+    caller's own booking, a cancelled, party-members-only or started shift) is left to it.
+    (`tests/test_shift_fast_paths.py`)
     """
-    version, full = cache.remembered("shifts", f"full-post:{post_id}")
-    if full is not None and full["shift_id"] == shift_id and user_id not in full["holders"]:
-        if utcnow().timestamp() < full["starts_at"]:
-            raise post_full(full["name"])
+    if mark is not None and mark.full is not None and not mark.holder:
+        if utcnow().timestamp() < mark.full["starts_at"]:
+            raise post_full(mark.full["name"])
     row = db.session.execute(_BOOKING_READ, {"shift": shift_id, "post": post_id, "user": user_id}).first()
     if row is None or row.mine_status not in (None, "cancelled"):
         return
     if row.status != "open" or row.party_members_only or utcnow() >= row.starts_at:
         return
     if not row.has_free_place:
-        holders = db.session.scalars(
-            select(Booking.user_id).where(Booking.shift_id == shift_id, Booking.status != "cancelled")
-        ).all()
-        memo = {"shift_id": shift_id, "name": row.name, "starts_at": row.starts_at.timestamp(), "holders": holders}
-        cache.remember("shifts", f"full-post:{post_id}", version, memo)
+        if mark is not None:
+            cache.store_post_mark(cache.PostMark(shift_id, post_id, mark.version, row.name, row.starts_at.timestamp(),
+                                                 _holders(shift_id)))
         raise post_full(row.name)
+
+
+def _holders(shift_id):
+    """Who holds a booking of the shift (not cancelled)."""
+    return db.session.scalars(
+        select(Booking.user_id).where(Booking.shift_id == shift_id, Booking.status != "cancelled")
+    ).all()
 
 
 # --- a volunteer's schedule: no overlaps, a fatigue limit, rest between shifts -------------------------
@@ -273,10 +283,11 @@ def refuse_ineligible(user, shift, post, who=None):
 
 
 @counted(BOOKINGS, lambda result: "booked" if result[1] else "repeated")
-def book_shift(user_id, shift_id, post_id, health_declaration=None):
+def book_shift(user_id, shift_id, post_id, health_declaration=None, mark=None):
     """Book one post of a shift. Booking the same post again returns the booking with `created` False.
     `health_declaration`: today's answers (`health_declarations.ANSWERS`), sent with the booking of a
-    post that asks for them at booking (ignored by other posts).
+    post that asks for them at booking (ignored by other posts). `mark`: what `cache.read_post_mark`
+    read for this booking before anything else (the view reads it with the token check); None: read here.
 
     Returns `(booking, created)`. Raises AccountDeleted, NotFound, ShiftNotOpen, ValidationFailed (a
     post of another shift), DomainError `not_eligible` (403, party members only),
@@ -284,7 +295,9 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None):
     `role_full` (a full post is refused before the person's schedule), `shift_overlap`,
     `rest_too_short`, `daily_limit_exceeded`, `health_declaration_required`, `health_declaration_unwell`.
     """
-    _refuse_full_post(user_id, shift_id, post_id)
+    if mark is None:
+        mark = cache.read_post_mark(shift_id, post_id, user_id)
+    refuse_full_post(user_id, shift_id, post_id, mark)
     user = lock_row(User, user_id)
     if user is None or user.deleted_at is not None:
         raise AccountDeleted()
@@ -310,21 +323,26 @@ def book_shift(user_id, shift_id, post_id, health_declaration=None):
     booking = renew_booking(shift, user.id, existing.id if existing else None, post, now)
     db.session.flush()
     schedule_booking_reminders(shift, booking)
-    _take_place_last(post)
+    if _take_place_last(post) and mark is not None and not shift.party_members_only:
+        # The last place: the post is marked full as this booking commits (`refuse_full_post`).
+        holders = _holders(shift.id)
+        cache.mark_post_full(db.session, cache.PostMark(shift.id, post.id, mark.version, post.name,
+                                                        shift.starts_at.timestamp(), holders))
     cache.only_own_rows_changed(db.session, "shifts", user.id)  # a new booking: no one else's own row changes
     return booking, True
 
 
 def _take_place_last(post):
     """Take a place on `post` with the conditional `UPDATE ... WHERE booked < capacity`, as the
-    booking's last write: raises `role_full` when no place is left.
+    booking's last write: raises `role_full` when no place is left; returns True when it took the last.
 
     Invariant: the post's row lock, which every booking of the post queues on, is held only from
     this UPDATE to the caller's commit. Everything else the booking writes (its row, its reminders)
-    is flushed before it, so no other statement runs inside the lock; a booking refused here leaves
-    nothing behind (the caller's transaction is rolled back: the booking's row and its reminders go
-    with it). PostgreSQL decides every booking: this UPDATE never lets a post overfill, and the
-    `booked <= capacity` check constraint stands behind it.
+    is flushed before it, so no other write runs inside the lock (the booking that took the last
+    place reads who holds the shift, for its full mark: whoever waits for the lock is refused anyway);
+    a booking refused here leaves nothing behind (the caller's transaction is rolled back: the
+    booking's row and its reminders go with it). PostgreSQL decides every booking: this UPDATE never
+    lets a post overfill, and the `booked <= capacity` check constraint stands behind it.
     (`tests/test_shift_fast_paths.py`: the UPDATE is the last statement before the commit; a
     refused racer leaves no booking and no reminder.)
     """
@@ -334,11 +352,13 @@ def _take_place_last(post):
         update(ShiftPost)
         .where(ShiftPost.id == post.id, ShiftPost.has_free_place)
         .values(booked=ShiftPost.booked + 1)
+        .returning(ShiftPost.booked, ShiftPost.capacity)
         .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
+    ).first()
+    if taken is None:
         raise post_full(post.name)
     db.session.expire(post, ["booked"])
+    return taken.booked >= taken.capacity
 
 
 def renew_booking(shift, user_id, existing_id, post, now):
@@ -363,6 +383,7 @@ def renew_booking(shift, user_id, existing_id, post, now):
 def release_place(booking):
     """Give the booking's place on its post back (the booking is locked by the caller)."""
     cache.mark_changed(db.session, "shifts")  # a Core write: the flush would not see it
+    cache.mark_shift_freed(db.session, booking.shift_id)
     db.session.execute(
         update(ShiftPost)
         .where(ShiftPost.id == booking.post_id)

@@ -1,5 +1,5 @@
-"""Cached public list pages (and small memos), invalidated by version after every commit that changes
-what they show.
+"""Cached public list pages, and the shifts' full-post marks, invalidated by version after every commit
+that changes what they show.
 
 A page is stored under `cache:<namespace>:<version>:<query>`; any commit that wrote a row the
 namespace shows bumps its version (after the commit, before the response goes out), so a read that
@@ -8,7 +8,7 @@ again and expire. Entries computed from data read before such a commit land unde
 What only time changes (an activity that ended a moment ago) may show for up to TTL_SECONDS.
 
 Redis down: the cache is a convenience, never a reason to fail.
-- A page or memo that cannot be read or stored is computed from the database and served uncached.
+- A page or mark that cannot be read or stored is computed from the database and served uncached.
 - A version bump that fails after a commit is logged, never raised: the commit stands and its
   response is the success it is (a resident must not retry a sign-up that worked). The namespaces
   are remembered in this process as owed, and no page of an owed namespace is read or stored
@@ -34,6 +34,16 @@ current. Every other commit bumps both namespace versions, which retires every p
 caller's rows at once. A stored entry is always computed from data read after the versions it
 carries were read, so it is never older than they are. The same rules hold while Redis is down or a
 bump is owed: nothing is read from the cache or stored in it.
+
+Full-post marks (`read_post_mark`, `mark_post_full`, `store_post_mark`; used by
+`bookings.refuse_full_post`): one hash per shift with a version of its own, so a booking elsewhere
+retires nothing. A mark carries the shift's version as read before the data it was made from; every
+commit that could give one of the shift's posts a place back, or change what a booking of it is
+answered, bumps that version after it commits (`mark_shift_freed`, `_note_shift_change`), so a mark is
+trusted only if no such commit came after the data it was made from. The people given a booking on the
+shift are added to the hash after their commit, so a mark never refuses a holder (whom the full path
+answers with their booking or `already_booked`). Bumps that fail are owed as above; holders that could
+not be written are owed as bumps of their shifts.
 
 `init_app` (called by `create_app`) makes the app's database session report its writes here.
 """
@@ -109,10 +119,12 @@ def _user_version_key(namespace, user_id):
     return f"cache:{namespace}:user-version:{user_id}"
 
 
-def _bump(namespaces, pages_and_users=()):
-    """Retire pages, memos and own rows by giving their versions new values, in one round trip.
+def _bump(names, pages_and_users=(), holders=(), marks=()):
+    """Retire pages, memos, own rows and full-post marks by giving their versions new values, with a
+    commit's new `holders` (`(shift, user)`) and its full-post `marks` (`PostMark`), in one round trip.
 
-    Each of `namespaces`: its version and its own-rows version (every page and every caller's own rows).
+    Each of `names`: a namespace (its version and its own-rows version: every page and every caller's
+    own rows) or a shift's full-post marks (`_marks_key`: the hash's version).
     Each `(namespace, users)` of `pages_and_users`: its version (its pages) and those users' own versions.
 
     Invariant: each bump sets each version to a value it never held before (a fresh random number,
@@ -120,21 +132,33 @@ def _bump(namespaces, pages_and_users=()):
     Versions are only ever compared for equality, so they need not grow: an entry is used only while
     its version is the current one. (tests/test_wiring.py)
     """
-    versions, user_versions = {}, []
-    for namespace in sorted(namespaces):
-        versions[f"cache:{namespace}:version"] = _fresh_version()
-        if namespace in OWN_ROWS:
-            versions[_own_version_key(namespace)] = _fresh_version()
+    versions, user_versions, shifts = {}, [], []
+    for name in sorted(names):
+        if name not in NAMESPACES:
+            shifts.append(name)
+            continue
+        versions[f"cache:{name}:version"] = _fresh_version()
+        if name in OWN_ROWS:
+            versions[_own_version_key(name)] = _fresh_version()
     for namespace, users in pages_and_users:
         versions[f"cache:{namespace}:version"] = _fresh_version()
         user_versions += [_user_version_key(namespace, user_id) for user_id in sorted(users)]
-    if not user_versions:
-        _redis().mset(versions)
+    if versions and not (user_versions or shifts or holders or marks):
+        _redis().mset(versions)  # the common case: one command
         return
     with _redis().pipeline(transaction=True) as pipe:
-        pipe.mset(versions)
+        if versions:
+            pipe.mset(versions)
         for key in user_versions:
             pipe.set(key, _fresh_version(), ex=USER_VERSION_TTL_SECONDS)
+        for key in shifts:
+            pipe.hset(key, "v", _fresh_version())
+            pipe.expire(key, TTL_SECONDS)
+        for shift_id, user_id in sorted(holders):
+            pipe.hset(_marks_key(shift_id), f"h:{user_id}", 1)
+            pipe.expire(_marks_key(shift_id), TTL_SECONDS)
+        for mark in marks:
+            _write_mark(pipe, mark)
         pipe.execute()
 
 
@@ -147,18 +171,20 @@ def _current_version(namespace, raw):
     return int(raw)
 
 
-def _pay_owed_bumps(just_committed=frozenset()):
-    """Make the bumps this process owes (`_owe`), in one round trip; True when none is owed any more
-    (Redis answered). Those not `just_committed` are retries of bumps that failed after their commit:
-    logged. An entry a commit added to meanwhile stays owed (that commit may have come after the bump)."""
+def _pay_owed_bumps(just_committed=frozenset(), holders=(), marks=()):
+    """Make the bumps this process owes (`_owe`), in one round trip (with a commit's `holders` and
+    `marks`, see `_bump`); True when none is owed any more (Redis answered). Those not `just_committed`
+    are retries of bumps that failed after their commit: logged. An entry a commit added to meanwhile
+    stays owed (that commit may have come after the bump)."""
     key = id(_redis())
     with _owed_lock:
         owed = dict(_owed.get(key, {}))
-    if not owed:
+    if not owed and not holders and not marks:
         return True
     try:
-        _bump([namespace for namespace, (_, users) in owed.items() if users is None],
-              [(namespace, users) for namespace, (_, users) in owed.items() if users is not None])
+        _bump([name for name, (_, users) in owed.items() if users is None],
+              [(namespace, users) for namespace, (_, users) in owed.items() if users is not None],
+              holders, marks)
     except REDIS_DOWN:
         return False
     with _owed_lock:
@@ -303,42 +329,131 @@ def mark_changed(session, *namespaces):
     session.info.setdefault("cache_changed", set()).update((*namespaces, "stats"))
 
 
-def remembered(namespace, name):
-    """`(version, value)`: what `remember` stored under `name` for the namespace's current version
-    (None if nothing, or only for an older one), and that version, in one Redis call.
+# --- full-post marks (`bookings.refuse_full_post`) ----------------------------------------------------
+#
+# One Redis hash per shift, at `cache:shifts:full:<shift>`, written and lost whole (a flush, its TTL,
+# an eviction take every field at once):
+#   v          the shift's marks version: bumped after every commit that could give one of its posts a
+#              place back or change what booking it answers (`mark_shift_freed`; `_note_shift_change`);
+#   p:<post>   the post's "full" mark: {"v": the version read before the data it was made from, "name",
+#              "starts_at"}; trusted only while `v` is still the shift's version;
+#   h:<user>   someone given a booking on the shift (written after every commit that gives one, and by
+#              whoever writes a mark, for every holder it read): a mark never answers them.
 
-    Read the version before reading what the value is computed from, and store it under that
-    version: a change committed in between bumps the version, so the value is never served.
-    """
+
+def _marks_key(shift_id):
+    return f"cache:shifts:full:{shift_id}"
+
+
+class PostMarkRead(NamedTuple):
+    """What `read_post_mark` found: the values of the keys asked along, the shift's marks version (read
+    before anything the caller then reads from the database), the post's full mark if made under that
+    version (`{"name", "starts_at"}`, else None), and whether the caller was given a booking on the
+    shift (then no mark answers them)."""
+
+    along: list
+    version: int
+    full: dict | None
+    holder: bool
+
+
+def read_post_mark(shift_id, post_id, user_id, along=()):
+    """A booking's one Redis round trip: the values of the keys `along` (the token's revocation marks),
+    the shift's marks version, the post's full mark and whether `user_id` is a holder.
+
+    Returns None while Redis is down or a bump is owed by this process (no mark is trusted or written).
+    A shift with no version yet (new, flushed, expired) is given a fresh one (`_fresh_version`) in a
+    second round trip, read back before the caller reads anything from the database."""
+    key = _marks_key(shift_id)
     try:
         if not _pay_owed_bumps():
-            return None, None
-        version, raw = _redis().mget(f"cache:{namespace}:version", f"cache:{namespace}:memo:{name}")
+            return None
+        with _redis().pipeline(transaction=False) as pipe:
+            if along:
+                pipe.mget(along)
+            pipe.hmget(key, "v", f"p:{post_id}", f"h:{user_id}")
+            *along_values, (version, mark, holder) = pipe.execute()
+        if version is None:
+            version = _start_marks_version(key)
     except REDIS_DOWN:
-        return None, None  # nothing remembered, and nothing will be (`remember` skips version None)
+        log.warning("cache unavailable, full-post marks not read")
+        return None
+    version, full = int(version), None
+    if mark is not None:
+        full = json.loads(mark)
+        if full.pop("v") != version:
+            full = None
+    return PostMarkRead(along_values[0] if along else [], version, full, holder is not None)
+
+
+def _start_marks_version(key):
+    with _redis().pipeline(transaction=True) as pipe:
+        pipe.hsetnx(key, "v", _fresh_version())
+        pipe.hget(key, "v")
+        pipe.expire(key, TTL_SECONDS)
+        return pipe.execute()[1]
+
+
+class PostMark(NamedTuple):
+    """A post found full, and the people holding a booking on its shift, read from the database after
+    `version` was read (`read_post_mark`)."""
+
+    shift_id: int
+    post_id: int
+    version: int
+    name: str
+    starts_at: float
+    holders: list
+
+
+def _write_mark(pipe, mark):
+    key = _marks_key(mark.shift_id)
+    fields = {f"h:{user_id}": 1 for user_id in mark.holders}
+    fields[f"p:{mark.post_id}"] = json.dumps({"v": mark.version, "name": mark.name, "starts_at": mark.starts_at})
+    pipe.hset(key, mapping=fields)
+    pipe.expire(key, TTL_SECONDS)
+
+
+def store_post_mark(mark):
+    """Write a `PostMark` now (a refusal read the post full from the database). Never raises for Redis."""
     try:
-        version = _current_version(namespace, version)
+        if not _pay_owed_bumps():
+            return
+        with _redis().pipeline(transaction=True) as pipe:
+            _write_mark(pipe, mark)
+            pipe.execute()
     except REDIS_DOWN:
-        return None, None
-    if version is None:
-        return None, None
-    if raw is not None:
-        stored = json.loads(raw)
-        if stored["version"] == version:
-            return version, stored["value"]
-    return version, None
+        log.warning("cache unavailable, full-post mark not stored")
 
 
-def remember(namespace, name, version, value):
-    if version is None:
-        return
-    try:
-        _redis().set(
-            f"cache:{namespace}:memo:{name}", json.dumps({"version": version, "value": value}), ex=TTL_SECONDS
-        )
-    except REDIS_DOWN:
-        log.warning("cache unavailable, %s memo not stored", namespace)
+def mark_post_full(session, mark):
+    """Write a `PostMark` when `session` commits (the booking that took the post's last place), in the
+    commit's one round trip with its version bumps and holders."""
+    session.info.setdefault("full_marks", []).append(mark)
 
+
+def mark_shift_freed(session, shift_id):
+    """Retire the shift's full-post marks when `session` commits: for Core writes that give a place back
+    (the flush would not see them); ORM changes to a shift, its posts or its bookings are noted by
+    `_note_shift_change`."""
+    session.info.setdefault("shifts_freed", set()).add(shift_id)
+
+
+def _note_shift_change(session, instance):
+    """What a flushed change means to the full-post marks. A booking that is `booked` makes its person a
+    holder of the shift; any other change to a booking (cancelled, no-show, deleted), and any change
+    to a shift's or a post's own columns (capacity, status, times, party members only, a name, a post
+    added or deleted) retires the shift's marks: a place may be free again, or the refusal may now be
+    another one."""
+    if isinstance(instance, Booking):
+        if instance.status == "booked" and instance not in session.deleted:
+            session.info.setdefault("shift_holders", set()).add((instance.shift_id, instance.user_id))
+        else:
+            mark_shift_freed(session, instance.shift_id)
+    elif isinstance(instance, (Shift, ShiftPost)):
+        if instance in session.new or instance in session.deleted or session.is_modified(
+                instance, include_collections=False):
+            mark_shift_freed(session, instance.id if isinstance(instance, Shift) else instance.shift_id)
 
 def only_own_rows_changed(session, namespace, user_id):
     """Declare that what `session` commits changes, of the rows callers see as their own on `namespace`'s
@@ -367,6 +482,7 @@ def _note_changes(session, _flush_context):
         for namespace, model in OWN_ROWS.items():
             if isinstance(instance, model):
                 owners.setdefault(namespace, set()).add(instance.user_id)
+        _note_shift_change(session, instance)
 
 
 def _own_rows_only(session):
@@ -378,23 +494,29 @@ def _own_rows_only(session):
 
 def _bump_versions(session):
     changed = session.info.pop("cache_changed", None) or set()
+    changed |= {_marks_key(shift_id) for shift_id in session.info.pop("shifts_freed", ())}
+    holders = session.info.pop("shift_holders", set())
+    marks = session.info.pop("full_marks", [])
     own_rows_only = _own_rows_only(session)
-    bumps = {namespace: None for namespace in changed - own_rows_only.keys()}
+    bumps = {name: None for name in changed - own_rows_only.keys()}
     bumps.update((namespace, frozenset(users)) for namespace, users in own_rows_only.items())
-    if bumps and has_app_context():
+    if (bumps or holders) and has_app_context():
         # Owed before it is tried: a reader in another thread never uses a page of a namespace
         # whose bump is in flight or failed.
         _owe(bumps)
         try:
-            if _pay_owed_bumps(just_committed=bumps.keys()):
+            if _pay_owed_bumps(just_committed=bumps.keys(), holders=holders, marks=marks):
                 return
         except Exception:  # nothing after a commit may turn its success into an error
             pass
+        # The holders were not written either: no mark of their shifts may be trusted until they are bumped.
+        _owe({_marks_key(shift_id): None for shift_id, _ in holders})
         log.error("cache versions of %s not bumped after a commit (Redis down); owed", sorted(bumps))
 
 
 def _forget_changes(session):
-    for name in ("cache_changed", "own_rows_only", "own_rows_written"):
+    for name in ("cache_changed", "own_rows_only", "own_rows_written", "shifts_freed", "shift_holders",
+                 "full_marks"):
         session.info.pop(name, None)
 
 

@@ -54,7 +54,7 @@ from server.localtime import local_date_bounds
 from server.models import Booking, Shift, ShiftSwap, Site, User
 from server.models.base import utcnow
 from server.models.swaps import LIVE_SWAP_STATUSES
-from server.services import cache, health_declarations
+from server.services import health_declarations
 from server.services.bookings import (
     booking_not_found, eligibility_problem, lock_booking, refuse_ineligible, renew_booking, schedule_conflict,
 )
@@ -328,7 +328,6 @@ def _hand_over(swap, shift, booking, taker, held, now):
     void_reminders("booking", [booking.id])
     taken = renew_booking(shift, taker.id, held.id if held is not None else None, booking.post, now)
     db.session.flush()
-    cache.mark_changed(db.session, "shifts")  # who holds a place changed: the full-post memo names holders
     schedule_booking_reminders(shift, taken)
     swap.status = "done"
     swap.taker_id = taker.id
