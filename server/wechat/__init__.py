@@ -131,9 +131,10 @@ class _Client(WeChatClient):
         # Every call goes to this one host, so what requests takes from the environment (proxies
         # with NO_PROXY, a CA bundle) is read once here; requests would otherwise read it again on
         # every call, which was a fifth of the scheduler's CPU per reminder.
-        self._http.proxies = requests.utils.get_environ_proxies(self.base_url)
-        self._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        self._http.trust_env = False
+        # `proxies` and `verify` are kept here too for the subscribe sends (`_pool_manager`).
+        self.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self._http.proxies, self._http.verify, self._http.trust_env = self.proxies, self.verify, False
 
     def fetch_access_token(self):
         res = self._http.post(
@@ -294,7 +295,7 @@ class WeChatService:
         (tests/test_dispatch.py: a timed-out send, HTTP errors, a send that never left).
         """
         if self._sends is None:
-            self._sends = _pool_manager(self.client.base_url, self.client._http.proxies, self.client._http.verify)
+            self._sends = _pool_manager(self.client.base_url, self.client.proxies, self.client.verify)
         try:
             response = self._sends.request(
                 "POST", self._send_url + quote(token, safe=""), body=encoded,
