@@ -11,6 +11,11 @@ def app_timezone():
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
 
 
+def local_today():
+    """Today's date in APP_TIMEZONE."""
+    return datetime.now(app_timezone()).date()
+
+
 def to_local(value):
     """An aware datetime in APP_TIMEZONE (for display and exports)."""
     return value.astimezone(app_timezone())

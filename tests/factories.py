@@ -12,6 +12,11 @@ def local(days=0, hour=10, minute=0):
     return datetime(today.year, today.month, today.day, hour, minute, tzinfo=SHANGHAI)
 
 
+def local_today():
+    """Today's date in Shanghai (the app's APP_TIMEZONE): what the service calls today."""
+    return datetime.now(SHANGHAI).date()
+
+
 def soon(minutes=30):
     """An aware datetime `minutes` from now (Shanghai time): inside an activity's check-in window."""
     return datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(minutes=minutes)

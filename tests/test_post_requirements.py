@@ -4,11 +4,11 @@ Refusals and successes for each requirement (booking, an organizer's move, self 
 Python eligibility rules in step over a set of people, revocation keeping bookings (the roster flags
 them), authorization and bad input, retention and account deletion."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from conftest import race
-from factories import book, community_id, create_shift, create_site, local
+from factories import book, community_id, create_shift, create_site, local, local_today
 from sqlalchemy import select, update
 
 from server.extensions import db
@@ -58,7 +58,7 @@ def test_an_organizer_defines_grants_and_revokes_a_qualification_audited(organiz
     qualification = define(organizer)
     assert qualification["holders"] == 0
     (volunteer,) = residents(1)
-    response = grant(organizer, qualification, volunteer, expires_on=date.today() + timedelta(days=30))
+    response = grant(organizer, qualification, volunteer, expires_on=local_today() + timedelta(days=30))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["held"] is True
     listed = organizer.get(f"/api/v1/communities/{qualification['community_id']}/qualifications").get_json()["items"]
@@ -95,7 +95,7 @@ def test_qualification_rules_and_bad_input(organizer, other_organizer, residents
     assert error(grant(other_organizer, qualification, volunteer)) == (403, "forbidden")
     assert error(revoke(other_organizer, qualification, volunteer)) == (403, "forbidden")
     assert error(resident.get(f"/api/v1/qualifications/{qualification['id']}/holders")) == (403, "forbidden")
-    assert error(grant(organizer, qualification, volunteer, expires_on=date.today() - timedelta(days=2)))[0] == 422
+    assert error(grant(organizer, qualification, volunteer, expires_on=local_today() - timedelta(days=2)))[0] == 422
     assert error(grant(organizer, qualification, other_organizer)) == (404, "membership_not_found")
     assert error(organizer.post("/api/v1/qualifications/999999/grants", json={"user_id": 1})) == (
         404, "qualification_not_found")
@@ -127,9 +127,9 @@ def test_booking_a_post_requiring_a_qualification(organizer, residents):
     assert error(response) == (403, "qualification_required")
     assert "核酸采样点登记培训" in response.get_json()["message"]
     # A grant that expires before the shift's day does not count; one that expires on it does.
-    assert grant(organizer, qualification, expired, expires_on=date.today() + timedelta(days=1)).status_code == 200
+    assert grant(organizer, qualification, expired, expires_on=local_today() + timedelta(days=1)).status_code == 200
     assert error(book(expired, shift)) == (403, "qualification_required")
-    assert grant(organizer, qualification, expired, expires_on=date.today() + timedelta(days=3)).status_code == 200
+    assert grant(organizer, qualification, expired, expires_on=local_today() + timedelta(days=3)).status_code == 200
     assert book(expired, shift).status_code == 201
     assert grant(organizer, qualification, revoked).status_code == 200
     assert revoke(organizer, qualification, revoked).status_code == 200
@@ -184,7 +184,7 @@ def test_booking_a_post_asking_for_a_health_declaration(organizer, residents):
     assert first.get("/api/v1/me/health-declaration").get_json() == {"declaration": None}  # nothing saved
     assert first.post(url, json={"role_id": role, "health_declaration": WELL}).status_code == 201
     today = first.get("/api/v1/me/health-declaration").get_json()["declaration"]
-    assert today["well"] is True and today["day"] == date.today().isoformat()
+    assert today["well"] is True and today["day"] == local_today().isoformat()
     # A declaration made earlier today serves; an unwell one refuses.
     assert second.post("/api/v1/me/health-declaration", json=WELL).status_code == 200
     assert book(second, shift).status_code == 201
@@ -232,7 +232,7 @@ def test_eligible_users_and_eligibility_problem_agree(organizer, residents, logi
     party.patch("/api/v1/me", json={"community_id": haizhu})
     valid, expired, revoked, other, party_holder = people[0], people[1], people[2], people[3], party
     assert grant(organizer, qualification, valid).status_code == 200
-    assert grant(organizer, qualification, expired, expires_on=date.today()).status_code == 200
+    assert grant(organizer, qualification, expired, expires_on=local_today()).status_code == 200
     assert grant(organizer, qualification, revoked).status_code == 200
     assert revoke(organizer, qualification, revoked).status_code == 200
     assert grant(organizer, other_qualification, other).status_code == 200
@@ -273,7 +273,7 @@ def test_declarations_are_purged_after_14_days_and_erased_with_the_account(resid
     with clean_app.app_context():
         db.session.execute(
             update(HealthDeclaration).where(HealthDeclaration.user_id == first.user["id"])
-            .values(day=date.today() - timedelta(days=15))
+            .values(day=local_today() - timedelta(days=15))
         )
         db.session.commit()
         from server.services.retention import purge_personal_data

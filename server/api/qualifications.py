@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from server.api.security import login_required
 from server.extensions import db
+from server.localtime import local_today
 from server.schemas.qualifications import (
     GrantSchema,
     HeldQualificationSchema,
@@ -110,7 +111,7 @@ def revoke_qualification(qualification_id, user_id):
 def _held_by(user_id, qualification_id):
     qualification = db.session.get(qualifications.Qualification, qualification_id)
     row = qualifications.grant_row(qualification_id, user_id)
-    return qualifications.held(qualification, row, qualifications.local_today())
+    return qualifications.held(qualification, row, local_today())
 
 
 @blp.route("/communities/<id:community_id>/members/<id:user_id>/qualifications", methods=["GET"])

@@ -13,12 +13,12 @@ Phones are shown masked (`User.phone_masked`): the dashboard is a screen, never 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, true
 
 from server.extensions import db
-from server.localtime import app_timezone, local_date_bounds
+from server.localtime import local_date_bounds, local_today
 from server.models import Activity, Booking, Shift, ShiftPost, Site, User
 from server.models.base import utcnow
 from server.services.paging import count_rows
@@ -65,10 +65,6 @@ class Overview:
     not_checked_in: list = field(default_factory=list)  # Booking, by shift start then name
     not_checked_in_total: int = 0
     claims_waiting: int = 0
-
-
-def local_today():
-    return datetime.now(app_timezone()).date()
 
 
 def overview(actor, today=None, now=None):

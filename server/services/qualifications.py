@@ -33,17 +33,12 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.extensions import db
-from server.localtime import to_local
+from server.localtime import local_today, to_local
 from server.models import Qualification, QualificationGrant, User
 from server.models.base import utcnow
 from server.services.content_safety import FORUM, check_texts
 from server.services.sites import require_organizer
 from server.services.users import get_community, record_audit, refuse_archived
-
-
-def local_today():
-    """Today's local date (APP_TIMEZONE)."""
-    return to_local(utcnow()).date()
 
 
 def qualification_not_found():

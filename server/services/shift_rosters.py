@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
-from server.localtime import app_timezone, local_date_bounds, to_local
+from server.localtime import local_date_bounds, local_today, to_local
 from server.models import Booking, Community, Shift, Site, User
 from server.services import health_declarations, qualifications
 from server.services.hours_record import CONFIRMED as CONFIRMED_HOURS
@@ -111,11 +111,6 @@ class HoursReport:
 
     community: Community
     items: list[dict]
-
-
-def local_today():
-    """Today's date in APP_TIMEZONE: the duty roster's default day."""
-    return datetime.now(app_timezone()).date()
 
 
 def cannot_be_reminded(volunteer):

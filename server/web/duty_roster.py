@@ -15,7 +15,7 @@ from sqlalchemy import select
 from server.api.files import download
 from server.errors import ValidationFailed
 from server.extensions import db
-from server.localtime import local_date_bounds
+from server.localtime import local_date_bounds, local_today
 from server.models import Community, Shift, Site
 from server.schemas.shifts import DutyRosterArgsSchema
 from server.services import shift_rosters, swaps
@@ -113,7 +113,7 @@ def index():
         args = _args()
     except FormErrors as exc:
         args, errors, status = {}, exc.errors, 422
-    day = args.get("date") or shift_rosters.local_today()
+    day = args.get("date") or local_today()
     if not errors:
         chosen = args.get("community_id")
         try:

@@ -14,6 +14,7 @@ from flask import Blueprint, g, render_template, request
 from server.api.files import download, inline_pdf
 from server.errors import ValidationFailed
 from server.extensions import db
+from server.localtime import local_today
 from server.schemas.shifts import HoursReportArgsSchema
 from server.services import hours_record, shift_rosters
 from server.web import forms
@@ -33,7 +34,7 @@ MAX_RANGE_DAYS = 366
 
 def this_month():
     """The first and last day of the current local month."""
-    today = shift_rosters.local_today()
+    today = local_today()
     first = today.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return first, last

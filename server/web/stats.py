@@ -27,7 +27,7 @@ from server.schemas.common import Schema
 from server.schemas.stats import StatsArgsSchema
 from server.services import stats_report
 from server.services.communities import managed_communities
-from server.services.shift_rosters import local_today
+from server.localtime import local_today
 from server.web.auth import console_login_required
 from server.web.forms import FormErrors, domain_error_as_form_errors, parse_form
 

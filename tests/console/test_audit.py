@@ -2,10 +2,10 @@
 bad filters are answered with field errors, never a server error."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from factories import community_id, create_activity
+from factories import community_id, create_activity, local_today
 from playwright.sync_api import expect
 
 from console.conftest import console_client
@@ -67,7 +67,7 @@ def test_filters_by_action_actor_and_dates(clean_app, login, emulator, history):
     assert set(rows("actor=陈静")) == {"roster.export", "phone.reveal"}
     assert set(rows("actor=13800000003")) == {"roster.export", "phone.reveal"}
     assert rows("actor=1380000") == []
-    today = date.today()
+    today = local_today()
     assert len(rows(f"date_from={today - timedelta(days=1)}&date_to={today + timedelta(days=1)}")) >= 4
     assert rows(f"date_from={today + timedelta(days=2)}") == []
     assert rows(f"date_to={today - timedelta(days=2)}") == []
