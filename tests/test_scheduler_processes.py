@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import OutboxMessage, SubscriptionCredit, User
 from server.models.base import utcnow
-from server.services.dispatch import CLAIM_BATCH, STALE_CLAIM, expire_stale_claims
+from server.services.dispatch import CLAIM_BATCH, SEND_THREADS, STALE_CLAIM, expire_stale_claims
 
 MESSAGES = 300
 USERS = 10
@@ -125,8 +125,9 @@ def test_two_schedulers_one_killed_mid_batch_each_message_at_most_once_and_the_r
     received exactly once; none of the batch is received twice."""
     schedulers = {process.pid: process for process in (start_scheduler(), start_scheduler())}
     wait_for(lambda: len(emulator.messages()) >= 30, what="the schedulers to be sending")
-    # The next send stalls inside WeChat for 3 s: its scheduler is killed while waiting for it.
-    emulator.inject_fault(SEND_PATH, delay=3)
+    # The next sends, one per sending thread of both, stall inside WeChat for 3 s: one scheduler is
+    # killed while waiting for them, and the other cannot have sent everything meanwhile.
+    emulator.inject_fault(SEND_PATH, delay=3, times=2 * SEND_THREADS)
     wait_for(lambda: any(c["path"] == SEND_PATH for c in emulator.calls()[-8:]) and claims_of(clean_app),
              what="a send in flight")
     time.sleep(0.5)
