@@ -217,5 +217,7 @@ def test_two_apis_and_two_schedulers_keep_capacity_exact_and_send_each_reminder_
     assert {key[i] for i in key if i not in left} <= set(received)
     # The killed scheduler's batch stays claimed until its heartbeat is stale, then is `unknown`: the
     # stalled one reached WeChat once, and nobody sent any of them again.
-    assert outbox_statuses(clean_app) == {"sent": expected - len(left), "unknown": len(left)}
+    # (The batch may hold every reminder: no status counts zero.)
+    counts = {"sent": expected - len(left), "unknown": len(left)}
+    assert outbox_statuses(clean_app) == {status: n for status, n in counts.items() if n}
     assert time.monotonic() - started < 60
