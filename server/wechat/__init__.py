@@ -198,18 +198,24 @@ class WeChatService:
             try:
                 return fn()
             except WeChatClientException as exc:
-                log.warning("wechat %s errcode=%s errmsg=%s", _path_of(exc), exc.errcode, exc.errmsg)
-                if exc.errcode in TOKEN_ERRCODES and attempt == 1:
-                    log.info("wechat access token rejected (errcode=%s), refetching once", exc.errcode)
-                    self._forget_token()
-                    continue
-                if exc.errcode is None:
-                    raise WeChatUnavailable(None, exc.errmsg or "HTTP error") from exc
-                _raise_for(exc.errcode, exc.errmsg, **raise_kwargs)
+                self._refused(_path_of(exc), exc.errcode, exc.errmsg, attempt, **raise_kwargs)
             except requests.RequestException as exc:
                 # Timeouts and connection errors; wechatpy lets these through unwrapped.
                 log.warning("wechat %s unreachable: %s", _path_of(exc), type(exc).__name__)
                 raise WeChatUnavailable(None, f"{type(exc).__name__}: {exc}") from exc
+
+    def _refused(self, path, errcode, errmsg, attempt, **raise_kwargs):
+        """WeChat refused a call to `path` with `errcode` (None: an HTTP error): log it; on attempt 1's
+        token error forget the token and return (the caller makes its one retry), else raise our
+        typed error (`_raise_for`)."""
+        log.warning("wechat %s errcode=%s errmsg=%s", path, errcode, errmsg)
+        if errcode in TOKEN_ERRCODES and attempt == 1:
+            log.info("wechat access token rejected (errcode=%s), refetching once", errcode)
+            self._forget_token()
+            return
+        if errcode is None:
+            raise WeChatUnavailable(None, errmsg or "HTTP error")
+        _raise_for(errcode, errmsg, **raise_kwargs)
 
     def code_to_session(self, js_code):
         """Exchange a `wx.login` code: `{openid, session_key, unionid?}`.
@@ -261,12 +267,7 @@ class WeChatService:
             errcode, errmsg = answer.get("errcode") or 0, answer.get("errmsg")
             if not errcode:
                 return answer.get("msgid")
-            log.warning("wechat /%s errcode=%s errmsg=%s", SUBSCRIBE_SEND, errcode, errmsg)
-            if errcode in TOKEN_ERRCODES and attempt == 1:
-                log.info("wechat access token rejected (errcode=%s), refetching once", errcode)
-                self._forget_token()
-                continue
-            _raise_for(errcode, errmsg, code_error=None, rejected=SUBSCRIBE_REJECTED)
+            self._refused("/" + SUBSCRIBE_SEND, errcode, errmsg, attempt, code_error=None, rejected=SUBSCRIBE_REJECTED)
 
     def _send_token(self):
         """The access token for a subscribe send, read from Redis (fetched when missing, `_call`) at most
