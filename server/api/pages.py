@@ -12,7 +12,7 @@ import json
 
 from flask import Response, current_app, g, request
 
-from server.api.security import check_revocation, check_revocation_now
+from server.api.security import check_revocation_with
 from server.extensions import db
 from server.services import cache
 
@@ -78,11 +78,10 @@ def list_response(namespace, args, field, compute_page, mine_for, schema):
     digest = cache.args_digest(args)
     user_id = g.user_id
     read = _read_list(namespace, digest, user_id)
-    if read is None:  # Redis down or a bump owed: no cache (an authenticated read still needs Redis: 503)
-        check_revocation_now()
+    check_revocation_with(read)  # without a read, its own Redis call (down: 503 for a logged-in read)
+    if read is None:  # Redis down or a bump owed: no cache
         template = page_template(_from_database(compute_page), field)
         return _answer(fill_page(template, field, _own_rows(user_id, template, mine_for, schema)))
-    check_revocation(read.along)
 
     template, to_store = read.page, {}
     if template is None:

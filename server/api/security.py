@@ -143,6 +143,15 @@ def check_revocation(marks):
         g.revocation_keys = []
 
 
+def check_revocation_with(read):
+    """`check_revocation` with the marks a cache read made `along=g.revocation_keys` brought back
+    (`read.along`), or with its own Redis call when there was no read (None: Redis down, a bump owed)."""
+    if read is None:
+        check_revocation_now()
+    else:
+        check_revocation(read.along)
+
+
 def check_revocation_now():
     """`check_revocation` with its own Redis call (none when anonymous or already checked)."""
     if g.revocation_keys:

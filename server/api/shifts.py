@@ -7,7 +7,7 @@ from server.api.checkin import checkin_code_body
 from server.api.files import download, file_responses
 from server.api.pages import list_response, overlay_mine, page_body
 from server.api.security import (
-    check_revocation, check_revocation_now, login_required, login_required_checked_by_view, optional_user,
+    check_revocation_now, check_revocation_with, login_required, login_required_checked_by_view, optional_user,
     optional_user_checked_by_view,
 )
 from server.extensions import db
@@ -234,10 +234,7 @@ def book(body, shift_id):
     """
     # One Redis round trip: the token's revocation marks and the post's full mark (`bookings.refuse_full_post`).
     mark = cache.read_post_mark(shift_id, body["post_id"], g.user_id, along=g.revocation_keys)
-    if mark is None:  # Redis down or a bump owed: no mark (the token check still needs Redis: 503)
-        check_revocation_now()
-    else:
-        check_revocation(mark.along)
+    check_revocation_with(mark)  # None (Redis down or a bump owed): no mark, and its own call (503 if down)
     booking, created = bookings.book_shift(g.user_id, shift_id, body["post_id"], body["health_declaration"], mark)
     response = jsonify(BOOKING_SCHEMA.dump(booking))  # before the commit expires it: no reload after
     db.session.commit()

@@ -166,7 +166,7 @@ def _current_version(namespace, raw):
     """The version as read (`raw`), or None when Redis holds none: then a fresh one is started and
     nothing is read from the cache or stored in it by this read (it may have begun before a bump)."""
     if raw is None:
-        _redis().set(f"cache:{namespace}:version", _fresh_version(), nx=True)
+        _start_version(f"cache:{namespace}:version")
         return None
     return int(raw)
 
