@@ -1012,8 +1012,8 @@ PROJECTED_EFFICIENCY = 0.7
 def projection(r):
     """Requests/s each request type would reach with the service on N cores and PostgreSQL and Redis
     each on a host of N cores of their own, from the CPU per request measured here: the least of
-    N x efficiency / CPU per request of the service and of PostgreSQL, and 1 core / Redis's CPU per
-    request (Redis runs commands on one thread). A model, not a measurement: it leaves out row-lock
+    N x efficiency / CPU per request of the service and of PostgreSQL, and 1 x efficiency / Redis's CPU
+    per request (Redis runs commands on one thread). A model, not a measurement: it leaves out row-lock
     waits (see docs/benchmarks.md for where one activity's lock bounds it) and network round trips."""
     lines = ["Projected requests/s from the CPU per request above, the service on N cores and PostgreSQL and Redis "
              f"on hosts of their own (N cores each; Redis one thread), {PROJECTED_EFFICIENCY:.0%} of each host used; "

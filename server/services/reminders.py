@@ -10,23 +10,20 @@ from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.models import REMINDER_KINDS, ActivityNotice, OutboxMessage, SubscriptionCredit
 from server.models.base import utcnow
+from server.services.outbox import enqueue_messages
 from server.services.templates import template_ids
 
 
-_INSERT_REMINDERS = insert(OutboxMessage.__table__)
-
-
 def schedule_reminders(kind, ref, user_id, starts_at, payload):
-    """Record the reminders of one registration or booking (`ref` = `(ref_type, ref_id)`), all in one
-    Core INSERT (no ORM objects for the commit to flush: a confirmed sign-up's and a booking's hot
-    path). Returns how many."""
+    """Record the reminders of one registration or booking (`ref` = `(ref_type, ref_id)`), in one
+    INSERT (`enqueue_messages`). Returns how many."""
     now = utcnow()
     if now >= starts_at:
         return 0
@@ -35,11 +32,7 @@ def schedule_reminders(kind, ref, user_id, starts_at, payload):
     upcoming = [due for due in due_times if due > now]
     if len(upcoming) < len(due_times):
         upcoming.insert(0, now)  # inside a lead window already: remind at once, once
-    ref_type, ref_id = ref
-    db.session.execute(_INSERT_REMINDERS, [
-        {"kind": kind, "user_id": user_id, "payload": payload, "due_at": due, "ref_type": ref_type, "ref_id": ref_id}
-        for due in upcoming
-    ])
+    enqueue_messages(kind, user_id, payload, upcoming, ref)
     return len(upcoming)
 
 
