@@ -180,7 +180,9 @@ def test_creating_a_site_and_printing_its_poster(console_login, shot, clean_app)
     expect(page.locator(".poster-instruction")).to_have_text("微信扫码签到/签退")
     code = page.locator("img.site-code")
     expect(code).to_be_visible()
-    assert page.evaluate("document.querySelector('img.site-code').naturalWidth") > 0  # the image loaded
+    # The image loaded: wait for its bytes rather than read naturalWidth the moment the
+    # <img> is laid out (it is visible before the JPEG has arrived).
+    page.wait_for_function("document.querySelector('img.site-code').naturalWidth > 0")
     assert "/api/v1/checkin-codes/s" in code.get_attribute("src")
     page.emulate_media(media="print")
     expect(page.locator(".poster-toolbar")).to_be_hidden()
