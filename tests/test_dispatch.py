@@ -467,6 +467,45 @@ def test_a_batch_decides_expired_skipped_and_credits_as_one_by_one(clean_app, em
     assert sorted(m["data"]["thing1"]["value"] for m in emulator.messages()) == ["批000-0", "批000-1"]
 
 
+def test_a_message_that_cannot_be_rendered_fails_alone(clean_app, emulator, dispatch, messages):
+    """Template settings that ask for a value a payload lacks (a time field mapped to a missing key)
+    and a payload whose start cannot be read: those messages fail at once with the reason and keep
+    their credits, and the rest of their batch is sent. (Raising rolled the claim back, and the same
+    messages, due first, stopped every later batch.)"""
+    from server.models import SubscriptionCredit, User
+
+    good = _users_with_due(clean_app, emulator, 3)
+    with clean_app.app_context():
+        user = User(openid="o-batch-odd", nickname="odd")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(SubscriptionCredit(user_id=user.id, template_id="tmpl-activity-reminder", remaining=2))
+        due = datetime.now(timezone.utc) - timedelta(minutes=5)  # due before the others: first in the batch
+        starts = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        db.session.add_all([
+            OutboxMessage(kind="activity_reminder", user_id=user.id, due_at=due,
+                          payload={"activity_id": 1, "title": "党课", "starts_at": starts, "venue": "党群服务中心"}),
+            OutboxMessage(kind="activity_reminder", user_id=user.id, due_at=due,
+                          payload={"activity_id": 2, "title": "党课", "starts_at": "明天上午", "venue": "党群服务中心"}),
+        ])
+        db.session.commit()
+        odd_user = user.id
+        db.session.remove()
+    key = "WECHAT_TEMPLATE_ACTIVITY_REMINDER_FIELDS"
+    clean_app.config[key] = "thing1=title,time2=opens_at"  # `opens_at`: in no payload
+    try:
+        assert dispatch() == {"sent": 3, "failed": 2}
+    finally:
+        clean_app.config[key] = DEFAULT_TEMPLATE_FIELDS["activity_reminder"]
+    odd = messages(kind="activity_reminder")
+    assert [m["status"] for m in odd] == ["failed", "failed"]
+    assert all(m["last_error"].startswith("cannot be rendered: ValueError") for m in odd)
+    assert _credit_left(clean_app, odd_user, "tmpl-activity-reminder") == 2
+    assert [m["status"] for m in messages(kind="waitlist_promoted")] == ["sent"] * 3
+    assert len(emulator.messages()) == len(good) == 3
+    assert dispatch() == {}  # never claimed again
+
+
 def test_a_batch_records_each_outcome_on_its_own_message(clean_app, emulator, dispatch, messages):
     """Sends of one batch fail differently: each message gets its own outcome, and only the known
     non-delivery is refunded."""

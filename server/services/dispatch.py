@@ -26,7 +26,9 @@ Before the credit is taken:
   promotion, an organizer's cancellation) never expire: what they say stays true and the person
   needs to know it, however late;
 - a deleted account, or a user without a credit for the template, gives `skipped`. When one user
-  has several messages of a template in a batch and fewer credits, the oldest due get them.
+  has several messages of a template in a batch and fewer credits, the oldest due get them;
+- a message that cannot be rendered (template settings that ask for a value its payload lacks) is
+  `failed` with the reason, and the rest of its batch goes on (`_unrenderable`).
 
 The outcome of a send (the adapter tells a failure that may have reached WeChat from one that cannot
 have: `WeChatError.may_have_arrived`):
@@ -156,14 +158,18 @@ def decide_claimed(claimed, now):
     ).all())
     wanting = []
     for message in claimed:
-        if _has_started(message, now):
-            message.status, message.error = "expired", "the event had started: a reminder would come too late"
+        try:
+            if _has_started(message, now):
+                message.status, message.error = "expired", "the event had started: a reminder would come too late"
+                continue
+            message.openid = openids.get(message.user_id)
+            if message.openid is None:
+                message.status, message.error = "skipped", "the account was deleted"
+                continue
+            message.template_id, message.data, message.page = render_message(message.kind, message.payload)
+        except Exception as error:  # a template's settings or a payload it cannot read: see `_unrenderable`
+            _unrenderable(message, error)
             continue
-        message.openid = openids.get(message.user_id)
-        if message.openid is None:
-            message.status, message.error = "skipped", "the account was deleted"
-            continue
-        message.template_id, message.data, message.page = render_message(message.kind, message.payload)
         wanting.append(message)
     taken = take_credits([(m.user_id, m.template_id) for m in wanting])
     to_send = []
@@ -179,8 +185,19 @@ def decide_claimed(claimed, now):
     return to_send
 
 
+def _unrenderable(message, error):
+    """`message` cannot be read or rendered (e.g. `WECHAT_TEMPLATE_<KIND>_FIELDS` maps a time field to
+    a value its payload lacks): `failed` at once with the reason, no credit taken, never retried. Raising instead
+    would roll the claim back, and the same message, due first, would fail every later batch with it:
+    one bad message would stop every message of every kind."""
+    log.error("message %s (%s) cannot be rendered, failed: %r", message.id, message.kind, error)
+    message.status = "failed"
+    message.error = f"cannot be rendered: {error!r}"[:500]
+
+
 def _write_finished(messages):
-    """Record expired and skipped messages decided at the claim (still ours: the claim's transaction)."""
+    """Record the expired, skipped and unrenderable (failed) messages decided at the claim (still ours:
+    the claim's transaction)."""
     if messages:
         db.session.execute(
             update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
