@@ -149,3 +149,22 @@ def test_deleted_account_leftovers_are_emptied(clean_app, resident):
     with clean_app.app_context():
         user = db.session.get(User, resident.user["id"])
         assert user.nickname is None and user.openid is None
+
+
+def test_an_emptied_remark_is_not_served_from_the_cached_list(clean_app, organizer, residents, move_activity):
+    """The purge empties an old roster's remarks with one Core UPDATE, which the flush does not see: the
+    caller's own rows cached on the list page must go with it, not outlive the purge by their TTL."""
+    [person] = residents(1)
+    past = create_activity(organizer, title="四年前的党课")
+    assert person.post(f"/api/v1/activities/{past['id']}/registrations", json={"remark": "旧活动备注"}).status_code == 201
+    move_activity(past["id"], utcnow() - YEARS_AGO)
+    since = (utcnow() - YEARS_AGO - timedelta(days=30)).date().isoformat()
+
+    def remark():
+        [item] = [i for i in person.get(f"/api/v1/activities?from={since}").get_json()["items"] if i["id"] == past["id"]]
+        return item["my_registration"]["remark"]
+
+    assert remark() == remark() == "旧活动备注"  # the second one from the cache
+    result = clean_app.test_cli_runner().invoke(args=["purge-personal-data"])
+    assert "remarks_emptied: 1" in result.output and "inactive_accounts_anonymised: 0" in result.output, result.output
+    assert remark() == ""

@@ -40,6 +40,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from server.extensions import db
 from server.models import Activity, AuditLog, Registration, User
 from server.models.base import utcnow
+from server.services import cache
 from server.services.accounts import PERSONAL_FIELDS, delete_account, erase_personal_data
 from server.services.health_declarations import purge_old as purge_old_declarations
 from server.services.locking import lock_row
@@ -124,6 +125,10 @@ def purge_personal_data(dry_run=False, now=None):
         .values(remark="", walk_in_name=None, walk_in_phone=None)
         .execution_options(**fetch)
     ).rowcount
+    if remarks:
+        # A Core write: the flush would not see it, and a caller's own rows cached on the list pages (the
+        # remark among them) would outlive the purge.
+        cache.mark_changed(db.session, "activities")
     audit = db.session.execute(delete(AuditLog).where(old_audit).execution_options(**fetch)).rowcount
     declarations = purge_old_declarations(now)
     db.session.flush()
