@@ -6,6 +6,10 @@
  *   the call; a second 401 is surfaced. The login call itself never triggers a re-login.
  * - Refusals reject with ApiError kind 'http' (the contract's `error` id, Chinese text); no answer at
  *   all (offline, timeout) rejects with kind 'network', so pages can tell the two apart.
+ * - Conditional GETs: the last body of each URL that came with an `ETag` (the activity and shift
+ *   lists) is kept in memory (at most MAX_KEPT_BODIES URLs); the next GET of that URL sends
+ *   `If-None-Match`, and a 304 resolves a copy of the kept body. The ETag is of the answer's exact
+ *   bytes, so a 304 means the same answer, whoever asked.
  */
 const { getBaseUrl, REQUEST_TIMEOUT_MS } = require('../config/env');
 const session = require('./session');
@@ -14,6 +18,49 @@ const { fromResponse, networkError, loginError } = require('./api-error');
 const DOWNLOAD_TIMEOUT_MS = 60000;
 
 let loginInFlight = null;
+
+const MAX_KEPT_BODIES = 20;
+/** url → `{etag, body}`, the most recently used last (see the module's doc). */
+const keptBodies = new Map();
+
+function headerValue(header, name) {
+  const key = Object.keys(header || {}).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : header[key];
+}
+
+function copyOf(body) {
+  return JSON.parse(JSON.stringify(body));
+}
+
+/** Keep (or forget) `url`'s answer by the ETag it came with. */
+function keepBody(url, res) {
+  keptBodies.delete(url);
+  const etag = headerValue(res.header, 'etag');
+  if (!etag || res.data === null || typeof res.data !== 'object') return;
+  keptBodies.set(url, { etag, body: copyOf(res.data) });
+  if (keptBodies.size > MAX_KEPT_BODIES) keptBodies.delete(keptBodies.keys().next().value);
+}
+
+/**
+ * A GET of `url` sent with `If-None-Match` when a body of it is kept: a 304 becomes a 200 with a copy
+ * of that body; any other 2xx is kept (or forgotten) for next time.
+ */
+async function conditionalGet(url, header) {
+  const kept = keptBodies.get(url);
+  const res = await sendRequest(
+    url,
+    'GET',
+    undefined,
+    kept ? Object.assign({ 'If-None-Match': kept.etag }, header) : header,
+  );
+  if (res.statusCode === 304 && kept) {
+    keptBodies.delete(url);
+    keptBodies.set(url, kept); // the most recently used last
+    return Object.assign({}, res, { statusCode: 200, data: copyOf(kept.body) });
+  }
+  if (isSuccess(res.statusCode)) keepBody(url, res);
+  return res;
+}
 
 function isSuccess(statusCode) {
   return statusCode >= 200 && statusCode < 300;
@@ -121,7 +168,11 @@ function sendRequest(url, method, data, header) {
  */
 async function request(path, { method = 'GET', data, query, auth = true } = {}) {
   const url = buildUrl(path, query);
-  const res = await perform((header) => sendRequest(url, method, data, header), auth);
+  const transport =
+    method === 'GET' && data === undefined
+      ? (header) => conditionalGet(url, header)
+      : (header) => sendRequest(url, method, data, header);
+  const res = await perform(transport, auth);
   return res.statusCode === 204 ? null : res.data;
 }
 
@@ -170,6 +221,7 @@ async function download(path, { query } = {}) {
 /** For tests: forget a login in flight. */
 function resetForTests() {
   loginInFlight = null;
+  keptBodies.clear();
 }
 
 module.exports = { request, download, login, buildUrl, encodeQuery, isSuccess, originOf, resetForTests };

@@ -232,6 +232,65 @@ describe('401: one silent re-login, then replay', () => {
   });
 });
 
+describe('conditional GETs (ETag, If-None-Match, 304)', () => {
+  /** A server that answers `body` with `etag`, and 304 to a request that names it. */
+  function etagServer(state) {
+    return (req) => {
+      if (req.header['If-None-Match'] === state.etag) return { statusCode: 304, data: '', header: {} };
+      return { statusCode: 200, data: state.body, header: { ETag: state.etag } };
+    };
+  }
+
+  test('a second GET of the URL names the ETag, and a 304 resolves the kept body', async () => {
+    const state = { etag: '"a1"', body: { items: [{ id: 1, my_registration: null }], total: 1 } };
+    wx.setHandler(etagServer(state));
+    const first = await api.request('/activities', { query: { page_size: 20 } });
+    expect(wx.requests[0].header['If-None-Match']).toBeUndefined();
+    const second = await api.request('/activities', { query: { page_size: 20 } });
+    expect(wx.requests[1].header['If-None-Match']).toBe('"a1"');
+    expect(second).toEqual(first);
+    second.items[0].title = 'changed by a page'; // what a caller does to its answer is its own
+    await expect(api.request('/activities', { query: { page_size: 20 } })).resolves.toEqual(first);
+  });
+
+  test('a changed answer replaces the kept one; another URL is asked afresh', async () => {
+    const state = { etag: '"a1"', body: { items: [], total: 0 } };
+    wx.setHandler(etagServer(state));
+    await api.request('/activities');
+    Object.assign(state, { etag: '"a2"', body: { items: [{ id: 7 }], total: 1 } });
+    await expect(api.request('/activities')).resolves.toEqual({ items: [{ id: 7 }], total: 1 });
+    expect(wx.requests[1].header['If-None-Match']).toBe('"a1"');
+    await expect(api.request('/activities')).resolves.toEqual({ items: [{ id: 7 }], total: 1 });
+    expect(wx.requests[2].header['If-None-Match']).toBe('"a2"');
+    await api.request('/shifts');
+    expect(wx.requests[3].header['If-None-Match']).toBeUndefined();
+  });
+
+  test('an answer without an ETag is not kept, and writes never send If-None-Match', async () => {
+    wx.setHandler(() => ({ statusCode: 200, data: { id: 1 } }));
+    await api.request('/me');
+    await api.request('/me');
+    await api.request('/activities/1/registrations', { method: 'POST', data: {} });
+    expect(wx.requests.map((r) => r.header['If-None-Match'])).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('a 401 replays with the new token and the same If-None-Match', async () => {
+    const state = { etag: '"a1"', body: { items: [], total: 0 } };
+    let expired = false;
+    wx.setHandler((req) => {
+      if (req.path === '/auth/login') return LOGIN_OK('new-token');
+      if (expired && req.header.Authorization === 'Bearer old-token')
+        return { statusCode: 401, data: { error: 'token_expired' } };
+      return etagServer(state)(req);
+    });
+    await api.request('/shifts');
+    expired = true;
+    await expect(api.request('/shifts')).resolves.toEqual({ items: [], total: 0 });
+    const replay = wx.requests[wx.requests.length - 1];
+    expect(replay.header).toMatchObject({ Authorization: 'Bearer new-token', 'If-None-Match': '"a1"' });
+  });
+});
+
 describe('downloads', () => {
   test('send the token and resolve the temp file path', async () => {
     wx.setHandler(() => ({ statusCode: 200 }));
