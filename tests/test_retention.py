@@ -161,7 +161,8 @@ def test_an_emptied_remark_is_not_served_from_the_cached_list(clean_app, organiz
     since = (utcnow() - YEARS_AGO - timedelta(days=30)).date().isoformat()
 
     def remark():
-        [item] = [i for i in person.get(f"/api/v1/activities?from={since}").get_json()["items"] if i["id"] == past["id"]]
+        items = person.get(f"/api/v1/activities?from={since}").get_json()["items"]
+        [item] = [i for i in items if i["id"] == past["id"]]
         return item["my_registration"]["remark"]
 
     assert remark() == remark() == "旧活动备注"  # the second one from the cache

@@ -187,9 +187,9 @@ def decide_claimed(claimed, now):
 
 def _unrenderable(message, error):
     """`message` cannot be read or rendered (e.g. `WECHAT_TEMPLATE_<KIND>_FIELDS` maps a time field to
-    a value its payload lacks): `failed` at once with the reason, no credit taken, never retried. Raising instead
-    would roll the claim back, and the same message, due first, would fail every later batch with it:
-    one bad message would stop every message of every kind."""
+    a value its payload lacks): `failed` at once with the reason, no credit taken, never retried.
+    Raising instead would roll the claim back, and the same message, due first, would fail every
+    later batch with it: one bad message would stop every message of every kind."""
     log.error("message %s (%s) cannot be rendered, failed: %r", message.id, message.kind, error)
     message.status = "failed"
     message.error = f"cannot be rendered: {error!r}"[:500]
