@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from server.errors import DomainError
 from server.extensions import db
-from server.localtime import app_timezone, to_local
+from server.localtime import app_timezone, local_today, to_local
 from server.models import Shift
 from server.schemas.activities import CancelSchema
 from server.schemas.fields import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
@@ -58,10 +58,6 @@ def _date(value):
     except ValueError:
         return None
     return day if EARLIEST_DATE <= day <= LATEST_DATE else None
-
-
-def _today():
-    return datetime.now(app_timezone()).date()
 
 
 def _monday(day):
@@ -125,7 +121,7 @@ def index():
     options = _site_options(g.user)
     if site is None and options:
         site = sites.get_managed_site(g.user, options[0][0])
-    monday = _monday(_date(request.args.get("week")) or _today())
+    monday = _monday(_date(request.args.get("week")) or local_today())
     days, rows = week_grid(site, monday) if site else ([monday + timedelta(days=i) for i in range(7)], [])
     return render_template(
         "console/shifts.html",
@@ -135,7 +131,7 @@ def index():
         days=days,
         rows=rows,
         weekdays=WEEKDAYS,
-        today=_today(),
+        today=local_today(),
         prev_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
     )
@@ -263,7 +259,7 @@ def parse_batch(form):
 
 
 def _batch_defaults():
-    start = _today() + timedelta(days=1)
+    start = local_today() + timedelta(days=1)
     return {
         "site_id": request.args.get("site", ""),
         "date_from": start.isoformat(),
