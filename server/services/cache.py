@@ -50,8 +50,8 @@ not be written are owed as bumps of their shifts.
 
 import hashlib
 import json
-import logging
 import itertools
+import logging
 import secrets
 import threading
 from typing import NamedTuple
@@ -120,7 +120,7 @@ def _user_version_key(namespace, user_id):
 
 
 def _bump(names, pages_and_users=(), holders=(), marks=()):
-    """Retire pages, memos, own rows and full-post marks by giving their versions new values, with a
+    """Retire pages, own rows and full-post marks by giving their versions new values, with a
     commit's new `holders` (`(shift, user)`) and its full-post `marks` (`PostMark`), in one round trip.
 
     Each of `names`: a namespace (its version and its own-rows version: every page and every caller's
@@ -454,6 +454,7 @@ def _note_shift_change(session, instance):
         if instance in session.new or instance in session.deleted or session.is_modified(
                 instance, include_collections=False):
             mark_shift_freed(session, instance.id if isinstance(instance, Shift) else instance.shift_id)
+
 
 def only_own_rows_changed(session, namespace, user_id):
     """Declare that what `session` commits changes, of the rows callers see as their own on `namespace`'s
